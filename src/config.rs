@@ -1,0 +1,381 @@
+//! Configuration: a TOML file (all optional) overlaid by `ROUNDS_<SECTION>_<KEY>` environment
+//! variables. Secrets (passwords, tokens) are read from the environment only.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use chrono::Duration;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::core::when;
+use crate::core::{Settings, Society};
+use crate::store::DatabaseUrl;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    command_prefix: Option<Spanned<String>>,
+    #[serde(default)]
+    database: DatabaseSection,
+    #[serde(default)]
+    scheduler: SchedulerSection,
+    #[serde(default)]
+    societies: Vec<SocietySection>,
+    matrix: Option<MatrixSection>,
+    discord: Option<DiscordSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseSection {
+    url: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchedulerSection {
+    catch_up: Option<Spanned<String>>,
+    late_after: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SocietySection {
+    key: Spanned<String>,
+    name: Option<String>,
+    timezone: Option<Spanned<String>>,
+    #[serde(default)]
+    committee: Vec<String>,
+    #[serde(default)]
+    groups: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatrixSection {
+    homeserver: Option<String>,
+    user: Option<String>,
+    /// Present only so that a secret written in the file is refused with a clear message.
+    password: Option<Spanned<String>>,
+    access_token: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiscordSection {
+    api_base: Option<String>,
+    token: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MatrixConfig {
+    pub homeserver: String,
+    pub user: String,
+    pub password: Option<String>,
+    pub access_token: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DiscordConfig {
+    pub token: String,
+    pub api_base: Option<String>,
+}
+
+/// The validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database: DatabaseUrl,
+    /// The zone of rooms that belong to no configured society.
+    pub timezone: Tz,
+    /// Whether a timezone was set at all (the shell has its own default otherwise).
+    pub timezone_set: bool,
+    pub command_prefix: String,
+    pub catch_up: Duration,
+    pub late_after: Duration,
+    pub societies: Vec<Society>,
+    pub groups: HashMap<String, Vec<String>>,
+    pub matrix: Option<MatrixConfig>,
+    pub discord: Option<DiscordConfig>,
+}
+
+/// The environment variables read, and where each one goes. Kept in one list so the example
+/// config and the README can name them all.
+pub const ENV_KEYS: &[(&str, &str)] = &[
+    ("ROUNDS_DATA_DIR", "data_dir"),
+    ("ROUNDS_TIMEZONE", "timezone"),
+    ("ROUNDS_COMMAND_PREFIX", "command_prefix"),
+    ("ROUNDS_DATABASE_URL", "database.url"),
+    ("ROUNDS_SCHEDULER_CATCH_UP", "scheduler.catch_up"),
+    ("ROUNDS_SCHEDULER_LATE_AFTER", "scheduler.late_after"),
+    ("ROUNDS_MATRIX_HOMESERVER", "matrix.homeserver"),
+    ("ROUNDS_MATRIX_USER", "matrix.user"),
+    ("ROUNDS_MATRIX_PASSWORD", "matrix.password (secret)"),
+    ("ROUNDS_MATRIX_ACCESS_TOKEN", "matrix.access_token (secret)"),
+    ("ROUNDS_DISCORD_TOKEN", "discord.token (secret)"),
+    ("ROUNDS_DISCORD_API_BASE", "discord.api_base"),
+];
+
+/// Where a value came from, for error messages.
+enum Source<'a> {
+    File { path: &'a Path, text: &'a str, span: std::ops::Range<usize> },
+    Env(&'static str),
+}
+
+impl Source<'_> {
+    fn describe(&self, key: &str) -> String {
+        match self {
+            Source::File { path, text, span } => {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                format!("`{key}` ({}, line {line})", path.display())
+            }
+            Source::Env(var) => format!("`{key}` (from {var})"),
+        }
+    }
+}
+
+impl Config {
+    /// Loads `file` if given, then applies the environment in `env`.
+    pub fn load(file: Option<&Path>, env: &HashMap<String, String>) -> anyhow::Result<Config> {
+        let (text, parsed) = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the config file {}", path.display()))?;
+                let parsed: FileConfig = toml::from_str(&text)
+                    .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+                (text, parsed)
+            }
+            None => (String::new(), FileConfig::default()),
+        };
+        let path = file.unwrap_or(Path::new("<none>"));
+        let from_file = |span: std::ops::Range<usize>| Source::File {
+            path,
+            text: &text,
+            span,
+        };
+        let pick = |var: &'static str, value: &Option<Spanned<String>>| -> Option<(String, Source<'_>)> {
+            if let Some(v) = env.get(var).filter(|v| !v.is_empty()) {
+                return Some((v.clone(), Source::Env(var)));
+            }
+            value
+                .as_ref()
+                .map(|s| (s.get_ref().clone(), from_file(s.span())))
+        };
+
+        refuse_file_secret(&parsed.matrix.as_ref().and_then(|m| m.password.clone()), "matrix.password", "ROUNDS_MATRIX_PASSWORD", &from_file)?;
+        refuse_file_secret(&parsed.matrix.as_ref().and_then(|m| m.access_token.clone()), "matrix.access_token", "ROUNDS_MATRIX_ACCESS_TOKEN", &from_file)?;
+        refuse_file_secret(&parsed.discord.as_ref().and_then(|d| d.token.clone()), "discord.token", "ROUNDS_DISCORD_TOKEN", &from_file)?;
+
+        let data_dir = PathBuf::from(
+            pick("ROUNDS_DATA_DIR", &parsed.data_dir)
+                .map(|(v, _)| v)
+                .unwrap_or_else(|| "data".to_string()),
+        );
+        let database = match pick("ROUNDS_DATABASE_URL", &parsed.database.url) {
+            Some((url, _)) => DatabaseUrl::parse(&url),
+            None => DatabaseUrl::in_data_dir(&data_dir, "rounds.db"),
+        };
+        let (timezone, timezone_set) = match pick("ROUNDS_TIMEZONE", &parsed.timezone) {
+            Some((zone, source)) => (zone_at(&zone, &source, "timezone")?, true),
+            None => (Tz::UTC, false),
+        };
+        let command_prefix = match pick("ROUNDS_COMMAND_PREFIX", &parsed.command_prefix) {
+            Some((prefix, source)) => {
+                if prefix.is_empty() || prefix.chars().count() > 3 || prefix.chars().any(char::is_whitespace) {
+                    bail!("{} must be 1 to 3 characters without spaces, like `!`", source.describe("command_prefix"));
+                }
+                prefix
+            }
+            None => "!".to_string(),
+        };
+        let catch_up = duration_at(pick("ROUNDS_SCHEDULER_CATCH_UP", &parsed.scheduler.catch_up), "scheduler.catch_up", Duration::days(7))?;
+        let late_after = duration_at(pick("ROUNDS_SCHEDULER_LATE_AFTER", &parsed.scheduler.late_after), "scheduler.late_after", Duration::minutes(2))?;
+
+        let mut societies = Vec::new();
+        let mut groups = HashMap::new();
+        for section in &parsed.societies {
+            let key = section.key.get_ref().trim().to_string();
+            if key.is_empty() || societies.iter().any(|s: &Society| s.key == key) {
+                bail!("{} must be a non-empty key used by one society only", from_file(section.key.span()).describe("societies.key"));
+            }
+            let zone = match &section.timezone {
+                Some(zone) => zone_at(zone.get_ref(), &from_file(zone.span()), "societies.timezone")?,
+                None => timezone,
+            };
+            groups.insert(key.clone(), section.groups.clone());
+            societies.push(Society {
+                name: section.name.clone().unwrap_or_else(|| key.clone()),
+                key,
+                timezone: zone,
+                committee: section.committee.clone(),
+            });
+        }
+
+        let matrix_file = parsed.matrix.unwrap_or_default();
+        let matrix_homeserver = env.get("ROUNDS_MATRIX_HOMESERVER").cloned().or(matrix_file.homeserver);
+        let matrix_user = env.get("ROUNDS_MATRIX_USER").cloned().or(matrix_file.user);
+        let matrix = match (matrix_homeserver.filter(|v| !v.is_empty()), matrix_user.filter(|v| !v.is_empty())) {
+            (Some(homeserver), Some(user)) => Some(MatrixConfig {
+                homeserver,
+                user,
+                password: env.get("ROUNDS_MATRIX_PASSWORD").cloned().filter(|v| !v.is_empty()),
+                access_token: env.get("ROUNDS_MATRIX_ACCESS_TOKEN").cloned().filter(|v| !v.is_empty()),
+            }),
+            (None, None) => None,
+            _ => bail!("Matrix needs both a homeserver and a user: set ROUNDS_MATRIX_HOMESERVER and ROUNDS_MATRIX_USER (or [matrix] homeserver and user)"),
+        };
+        if let Some(m) = &matrix
+            && m.password.is_none()
+            && m.access_token.is_none()
+        {
+            bail!("Matrix is configured for {} but has no secret: set ROUNDS_MATRIX_PASSWORD or ROUNDS_MATRIX_ACCESS_TOKEN", m.user);
+        }
+        let discord_file = parsed.discord.unwrap_or_default();
+        let discord = env
+            .get("ROUNDS_DISCORD_TOKEN")
+            .filter(|v| !v.is_empty())
+            .map(|token| DiscordConfig {
+                token: token.clone(),
+                api_base: env.get("ROUNDS_DISCORD_API_BASE").cloned().or(discord_file.api_base.clone()),
+            });
+
+        Ok(Config {
+            data_dir,
+            database,
+            timezone,
+            timezone_set,
+            command_prefix,
+            catch_up,
+            late_after,
+            societies,
+            groups,
+            matrix,
+            discord,
+        })
+    }
+
+    /// Loads from the process environment.
+    pub fn from_process(file: Option<&Path>) -> anyhow::Result<Config> {
+        let env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")).collect();
+        Config::load(file, &env)
+    }
+
+    /// The core's settings for a running bot.
+    pub fn settings(&self) -> Settings {
+        let default = Society {
+            key: "default".to_string(),
+            name: "this community".to_string(),
+            timezone: self.timezone,
+            committee: Vec::new(),
+        };
+        let mut settings = Settings::new(default);
+        settings.prefix = self.command_prefix.clone();
+        settings.catch_up = self.catch_up;
+        settings.late_after = self.late_after;
+        for society in &self.societies {
+            settings.societies.insert(society.key.clone(), society.clone());
+        }
+        settings
+    }
+}
+
+fn refuse_file_secret<'a>(
+    value: &Option<Spanned<String>>,
+    key: &str,
+    var: &str,
+    from_file: &dyn Fn(std::ops::Range<usize>) -> Source<'a>,
+) -> anyhow::Result<()> {
+    if let Some(secret) = value {
+        bail!(
+            "{} is a secret and is read from the environment only: remove it from the file and set {var}",
+            from_file(secret.span()).describe(key)
+        );
+    }
+    Ok(())
+}
+
+fn zone_at(text: &str, source: &Source<'_>, key: &str) -> anyhow::Result<Tz> {
+    when::parse_zone(text).map_err(|e| anyhow!("{} is not a timezone: {e}", source.describe(key)))
+}
+
+fn duration_at(value: Option<(String, Source<'_>)>, key: &str, default: Duration) -> anyhow::Result<Duration> {
+    match value {
+        Some((text, source)) => when::parse_duration(&text)
+            .map_err(|e| anyhow!("{} is not a duration: {e}", source.describe(key))),
+        None => Ok(default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rounds.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let config = Config::load(None, &env(&[])).unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert_eq!(config.database.as_str(), "sqlite://data/rounds.db?mode=rwc");
+        assert_eq!(config.timezone, Tz::UTC);
+        assert!(config.matrix.is_none() && config.discord.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let (_dir, path) = file("timezone = \"Europe/London\"\n[database]\nurl = \"a.db\"\n");
+        let config = Config::load(
+            Some(&path),
+            &env(&[("ROUNDS_TIMEZONE", "Australia/Sydney"), ("ROUNDS_DATABASE_URL", "postgres://x@h/db")]),
+        )
+        .unwrap();
+        assert_eq!(config.timezone.name(), "Australia/Sydney");
+        assert_eq!(config.database.backend(), crate::store::Backend::Postgres);
+    }
+
+    #[test]
+    fn errors_name_the_key_and_line() {
+        let (_dir, path) = file("data_dir = \"d\"\n\n[[societies]]\nkey = \"ams\"\ntimezone = \"Mars/Olympus\"\n");
+        let error = Config::load(Some(&path), &env(&[])).unwrap_err().to_string();
+        assert!(error.contains("societies.timezone") && error.contains("line 5"), "{error}");
+
+        let (_dir, path) = file("[scheduler]\ncatchup = \"7d\"\n");
+        let error = Config::load(Some(&path), &env(&[])).unwrap_err().to_string();
+        assert!(error.contains("catchup") && error.contains("line 2"), "{error}");
+    }
+
+    #[test]
+    fn secrets_in_the_file_are_refused() {
+        let (_dir, path) = file("[matrix]\nhomeserver = \"http://h\"\nuser = \"@r:h\"\npassword = \"hunter2\"\n");
+        let error = Config::load(Some(&path), &env(&[])).unwrap_err().to_string();
+        assert!(error.contains("ROUNDS_MATRIX_PASSWORD") && !error.contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn matrix_from_environment_alone() {
+        let config = Config::load(
+            None,
+            &env(&[
+                ("ROUNDS_MATRIX_HOMESERVER", "http://127.0.0.1:8008"),
+                ("ROUNDS_MATRIX_USER", "@rounds:localhost"),
+                ("ROUNDS_MATRIX_PASSWORD", "pw"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.matrix.unwrap().user, "@rounds:localhost");
+    }
+}

@@ -1,0 +1,543 @@
+//! The one command parser. Text platforms feed it directly; Discord's slash commands are
+//! generated from `COMMANDS` and rebuilt into the same text, so help never drifts from parsing.
+
+use super::error::CommandError;
+use super::short_id::{IdKind, ShortId};
+
+/// The longest command line the bot reads; longer input is refused before any parsing.
+pub const MAX_COMMAND_CHARS: usize = 2000;
+
+/// One form of a command. `usage` is machine-readable: literal words are sub-commands,
+/// `<x>` a required value, `[x]` an optional one; `a|b` inside brackets lists the choices.
+pub struct Form {
+    pub usage: &'static str,
+    pub summary: &'static str,
+}
+
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub forms: &'static [Form],
+    pub examples: &'static [&'static str],
+    /// Only the society's committee may use it (checked in the core, whatever the platform says).
+    pub committee_only: bool,
+}
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "help",
+        summary: "what I can do, or the details of one command",
+        forms: &[
+            Form {
+                usage: "help",
+                summary: "list every command",
+            },
+            Form {
+                usage: "help <command>",
+                summary: "how to use one command",
+            },
+        ],
+        examples: &["help remind"],
+        committee_only: false,
+    },
+    CommandSpec {
+        name: "remind",
+        summary: "set a reminder for yourself or this room",
+        forms: &[
+            Form {
+                usage: "remind me <when> <what>",
+                summary: "a private reminder, sent to you alone",
+            },
+            Form {
+                usage: "remind here <when> <what>",
+                summary: "a reminder posted in this room",
+            },
+        ],
+        examples: &[
+            "remind me in 20 minutes to call the registrar",
+            "remind me next Tuesday 09:00 to email my supervisor",
+            "remind here every Monday 08:00 to review the rota",
+            "remind me every weekday at 7:30 to check the handover list",
+            "remind me on 1 December at 14:30 to submit the CPD log",
+        ],
+        committee_only: false,
+    },
+    CommandSpec {
+        name: "reminders",
+        summary: "list, cancel or snooze your reminders",
+        forms: &[
+            Form {
+                usage: "reminders",
+                summary: "your reminders, in your timezone",
+            },
+            Form {
+                usage: "reminders cancel <id>",
+                summary: "cancel one (ids look like R7)",
+            },
+            Form {
+                usage: "reminders snooze <id> <duration>",
+                summary: "push one back, e.g. by 10m, 2h or 1 day",
+            },
+        ],
+        examples: &["reminders cancel R7", "reminders snooze R7 1h"],
+        committee_only: false,
+    },
+    CommandSpec {
+        name: "profile",
+        summary: "see or change what Rounds knows about you",
+        forms: &[
+            Form {
+                usage: "profile",
+                summary: "show everything stored about you",
+            },
+            Form {
+                usage: "profile timezone <zone>",
+                summary: "your IANA timezone, e.g. Australia/Sydney",
+            },
+            Form {
+                usage: "profile stage <student|intern|resident|registrar|consultant|other>",
+                summary: "your career stage",
+            },
+            Form {
+                usage: "profile specialty <text>",
+                summary: "your specialty or the one you are aiming for",
+            },
+            Form {
+                usage: "profile hospital <text>",
+                summary: "where you work",
+            },
+            Form {
+                usage: "profile img <yes|no>",
+                summary: "whether you are an international medical graduate",
+            },
+        ],
+        examples: &[
+            "profile timezone Australia/Sydney",
+            "profile stage registrar",
+            "profile specialty emergency medicine",
+        ],
+        committee_only: false,
+    },
+    CommandSpec {
+        name: "forget",
+        summary: "erase everything Rounds holds about you",
+        forms: &[
+            Form {
+                usage: "forget me",
+                summary: "asks you to confirm, then erases your data",
+            },
+            Form {
+                usage: "forget me confirm",
+                summary: "confirm the erasure",
+            },
+        ],
+        examples: &["forget me"],
+        committee_only: false,
+    },
+];
+
+pub fn spec(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Help { topic: Option<String> },
+    Remind { target: RemindTarget, rest: String },
+    Reminders(RemindersCommand),
+    Profile(ProfileCommand),
+    Forget { confirm: bool },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemindTarget {
+    Me,
+    Here,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RemindersCommand {
+    List,
+    Cancel(ShortId),
+    Snooze(ShortId, String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Student,
+    Intern,
+    Resident,
+    Registrar,
+    Consultant,
+    Other,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::Student,
+        Stage::Intern,
+        Stage::Resident,
+        Stage::Registrar,
+        Stage::Consultant,
+        Stage::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Student => "student",
+            Stage::Intern => "intern",
+            Stage::Resident => "resident",
+            Stage::Registrar => "registrar",
+            Stage::Consultant => "consultant",
+            Stage::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Stage> {
+        let text = text.trim().to_lowercase();
+        Stage::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProfileCommand {
+    Show,
+    Timezone(String),
+    Stage(Stage),
+    Specialty(String),
+    Hospital(String),
+    Img(bool),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// Ordinary chat: the bot stays quiet.
+    NotCommand,
+    Command(Command),
+    Invalid(CommandError),
+}
+
+/// Parses one line. With `prefix_optional` (the shell), a line without the prefix is a command
+/// only when its first word names one, so ordinary chat stays chat.
+pub fn parse(text: &str, prefix: &str, prefix_optional: bool) -> Parsed {
+    let text = text.trim();
+    let body = match text.strip_prefix(prefix) {
+        Some(body) if !prefix.is_empty() => body,
+        _ => {
+            let first = first_word(text).to_lowercase();
+            if (prefix_optional || prefix.is_empty()) && spec(&first).is_some() {
+                text
+            } else {
+                return Parsed::NotCommand;
+            }
+        }
+    };
+    let length = body.chars().count();
+    if length > MAX_COMMAND_CHARS {
+        return Parsed::Invalid(CommandError::TooLong {
+            length,
+            max: MAX_COMMAND_CHARS,
+        });
+    }
+    match parse_body(body.trim_start(), prefix) {
+        Ok(command) => Parsed::Command(command),
+        Err(error) => Parsed::Invalid(error),
+    }
+}
+
+fn first_word(text: &str) -> &str {
+    text.split_whitespace().next().unwrap_or("")
+}
+
+/// Splits off the first word, returning it lowercased and the trimmed rest.
+fn split_word(text: &str) -> (String, &str) {
+    let text = text.trim_start();
+    match text.find(char::is_whitespace) {
+        Some(at) => (text[..at].to_lowercase(), text[at..].trim()),
+        None => (text.to_lowercase(), ""),
+    }
+}
+
+fn parse_body(body: &str, prefix: &str) -> Result<Command, CommandError> {
+    let (name, rest) = split_word(body);
+    if name.is_empty() {
+        return Err(unknown(prefix, ""));
+    }
+    match name.as_str() {
+        "help" | "?" => Ok(Command::Help {
+            topic: match split_word(rest).0 {
+                t if t.is_empty() => None,
+                t => Some(t.trim_start_matches(prefix).to_string()),
+            },
+        }),
+        "remind" => parse_remind(rest, prefix),
+        "reminders" => parse_reminders(rest, prefix),
+        "profile" => parse_profile(rest, prefix),
+        "forget" => parse_forget(rest, prefix),
+        other => Err(unknown(prefix, other)),
+    }
+}
+
+fn unknown(prefix: &str, given: &str) -> CommandError {
+    let given: String = given.chars().take(40).collect();
+    let suggestion = COMMANDS
+        .iter()
+        .map(|c| (edit_distance(&given, c.name), c.name))
+        .filter(|(d, _)| *d <= 2 && !given.is_empty())
+        .min()
+        .map(|(_, name)| format!(" Did you mean `{prefix}{name}`?"))
+        .unwrap_or_default();
+    CommandError::Unknown {
+        prefix: prefix.to_string(),
+        given,
+        suggestion,
+    }
+}
+
+fn incomplete(prefix: &str, command: &'static str, example: &'static str) -> CommandError {
+    let usage = spec(command)
+        .map(|s| {
+            s.forms
+                .iter()
+                .map(|f| format!("`{prefix}{}`", f.usage))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        })
+        .unwrap_or_default();
+    CommandError::Incomplete {
+        prefix: prefix.to_string(),
+        command,
+        usage,
+        example,
+    }
+}
+
+fn unknown_option(prefix: &str, command: &'static str, given: &str, options: &[&str]) -> CommandError {
+    CommandError::UnknownOption {
+        prefix: prefix.to_string(),
+        command,
+        given: given.chars().take(40).collect(),
+        options: options
+            .iter()
+            .map(|o| format!("`{o}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn parse_remind(rest: &str, prefix: &str) -> Result<Command, CommandError> {
+    let example = "remind me in 20 minutes to call the registrar";
+    let (who, rest) = split_word(rest);
+    let target = match who.as_str() {
+        "me" => RemindTarget::Me,
+        "here" | "us" | "room" => RemindTarget::Here,
+        "" => return Err(incomplete(prefix, "remind", example)),
+        other => return Err(unknown_option(prefix, "remind", other, &["me", "here"])),
+    };
+    if rest.is_empty() {
+        return Err(incomplete(prefix, "remind", example));
+    }
+    Ok(Command::Remind {
+        target,
+        rest: rest.to_string(),
+    })
+}
+
+fn parse_reminders(rest: &str, prefix: &str) -> Result<Command, CommandError> {
+    let (verb, rest) = split_word(rest);
+    match verb.as_str() {
+        "" | "list" => Ok(Command::Reminders(RemindersCommand::List)),
+        "cancel" | "delete" | "remove" => {
+            let (id, _) = split_word(rest);
+            if id.is_empty() {
+                return Err(incomplete(prefix, "reminders", "reminders cancel R7"));
+            }
+            Ok(Command::Reminders(RemindersCommand::Cancel(ShortId::parse(
+                &id,
+                IdKind::Reminder,
+            )?)))
+        }
+        "snooze" => {
+            let (id, duration) = split_word(rest);
+            if id.is_empty() || duration.is_empty() {
+                return Err(incomplete(prefix, "reminders", "reminders snooze R7 1h"));
+            }
+            Ok(Command::Reminders(RemindersCommand::Snooze(
+                ShortId::parse(&id, IdKind::Reminder)?,
+                duration.to_string(),
+            )))
+        }
+        other => Err(unknown_option(
+            prefix,
+            "reminders",
+            other,
+            &["list", "cancel <id>", "snooze <id> <duration>"],
+        )),
+    }
+}
+
+/// The longest specialty or hospital name kept; longer text is refused, not truncated.
+pub const MAX_PROFILE_TEXT: usize = 80;
+
+fn parse_profile(rest: &str, prefix: &str) -> Result<Command, CommandError> {
+    let (field, value) = split_word(rest);
+    let need = |example: &'static str| incomplete(prefix, "profile", example);
+    let command = match field.as_str() {
+        "" | "show" => ProfileCommand::Show,
+        "timezone" | "tz" | "zone" => {
+            if value.is_empty() {
+                return Err(need("profile timezone Australia/Sydney"));
+            }
+            ProfileCommand::Timezone(value.to_string())
+        }
+        "stage" => {
+            if value.is_empty() {
+                return Err(need("profile stage registrar"));
+            }
+            let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+            ProfileCommand::Stage(
+                Stage::parse(value)
+                    .ok_or_else(|| unknown_option(prefix, "profile", value, &stages))?,
+            )
+        }
+        "specialty" | "speciality" => {
+            if value.is_empty() {
+                return Err(need("profile specialty emergency medicine"));
+            }
+            ProfileCommand::Specialty(value.to_string())
+        }
+        "hospital" => {
+            if value.is_empty() {
+                return Err(need("profile hospital Royal North Shore"));
+            }
+            ProfileCommand::Hospital(value.to_string())
+        }
+        "img" => match value.to_lowercase().as_str() {
+            "yes" | "y" | "true" => ProfileCommand::Img(true),
+            "no" | "n" | "false" => ProfileCommand::Img(false),
+            "" => return Err(need("profile img yes")),
+            other => return Err(unknown_option(prefix, "profile", other, &["yes", "no"])),
+        },
+        other => {
+            return Err(unknown_option(
+                prefix,
+                "profile",
+                other,
+                &["timezone", "stage", "specialty", "hospital", "img"],
+            ));
+        }
+    };
+    Ok(Command::Profile(command))
+}
+
+fn parse_forget(rest: &str, prefix: &str) -> Result<Command, CommandError> {
+    let (who, rest) = split_word(rest);
+    if who != "me" {
+        if who.is_empty() {
+            return Err(incomplete(prefix, "forget", "forget me"));
+        }
+        return Err(unknown_option(prefix, "forget", &who, &["me"]));
+    }
+    let (confirm, _) = split_word(rest);
+    match confirm.as_str() {
+        "" => Ok(Command::Forget { confirm: false }),
+        "confirm" | "yes" => Ok(Command::Forget { confirm: true }),
+        other => Err(unknown_option(prefix, "forget", other, &["me", "me confirm"])),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                previous
+            } else {
+                1 + previous.min(row[j]).min(row[j + 1])
+            };
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+/// `!help` and `!help <command>`, generated from `COMMANDS`.
+pub fn help_text(prefix: &str, topic: Option<&str>) -> Result<String, CommandError> {
+    match topic {
+        None => {
+            let mut lines = vec!["Rounds: reminders and community tools for your society.".to_string()];
+            for command in COMMANDS {
+                lines.push(format!("`{prefix}{}`: {}", command.name, command.summary));
+            }
+            lines.push(format!(
+                "Type `{prefix}help <command>` for details, e.g. `{prefix}help remind`."
+            ));
+            Ok(lines.join("\n"))
+        }
+        Some(topic) => {
+            let topic = topic.to_lowercase();
+            let command = spec(&topic).ok_or_else(|| unknown(prefix, &topic))?;
+            let mut lines = vec![format!("`{prefix}{}`: {}", command.name, command.summary)];
+            for form in command.forms {
+                lines.push(format!("  `{prefix}{}`: {}", form.usage, form.summary));
+            }
+            if !command.examples.is_empty() {
+                lines.push("Examples:".to_string());
+                for example in command.examples {
+                    lines.push(format!("  `{prefix}{example}`"));
+                }
+            }
+            if command.committee_only {
+                lines.push("Only the society's committee can use this.".to_string());
+            }
+            Ok(lines.join("\n"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_is_required_unless_optional() {
+        assert_eq!(parse("hello there", "!", false), Parsed::NotCommand);
+        assert_eq!(parse("help", "!", false), Parsed::NotCommand);
+        assert!(matches!(parse("help", "!", true), Parsed::Command(_)));
+        assert_eq!(parse("hello there", "!", true), Parsed::NotCommand);
+        assert!(matches!(parse("!HELP", "!", false), Parsed::Command(_)));
+    }
+
+    #[test]
+    fn every_documented_form_parses() {
+        for command in COMMANDS {
+            for example in command.examples {
+                assert!(
+                    matches!(parse(&format!("!{example}"), "!", false), Parsed::Command(_)),
+                    "{example}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_command_suggests_a_near_one() {
+        match parse("!remnd me in 2m x", "!", false) {
+            Parsed::Invalid(e) => assert!(e.to_string().contains("`!remind`"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn help_covers_every_command() {
+        let help = help_text("!", None).unwrap();
+        for command in COMMANDS {
+            assert!(help.contains(&format!("`!{}`", command.name)));
+            assert!(help_text("!", Some(command.name)).is_ok());
+        }
+    }
+}

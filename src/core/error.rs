@@ -1,0 +1,78 @@
+//! Errors a member reads. Each `Display` is the reply, so it says what went wrong and what works.
+
+use super::when::WhenError;
+
+/// The command line itself could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("I don't know the command `{prefix}{given}`.{suggestion} Type `{prefix}help` to see what I can do.")]
+    Unknown {
+        prefix: String,
+        given: String,
+        suggestion: String,
+    },
+    #[error("`{prefix}{command}` needs more: {usage}. For example: `{prefix}{example}`.")]
+    Incomplete {
+        prefix: String,
+        command: &'static str,
+        usage: String,
+        example: &'static str,
+    },
+    #[error("`{given}` is not something `{prefix}{command}` can do. It can: {options}.")]
+    UnknownOption {
+        prefix: String,
+        command: &'static str,
+        given: String,
+        options: String,
+    },
+    #[error("`{given}` is not a {kind} id; {kind} ids look like `{example}`.")]
+    BadId {
+        given: String,
+        kind: &'static str,
+        example: String,
+    },
+    #[error("`{given}` is a {is} id, not a {want} id; {want} ids look like `{example}`.")]
+    WrongIdKind {
+        given: String,
+        is: &'static str,
+        want: &'static str,
+        example: String,
+    },
+    #[error("That message is too long ({length} characters); I read at most {max}.")]
+    TooLong { length: usize, max: usize },
+}
+
+/// Why a command was refused. Nothing was changed when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error("{0}")]
+    When(#[from] WhenError),
+    /// A specific, already-worded refusal.
+    #[error("{0}")]
+    Said(String),
+    #[error("Something went wrong on my side, and nothing was changed. Please try again in a minute.")]
+    Store(#[from] StoreError),
+}
+
+impl Refusal {
+    pub fn said(text: impl Into<String>) -> Self {
+        Refusal::Said(text.into())
+    }
+}
+
+/// The store failed. `detail` goes to the logs, never to a member.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("store error: {detail}")]
+pub struct StoreError {
+    pub detail: String,
+}
+
+impl StoreError {
+    pub fn new(detail: impl std::fmt::Display) -> Self {
+        StoreError {
+            detail: detail.to_string(),
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! What flows into the core (`Inbound`) and out of it (`Action`).
+//!
+//! These types are platform-neutral: a room id is whatever string the adapter uses to find
+//! the room again (a Matrix room id, a Discord channel id, `#general` in the shell).
+
+use serde::{Deserialize, Serialize};
+
+/// A member as an adapter identifies them: a stable platform id and a display name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// Where an inbound event happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// Which adapter the event came through (`shell`, `matrix`, `discord`); actions go back the same way.
+    pub platform: String,
+    /// The society's key in the configuration.
+    pub society: String,
+    pub room: String,
+    /// The platform's id for the message, when it has one; replies thread onto it and it
+    /// deduplicates an event delivered twice.
+    pub message_id: Option<String>,
+    pub is_direct: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Inbound {
+    /// A text message (a slash command arrives here too, already rendered as text).
+    Message {
+        origin: Origin,
+        sender: UserRef,
+        text: String,
+    },
+    /// A member picked one of the choices the bot offered (button, reaction, numbered reply).
+    Choice {
+        origin: Origin,
+        sender: UserRef,
+        choice: String,
+    },
+}
+
+impl Inbound {
+    pub fn origin(&self) -> &Origin {
+        match self {
+            Inbound::Message { origin, .. } | Inbound::Choice { origin, .. } => origin,
+        }
+    }
+
+    pub fn sender(&self) -> &UserRef {
+        match self {
+            Inbound::Message { sender, .. } | Inbound::Choice { sender, .. } => sender,
+        }
+    }
+}
+
+/// One option a member can pick: a button on Discord, a reaction on Matrix, a number in the shell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// Opaque to adapters; comes back verbatim in `Inbound::Choice`.
+    pub id: String,
+    pub label: String,
+}
+
+/// What the bot says. `text` is plain text with `backticks` for commands; adapters may render it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+    /// Members the text names and who should be notified (pills on Matrix, `<@id>` on Discord).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserRef>,
+}
+
+impl Message {
+    pub fn text(text: impl Into<String>) -> Self {
+        Message {
+            text: text.into(),
+            ..Message::default()
+        }
+    }
+
+    pub fn with_choices(mut self, choices: Vec<Choice>) -> Self {
+        self.choices = choices;
+        self
+    }
+
+    pub fn with_mentions(mut self, mentions: Vec<UserRef>) -> Self {
+        self.mentions = mentions;
+        self
+    }
+}
+
+/// An intent. Each adapter decides how to carry it out on its platform.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// A new message in a room.
+    Post { room: String, message: Message },
+    /// An answer to an inbound message, in the same room. `private` answers are ephemeral
+    /// where the platform has them (Discord) because they concern the asker alone.
+    Reply {
+        room: String,
+        to: Option<String>,
+        private: bool,
+        message: Message,
+    },
+    /// A private message to one member.
+    Remind { user: UserRef, message: Message },
+    /// Bring members together privately (a thread on Discord, a direct room on Matrix).
+    Introduce { members: Vec<UserRef>, message: Message },
+    /// React to a message with an emoji.
+    React {
+        room: String,
+        message_id: String,
+        emoji: String,
+    },
+    /// Something the society's committee must know (a missed job, a failed delivery).
+    AdminLog { society: String, text: String },
+}

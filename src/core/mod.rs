@@ -1,0 +1,203 @@
+//! The Rounds core: every rule lives here, and nothing here knows a platform or a database.
+//!
+//! `Bot::handle` turns an inbound event into actions; `Bot::fire` turns a due job into actions.
+//! Both take `now`, so the same code runs on the wall clock and on the shell's simulated one.
+
+pub mod command;
+pub mod error;
+pub mod io;
+pub mod privacy;
+pub mod profile;
+pub mod reminders;
+pub mod short_id;
+pub mod store;
+pub mod time_format;
+pub mod when;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+use command::{Command, Parsed};
+use error::Refusal;
+use io::{Action, Inbound, Message, Origin, UserRef};
+use store::{Job, JobKind, Store};
+
+/// A society as the core needs it. Platform details (guild ids, space ids) stay in the adapters.
+#[derive(Clone, Debug)]
+pub struct Society {
+    pub key: String,
+    pub name: String,
+    pub timezone: Tz,
+    /// Platform user ids of the committee.
+    pub committee: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub prefix: String,
+    /// The shell accepts `help` as well as `!help`.
+    pub prefix_optional: bool,
+    /// A job that fires later than this after its due time is labelled late.
+    pub late_after: Duration,
+    /// A job later than this is not sent; its owner and the committee are told instead.
+    pub catch_up: Duration,
+    pub societies: HashMap<String, Society>,
+    /// Used for rooms that belong to no configured society.
+    pub default_society: Society,
+}
+
+impl Settings {
+    pub fn new(default_society: Society) -> Self {
+        Settings {
+            prefix: "!".to_string(),
+            prefix_optional: false,
+            late_after: Duration::minutes(2),
+            catch_up: Duration::days(7),
+            societies: HashMap::new(),
+            default_society,
+        }
+    }
+}
+
+/// What firing a job produced, and when it should fire next (None: it is finished).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fired {
+    pub actions: Vec<Action>,
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+pub struct Bot {
+    store: Arc<dyn Store>,
+    settings: Settings,
+}
+
+/// Everything a command handler needs to know about the event it answers.
+pub struct Ctx<'a> {
+    pub store: &'a dyn Store,
+    pub settings: &'a Settings,
+    pub society: &'a Society,
+    pub origin: &'a Origin,
+    pub sender: &'a UserRef,
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx<'_> {
+    pub fn reply(&self, text: impl Into<String>) -> Action {
+        self.reply_message(Message::text(text), false)
+    }
+
+    pub fn private_reply(&self, text: impl Into<String>) -> Action {
+        self.reply_message(Message::text(text), true)
+    }
+
+    pub fn reply_message(&self, message: Message, private: bool) -> Action {
+        Action::Reply {
+            room: self.origin.room.clone(),
+            to: self.origin.message_id.clone(),
+            private,
+            message,
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.settings.prefix
+    }
+
+    /// The member's own zone if they set one, else the society's.
+    pub async fn member_zone(&self) -> Result<Tz, Refusal> {
+        let profile = self
+            .store
+            .profile(&self.society.key, &self.sender.id)
+            .await?;
+        Ok(profile
+            .and_then(|p| p.timezone)
+            .and_then(|z| z.parse::<Tz>().ok())
+            .unwrap_or(self.society.timezone))
+    }
+}
+
+impl Bot {
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        Bot { store, settings }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn society(&self, key: &str) -> &Society {
+        self.settings
+            .societies
+            .get(key)
+            .unwrap_or(&self.settings.default_society)
+    }
+
+    /// Answers one inbound event. Never fails: a refusal becomes a reply, and a store failure
+    /// becomes an apology (and an error in the log).
+    pub async fn handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> Vec<Action> {
+        let origin = inbound.origin();
+        let ctx = Ctx {
+            store: self.store.as_ref(),
+            settings: &self.settings,
+            society: self.society(&origin.society),
+            origin,
+            sender: inbound.sender(),
+            now,
+        };
+        let result = match inbound {
+            Inbound::Message { text, .. } => {
+                match command::parse(text, &self.settings.prefix, self.settings.prefix_optional) {
+                    Parsed::NotCommand => return Vec::new(),
+                    Parsed::Invalid(error) => Err(Refusal::from(error)),
+                    Parsed::Command(command) => self.run(&ctx, command).await,
+                }
+            }
+            Inbound::Choice { choice, .. } => self.choose(&ctx, choice).await,
+        };
+        match result {
+            Ok(actions) => actions,
+            Err(refusal) => {
+                if let Refusal::Store(error) = &refusal {
+                    tracing::error!(%error, "store failed while handling a command");
+                }
+                vec![ctx.private_reply(refusal.to_string())]
+            }
+        }
+    }
+
+    async fn run(&self, ctx: &Ctx<'_>, command: Command) -> Result<Vec<Action>, Refusal> {
+        match command {
+            Command::Help { topic } => Ok(vec![ctx.private_reply(command::help_text(
+                ctx.prefix(),
+                topic.as_deref(),
+            )?)]),
+            Command::Remind { target, rest } => reminders::remind(ctx, target, &rest).await,
+            Command::Reminders(sub) => reminders::manage(ctx, sub).await,
+            Command::Profile(sub) => profile::run(ctx, sub).await,
+            Command::Forget { confirm } => privacy::forget(ctx, confirm).await,
+        }
+    }
+
+    async fn choose(&self, ctx: &Ctx<'_>, choice: &str) -> Result<Vec<Action>, Refusal> {
+        match choice.split_once(':') {
+            Some(("forget", answer)) => privacy::forget_choice(ctx, answer).await,
+            _ => Err(Refusal::said(
+                "That choice has expired or is not yours to make; nothing was changed.",
+            )),
+        }
+    }
+
+    /// Turns a due job into actions. Pure except for reading the job's subject from the store.
+    pub async fn fire(&self, job: &Job, now: DateTime<Utc>) -> Result<Fired, error::StoreError> {
+        match job.kind {
+            JobKind::Reminder => reminders::fire(self, job, now).await,
+        }
+    }
+}

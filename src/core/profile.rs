@@ -1,0 +1,111 @@
+//! `!profile`: what a member shares about themselves, shown back in full on request.
+
+use super::command::{MAX_PROFILE_TEXT, ProfileCommand};
+use super::error::Refusal;
+use super::io::Action;
+use super::store::Profile;
+use super::time_format;
+use super::when;
+use super::Ctx;
+
+pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, Refusal> {
+    let existing = ctx.store.profile(&ctx.society.key, &ctx.sender.id).await?;
+    if command == ProfileCommand::Show {
+        return show(ctx, existing).await;
+    }
+    let mut profile = existing.unwrap_or_else(|| Profile {
+        society: ctx.society.key.clone(),
+        user_id: ctx.sender.id.clone(),
+        ..Profile::default()
+    });
+    profile.name = ctx.sender.name.clone();
+    let said = match command {
+        ProfileCommand::Show => unreachable!("handled above"),
+        ProfileCommand::Timezone(text) => {
+            let zone = when::parse_zone(&text)?;
+            profile.timezone = Some(zone.name().to_string());
+            format!(
+                "Your timezone is now {} (it is {} there).",
+                zone.name(),
+                time_format::local(ctx.now, zone, ctx.now)
+            )
+        }
+        ProfileCommand::Stage(stage) => {
+            profile.stage = Some(stage.as_str().to_string());
+            format!("Your stage is now {}.", stage.as_str())
+        }
+        ProfileCommand::Specialty(text) => {
+            profile.specialty = Some(clean_text(&text, "specialty")?);
+            format!("Your specialty is now {}.", text.trim())
+        }
+        ProfileCommand::Hospital(text) => {
+            profile.hospital = Some(clean_text(&text, "hospital")?);
+            format!("Your hospital is now {}.", text.trim())
+        }
+        ProfileCommand::Img(img) => {
+            profile.img = Some(img);
+            if img {
+                "Noted: you are an international medical graduate.".to_string()
+            } else {
+                "Noted: you are not an international medical graduate.".to_string()
+            }
+        }
+    };
+    ctx.store.save_profile(&profile, ctx.now).await?;
+    Ok(vec![ctx.private_reply(said)])
+}
+
+fn clean_text(text: &str, field: &str) -> Result<String, Refusal> {
+    let text = text.trim();
+    let length = text.chars().count();
+    if length > MAX_PROFILE_TEXT {
+        return Err(Refusal::said(format!(
+            "That {field} is {length} characters long; I keep at most {MAX_PROFILE_TEXT}."
+        )));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Refusal::said(format!(
+            "Your {field} must be one line of text."
+        )));
+    }
+    Ok(text.to_string())
+}
+
+async fn show(ctx: &Ctx<'_>, profile: Option<Profile>) -> Result<Vec<Action>, Refusal> {
+    let p = ctx.prefix();
+    let reminders = ctx
+        .store
+        .active_reminders(&ctx.society.key, &ctx.sender.id)
+        .await?
+        .len();
+    let profile = profile.unwrap_or_default();
+    let unset = "not set".to_string();
+    let zone = match &profile.timezone {
+        Some(zone) => zone.clone(),
+        None => format!("not set (the society's: {})", ctx.society.timezone.name()),
+    };
+    let lines = [
+        format!("What Rounds holds about you in {}:", ctx.society.name),
+        format!("timezone: {zone}"),
+        format!("stage: {}", profile.stage.unwrap_or_else(|| unset.clone())),
+        format!(
+            "specialty: {}",
+            profile.specialty.unwrap_or_else(|| unset.clone())
+        ),
+        format!(
+            "hospital: {}",
+            profile.hospital.unwrap_or_else(|| unset.clone())
+        ),
+        format!(
+            "international medical graduate: {}",
+            match profile.img {
+                Some(true) => "yes".to_string(),
+                Some(false) => "no".to_string(),
+                None => unset.clone(),
+            }
+        ),
+        format!("active reminders: {reminders} (see them with `{p}reminders`)"),
+        format!("Change a field with `{p}profile <field> <value>`; erase everything with `{p}forget me`."),
+    ];
+    Ok(vec![ctx.private_reply(lines.join("\n"))])
+}

@@ -1,0 +1,249 @@
+//! Personal and room reminders: `!remind`, `!reminders`, and firing them when due.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::command::{RemindTarget, RemindersCommand};
+use super::error::{Refusal, StoreError};
+use super::io::{Action, Message, UserRef};
+use super::short_id::{IdKind, ShortId};
+use super::store::{Delivery, Job, NewReminder, Reminder};
+use super::time_format;
+use super::when::{self, Rule};
+use super::{Bot, Ctx, Fired};
+
+/// The longest reminder text kept; longer text is refused rather than cut.
+pub const MAX_REMINDER_CHARS: usize = 500;
+/// A member with this many active reminders must cancel one before adding another.
+pub const MAX_ACTIVE_PER_MEMBER: usize = 100;
+
+pub async fn remind(ctx: &Ctx<'_>, target: RemindTarget, rest: &str) -> Result<Vec<Action>, Refusal> {
+    let zone = ctx.member_zone().await?;
+    let (schedule, what) = when::split_when(rest, ctx.now, zone)?;
+    let what = what.trim();
+    let p = ctx.prefix();
+    if what.is_empty() {
+        return Err(Refusal::said(format!(
+            "What should I remind you about? Put it after the time, e.g. `{p}remind me in 20 minutes to call the registrar` or `{p}remind me tomorrow 8am to renew my registration`."
+        )));
+    }
+    let length = what.chars().count();
+    if length > MAX_REMINDER_CHARS {
+        return Err(Refusal::said(format!(
+            "That reminder is {length} characters long; I keep at most {MAX_REMINDER_CHARS}. Shorten it and try again."
+        )));
+    }
+    let active = ctx
+        .store
+        .active_reminders(&ctx.society.key, &ctx.sender.id)
+        .await?;
+    if active.len() >= MAX_ACTIVE_PER_MEMBER {
+        return Err(Refusal::said(format!(
+            "You already have {} reminders; cancel one with `{p}reminders cancel <id>` first.",
+            active.len()
+        )));
+    }
+    let delivery = match target {
+        RemindTarget::Me => Delivery::Me,
+        RemindTarget::Here => Delivery::Here,
+    };
+    let reminder = ctx
+        .store
+        .create_reminder(&NewReminder {
+            platform: ctx.origin.platform.clone(),
+            society: ctx.society.key.clone(),
+            owner: ctx.sender.clone(),
+            delivery,
+            room: ctx.origin.room.clone(),
+            text: what.to_string(),
+            created_at: ctx.now,
+            due_at: schedule.first,
+            zone: zone.name().to_string(),
+            rule: schedule.rule.as_ref().map(Rule::to_text),
+        })
+        .await?;
+    let id = ShortId::new(IdKind::Reminder, reminder.id);
+    let when_text = time_format::local(schedule.first, zone, ctx.now);
+    let repeat = schedule
+        .rule
+        .as_ref()
+        .map(|r| format!(", then {}", r.describe()))
+        .unwrap_or_default();
+    let place = match delivery {
+        Delivery::Me => "I'll remind you".to_string(),
+        Delivery::Here => "I'll post here".to_string(),
+    };
+    Ok(vec![ctx.private_reply(format!(
+        "Got it ({id}): {place} on {when_text}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
+    ))])
+}
+
+pub async fn manage(ctx: &Ctx<'_>, command: RemindersCommand) -> Result<Vec<Action>, Refusal> {
+    match command {
+        RemindersCommand::List => list(ctx).await,
+        RemindersCommand::Cancel(id) => cancel(ctx, id).await,
+        RemindersCommand::Snooze(id, duration) => snooze(ctx, id, &duration).await,
+    }
+}
+
+async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
+    let zone = ctx.member_zone().await?;
+    let reminders = ctx
+        .store
+        .active_reminders(&ctx.society.key, &ctx.sender.id)
+        .await?;
+    let p = ctx.prefix();
+    if reminders.is_empty() {
+        return Ok(vec![ctx.private_reply(format!(
+            "You have no reminders. Set one with `{p}remind me in 20 minutes to call the registrar`."
+        ))]);
+    }
+    let mut lines = vec![format!("Your reminders (times in {}):", zone.name())];
+    for reminder in &reminders {
+        let id = ShortId::new(IdKind::Reminder, reminder.id);
+        let mut line = format!(
+            "{id} · {}",
+            time_format::local(reminder.due_at, zone, ctx.now)
+        );
+        if let Some(rule) = reminder.rule.as_deref().and_then(|r| Rule::from_text(r).ok()) {
+            line.push_str(&format!(" · {}", rule.describe()));
+        }
+        if reminder.delivery == Delivery::Here {
+            line.push_str(&format!(" · in {}", reminder.room));
+        }
+        line.push_str(&format!(" · {}", reminder.text));
+        lines.push(line);
+    }
+    lines.push(format!(
+        "Cancel with `{p}reminders cancel <id>`, snooze with `{p}reminders snooze <id> 1h`."
+    ));
+    Ok(vec![ctx.private_reply(lines.join("\n"))])
+}
+
+/// The member's own reminder, or a refusal that does not reveal whether someone else's exists.
+async fn own(ctx: &Ctx<'_>, id: ShortId) -> Result<Reminder, Refusal> {
+    match ctx.store.reminder(id.number).await? {
+        Some(r) if r.owner.id == ctx.sender.id && r.society == ctx.society.key => Ok(r),
+        _ => Err(Refusal::said(format!(
+            "You have no reminder {id}. See yours with `{}reminders`.",
+            ctx.prefix()
+        ))),
+    }
+}
+
+async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
+    let reminder = own(ctx, id).await?;
+    if !reminder.active || !ctx.store.cancel_reminder(reminder.id).await? {
+        return Err(Refusal::said(format!(
+            "Reminder {id} has already fired or been cancelled; there is nothing to cancel."
+        )));
+    }
+    Ok(vec![ctx.private_reply(format!(
+        "Cancelled {id}: {}.",
+        reminder.text
+    ))])
+}
+
+async fn snooze(ctx: &Ctx<'_>, id: ShortId, duration: &str) -> Result<Vec<Action>, Refusal> {
+    let by = when::parse_duration(duration)?;
+    let reminder = own(ctx, id).await?;
+    // A pending reminder is pushed back from when it was due; a fired one comes back from now.
+    let base = if reminder.active {
+        reminder.due_at.max(ctx.now)
+    } else {
+        ctx.now
+    };
+    let due = base
+        .checked_add_signed(by)
+        .filter(|due| *due - ctx.now <= chrono::Duration::days(5 * 366))
+        .ok_or_else(|| {
+            Refusal::said("That snooze is too long; the furthest I look ahead is 5 years.")
+        })?;
+    ctx.store.reschedule_reminder(reminder.id, due).await?;
+    let zone = ctx.member_zone().await?;
+    Ok(vec![ctx.private_reply(format!(
+        "Snoozed {id} by {}: now {}.",
+        time_format::span(by),
+        time_format::local(due, zone, ctx.now)
+    ))])
+}
+
+/// Fires a due reminder: delivers it (labelled late after downtime), or, if it is older than the
+/// catch-up window, tells its owner and the committee instead of delivering something stale.
+pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
+    let Some(reminder) = bot.store().reminder(job.subject).await? else {
+        return Ok(Fired {
+            actions: Vec::new(),
+            next_due: None,
+        });
+    };
+    let settings = bot.settings();
+    let zone: Tz = job.zone.parse().unwrap_or(bot.society(&job.society).timezone);
+    let id = ShortId::new(IdKind::Reminder, reminder.id);
+    let lateness = now - job.due_at;
+    let due_text = time_format::local(job.due_at, zone, now);
+    let owner = reminder.owner.clone();
+
+    let actions = if lateness > settings.catch_up {
+        let where_to = match reminder.delivery {
+            Delivery::Me => String::new(),
+            Delivery::Here => format!(" It was not posted in {}.", reminder.room),
+        };
+        vec![
+            Action::Remind {
+                user: owner.clone(),
+                message: Message::text(format!(
+                    "I was offline and missed your reminder {id}, due {due_text}: {}. It is more than {} late, so I have not sent it now.{where_to}",
+                    reminder.text,
+                    time_format::span(settings.catch_up)
+                )),
+            },
+            Action::AdminLog {
+                society: job.society.clone(),
+                text: format!(
+                    "Missed reminder {id} of {} (due {due_text}, {} late, past the catch-up window); its owner was told.",
+                    owner.name,
+                    time_format::span(lateness)
+                ),
+            },
+        ]
+    } else {
+        let late = if lateness > settings.late_after {
+            format!(" (late: due {due_text}; I was offline)")
+        } else {
+            String::new()
+        };
+        vec![delivery_action(&reminder, &owner, &late)]
+    };
+
+    let next_due = match job.rule.as_deref() {
+        None => None,
+        Some(text) => match Rule::from_text(text) {
+            // After downtime the missed occurrences are not replayed one by one: the next
+            // one is the first still ahead.
+            Ok(rule) => rule.next_after(job.due_at.max(now), zone),
+            Err(error) => {
+                tracing::error!(job = job.id, %error, "stored rule no longer parses; stopping it");
+                None
+            }
+        },
+    };
+    Ok(Fired { actions, next_due })
+}
+
+fn delivery_action(reminder: &Reminder, owner: &UserRef, late: &str) -> Action {
+    match reminder.delivery {
+        Delivery::Me => Action::Remind {
+            user: owner.clone(),
+            message: Message::text(format!("⏰ Reminder{late}: {}", reminder.text)),
+        },
+        Delivery::Here => Action::Post {
+            room: reminder.room.clone(),
+            message: Message::text(format!(
+                "⏰ Reminder from {}{late}: {}",
+                owner.name, reminder.text
+            ))
+            .with_mentions(vec![owner.clone()]),
+        },
+    }
+}

@@ -1,0 +1,246 @@
+//! What the core needs from persistence. `crate::store::SqlStore` implements it on SQLite and
+//! PostgreSQL; the core never sees a database type.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::error::StoreError;
+use super::io::{Action, UserRef};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What a member chose to share. Every field is optional: nothing is assumed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub society: String,
+    pub user_id: String,
+    pub name: String,
+    pub timezone: Option<String>,
+    pub stage: Option<String>,
+    pub specialty: Option<String>,
+    pub hospital: Option<String>,
+    pub img: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Privately to the member who asked.
+    Me,
+    /// Posted in the room where it was asked.
+    Here,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Me => "me",
+            Delivery::Here => "here",
+        }
+    }
+
+    pub fn parse(text: &str) -> Delivery {
+        if text == "here" {
+            Delivery::Here
+        } else {
+            Delivery::Me
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReminder {
+    pub platform: String,
+    pub society: String,
+    pub owner: UserRef,
+    pub delivery: Delivery,
+    pub room: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub zone: String,
+    pub rule: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reminder {
+    pub id: i64,
+    pub platform: String,
+    pub society: String,
+    pub owner: UserRef,
+    pub delivery: Delivery,
+    pub room: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    /// The next time it fires (or last fired, once done).
+    pub due_at: DateTime<Utc>,
+    pub zone: String,
+    pub rule: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    Reminder,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Reminder => "reminder",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<JobKind> {
+        match text {
+            "reminder" => Some(JobKind::Reminder),
+            _ => None,
+        }
+    }
+}
+
+/// A scheduled piece of work: the queue is this table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: JobKind,
+    /// The row the job is about (a reminder's id, later an event's).
+    pub subject: i64,
+    pub platform: String,
+    pub society: String,
+    pub due_at: DateTime<Utc>,
+    /// The IANA zone the due time was computed in; recurrences are recomputed in it.
+    pub zone: String,
+    pub rule: Option<String>,
+}
+
+/// An action to send, with the key that makes sending it twice harmless.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub key: String,
+    pub platform: String,
+    pub society: String,
+    /// The member the action concerns, so erasure can remove what is still queued for them.
+    pub member: Option<String>,
+    pub action: Action,
+}
+
+/// An outbox row claimed for sending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingSend {
+    pub id: i64,
+    pub key: String,
+    pub platform: String,
+    pub society: String,
+    pub action: Action,
+    pub attempts: i64,
+}
+
+/// What `!forget me` removed, so the member can be told.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Erasure {
+    pub profile: bool,
+    pub reminders: u64,
+    pub other_rows: u64,
+}
+
+/// Row counts, for "nothing was stored" checks and `!profile`'s summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub profiles: i64,
+    pub reminders: i64,
+    pub jobs: i64,
+    pub outbox: i64,
+    pub confirmations: i64,
+    pub admin_log: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Records an inbound event key; false if it was seen before (a redelivery to ignore).
+    async fn first_sight(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+
+    async fn profile(&self, society: &str, user_id: &str) -> StoreResult<Option<Profile>>;
+    async fn save_profile(&self, profile: &Profile, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Stores the reminder and its job together.
+    async fn create_reminder(&self, reminder: &NewReminder) -> StoreResult<Reminder>;
+    async fn reminder(&self, id: i64) -> StoreResult<Option<Reminder>>;
+    /// The member's reminders that will still fire, soonest first.
+    async fn active_reminders(&self, society: &str, user_id: &str) -> StoreResult<Vec<Reminder>>;
+    async fn cancel_reminder(&self, id: i64) -> StoreResult<bool>;
+    /// Sets the next firing time and makes the reminder active again.
+    async fn reschedule_reminder(&self, id: i64, due_at: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// Remembers that a member was asked to confirm something until `expires_at`.
+    async fn ask_confirmation(
+        &self,
+        society: &str,
+        user_id: &str,
+        what: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// True (and forgets the question) if it was asked and has not expired.
+    async fn take_confirmation(
+        &self,
+        society: &str,
+        user_id: &str,
+        what: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Removes every row about the member in this society.
+    async fn erase_member(&self, society: &str, user_id: &str) -> StoreResult<Erasure>;
+
+    /// Atomically leases up to `limit` due jobs to `owner` until `lease_until`. A job leased by
+    /// another live owner is never returned, so two schedulers never fire the same job.
+    async fn claim_due_jobs(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>>;
+    /// In one transaction: queue the job's actions and move it on to `next_due` (or finish it).
+    /// False, with nothing written, if `owner` no longer holds the lease.
+    async fn finish_job(
+        &self,
+        job: &Job,
+        owner: &str,
+        outbox: &[OutboxItem],
+        next_due: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// The earliest pending job's due time.
+    async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// Queues actions; an item whose key is already queued is ignored.
+    async fn enqueue(&self, items: &[OutboxItem], now: DateTime<Utc>) -> StoreResult<()>;
+    /// Leases outbox rows for one platform that are ready to be sent.
+    async fn claim_outbox(
+        &self,
+        platform: &str,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<PendingSend>>;
+    async fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn mark_retry(
+        &self,
+        id: i64,
+        attempts: i64,
+        next_try_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()>;
+    async fn mark_failed(&self, id: i64, attempts: i64, error: &str) -> StoreResult<()>;
+
+    async fn admin_log(
+        &self,
+        society: &str,
+        member: Option<&str>,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    async fn counts(&self) -> StoreResult<Counts>;
+}

@@ -1,0 +1,12 @@
+//! Rounds: a community bot for medical societies on Discord, Matrix and the terminal.
+//!
+//! `core` holds every rule and knows no platform or database; `store` persists on SQLite or
+//! PostgreSQL; `scheduler` and `outbox` make the database the queue; `platform` holds adapters.
+
+pub mod config;
+pub mod core;
+pub mod outbox;
+pub mod platform;
+pub mod runtime;
+pub mod scheduler;
+pub mod store;

@@ -1,0 +1,150 @@
+//! The `rounds` command line: run, shell, migrate, check-config.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono_tz::Tz;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use rounds::config::Config;
+use rounds::core::when;
+use rounds::platform::shell::{self, Shell};
+use rounds::store::{DatabaseUrl, SqlStore};
+
+/// Rounds: events, coffee pairings, shout-outs and reminders for medical societies.
+#[derive(Parser)]
+#[command(name = "rounds", version)]
+struct Cli {
+    /// TOML config file (also ROUNDS_CONFIG). Every setting can come from ROUNDS_* variables instead.
+    #[arg(long, global = true, env = "ROUNDS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the bot on the configured platforms.
+    Run,
+    /// Try Rounds in the terminal: one simulated society, no account needed.
+    Shell {
+        /// Database URL or path; `:memory:` keeps nothing. Default: shell.db in the data directory.
+        #[arg(long)]
+        db: Option<String>,
+        /// The society's timezone (default: ROUNDS_TIMEZONE, else Australia/Sydney).
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        /// Database URL or path (default: the configured one).
+        #[arg(long)]
+        db: Option<String>,
+    },
+    /// Check the configuration and say what would run.
+    CheckConfig,
+}
+
+/// The shell's society zone when none is configured: Rounds' first users are in Australia.
+const SHELL_DEFAULT_ZONE: Tz = chrono_tz::Australia::Sydney;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = matches!(cli.command, Command::Shell { .. });
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new(if quiet { "warn" } else { "info" })),
+        )
+        .init();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("rounds: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::from_process(cli.config.as_deref())?;
+    match cli.command {
+        Command::Shell { db, timezone } => {
+            let database = match db {
+                Some(db) => DatabaseUrl::parse(&db),
+                None => DatabaseUrl::in_data_dir(&config.data_dir, "shell.db"),
+            };
+            let zone = match timezone {
+                Some(zone) => when::parse_zone(&zone).map_err(|e| anyhow::anyhow!("--timezone: {e}"))?,
+                None if config.timezone_set => config.timezone,
+                None => SHELL_DEFAULT_ZONE,
+            };
+            let store = SqlStore::open(&database).await?;
+            eprintln!(
+                "# Rounds shell: Demo Society ({}), you are @{} in {}. Type `help`, or /help for shell commands.",
+                zone.name(),
+                shell::FIRST_MEMBER,
+                shell::ROOMS[0]
+            );
+            let shell = Shell::new(Arc::new(store), zone, &config.command_prefix);
+            let input = tokio::io::BufReader::new(tokio::io::stdin());
+            shell::run(shell, input, tokio::io::stdout(), tokio::io::stderr()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { db } => {
+            let database = db.map(|d| DatabaseUrl::parse(&d)).unwrap_or(config.database.clone());
+            let store = SqlStore::open(&database)
+                .await
+                .with_context(|| format!("migrating {}", database.redacted()))?;
+            store.close().await;
+            println!("database {} is up to date", database.redacted());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CheckConfig => {
+            println!("configuration is valid");
+            println!("  data directory: {}", config.data_dir.display());
+            println!("  database: {}", config.database.redacted());
+            println!("  default timezone: {}", config.timezone.name());
+            println!("  command prefix: {}", config.command_prefix);
+            println!("  societies: {}", config.societies.len());
+            println!(
+                "  platforms: {}",
+                platforms(&config).unwrap_or_else(|| "none".to_string())
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run => {
+            let Some(platforms) = platforms(&config) else {
+                eprintln!(
+                    "rounds: no platform is configured, so there is nothing to run.\n\
+                     For Matrix set ROUNDS_MATRIX_HOMESERVER, ROUNDS_MATRIX_USER and ROUNDS_MATRIX_PASSWORD (or ROUNDS_MATRIX_ACCESS_TOKEN).\n\
+                     For Discord set ROUNDS_DISCORD_TOKEN.\n\
+                     To try Rounds without an account, run `rounds shell`."
+                );
+                return Ok(ExitCode::from(2));
+            };
+            let store = SqlStore::open(&config.database).await?;
+            store.close().await;
+            eprintln!(
+                "rounds: {platforms} configured, but this build has no {platforms} adapter yet; only `rounds shell` can run."
+            );
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn platforms(config: &Config) -> Option<String> {
+    let mut names = Vec::new();
+    if config.matrix.is_some() {
+        names.push("Matrix");
+    }
+    if config.discord.is_some() {
+        names.push("Discord");
+    }
+    (!names.is_empty()).then(|| names.join(" and "))
+}

@@ -1,0 +1,84 @@
+//! Sending what the outbox holds, through an adapter, with retries under the same key.
+//!
+//! A row is marked sent only after the adapter confirms. A crash in between leaves it pending;
+//! it is sent again with the same idempotency key, which the platform uses to drop the repeat
+//! (Matrix transaction ids, Discord nonces with `enforce_nonce`).
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::core::error::StoreError;
+use crate::core::store::Store;
+use crate::platform::{Adapter, DeliveryError};
+
+/// How long a claimed outbox row stays reserved for its sender.
+pub const SEND_LEASE: Duration = Duration::seconds(60);
+/// Tries before a send is given up and reported.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+pub fn backoff(attempts: i64) -> Duration {
+    Duration::seconds(1 << attempts.clamp(0, 9)).min(Duration::minutes(10))
+}
+
+/// Sends everything ready for `adapter`'s platform. Returns how many were delivered.
+pub async fn deliver(
+    store: &dyn Store,
+    adapter: &dyn Adapter,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut delivered = 0;
+    loop {
+        let batch = store
+            .claim_outbox(adapter.platform(), now, owner, now + SEND_LEASE, 100)
+            .await?;
+        if batch.is_empty() {
+            return Ok(delivered);
+        }
+        for send in batch {
+            let attempts = send.attempts + 1;
+            match adapter.perform(&send.key, &send.action).await {
+                Ok(()) => {
+                    store.mark_sent(send.id, now).await?;
+                    delivered += 1;
+                }
+                Err(DeliveryError::Permanent(reason)) => {
+                    give_up(store, &send.society, send.id, attempts, &reason, now).await?;
+                }
+                Err(error) if attempts >= MAX_ATTEMPTS => {
+                    give_up(store, &send.society, send.id, attempts, &error.to_string(), now)
+                        .await?;
+                }
+                Err(error) => {
+                    let wait = match &error {
+                        DeliveryError::RateLimited { retry_after } => *retry_after,
+                        _ => backoff(attempts),
+                    };
+                    tracing::warn!(key = %send.key, attempts, %error, "send failed; will retry");
+                    store
+                        .mark_retry(send.id, attempts, now + wait, &error.to_string())
+                        .await?;
+                }
+            }
+        }
+    }
+}
+
+async fn give_up(
+    store: &dyn Store,
+    society: &str,
+    id: i64,
+    attempts: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tracing::error!(id, attempts, reason, "giving up on a send");
+    store.mark_failed(id, attempts, reason).await?;
+    store
+        .admin_log(
+            society,
+            None,
+            &format!("A message could not be delivered after {attempts} tries: {reason}"),
+            now,
+        )
+        .await
+}

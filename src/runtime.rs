@@ -1,0 +1,85 @@
+//! Ties the core, the scheduler and the outbox together for any adapter.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+
+use crate::core::Bot;
+use crate::core::error::StoreError;
+use crate::core::io::{Action, Inbound};
+use crate::core::store::OutboxItem;
+use crate::outbox;
+use crate::platform::Adapter;
+use crate::scheduler::{self, Scheduler};
+
+pub struct Runtime {
+    bot: Arc<Bot>,
+    scheduler: Scheduler,
+    owner: String,
+    anonymous: AtomicU64,
+}
+
+impl Runtime {
+    pub fn new(bot: Arc<Bot>) -> Self {
+        let owner = scheduler::process_owner_id();
+        Runtime {
+            scheduler: Scheduler::new(bot.clone(), owner.clone()),
+            bot,
+            owner,
+            anonymous: AtomicU64::new(0),
+        }
+    }
+
+    pub fn bot(&self) -> &Arc<Bot> {
+        &self.bot
+    }
+
+    /// Handles one inbound event and queues the answer. An event the store has seen before
+    /// (a platform redelivery) is ignored, so it is never answered twice.
+    pub async fn receive(&self, inbound: &Inbound, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let origin = inbound.origin();
+        let store = self.bot.store();
+        let base = match &origin.message_id {
+            Some(id) => {
+                let key = format!("in:{}:{id}", origin.platform);
+                if !store.first_sight(&key, now).await? {
+                    tracing::debug!(%key, "already handled");
+                    return Ok(0);
+                }
+                key
+            }
+            None => format!(
+                "in:{}:{}:{}",
+                origin.platform,
+                self.owner,
+                self.anonymous.fetch_add(1, Ordering::Relaxed)
+            ),
+        };
+        let actions = self.bot.handle(inbound, now).await;
+        let items: Vec<OutboxItem> = actions
+            .into_iter()
+            .enumerate()
+            .map(|(n, action)| OutboxItem {
+                key: format!("{base}:{n}"),
+                platform: origin.platform.clone(),
+                society: origin.society.clone(),
+                member: match &action {
+                    Action::Reply { .. } => Some(inbound.sender().id.clone()),
+                    other => scheduler::concerned_member(other),
+                },
+                action,
+            })
+            .collect();
+        store.enqueue(&items, now).await?;
+        Ok(items.len())
+    }
+
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.scheduler.tick(now).await
+    }
+
+    pub async fn deliver(&self, adapter: &dyn Adapter, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        outbox::deliver(self.bot.store().as_ref(), adapter, &self.owner, now).await
+    }
+}

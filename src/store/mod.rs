@@ -1,0 +1,583 @@
+//! The `Store` on sqlx: SQLite by default, PostgreSQL when the URL says `postgres://`.
+//!
+//! One implementation serves both through sqlx's `Any` driver: the SQL is shared except where
+//! PostgreSQL needs `FOR UPDATE SKIP LOCKED` so that several processes can claim work at once.
+
+mod rows;
+mod url;
+
+use std::time::Duration as StdDuration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+
+use crate::core::error::StoreError;
+use crate::core::io::Action;
+use crate::core::store::{
+    Counts, Erasure, Job, NewReminder, OutboxItem, PendingSend, Profile, Reminder, Store,
+    StoreResult,
+};
+use rows::{JobRow, OutboxRow, ProfileRow, ReminderRow, from_ts, ts};
+pub use url::{Backend, DatabaseUrl};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+fn db(error: sqlx::Error) -> StoreError {
+    StoreError::new(error)
+}
+
+// sqlx takes only `&'static str` query text, so the shared SELECT is spelled out in each.
+const REMINDER_BY_ID: &str = "SELECT r.id, r.platform, r.society, r.owner_id, r.owner_name, r.delivery, r.room, r.text, r.created_at, j.due_at, j.zone, j.rule, j.state \
+     FROM reminders r JOIN jobs j ON j.kind = 'reminder' AND j.subject = r.id WHERE r.id = $1";
+const ACTIVE_REMINDERS: &str = "SELECT r.id, r.platform, r.society, r.owner_id, r.owner_name, r.delivery, r.room, r.text, r.created_at, j.due_at, j.zone, j.rule, j.state \
+     FROM reminders r JOIN jobs j ON j.kind = 'reminder' AND j.subject = r.id \
+     WHERE r.society = $1 AND r.owner_id = $2 AND j.state = 'pending' ORDER BY j.due_at, r.id";
+
+impl SqlStore {
+    /// Connects, creating the SQLite file (and its directory) if needed, and applies migrations.
+    pub async fn open(url: &DatabaseUrl) -> anyhow::Result<SqlStore> {
+        install_default_drivers();
+        let mut options = AnyPoolOptions::new();
+        if url.is_memory() {
+            // Each connection to `:memory:` is its own database: keep exactly one, forever.
+            options = options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        } else if url.backend() == Backend::Sqlite {
+            url.create_parent_dir()?;
+            options = options.max_connections(4);
+        } else {
+            options = options.max_connections(8);
+        }
+        let pool = options
+            .acquire_timeout(StdDuration::from_secs(10))
+            .connect(url.as_str())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", url.redacted()))?;
+        let store = SqlStore {
+            pool,
+            backend: url.backend(),
+        };
+        if store.backend == Backend::Sqlite && !url.is_memory() {
+            // WAL lets the scheduler read while a command writes; it persists in the file.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&store.pool)
+                .await?;
+        }
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Picks the claim query: PostgreSQL skips rows another process has locked.
+    fn claim_sql(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+}
+
+fn to_json(action: &Action) -> StoreResult<String> {
+    serde_json::to_string(action).map_err(StoreError::new)
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn first_sight(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO inbound_seen (key, seen_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn profile(&self, society: &str, user_id: &str) -> StoreResult<Option<Profile>> {
+        let row: Option<ProfileRow> = sqlx::query_as(
+            "SELECT society, user_id, name, timezone, stage, specialty, hospital, img FROM profiles WHERE society = $1 AND user_id = $2",
+        )
+        .bind(society)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(Profile::from))
+    }
+
+    async fn save_profile(&self, p: &Profile, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO profiles (society, user_id, name, timezone, stage, specialty, hospital, img, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (society, user_id) DO UPDATE SET name = $3, timezone = $4, stage = $5, specialty = $6, hospital = $7, img = $8, updated_at = $9",
+        )
+        .bind(&p.society)
+        .bind(&p.user_id)
+        .bind(&p.name)
+        .bind(&p.timezone)
+        .bind(&p.stage)
+        .bind(&p.specialty)
+        .bind(&p.hospital)
+        .bind(p.img.map(i64::from))
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn create_reminder(&self, r: &NewReminder) -> StoreResult<Reminder> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO reminders (platform, society, owner_id, owner_name, delivery, room, text, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&r.platform)
+        .bind(&r.society)
+        .bind(&r.owner.id)
+        .bind(&r.owner.name)
+        .bind(r.delivery.as_str())
+        .bind(&r.room)
+        .bind(&r.text)
+        .bind(ts(r.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('reminder', $1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(&r.platform)
+        .bind(&r.society)
+        .bind(ts(r.due_at))
+        .bind(&r.zone)
+        .bind(&r.rule)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(Reminder {
+            id,
+            platform: r.platform.clone(),
+            society: r.society.clone(),
+            owner: r.owner.clone(),
+            delivery: r.delivery,
+            room: r.room.clone(),
+            text: r.text.clone(),
+            created_at: r.created_at,
+            due_at: r.due_at,
+            zone: r.zone.clone(),
+            rule: r.rule.clone(),
+            active: true,
+        })
+    }
+
+    async fn reminder(&self, id: i64) -> StoreResult<Option<Reminder>> {
+        let row: Option<ReminderRow> = sqlx::query_as(REMINDER_BY_ID)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.map(Reminder::from))
+    }
+
+    async fn active_reminders(&self, society: &str, user_id: &str) -> StoreResult<Vec<Reminder>> {
+        let rows: Vec<ReminderRow> = sqlx::query_as(ACTIVE_REMINDERS)
+            .bind(society)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(Reminder::from).collect())
+    }
+
+    async fn cancel_reminder(&self, id: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'reminder' AND subject = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn reschedule_reminder(&self, id: i64, due_at: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'pending', due_at = $1, lease_owner = NULL, lease_until = NULL WHERE kind = 'reminder' AND subject = $2 AND state <> 'cancelled'",
+        )
+        .bind(ts(due_at))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn ask_confirmation(
+        &self,
+        society: &str,
+        user_id: &str,
+        what: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO confirmations (society, user_id, what, expires_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (society, user_id, what) DO UPDATE SET expires_at = $4",
+        )
+        .bind(society)
+        .bind(user_id)
+        .bind(what)
+        .bind(ts(expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn take_confirmation(
+        &self,
+        society: &str,
+        user_id: &str,
+        what: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let row = sqlx::query(
+            "DELETE FROM confirmations WHERE society = $1 AND user_id = $2 AND what = $3 RETURNING expires_at",
+        )
+        .bind(society)
+        .bind(user_id)
+        .bind(what)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        match row {
+            Some(row) => {
+                let expires: i64 = row.try_get(0).map_err(db)?;
+                Ok(expires >= ts(now))
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn erase_member(&self, society: &str, user_id: &str) -> StoreResult<Erasure> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut other = 0;
+        other += sqlx::query(
+            "DELETE FROM jobs WHERE kind = 'reminder' AND subject IN (SELECT id FROM reminders WHERE society = $1 AND owner_id = $2)",
+        )
+        .bind(society)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        let reminders = sqlx::query("DELETE FROM reminders WHERE society = $1 AND owner_id = $2")
+            .bind(society)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        let profile = sqlx::query("DELETE FROM profiles WHERE society = $1 AND user_id = $2")
+            .bind(society)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected()
+            > 0;
+        for sql in [
+            "DELETE FROM outbox WHERE society = $1 AND member = $2",
+            "DELETE FROM confirmations WHERE society = $1 AND user_id = $2",
+            "DELETE FROM admin_log WHERE society = $1 AND member = $2",
+        ] {
+            other += sqlx::query(sql)
+                .bind(society)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Erasure {
+            profile,
+            reminders,
+            other_rows: other,
+        })
+    }
+
+    async fn claim_due_jobs(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>> {
+        let sql = self.claim_sql(
+            "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE id IN (\
+               SELECT id FROM jobs WHERE state = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+               ORDER BY due_at, id LIMIT $4) \
+             RETURNING id, kind, subject, platform, society, due_at, zone, rule",
+            "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE id IN (\
+               SELECT id FROM jobs WHERE state = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+               ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, kind, subject, platform, society, due_at, zone, rule",
+        );
+        let rows: Vec<JobRow> = sqlx::query_as(sql)
+            .bind(owner)
+            .bind(ts(lease_until))
+            .bind(ts(now))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let mut jobs: Vec<Job> = rows.into_iter().filter_map(JobRow::into_job).collect();
+        jobs.sort_by_key(|j| (j.due_at, j.id));
+        Ok(jobs)
+    }
+
+    async fn finish_job(
+        &self,
+        job: &Job,
+        owner: &str,
+        outbox: &[OutboxItem],
+        next_due: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let (state, due) = match next_due {
+            Some(next) => ("pending", ts(next)),
+            None => ("done", ts(job.due_at)),
+        };
+        let moved = sqlx::query(
+            "UPDATE jobs SET state = $1, due_at = $2, lease_owner = NULL, lease_until = NULL, fired_count = fired_count + 1 \
+             WHERE id = $3 AND lease_owner = $4 AND due_at = $5 AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(due)
+        .bind(job.id)
+        .bind(owner)
+        .bind(ts(job.due_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if moved != 1 {
+            tx.rollback().await.map_err(db)?;
+            return Ok(false);
+        }
+        for item in outbox {
+            insert_outbox(&mut tx, item, now).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        let row = sqlx::query("SELECT MIN(due_at) FROM jobs WHERE state = 'pending'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        let due: Option<i64> = row.try_get(0).map_err(db)?;
+        Ok(due.map(from_ts))
+    }
+
+    async fn enqueue(&self, items: &[OutboxItem], now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        for item in items {
+            insert_outbox(&mut tx, item, now).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn claim_outbox(
+        &self,
+        platform: &str,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<PendingSend>> {
+        let sql = self.claim_sql(
+            "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN (\
+               SELECT id FROM outbox WHERE platform = $3 AND state = 'pending' AND next_try_at <= $4 \
+               AND (lease_until IS NULL OR lease_until < $4) ORDER BY id LIMIT $5) \
+             RETURNING id, key, platform, society, action, attempts",
+            "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN (\
+               SELECT id FROM outbox WHERE platform = $3 AND state = 'pending' AND next_try_at <= $4 \
+               AND (lease_until IS NULL OR lease_until < $4) ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, key, platform, society, action, attempts",
+        );
+        let rows: Vec<OutboxRow> = sqlx::query_as(sql)
+            .bind(owner)
+            .bind(ts(lease_until))
+            .bind(platform)
+            .bind(ts(now))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let mut sends = Vec::with_capacity(rows.len());
+        for row in rows {
+            match serde_json::from_str::<Action>(&row.action) {
+                Ok(action) => sends.push(PendingSend {
+                    id: row.id,
+                    key: row.key,
+                    platform: row.platform,
+                    society: row.society,
+                    action,
+                    attempts: row.attempts,
+                }),
+                Err(error) => {
+                    tracing::error!(id = row.id, %error, "outbox row does not decode; marking failed");
+                    self.mark_failed(row.id, row.attempts, "undecodable action")
+                        .await?;
+                }
+            }
+        }
+        sends.sort_by_key(|s| s.id);
+        Ok(sends)
+    }
+
+    async fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        // The content is dropped once delivered: only the key is needed to refuse a duplicate.
+        sqlx::query(
+            "UPDATE outbox SET state = 'sent', sent_at = $1, action = 'null', lease_owner = NULL, lease_until = NULL, attempts = attempts + 1 WHERE id = $2",
+        )
+        .bind(ts(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn mark_retry(
+        &self,
+        id: i64,
+        attempts: i64,
+        next_try_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = $1, next_try_at = $2, last_error = $3, lease_owner = NULL, lease_until = NULL WHERE id = $4",
+        )
+        .bind(attempts)
+        .bind(ts(next_try_at))
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn mark_failed(&self, id: i64, attempts: i64, error: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET state = 'failed', attempts = $1, last_error = $2, lease_owner = NULL, lease_until = NULL WHERE id = $3",
+        )
+        .bind(attempts)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn admin_log(
+        &self,
+        society: &str,
+        member: Option<&str>,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO admin_log (society, member, text, at) VALUES ($1, $2, $3, $4)")
+            .bind(society)
+            .bind(member)
+            .bind(text)
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn counts(&self) -> StoreResult<Counts> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM reminders), (SELECT COUNT(*) FROM jobs), \
+                    (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM confirmations), (SELECT COUNT(*) FROM admin_log)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        let get = |i: usize| -> StoreResult<i64> { row.try_get(i).map_err(db) };
+        Ok(Counts {
+            profiles: get(0)?,
+            reminders: get(1)?,
+            jobs: get(2)?,
+            outbox: get(3)?,
+            confirmations: get(4)?,
+            admin_log: get(5)?,
+        })
+    }
+}
+
+async fn insert_outbox(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    item: &OutboxItem,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO outbox (key, platform, society, member, action, next_try_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(&item.key)
+    .bind(&item.platform)
+    .bind(&item.society)
+    .bind(&item.member)
+    .bind(to_json(&item.action)?)
+    .bind(ts(now))
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
