@@ -1,0 +1,280 @@
+//! Shared test helpers: fresh databases (SQLite in memory, a new PostgreSQL database per test),
+//! a bot with a fixed society, and an adapter that records what it was asked to send.
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use sqlx::Connection;
+
+use rounds::core::io::{Action, Inbound, Origin, UserRef};
+use rounds::core::store::Store;
+use rounds::core::{Bot, Settings, Society};
+use rounds::platform::{Adapter, DeliveryError};
+use rounds::runtime::Runtime;
+use rounds::store::{DatabaseUrl, SqlStore};
+
+pub const PLATFORM: &str = "test";
+pub const SOCIETY: &str = "ams";
+
+/// The server the test script provides; override with ROUNDS_TEST_POSTGRES.
+pub fn postgres_admin_url() -> String {
+    std::env::var("ROUNDS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A PostgreSQL database that exists for one test and is dropped by `drop`.
+pub struct PgDatabase {
+    pub url: String,
+    name: String,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl PgDatabase {
+    pub async fn create() -> PgDatabase {
+        let admin = postgres_admin_url();
+        let name = format!(
+            "rounds_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            Utc::now().timestamp_subsec_micros()
+        );
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL is needed at {admin} (set ROUNDS_TEST_POSTGRES): {e}")
+        });
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        conn.close().await.ok();
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        PgDatabase {
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    pub async fn drop(self) {
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+    }
+}
+
+pub async fn sqlite_memory() -> Arc<SqlStore> {
+    Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(":memory:"))
+            .await
+            .expect("open sqlite"),
+    )
+}
+
+pub fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .expect("test time")
+        .with_timezone(&Utc)
+}
+
+pub fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+}
+
+pub fn society(zone: Tz) -> Society {
+    Society {
+        key: SOCIETY.to_string(),
+        name: "Test Society".to_string(),
+        timezone: zone,
+        committee: vec!["chair".to_string()],
+    }
+}
+
+pub fn settings(zone: Tz) -> Settings {
+    let society = society(zone);
+    let mut settings = Settings::new(society.clone());
+    settings.societies.insert(society.key.clone(), society);
+    settings
+}
+
+pub fn user(name: &str) -> UserRef {
+    UserRef {
+        id: format!("@{name}:test"),
+        name: name.to_string(),
+    }
+}
+
+/// Builds inbound messages with unique ids, as a platform would.
+pub struct Member {
+    pub user: UserRef,
+    pub room: String,
+    counter: AtomicU32,
+}
+
+impl Member {
+    pub fn new(name: &str) -> Member {
+        Member {
+            user: user(name),
+            room: "!general:test".to_string(),
+            counter: AtomicU32::new(0),
+        }
+    }
+
+    pub fn says(&self, text: &str) -> Inbound {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        Inbound::Message {
+            origin: Origin {
+                platform: PLATFORM.to_string(),
+                society: SOCIETY.to_string(),
+                room: self.room.clone(),
+                message_id: Some(format!("{}-{n}", self.user.name)),
+                is_direct: false,
+            },
+            sender: self.user.clone(),
+            text: text.to_string(),
+        }
+    }
+
+    pub fn chooses(&self, choice: &str) -> Inbound {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        Inbound::Choice {
+            origin: Origin {
+                platform: PLATFORM.to_string(),
+                society: SOCIETY.to_string(),
+                room: self.room.clone(),
+                message_id: Some(format!("{}-choice-{n}", self.user.name)),
+                is_direct: false,
+            },
+            sender: self.user.clone(),
+            choice: choice.to_string(),
+        }
+    }
+}
+
+/// Records every action it is asked to perform and, like Matrix and Discord, shows a key once.
+#[derive(Default)]
+pub struct RecordingAdapter {
+    state: Mutex<Recorded>,
+}
+
+#[derive(Default)]
+struct Recorded {
+    attempts: Vec<String>,
+    shown: Vec<(String, Action)>,
+    keys: HashSet<String>,
+    fail_next: usize,
+}
+
+impl RecordingAdapter {
+    pub fn new() -> Arc<RecordingAdapter> {
+        Arc::new(RecordingAdapter::default())
+    }
+
+    /// Every key `perform` was called with, repeats included.
+    pub fn attempts(&self) -> Vec<String> {
+        self.state.lock().unwrap().attempts.clone()
+    }
+
+    /// What members would see: one entry per distinct key.
+    pub fn shown(&self) -> Vec<(String, Action)> {
+        self.state.lock().unwrap().shown.clone()
+    }
+
+    pub fn texts(&self) -> Vec<String> {
+        self.shown().into_iter().filter_map(|(_, a)| text_of(&a)).collect()
+    }
+
+    pub fn fail_next(&self, n: usize) {
+        self.state.lock().unwrap().fail_next = n;
+    }
+
+    pub fn clear(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.shown.clear();
+        state.attempts.clear();
+    }
+}
+
+pub fn text_of(action: &Action) -> Option<String> {
+    match action {
+        Action::Post { message, .. }
+        | Action::Reply { message, .. }
+        | Action::Remind { message, .. }
+        | Action::Introduce { message, .. } => Some(message.text.clone()),
+        Action::AdminLog { text, .. } => Some(format!("[admin log] {text}")),
+        Action::React { .. } => None,
+    }
+}
+
+#[async_trait]
+impl Adapter for RecordingAdapter {
+    fn platform(&self) -> &'static str {
+        PLATFORM
+    }
+
+    async fn perform(&self, key: &str, action: &Action) -> Result<(), DeliveryError> {
+        let mut state = self.state.lock().unwrap();
+        state.attempts.push(key.to_string());
+        if state.fail_next > 0 {
+            state.fail_next -= 1;
+            return Err(DeliveryError::Transient("simulated outage".to_string()));
+        }
+        if state.keys.insert(key.to_string()) {
+            state.shown.push((key.to_string(), action.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// A bot on a given store, with a runtime and a recording adapter.
+pub struct Harness {
+    pub store: Arc<dyn Store>,
+    pub runtime: Runtime,
+    pub adapter: Arc<RecordingAdapter>,
+}
+
+impl Harness {
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Harness {
+        let bot = Arc::new(Bot::new(store.clone(), settings));
+        Harness {
+            store,
+            runtime: Runtime::new(bot),
+            adapter: RecordingAdapter::new(),
+        }
+    }
+
+    pub async fn sqlite(zone: Tz) -> Harness {
+        let store: Arc<dyn Store> = sqlite_memory().await;
+        Harness::new(store, settings(zone))
+    }
+
+    /// Handles the message and sends the answer; returns the texts shown for it.
+    pub async fn say(&self, inbound: Inbound, now: DateTime<Utc>) -> Vec<String> {
+        self.adapter.clear();
+        self.runtime.receive(&inbound, now).await.expect("receive");
+        self.runtime
+            .deliver(self.adapter.as_ref(), now)
+            .await
+            .expect("deliver");
+        self.adapter.texts()
+    }
+
+    /// Runs the scheduler at `now` and sends; returns the texts shown.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Vec<String> {
+        self.adapter.clear();
+        self.runtime.tick(now).await.expect("tick");
+        self.runtime
+            .deliver(self.adapter.as_ref(), now)
+            .await
+            .expect("deliver");
+        self.adapter.texts()
+    }
+}
