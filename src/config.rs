@@ -123,7 +123,11 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
 
 /// Where a value came from, for error messages.
 enum Source<'a> {
-    File { path: &'a Path, text: &'a str, span: std::ops::Range<usize> },
+    File {
+        path: &'a Path,
+        text: &'a str,
+        span: std::ops::Range<usize>,
+    },
     Env(&'static str),
 }
 
@@ -146,8 +150,8 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read the config file {}", path.display()))?;
-                let parsed: FileConfig = toml::from_str(&text)
-                    .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+                let parsed: FileConfig =
+                    toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
                 (text, parsed)
             }
             None => (String::new(), FileConfig::default()),
@@ -158,18 +162,34 @@ impl Config {
             text: &text,
             span,
         };
-        let pick = |var: &'static str, value: &Option<Spanned<String>>| -> Option<(String, Source<'_>)> {
-            if let Some(v) = env.get(var).filter(|v| !v.is_empty()) {
-                return Some((v.clone(), Source::Env(var)));
-            }
-            value
-                .as_ref()
-                .map(|s| (s.get_ref().clone(), from_file(s.span())))
-        };
+        let pick =
+            |var: &'static str, value: &Option<Spanned<String>>| -> Option<(String, Source<'_>)> {
+                if let Some(v) = env.get(var).filter(|v| !v.is_empty()) {
+                    return Some((v.clone(), Source::Env(var)));
+                }
+                value
+                    .as_ref()
+                    .map(|s| (s.get_ref().clone(), from_file(s.span())))
+            };
 
-        refuse_file_secret(&parsed.matrix.as_ref().and_then(|m| m.password.clone()), "matrix.password", "ROUNDS_MATRIX_PASSWORD", &from_file)?;
-        refuse_file_secret(&parsed.matrix.as_ref().and_then(|m| m.access_token.clone()), "matrix.access_token", "ROUNDS_MATRIX_ACCESS_TOKEN", &from_file)?;
-        refuse_file_secret(&parsed.discord.as_ref().and_then(|d| d.token.clone()), "discord.token", "ROUNDS_DISCORD_TOKEN", &from_file)?;
+        refuse_file_secret(
+            &parsed.matrix.as_ref().and_then(|m| m.password.clone()),
+            "matrix.password",
+            "ROUNDS_MATRIX_PASSWORD",
+            &from_file,
+        )?;
+        refuse_file_secret(
+            &parsed.matrix.as_ref().and_then(|m| m.access_token.clone()),
+            "matrix.access_token",
+            "ROUNDS_MATRIX_ACCESS_TOKEN",
+            &from_file,
+        )?;
+        refuse_file_secret(
+            &parsed.discord.as_ref().and_then(|d| d.token.clone()),
+            "discord.token",
+            "ROUNDS_DISCORD_TOKEN",
+            &from_file,
+        )?;
 
         let data_dir = PathBuf::from(
             pick("ROUNDS_DATA_DIR", &parsed.data_dir)
@@ -186,25 +206,46 @@ impl Config {
         };
         let command_prefix = match pick("ROUNDS_COMMAND_PREFIX", &parsed.command_prefix) {
             Some((prefix, source)) => {
-                if prefix.is_empty() || prefix.chars().count() > 3 || prefix.chars().any(char::is_whitespace) {
-                    bail!("{} must be 1 to 3 characters without spaces, like `!`", source.describe("command_prefix"));
+                if prefix.is_empty()
+                    || prefix.chars().count() > 3
+                    || prefix.chars().any(char::is_whitespace)
+                {
+                    bail!(
+                        "{} must be 1 to 3 characters without spaces, like `!`",
+                        source.describe("command_prefix")
+                    );
                 }
                 prefix
             }
             None => "!".to_string(),
         };
-        let catch_up = duration_at(pick("ROUNDS_SCHEDULER_CATCH_UP", &parsed.scheduler.catch_up), "scheduler.catch_up", Duration::days(7))?;
-        let late_after = duration_at(pick("ROUNDS_SCHEDULER_LATE_AFTER", &parsed.scheduler.late_after), "scheduler.late_after", Duration::minutes(2))?;
+        let catch_up = duration_at(
+            pick("ROUNDS_SCHEDULER_CATCH_UP", &parsed.scheduler.catch_up),
+            "scheduler.catch_up",
+            Duration::days(7),
+        )?;
+        let late_after = duration_at(
+            pick("ROUNDS_SCHEDULER_LATE_AFTER", &parsed.scheduler.late_after),
+            "scheduler.late_after",
+            Duration::minutes(2),
+        )?;
 
         let mut societies = Vec::new();
         let mut groups = HashMap::new();
         for section in &parsed.societies {
             let key = section.key.get_ref().trim().to_string();
             if key.is_empty() || societies.iter().any(|s: &Society| s.key == key) {
-                bail!("{} must be a non-empty key used by one society only", from_file(section.key.span()).describe("societies.key"));
+                bail!(
+                    "{} must be a non-empty key used by one society only",
+                    from_file(section.key.span()).describe("societies.key")
+                );
             }
             let zone = match &section.timezone {
-                Some(zone) => zone_at(zone.get_ref(), &from_file(zone.span()), "societies.timezone")?,
+                Some(zone) => zone_at(
+                    zone.get_ref(),
+                    &from_file(zone.span()),
+                    "societies.timezone",
+                )?,
                 None => timezone,
             };
             groups.insert(key.clone(), section.groups.clone());
@@ -217,23 +258,40 @@ impl Config {
         }
 
         let matrix_file = parsed.matrix.unwrap_or_default();
-        let matrix_homeserver = env.get("ROUNDS_MATRIX_HOMESERVER").cloned().or(matrix_file.homeserver);
+        let matrix_homeserver = env
+            .get("ROUNDS_MATRIX_HOMESERVER")
+            .cloned()
+            .or(matrix_file.homeserver);
         let matrix_user = env.get("ROUNDS_MATRIX_USER").cloned().or(matrix_file.user);
-        let matrix = match (matrix_homeserver.filter(|v| !v.is_empty()), matrix_user.filter(|v| !v.is_empty())) {
+        let matrix = match (
+            matrix_homeserver.filter(|v| !v.is_empty()),
+            matrix_user.filter(|v| !v.is_empty()),
+        ) {
             (Some(homeserver), Some(user)) => Some(MatrixConfig {
                 homeserver,
                 user,
-                password: env.get("ROUNDS_MATRIX_PASSWORD").cloned().filter(|v| !v.is_empty()),
-                access_token: env.get("ROUNDS_MATRIX_ACCESS_TOKEN").cloned().filter(|v| !v.is_empty()),
+                password: env
+                    .get("ROUNDS_MATRIX_PASSWORD")
+                    .cloned()
+                    .filter(|v| !v.is_empty()),
+                access_token: env
+                    .get("ROUNDS_MATRIX_ACCESS_TOKEN")
+                    .cloned()
+                    .filter(|v| !v.is_empty()),
             }),
             (None, None) => None,
-            _ => bail!("Matrix needs both a homeserver and a user: set ROUNDS_MATRIX_HOMESERVER and ROUNDS_MATRIX_USER (or [matrix] homeserver and user)"),
+            _ => bail!(
+                "Matrix needs both a homeserver and a user: set ROUNDS_MATRIX_HOMESERVER and ROUNDS_MATRIX_USER (or [matrix] homeserver and user)"
+            ),
         };
         if let Some(m) = &matrix
             && m.password.is_none()
             && m.access_token.is_none()
         {
-            bail!("Matrix is configured for {} but has no secret: set ROUNDS_MATRIX_PASSWORD or ROUNDS_MATRIX_ACCESS_TOKEN", m.user);
+            bail!(
+                "Matrix is configured for {} but has no secret: set ROUNDS_MATRIX_PASSWORD or ROUNDS_MATRIX_ACCESS_TOKEN",
+                m.user
+            );
         }
         let discord_file = parsed.discord.unwrap_or_default();
         let discord = env
@@ -241,7 +299,10 @@ impl Config {
             .filter(|v| !v.is_empty())
             .map(|token| DiscordConfig {
                 token: token.clone(),
-                api_base: env.get("ROUNDS_DISCORD_API_BASE").cloned().or(discord_file.api_base.clone()),
+                api_base: env
+                    .get("ROUNDS_DISCORD_API_BASE")
+                    .cloned()
+                    .or(discord_file.api_base.clone()),
             });
 
         Ok(Config {
@@ -261,7 +322,9 @@ impl Config {
 
     /// Loads from the process environment.
     pub fn from_process(file: Option<&Path>) -> anyhow::Result<Config> {
-        let env: HashMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")).collect();
+        let env: HashMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("ROUNDS_"))
+            .collect();
         Config::load(file, &env)
     }
 
@@ -278,7 +341,9 @@ impl Config {
         settings.catch_up = self.catch_up;
         settings.late_after = self.late_after;
         for society in &self.societies {
-            settings.societies.insert(society.key.clone(), society.clone());
+            settings
+                .societies
+                .insert(society.key.clone(), society.clone());
         }
         settings
     }
@@ -303,7 +368,11 @@ fn zone_at(text: &str, source: &Source<'_>, key: &str) -> anyhow::Result<Tz> {
     when::parse_zone(text).map_err(|e| anyhow!("{} is not a timezone: {e}", source.describe(key)))
 }
 
-fn duration_at(value: Option<(String, Source<'_>)>, key: &str, default: Duration) -> anyhow::Result<Duration> {
+fn duration_at(
+    value: Option<(String, Source<'_>)>,
+    key: &str,
+    default: Duration,
+) -> anyhow::Result<Duration> {
     match value {
         Some((text, source)) => when::parse_duration(&text)
             .map_err(|e| anyhow!("{} is not a duration: {e}", source.describe(key))),
@@ -316,7 +385,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
@@ -340,7 +412,10 @@ mod tests {
         let (_dir, path) = file("timezone = \"Europe/London\"\n[database]\nurl = \"a.db\"\n");
         let config = Config::load(
             Some(&path),
-            &env(&[("ROUNDS_TIMEZONE", "Australia/Sydney"), ("ROUNDS_DATABASE_URL", "postgres://x@h/db")]),
+            &env(&[
+                ("ROUNDS_TIMEZONE", "Australia/Sydney"),
+                ("ROUNDS_DATABASE_URL", "postgres://x@h/db"),
+            ]),
         )
         .unwrap();
         assert_eq!(config.timezone.name(), "Australia/Sydney");
@@ -349,20 +424,37 @@ mod tests {
 
     #[test]
     fn errors_name_the_key_and_line() {
-        let (_dir, path) = file("data_dir = \"d\"\n\n[[societies]]\nkey = \"ams\"\ntimezone = \"Mars/Olympus\"\n");
-        let error = Config::load(Some(&path), &env(&[])).unwrap_err().to_string();
-        assert!(error.contains("societies.timezone") && error.contains("line 5"), "{error}");
+        let (_dir, path) =
+            file("data_dir = \"d\"\n\n[[societies]]\nkey = \"ams\"\ntimezone = \"Mars/Olympus\"\n");
+        let error = Config::load(Some(&path), &env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("societies.timezone") && error.contains("line 5"),
+            "{error}"
+        );
 
         let (_dir, path) = file("[scheduler]\ncatchup = \"7d\"\n");
-        let error = Config::load(Some(&path), &env(&[])).unwrap_err().to_string();
-        assert!(error.contains("catchup") && error.contains("line 2"), "{error}");
+        let error = Config::load(Some(&path), &env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("catchup") && error.contains("line 2"),
+            "{error}"
+        );
     }
 
     #[test]
     fn secrets_in_the_file_are_refused() {
-        let (_dir, path) = file("[matrix]\nhomeserver = \"http://h\"\nuser = \"@r:h\"\npassword = \"hunter2\"\n");
-        let error = Config::load(Some(&path), &env(&[])).unwrap_err().to_string();
-        assert!(error.contains("ROUNDS_MATRIX_PASSWORD") && !error.contains("hunter2"), "{error}");
+        let (_dir, path) =
+            file("[matrix]\nhomeserver = \"http://h\"\nuser = \"@r:h\"\npassword = \"hunter2\"\n");
+        let error = Config::load(Some(&path), &env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("ROUNDS_MATRIX_PASSWORD") && !error.contains("hunter2"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -80,7 +80,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => DatabaseUrl::in_data_dir(&config.data_dir, "shell.db"),
             };
             let zone = match timezone {
-                Some(zone) => when::parse_zone(&zone).map_err(|e| anyhow::anyhow!("--timezone: {e}"))?,
+                Some(zone) => {
+                    when::parse_zone(&zone).map_err(|e| anyhow::anyhow!("--timezone: {e}"))?
+                }
                 None if config.timezone_set => config.timezone,
                 None => SHELL_DEFAULT_ZONE,
             };
@@ -97,7 +99,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { db } => {
-            let database = db.map(|d| DatabaseUrl::parse(&d)).unwrap_or(config.database.clone());
+            let database = db
+                .map(|d| DatabaseUrl::parse(&d))
+                .unwrap_or(config.database.clone());
             let store = SqlStore::open(&database)
                 .await
                 .with_context(|| format!("migrating {}", database.redacted()))?;

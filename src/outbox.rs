@@ -45,8 +45,15 @@ pub async fn deliver(
                     give_up(store, &send.society, send.id, attempts, &reason, now).await?;
                 }
                 Err(error) if attempts >= MAX_ATTEMPTS => {
-                    give_up(store, &send.society, send.id, attempts, &error.to_string(), now)
-                        .await?;
+                    give_up(
+                        store,
+                        &send.society,
+                        send.id,
+                        attempts,
+                        &error.to_string(),
+                        now,
+                    )
+                    .await?;
                 }
                 Err(error) => {
                     let wait = match &error {

@@ -37,7 +37,11 @@ impl Runtime {
 
     /// Handles one inbound event and queues the answer. An event the store has seen before
     /// (a platform redelivery) is ignored, so it is never answered twice.
-    pub async fn receive(&self, inbound: &Inbound, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    pub async fn receive(
+        &self,
+        inbound: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
         let origin = inbound.origin();
         let store = self.bot.store();
         let base = match &origin.message_id {
@@ -79,7 +83,11 @@ impl Runtime {
         self.scheduler.tick(now).await
     }
 
-    pub async fn deliver(&self, adapter: &dyn Adapter, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    pub async fn deliver(
+        &self,
+        adapter: &dyn Adapter,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
         outbox::deliver(self.bot.store().as_ref(), adapter, &self.owner, now).await
     }
 }

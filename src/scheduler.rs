@@ -49,8 +49,12 @@ impl Scheduler {
                 let _entered = span.enter();
                 match self.fire(&job, now).await {
                     Ok(true) => fired += 1,
-                    Ok(false) => tracing::warn!("lost the lease before finishing; another process has it"),
-                    Err(error) => tracing::error!(%error, "firing failed; it will be retried when the lease ends"),
+                    Ok(false) => {
+                        tracing::warn!("lost the lease before finishing; another process has it")
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "firing failed; it will be retried when the lease ends")
+                    }
                 }
             }
             if (claimed as i64) < CLAIM_BATCH {

@@ -21,8 +21,11 @@ async fn crash_between_send_and_mark_never_shows_twice() {
     let h = Harness::sqlite(SYDNEY).await;
     let ana = Member::new("ana");
     let t0 = at("2026-03-30T07:00:00+11:00");
-    h.say(ana.says("!remind me in 2 minutes to call the registrar"), t0)
-        .await;
+    h.say(
+        ana.says("!remind me in 2 minutes to call the registrar"),
+        t0,
+    )
+    .await;
     let due = t0 + Duration::minutes(2);
     h.runtime.tick(due).await.unwrap();
 
@@ -57,7 +60,11 @@ async fn crash_between_send_and_mark_never_shows_twice() {
         1
     );
     let attempts = h.adapter.attempts();
-    assert_eq!(attempts.len(), 2, "sent twice: once before the crash, once after");
+    assert_eq!(
+        attempts.len(),
+        2,
+        "sent twice: once before the crash, once after"
+    );
     assert_eq!(attempts[0], attempts[1], "with the same idempotency key");
     let shown = h.adapter.texts();
     assert_eq!(shown, vec!["⏰ Reminder: call the registrar".to_string()]);
@@ -76,8 +83,11 @@ async fn crash_between_claim_and_finish_fires_the_occurrence_once() {
     let h = Harness::sqlite(SYDNEY).await;
     let ana = Member::new("ana");
     let t0 = at("2026-03-30T07:00:00+11:00");
-    h.say(ana.says("!remind me every Monday 08:00 to review the rota"), t0)
-        .await;
+    h.say(
+        ana.says("!remind me every Monday 08:00 to review the rota"),
+        t0,
+    )
+    .await;
     let due = at("2026-03-30T08:00:00+11:00");
 
     // A scheduler claims the job and computes its actions, then stalls past its lease.
@@ -108,14 +118,19 @@ async fn crash_between_claim_and_finish_fires_the_occurrence_once() {
             action,
         })
         .collect();
-    assert!(!h
-        .store
-        .finish_job(&jobs[0], slow.owner(), &items, fired.next_due, later)
-        .await
-        .unwrap());
+    assert!(
+        !h.store
+            .finish_job(&jobs[0], slow.owner(), &items, fired.next_due, later)
+            .await
+            .unwrap()
+    );
     h.store.enqueue(&items, later).await.unwrap();
     assert!(h.tick(later + Duration::minutes(5)).await.is_empty());
-    assert_eq!(h.store.counts().await.unwrap().outbox, 2, "the command's reply and one reminder");
+    assert_eq!(
+        h.store.counts().await.unwrap().outbox,
+        2,
+        "the command's reply and one reminder"
+    );
 }
 
 #[tokio::test]
@@ -123,7 +138,8 @@ async fn failed_sends_are_retried_with_backoff_then_reported() {
     let h = Harness::sqlite(SYDNEY).await;
     let ana = Member::new("ana");
     let t0 = at("2026-03-30T07:00:00+11:00");
-    h.say(ana.says("!remind me in 1 minute to check bloods"), t0).await;
+    h.say(ana.says("!remind me in 1 minute to check bloods"), t0)
+        .await;
     let due = t0 + Duration::minutes(1);
     h.runtime.tick(due).await.unwrap();
     h.adapter.clear();
@@ -141,8 +157,11 @@ async fn failed_sends_are_retried_with_backoff_then_reported() {
     assert_eq!(h.adapter.texts(), vec!["⏰ Reminder: check bloods"]);
 
     // A send that never succeeds is given up after MAX_ATTEMPTS and logged for the committee.
-    h.say(ana.says("!remind me in 1 minute to sign the discharge"), now)
-        .await;
+    h.say(
+        ana.says("!remind me in 1 minute to sign the discharge"),
+        now,
+    )
+    .await;
     let due = now + Duration::minutes(1);
     h.runtime.tick(due).await.unwrap();
     h.adapter.clear();
@@ -162,8 +181,11 @@ async fn downtime_within_catch_up_is_sent_late_and_labelled() {
     let h = Harness::sqlite(SYDNEY).await;
     let ana = Member::new("ana");
     let t0 = at("2026-03-30T07:00:00+11:00");
-    h.say(ana.says("!remind me tomorrow 8am to renew my registration"), t0)
-        .await;
+    h.say(
+        ana.says("!remind me tomorrow 8am to renew my registration"),
+        t0,
+    )
+    .await;
     // Rounds was down from before 08:00 until 11:30 the next day.
     let back = at("2026-03-31T11:30:00+11:00");
     let shown = h.tick(back).await;
@@ -172,7 +194,8 @@ async fn downtime_within_catch_up_is_sent_late_and_labelled() {
         vec!["⏰ Reminder (late: due Tue 31 Mar 08:00 AEDT; I was offline): renew my registration"]
     );
     // On time (within the late threshold) there is no label.
-    h.say(ana.says("!remind me in 5 minutes to page ICU"), back).await;
+    h.say(ana.says("!remind me in 5 minutes to page ICU"), back)
+        .await;
     let shown = h.tick(back + Duration::minutes(6)).await;
     assert_eq!(shown, vec!["⏰ Reminder: page ICU"]);
 }
@@ -182,8 +205,11 @@ async fn downtime_past_catch_up_is_reported_not_sent() {
     let h = Harness::sqlite(SYDNEY).await;
     let ana = Member::new("ana");
     let t0 = at("2026-03-30T07:00:00+11:00");
-    h.say(ana.says("!remind here tomorrow 8am to book the journal club room"), t0)
-        .await;
+    h.say(
+        ana.says("!remind here tomorrow 8am to book the journal club room"),
+        t0,
+    )
+    .await;
     let back = at("2026-04-10T09:00:00+10:00");
     h.adapter.clear();
     h.runtime.tick(back).await.unwrap();
@@ -193,15 +219,26 @@ async fn downtime_past_catch_up_is_reported_not_sent() {
     match &shown[0].1 {
         rounds::core::io::Action::Remind { user, message } => {
             assert_eq!(user.id, ana.user.id);
-            assert!(message.text.starts_with("I was offline and missed your reminder R1, due Tue 31 Mar 08:00 AEDT"), "{}", message.text);
+            assert!(
+                message.text.starts_with(
+                    "I was offline and missed your reminder R1, due Tue 31 Mar 08:00 AEDT"
+                ),
+                "{}",
+                message.text
+            );
             assert!(message.text.contains("It was not posted in !general:test"));
         }
         other => panic!("expected a private notice, got {other:?}"),
     }
-    assert!(matches!(&shown[1].1, rounds::core::io::Action::AdminLog { text, .. } if text.contains("Missed reminder R1")));
+    assert!(
+        matches!(&shown[1].1, rounds::core::io::Action::AdminLog { text, .. } if text.contains("Missed reminder R1"))
+    );
     assert_eq!(h.store.counts().await.unwrap().admin_log, 1);
     assert!(
-        !h.adapter.shown().iter().any(|(_, a)| matches!(a, rounds::core::io::Action::Post { .. })),
+        !h.adapter
+            .shown()
+            .iter()
+            .any(|(_, a)| matches!(a, rounds::core::io::Action::Post { .. })),
         "a stale reminder is never posted in the room"
     );
 }
@@ -211,8 +248,11 @@ async fn recurring_reminder_after_downtime_fires_once_then_resumes() {
     let h = Harness::sqlite(SYDNEY).await;
     let ana = Member::new("ana");
     let t0 = at("2026-03-30T07:00:00+11:00");
-    h.say(ana.says("!remind me every day at 7:30 to check the handover list"), t0)
-        .await;
+    h.say(
+        ana.says("!remind me every day at 7:30 to check the handover list"),
+        t0,
+    )
+    .await;
     // Down for three days: one late reminder, not three.
     let back = at("2026-04-02T12:00:00+11:00");
     let shown = h.tick(back).await;
@@ -239,7 +279,13 @@ async fn two_schedulers_on_one_postgres_fire_each_job_once() {
     for n in 0..jobs {
         let member = Member::new(&format!("m{n}"));
         a.runtime
-            .receive(&member.says(&format!("!remind me in {} seconds to do task {n}", 60 + n % 7)), t0)
+            .receive(
+                &member.says(&format!(
+                    "!remind me in {} seconds to do task {n}",
+                    60 + n % 7
+                )),
+                t0,
+            )
             .await
             .unwrap();
     }

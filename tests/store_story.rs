@@ -70,7 +70,10 @@ async fn story(store: &dyn Store) {
         .await
         .unwrap();
     assert!(weekly.id > one_off.id);
-    assert_eq!(store.reminder(one_off.id).await.unwrap(), Some(one_off.clone()));
+    assert_eq!(
+        store.reminder(one_off.id).await.unwrap(),
+        Some(one_off.clone())
+    );
     let active = store.active_reminders(SOCIETY, "@ana:test").await.unwrap();
     assert_eq!(
         active.iter().map(|r| r.id).collect::<Vec<_>>(),
@@ -79,11 +82,13 @@ async fn story(store: &dyn Store) {
     assert_eq!(store.next_due_at().await.unwrap(), Some(one_off.due_at));
 
     // Nothing is due before its time; at its time it is claimed once.
-    assert!(store
-        .claim_due_jobs(t0, "a", t0 + Duration::minutes(1), 10)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        store
+            .claim_due_jobs(t0, "a", t0 + Duration::minutes(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let t1 = t0 + Duration::minutes(2);
     let jobs = store
         .claim_due_jobs(t1, "a", t1 + Duration::minutes(1), 10)
@@ -92,11 +97,14 @@ async fn story(store: &dyn Store) {
     assert_eq!(jobs.len(), 1);
     let job = &jobs[0];
     assert_eq!((job.subject, job.due_at), (one_off.id, one_off.due_at));
-    assert!(store
-        .claim_due_jobs(t1, "b", t1 + Duration::minutes(1), 10)
-        .await
-        .unwrap()
-        .is_empty(), "a leased job is not claimed by another owner");
+    assert!(
+        store
+            .claim_due_jobs(t1, "b", t1 + Duration::minutes(1), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a leased job is not claimed by another owner"
+    );
 
     // Finishing queues the actions atomically; a stranger cannot finish it.
     let item = OutboxItem {
@@ -109,30 +117,46 @@ async fn story(store: &dyn Store) {
             message: Message::text("⏰ Reminder: call the registrar"),
         },
     };
-    assert!(!store
-        .finish_job(job, "b", std::slice::from_ref(&item), None, t1)
-        .await
-        .unwrap());
+    assert!(
+        !store
+            .finish_job(job, "b", std::slice::from_ref(&item), None, t1)
+            .await
+            .unwrap()
+    );
     assert_eq!(store.counts().await.unwrap().outbox, 0);
-    assert!(store
-        .finish_job(job, "a", std::slice::from_ref(&item), None, t1)
-        .await
-        .unwrap());
+    assert!(
+        store
+            .finish_job(job, "a", std::slice::from_ref(&item), None, t1)
+            .await
+            .unwrap()
+    );
     assert!(!store.reminder(one_off.id).await.unwrap().unwrap().active);
-    assert!(store
-        .claim_due_jobs(t1 + Duration::minutes(5), "a", t1 + Duration::minutes(6), 10)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        store
+            .claim_due_jobs(
+                t1 + Duration::minutes(5),
+                "a",
+                t1 + Duration::minutes(6),
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // The outbox: claimed per platform, a key queued twice is kept once, sent rows lose content.
-    store.enqueue(std::slice::from_ref(&item), t1).await.unwrap();
-    assert_eq!(store.counts().await.unwrap().outbox, 1);
-    assert!(store
-        .claim_outbox("other", t1, "a", t1 + Duration::minutes(1), 10)
+    store
+        .enqueue(std::slice::from_ref(&item), t1)
         .await
-        .unwrap()
-        .is_empty());
+        .unwrap();
+    assert_eq!(store.counts().await.unwrap().outbox, 1);
+    assert!(
+        store
+            .claim_outbox("other", t1, "a", t1 + Duration::minutes(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let sends = store
         .claim_outbox(PLATFORM, t1, "a", t1 + Duration::minutes(1), 10)
         .await
@@ -140,32 +164,61 @@ async fn story(store: &dyn Store) {
     assert_eq!(sends.len(), 1);
     assert_eq!(sends[0].key, item.key);
     assert_eq!(sends[0].action, item.action);
-    assert!(store
-        .claim_outbox(PLATFORM, t1, "b", t1 + Duration::minutes(1), 10)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        store
+            .claim_outbox(PLATFORM, t1, "b", t1 + Duration::minutes(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     store
         .mark_retry(sends[0].id, 1, t1 + Duration::seconds(30), "timeout")
         .await
         .unwrap();
-    assert!(store
-        .claim_outbox(PLATFORM, t1 + Duration::seconds(10), "a", t1 + Duration::minutes(1), 10)
-        .await
-        .unwrap()
-        .is_empty(), "a retry waits for its backoff");
+    assert!(
+        store
+            .claim_outbox(
+                PLATFORM,
+                t1 + Duration::seconds(10),
+                "a",
+                t1 + Duration::minutes(1),
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty(),
+        "a retry waits for its backoff"
+    );
     let sends = store
-        .claim_outbox(PLATFORM, t1 + Duration::seconds(30), "a", t1 + Duration::minutes(2), 10)
+        .claim_outbox(
+            PLATFORM,
+            t1 + Duration::seconds(30),
+            "a",
+            t1 + Duration::minutes(2),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(sends[0].attempts, 1);
     store.mark_sent(sends[0].id, t1).await.unwrap();
-    store.enqueue(std::slice::from_ref(&item), t1).await.unwrap();
-    assert!(store
-        .claim_outbox(PLATFORM, t1 + Duration::hours(1), "a", t1 + Duration::hours(2), 10)
+    store
+        .enqueue(std::slice::from_ref(&item), t1)
         .await
-        .unwrap()
-        .is_empty(), "a sent key is never queued again");
+        .unwrap();
+    assert!(
+        store
+            .claim_outbox(
+                PLATFORM,
+                t1 + Duration::hours(1),
+                "a",
+                t1 + Duration::hours(2),
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty(),
+        "a sent key is never queued again"
+    );
 
     // A recurring job moves on instead of finishing.
     let t2 = weekly.due_at;
@@ -174,10 +227,12 @@ async fn story(store: &dyn Store) {
         .await
         .unwrap();
     let next = t2 + Duration::days(7);
-    assert!(store
-        .finish_job(&jobs[0], "a", &[], Some(next), t2)
-        .await
-        .unwrap());
+    assert!(
+        store
+            .finish_job(&jobs[0], "a", &[], Some(next), t2)
+            .await
+            .unwrap()
+    );
     let moved = store.reminder(weekly.id).await.unwrap().unwrap();
     assert!(moved.active);
     assert_eq!(moved.due_at, next);
@@ -186,10 +241,12 @@ async fn story(store: &dyn Store) {
     assert!(store.cancel_reminder(weekly.id).await.unwrap());
     assert!(!store.cancel_reminder(weekly.id).await.unwrap());
     assert!(!store.reschedule_reminder(weekly.id, next).await.unwrap());
-    assert!(store
-        .reschedule_reminder(one_off.id, t2 + Duration::hours(1))
-        .await
-        .unwrap());
+    assert!(
+        store
+            .reschedule_reminder(one_off.id, t2 + Duration::hours(1))
+            .await
+            .unwrap()
+    );
     assert!(store.reminder(one_off.id).await.unwrap().unwrap().active);
 
     // Confirmations expire and are single-use.
@@ -197,22 +254,28 @@ async fn story(store: &dyn Store) {
         .ask_confirmation(SOCIETY, "@ana:test", "forget", t0 + Duration::minutes(5))
         .await
         .unwrap();
-    assert!(!store
-        .take_confirmation(SOCIETY, "@ana:test", "forget", t0 + Duration::minutes(6))
-        .await
-        .unwrap());
+    assert!(
+        !store
+            .take_confirmation(SOCIETY, "@ana:test", "forget", t0 + Duration::minutes(6))
+            .await
+            .unwrap()
+    );
     store
         .ask_confirmation(SOCIETY, "@ana:test", "forget", t0 + Duration::minutes(5))
         .await
         .unwrap();
-    assert!(store
-        .take_confirmation(SOCIETY, "@ana:test", "forget", t0)
-        .await
-        .unwrap());
-    assert!(!store
-        .take_confirmation(SOCIETY, "@ana:test", "forget", t0)
-        .await
-        .unwrap());
+    assert!(
+        store
+            .take_confirmation(SOCIETY, "@ana:test", "forget", t0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .take_confirmation(SOCIETY, "@ana:test", "forget", t0)
+            .await
+            .unwrap()
+    );
 
     // Erasure removes the member's rows and nobody else's.
     store
@@ -236,7 +299,13 @@ async fn story(store: &dyn Store) {
     assert_eq!(erased.reminders, 2);
     let counts = store.counts().await.unwrap();
     assert_eq!(
-        (counts.profiles, counts.reminders, counts.jobs, counts.outbox, counts.admin_log),
+        (
+            counts.profiles,
+            counts.reminders,
+            counts.jobs,
+            counts.outbox,
+            counts.admin_log
+        ),
         (1, 0, 0, 0, 0)
     );
     assert!(store.profile(SOCIETY, "@ben:test").await.unwrap().is_some());

@@ -312,7 +312,12 @@ fn incomplete(prefix: &str, command: &'static str, example: &'static str) -> Com
     }
 }
 
-fn unknown_option(prefix: &str, command: &'static str, given: &str, options: &[&str]) -> CommandError {
+fn unknown_option(
+    prefix: &str,
+    command: &'static str,
+    given: &str,
+    options: &[&str],
+) -> CommandError {
     CommandError::UnknownOption {
         prefix: prefix.to_string(),
         command,
@@ -352,10 +357,9 @@ fn parse_reminders(rest: &str, prefix: &str) -> Result<Command, CommandError> {
             if id.is_empty() {
                 return Err(incomplete(prefix, "reminders", "reminders cancel R7"));
             }
-            Ok(Command::Reminders(RemindersCommand::Cancel(ShortId::parse(
-                &id,
-                IdKind::Reminder,
-            )?)))
+            Ok(Command::Reminders(RemindersCommand::Cancel(
+                ShortId::parse(&id, IdKind::Reminder)?,
+            )))
         }
         "snooze" => {
             let (id, duration) = split_word(rest);
@@ -442,7 +446,12 @@ fn parse_forget(rest: &str, prefix: &str) -> Result<Command, CommandError> {
     match confirm.as_str() {
         "" => Ok(Command::Forget { confirm: false }),
         "confirm" | "yes" => Ok(Command::Forget { confirm: true }),
-        other => Err(unknown_option(prefix, "forget", other, &["me", "me confirm"])),
+        other => Err(unknown_option(
+            prefix,
+            "forget",
+            other,
+            &["me", "me confirm"],
+        )),
     }
 }
 
@@ -469,7 +478,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 pub fn help_text(prefix: &str, topic: Option<&str>) -> Result<String, CommandError> {
     match topic {
         None => {
-            let mut lines = vec!["Rounds: reminders and community tools for your society.".to_string()];
+            let mut lines =
+                vec!["Rounds: reminders and community tools for your society.".to_string()];
             for command in COMMANDS {
                 lines.push(format!("`{prefix}{}`: {}", command.name, command.summary));
             }
@@ -517,7 +527,10 @@ mod tests {
         for command in COMMANDS {
             for example in command.examples {
                 assert!(
-                    matches!(parse(&format!("!{example}"), "!", false), Parsed::Command(_)),
+                    matches!(
+                        parse(&format!("!{example}"), "!", false),
+                        Parsed::Command(_)
+                    ),
                     "{example}"
                 );
             }

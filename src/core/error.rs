@@ -5,7 +5,9 @@ use super::when::WhenError;
 /// The command line itself could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
-    #[error("I don't know the command `{prefix}{given}`.{suggestion} Type `{prefix}help` to see what I can do.")]
+    #[error(
+        "I don't know the command `{prefix}{given}`.{suggestion} Type `{prefix}help` to see what I can do."
+    )]
     Unknown {
         prefix: String,
         given: String,
@@ -52,7 +54,9 @@ pub enum Refusal {
     /// A specific, already-worded refusal.
     #[error("{0}")]
     Said(String),
-    #[error("Something went wrong on my side, and nothing was changed. Please try again in a minute.")]
+    #[error(
+        "Something went wrong on my side, and nothing was changed. Please try again in a minute."
+    )]
     Store(#[from] StoreError),
 }
 

@@ -111,7 +111,10 @@ pub enum Action {
     /// A private message to one member.
     Remind { user: UserRef, message: Message },
     /// Bring members together privately (a thread on Discord, a direct room on Matrix).
-    Introduce { members: Vec<UserRef>, message: Message },
+    Introduce {
+        members: Vec<UserRef>,
+        message: Message,
+    },
     /// React to a message with an emoji.
     React {
         room: String,

@@ -174,10 +174,12 @@ impl Bot {
 
     async fn run(&self, ctx: &Ctx<'_>, command: Command) -> Result<Vec<Action>, Refusal> {
         match command {
-            Command::Help { topic } => Ok(vec![ctx.private_reply(command::help_text(
-                ctx.prefix(),
-                topic.as_deref(),
-            )?)]),
+            Command::Help { topic } => {
+                Ok(vec![ctx.private_reply(command::help_text(
+                    ctx.prefix(),
+                    topic.as_deref(),
+                )?)])
+            }
             Command::Remind { target, rest } => reminders::remind(ctx, target, &rest).await,
             Command::Reminders(sub) => reminders::manage(ctx, sub).await,
             Command::Profile(sub) => profile::run(ctx, sub).await,

@@ -1,12 +1,12 @@
 //! `!profile`: what a member shares about themselves, shown back in full on request.
 
+use super::Ctx;
 use super::command::{MAX_PROFILE_TEXT, ProfileCommand};
 use super::error::Refusal;
 use super::io::Action;
 use super::store::Profile;
 use super::time_format;
 use super::when;
-use super::Ctx;
 
 pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, Refusal> {
     let existing = ctx.store.profile(&ctx.society.key, &ctx.sender.id).await?;
@@ -105,7 +105,9 @@ async fn show(ctx: &Ctx<'_>, profile: Option<Profile>) -> Result<Vec<Action>, Re
             }
         ),
         format!("active reminders: {reminders} (see them with `{p}reminders`)"),
-        format!("Change a field with `{p}profile <field> <value>`; erase everything with `{p}forget me`."),
+        format!(
+            "Change a field with `{p}profile <field> <value>`; erase everything with `{p}forget me`."
+        ),
     ];
     Ok(vec![ctx.private_reply(lines.join("\n"))])
 }

@@ -17,7 +17,11 @@ pub const MAX_REMINDER_CHARS: usize = 500;
 /// A member with this many active reminders must cancel one before adding another.
 pub const MAX_ACTIVE_PER_MEMBER: usize = 100;
 
-pub async fn remind(ctx: &Ctx<'_>, target: RemindTarget, rest: &str) -> Result<Vec<Action>, Refusal> {
+pub async fn remind(
+    ctx: &Ctx<'_>,
+    target: RemindTarget,
+    rest: &str,
+) -> Result<Vec<Action>, Refusal> {
     let zone = ctx.member_zone().await?;
     let (schedule, what) = when::split_when(rest, ctx.now, zone)?;
     let what = what.trim();
@@ -105,7 +109,11 @@ async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
             "{id} · {}",
             time_format::local(reminder.due_at, zone, ctx.now)
         );
-        if let Some(rule) = reminder.rule.as_deref().and_then(|r| Rule::from_text(r).ok()) {
+        if let Some(rule) = reminder
+            .rule
+            .as_deref()
+            .and_then(|r| Rule::from_text(r).ok())
+        {
             line.push_str(&format!(" · {}", rule.describe()));
         }
         if reminder.delivery == Delivery::Here {
@@ -178,7 +186,10 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
         });
     };
     let settings = bot.settings();
-    let zone: Tz = job.zone.parse().unwrap_or(bot.society(&job.society).timezone);
+    let zone: Tz = job
+        .zone
+        .parse()
+        .unwrap_or(bot.society(&job.society).timezone);
     let id = ShortId::new(IdKind::Reminder, reminder.id);
     let lateness = now - job.due_at;
     let due_text = time_format::local(job.due_at, zone, now);

@@ -92,10 +92,7 @@ mod tests {
             ShortId::parse("r7", IdKind::Reminder).unwrap().to_string(),
             "R7"
         );
-        assert_eq!(
-            ShortId::parse("R12", IdKind::Reminder).unwrap().number,
-            12
-        );
+        assert_eq!(ShortId::parse("R12", IdKind::Reminder).unwrap().number, 12);
         assert!(matches!(
             ShortId::parse("e3", IdKind::Reminder),
             Err(CommandError::WrongIdKind { .. })

@@ -104,7 +104,9 @@ fn write_message(screen: &mut Screen, target: &str, message: &Message, audience:
         .format("%Y-%m-%d %H:%M")
         .to_string();
     for line in message.text.lines() {
-        screen.lines.push(format!("[{stamp}] {target} rounds: {line}"));
+        screen
+            .lines
+            .push(format!("[{stamp}] {target} rounds: {line}"));
     }
     if !message.choices.is_empty() {
         let listed: Vec<String> = message
@@ -157,9 +159,7 @@ impl Adapter for ShellOutput {
                 let room = format!("#coffee:{}", names.join("+"));
                 write_message(&mut screen, &room, message, Audience::Room(room.clone()));
             }
-            Action::React {
-                room, emoji, ..
-            } => {
+            Action::React { room, emoji, .. } => {
                 let message = Message::text(format!("(reacts {emoji})"));
                 write_message(&mut screen, room, &message, Audience::Room(room.clone()));
             }
@@ -218,10 +218,7 @@ impl Shell {
         let settings = settings(zone, prefix);
         let committee = settings.default_society.committee.clone();
         let bot = Arc::new(Bot::new(store, settings));
-        let session = format!(
-            "{:x}",
-            Utc::now().timestamp_nanos_opt().unwrap_or_default()
-        );
+        let session = format!("{:x}", Utc::now().timestamp_nanos_opt().unwrap_or_default());
         Shell {
             runtime: Runtime::new(bot),
             output: Arc::new(ShellOutput::new(zone, committee)),
@@ -310,8 +307,10 @@ impl Shell {
             ..Step::default()
         };
         if answered == 0 && step.said.is_empty() {
-            step.notes
-                .push("(not a command, so Rounds stays quiet; type `help` to see the commands)".to_string());
+            step.notes.push(
+                "(not a command, so Rounds stays quiet; type `help` to see the commands)"
+                    .to_string(),
+            );
         }
         Ok(step)
     }
@@ -431,7 +430,12 @@ fn valid_name(name: &str) -> bool {
 
 /// Reads lines until EOF or `/quit`, writing bot lines to `out` and notes to `notes`.
 /// On the wall clock, due reminders are also fired between lines.
-pub async fn run<R, W, E>(mut shell: Shell, input: R, mut out: W, mut notes: E) -> anyhow::Result<()>
+pub async fn run<R, W, E>(
+    mut shell: Shell,
+    input: R,
+    mut out: W,
+    mut notes: E,
+) -> anyhow::Result<()>
 where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin,

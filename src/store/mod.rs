@@ -580,4 +580,3 @@ async fn insert_outbox(
     .map_err(db)?;
     Ok(())
 }
-

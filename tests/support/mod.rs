@@ -44,9 +44,11 @@ impl PgDatabase {
             COUNTER.fetch_add(1, Ordering::Relaxed),
             Utc::now().timestamp_subsec_micros()
         );
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-            panic!("PostgreSQL is needed at {admin} (set ROUNDS_TEST_POSTGRES): {e}")
-        });
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL is needed at {admin} (set ROUNDS_TEST_POSTGRES): {e}")
+            });
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut conn)
             .await
@@ -189,7 +191,10 @@ impl RecordingAdapter {
     }
 
     pub fn texts(&self) -> Vec<String> {
-        self.shown().into_iter().filter_map(|(_, a)| text_of(&a)).collect()
+        self.shown()
+            .into_iter()
+            .filter_map(|(_, a)| text_of(&a))
+            .collect()
     }
 
     pub fn fail_next(&self, n: usize) {

@@ -1,0 +1,205 @@
+//! Bad input gets one short, clear answer and changes nothing.
+
+mod support;
+
+use rounds::core::command::MAX_COMMAND_CHARS;
+use rounds::core::store::Counts;
+use support::*;
+
+const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
+
+/// Each input, and a phrase its answer must contain (the reason, in the member's words).
+fn cases() -> Vec<(String, &'static str)> {
+    let long_what = "x".repeat(600);
+    let long_line = "y".repeat(MAX_COMMAND_CHARS + 10);
+    let long_specialty = "z".repeat(120);
+    vec![
+        (
+            "!frobnicate".into(),
+            "I don't know the command `!frobnicate`",
+        ),
+        ("!remnd me in 2m to x".into(), "Did you mean `!remind`"),
+        ("!".into(), "I don't know the command"),
+        ("!remind".into(), "needs more"),
+        ("!remind me".into(), "needs more"),
+        (
+            "!remind you in 5 minutes to x".into(),
+            "is not something `!remind` can do",
+        ),
+        ("!remind me to call the registrar".into(), "Try:"),
+        ("!remind me in 0 minutes to x".into(), "Try:"),
+        ("!remind me in -5 minutes to x".into(), "Try:"),
+        ("!remind me in 99999999 years to x".into(), "Try:"),
+        (
+            "!remind me on 31 February at 9am to x".into(),
+            "31 February",
+        ),
+        ("!remind me 2026-02-30 10:00 to x".into(), "Try:"),
+        ("!remind me tomorrow 25:00 to x".into(), "Try:"),
+        ("!remind me tomorrow 13pm to x".into(), "Try:"),
+        ("!remind me yesterday 9am to x".into(), "Try:"),
+        ("!remind me 2020-01-01 09:00 to x".into(), "Try:"),
+        ("!remind me every Funday at 9 to x".into(), "Try:"),
+        ("!remind me every 0 weeks on Monday 9am to x".into(), "Try:"),
+        ("!remind me 61 * * * * to x".into(), "Try:"),
+        (
+            "!remind me in 5 minutes".into(),
+            "What should I remind you about?",
+        ),
+        (
+            format!("!remind me in 5 minutes to {long_what}"),
+            "at most 500",
+        ),
+        (format!("!{long_line}"), "too long"),
+        ("!reminders cancel".into(), "needs more"),
+        ("!reminders cancel 7".into(), "is not a reminder id"),
+        (
+            "!reminders cancel E3".into(),
+            "is a event id, not a reminder id",
+        ),
+        ("!reminders cancel R999".into(), "You have no reminder R999"),
+        ("!reminders cancel R1".into(), "You have no reminder R1"),
+        ("!reminders snooze R1".into(), "needs more"),
+        ("!reminders snooze R1 soon".into(), "Try:"),
+        (
+            "!reminders snooze R999 10m".into(),
+            "You have no reminder R999",
+        ),
+        (
+            "!reminders frob".into(),
+            "is not something `!reminders` can do",
+        ),
+        ("!profile timezone Mars/Olympus".into(), "Mars/Olympus"),
+        ("!profile timezone".into(), "needs more"),
+        ("!profile stage wizard".into(), "`registrar`"),
+        ("!profile img maybe".into(), "`yes`, `no`"),
+        ("!profile specialty".into(), "needs more"),
+        (format!("!profile specialty {long_specialty}"), "at most 80"),
+        (
+            "!profile colour blue".into(),
+            "is not something `!profile` can do",
+        ),
+        ("!forget".into(), "needs more"),
+        ("!forget you".into(), "is not something `!forget` can do"),
+        ("!forget me confirm".into(), "nothing to confirm"),
+        (
+            "!help frobnicate".into(),
+            "I don't know the command `!frobnicate`",
+        ),
+    ]
+}
+
+fn durable(c: &Counts) -> (i64, i64, i64, i64, i64) {
+    (
+        c.profiles,
+        c.reminders,
+        c.jobs,
+        c.confirmations,
+        c.admin_log,
+    )
+}
+
+#[tokio::test]
+async fn every_bad_input_gets_a_clear_answer_and_changes_nothing() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-22T14:00:00+11:00");
+    // Someone else's reminder R1 exists: cancelling or snoozing it must not reveal or touch it.
+    let other = Member::new("ben");
+    h.say(other.says("!remind me in 3 days to submit the audit"), now)
+        .await;
+    let ana = Member::new("ana");
+
+    let cases = cases();
+    assert!(cases.len() >= 25);
+    for (input, expected) in cases {
+        let before = h.store.counts().await.unwrap();
+        let replies = h.say(ana.says(&input), now).await;
+        let after = h.store.counts().await.unwrap();
+        let shown: String = input.chars().take(60).collect();
+        assert_eq!(replies.len(), 1, "one answer for {shown:?}: {replies:?}");
+        let reply = &replies[0];
+        assert!(
+            reply.contains(expected),
+            "{shown:?} answered {reply:?}, expected {expected:?}"
+        );
+        assert!(
+            !reply.contains("went wrong on my side"),
+            "{shown:?}: {reply}"
+        );
+        assert!(
+            reply.chars().count() < 400,
+            "short answer for {shown:?}: {reply}"
+        );
+        assert_eq!(
+            durable(&before),
+            durable(&after),
+            "{shown:?} changed the store"
+        );
+    }
+    // Ben's reminder is intact.
+    assert_eq!(
+        h.store
+            .active_reminders(SOCIETY, &other.user.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn bad_times_offer_two_working_examples() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-22T14:00:00+11:00");
+    let ana = Member::new("ana");
+    for input in [
+        "!remind me blorp to x",
+        "!remind me every Funday to x",
+        "!remind me in 0 minutes to x",
+    ] {
+        let reply = h.say(ana.says(input), now).await.remove(0);
+        let examples: Vec<&str> = reply.split('`').skip(1).step_by(2).collect();
+        assert!(examples.len() >= 2, "{input}: {reply}");
+        // The examples really work.
+        for example in examples.iter().take(2) {
+            let answer = h
+                .say(
+                    ana.says(&format!("!remind me {example} to check the example")),
+                    now,
+                )
+                .await
+                .remove(0);
+            assert!(
+                answer.starts_with("Got it"),
+                "example `{example}` from {input:?} failed: {answer}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn ordinary_chat_is_ignored() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-22T14:00:00+11:00");
+    let ana = Member::new("ana");
+    for text in [
+        "hello everyone",
+        "remind me to buy milk",
+        "anyone for coffee?",
+        "",
+    ] {
+        assert!(h.say(ana.says(text), now).await.is_empty(), "{text}");
+    }
+    assert_eq!(h.store.counts().await.unwrap().outbox, 0);
+}
+
+#[tokio::test]
+async fn a_redelivered_message_is_answered_once() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-22T14:00:00+11:00");
+    let ana = Member::new("ana");
+    let message = ana.says("!remind me in 1 hour to eat lunch");
+    assert_eq!(h.say(message.clone(), now).await.len(), 1);
+    assert!(h.say(message, now).await.is_empty());
+    assert_eq!(h.store.counts().await.unwrap().reminders, 1);
+}

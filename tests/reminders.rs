@@ -1,0 +1,251 @@
+//! Personal reminders end to end through the runtime: every time form, listing, cancel, snooze,
+//! room reminders, and DST in four zones.
+
+mod support;
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono_tz::Tz;
+use rounds::core::io::Action;
+use support::*;
+
+const SYDNEY: Tz = chrono_tz::Australia::Sydney;
+
+/// Runs the scheduler from `from` to `to`, stopping at each due time; returns (when, text) shown.
+async fn run_until(
+    h: &Harness,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, Action)> {
+    let mut shown = Vec::new();
+    let mut now = from;
+    while let Some(next) = h.store.next_due_at().await.unwrap() {
+        if next > to || next < now {
+            break;
+        }
+        now = next;
+        h.adapter.clear();
+        h.runtime.tick(now).await.unwrap();
+        h.runtime.deliver(h.adapter.as_ref(), now).await.unwrap();
+        shown.extend(h.adapter.shown().into_iter().map(|(_, a)| (now, a)));
+    }
+    shown
+}
+
+#[tokio::test]
+async fn every_documented_time_form_is_accepted() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-22T14:00:00+11:00");
+    let ana = Member::new("ana");
+    let cases = [
+        ("in 20 minutes", "Sun 22 Nov 14:20 AEDT"),
+        ("in 10 seconds", "Sun 22 Nov 14:00 AEDT"),
+        ("in 3 days", "Wed 25 Nov 14:00 AEDT"),
+        ("tomorrow 8am", "Mon 23 Nov 08:00 AEDT"),
+        ("next Tuesday 09:00", "Tue 24 Nov 09:00 AEDT"),
+        ("on 1 December at 14:30", "Tue 1 Dec 14:30 AEDT"),
+        ("2026-12-01 14:30", "Tue 1 Dec 14:30 AEDT"),
+        ("1/12 14:30", "Tue 1 Dec 14:30 AEDT"),
+        ("every Monday 08:00", "Mon 23 Nov 08:00 AEDT"),
+        ("every weekday at 7:30", "Mon 23 Nov 07:30 AEDT"),
+        ("every 2 weeks on Friday 17:00", "Fri 27 Nov 17:00 AEDT"),
+        ("0 8 * * 1", "Mon 23 Nov 08:00 AEDT"),
+    ];
+    for (when, expected) in cases {
+        let reply = h
+            .say(
+                ana.says(&format!("!remind me {when} to check the example")),
+                now,
+            )
+            .await
+            .remove(0);
+        assert!(reply.starts_with("Got it (R"), "{when}: {reply}");
+        assert!(reply.contains(expected), "{when}: {reply}");
+        assert!(reply.contains(": check the example."), "{when}: {reply}");
+    }
+}
+
+#[tokio::test]
+async fn list_cancel_and_snooze() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-22T14:00:00+11:00");
+    let ana = Member::new("ana");
+    h.say(
+        ana.says("!remind me in 2 hours to email my supervisor"),
+        now,
+    )
+    .await;
+    h.say(
+        ana.says("!remind here every Monday 08:00 to review the rota"),
+        now,
+    )
+    .await;
+
+    let list = h.say(ana.says("!REMINDERS"), now).await.remove(0);
+    assert_eq!(
+        list,
+        "Your reminders (times in Australia/Sydney):\n\
+         R1 · Sun 22 Nov 16:00 AEDT · email my supervisor\n\
+         R2 · Mon 23 Nov 08:00 AEDT · every Monday at 08:00 · in !general:test · review the rota\n\
+         Cancel with `!reminders cancel <id>`, snooze with `!reminders snooze <id> 1h`."
+    );
+    // Ids are accepted in any case; snooze pushes back from the due time.
+    let snoozed = h
+        .say(ana.says("!reminders snooze r1 30m"), now)
+        .await
+        .remove(0);
+    assert_eq!(snoozed, "Snoozed R1 by 30m: now Sun 22 Nov 16:30 AEDT.");
+    let cancelled = h.say(ana.says("!reminders cancel r2"), now).await.remove(0);
+    assert_eq!(cancelled, "Cancelled R2: review the rota.");
+    assert!(
+        h.say(ana.says("!reminders cancel R2"), now).await[0]
+            .contains("already fired or been cancelled")
+    );
+
+    let shown = run_until(&h, now, now + Duration::days(14)).await;
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].0, at("2026-11-22T16:30:00+11:00"));
+
+    // A fired one-off can be snoozed again from now.
+    let later = at("2026-11-22T16:31:00+11:00");
+    let again = h
+        .say(ana.says("!reminders snooze R1 1h"), later)
+        .await
+        .remove(0);
+    assert_eq!(again, "Snoozed R1 by 1h: now Sun 22 Nov 17:31 AEDT.");
+}
+
+#[tokio::test]
+async fn room_reminders_post_in_the_room_and_mention_the_owner() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-22T14:00:00+11:00");
+    let ana = Member::new("ana");
+    h.say(
+        ana.says("!remind here in 5 minutes to start the teaching session"),
+        now,
+    )
+    .await;
+    let shown = run_until(&h, now, now + Duration::hours(1)).await;
+    match &shown[..] {
+        [(_, Action::Post { room, message })] => {
+            assert_eq!(room, "!general:test");
+            assert_eq!(
+                message.text,
+                "⏰ Reminder from ana: start the teaching session"
+            );
+            assert_eq!(message.mentions, vec![ana.user.clone()]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A weekly 08:00 reminder stays at 08:00 local across both DST changes in four zones, and a
+/// daily 02:30 is moved forward on the night the clocks skip it.
+#[tokio::test]
+async fn dst_in_four_zones() {
+    let zones = [
+        // zone, start (local), the spring-forward date, a skipped time and where it moves
+        (
+            "Australia/Sydney",
+            "2026-03-01T12:00:00+11:00",
+            "2026-10-04",
+            "2:30",
+            "03:30",
+            "02:30",
+        ),
+        (
+            "Europe/London",
+            "2026-03-01T12:00:00+00:00",
+            "2026-03-29",
+            "1:30",
+            "02:30",
+            "01:30",
+        ),
+        (
+            "America/New_York",
+            "2026-03-01T12:00:00-05:00",
+            "2026-03-08",
+            "2:30",
+            "03:30",
+            "02:30",
+        ),
+        (
+            "Pacific/Auckland",
+            "2026-03-01T12:00:00+13:00",
+            "2026-09-27",
+            "2:30",
+            "03:30",
+            "02:30",
+        ),
+    ];
+    for (zone_name, start, gap_day, skipped, moved, usual) in zones {
+        let zone: Tz = zone_name.parse().unwrap();
+        let h = Harness::sqlite(Tz::UTC).await;
+        let ana = Member::new("ana");
+        let start = at(start);
+        // The member's own zone is used, not the society's (UTC here).
+        h.say(ana.says(&format!("!profile timezone {zone_name}")), start)
+            .await;
+        h.say(
+            ana.says("!remind me every Monday 08:00 to review the rota"),
+            start,
+        )
+        .await;
+        let shown = run_until(&h, start, start + Duration::days(300)).await;
+        assert!(
+            shown.len() >= 40,
+            "{zone_name}: {} weekly firings",
+            shown.len()
+        );
+        let offsets: std::collections::BTreeSet<String> = shown
+            .iter()
+            .map(|(when, _)| when.with_timezone(&zone).format("%z").to_string())
+            .collect();
+        assert_eq!(
+            offsets.len(),
+            2,
+            "{zone_name}: crossed both changes: {offsets:?}"
+        );
+        for (when, _) in &shown {
+            let local = when.with_timezone(&zone);
+            assert_eq!(
+                (local.format("%a").to_string(), local.hour(), local.minute()),
+                ("Mon".to_string(), 8, 0),
+                "{zone_name}: fired at {local}"
+            );
+        }
+
+        // The skipped time does not exist on the spring-forward night: it fires an hour later.
+        let h = Harness::sqlite(zone).await;
+        h.say(
+            ana.says(&format!(
+                "!remind me every day at {skipped} to check the overnight bloods"
+            )),
+            start,
+        )
+        .await;
+        let shown = run_until(&h, start, start + Duration::days(240)).await;
+        let local_times: Vec<String> = shown
+            .iter()
+            .map(|(when, _)| {
+                when.with_timezone(&zone)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .collect();
+        assert!(
+            local_times.contains(&format!("{gap_day} {moved}")),
+            "{zone_name}: {:?}",
+            local_times
+                .iter()
+                .filter(|t| t.starts_with(&gap_day[..7]))
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            local_times
+                .iter()
+                .filter(|t| !t.starts_with(gap_day))
+                .all(|t| t.ends_with(usual)),
+            "{zone_name}"
+        );
+    }
+}
