@@ -72,7 +72,7 @@ struct DiscordSection {
     token: Option<Spanned<String>>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct MatrixConfig {
     pub homeserver: String,
     pub user: String,
@@ -80,10 +80,34 @@ pub struct MatrixConfig {
     pub access_token: Option<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct DiscordConfig {
     pub token: String,
     pub api_base: Option<String>,
+}
+
+/// Secrets never reach a log line, even through `{:?}`.
+impl std::fmt::Debug for MatrixConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixConfig")
+            .field("homeserver", &self.homeserver)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for DiscordConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordConfig")
+            .field("token", &"<redacted>")
+            .field("api_base", &self.api_base)
+            .finish()
+    }
 }
 
 /// The validated configuration.
@@ -258,11 +282,8 @@ impl Config {
         }
 
         let matrix_file = parsed.matrix.unwrap_or_default();
-        let matrix_homeserver = env
-            .get("ROUNDS_MATRIX_HOMESERVER")
-            .cloned()
-            .or(matrix_file.homeserver);
-        let matrix_user = env.get("ROUNDS_MATRIX_USER").cloned().or(matrix_file.user);
+        let matrix_homeserver = set(env, "ROUNDS_MATRIX_HOMESERVER").or(matrix_file.homeserver);
+        let matrix_user = set(env, "ROUNDS_MATRIX_USER").or(matrix_file.user);
         let matrix = match (
             matrix_homeserver.filter(|v| !v.is_empty()),
             matrix_user.filter(|v| !v.is_empty()),
@@ -270,14 +291,8 @@ impl Config {
             (Some(homeserver), Some(user)) => Some(MatrixConfig {
                 homeserver,
                 user,
-                password: env
-                    .get("ROUNDS_MATRIX_PASSWORD")
-                    .cloned()
-                    .filter(|v| !v.is_empty()),
-                access_token: env
-                    .get("ROUNDS_MATRIX_ACCESS_TOKEN")
-                    .cloned()
-                    .filter(|v| !v.is_empty()),
+                password: set(env, "ROUNDS_MATRIX_PASSWORD"),
+                access_token: set(env, "ROUNDS_MATRIX_ACCESS_TOKEN"),
             }),
             (None, None) => None,
             _ => bail!(
@@ -294,16 +309,10 @@ impl Config {
             );
         }
         let discord_file = parsed.discord.unwrap_or_default();
-        let discord = env
-            .get("ROUNDS_DISCORD_TOKEN")
-            .filter(|v| !v.is_empty())
-            .map(|token| DiscordConfig {
-                token: token.clone(),
-                api_base: env
-                    .get("ROUNDS_DISCORD_API_BASE")
-                    .cloned()
-                    .or(discord_file.api_base.clone()),
-            });
+        let discord = set(env, "ROUNDS_DISCORD_TOKEN").map(|token| DiscordConfig {
+            token,
+            api_base: set(env, "ROUNDS_DISCORD_API_BASE").or(discord_file.api_base.clone()),
+        });
 
         Ok(Config {
             data_dir,
@@ -347,6 +356,11 @@ impl Config {
         }
         settings
     }
+}
+
+/// An environment variable's value; an empty one counts as unset.
+fn set(env: &HashMap<String, String>, var: &str) -> Option<String> {
+    env.get(var).filter(|v| !v.is_empty()).cloned()
 }
 
 fn refuse_file_secret<'a>(
@@ -468,6 +482,11 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(config.matrix.unwrap().user, "@rounds:localhost");
+        let matrix = config.matrix.unwrap();
+        assert_eq!(matrix.user, "@rounds:localhost");
+        assert!(
+            !format!("{matrix:?}").contains("pw\""),
+            "secrets are redacted in Debug"
+        );
     }
 }

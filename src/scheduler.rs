@@ -67,8 +67,15 @@ impl Scheduler {
         let store = self.bot.store();
         let result = self.bot.fire(job, now).await?;
         for action in &result.actions {
-            if let Action::AdminLog { society, text } = action {
-                store.admin_log(society, None, text, now).await?;
+            if let Action::AdminLog {
+                society,
+                about,
+                text,
+            } = action
+            {
+                store
+                    .admin_log(society, about.as_deref(), text, now)
+                    .await?;
             }
         }
         let items: Vec<OutboxItem> = result
@@ -93,6 +100,7 @@ impl Scheduler {
 pub fn concerned_member(action: &Action) -> Option<String> {
     match action {
         Action::Remind { user, .. } => Some(user.id.clone()),
+        Action::AdminLog { about, .. } => about.clone(),
         Action::Post { message, .. } | Action::Reply { message, .. } => {
             message.mentions.first().map(|m| m.id.clone())
         }

@@ -55,7 +55,7 @@ fn cases() -> Vec<(String, &'static str)> {
         ("!reminders cancel 7".into(), "is not a reminder id"),
         (
             "!reminders cancel E3".into(),
-            "is a event id, not a reminder id",
+            "is the id of an event, not of a reminder",
         ),
         ("!reminders cancel R999".into(), "You have no reminder R999"),
         ("!reminders cancel R1".into(), "You have no reminder R1"),

@@ -33,7 +33,7 @@ pub enum CommandError {
         kind: &'static str,
         example: String,
     },
-    #[error("`{given}` is a {is} id, not a {want} id; {want} ids look like `{example}`.")]
+    #[error("`{given}` is the id of {is}, not of a {want}; {want} ids look like `{example}`.")]
     WrongIdKind {
         given: String,
         is: &'static str,

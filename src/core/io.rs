@@ -122,5 +122,10 @@ pub enum Action {
         emoji: String,
     },
     /// Something the society's committee must know (a missed job, a failed delivery).
-    AdminLog { society: String, text: String },
+    /// `about` names the member concerned, so their erasure removes the entry too.
+    AdminLog {
+        society: String,
+        about: Option<String>,
+        text: String,
+    },
 }

@@ -86,6 +86,14 @@ async fn show(ctx: &Ctx<'_>, profile: Option<Profile>) -> Result<Vec<Action>, Re
     };
     let lines = [
         format!("What Rounds holds about you in {}:", ctx.society.name),
+        format!(
+            "name: {}",
+            if profile.name.is_empty() {
+                "not stored".to_string()
+            } else {
+                profile.name.clone()
+            }
+        ),
         format!("timezone: {zone}"),
         format!("stage: {}", profile.stage.unwrap_or_else(|| unset.clone())),
         format!(

@@ -211,6 +211,7 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
             },
             Action::AdminLog {
                 society: job.society.clone(),
+                about: Some(owner.id.clone()),
                 text: format!(
                     "Missed reminder {id} of {} (due {due_text}, {} late, past the catch-up window); its owner was told.",
                     owner.name,

@@ -20,6 +20,15 @@ impl IdKind {
         }
     }
 
+    /// With its article, for sentences: "an event".
+    pub fn a_noun(self) -> &'static str {
+        match self {
+            IdKind::Reminder => "a reminder",
+            IdKind::Event => "an event",
+            IdKind::Shoutout => "a shout-out",
+        }
+    }
+
     pub fn noun(self) -> &'static str {
         match self {
             IdKind::Reminder => "reminder",
@@ -67,7 +76,7 @@ impl ShortId {
         if kind != expected {
             return Err(CommandError::WrongIdKind {
                 given: text.to_uppercase(),
-                is: kind.noun(),
+                is: kind.a_noun(),
                 want: expected.noun(),
                 example: format!("{}7", expected.letter()),
             });

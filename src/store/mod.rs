@@ -511,7 +511,7 @@ impl Store for SqlStore {
 
     async fn mark_failed(&self, id: i64, attempts: i64, error: &str) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE outbox SET state = 'failed', attempts = $1, last_error = $2, lease_owner = NULL, lease_until = NULL WHERE id = $3",
+            "UPDATE outbox SET state = 'failed', attempts = $1, last_error = $2, action = 'null', lease_owner = NULL, lease_until = NULL WHERE id = $3",
         )
         .bind(attempts)
         .bind(error)

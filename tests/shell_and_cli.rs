@@ -1,0 +1,229 @@
+//! The `rounds` binary itself: the shell driven through a pipe, as a script would, and the
+//! command line's answers when something is missing or wrong.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn rounds(args: &[&str], envs: &[(&str, &str)], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rounds"));
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // The tests decide the environment: nothing from the developer's shell leaks in.
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")) {
+        command.env_remove(key);
+    }
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("start rounds");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("rounds output")
+}
+
+fn stdout_lines(output: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn shell_reminder_in_two_minutes_arrives_after_advance() {
+    let output = rounds(
+        &["shell", "--db", ":memory:"],
+        &[],
+        "/clock 2026-11-23T09:00:00+11:00\n!remind me in 2 minutes to call the registrar\n/advance 3m\n",
+    );
+    assert!(output.status.success());
+    assert_eq!(
+        stdout_lines(&output),
+        vec![
+            "[2026-11-23 09:00] #general rounds: Got it (R1): I'll remind you on Mon 23 Nov 09:02 AEDT: call the registrar. Cancel with `!reminders cancel R1`.",
+            "[2026-11-23 09:02] @you (dm) rounds: ⏰ Reminder: call the registrar",
+        ]
+    );
+}
+
+#[test]
+fn shell_weekly_reminder_keeps_local_time_across_dst() {
+    let output = rounds(
+        &["shell", "--db", ":memory:"],
+        &[],
+        "/clock 2026-03-30T07:00:00+11:00\n!profile timezone Australia/Sydney\n!remind me every Monday 08:00 to review the rota\n/advance 8d\n",
+    );
+    let reminders: Vec<String> = stdout_lines(&output)
+        .into_iter()
+        .filter(|l| l.contains("⏰"))
+        .collect();
+    assert_eq!(
+        reminders,
+        vec![
+            "[2026-03-30 08:00] @you (dm) rounds: ⏰ Reminder: review the rota",
+            "[2026-04-06 08:00] @you (dm) rounds: ⏰ Reminder: review the rota",
+        ]
+    );
+}
+
+#[test]
+fn shell_members_rooms_choices_and_notes() {
+    let output = rounds(
+        &["shell", "--db", ":memory:", "--timezone", "Europe/London"],
+        &[],
+        "/clock 2026-06-01T09:00:00Z\n\
+         /as registrar1\n\
+         /room announcements\n\
+         remind here in 1 hour to start grand rounds\n\
+         hello everyone\n\
+         /as intern1\n\
+         forget me\n\
+         2\n\
+         /bogus\n\
+         /advance 2h\n\
+         /quit\n\
+         help\n",
+    );
+    assert!(output.status.success());
+    let lines = stdout_lines(&output);
+    assert!(
+        lines[0]
+            .starts_with("[2026-06-01 10:00] #announcements rounds: Got it (R1): I'll post here"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l == "[2026-06-01 10:00] #announcements rounds: Reply with a number: 1) Yes, erase everything  2) No, keep my data"), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "[2026-06-01 10:00] #announcements rounds: Nothing was erased."),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().unwrap(),
+        "[2026-06-01 11:00] #announcements rounds: ⏰ Reminder from registrar1: start grand rounds"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("Rounds: reminders and community tools")),
+        "nothing after /quit"
+    );
+    let notes = String::from_utf8_lossy(&output.stderr);
+    assert!(notes.contains("# now speaking as @registrar1"), "{notes}");
+    assert!(notes.contains("# unknown shell command /bogus"), "{notes}");
+    assert!(notes.contains("not a command"), "{notes}");
+    for line in &lines {
+        assert!(
+            line.starts_with("[2026-06-01 ") && line.contains(" rounds: "),
+            "every stdout line has the stable format: {line}"
+        );
+    }
+}
+
+#[test]
+fn shell_file_database_survives_a_restart_and_reports_downtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_string_lossy().to_string();
+    let first = rounds(
+        &["shell"],
+        &[("ROUNDS_DATA_DIR", &data)],
+        "/clock 2026-11-23T09:00:00+11:00\n!remind me tomorrow 8am to renew my registration\n",
+    );
+    assert!(first.status.success());
+    assert!(
+        dir.path().join("shell.db").exists(),
+        "created on first start"
+    );
+    // Back a day late: delivered with a late label.
+    let second = rounds(
+        &["shell"],
+        &[("ROUNDS_DATA_DIR", &data)],
+        "/clock 2026-11-25T10:00:00+11:00\nreminders\n",
+    );
+    let lines = stdout_lines(&second);
+    assert_eq!(
+        lines[0],
+        "[2026-11-25 10:00] @you (dm) rounds: ⏰ Reminder (late: due Tue 24 Nov 08:00 AEDT; I was offline): renew my registration"
+    );
+    assert!(lines[1].ends_with(
+        "You have no reminders. Set one with `!remind me in 20 minutes to call the registrar`."
+    ));
+}
+
+#[test]
+fn run_without_a_platform_says_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rounds(
+        &["run"],
+        &[("ROUNDS_DATA_DIR", &dir.path().to_string_lossy())],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("ROUNDS_MATRIX_HOMESERVER")
+            && said.contains("ROUNDS_DISCORD_TOKEN")
+            && said.contains("rounds shell"),
+        "{said}"
+    );
+}
+
+#[test]
+fn config_errors_name_the_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rounds.toml");
+    std::fs::write(
+        &path,
+        "command_prefix = \"!\"\n\n[[societies]]\nkey = \"ams\"\ntimezone = \"Sydney\"\n",
+    )
+    .unwrap();
+    let output = rounds(
+        &["check-config", "--config", &path.to_string_lossy()],
+        &[],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("societies.timezone") && said.contains("line 5"),
+        "{said}"
+    );
+
+    let output = rounds(
+        &["check-config"],
+        &[("ROUNDS_TIMEZONE", "Nowhere/Special")],
+        "",
+    );
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("ROUNDS_TIMEZONE"), "{said}");
+}
+
+#[test]
+fn example_config_is_valid() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config/rounds.example.toml");
+    let output = rounds(&["check-config", "--config", example], &[], "");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn migrate_creates_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let output = rounds(&["migrate", "--db", &db.to_string_lossy()], &[], "");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(db.exists());
+}
