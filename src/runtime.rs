@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
+use tracing::Instrument;
 
 use crate::core::Bot;
 use crate::core::error::StoreError;
@@ -38,6 +39,17 @@ impl Runtime {
     /// Handles one inbound event and queues the answer. An event the store has seen before
     /// (a platform redelivery) is ignored, so it is never answered twice.
     pub async fn receive(
+        &self,
+        inbound: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let origin = inbound.origin();
+        let span =
+            tracing::info_span!("inbound", platform = %origin.platform, society = %origin.society);
+        self.receive_in_span(inbound, now).instrument(span).await
+    }
+
+    async fn receive_in_span(
         &self,
         inbound: &Inbound,
         now: DateTime<Utc>,

@@ -12,7 +12,12 @@ use chrono::{DateTime, Duration, Utc};
 use crate::core::Bot;
 use crate::core::error::StoreError;
 use crate::core::io::Action;
-use crate::core::store::{Job, OutboxItem};
+use crate::core::store::{FiredJob, Job, OutboxItem};
+use tracing::Instrument;
+
+/// Finished reminders stay this long (so a fired one can still be snoozed), then are deleted.
+pub const KEEP_FINISHED: Duration = Duration::days(30);
+const PRUNE_EVERY: Duration = Duration::hours(1);
 
 /// How long a claimed job stays reserved for its claimer.
 pub const JOB_LEASE: Duration = Duration::seconds(60);
@@ -21,6 +26,7 @@ const CLAIM_BATCH: i64 = 500;
 pub struct Scheduler {
     bot: Arc<Bot>,
     owner: String,
+    last_prune: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 impl Scheduler {
@@ -28,6 +34,7 @@ impl Scheduler {
         Scheduler {
             bot,
             owner: owner.into(),
+            last_prune: std::sync::Mutex::new(None),
         }
     }
 
@@ -37,6 +44,7 @@ impl Scheduler {
 
     /// Fires every job due at `now`, oldest first. Returns how many fired.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.prune_now_and_then(now).await?;
         let store = self.bot.store();
         let mut fired = 0;
         loop {
@@ -44,28 +52,50 @@ impl Scheduler {
                 .claim_due_jobs(now, &self.owner, now + JOB_LEASE, CLAIM_BATCH)
                 .await?;
             let claimed = jobs.len();
+            let mut batch = Vec::with_capacity(claimed);
             for job in jobs {
                 let span = tracing::info_span!("job", id = job.id, kind = job.kind.as_str());
-                let _entered = span.enter();
-                match self.fire(&job, now).await {
-                    Ok(true) => fired += 1,
-                    Ok(false) => {
-                        tracing::warn!("lost the lease before finishing; another process has it")
-                    }
+                match self.fire(job, now).instrument(span).await {
+                    Ok(done) => batch.push(done),
                     Err(error) => {
                         tracing::error!(%error, "firing failed; it will be retried when the lease ends")
                     }
                 }
             }
+            let results = store.finish_jobs(&batch, &self.owner, now).await?;
+            let lost = results.iter().filter(|finished| !**finished).count();
+            if lost > 0 {
+                tracing::warn!(
+                    lost,
+                    "lost leases before finishing; other processes have those jobs"
+                );
+            }
+            fired += results.len() - lost;
             if (claimed as i64) < CLAIM_BATCH {
                 return Ok(fired);
             }
         }
     }
 
-    async fn fire(&self, job: &Job, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn prune_now_and_then(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        {
+            let mut last = self.last_prune.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|at| now - at < PRUNE_EVERY && now >= at) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        let removed = self.bot.store().prune(now - KEEP_FINISHED, now).await?;
+        if removed > 0 {
+            tracing::info!(removed, "pruned rows no feature needs any more");
+        }
+        Ok(())
+    }
+
+    /// Asks the core what a due job means and records its committee-log entries.
+    async fn fire(&self, job: Job, now: DateTime<Utc>) -> Result<FiredJob, StoreError> {
         let store = self.bot.store();
-        let result = self.bot.fire(job, now).await?;
+        let result = self.bot.fire(&job, now).await?;
         for action in &result.actions {
             if let Action::AdminLog {
                 society,
@@ -78,7 +108,7 @@ impl Scheduler {
                     .await?;
             }
         }
-        let items: Vec<OutboxItem> = result
+        let outbox = result
             .actions
             .into_iter()
             .enumerate()
@@ -90,9 +120,11 @@ impl Scheduler {
                 action,
             })
             .collect();
-        store
-            .finish_job(job, &self.owner, &items, result.next_due, now)
-            .await
+        Ok(FiredJob {
+            job,
+            outbox,
+            next_due: result.next_due,
+        })
     }
 }
 

@@ -310,6 +310,67 @@ async fn story(store: &dyn Store) {
     );
     assert!(store.profile(SOCIETY, "@ben:test").await.unwrap().is_some());
     assert_eq!(store.next_due_at().await.unwrap(), None);
+
+    // Pruning drops finished reminders and delivered rows once they are old, keeps live ones.
+    let live = store
+        .create_reminder(&NewReminder {
+            platform: PLATFORM.into(),
+            society: SOCIETY.into(),
+            owner: user("ben"),
+            delivery: Delivery::Me,
+            room: "!general:test".into(),
+            text: "still to come".into(),
+            created_at: t0,
+            due_at: t0 + Duration::days(60),
+            zone: "UTC".into(),
+            rule: None,
+        })
+        .await
+        .unwrap();
+    let finished = store
+        .create_reminder(&NewReminder {
+            platform: PLATFORM.into(),
+            society: SOCIETY.into(),
+            owner: user("ben"),
+            delivery: Delivery::Me,
+            room: "!general:test".into(),
+            text: "already fired".into(),
+            created_at: t0,
+            due_at: t0 + Duration::minutes(1),
+            zone: "UTC".into(),
+            rule: None,
+        })
+        .await
+        .unwrap();
+    let t3 = t0 + Duration::minutes(1);
+    let jobs = store
+        .claim_due_jobs(t3, "a", t3 + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .finish_job(&jobs[0], "a", std::slice::from_ref(&item), None, t3)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.prune(t0, t3).await.unwrap() == 0,
+        "nothing is old yet"
+    );
+    let month = t3 + Duration::days(31);
+    assert!(
+        store
+            .prune(month - Duration::days(30), month)
+            .await
+            .unwrap()
+            >= 3
+    );
+    assert!(store.reminder(finished.id).await.unwrap().is_none());
+    assert!(store.reminder(live.id).await.unwrap().unwrap().active);
+    assert!(
+        store.first_sight("in:test:1", month).await.unwrap(),
+        "old seen keys are forgotten"
+    );
 }
 
 #[tokio::test]

@@ -124,6 +124,14 @@ pub struct OutboxItem {
     pub action: Action,
 }
 
+/// A job that has fired: what to queue, and when it is due next (None: finished).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FiredJob {
+    pub job: Job,
+    pub outbox: Vec<OutboxItem>,
+    pub next_due: Option<DateTime<Utc>>,
+}
+
 /// An outbox row claimed for sending.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingSend {
@@ -200,8 +208,17 @@ pub trait Store: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<Job>>;
-    /// In one transaction: queue the job's actions and move it on to `next_due` (or finish it).
-    /// False, with nothing written, if `owner` no longer holds the lease.
+    /// In one transaction, for each fired job: queue its actions and move it on to its next
+    /// due time (or finish it). A job whose lease `owner` no longer holds is skipped with
+    /// nothing written for it; the result says, per job, whether it was finished.
+    async fn finish_jobs(
+        &self,
+        fired: &[FiredJob],
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<bool>>;
+
+    /// `finish_jobs` for one job.
     async fn finish_job(
         &self,
         job: &Job,
@@ -209,7 +226,19 @@ pub trait Store: Send + Sync {
         outbox: &[OutboxItem],
         next_due: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<bool> {
+        let fired = FiredJob {
+            job: job.clone(),
+            outbox: outbox.to_vec(),
+            next_due,
+        };
+        Ok(self
+            .finish_jobs(std::slice::from_ref(&fired), owner, now)
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(false))
+    }
     /// The earliest pending job's due time.
     async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
 
@@ -243,4 +272,9 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<()>;
 
     async fn counts(&self) -> StoreResult<Counts>;
+
+    /// Deletes what no feature needs any more: finished reminders and their jobs, delivered
+    /// or abandoned outbox rows and seen-event keys older than `before`, expired questions.
+    /// Returns how many rows went.
+    async fn prune(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
 }
