@@ -59,6 +59,7 @@ fn message(n: u64, text: &str) -> Inbound {
             room: "!general".into(),
             message_id: Some(format!("m{n}")),
             is_direct: false,
+            sent_at: None,
         },
         sender: UserRef {
             id: format!("@member{}:bench", n % 50),

@@ -53,6 +53,32 @@ struct SocietySection {
     committee: Vec<String>,
     #[serde(default)]
     groups: Vec<String>,
+    matrix: Option<SocietyMatrixSection>,
+}
+
+/// Where a society lives on Matrix.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SocietyMatrixSection {
+    /// A space whose child rooms are the society's rooms.
+    space: Option<String>,
+    #[serde(default)]
+    rooms: Vec<String>,
+    /// Where committee-log entries are posted.
+    admin_room: Option<String>,
+    /// Other homeservers whose users may invite Rounds.
+    #[serde(default)]
+    allowed_servers: Vec<String>,
+}
+
+/// A society's Matrix rooms, as configured.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MatrixLink {
+    pub society: String,
+    pub space: Option<String>,
+    pub rooms: Vec<String>,
+    pub admin_room: Option<String>,
+    pub allowed_servers: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,6 +151,7 @@ pub struct Config {
     pub societies: Vec<Society>,
     pub groups: HashMap<String, Vec<String>>,
     pub matrix: Option<MatrixConfig>,
+    pub matrix_links: Vec<MatrixLink>,
     pub discord: Option<DiscordConfig>,
 }
 
@@ -256,6 +283,7 @@ impl Config {
 
         let mut societies = Vec::new();
         let mut groups = HashMap::new();
+        let mut matrix_links = Vec::new();
         for section in &parsed.societies {
             let key = section.key.get_ref().trim().to_string();
             if key.is_empty() || societies.iter().any(|s: &Society| s.key == key) {
@@ -273,6 +301,15 @@ impl Config {
                 None => timezone,
             };
             groups.insert(key.clone(), section.groups.clone());
+            if let Some(m) = &section.matrix {
+                matrix_links.push(MatrixLink {
+                    society: key.clone(),
+                    space: m.space.clone(),
+                    rooms: m.rooms.clone(),
+                    admin_room: m.admin_room.clone(),
+                    allowed_servers: m.allowed_servers.clone(),
+                });
+            }
             societies.push(Society {
                 name: section.name.clone().unwrap_or_else(|| key.clone()),
                 key,
@@ -325,6 +362,7 @@ impl Config {
             societies,
             groups,
             matrix,
+            matrix_links,
             discord,
         })
     }

@@ -3,6 +3,7 @@
 //! `core` holds every rule and knows no platform or database; `store` persists on SQLite or
 //! PostgreSQL; `scheduler` and `outbox` make the database the queue; `platform` holds adapters.
 
+pub mod clock;
 pub mod config;
 pub mod core;
 pub mod outbox;

@@ -9,8 +9,10 @@ use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+use rounds::clock::Clock;
 use rounds::config::Config;
 use rounds::core::when;
+use rounds::platform::matrix::MatrixBot;
 use rounds::platform::shell::{self, Shell};
 use rounds::store::{DatabaseUrl, SqlStore};
 
@@ -132,12 +134,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(2));
             };
-            let store = SqlStore::open(&config.database).await?;
-            store.close().await;
-            eprintln!(
-                "rounds: {platforms} configured, but this build has no {platforms} adapter yet; only `rounds shell` can run."
-            );
-            Ok(ExitCode::from(2))
+            let store: Arc<dyn rounds::core::store::Store> =
+                Arc::new(SqlStore::open(&config.database).await?);
+            let bot = Arc::new(rounds::core::Bot::new(store, config.settings()));
+            let runtime = Arc::new(rounds::runtime::Runtime::new(bot));
+            let (stop, shutdown) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    tracing::info!("stopping");
+                    let _ = stop.send(true);
+                }
+            });
+            let Some(matrix) = &config.matrix else {
+                eprintln!(
+                    "rounds: {platforms} configured, but this build has no Discord adapter yet; set the ROUNDS_MATRIX_* variables to run on Matrix."
+                );
+                return Ok(ExitCode::from(2));
+            };
+            if config.discord.is_some() {
+                tracing::warn!(
+                    "Discord is configured but this build has no Discord adapter yet; running Matrix only"
+                );
+            }
+            let bot = MatrixBot::connect(
+                matrix,
+                config.matrix_links.clone(),
+                &config.data_dir,
+                runtime,
+                Clock::wall(),
+            )
+            .await?;
+            bot.run(shutdown).await?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -102,4 +102,37 @@ impl Runtime {
     ) -> Result<usize, StoreError> {
         outbox::deliver(self.bot.store().as_ref(), adapter, &self.owner, now).await
     }
+
+    /// Runs the scheduler and the senders until `shutdown` turns true: every quarter second,
+    /// and at once when `wake` is notified (a command was just answered).
+    pub async fn drive(
+        &self,
+        adapters: &[std::sync::Arc<dyn Adapter>],
+        clock: &crate::clock::Clock,
+        wake: &tokio::sync::Notify,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut beat = tokio::time::interval(std::time::Duration::from_millis(250));
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = beat.tick() => {}
+                _ = wake.notified() => {}
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        return;
+                    }
+                }
+            }
+            let now = clock.now();
+            if let Err(error) = self.tick(now).await {
+                tracing::error!(%error, "scheduler tick failed");
+            }
+            for adapter in adapters {
+                if let Err(error) = self.deliver(adapter.as_ref(), now).await {
+                    tracing::error!(%error, platform = adapter.platform(), "delivery failed");
+                }
+            }
+        }
+    }
 }

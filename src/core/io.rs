@@ -3,6 +3,7 @@
 //! These types are platform-neutral: a room id is whatever string the adapter uses to find
 //! the room again (a Matrix room id, a Discord channel id, `#general` in the shell).
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A member as an adapter identifies them: a stable platform id and a display name.
@@ -24,6 +25,10 @@ pub struct Origin {
     /// deduplicates an event delivered twice.
     pub message_id: Option<String>,
     pub is_direct: bool,
+    /// When the member sent it, if the platform says. An event that reaches Rounds late
+    /// (it was offline) is answered with a late label, or not acted on past the catch-up window.
+    #[serde(default)]
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,18 +45,28 @@ pub enum Inbound {
         sender: UserRef,
         choice: String,
     },
+    /// A member took a choice back (removed their reaction).
+    Withdraw {
+        origin: Origin,
+        sender: UserRef,
+        choice: String,
+    },
 }
 
 impl Inbound {
     pub fn origin(&self) -> &Origin {
         match self {
-            Inbound::Message { origin, .. } | Inbound::Choice { origin, .. } => origin,
+            Inbound::Message { origin, .. }
+            | Inbound::Choice { origin, .. }
+            | Inbound::Withdraw { origin, .. } => origin,
         }
     }
 
     pub fn sender(&self) -> &UserRef {
         match self {
-            Inbound::Message { sender, .. } | Inbound::Choice { sender, .. } => sender,
+            Inbound::Message { sender, .. }
+            | Inbound::Choice { sender, .. }
+            | Inbound::Withdraw { sender, .. } => sender,
         }
     }
 }

@@ -151,7 +151,12 @@ impl Bot {
             sender: inbound.sender(),
             now,
         };
+        let late = origin.sent_at.map(|sent| now - sent).unwrap_or_default();
         let result = match inbound {
+            _ if late > self.settings.catch_up => Err(Refusal::said(format!(
+                "I was offline when you sent this ({} ago) and have not acted on it. Please send it again if you still need it.",
+                time_format::span(late)
+            ))),
             Inbound::Message { text, .. } => {
                 match command::parse(text, &self.settings.prefix, self.settings.prefix_optional) {
                     Parsed::NotCommand => return Vec::new(),
@@ -160,8 +165,40 @@ impl Bot {
                 }
             }
             Inbound::Choice { choice, .. } => self.choose(&ctx, choice).await,
+            // No choice offered today can be taken back: erasure is confirmed or declined once.
+            Inbound::Withdraw { .. } => Ok(Vec::new()),
         };
         match result {
+            Ok(actions) if late > self.settings.late_after => {
+                let zone = self.society(&origin.society).timezone;
+                let label = format!(
+                    "(Late answer: you sent this {}; I was offline.)",
+                    origin
+                        .sent_at
+                        .map(|sent| time_format::local(sent, zone, now))
+                        .unwrap_or_default()
+                );
+                actions
+                    .into_iter()
+                    .map(|action| match action {
+                        Action::Reply {
+                            room,
+                            to,
+                            private,
+                            mut message,
+                        } => {
+                            message.text = format!("{label}\n{}", message.text);
+                            Action::Reply {
+                                room,
+                                to,
+                                private,
+                                message,
+                            }
+                        }
+                        other => other,
+                    })
+                    .collect()
+            }
             Ok(actions) => actions,
             Err(refusal) => {
                 if let Refusal::Store(error) = &refusal {

@@ -273,6 +273,18 @@ pub trait Store: Send + Sync {
 
     async fn counts(&self) -> StoreResult<Counts>;
 
+    /// Adapter memory: what a platform needs to translate later events back (which reaction
+    /// on which message means which choice, which room an introduction created). Pruned
+    /// with everything else after 30 days.
+    async fn remember(
+        &self,
+        platform: &str,
+        key: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn recall(&self, platform: &str, key: &str) -> StoreResult<Option<String>>;
+
     /// Deletes what no feature needs any more: finished reminders and their jobs, delivered
     /// or abandoned outbox rows and seen-event keys older than `before`, expired questions.
     /// Returns how many rows went.

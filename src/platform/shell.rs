@@ -253,6 +253,7 @@ impl Shell {
             room: self.room.clone(),
             message_id: Some(format!("{}-{}", self.session, self.counter)),
             is_direct: false,
+            sent_at: None,
         }
     }
 

@@ -557,6 +557,39 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn remember(
+        &self,
+        platform: &str,
+        key: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO platform_memory (platform, key, value, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (platform, key) DO UPDATE SET value = $3, created_at = $4",
+        )
+        .bind(platform)
+        .bind(key)
+        .bind(value)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn recall(&self, platform: &str, key: &str) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT value FROM platform_memory WHERE platform = $1 AND key = $2")
+            .bind(platform)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| r.try_get::<String, _>(0))
+            .transpose()
+            .map_err(db)
+    }
+
     async fn prune(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let mut removed = 0;
@@ -574,6 +607,7 @@ impl Store for SqlStore {
                 before,
             ),
             ("DELETE FROM inbound_seen WHERE seen_at < $1", before),
+            ("DELETE FROM platform_memory WHERE created_at < $1", before),
             ("DELETE FROM confirmations WHERE expires_at < $1", now),
         ] {
             removed += sqlx::query(sql)

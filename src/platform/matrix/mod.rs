@@ -1,0 +1,132 @@
+//! The Matrix adapter: Rounds in Matrix rooms and spaces, encrypted ones included.
+//!
+//! One hand-written `sync_once` loop feeds events to the handlers in `inbound`; the shared
+//! runtime loop fires due jobs and drains the outbox through `outbound`. The library's own
+//! `sync()` pauses about a second between quick syncs, which a bot answering commands feels.
+
+pub mod inbound;
+pub mod outbound;
+pub mod render;
+pub mod rooms;
+pub mod session;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use matrix_sdk::Client;
+use matrix_sdk::config::SyncSettings;
+use tokio::sync::{Notify, watch};
+
+use crate::clock::Clock;
+use crate::config::{MatrixConfig, MatrixLink};
+use crate::platform::Adapter;
+use crate::runtime::Runtime;
+pub use outbound::MatrixAdapter;
+
+pub const PLATFORM: &str = "matrix";
+
+/// How long one sync waits for new events before returning empty.
+const SYNC_WAIT: Duration = Duration::from_secs(30);
+
+pub struct MatrixBot {
+    pub client: Client,
+    pub adapter: Arc<MatrixAdapter>,
+    handlers: inbound::Handlers,
+    first_start: bool,
+    _lock: session::StoreLock,
+}
+
+impl MatrixBot {
+    /// Logs in (or restores the saved session) and prepares the handlers; nothing is read yet.
+    pub async fn connect(
+        config: &MatrixConfig,
+        links: Vec<MatrixLink>,
+        data_dir: &Path,
+        runtime: Arc<Runtime>,
+        clock: Clock,
+    ) -> anyhow::Result<MatrixBot> {
+        let connected = session::connect(config, data_dir).await?;
+        let client = connected.client;
+        let own_user = client
+            .user_id()
+            .ok_or_else(|| anyhow::anyhow!("logged in but the client has no user id"))?
+            .to_owned();
+        let rooms = Arc::new(rooms::Rooms::new(links, &own_user));
+        let adapter = Arc::new(MatrixAdapter::new(
+            client.clone(),
+            runtime.bot().store().clone(),
+            rooms.clone(),
+        ));
+        tracing::info!(user = %own_user, first_start = connected.first_start, "connected to Matrix");
+        Ok(MatrixBot {
+            client,
+            adapter,
+            handlers: inbound::Handlers {
+                runtime,
+                rooms,
+                clock,
+                wake: Arc::new(Notify::new()),
+                own_user,
+            },
+            first_start: connected.first_start,
+            _lock: connected.lock,
+        })
+    }
+
+    /// Syncs and answers until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+        if self.first_start {
+            // History from before Rounds arrived is not for it to answer: one sync with no
+            // handlers moves the stored token past it.
+            self.client
+                .sync_once(SyncSettings::default().timeout(Duration::ZERO))
+                .await?;
+        }
+        inbound::register(&self.client, self.handlers.clone());
+        inbound::answer_pending_invites(&self.client, &self.handlers.rooms).await;
+        self.handlers.rooms.refresh_spaces(&self.client).await;
+
+        let runtime = self.handlers.runtime.clone();
+        let clock = self.handlers.clock.clone();
+        let wake = self.handlers.wake.clone();
+        let adapters: Vec<Arc<dyn Adapter>> = vec![self.adapter.clone()];
+        let drive_shutdown = shutdown.clone();
+        let driver = tokio::spawn(async move {
+            runtime
+                .drive(&adapters, &clock, &wake, drive_shutdown)
+                .await;
+        });
+
+        let mut backoff = Duration::from_secs(1);
+        let mut syncs: u64 = 0;
+        loop {
+            tokio::select! {
+                result = self.client.sync_once(SyncSettings::default().timeout(SYNC_WAIT)) => {
+                    match result {
+                        Ok(_) => {
+                            backoff = Duration::from_secs(1);
+                            syncs += 1;
+                            // Spaces change rarely; re-read their children now and then.
+                            if syncs.is_multiple_of(20) {
+                                self.handlers.rooms.refresh_spaces(&self.client).await;
+                            }
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, ?backoff, "Matrix sync failed; retrying");
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(Duration::from_secs(60));
+                        }
+                    }
+                }
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        break;
+                    }
+                }
+            }
+        }
+        driver.await.ok();
+        Ok(())
+    }
+}

@@ -1,0 +1,260 @@
+//! Core actions performed on Matrix. Every send carries the outbox key as its transaction id,
+//! so the homeserver drops a repeat after a crash or retry.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use matrix_sdk::ruma::api::client::room::create_room::v3::{Request as CreateRoom, RoomPreset};
+use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::{Annotation, InReplyTo, Reply};
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::events::{InitialStateEvent, Mentions};
+use matrix_sdk::ruma::{EventId, OwnedTransactionId, OwnedUserId, RoomId, UserId};
+use matrix_sdk::{Client, Room};
+
+use super::PLATFORM;
+use super::render::{CHOICE_KEYS, html};
+use super::rooms::Rooms;
+use crate::core::io::{Action, Message, UserRef};
+use crate::core::store::Store;
+use crate::platform::{Adapter, DeliveryError};
+
+pub struct MatrixAdapter {
+    client: Client,
+    store: Arc<dyn Store>,
+    rooms: Arc<Rooms>,
+}
+
+impl MatrixAdapter {
+    pub fn new(client: Client, store: Arc<dyn Store>, rooms: Arc<Rooms>) -> Self {
+        MatrixAdapter {
+            client,
+            store,
+            rooms,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+fn delivery_error(error: matrix_sdk::Error) -> DeliveryError {
+    if let Some(ErrorKind::LimitExceeded(limit)) = error.client_api_error_kind() {
+        let retry_after = match &limit.retry_after {
+            Some(RetryAfter::Delay(delay)) => chrono::Duration::from_std(*delay).ok(),
+            Some(RetryAfter::DateTime(at)) => at
+                .duration_since(std::time::SystemTime::now())
+                .ok()
+                .and_then(|d| chrono::Duration::from_std(d).ok()),
+            None => None,
+        };
+        return DeliveryError::RateLimited {
+            retry_after: retry_after.unwrap_or_else(|| chrono::Duration::seconds(5)),
+        };
+    }
+    match error.client_api_error_kind() {
+        Some(ErrorKind::Forbidden) | Some(ErrorKind::NotFound) => {
+            DeliveryError::Permanent(error.to_string())
+        }
+        _ => DeliveryError::Transient(error.to_string()),
+    }
+}
+
+fn store_error(error: crate::core::error::StoreError) -> DeliveryError {
+    DeliveryError::Transient(error.to_string())
+}
+
+fn txn(key: &str, part: &str) -> OwnedTransactionId {
+    OwnedTransactionId::from(format!("{key}{part}"))
+}
+
+fn content(message: &Message) -> RoomMessageEventContent {
+    let mut text = message.text.clone();
+    if !message.choices.is_empty() {
+        let listed: Vec<String> = message
+            .choices
+            .iter()
+            .zip(CHOICE_KEYS)
+            .map(|(choice, key)| format!("{key} {}", choice.label))
+            .collect();
+        text.push_str(&format!("\nReact with {}", listed.join(" · ")));
+    }
+    let mut content =
+        RoomMessageEventContent::notice_html(text.clone(), html(&text, &message.mentions));
+    let users: Vec<OwnedUserId> = message
+        .mentions
+        .iter()
+        .filter_map(|m| UserId::parse(&m.id).ok())
+        .collect();
+    content.mentions = Some(Mentions::with_user_ids(users));
+    content
+}
+
+impl MatrixAdapter {
+    fn room(&self, room: &str) -> Result<Room, DeliveryError> {
+        let id = RoomId::parse(room)
+            .map_err(|_| DeliveryError::Permanent(format!("{room} is not a Matrix room id")))?;
+        self.client
+            .get_room(&id)
+            .ok_or_else(|| DeliveryError::Permanent(format!("Rounds is not in room {room}")))
+    }
+
+    /// Sends the message and, if it offers choices, seeds one reaction per choice and
+    /// remembers which reaction means which choice.
+    async fn send(
+        &self,
+        room: &Room,
+        key: &str,
+        message: &Message,
+        reply_to: Option<&str>,
+    ) -> Result<(), DeliveryError> {
+        let mut content = content(message);
+        if let Some(event) = reply_to.and_then(|id| EventId::parse(id).ok()) {
+            content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(event))));
+        }
+        let sent = room
+            .send(content)
+            .with_transaction_id(txn(key, ""))
+            .await
+            .map_err(delivery_error)?;
+        let event_id = sent.response.event_id;
+        for (n, (choice, emoji)) in message.choices.iter().zip(CHOICE_KEYS).enumerate() {
+            self.store
+                .remember(
+                    PLATFORM,
+                    &format!("choice:{event_id}:{emoji}"),
+                    &choice.id,
+                    Utc::now(),
+                )
+                .await
+                .map_err(store_error)?;
+            let reaction =
+                ReactionEventContent::new(Annotation::new(event_id.clone(), emoji.to_string()));
+            room.send(reaction)
+                .with_transaction_id(txn(key, &format!(":choice{n}")))
+                .await
+                .map_err(delivery_error)?;
+        }
+        Ok(())
+    }
+
+    /// The member's direct room with Rounds, created (encrypted) on first use.
+    async fn direct_room(&self, user: &UserRef) -> Result<Room, DeliveryError> {
+        let user_id = UserId::parse(&user.id)
+            .map_err(|_| DeliveryError::Permanent(format!("{} is not a Matrix user", user.id)))?;
+        if let Some(room) = self.client.get_dm_room(&user_id) {
+            return Ok(room);
+        }
+        self.client
+            .create_dm(&user_id)
+            .await
+            .map_err(delivery_error)
+    }
+
+    /// An introduction room: direct, encrypted, the members invited. Remembered under the
+    /// outbox key so a retry posts into the same room instead of making another.
+    async fn introduction_room(
+        &self,
+        key: &str,
+        members: &[UserRef],
+    ) -> Result<Room, DeliveryError> {
+        let memory = format!("intro-room:{key}");
+        if let Some(id) = self
+            .store
+            .recall(PLATFORM, &memory)
+            .await
+            .map_err(store_error)?
+            && let Ok(room) = self.room(&id)
+        {
+            return Ok(room);
+        }
+        let mut request = CreateRoom::new();
+        request.invite = members
+            .iter()
+            .filter_map(|m| UserId::parse(&m.id).ok())
+            .collect();
+        request.is_direct = true;
+        request.preset = Some(RoomPreset::TrustedPrivateChat);
+        let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+        request.name = Some(format!("Rounds: {}", names.join(" & ")));
+        request.initial_state = vec![
+            InitialStateEvent::with_empty_state_key(
+                RoomEncryptionEventContent::with_recommended_defaults(),
+            )
+            .to_raw_any(),
+        ];
+        let room = self
+            .client
+            .create_room(request)
+            .await
+            .map_err(delivery_error)?;
+        self.store
+            .remember(PLATFORM, &memory, room.room_id().as_str(), Utc::now())
+            .await
+            .map_err(store_error)?;
+        Ok(room)
+    }
+}
+
+#[async_trait]
+impl Adapter for MatrixAdapter {
+    fn platform(&self) -> &'static str {
+        PLATFORM
+    }
+
+    async fn perform(&self, key: &str, action: &Action) -> Result<(), DeliveryError> {
+        match action {
+            Action::Post { room, message } => {
+                let room = self.room(room)?;
+                self.send(&room, key, message, None).await
+            }
+            Action::Reply {
+                room, to, message, ..
+            } => {
+                let room = self.room(room)?;
+                self.send(&room, key, message, to.as_deref()).await
+            }
+            Action::Remind { user, message } => {
+                let room = self.direct_room(user).await?;
+                self.send(&room, key, message, None).await
+            }
+            Action::Introduce { members, message } => {
+                let room = self.introduction_room(key, members).await?;
+                self.send(&room, key, message, None).await
+            }
+            Action::React {
+                room,
+                message_id,
+                emoji,
+            } => {
+                let room = self.room(room)?;
+                let event = EventId::parse(message_id).map_err(|_| {
+                    DeliveryError::Permanent(format!("{message_id} is not an event id"))
+                })?;
+                room.send(ReactionEventContent::new(Annotation::new(
+                    event,
+                    emoji.clone(),
+                )))
+                .with_transaction_id(txn(key, ""))
+                .await
+                .map_err(delivery_error)?;
+                Ok(())
+            }
+            Action::AdminLog { society, text, .. } => match self.rooms.admin_room(society) {
+                Some(room) => {
+                    let room = self.room(room)?;
+                    let message = Message::text(format!("[admin log] {text}"));
+                    self.send(&room, key, &message, None).await
+                }
+                None => {
+                    tracing::warn!(%society, "committee log (no admin room configured): {text}");
+                    Ok(())
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Which society a room belongs to, and whose invitations Rounds accepts.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use matrix_sdk::Client;
+use matrix_sdk::deserialized_responses::SyncOrStrippedState;
+use matrix_sdk::ruma::events::SyncStateEvent;
+use matrix_sdk::ruma::events::space::child::SpaceChildEventContent;
+use matrix_sdk::ruma::{RoomId, UserId};
+
+use crate::config::MatrixLink;
+
+/// The key of the society for rooms no configuration claims.
+pub const DEFAULT_SOCIETY: &str = "default";
+
+pub struct Rooms {
+    links: Vec<MatrixLink>,
+    own_server: String,
+    /// room id → society key, from configured rooms and the children of configured spaces.
+    by_room: RwLock<HashMap<String, String>>,
+}
+
+impl Rooms {
+    pub fn new(links: Vec<MatrixLink>, own_user: &UserId) -> Rooms {
+        let mut by_room = HashMap::new();
+        for link in &links {
+            for room in link
+                .rooms
+                .iter()
+                .chain(link.space.iter())
+                .chain(link.admin_room.iter())
+            {
+                by_room.insert(room.clone(), link.society.clone());
+            }
+        }
+        Rooms {
+            links,
+            own_server: own_user.server_name().to_string(),
+            by_room: RwLock::new(by_room),
+        }
+    }
+
+    pub fn society_of(&self, room: &RoomId) -> String {
+        self.by_room
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(room.as_str())
+            .cloned()
+            .unwrap_or_else(|| DEFAULT_SOCIETY.to_string())
+    }
+
+    pub fn admin_room(&self, society: &str) -> Option<&str> {
+        self.links
+            .iter()
+            .find(|l| l.society == society)
+            .and_then(|l| l.admin_room.as_deref())
+    }
+
+    /// Users on Rounds' own homeserver, or on a server a society lists, may invite it.
+    pub fn may_invite(&self, inviter: &UserId) -> bool {
+        let server = inviter.server_name().as_str();
+        server == self.own_server
+            || self
+                .links
+                .iter()
+                .any(|l| l.allowed_servers.iter().any(|s| s == server))
+    }
+
+    /// Reads each configured space's children from the local store: a society's space is
+    /// where its groups' rooms are listed.
+    pub async fn refresh_spaces(&self, client: &Client) {
+        for link in &self.links {
+            let Some(space_id) = link.space.as_deref().and_then(|s| RoomId::parse(s).ok()) else {
+                continue;
+            };
+            let Some(space) = client.get_room(&space_id) else {
+                continue;
+            };
+            let events = match space
+                .get_state_events_static::<SpaceChildEventContent>()
+                .await
+            {
+                Ok(events) => events,
+                Err(error) => {
+                    tracing::warn!(%error, space = %space_id, "cannot read the space's rooms");
+                    continue;
+                }
+            };
+            let mut children = Vec::new();
+            for raw in events {
+                match raw.deserialize() {
+                    Ok(SyncOrStrippedState::Sync(SyncStateEvent::Original(ev)))
+                        if !ev.content.via.is_empty() =>
+                    {
+                        children.push(ev.state_key.to_string())
+                    }
+                    Ok(SyncOrStrippedState::Stripped(ev))
+                        if ev.content.via.as_ref().is_some_and(|via| !via.is_empty()) =>
+                    {
+                        children.push(ev.state_key.to_string())
+                    }
+                    _ => {}
+                }
+            }
+            let mut by_room = self.by_room.write().unwrap_or_else(|e| e.into_inner());
+            for child in children {
+                by_room.insert(child, link.society.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use matrix_sdk::ruma::{room_id, user_id};
+
+    #[test]
+    fn invites_and_societies() {
+        let rooms = Rooms::new(
+            vec![MatrixLink {
+                society: "ams".into(),
+                space: None,
+                rooms: vec!["!general:hospital.org".into()],
+                admin_room: Some("!committee:hospital.org".into()),
+                allowed_servers: vec!["partner.org".into()],
+            }],
+            user_id!("@rounds:hospital.org"),
+        );
+        assert!(rooms.may_invite(user_id!("@ana:hospital.org")));
+        assert!(rooms.may_invite(user_id!("@ben:partner.org")));
+        assert!(!rooms.may_invite(user_id!("@mallory:elsewhere.example")));
+        assert_eq!(rooms.society_of(room_id!("!general:hospital.org")), "ams");
+        assert_eq!(
+            rooms.society_of(room_id!("!other:hospital.org")),
+            DEFAULT_SOCIETY
+        );
+        assert_eq!(rooms.admin_room("ams"), Some("!committee:hospital.org"));
+    }
+}

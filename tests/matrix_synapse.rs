@@ -1,0 +1,521 @@
+//! Rounds on a real Synapse homeserver, driven by a second matrix-sdk client as a member.
+//!
+//! `scripts/test` starts Synapse (scripts/synapse/harness.py) and runs these; plain
+//! `cargo test` skips them because there is no homeserver to talk to.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::deserialized_responses::EncryptionInfo;
+use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
+use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId};
+use matrix_sdk::{Client, Room};
+use rounds::clock::Clock;
+use rounds::config::MatrixConfig;
+use rounds::core::Bot;
+use rounds::core::io::{Action, Message, UserRef};
+use rounds::platform::Adapter;
+use rounds::platform::matrix::MatrixBot;
+use rounds::runtime::Runtime;
+use rounds::store::{DatabaseUrl, SqlStore};
+use tokio::sync::{mpsc, watch};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Synapse {
+    url: String,
+    dir: String,
+}
+
+impl Synapse {
+    fn from_env() -> Synapse {
+        Synapse {
+            url: std::env::var("ROUNDS_TEST_SYNAPSE_URL")
+                .expect("run through scripts/test, which starts Synapse"),
+            dir: std::env::var("ROUNDS_TEST_SYNAPSE_DIR").expect("ROUNDS_TEST_SYNAPSE_DIR"),
+        }
+    }
+
+    /// A fresh account, so tests running side by side never share rooms or devices.
+    fn register(&self, prefix: &str) -> (String, String) {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("{prefix}{}x{n}", std::process::id());
+        let password = format!("{name}-pass");
+        let status = std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/synapse/harness.py"
+            ))
+            .args(["register", "--dir", &self.dir, &name, &password])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run the harness");
+        assert!(status.success(), "registering {name}");
+        (format!("@{name}:localhost"), password)
+    }
+}
+
+/// A notice (or message) a member's client saw.
+#[derive(Clone, Debug)]
+struct Seen {
+    room: OwnedRoomId,
+    event_id: OwnedEventId,
+    sender: OwnedUserId,
+    body: String,
+    html: Option<String>,
+    reply_to: Option<OwnedEventId>,
+    mentions: Vec<OwnedUserId>,
+    encrypted: bool,
+}
+
+/// A member: a matrix-sdk client syncing in the background, reporting what it sees and
+/// accepting every invitation.
+struct Member {
+    client: Client,
+    seen: mpsc::UnboundedReceiver<Seen>,
+    user: OwnedUserId,
+}
+
+impl Member {
+    async fn login(synapse: &Synapse, user: &str, password: &str) -> Member {
+        let client = Client::builder()
+            .homeserver_url(&synapse.url)
+            .build()
+            .await
+            .unwrap();
+        client
+            .matrix_auth()
+            .login_username(user, password)
+            .send()
+            .await
+            .unwrap();
+        client.sync_once(SyncSettings::default()).await.unwrap();
+        let (tx, seen) = mpsc::unbounded_channel();
+        client.add_event_handler(
+            move |ev: OriginalSyncRoomMessageEvent, room: Room, enc: Option<EncryptionInfo>| {
+                let tx = tx.clone();
+                async move {
+                    let (body, html) = match &ev.content.msgtype {
+                        MessageType::Notice(n) => {
+                            (n.body.clone(), n.formatted.as_ref().map(|f| f.body.clone()))
+                        }
+                        MessageType::Text(t) => {
+                            (t.body.clone(), t.formatted.as_ref().map(|f| f.body.clone()))
+                        }
+                        _ => return,
+                    };
+                    let reply_to = match &ev.content.relates_to {
+                        Some(Relation::Reply(reply)) => Some(reply.in_reply_to.event_id.clone()),
+                        _ => None,
+                    };
+                    let _ = tx.send(Seen {
+                        room: room.room_id().to_owned(),
+                        event_id: ev.event_id.clone(),
+                        sender: ev.sender.clone(),
+                        body,
+                        html,
+                        reply_to,
+                        mentions: ev
+                            .content
+                            .mentions
+                            .as_ref()
+                            .map(|m| m.user_ids.iter().cloned().collect())
+                            .unwrap_or_default(),
+                        encrypted: enc.is_some(),
+                    });
+                }
+            },
+        );
+        client.add_event_handler(
+            |ev: StrippedRoomMemberEvent, room: Room, client: Client| async move {
+                if Some(ev.state_key.as_ref()) == client.user_id() {
+                    tokio::spawn(async move {
+                        for _ in 0..10 {
+                            if room.join().await.is_ok() {
+                                return;
+                            }
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                    });
+                }
+            },
+        );
+        let syncing = client.clone();
+        tokio::spawn(async move {
+            loop {
+                if syncing
+                    .sync_once(SyncSettings::default().timeout(Duration::from_secs(5)))
+                    .await
+                    .is_err()
+                {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        });
+        let user = client.user_id().unwrap().to_owned();
+        Member { client, seen, user }
+    }
+
+    async fn room_with(&self, bot: &str, encrypted: bool) -> Room {
+        let mut request = CreateRoom::new();
+        request.invite = vec![UserId::parse(bot).unwrap()];
+        if encrypted {
+            request.initial_state = vec![
+                InitialStateEvent::with_empty_state_key(
+                    RoomEncryptionEventContent::with_recommended_defaults(),
+                )
+                .to_raw_any(),
+            ];
+        }
+        let room = self.client.create_room(request).await.unwrap();
+        // Wait until the bot has joined.
+        let bot = UserId::parse(bot).unwrap();
+        tokio::time::timeout(WAIT, async {
+            loop {
+                if let Ok(Some(member)) = room.get_member(&bot).await
+                    && member.membership()
+                        == &matrix_sdk::ruma::events::room::member::MembershipState::Join
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await
+        .expect("the bot joins the room it was invited to");
+        room
+    }
+
+    async fn say(&self, room: &Room, text: &str) -> OwnedEventId {
+        room.send(RoomMessageEventContent::text_plain(text))
+            .await
+            .unwrap()
+            .response
+            .event_id
+    }
+
+    /// The next message from `from` matching `pred`, skipping others.
+    async fn expect(&mut self, from: &str, pred: impl Fn(&Seen) -> bool) -> Seen {
+        let from = UserId::parse(from).unwrap();
+        tokio::time::timeout(WAIT, async {
+            loop {
+                let seen = self.seen.recv().await.expect("member client stopped");
+                if seen.sender == from && pred(&seen) {
+                    return seen;
+                }
+            }
+        })
+        .await
+        .expect("the expected message arrives")
+    }
+
+    /// Everything from `from` seen within `span`.
+    async fn collect(&mut self, from: &str, span: Duration) -> Vec<Seen> {
+        let from = UserId::parse(from).unwrap();
+        let mut all = Vec::new();
+        let _ = tokio::time::timeout(span, async {
+            while let Some(seen) = self.seen.recv().await {
+                if seen.sender == from {
+                    all.push(seen);
+                }
+            }
+        })
+        .await;
+        all
+    }
+}
+
+struct RunningBot {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    adapter: Arc<rounds::platform::matrix::MatrixAdapter>,
+}
+
+async fn start_bot(
+    synapse: &Synapse,
+    user: &str,
+    password: &str,
+    data: &Path,
+    clock: Clock,
+) -> RunningBot {
+    let store = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(
+            &data.join("rounds.db").to_string_lossy(),
+        ))
+        .await
+        .unwrap(),
+    );
+    let settings = support::settings(chrono_tz::Australia::Sydney);
+    let bot = Arc::new(Bot::new(store, settings));
+    let runtime = Arc::new(Runtime::new(bot));
+    let config = MatrixConfig {
+        homeserver: synapse.url.clone(),
+        user: user.to_string(),
+        password: Some(password.to_string()),
+        access_token: None,
+    };
+    let bot = MatrixBot::connect(&config, Vec::new(), data, runtime, clock)
+        .await
+        .unwrap();
+    let adapter = bot.adapter.clone();
+    let (stop, shutdown) = watch::channel(false);
+    let task = tokio::spawn(bot.run(shutdown));
+    RunningBot {
+        stop,
+        task,
+        adapter,
+    }
+}
+
+impl RunningBot {
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+fn data_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    (dir, path)
+}
+
+async fn help_and_reminder(encrypted: bool) {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    let (_keep, data) = data_dir();
+    let clock = Clock::wall();
+    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, clock.clone()).await;
+    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let room = alice.room_with(&bot_user, encrypted).await;
+
+    let help = alice.say(&room, "!help").await;
+    let reply = alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&help))
+        .await;
+    assert!(
+        reply.body.contains("`!remind`: set a reminder"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply
+            .html
+            .as_deref()
+            .unwrap_or("")
+            .contains("<code>!remind</code>")
+    );
+    assert_eq!(
+        reply.encrypted, encrypted,
+        "the answer is encrypted exactly when the room is"
+    );
+
+    alice
+        .say(&room, "!remind here in 1 minute to start the handover")
+        .await;
+    let got = alice
+        .expect(&bot_user, |s| s.body.starts_with("Got it"))
+        .await;
+    assert!(got.body.contains(": start the handover."), "{}", got.body);
+    clock.advance(chrono::Duration::minutes(2));
+    let reminder = alice.expect(&bot_user, |s| s.body.contains("⏰")).await;
+    assert_eq!(reminder.room, room.room_id());
+    assert!(
+        reminder.body.ends_with(": start the handover"),
+        "{}",
+        reminder.body
+    );
+    assert!(
+        reminder.mentions.contains(&alice.user),
+        "the owner is mentioned with a pill"
+    );
+    assert!(
+        reminder
+            .html
+            .unwrap_or_default()
+            .contains("https://matrix.to/#/")
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn help_and_a_reminder_in_a_plain_room() {
+    help_and_reminder(false).await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn help_and_a_reminder_in_an_encrypted_room() {
+    help_and_reminder(true).await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_reaction_is_a_choice() {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    let (_keep, data) = data_dir();
+    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, Clock::wall()).await;
+    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let room = alice.room_with(&bot_user, false).await;
+
+    alice.say(&room, "!forget me").await;
+    let question = alice
+        .expect(&bot_user, |s| s.body.contains("React with"))
+        .await;
+    assert!(
+        question
+            .body
+            .contains("1️⃣ Yes, erase everything · 2️⃣ No, keep my data"),
+        "{}",
+        question.body
+    );
+    room.send(ReactionEventContent::new(Annotation::new(
+        question.event_id.clone(),
+        "2️⃣".to_string(),
+    )))
+    .await
+    .unwrap();
+    let answer = alice.expect(&bot_user, |s| s.body.contains("erased")).await;
+    assert_eq!(answer.body, "Nothing was erased.");
+    bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn an_introduction_is_a_new_encrypted_direct_room() {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    let (bob_user, bob_pass) = synapse.register("bob");
+    let (_keep, data) = data_dir();
+    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, Clock::wall()).await;
+    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let mut bob = Member::login(&synapse, &bob_user, &bob_pass).await;
+
+    let members = vec![
+        UserRef {
+            id: alice_user.clone(),
+            name: "alice".into(),
+        },
+        UserRef {
+            id: bob_user.clone(),
+            name: "bob".into(),
+        },
+    ];
+    let intro = Action::Introduce {
+        members: members.clone(),
+        message: Message::text("Meet alice and bob: what got you into medicine?"),
+    };
+    bot.adapter.perform("test-intro-1", &intro).await.unwrap();
+    // A retry with the same key posts into the same room, not a second one.
+    bot.adapter.perform("test-intro-1", &intro).await.unwrap();
+
+    let seen_a = alice
+        .expect(&bot_user, |s| s.body.starts_with("Meet alice"))
+        .await;
+    let seen_b = bob
+        .expect(&bot_user, |s| s.body.starts_with("Meet alice"))
+        .await;
+    assert_eq!(seen_a.room, seen_b.room);
+    assert!(seen_a.encrypted && seen_b.encrypted);
+    let room = alice.client.get_room(&seen_a.room).unwrap();
+    assert!(room.is_direct().await.unwrap());
+    assert_eq!(
+        alice.collect(&bot_user, Duration::from_secs(2)).await.len(),
+        0,
+        "shown once"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_restart_answers_no_old_command_misses_none_and_keeps_decrypting() {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    let (_keep, data) = data_dir();
+    let clock = Clock::wall();
+    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, clock.clone()).await;
+    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let room = alice.room_with(&bot_user, true).await;
+
+    let before = alice.say(&room, "!help").await;
+    alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&before))
+        .await;
+    bot.stop().await;
+
+    // Sent while Rounds is down.
+    let during = alice.say(&room, "!reminders").await;
+    clock.advance(chrono::Duration::minutes(10));
+    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, clock.clone()).await;
+    let late = alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&during))
+        .await;
+    assert!(
+        late.body.starts_with("(Late answer: you sent this"),
+        "{}",
+        late.body
+    );
+    assert!(late.encrypted);
+
+    let after = alice.say(&room, "!help").await;
+    alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&after))
+        .await;
+    let extra = alice.collect(&bot_user, Duration::from_secs(3)).await;
+    assert!(
+        extra.iter().all(|s| s.reply_to.as_ref() != Some(&before)),
+        "the command from before the restart is not answered again"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_second_process_on_the_same_store_fails_fast() {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (_keep, data) = data_dir();
+    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, Clock::wall()).await;
+    let store = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(":memory:"))
+            .await
+            .unwrap(),
+    );
+    let runtime = Arc::new(Runtime::new(Arc::new(Bot::new(
+        store,
+        support::settings(chrono_tz::UTC),
+    ))));
+    let config = MatrixConfig {
+        homeserver: synapse.url.clone(),
+        user: bot_user.clone(),
+        password: Some(bot_pass.clone()),
+        access_token: None,
+    };
+    let second = MatrixBot::connect(&config, Vec::new(), &data, runtime, Clock::wall()).await;
+    let error = second
+        .err()
+        .expect("the second process is refused")
+        .to_string();
+    assert!(error.contains("another Rounds process"), "{error}");
+    bot.stop().await;
+}
