@@ -11,9 +11,9 @@ use matrix_sdk_test::event_factory::EventFactory;
 use matrix_sdk_test::{InvitedRoomBuilder, JoinedRoomBuilder};
 use rounds::config::MatrixLink;
 use rounds::core::io::{Action, Message};
+use rounds::platform::matrix::MatrixAdapter;
 use rounds::platform::matrix::inbound::answer_pending_invites;
 use rounds::platform::matrix::rooms::Rooms;
-use rounds::platform::matrix::MatrixAdapter;
 use rounds::platform::{Adapter, DeliveryError};
 use serde_json::Value;
 
@@ -29,9 +29,8 @@ async fn an_invitation_from_another_server_is_declined_politely() {
         .mock_sync()
         .ok_and_run(&client, |sync| {
             sync.add_invited_room(
-                InvitedRoomBuilder::new(foreign).add_state_event(
-                    f.member(user_id!("@mallory:evil.example")).invited(&me),
-                ),
+                InvitedRoomBuilder::new(foreign)
+                    .add_state_event(f.member(user_id!("@mallory:evil.example")).invited(&me)),
             );
             sync.add_invited_room(
                 InvitedRoomBuilder::new(partner)
@@ -61,7 +60,10 @@ async fn an_invitation_from_another_server_is_declined_politely() {
     assert!(leave.url.path().contains("evil.example"));
     let body: Value = serde_json::from_slice(&leave.body).unwrap();
     assert!(
-        body["reason"].as_str().unwrap_or("").contains("only joins rooms of the societies"),
+        body["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("only joins rooms of the societies"),
         "declined with a reason: {body}"
     );
 }
@@ -80,11 +82,13 @@ async fn rate_limits_become_retries_after_the_servers_delay_with_the_same_transa
     server.mock_room_state_encryption().plain().mount().await;
     server
         .mock_room_send()
-        .respond_with(wiremock::ResponseTemplate::new(429).set_body_json(serde_json::json!({
-            "errcode": "M_LIMIT_EXCEEDED",
-            "error": "Too many requests",
-            "retry_after_ms": 1500
-        })))
+        .respond_with(
+            wiremock::ResponseTemplate::new(429).set_body_json(serde_json::json!({
+                "errcode": "M_LIMIT_EXCEEDED",
+                "error": "Too many requests",
+                "retry_after_ms": 1500
+            })),
+        )
         .up_to_n_times(1)
         .mount()
         .await;
@@ -115,7 +119,9 @@ async fn rate_limits_become_retries_after_the_servers_delay_with_the_same_transa
         .collect();
     assert_eq!(sends.len(), 2);
     assert!(
-        sends.iter().all(|txn| txn == "job:7:1774900800:0" || txn == "job%3A7%3A1774900800%3A0"),
+        sends
+            .iter()
+            .all(|txn| txn == "job:7:1774900800:0" || txn == "job%3A7%3A1774900800%3A0"),
         "both tries carry the outbox key as the transaction id: {sends:?}"
     );
 }

@@ -251,6 +251,27 @@ async fn start_bot(
     data: &Path,
     clock: Clock,
 ) -> RunningBot {
+    start_linked_bot(
+        synapse,
+        user,
+        password,
+        data,
+        clock,
+        support::settings(chrono_tz::Australia::Sydney),
+        Vec::new(),
+    )
+    .await
+}
+
+async fn start_linked_bot(
+    synapse: &Synapse,
+    user: &str,
+    password: &str,
+    data: &Path,
+    clock: Clock,
+    settings: rounds::core::Settings,
+    links: Vec<rounds::config::MatrixLink>,
+) -> RunningBot {
     let store = Arc::new(
         SqlStore::open(&DatabaseUrl::parse(
             &data.join("rounds.db").to_string_lossy(),
@@ -258,7 +279,6 @@ async fn start_bot(
         .await
         .unwrap(),
     );
-    let settings = support::settings(chrono_tz::Australia::Sydney);
     let bot = Arc::new(Bot::new(store, settings));
     let runtime = Arc::new(Runtime::new(bot));
     let config = MatrixConfig {
@@ -267,7 +287,7 @@ async fn start_bot(
         password: Some(password.to_string()),
         access_token: None,
     };
-    let bot = MatrixBot::connect(&config, Vec::new(), data, runtime, clock)
+    let bot = MatrixBot::connect(&config, links, data, runtime, clock)
         .await
         .unwrap();
     let adapter = bot.adapter.clone();
@@ -517,5 +537,168 @@ async fn a_second_process_on_the_same_store_fails_fast() {
         .expect("the second process is refused")
         .to_string();
     assert!(error.contains("another Rounds process"), "{error}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn every_command_answers_and_a_private_reminder_arrives_in_a_direct_room() {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    let (_keep, data) = data_dir();
+    let clock = Clock::wall();
+    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, clock.clone()).await;
+    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let room = alice.room_with(&bot_user, false).await;
+
+    for (command, answer) in [
+        ("!help remind", "`!remind me <when> <what>`"),
+        (
+            "!profile timezone Europe/London",
+            "Your timezone is now Europe/London",
+        ),
+        ("!profile stage registrar", "Your stage is now registrar."),
+        (
+            "!profile specialty emergency medicine",
+            "Your specialty is now emergency medicine.",
+        ),
+        (
+            "!profile hospital Royal London",
+            "Your hospital is now Royal London.",
+        ),
+        ("!profile img no", "not an international medical graduate"),
+        ("!profile", "stage: registrar"),
+        ("!remind me in 1 minute to ring the ward", "Got it (R1)"),
+        ("!reminders", "R1 · "),
+        ("!reminders snooze r1 1m", "Snoozed R1 by 1m"),
+        ("!reminders cancel R9", "You have no reminder R9"),
+        ("!remind me 31 February to x", "31 February is not a date"),
+        ("!frobnicate", "I don't know the command `!frobnicate`"),
+        ("!forget me", "React with"),
+    ] {
+        let asked = alice.say(&room, command).await;
+        let reply = alice
+            .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+            .await;
+        assert!(reply.body.contains(answer), "{command}: {}", reply.body);
+    }
+    clock.advance(chrono::Duration::minutes(3));
+    let reminder = alice.expect(&bot_user, |s| s.body.starts_with("⏰")).await;
+    assert_eq!(reminder.body, "⏰ Reminder: ring the ward");
+    assert_ne!(
+        reminder.room,
+        room.room_id(),
+        "a private reminder goes to a direct room"
+    );
+    let direct = alice.client.get_room(&reminder.room).unwrap();
+    assert!(direct.is_direct().await.unwrap());
+    assert!(reminder.encrypted, "direct rooms are encrypted");
+    bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_spaces_child_rooms_belong_to_its_society() {
+    use matrix_sdk::ruma::events::space::child::SpaceChildEventContent;
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    let (_keep, data) = data_dir();
+    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+
+    // The society's space, with one child room, made before Rounds is linked to it.
+    let mut request = CreateRoom::new();
+    let mut creation = matrix_sdk::ruma::api::client::room::create_room::v3::CreationContent::new();
+    creation.room_type = Some(matrix_sdk::ruma::room::RoomType::Space);
+    request.creation_content = Some(matrix_sdk::ruma::serde::Raw::new(&creation).unwrap());
+    request.name = Some("Society of Junior Doctors".into());
+    let space = alice.client.create_room(request).await.unwrap();
+    let child = alice.client.create_room(CreateRoom::new()).await.unwrap();
+    space
+        .send_state_event_for_key(
+            child.room_id(),
+            SpaceChildEventContent::new(vec!["localhost".try_into().unwrap()]),
+        )
+        .await
+        .unwrap();
+    let other = alice.client.create_room(CreateRoom::new()).await.unwrap();
+
+    let default = rounds::core::Society {
+        key: "default".into(),
+        name: "Default Community".into(),
+        timezone: chrono_tz::UTC,
+        committee: vec![],
+    };
+    let mut settings = rounds::core::Settings::new(default);
+    let society = support::society(chrono_tz::Australia::Sydney);
+    settings.societies.insert(society.key.clone(), society);
+    let links = vec![rounds::config::MatrixLink {
+        society: support::SOCIETY.into(),
+        space: Some(space.room_id().to_string()),
+        ..Default::default()
+    }];
+    let bot = start_linked_bot(
+        &synapse,
+        &bot_user,
+        &bot_pass,
+        &data,
+        Clock::wall(),
+        settings,
+        links,
+    )
+    .await;
+    let bot_id = UserId::parse(&bot_user).unwrap();
+    for room in [&space, &child, &other] {
+        room.invite_user_by_id(&bot_id).await.unwrap();
+    }
+    // Wait until Rounds has joined all three.
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let mut joined = 0;
+            for room in [&space, &child, &other] {
+                if let Ok(Some(m)) = room.get_member(&bot_id).await
+                    && m.membership()
+                        == &matrix_sdk::ruma::events::room::member::MembershipState::Join
+                {
+                    joined += 1;
+                }
+            }
+            if joined == 3 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("Rounds joins");
+
+    let asked = alice.say(&child, "!profile").await;
+    let reply = alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(
+        reply
+            .body
+            .starts_with("What Rounds holds about you in Test Society:"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains("(the society's: Australia/Sydney)"),
+        "{}",
+        reply.body
+    );
+    let asked = alice.say(&other, "!profile").await;
+    let reply = alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(
+        reply
+            .body
+            .starts_with("What Rounds holds about you in Default Community:"),
+        "{}",
+        reply.body
+    );
     bot.stop().await;
 }

@@ -10,6 +10,7 @@ use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent};
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
+use matrix_sdk::ruma::events::space::child::OriginalSyncSpaceChildEvent;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 use tokio::sync::Notify;
@@ -50,6 +51,12 @@ pub fn register(client: &Client, handlers: Handlers) {
     client.add_event_handler(
         |ev: StrippedRoomMemberEvent, room: Room, h: Ctx<Handlers>| async move {
             h.on_invite(ev, room).await
+        },
+    );
+    client.add_event_handler(
+        |ev: OriginalSyncSpaceChildEvent, room: Room, h: Ctx<Handlers>| async move {
+            h.rooms
+                .space_child(room.room_id(), &ev.state_key, !ev.content.via.is_empty());
         },
     );
 }

@@ -67,6 +67,23 @@ impl Rooms {
                 .any(|l| l.allowed_servers.iter().any(|s| s == server))
     }
 
+    /// A configured space listed a child room (or stopped listing it: empty `via`).
+    pub fn space_child(&self, space: &RoomId, child: &RoomId, listed: bool) {
+        let Some(link) = self
+            .links
+            .iter()
+            .find(|l| l.space.as_deref() == Some(space.as_str()))
+        else {
+            return;
+        };
+        let mut by_room = self.by_room.write().unwrap_or_else(|e| e.into_inner());
+        if listed {
+            by_room.insert(child.to_string(), link.society.clone());
+        } else if by_room.get(child.as_str()) == Some(&link.society) {
+            by_room.remove(child.as_str());
+        }
+    }
+
     /// Reads each configured space's children from the local store: a society's space is
     /// where its groups' rooms are listed.
     pub async fn refresh_spaces(&self, client: &Client) {
