@@ -2,6 +2,8 @@
 //! a bot with a fixed society, and an adapter that records what it was asked to send.
 #![allow(dead_code)]
 
+pub mod matrix_member;
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,224 @@
+//! A member's side of Matrix for tests and benchmarks: a matrix-sdk client on the test
+//! Synapse that reports every message it sees and accepts every invitation.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::deserialized_responses::EncryptionInfo;
+use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
+use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId};
+use matrix_sdk::{Client, Room};
+use tokio::sync::mpsc;
+
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub struct Synapse {
+    pub url: String,
+    pub dir: String,
+}
+
+impl Synapse {
+    pub fn from_env() -> Synapse {
+        Synapse {
+            url: std::env::var("ROUNDS_TEST_SYNAPSE_URL")
+                .expect("run through scripts/test, which starts Synapse"),
+            dir: std::env::var("ROUNDS_TEST_SYNAPSE_DIR").expect("ROUNDS_TEST_SYNAPSE_DIR"),
+        }
+    }
+
+    /// A fresh account, so tests running side by side never share rooms or devices.
+    pub fn register(&self, prefix: &str) -> (String, String) {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("{prefix}{}x{n}", std::process::id());
+        let password = format!("{name}-pass");
+        let status = std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/synapse/harness.py"
+            ))
+            .args(["register", "--dir", &self.dir, &name, &password])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run the harness");
+        assert!(status.success(), "registering {name}");
+        (format!("@{name}:localhost"), password)
+    }
+}
+
+/// A notice (or message) a member's client saw.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub room: OwnedRoomId,
+    pub event_id: OwnedEventId,
+    pub sender: OwnedUserId,
+    pub body: String,
+    pub html: Option<String>,
+    pub reply_to: Option<OwnedEventId>,
+    pub mentions: Vec<OwnedUserId>,
+    pub encrypted: bool,
+}
+
+/// A member: a matrix-sdk client syncing in the background, reporting what it sees and
+/// accepting every invitation.
+pub struct Member {
+    pub client: Client,
+    pub seen: mpsc::UnboundedReceiver<Seen>,
+    pub user: OwnedUserId,
+}
+
+impl Member {
+    pub async fn login(synapse: &Synapse, user: &str, password: &str) -> Member {
+        let client = Client::builder()
+            .homeserver_url(&synapse.url)
+            .build()
+            .await
+            .unwrap();
+        client
+            .matrix_auth()
+            .login_username(user, password)
+            .send()
+            .await
+            .unwrap();
+        client.sync_once(SyncSettings::default()).await.unwrap();
+        let (tx, seen) = mpsc::unbounded_channel();
+        client.add_event_handler(
+            move |ev: OriginalSyncRoomMessageEvent, room: Room, enc: Option<EncryptionInfo>| {
+                let tx = tx.clone();
+                async move {
+                    let (body, html) = match &ev.content.msgtype {
+                        MessageType::Notice(n) => {
+                            (n.body.clone(), n.formatted.as_ref().map(|f| f.body.clone()))
+                        }
+                        MessageType::Text(t) => {
+                            (t.body.clone(), t.formatted.as_ref().map(|f| f.body.clone()))
+                        }
+                        _ => return,
+                    };
+                    let reply_to = match &ev.content.relates_to {
+                        Some(Relation::Reply(reply)) => Some(reply.in_reply_to.event_id.clone()),
+                        _ => None,
+                    };
+                    let _ = tx.send(Seen {
+                        room: room.room_id().to_owned(),
+                        event_id: ev.event_id.clone(),
+                        sender: ev.sender.clone(),
+                        body,
+                        html,
+                        reply_to,
+                        mentions: ev
+                            .content
+                            .mentions
+                            .as_ref()
+                            .map(|m| m.user_ids.iter().cloned().collect())
+                            .unwrap_or_default(),
+                        encrypted: enc.is_some(),
+                    });
+                }
+            },
+        );
+        client.add_event_handler(
+            |ev: StrippedRoomMemberEvent, room: Room, client: Client| async move {
+                if Some(ev.state_key.as_ref()) == client.user_id() {
+                    tokio::spawn(async move {
+                        for _ in 0..10 {
+                            if room.join().await.is_ok() {
+                                return;
+                            }
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                    });
+                }
+            },
+        );
+        let syncing = client.clone();
+        tokio::spawn(async move {
+            loop {
+                if syncing
+                    .sync_once(SyncSettings::default().timeout(Duration::from_secs(5)))
+                    .await
+                    .is_err()
+                {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        });
+        let user = client.user_id().unwrap().to_owned();
+        Member { client, seen, user }
+    }
+
+    pub async fn room_with(&self, bot: &str, encrypted: bool) -> Room {
+        let mut request = CreateRoom::new();
+        request.invite = vec![UserId::parse(bot).unwrap()];
+        if encrypted {
+            request.initial_state = vec![
+                InitialStateEvent::with_empty_state_key(
+                    RoomEncryptionEventContent::with_recommended_defaults(),
+                )
+                .to_raw_any(),
+            ];
+        }
+        let room = self.client.create_room(request).await.unwrap();
+        // Wait until the bot has joined.
+        let bot = UserId::parse(bot).unwrap();
+        tokio::time::timeout(WAIT, async {
+            loop {
+                if let Ok(Some(member)) = room.get_member(&bot).await
+                    && member.membership()
+                        == &matrix_sdk::ruma::events::room::member::MembershipState::Join
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await
+        .expect("the bot joins the room it was invited to");
+        room
+    }
+
+    pub async fn say(&self, room: &Room, text: &str) -> OwnedEventId {
+        room.send(RoomMessageEventContent::text_plain(text))
+            .await
+            .unwrap()
+            .response
+            .event_id
+    }
+
+    /// The next message from `from` matching `pred`, skipping others.
+    pub async fn expect(&mut self, from: &str, pred: impl Fn(&Seen) -> bool) -> Seen {
+        let from = UserId::parse(from).unwrap();
+        tokio::time::timeout(WAIT, async {
+            loop {
+                let seen = self.seen.recv().await.expect("member client stopped");
+                if seen.sender == from && pred(&seen) {
+                    return seen;
+                }
+            }
+        })
+        .await
+        .expect("the expected message arrives")
+    }
+
+    /// Everything from `from` seen within `span`.
+    pub async fn collect(&mut self, from: &str, span: Duration) -> Vec<Seen> {
+        let from = UserId::parse(from).unwrap();
+        let mut all = Vec::new();
+        let _ = tokio::time::timeout(span, async {
+            while let Some(seen) = self.seen.recv().await {
+                if seen.sender == from {
+                    all.push(seen);
+                }
+            }
+        })
+        .await;
+        all
+    }
+}
