@@ -54,6 +54,38 @@ struct SocietySection {
     #[serde(default)]
     groups: Vec<String>,
     matrix: Option<SocietyMatrixSection>,
+    discord: Option<SocietyDiscordSection>,
+}
+
+/// Where a society lives on Discord: a guild and its channels.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SocietyDiscordSection {
+    guild: u64,
+    announcements: Option<u64>,
+    celebrations: Option<u64>,
+    /// Private threads for introductions are made here.
+    pairing: Option<u64>,
+    /// Where committee-log entries go.
+    admin_channel: Option<u64>,
+    /// Members with this role are the committee, whatever Discord's command permissions say.
+    committee_role: Option<u64>,
+    /// Whether text Rounds posts may ping @everyone, @here or roles. Off unless set.
+    #[serde(default)]
+    allow_mass_mentions: bool,
+}
+
+/// A society's Discord guild and channels, as configured.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiscordLink {
+    pub society: String,
+    pub guild: u64,
+    pub announcements: Option<u64>,
+    pub celebrations: Option<u64>,
+    pub pairing: Option<u64>,
+    pub admin_channel: Option<u64>,
+    pub committee_role: Option<u64>,
+    pub allow_mass_mentions: bool,
 }
 
 /// Where a society lives on Matrix.
@@ -95,6 +127,7 @@ struct MatrixSection {
 #[serde(deny_unknown_fields)]
 struct DiscordSection {
     api_base: Option<String>,
+    shards: Option<Spanned<String>>,
     token: Option<Spanned<String>>,
 }
 
@@ -110,6 +143,37 @@ pub struct MatrixConfig {
 pub struct DiscordConfig {
     pub token: String,
     pub api_base: Option<String>,
+    /// This process's shards: `first..=last` of `total`. One process runs all: `0..=0` of 1.
+    pub shards: ShardRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardRange {
+    pub first: u32,
+    pub last: u32,
+    pub total: u32,
+}
+
+impl ShardRange {
+    pub const ALL: ShardRange = ShardRange {
+        first: 0,
+        last: 0,
+        total: 1,
+    };
+
+    /// `"0-3/8"`: shards 0 to 3 of 8; `"5/8"`: shard 5 of 8.
+    pub fn parse(text: &str) -> Option<ShardRange> {
+        let (range, total) = text.trim().split_once('/')?;
+        let total: u32 = total.trim().parse().ok()?;
+        let (first, last) = match range.split_once('-') {
+            Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
+            None => {
+                let one: u32 = range.trim().parse().ok()?;
+                (one, one)
+            }
+        };
+        (first <= last && last < total).then_some(ShardRange { first, last, total })
+    }
 }
 
 /// Secrets never reach a log line, even through `{:?}`.
@@ -132,6 +196,7 @@ impl std::fmt::Debug for DiscordConfig {
         f.debug_struct("DiscordConfig")
             .field("token", &"<redacted>")
             .field("api_base", &self.api_base)
+            .field("shards", &self.shards)
             .finish()
     }
 }
@@ -152,6 +217,7 @@ pub struct Config {
     pub groups: HashMap<String, Vec<String>>,
     pub matrix: Option<MatrixConfig>,
     pub matrix_links: Vec<MatrixLink>,
+    pub discord_links: Vec<DiscordLink>,
     pub discord: Option<DiscordConfig>,
 }
 
@@ -170,6 +236,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("ROUNDS_MATRIX_ACCESS_TOKEN", "matrix.access_token (secret)"),
     ("ROUNDS_DISCORD_TOKEN", "discord.token (secret)"),
     ("ROUNDS_DISCORD_API_BASE", "discord.api_base"),
+    ("ROUNDS_DISCORD_SHARDS", "discord.shards"),
 ];
 
 /// Where a value came from, for error messages.
@@ -284,6 +351,7 @@ impl Config {
         let mut societies = Vec::new();
         let mut groups = HashMap::new();
         let mut matrix_links = Vec::new();
+        let mut discord_links = Vec::new();
         for section in &parsed.societies {
             let key = section.key.get_ref().trim().to_string();
             if key.is_empty() || societies.iter().any(|s: &Society| s.key == key) {
@@ -301,6 +369,18 @@ impl Config {
                 None => timezone,
             };
             groups.insert(key.clone(), section.groups.clone());
+            if let Some(d) = &section.discord {
+                discord_links.push(DiscordLink {
+                    society: key.clone(),
+                    guild: d.guild,
+                    announcements: d.announcements,
+                    celebrations: d.celebrations,
+                    pairing: d.pairing,
+                    admin_channel: d.admin_channel,
+                    committee_role: d.committee_role,
+                    allow_mass_mentions: d.allow_mass_mentions,
+                });
+            }
             if let Some(m) = &section.matrix {
                 matrix_links.push(MatrixLink {
                     society: key.clone(),
@@ -346,9 +426,19 @@ impl Config {
             );
         }
         let discord_file = parsed.discord.unwrap_or_default();
+        let shards = match pick("ROUNDS_DISCORD_SHARDS", &discord_file.shards) {
+            Some((text, source)) => ShardRange::parse(&text).ok_or_else(|| {
+                anyhow!(
+                    "{} must look like \"0-3/8\" (shards 0 to 3 of 8) or \"5/8\"",
+                    source.describe("discord.shards")
+                )
+            })?,
+            None => ShardRange::ALL,
+        };
         let discord = set(env, "ROUNDS_DISCORD_TOKEN").map(|token| DiscordConfig {
             token,
             api_base: set(env, "ROUNDS_DISCORD_API_BASE").or(discord_file.api_base.clone()),
+            shards,
         });
 
         Ok(Config {
@@ -363,6 +453,7 @@ impl Config {
             groups,
             matrix,
             matrix_links,
+            discord_links,
             discord,
         })
     }
@@ -507,6 +598,29 @@ mod tests {
             error.contains("ROUNDS_MATRIX_PASSWORD") && !error.contains("hunter2"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn shard_ranges() {
+        assert_eq!(
+            ShardRange::parse("0-3/8"),
+            Some(ShardRange {
+                first: 0,
+                last: 3,
+                total: 8
+            })
+        );
+        assert_eq!(
+            ShardRange::parse("5/8"),
+            Some(ShardRange {
+                first: 5,
+                last: 5,
+                total: 8
+            })
+        );
+        for bad in ["", "3", "4-2/8", "0-8/8", "a/b"] {
+            assert_eq!(ShardRange::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 use rounds::clock::Clock;
 use rounds::config::Config;
 use rounds::core::when;
+use rounds::platform::discord::DiscordBot;
 use rounds::platform::matrix::MatrixBot;
 use rounds::platform::shell::{self, Shell};
 use rounds::store::{DatabaseUrl, SqlStore};
@@ -125,7 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run => {
-            let Some(platforms) = platforms(&config) else {
+            if platforms(&config).is_none() {
                 eprintln!(
                     "rounds: no platform is configured, so there is nothing to run.\n\
                      For Matrix set ROUNDS_MATRIX_HOMESERVER, ROUNDS_MATRIX_USER and ROUNDS_MATRIX_PASSWORD (or ROUNDS_MATRIX_ACCESS_TOKEN).\n\
@@ -133,7 +134,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                      To try Rounds without an account, run `rounds shell`."
                 );
                 return Ok(ExitCode::from(2));
-            };
+            }
             let store: Arc<dyn rounds::core::store::Store> =
                 Arc::new(SqlStore::open(&config.database).await?);
             let bot = Arc::new(rounds::core::Bot::new(store, config.settings()));
@@ -145,27 +146,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let _ = stop.send(true);
                 }
             });
-            let Some(matrix) = &config.matrix else {
-                eprintln!(
-                    "rounds: {platforms} configured, but this build has no Discord adapter yet; set the ROUNDS_MATRIX_* variables to run on Matrix."
-                );
-                return Ok(ExitCode::from(2));
-            };
-            if config.discord.is_some() {
-                tracing::warn!(
-                    "Discord is configured but this build has no Discord adapter yet; running Matrix only"
-                );
+            let mut running = tokio::task::JoinSet::new();
+            if let Some(matrix) = &config.matrix {
+                let bot = MatrixBot::connect(
+                    matrix,
+                    config.matrix_links.clone(),
+                    &config.data_dir,
+                    runtime.clone(),
+                    Clock::wall(),
+                )
+                .await?;
+                running.spawn(bot.run(shutdown.clone()));
             }
-            let bot = MatrixBot::connect(
-                matrix,
-                config.matrix_links.clone(),
-                &config.data_dir,
-                runtime,
-                Clock::wall(),
-            )
-            .await?;
-            bot.run(shutdown).await?;
-            Ok(ExitCode::SUCCESS)
+            if let Some(discord) = &config.discord {
+                let bot = DiscordBot::connect(
+                    discord,
+                    config.discord_links.clone(),
+                    runtime.clone(),
+                    Clock::wall(),
+                )
+                .await?;
+                running.spawn(bot.run(shutdown.clone()));
+            }
+            // The first adapter to stop (an error, or Ctrl-C) stops the process.
+            let first = running.join_next().await;
+            running.abort_all();
+            match first {
+                Some(Ok(Err(error))) => Err(error),
+                Some(Err(error)) => Err(error.into()),
+                _ => Ok(ExitCode::SUCCESS),
+            }
         }
     }
 }

@@ -94,6 +94,40 @@ impl RunningBot {
     }
 }
 
+/// A running bot and a member logged in, each on a fresh account and a fresh data directory.
+struct Scene {
+    synapse: Synapse,
+    bot_user: String,
+    bot_pass: String,
+    _keep: tempfile::TempDir,
+    data: PathBuf,
+    clock: Clock,
+    bot: RunningBot,
+    alice: Member,
+}
+
+impl Scene {
+    async fn start() -> Scene {
+        let synapse = Synapse::from_env();
+        let (bot_user, bot_pass) = synapse.register("rounds");
+        let (alice_user, alice_pass) = synapse.register("alice");
+        let (keep, data) = data_dir();
+        let clock = Clock::wall();
+        let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, clock.clone()).await;
+        let alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+        Scene {
+            synapse,
+            bot_user,
+            bot_pass,
+            _keep: keep,
+            data,
+            clock,
+            bot,
+            alice,
+        }
+    }
+}
+
 fn data_dir() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_path_buf();
@@ -101,13 +135,14 @@ fn data_dir() -> (tempfile::TempDir, PathBuf) {
 }
 
 async fn help_and_reminder(encrypted: bool) {
-    let synapse = Synapse::from_env();
-    let (bot_user, bot_pass) = synapse.register("rounds");
-    let (alice_user, alice_pass) = synapse.register("alice");
-    let (_keep, data) = data_dir();
-    let clock = Clock::wall();
-    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, clock.clone()).await;
-    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let Scene {
+        bot_user,
+        clock,
+        bot,
+        mut alice,
+        _keep,
+        ..
+    } = Scene::start().await;
     let room = alice.room_with(&bot_user, encrypted).await;
 
     let help = alice.say(&room, "!help").await;
@@ -174,12 +209,13 @@ async fn help_and_a_reminder_in_an_encrypted_room() {
 #[tokio::test]
 #[ignore = "needs a Synapse homeserver: run scripts/test"]
 async fn a_reaction_is_a_choice() {
-    let synapse = Synapse::from_env();
-    let (bot_user, bot_pass) = synapse.register("rounds");
-    let (alice_user, alice_pass) = synapse.register("alice");
-    let (_keep, data) = data_dir();
-    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, Clock::wall()).await;
-    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let Scene {
+        bot_user,
+        bot,
+        mut alice,
+        _keep,
+        ..
+    } = Scene::start().await;
     let room = alice.room_with(&bot_user, false).await;
 
     alice.say(&room, "!forget me").await;
@@ -227,6 +263,7 @@ async fn an_introduction_is_a_new_encrypted_direct_room() {
         },
     ];
     let intro = Action::Introduce {
+        society: support::SOCIETY.into(),
         members: members.clone(),
         message: Message::text("Meet alice and bob: what got you into medicine?"),
     };
@@ -255,13 +292,16 @@ async fn an_introduction_is_a_new_encrypted_direct_room() {
 #[tokio::test]
 #[ignore = "needs a Synapse homeserver: run scripts/test"]
 async fn a_restart_answers_no_old_command_misses_none_and_keeps_decrypting() {
-    let synapse = Synapse::from_env();
-    let (bot_user, bot_pass) = synapse.register("rounds");
-    let (alice_user, alice_pass) = synapse.register("alice");
-    let (_keep, data) = data_dir();
-    let clock = Clock::wall();
-    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, clock.clone()).await;
-    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let Scene {
+        synapse,
+        bot_user,
+        bot_pass,
+        _keep,
+        data,
+        clock,
+        bot,
+        mut alice,
+    } = Scene::start().await;
     let room = alice.room_with(&bot_user, true).await;
 
     let before = alice.say(&room, "!help").await;
@@ -330,13 +370,14 @@ async fn a_second_process_on_the_same_store_fails_fast() {
 #[tokio::test]
 #[ignore = "needs a Synapse homeserver: run scripts/test"]
 async fn every_command_answers_and_a_private_reminder_arrives_in_a_direct_room() {
-    let synapse = Synapse::from_env();
-    let (bot_user, bot_pass) = synapse.register("rounds");
-    let (alice_user, alice_pass) = synapse.register("alice");
-    let (_keep, data) = data_dir();
-    let clock = Clock::wall();
-    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, clock.clone()).await;
-    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let Scene {
+        bot_user,
+        clock,
+        bot,
+        mut alice,
+        _keep,
+        ..
+    } = Scene::start().await;
     let room = alice.room_with(&bot_user, false).await;
 
     for (command, answer) in [

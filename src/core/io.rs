@@ -127,6 +127,8 @@ pub enum Action {
     Remind { user: UserRef, message: Message },
     /// Bring members together privately (a thread on Discord, a direct room on Matrix).
     Introduce {
+        /// Whose introduction it is: Discord makes the thread in that society's pairing channel.
+        society: String,
         members: Vec<UserRef>,
         message: Message,
     },

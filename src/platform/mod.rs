@@ -1,5 +1,6 @@
 //! Adapters: each translates its platform's events into `Inbound` and performs `Action`s.
 
+pub mod discord;
 pub mod matrix;
 pub mod shell;
 

@@ -153,7 +153,9 @@ impl Adapter for ShellOutput {
                     Audience::Member(user.id.clone()),
                 );
             }
-            Action::Introduce { members, message } => {
+            Action::Introduce {
+                members, message, ..
+            } => {
                 let mut names: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
                 names.sort_unstable();
                 let room = format!("#coffee:{}", names.join("+"));

@@ -222,7 +222,9 @@ impl Adapter for MatrixAdapter {
                 let room = self.direct_room(user).await?;
                 self.send(&room, key, message, None).await
             }
-            Action::Introduce { members, message } => {
+            Action::Introduce {
+                members, message, ..
+            } => {
                 let room = self.introduction_room(key, members).await?;
                 self.send(&room, key, message, None).await
             }

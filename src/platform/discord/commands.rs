@@ -1,0 +1,284 @@
+//! Discord slash commands, generated from the core's `COMMANDS` table, and an invocation turned
+//! back into the same text a member would type, so the core's one parser handles both.
+//!
+//! A form's literal words become a sub-command (`/reminders cancel id:R7`); a form without
+//! literals, beside others that have them, becomes `show`; `<x>` and `[x]` become required and
+//! optional string options, with choices when the usage lists them (`<yes|no>`).
+
+use serenity::all::{
+    CommandOptionType, CreateCommand, CreateCommandOption, ResolvedOption, ResolvedValue,
+};
+
+use crate::core::command::{COMMANDS, CommandSpec};
+
+/// The sub-command standing for a form that has no literal words.
+const BARE: &str = "show";
+
+#[derive(Debug, PartialEq, Eq)]
+struct Param {
+    name: String,
+    required: bool,
+    choices: Vec<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Form {
+    literals: Vec<String>,
+    params: Vec<Param>,
+    summary: &'static str,
+}
+
+fn forms(spec: &CommandSpec) -> Vec<Form> {
+    spec.forms
+        .iter()
+        .map(|form| {
+            let mut literals = Vec::new();
+            let mut params = Vec::new();
+            for word in form.usage.split_whitespace().skip(1) {
+                let (inner, required) = if let Some(inner) =
+                    word.strip_prefix('<').and_then(|w| w.strip_suffix('>'))
+                {
+                    (Some(inner), true)
+                } else if let Some(inner) = word.strip_prefix('[').and_then(|w| w.strip_suffix(']'))
+                {
+                    (Some(inner), false)
+                } else {
+                    (None, false)
+                };
+                match inner {
+                    None => literals.push(word.to_string()),
+                    Some(inner) if inner.contains('|') => params.push(Param {
+                        name: "value".to_string(),
+                        required,
+                        choices: inner.split('|').map(str::to_string).collect(),
+                    }),
+                    Some(inner) => params.push(Param {
+                        name: inner.to_string(),
+                        required,
+                        choices: Vec::new(),
+                    }),
+                }
+            }
+            Form {
+                literals,
+                params,
+                summary: form.summary,
+            }
+        })
+        .collect()
+}
+
+fn option(param: &Param, description: &str) -> CreateCommandOption {
+    let mut option = CreateCommandOption::new(CommandOptionType::String, &param.name, description)
+        .required(param.required);
+    for choice in param.choices.iter().take(25) {
+        option = option.add_string_choice(choice, choice);
+    }
+    option
+}
+
+fn describe(text: &str) -> String {
+    text.chars().take(100).collect()
+}
+
+fn subcommand_name(form: &Form) -> String {
+    if form.literals.is_empty() {
+        BARE.to_string()
+    } else {
+        form.literals.join("-")
+    }
+}
+
+/// Every command, ready for one bulk overwrite per guild.
+pub fn definitions() -> Vec<CreateCommand> {
+    COMMANDS
+        .iter()
+        .map(|spec| {
+            let forms = forms(spec);
+            let mut command = CreateCommand::new(spec.name).description(describe(spec.summary));
+            if forms.iter().all(|f| f.literals.is_empty()) {
+                // One command with the union of its forms' options; any not in every form is optional.
+                let mut params: Vec<Param> = Vec::new();
+                for form in &forms {
+                    for param in &form.params {
+                        if !params.iter().any(|p| p.name == param.name) {
+                            let everywhere = forms.iter().all(|f| {
+                                f.params.iter().any(|p| p.name == param.name && p.required)
+                            });
+                            params.push(Param {
+                                name: param.name.clone(),
+                                required: everywhere,
+                                choices: param.choices.clone(),
+                            });
+                        }
+                    }
+                }
+                for param in &params {
+                    command = command
+                        .add_option(option(param, &describe(&format!("the {}", param.name))));
+                }
+            } else {
+                for form in &forms {
+                    let mut sub = CreateCommandOption::new(
+                        CommandOptionType::SubCommand,
+                        subcommand_name(form),
+                        describe(form.summary),
+                    );
+                    for param in &form.params {
+                        sub = sub.add_sub_option(option(
+                            param,
+                            &describe(&format!("the {}", param.name)),
+                        ));
+                    }
+                    command = command.add_option(sub);
+                }
+            }
+            command
+        })
+        .collect()
+}
+
+/// An invocation's options as plain text: the sub-command used (if any) and name → value.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Invocation {
+    pub subcommand: Option<String>,
+    pub options: Vec<(String, String)>,
+}
+
+fn value_text(value: &ResolvedValue<'_>) -> Option<String> {
+    match value {
+        ResolvedValue::String(s) => Some(s.to_string()),
+        ResolvedValue::Integer(n) => Some(n.to_string()),
+        ResolvedValue::Number(n) => Some(n.to_string()),
+        ResolvedValue::Boolean(b) => Some(if *b { "yes" } else { "no" }.to_string()),
+        ResolvedValue::User(user, _) => Some(user.id.to_string()),
+        _ => None,
+    }
+}
+
+impl Invocation {
+    pub fn from_resolved(options: &[ResolvedOption<'_>]) -> Invocation {
+        let plain = |options: &[ResolvedOption<'_>]| -> Vec<(String, String)> {
+            options
+                .iter()
+                .filter_map(|o| value_text(&o.value).map(|v| (o.name.to_string(), v)))
+                .collect()
+        };
+        match options.first() {
+            Some(ResolvedOption {
+                name,
+                value: ResolvedValue::SubCommand(inner),
+                ..
+            }) => Invocation {
+                subcommand: Some(name.to_string()),
+                options: plain(inner),
+            },
+            _ => Invocation {
+                subcommand: None,
+                options: plain(options),
+            },
+        }
+    }
+}
+
+/// The text a member would have typed for this invocation, without the prefix.
+pub fn to_text(name: &str, invocation: &Invocation) -> String {
+    let Some(spec) = COMMANDS.iter().find(|c| c.name == name) else {
+        return name.to_string();
+    };
+    let forms = forms(spec);
+    let form = match &invocation.subcommand {
+        Some(sub) => forms.iter().find(|f| subcommand_name(f) == *sub),
+        None => forms.iter().max_by_key(|f| f.params.len()),
+    };
+    let Some(form) = form else {
+        return name.to_string();
+    };
+    let mut words = vec![name.to_string()];
+    words.extend(form.literals.iter().cloned());
+    for param in &form.params {
+        if let Some((_, value)) = invocation.options.iter().find(|(n, _)| *n == param.name) {
+            words.push(value.clone());
+        }
+    }
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::command::{self, Parsed};
+
+    #[test]
+    fn every_form_becomes_a_subcommand_or_option_and_back() {
+        let json = serde_json::to_value(definitions()).unwrap();
+        let names: Vec<&str> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, COMMANDS.iter().map(|c| c.name).collect::<Vec<_>>());
+        let remind = &json[1];
+        assert_eq!(remind["options"][0]["name"], "me");
+        assert_eq!(remind["options"][0]["type"], 1);
+        assert_eq!(remind["options"][0]["options"][0]["name"], "when");
+        assert_eq!(remind["options"][0]["options"][0]["required"], true);
+        let profile = &json[3];
+        let stage = profile["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == "stage")
+            .unwrap();
+        assert_eq!(stage["options"][0]["choices"].as_array().unwrap().len(), 6);
+        let help = &json[0];
+        assert_eq!(help["options"][0]["name"], "command");
+        assert_eq!(help["options"][0]["required"], false);
+        for command in json.as_array().unwrap() {
+            assert!(command["description"].as_str().unwrap().len() <= 100);
+        }
+    }
+
+    #[test]
+    fn invocations_rebuild_text_the_parser_accepts() {
+        let sub = |name: &str, options: &[(&str, &str)]| Invocation {
+            subcommand: Some(name.to_string()),
+            options: options
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+        };
+        let text = to_text(
+            "remind",
+            &sub(
+                "me",
+                &[("what", "to call the registrar"), ("when", "in 2 minutes")],
+            ),
+        );
+        assert_eq!(text, "remind me in 2 minutes to call the registrar");
+        assert!(matches!(
+            command::parse(&format!("!{text}"), "!", false),
+            Parsed::Command(_)
+        ));
+        assert_eq!(to_text("reminders", &sub("show", &[])), "reminders");
+        assert_eq!(
+            to_text("reminders", &sub("cancel", &[("id", "R7")])),
+            "reminders cancel R7"
+        );
+        assert_eq!(
+            to_text("profile", &sub("stage", &[("value", "registrar")])),
+            "profile stage registrar"
+        );
+        assert_eq!(
+            to_text("forget", &sub("me-confirm", &[])),
+            "forget me confirm"
+        );
+        assert_eq!(to_text("help", &Invocation::default()), "help");
+        let help = Invocation {
+            subcommand: None,
+            options: vec![("command".into(), "remind".into())],
+        };
+        assert_eq!(to_text("help", &help), "help remind");
+    }
+}

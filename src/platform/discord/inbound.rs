@@ -1,0 +1,197 @@
+//! Discord gateway events in, core `Inbound` events out. Interactions are acknowledged at once
+//! (Discord allows 3 seconds); the answer follows through the outbox by editing that response.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serenity::all::{
+    Context, EventHandler, Guild, GuildId, Interaction, Message, Ready, ResumedEvent, Timestamp,
+    User,
+};
+use tokio::sync::Notify;
+
+use super::PLATFORM;
+use super::commands::{self, Invocation};
+use super::links::Links;
+use crate::clock::Clock;
+use crate::core::io::{Inbound, Origin, UserRef};
+use crate::runtime::Runtime;
+
+/// Custom ids of Rounds' buttons start with this, so other bots' buttons are left alone.
+pub const BUTTON_PREFIX: &str = "rounds:";
+
+pub struct Handler {
+    pub runtime: Arc<Runtime>,
+    pub links: Arc<Links>,
+    pub clock: Clock,
+    pub wake: Arc<Notify>,
+    pub prefix: String,
+}
+
+fn when(ts: Timestamp) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(ts.unix_timestamp(), 0)
+}
+
+fn person(user: &User, nick: Option<&str>) -> UserRef {
+    UserRef {
+        id: user.id.to_string(),
+        name: nick
+            .map(str::to_string)
+            .or_else(|| user.global_name.clone())
+            .unwrap_or_else(|| user.name.clone()),
+    }
+}
+
+impl Handler {
+    fn origin(
+        &self,
+        guild: Option<GuildId>,
+        channel: String,
+        message_id: String,
+        sent: Timestamp,
+    ) -> Origin {
+        Origin {
+            platform: PLATFORM.to_string(),
+            society: self.links.society_of(guild),
+            room: channel,
+            message_id: Some(message_id),
+            is_direct: guild.is_none(),
+            sent_at: when(sent),
+        }
+    }
+
+    async fn receive(&self, inbound: Inbound) {
+        match self.runtime.receive(&inbound, self.clock.now()).await {
+            Ok(_) => self.wake.notify_one(),
+            Err(error) => tracing::error!(%error, "could not handle a Discord event"),
+        }
+    }
+
+    /// An interaction's token, kept so the outbox can answer it later.
+    async fn remember_interaction(&self, id: &str, kind: &str, token: &str) -> bool {
+        let store = self.runtime.bot().store();
+        match store
+            .remember(
+                PLATFORM,
+                &format!("interaction:{id}"),
+                &format!("{kind}:{token}"),
+                self.clock.now(),
+            )
+            .await
+        {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(%error, "cannot remember an interaction");
+                false
+            }
+        }
+    }
+}
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, _ctx: Context, ready: Ready) {
+        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+    }
+
+    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        tracing::info!("Discord gateway session resumed");
+    }
+
+    /// Commands are registered per guild, in one bulk overwrite, each time a guild arrives.
+    async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {
+        if let Err(error) = guild
+            .id
+            .set_commands(&ctx.http, commands::definitions())
+            .await
+        {
+            tracing::error!(%error, guild = %guild.id, "registering slash commands failed");
+        }
+    }
+
+    async fn message(&self, _ctx: Context, message: Message) {
+        if message.author.bot {
+            return;
+        }
+        let nick = message.member.as_ref().and_then(|m| m.nick.as_deref());
+        let inbound = Inbound::Message {
+            origin: self.origin(
+                message.guild_id,
+                message.channel_id.to_string(),
+                message.id.to_string(),
+                message.timestamp,
+            ),
+            sender: person(&message.author, nick),
+            text: message.content.clone(),
+        };
+        self.receive(inbound).await;
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        match interaction {
+            Interaction::Command(command) => {
+                if let Err(error) = command.defer_ephemeral(&ctx.http).await {
+                    tracing::warn!(%error, "could not acknowledge a slash command");
+                    return;
+                }
+                let id = command.id.to_string();
+                if !self
+                    .remember_interaction(&id, "command", &command.token)
+                    .await
+                {
+                    return;
+                }
+                let text = format!(
+                    "{}{}",
+                    self.prefix,
+                    commands::to_text(
+                        &command.data.name,
+                        &Invocation::from_resolved(&command.data.options())
+                    )
+                );
+                let nick = command.member.as_ref().and_then(|m| m.nick.as_deref());
+                let inbound = Inbound::Message {
+                    origin: self.origin(
+                        command.guild_id,
+                        command.channel_id.to_string(),
+                        id,
+                        command.id.created_at(),
+                    ),
+                    sender: person(&command.user, nick),
+                    text,
+                };
+                self.receive(inbound).await;
+            }
+            Interaction::Component(click) => {
+                let Some(choice) = click.data.custom_id.strip_prefix(BUTTON_PREFIX) else {
+                    return;
+                };
+                let choice = choice.to_string();
+                if let Err(error) = click.defer(&ctx.http).await {
+                    tracing::warn!(%error, "could not acknowledge a button");
+                    return;
+                }
+                let id = click.id.to_string();
+                if !self
+                    .remember_interaction(&id, "component", &click.token)
+                    .await
+                {
+                    return;
+                }
+                let nick = click.member.as_ref().and_then(|m| m.nick.as_deref());
+                let inbound = Inbound::Choice {
+                    origin: self.origin(
+                        click.guild_id,
+                        click.channel_id.to_string(),
+                        id,
+                        click.id.created_at(),
+                    ),
+                    sender: person(&click.user, nick),
+                    choice,
+                };
+                self.receive(inbound).await;
+            }
+            _ => {}
+        }
+    }
+}

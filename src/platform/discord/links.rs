@@ -1,0 +1,50 @@
+//! Which society a guild is, and the channels it configured.
+
+use serenity::all::{ChannelId, GuildId};
+
+use crate::config::DiscordLink;
+
+/// The key of the society for guilds no configuration claims.
+pub const DEFAULT_SOCIETY: &str = "default";
+
+pub struct Links {
+    links: Vec<DiscordLink>,
+}
+
+impl Links {
+    pub fn new(links: Vec<DiscordLink>) -> Links {
+        Links { links }
+    }
+
+    pub fn society_of(&self, guild: Option<GuildId>) -> String {
+        guild
+            .and_then(|g| self.links.iter().find(|l| l.guild == g.get()))
+            .map(|l| l.society.clone())
+            .unwrap_or_else(|| DEFAULT_SOCIETY.to_string())
+    }
+
+    fn link(&self, society: &str) -> Option<&DiscordLink> {
+        self.links.iter().find(|l| l.society == society)
+    }
+
+    pub fn pairing_channel(&self, society: &str) -> Option<ChannelId> {
+        self.link(society)
+            .and_then(|l| l.pairing)
+            .map(ChannelId::new)
+    }
+
+    pub fn admin_channel(&self, society: &str) -> Option<ChannelId> {
+        self.link(society)
+            .and_then(|l| l.admin_channel)
+            .map(ChannelId::new)
+    }
+
+    /// Mass mentions (@everyone, @here, roles) only in a society's own announcement or
+    /// celebration channel, and only if that society allows them.
+    pub fn mass_mentions_allowed(&self, channel: ChannelId) -> bool {
+        self.links.iter().any(|l| {
+            l.allow_mass_mentions
+                && (l.announcements == Some(channel.get()) || l.celebrations == Some(channel.get()))
+        })
+    }
+}

@@ -1,0 +1,120 @@
+//! The Discord adapter: Rounds as a native Discord app. Slash commands generated from the core's
+//! definitions, buttons for choices, private threads for introductions.
+//!
+//! With `api_base` set (tests), every REST call goes to that base: serenity's proxy setting only
+//! applies with its rate limiter off, and the gateway address then comes from that base's
+//! `GET /api/v10/gateway`. In production the rate limiter is on and handles 429s itself.
+
+pub mod commands;
+pub mod inbound;
+pub mod links;
+pub mod outbound;
+
+use std::sync::Arc;
+
+use serenity::Client;
+use serenity::all::{ClientBuilder, CreateAllowedMentions, GatewayIntents, HttpBuilder};
+use tokio::sync::{Notify, watch};
+
+use crate::clock::Clock;
+use crate::config::{DiscordConfig, DiscordLink, ShardRange};
+use crate::platform::Adapter;
+use crate::runtime::Runtime;
+pub use outbound::DiscordAdapter;
+
+pub const PLATFORM: &str = "discord";
+
+/// Member joins and message content are privileged intents: switch them on in the developer portal.
+pub fn intents() -> GatewayIntents {
+    GatewayIntents::GUILDS
+        | GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::MESSAGE_CONTENT
+        | GatewayIntents::GUILD_MEMBERS
+        | GatewayIntents::DIRECT_MESSAGES
+}
+
+pub struct DiscordBot {
+    client: Client,
+    pub adapter: Arc<DiscordAdapter>,
+    runtime: Arc<Runtime>,
+    clock: Clock,
+    wake: Arc<Notify>,
+    shards: ShardRange,
+}
+
+impl DiscordBot {
+    /// Builds the client (this asks the API for the gateway address) without connecting yet.
+    pub async fn connect(
+        config: &DiscordConfig,
+        links: Vec<DiscordLink>,
+        runtime: Arc<Runtime>,
+        clock: Clock,
+    ) -> anyhow::Result<DiscordBot> {
+        let mut http =
+            HttpBuilder::new(&config.token).default_allowed_mentions(CreateAllowedMentions::new());
+        if let Some(base) = &config.api_base {
+            let base = base.trim_end_matches('/').trim_end_matches("/api/v10");
+            http = http.proxy(base).ratelimiter_disabled(true);
+        }
+        let links = Arc::new(links::Links::new(links));
+        let wake = Arc::new(Notify::new());
+        let handler = inbound::Handler {
+            runtime: runtime.clone(),
+            links: links.clone(),
+            clock: clock.clone(),
+            wake: wake.clone(),
+            prefix: runtime.bot().settings().prefix.clone(),
+        };
+        let client = ClientBuilder::new_with_http(http.build(), intents())
+            .event_handler(handler)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot set up the Discord client: {e}"))?;
+        let adapter = Arc::new(DiscordAdapter::new(
+            client.http.clone(),
+            runtime.bot().store().clone(),
+            links,
+        ));
+        Ok(DiscordBot {
+            client,
+            adapter,
+            runtime,
+            clock,
+            wake,
+            shards: config.shards,
+        })
+    }
+
+    /// Connects the configured shards and answers until `shutdown` turns true.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+        let runtime = self.runtime.clone();
+        let clock = self.clock.clone();
+        let wake = self.wake.clone();
+        let adapters: Vec<Arc<dyn Adapter>> = vec![self.adapter.clone()];
+        let drive_shutdown = shutdown.clone();
+        let driver = tokio::spawn(async move {
+            runtime
+                .drive(&adapters, &clock, &wake, drive_shutdown)
+                .await;
+        });
+        let manager = self.client.shard_manager.clone();
+        tokio::spawn(async move {
+            loop {
+                if shutdown.changed().await.is_err() || *shutdown.borrow() {
+                    break;
+                }
+            }
+            manager.shutdown_all().await;
+        });
+        let shards = self.shards;
+        let result = if shards == ShardRange::ALL {
+            self.client.start().await
+        } else {
+            // serenity's range end is inclusive.
+            self.client
+                .start_shard_range(shards.first..shards.last, shards.total)
+                .await
+        };
+        driver.abort();
+        result.map_err(|e| anyhow::anyhow!("the Discord gateway stopped: {e}"))
+    }
+}

@@ -1,0 +1,342 @@
+//! Core actions performed on Discord. Channel messages carry a nonce derived from the outbox key
+//! with `enforce_nonce`, so a retry returns the first message instead of posting a second.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use serenity::all::{
+    ButtonStyle, ChannelId, ChannelType, CreateActionRow, CreateAllowedMentions, CreateButton,
+    CreateInteractionResponseFollowup, CreateMessage, CreateThread, EditInteractionResponse, Http,
+    MessageId, Nonce, ReactionType, UserId,
+};
+use serenity::builder::Builder;
+
+use super::PLATFORM;
+use super::inbound::BUTTON_PREFIX;
+use super::links::Links;
+use crate::core::io::{Action, Message, UserRef};
+use crate::core::store::Store;
+use crate::platform::{Adapter, DeliveryError};
+
+pub struct DiscordAdapter {
+    http: Arc<Http>,
+    store: Arc<dyn Store>,
+    links: Arc<Links>,
+}
+
+/// Discord nonces hold at most 25 characters; outbox keys are longer, so they are hashed
+/// (FNV-1a, stable across restarts and builds).
+pub fn nonce(key: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("r{hash:016x}")
+}
+
+fn delivery_error(error: serenity::Error) -> DeliveryError {
+    if let serenity::Error::Http(http) = &error
+        && let Some(status) = http.status_code()
+    {
+        return match status.as_u16() {
+            // serenity drops the body's retry_after when its own rate limiter is off (test
+            // stand-ins); in production the rate limiter waits and retries by itself.
+            429 => DeliveryError::RateLimited {
+                retry_after: chrono::Duration::seconds(2),
+            },
+            400 | 403 | 404 => DeliveryError::Permanent(error.to_string()),
+            _ => DeliveryError::Transient(error.to_string()),
+        };
+    }
+    DeliveryError::Transient(error.to_string())
+}
+
+fn store_error(error: crate::core::error::StoreError) -> DeliveryError {
+    DeliveryError::Transient(error.to_string())
+}
+
+fn id_of(text: &str, what: &str) -> Result<u64, DeliveryError> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|id| *id != 0)
+        .ok_or_else(|| DeliveryError::Permanent(format!("{text} is not a Discord {what} id")))
+}
+
+/// Names of mentioned members become `<@id>` pings; only they may be pinged.
+fn content(message: &Message) -> (String, Vec<UserId>) {
+    let mut text = message.text.clone();
+    let mut users = Vec::new();
+    for user in &message.mentions {
+        if let Ok(id) = id_of(&user.id, "user") {
+            if let Some(at) = text.find(&user.name) {
+                text.replace_range(at..at + user.name.len(), &format!("<@{id}>"));
+            }
+            users.push(UserId::new(id));
+        }
+    }
+    (text, users)
+}
+
+fn buttons(message: &Message) -> Vec<CreateActionRow> {
+    if message.choices.is_empty() {
+        return Vec::new();
+    }
+    message
+        .choices
+        .chunks(5)
+        .map(|row| {
+            CreateActionRow::Buttons(
+                row.iter()
+                    .map(|choice| {
+                        CreateButton::new(format!("{BUTTON_PREFIX}{}", choice.id))
+                            .label(choice.label.chars().take(80).collect::<String>())
+                            .style(ButtonStyle::Primary)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+impl DiscordAdapter {
+    pub fn new(http: Arc<Http>, store: Arc<dyn Store>, links: Arc<Links>) -> Self {
+        DiscordAdapter { http, store, links }
+    }
+
+    fn allowed(&self, channel: ChannelId, users: Vec<UserId>) -> CreateAllowedMentions {
+        let allowed = CreateAllowedMentions::new().users(users);
+        if self.links.mass_mentions_allowed(channel) {
+            allowed.everyone(true).all_roles(true)
+        } else {
+            allowed
+        }
+    }
+
+    async fn send(
+        &self,
+        channel: ChannelId,
+        key: &str,
+        message: &Message,
+        reply_to: Option<MessageId>,
+    ) -> Result<(), DeliveryError> {
+        let (text, users) = content(message);
+        let mut create = CreateMessage::new()
+            .content(text)
+            .allowed_mentions(self.allowed(channel, users))
+            .components(buttons(message))
+            .nonce(Nonce::String(nonce(key)))
+            .enforce_nonce(true);
+        if let Some(reply_to) = reply_to {
+            create = create.reference_message((channel, reply_to));
+        }
+        // `&Http`, not the cache: the cache's permission pre-check can refuse without asking.
+        channel
+            .send_message(self.http.as_ref(), create)
+            .await
+            .map_err(delivery_error)?;
+        Ok(())
+    }
+
+    /// Answers a slash command (edit of the deferred response) or a button (a follow-up).
+    async fn answer_interaction(
+        &self,
+        memory: &str,
+        message: &Message,
+    ) -> Result<(), DeliveryError> {
+        let (kind, token) = memory.split_once(':').unwrap_or(("command", memory));
+        let (text, users) = content(message);
+        let allowed = CreateAllowedMentions::new().users(users);
+        let result = if kind == "command" {
+            EditInteractionResponse::new()
+                .content(text)
+                .components(buttons(message))
+                .allowed_mentions(allowed)
+                .execute(self.http.as_ref(), token)
+                .await
+        } else {
+            CreateInteractionResponseFollowup::new()
+                .content(text)
+                .components(buttons(message))
+                .allowed_mentions(allowed)
+                .ephemeral(true)
+                .execute(self.http.as_ref(), (None, token))
+                .await
+        };
+        result.map(|_| ()).map_err(delivery_error)
+    }
+
+    /// The member's DM channel; a reminder goes there only when the member asked for one.
+    async fn direct_channel(&self, user: &UserRef) -> Result<ChannelId, DeliveryError> {
+        let memory = format!("dm:{}", user.id);
+        if let Some(id) = self
+            .store
+            .recall(PLATFORM, &memory)
+            .await
+            .map_err(store_error)?
+            && let Ok(id) = id_of(&id, "channel")
+        {
+            return Ok(ChannelId::new(id));
+        }
+        let channel = UserId::new(id_of(&user.id, "user")?)
+            .create_dm_channel(self.http.as_ref())
+            .await
+            .map_err(delivery_error)?;
+        self.store
+            .remember(PLATFORM, &memory, &channel.id.to_string(), Utc::now())
+            .await
+            .map_err(store_error)?;
+        Ok(channel.id)
+    }
+
+    /// A private thread in the society's pairing channel with the members added: never a burst
+    /// of DMs, which gets bots quarantined. Remembered under the outbox key, so a retry reuses it.
+    async fn introduction_thread(
+        &self,
+        key: &str,
+        society: &str,
+        members: &[UserRef],
+    ) -> Result<ChannelId, DeliveryError> {
+        let memory = format!("thread:{key}");
+        let thread = match self
+            .store
+            .recall(PLATFORM, &memory)
+            .await
+            .map_err(store_error)?
+        {
+            Some(id) => ChannelId::new(id_of(&id, "thread")?),
+            None => {
+                let parent = self.links.pairing_channel(society).ok_or_else(|| {
+                    DeliveryError::Permanent(format!(
+                        "society {society} has no pairing channel configured for introductions"
+                    ))
+                })?;
+                let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+                let name: String = format!("coffee: {}", names.join(" & "))
+                    .chars()
+                    .take(100)
+                    .collect();
+                let thread = parent
+                    .create_thread(
+                        self.http.as_ref(),
+                        CreateThread::new(name)
+                            .kind(ChannelType::PrivateThread)
+                            .invitable(false),
+                    )
+                    .await
+                    .map_err(delivery_error)?;
+                self.store
+                    .remember(PLATFORM, &memory, &thread.id.to_string(), Utc::now())
+                    .await
+                    .map_err(store_error)?;
+                thread.id
+            }
+        };
+        for member in members {
+            thread
+                .add_thread_member(self.http.as_ref(), UserId::new(id_of(&member.id, "user")?))
+                .await
+                .map_err(delivery_error)?;
+        }
+        Ok(thread)
+    }
+}
+
+#[async_trait]
+impl Adapter for DiscordAdapter {
+    fn platform(&self) -> &'static str {
+        PLATFORM
+    }
+
+    async fn perform(&self, key: &str, action: &Action) -> Result<(), DeliveryError> {
+        match action {
+            Action::Post { room, message } => {
+                let channel = ChannelId::new(id_of(room, "channel")?);
+                self.send(channel, key, message, None).await
+            }
+            Action::Reply {
+                room, to, message, ..
+            } => {
+                if let Some(to) = to
+                    && let Some(memory) = self
+                        .store
+                        .recall(PLATFORM, &format!("interaction:{to}"))
+                        .await
+                        .map_err(store_error)?
+                {
+                    return self.answer_interaction(&memory, message).await;
+                }
+                let channel = ChannelId::new(id_of(room, "channel")?);
+                let reply_to = to
+                    .as_deref()
+                    .and_then(|id| id.parse::<u64>().ok())
+                    .filter(|id| *id != 0)
+                    .map(MessageId::new);
+                self.send(channel, key, message, reply_to).await
+            }
+            Action::Remind { user, message } => {
+                let channel = self.direct_channel(user).await?;
+                self.send(channel, key, message, None).await
+            }
+            Action::Introduce {
+                society,
+                members,
+                message,
+            } => {
+                let thread = self.introduction_thread(key, society, members).await?;
+                self.send(thread, key, message, None).await
+            }
+            Action::React {
+                room,
+                message_id,
+                emoji,
+            } => self
+                .http
+                .create_reaction(
+                    ChannelId::new(id_of(room, "channel")?),
+                    MessageId::new(id_of(message_id, "message")?),
+                    &ReactionType::Unicode(emoji.clone()),
+                )
+                .await
+                .map_err(delivery_error),
+            Action::AdminLog { society, text, .. } => match self.links.admin_channel(society) {
+                Some(channel) => {
+                    let message = Message::text(format!("[admin log] {text}"));
+                    self.send(channel, key, &message, None).await
+                }
+                None => {
+                    tracing::warn!(%society, "committee log (no admin channel configured): {text}");
+                    Ok(())
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_short_and_stable() {
+        let a = nonce("job:123456:1774900800:0");
+        assert_eq!(a.len(), 17);
+        assert_eq!(a, nonce("job:123456:1774900800:0"));
+        assert_ne!(a, nonce("job:123456:1774900800:1"));
+    }
+
+    #[test]
+    fn mentions_become_pings_of_those_members_only() {
+        let message =
+            Message::text("⏰ Reminder from ana: @everyone bring coffee").with_mentions(vec![
+                UserRef {
+                    id: "42".into(),
+                    name: "ana".into(),
+                },
+            ]);
+        let (text, users) = content(&message);
+        assert_eq!(text, "⏰ Reminder from <@42>: @everyone bring coffee");
+        assert_eq!(users, vec![UserId::new(42)]);
+    }
+}

@@ -1,0 +1,395 @@
+//! Rounds on Discord, end to end: the real serenity client against the wire-level stand-in
+//! (REST v10 and Gateway v10 on 127.0.0.1).
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use rounds::clock::Clock;
+use rounds::config::{DiscordConfig, DiscordLink, ShardRange};
+use rounds::core::Bot;
+use rounds::core::command::COMMANDS;
+use rounds::core::io::{Action, Message, UserRef};
+use rounds::platform::Adapter;
+use rounds::platform::discord::DiscordBot;
+use rounds::runtime::Runtime;
+use support::discord_standin::*;
+
+const APP: u64 = 1_300_000_000_000_000_001;
+const GUILD: u64 = 1_300_000_000_000_000_100;
+const GENERAL: u64 = 1_300_000_000_000_000_101;
+const PAIRING: u64 = 1_300_000_000_000_000_102;
+const WAIT: Duration = Duration::from_secs(20);
+
+fn alice() -> FixtureUser {
+    FixtureUser::new(1_300_000_000_000_000_201, "alice")
+}
+
+fn bob() -> FixtureUser {
+    FixtureUser::new(1_300_000_000_000_000_202, "bob")
+}
+
+fn world() -> World {
+    World {
+        application_id: APP,
+        bot: FixtureUser::new(1_300_000_000_000_000_002, "Rounds"),
+        guilds: vec![FixtureGuild {
+            id: GUILD,
+            name: "Medical Society".into(),
+            channels: vec![(GENERAL, "general".into()), (PAIRING, "coffee".into())],
+            roles: vec![],
+            members: vec![alice(), bob()],
+        }],
+    }
+}
+
+/// A recorded request's JSON body (null when it had none).
+fn body(request: &Recorded) -> Value {
+    request.body.clone().unwrap_or(Value::Null)
+}
+
+struct Running {
+    standin: StandIn,
+    adapter: Arc<rounds::platform::discord::DiscordAdapter>,
+    clock: Clock,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+async fn start() -> Running {
+    let standin = StandIn::start(world()).await;
+    let store = support::sqlite_memory().await;
+    let bot = Arc::new(Bot::new(
+        store,
+        support::settings(chrono_tz::Australia::Sydney),
+    ));
+    let runtime = Arc::new(Runtime::new(bot));
+    let clock = Clock::wall();
+    let config = DiscordConfig {
+        token: "test-token".into(),
+        api_base: Some(standin.api_base()),
+        shards: ShardRange::ALL,
+    };
+    let links = vec![DiscordLink {
+        society: support::SOCIETY.into(),
+        guild: GUILD,
+        pairing: Some(PAIRING),
+        ..DiscordLink::default()
+    }];
+    let bot = DiscordBot::connect(&config, links, runtime, clock.clone())
+        .await
+        .unwrap();
+    // The gateway address must have come from the stand-in, never from real Discord.
+    assert!(
+        standin.saw_get_gateway(),
+        "no GET /gateway reached the stand-in"
+    );
+    let adapter = bot.adapter.clone();
+    let (stop, shutdown) = watch::channel(false);
+    let task = tokio::spawn(bot.run(shutdown));
+    standin.wait_ready().await;
+    Running {
+        standin,
+        adapter,
+        clock,
+        stop,
+        task,
+    }
+}
+
+impl Running {
+    async fn request(&self, pred: impl Fn(&Recorded) -> bool) -> Recorded {
+        self.standin
+            .wait_for_request(pred, WAIT)
+            .await
+            .expect("the expected request reaches the stand-in")
+    }
+
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        let _ = tokio::time::timeout(WAIT, self.task).await;
+    }
+
+    /// The deferred answer to an interaction: the edit of its original response.
+    async fn answer(&self, token: &str) -> Value {
+        let path = format!("/webhooks/{APP}/{token}/messages/@original");
+        body(
+            &self
+                .request(|r| r.method == "PATCH" && r.route() == path)
+                .await,
+        )
+    }
+
+    fn posts_to(&self, channel: u64) -> Vec<Recorded> {
+        let path = format!("/channels/{channel}/messages");
+        self.standin
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.route() == path)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn slash_commands_are_registered_from_the_core_definitions() {
+    let bot = start().await;
+    let put = bot
+        .request(|r| {
+            r.method == "PUT" && r.route() == format!("/applications/{APP}/guilds/{GUILD}/commands")
+        })
+        .await;
+    let commands = body(&put);
+    let names: Vec<&str> = commands
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, COMMANDS.iter().map(|c| c.name).collect::<Vec<_>>());
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn help_is_answered_privately_within_the_deadline() {
+    let bot = start().await;
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "help", json!([]))
+        .await;
+    let callback = bot
+        .request(|r| r.method == "POST" && r.route().ends_with(&format!("/{token}/callback")))
+        .await;
+    assert_eq!(body(&callback)["type"], 5, "deferred at once");
+    assert_eq!(body(&callback)["data"]["flags"], 64, "ephemeral");
+    let answer = bot.answer(&token).await;
+    assert!(
+        answer["content"]
+            .as_str()
+            .unwrap()
+            .contains("`!remind`: set a reminder")
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_reminder_is_set_and_delivered_without_mass_pings() {
+    let bot = start().await;
+    let options = json!([{"type": 1, "name": "here", "options": [
+        {"type": 3, "name": "when", "value": "in 1 minute"},
+        {"type": 3, "name": "what", "value": "to bring coffee for @everyone"}
+    ]}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "remind", options)
+        .await;
+    let answer = bot.answer(&token).await;
+    assert!(
+        answer["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Got it (R1)"),
+        "{answer}"
+    );
+
+    bot.clock.advance(chrono::Duration::minutes(2));
+    let post = bot
+        .request(|r| r.method == "POST" && r.route() == format!("/channels/{GENERAL}/messages"))
+        .await;
+    assert_eq!(
+        body(&post)["content"],
+        format!(
+            "⏰ Reminder from <@{}>: bring coffee for @everyone",
+            alice().id
+        )
+    );
+    assert_eq!(
+        body(&post)["allowed_mentions"]["parse"],
+        json!([]),
+        "no @everyone, no roles"
+    );
+    assert_eq!(
+        body(&post)["allowed_mentions"]["users"],
+        json!([alice().id.to_string()])
+    );
+    assert!(body(&post)["nonce"].as_str().unwrap().len() <= 25);
+    assert_eq!(body(&post)["enforce_nonce"], true);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_button_is_a_choice() {
+    let bot = start().await;
+    let options = json!([{"type": 1, "name": "me", "options": []}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "forget", options)
+        .await;
+    let question = bot.answer(&token).await;
+    let buttons = &question["components"][0]["components"];
+    assert_eq!(buttons[0]["custom_id"], "rounds:forget:yes");
+    assert_eq!(buttons[1]["custom_id"], "rounds:forget:no");
+
+    let (_, click) = bot
+        .standin
+        .button_click(
+            GUILD,
+            GENERAL,
+            &alice(),
+            1_300_000_000_000_009_999,
+            "rounds:forget:no",
+        )
+        .await;
+    let ack = bot
+        .request(|r| r.method == "POST" && r.route().ends_with(&format!("/{click}/callback")))
+        .await;
+    assert_eq!(body(&ack)["type"], 6, "acknowledged at once");
+    let followup = bot
+        .request(|r| r.method == "POST" && r.route() == format!("/webhooks/{APP}/{click}"))
+        .await;
+    assert_eq!(body(&followup)["content"], "Nothing was erased.");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_introduction_is_a_private_thread_with_both_members() {
+    let bot = start().await;
+    let members = vec![
+        UserRef {
+            id: alice().id.to_string(),
+            name: "alice".into(),
+        },
+        UserRef {
+            id: bob().id.to_string(),
+            name: "bob".into(),
+        },
+    ];
+    let intro = Action::Introduce {
+        society: support::SOCIETY.into(),
+        members,
+        message: Message::text("Meet alice and bob: what got you into medicine?"),
+    };
+    bot.adapter
+        .perform("job:1:1774900800:0", &intro)
+        .await
+        .unwrap();
+    // A retry after a crash reuses the thread and the nonce.
+    bot.adapter
+        .perform("job:1:1774900800:0", &intro)
+        .await
+        .unwrap();
+
+    let threads: Vec<Recorded> = bot
+        .standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.route() == format!("/channels/{PAIRING}/threads"))
+        .collect();
+    assert_eq!(threads.len(), 1, "one thread");
+    assert_eq!(body(&threads[0])["type"], 12, "a private thread");
+    let thread: u64 = bot
+        .standin
+        .requests()
+        .iter()
+        .find_map(|r| {
+            r.route()
+                .strip_prefix("/channels/")
+                .and_then(|rest| rest.split_once("/thread-members/"))
+                .and_then(|(thread, _)| thread.parse().ok())
+        })
+        .expect("members added");
+    let mut added = bot.standin.thread_members(thread);
+    added.sort();
+    assert!(
+        added.contains(&alice().id) && added.contains(&bob().id),
+        "{added:?}"
+    );
+    let messages = bot.standin.channel_messages(thread);
+    assert_eq!(
+        messages.len(),
+        1,
+        "the retry posted nothing twice: {messages:?}"
+    );
+    assert_eq!(
+        messages[0]["content"],
+        "Meet alice and bob: what got you into medicine?"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_gateway_reconnect_resumes_and_posts_nothing_twice() {
+    let bot = start().await;
+    bot.standin
+        .message_create(GUILD, GENERAL, &alice(), "!reminders")
+        .await;
+    bot.request(|r| r.method == "POST" && r.route() == format!("/channels/{GENERAL}/messages"))
+        .await;
+    bot.standin.reconnect().await;
+    let frames = bot.standin.gateway_frames();
+    assert_eq!(
+        frames.iter().filter(|f| f["op"] == 2).count(),
+        1,
+        "identified once"
+    );
+    assert!(frames.iter().any(|f| f["op"] == 6), "resumed");
+
+    bot.standin
+        .message_create(GUILD, GENERAL, &alice(), "!help reminders")
+        .await;
+    tokio::time::timeout(WAIT, async {
+        while bot.posts_to(GENERAL).len() < 2 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the command after the resume is answered");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let posts = bot.posts_to(GENERAL);
+    assert_eq!(posts.len(), 2, "each command answered once: {posts:?}");
+    assert!(
+        body(&posts[0])["message_reference"]["message_id"].is_string(),
+        "a reply to the command"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_rate_limited_send_is_retried_once_with_the_same_nonce() {
+    let bot = start().await;
+    bot.standin.rate_limit_next(
+        "POST",
+        &format!("/api/v10/channels/{GENERAL}/messages"),
+        1.0,
+    );
+    bot.standin
+        .message_create(GUILD, GENERAL, &alice(), "!reminders")
+        .await;
+    bot.request(|r| r.method == "POST" && r.route() == format!("/channels/{GENERAL}/messages"))
+        .await;
+    // The outbox waits before retrying; move the bot's clock past the wait.
+    bot.clock.advance(chrono::Duration::seconds(3));
+    tokio::time::timeout(WAIT, async {
+        while bot.posts_to(GENERAL).len() < 2 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("retried");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let posts = bot.posts_to(GENERAL);
+    assert_eq!(posts.len(), 2, "one 429, one retry: {posts:?}");
+    assert_eq!(posts[0].status, 429);
+    assert_eq!(body(&posts[0])["nonce"], body(&posts[1])["nonce"]);
+    let from_bot = bot
+        .standin
+        .channel_messages(GENERAL)
+        .into_iter()
+        .filter(|m| m["author"]["bot"] == true)
+        .count();
+    assert_eq!(from_bot, 1, "one answer in the channel");
+    bot.stop().await;
+}

@@ -1,0 +1,2035 @@
+//! A stand-in for Discord: REST v10 over HTTP and Gateway v10 over WebSocket on one loopback
+//! port, good enough for the real serenity 0.12 client to connect, identify, receive events,
+//! answer interactions, post messages and resume.
+//!
+//! Point serenity at it with
+//! `HttpBuilder::new(token).proxy(standin.api_base()).ratelimiter_disabled(true).build()` and
+//! `ClientBuilder::new_with_http(http, intents)`; serenity reads the gateway address from
+//! `GET /api/v10/gateway`, which answers `ws://127.0.0.1:PORT`.
+//!
+//! Every fixture it sends is built by a `pub fn` below, so `tests/discord_standin_fixtures.rs`
+//! can check that serenity parses each one into its concrete event variant: serenity silently
+//! turns an event with a missing field into `Event::Unknown` and drops it.
+//!
+//! Behaviour kept close to Discord's:
+//! - every snowflake is a string and every id is a fresh, time-ordered snowflake;
+//! - `POST /channels/{id}/messages` honours `nonce` + `enforce_nonce` (same nonce in the same
+//!   channel within five minutes returns the first message and creates nothing);
+//! - messages the bot creates come back to it as `MESSAGE_CREATE` (when its intents ask for
+//!   guild or direct messages), as Discord echoes a bot's own messages;
+//! - `MESSAGE_CREATE` content is blanked unless the client identified with `MESSAGE_CONTENT`
+//!   (or the bot is mentioned), and `GUILD_MEMBER_ADD` is only sent with `GUILD_MEMBERS`;
+//! - an interaction can be answered once: a second callback gets 400 code 40060, an unknown one
+//!   404 code 10062; followups must use the application id the READY carried;
+//! - REST without `Authorization: Bot ...` gets 401 (except the token-authenticated
+//!   interaction and webhook routes); unknown routes get 404 `{"message":"Unknown route","code":0}`;
+//! - a resume with the right session id replays the dispatches after the client's `seq`, then
+//!   sends RESUMED; a wrong session id gets op 9 (invalid session, not resumable).
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+
+/// How often the client is told to heartbeat (Discord says 41250; shorter so tests see op 1).
+pub const HEARTBEAT_INTERVAL_MS: u64 = 5_000;
+/// Discord's epoch for snowflakes (2015-01-01T00:00:00Z), in Unix milliseconds.
+pub const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+/// How long an enforced nonce is remembered ("the past few minutes").
+pub const NONCE_WINDOW: Duration = Duration::from_secs(5 * 60);
+/// `attachment_size_limit` sent with interactions (10 MiB, an unboosted guild).
+pub const ATTACHMENT_SIZE_LIMIT: u64 = 10 * 1024 * 1024;
+
+// Gateway intents (bits) the stand-in looks at.
+pub const INTENT_GUILDS: u64 = 1 << 0;
+pub const INTENT_GUILD_MEMBERS: u64 = 1 << 1;
+pub const INTENT_GUILD_MESSAGES: u64 = 1 << 9;
+pub const INTENT_DIRECT_MESSAGES: u64 = 1 << 12;
+pub const INTENT_MESSAGE_CONTENT: u64 = 1 << 15;
+
+/// Permissions of `@everyone` in fixture guilds: Discord's defaults plus thread creation, which is
+/// what a bot needs to talk, answer commands and open private threads.
+pub const EVERYONE_PERMISSIONS: u64 = (1 << 0) // CREATE_INSTANT_INVITE
+    | (1 << 6) // ADD_REACTIONS
+    | (1 << 10) // VIEW_CHANNEL
+    | (1 << 11) // SEND_MESSAGES
+    | (1 << 14) // EMBED_LINKS
+    | (1 << 15) // ATTACH_FILES
+    | (1 << 16) // READ_MESSAGE_HISTORY
+    | (1 << 18) // USE_EXTERNAL_EMOJIS
+    | (1 << 20) // CONNECT
+    | (1 << 21) // SPEAK
+    | (1 << 26) // CHANGE_NICKNAME
+    | (1 << 31) // USE_APPLICATION_COMMANDS
+    | (1 << 35) // CREATE_PUBLIC_THREADS
+    | (1 << 36) // CREATE_PRIVATE_THREADS
+    | (1 << 38); // SEND_MESSAGES_IN_THREADS
+
+// ---------------------------------------------------------------------------------------------
+// The world the stand-in serves
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+pub struct World {
+    pub application_id: u64,
+    pub bot: FixtureUser,
+    pub guilds: Vec<FixtureGuild>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FixtureGuild {
+    pub id: u64,
+    pub name: String,
+    /// Text channels: (id, name).
+    pub channels: Vec<(u64, String)>,
+    /// Roles besides `@everyone` (whose id is the guild id): (id, name).
+    pub roles: Vec<(u64, String)>,
+    /// Members besides the bot (the bot is always a member).
+    pub members: Vec<FixtureUser>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixtureUser {
+    pub id: u64,
+    pub name: String,
+}
+
+impl FixtureUser {
+    pub fn new(id: u64, name: &str) -> FixtureUser {
+        FixtureUser {
+            id,
+            name: name.to_string(),
+        }
+    }
+}
+
+/// One REST request as the stand-in saw it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    /// The full path, e.g. `/api/v10/channels/1/messages`.
+    pub path: String,
+    pub query: Option<String>,
+    /// The JSON body (for multipart, the `payload_json` part), if there was one.
+    pub body: Option<Value>,
+    /// The body as text when it was not JSON (multipart, ...); empty otherwise.
+    pub raw_body: String,
+    /// The `Authorization` header, e.g. `Bot test-token`.
+    pub authorization: Option<String>,
+    /// Headers worth asserting on: authorization, content-type, user-agent,
+    /// x-audit-log-reason and any x-ratelimit-* the client sent.
+    pub headers: Vec<(String, String)>,
+    /// The status the stand-in answered with.
+    pub status: u16,
+    /// Whether this request was answered by a rule set with `rate_limit_next`.
+    pub rate_limited: bool,
+}
+
+impl Recorded {
+    /// The path without the `/api/v10` prefix, e.g. `/channels/1/messages`.
+    pub fn route(&self) -> &str {
+        self.path.strip_prefix("/api/v10").unwrap_or(&self.path)
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stand-in
+// ---------------------------------------------------------------------------------------------
+
+pub struct StandIn {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+struct Shared {
+    world: World,
+    base: String,
+    state: Mutex<StateInner>,
+    changed: watch::Sender<u64>,
+}
+
+#[derive(Clone)]
+struct InteractionInfo {
+    id: u64,
+    guild_id: Option<u64>,
+    channel_id: u64,
+    /// 2 command, 3 component.
+    kind: u8,
+    /// For a component, the message it is on.
+    message_id: Option<u64>,
+    acknowledged: bool,
+    original: Option<u64>,
+    user: FixtureUser,
+}
+
+struct ChannelInfo {
+    json: Value,
+    guild_id: Option<u64>,
+}
+
+struct StateInner {
+    last_snowflake: u64,
+    requests: Vec<Recorded>,
+    saw_get_gateway: bool,
+    frames: Vec<Value>,
+    // gateway session
+    conn: Option<(u64, mpsc::UnboundedSender<WsMessage>)>,
+    next_conn: u64,
+    session_id: Option<String>,
+    seq: u64,
+    sent: Vec<(u64, Value)>,
+    intents: u64,
+    identified: u64,
+    resumed: u64,
+    shard: [u64; 2],
+    // REST data
+    members: HashMap<u64, Vec<FixtureUser>>, // guild -> members (without the bot)
+    channels: HashMap<u64, ChannelInfo>,
+    messages: HashMap<u64, Value>,
+    nonces: HashMap<(u64, String), (Instant, u64)>,
+    interactions: HashMap<String, InteractionInfo>,
+    commands: HashMap<Option<u64>, Vec<Value>>, // guild (None = global) -> commands
+    dm_channels: HashMap<u64, u64>,             // user -> channel
+    thread_members: HashMap<u64, Vec<u64>>,
+    rate_limits: Vec<(String, String, f64)>,
+}
+
+impl StateInner {
+    fn snowflake(&mut self) -> u64 {
+        let now = now_ms().saturating_sub(DISCORD_EPOCH_MS);
+        let candidate = now << 22;
+        self.last_snowflake = candidate.max(self.last_snowflake + 1);
+        self.last_snowflake
+    }
+
+    fn connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    /// Send op 0 with the next seq to the connected client (kept for replay on resume).
+    fn dispatch(&mut self, event: &str, data: Value) -> u64 {
+        self.seq += 1;
+        let frame = dispatch_frame(event, self.seq, data);
+        self.sent.push((self.seq, frame.clone()));
+        if let Some((_, tx)) = &self.conn {
+            let _ = tx.send(WsMessage::Text(frame.to_string().into()));
+        }
+        self.seq
+    }
+
+    fn user(&self, world: &World, id: u64) -> FixtureUser {
+        if id == world.bot.id {
+            return world.bot.clone();
+        }
+        self.members
+            .values()
+            .flatten()
+            .find(|u| u.id == id)
+            .cloned()
+            .unwrap_or_else(|| FixtureUser {
+                id,
+                name: format!("user{id}"),
+            })
+    }
+}
+
+impl Shared {
+    fn bump(&self) {
+        self.changed.send_modify(|v| *v += 1);
+    }
+    fn lock(&self) -> std::sync::MutexGuard<'_, StateInner> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl StandIn {
+    /// REST v10 over HTTP and Gateway v10 over WebSocket, both on one 127.0.0.1:0 port.
+    pub async fn start(world: World) -> StandIn {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind stand-in");
+        let addr = listener.local_addr().expect("stand-in address");
+        let mut channels = HashMap::new();
+        let mut members = HashMap::new();
+        for g in &world.guilds {
+            for (position, (id, name)) in g.channels.iter().enumerate() {
+                channels.insert(
+                    *id,
+                    ChannelInfo {
+                        json: text_channel_json(g.id, *id, name, position as u64),
+                        guild_id: Some(g.id),
+                    },
+                );
+            }
+            members.insert(g.id, g.members.clone());
+        }
+        let state = StateInner {
+            last_snowflake: 0,
+            requests: Vec::new(),
+            saw_get_gateway: false,
+            frames: Vec::new(),
+            conn: None,
+            next_conn: 0,
+            session_id: None,
+            seq: 0,
+            sent: Vec::new(),
+            intents: 0,
+            identified: 0,
+            resumed: 0,
+            shard: [0, 1],
+            members,
+            channels,
+            messages: HashMap::new(),
+            nonces: HashMap::new(),
+            interactions: HashMap::new(),
+            commands: HashMap::new(),
+            dm_channels: HashMap::new(),
+            thread_members: HashMap::new(),
+            rate_limits: Vec::new(),
+        };
+        let shared = Arc::new(Shared {
+            world,
+            base: format!("http://{addr}"),
+            state: Mutex::new(state),
+            changed: watch::channel(0).0,
+        });
+        let app = Router::new()
+            .route("/", get(gateway_upgrade))
+            .fallback(rest)
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        StandIn {
+            shared,
+            addr,
+            server,
+        }
+    }
+
+    /// What to pass to `HttpBuilder::proxy`, e.g. `http://127.0.0.1:PORT`.
+    pub fn api_base(&self) -> String {
+        self.shared.base.clone()
+    }
+
+    /// The gateway address `GET /gateway` answers.
+    pub fn gateway_url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    pub fn world(&self) -> &World {
+        &self.shared.world
+    }
+
+    /// Every REST request so far, in order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.lock().requests.clone()
+    }
+
+    pub fn saw_get_gateway(&self) -> bool {
+        self.shared.lock().saw_get_gateway
+    }
+
+    /// Every frame a client sent over the gateway (identify op 2, heartbeat op 1, resume op 6 ...).
+    pub fn gateway_frames(&self) -> Vec<Value> {
+        self.shared.lock().frames.clone()
+    }
+
+    /// Every dispatch (op 0) the stand-in sent in the current session, with its seq.
+    pub fn dispatched(&self) -> Vec<Value> {
+        self.shared
+            .lock()
+            .sent
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect()
+    }
+
+    /// The session id given in the last READY.
+    pub fn session_id(&self) -> Option<String> {
+        self.shared.lock().session_id.clone()
+    }
+
+    /// A message the stand-in holds (sent by members through `message_create`, or by the bot).
+    pub fn message(&self, id: u64) -> Option<Value> {
+        self.shared.lock().messages.get(&id).cloned()
+    }
+
+    /// Messages in a channel, oldest first.
+    pub fn channel_messages(&self, channel: u64) -> Vec<Value> {
+        let st = self.shared.lock();
+        let mut out: Vec<Value> = st
+            .messages
+            .values()
+            .filter(|m| m["channel_id"] == Value::String(channel.to_string()))
+            .cloned()
+            .collect();
+        out.sort_by_key(|m| id_of(&m["id"]));
+        out
+    }
+
+    /// The members added to a thread with `PUT /channels/{thread}/thread-members/{user}`.
+    pub fn thread_members(&self, thread: u64) -> Vec<u64> {
+        self.shared
+            .lock()
+            .thread_members
+            .get(&thread)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Until a client has identified and been sent READY and a GUILD_CREATE per guild.
+    pub async fn wait_ready(&self) {
+        let ok = self
+            .wait_until(Duration::from_secs(30), |st| {
+                st.identified > 0 && st.connected()
+            })
+            .await;
+        assert!(
+            ok,
+            "no client identified with the Discord stand-in within 30 s"
+        );
+    }
+
+    /// Send op 0 `event` with the next seq to the connected client.
+    pub async fn dispatch(&self, event: &str, data: Value) {
+        self.shared.lock().dispatch(event, data);
+    }
+
+    /// A member writes in a guild channel: MESSAGE_CREATE. Returns the message id.
+    pub async fn message_create(
+        &self,
+        guild: u64,
+        channel: u64,
+        author: &FixtureUser,
+        content: &str,
+    ) -> u64 {
+        let bot = self.shared.world.bot.clone();
+        let mut st = self.shared.lock();
+        let id = st.snowflake();
+        let message = message_json(id, channel, author, content, None);
+        st.messages.insert(id, message.clone());
+        let intents = st.intents;
+        if intents & INTENT_GUILD_MESSAGES != 0 {
+            let mentioned = content.contains(&format!("<@{}>", bot.id));
+            let content_visible = intents & INTENT_MESSAGE_CONTENT != 0 || mentioned;
+            let mut data = message_create_payload(guild, &message, author);
+            if !content_visible {
+                data["content"] = json!("");
+            }
+            st.dispatch("MESSAGE_CREATE", data);
+        }
+        id
+    }
+
+    /// INTERACTION_CREATE type 2 (slash command). `options` is the `data.options` array, e.g.
+    /// `json!([{"name":"topic","type":3,"value":"ECG"}])`. Returns (interaction id, token).
+    pub async fn slash_command(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: &FixtureUser,
+        name: &str,
+        options: Value,
+    ) -> (u64, String) {
+        let world = &self.shared.world;
+        let mut st = self.shared.lock();
+        let id = st.snowflake();
+        let token = interaction_token(id);
+        let command_id = st
+            .commands
+            .iter()
+            .filter(|(g, _)| **g == Some(guild) || g.is_none())
+            .flat_map(|(_, cmds)| cmds.iter())
+            .find(|c| c["name"] == json!(name))
+            .map(|c| id_of(&c["id"]))
+            .unwrap_or_else(|| st.snowflake());
+        let channel_json = st.channels.get(&channel).map(|c| c.json.clone());
+        let data = command_interaction_payload(
+            world.application_id,
+            id,
+            &token,
+            guild,
+            channel,
+            channel_json.as_ref(),
+            user,
+            command_id,
+            name,
+            options,
+        );
+        st.interactions.insert(
+            token.clone(),
+            InteractionInfo {
+                id,
+                guild_id: Some(guild),
+                channel_id: channel,
+                kind: 2,
+                message_id: None,
+                acknowledged: false,
+                original: None,
+                user: user.clone(),
+            },
+        );
+        st.dispatch("INTERACTION_CREATE", data);
+        (id, token)
+    }
+
+    /// INTERACTION_CREATE type 3 (a button on `message_id`). Returns (interaction id, token).
+    pub async fn button_click(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: &FixtureUser,
+        message_id: u64,
+        custom_id: &str,
+    ) -> (u64, String) {
+        let world = &self.shared.world;
+        let mut st = self.shared.lock();
+        let id = st.snowflake();
+        let token = interaction_token(id);
+        let message = st.messages.get(&message_id).cloned().unwrap_or_else(|| {
+            // A message the stand-in never saw: a plain bot message with that button.
+            let mut m = message_json(message_id, channel, &world.bot, "", None);
+            m["author"]["bot"] = json!(true);
+            m["components"] = json!([{"type": 1, "components": [
+                {"type": 2, "style": 1, "label": custom_id, "custom_id": custom_id}
+            ]}]);
+            m
+        });
+        let channel_json = st.channels.get(&channel).map(|c| c.json.clone());
+        let data = component_interaction_payload(
+            world.application_id,
+            id,
+            &token,
+            guild,
+            channel,
+            channel_json.as_ref(),
+            user,
+            &message,
+            custom_id,
+        );
+        st.interactions.insert(
+            token.clone(),
+            InteractionInfo {
+                id,
+                guild_id: Some(guild),
+                channel_id: channel,
+                kind: 3,
+                message_id: Some(message_id),
+                acknowledged: false,
+                original: None,
+                user: user.clone(),
+            },
+        );
+        st.dispatch("INTERACTION_CREATE", data);
+        (id, token)
+    }
+
+    /// GUILD_MEMBER_ADD (sent only if the client asked for GUILD_MEMBERS, as Discord does); the
+    /// user becomes a member for later interactions either way.
+    pub async fn member_join(&self, guild: u64, user: &FixtureUser) {
+        let mut st = self.shared.lock();
+        let list = st.members.entry(guild).or_default();
+        if !list.iter().any(|u| u.id == user.id) {
+            list.push(user.clone());
+        }
+        if st.intents & INTENT_GUILD_MEMBERS != 0 {
+            st.dispatch("GUILD_MEMBER_ADD", member_add_payload(guild, user));
+        }
+    }
+
+    /// Send op 7 Reconnect; the client must come back with Resume (op 6) and get RESUMED.
+    /// Waits (up to 30 s) for that and panics if it does not happen.
+    pub async fn reconnect(&self) {
+        let before = {
+            let st = self.shared.lock();
+            if let Some((_, tx)) = &st.conn {
+                let _ = tx.send(WsMessage::Text(
+                    json!({"op": 7, "d": null, "s": null, "t": null})
+                        .to_string()
+                        .into(),
+                ));
+            }
+            st.resumed
+        };
+        let ok = self
+            .wait_until(Duration::from_secs(30), |st| st.resumed > before)
+            .await;
+        assert!(
+            ok,
+            "the client did not resume within 30 s after op 7 Reconnect"
+        );
+    }
+
+    /// Close the socket as Discord does on a server-side problem (close code 4000, resumable).
+    /// Waits (up to 30 s) for the client to resume.
+    pub async fn drop_connection(&self) {
+        let before = {
+            let st = self.shared.lock();
+            if let Some((_, tx)) = &st.conn {
+                let _ = tx.send(WsMessage::Close(Some(CloseFrame {
+                    code: 4000,
+                    reason: "Unknown error".into(),
+                })));
+            }
+            st.resumed
+        };
+        let ok = self
+            .wait_until(Duration::from_secs(30), |st| st.resumed > before)
+            .await;
+        assert!(
+            ok,
+            "the client did not resume within 30 s after the socket was closed"
+        );
+    }
+
+    /// The next request with `method` whose path starts with `path_prefix` (with or without the
+    /// `/api/v10` prefix) gets 429 with Discord's body and headers.
+    pub fn rate_limit_next(&self, method: &str, path_prefix: &str, retry_after_secs: f64) {
+        self.shared.lock().rate_limits.push((
+            method.to_ascii_uppercase(),
+            path_prefix.to_string(),
+            retry_after_secs,
+        ));
+    }
+
+    /// The first recorded request (past or future) that matches, or None after `timeout`.
+    pub async fn wait_for_request(
+        &self,
+        pred: impl Fn(&Recorded) -> bool,
+        timeout: Duration,
+    ) -> Option<Recorded> {
+        let mut found = None;
+        self.wait_until(timeout, |st| {
+            found = st.requests.iter().find(|r| pred(r)).cloned();
+            found.is_some()
+        })
+        .await;
+        found
+    }
+
+    /// Like `wait_for_request` but for a gateway frame the client sent.
+    pub async fn wait_for_frame(
+        &self,
+        pred: impl Fn(&Value) -> bool,
+        timeout: Duration,
+    ) -> Option<Value> {
+        let mut found = None;
+        self.wait_until(timeout, |st| {
+            found = st.frames.iter().find(|f| pred(f)).cloned();
+            found.is_some()
+        })
+        .await;
+        found
+    }
+
+    async fn wait_until(
+        &self,
+        timeout: Duration,
+        mut cond: impl FnMut(&StateInner) -> bool,
+    ) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut rx = self.shared.changed.subscribe();
+        loop {
+            if cond(&self.shared.lock()) {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => {}
+                _ => return cond(&self.shared.lock()),
+            }
+        }
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gateway
+// ---------------------------------------------------------------------------------------------
+
+async fn gateway_upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(move |socket| gateway_connection(shared, socket))
+}
+
+async fn gateway_connection(shared: Arc<Shared>, mut socket: WebSocket) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<WsMessage>();
+    let conn_id = {
+        let mut st = shared.lock();
+        st.next_conn += 1;
+        st.next_conn
+    };
+    let hello = hello_frame(HEARTBEAT_INTERVAL_MS);
+    if socket
+        .send(WsMessage::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        tokio::select! {
+            out = rx.recv() => match out {
+                Some(msg) => {
+                    let closing = matches!(msg, WsMessage::Close(_));
+                    if socket.send(msg).await.is_err() || closing {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(WsMessage::Text(text))) => handle_client_frame(&shared, conn_id, &tx, text.as_str()),
+                Some(Ok(WsMessage::Binary(_) | WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+                Some(Ok(WsMessage::Close(_)) | Err(_)) | None => break,
+            },
+        }
+    }
+    let mut st = shared.lock();
+    if matches!(&st.conn, Some((id, _)) if *id == conn_id) {
+        st.conn = None;
+    }
+    drop(st);
+    shared.bump();
+}
+
+fn handle_client_frame(
+    shared: &Shared,
+    conn_id: u64,
+    tx: &mpsc::UnboundedSender<WsMessage>,
+    text: &str,
+) {
+    let world = &shared.world;
+    let frame: Value = serde_json::from_str(text).unwrap_or_else(|_| json!({"unparsed": text}));
+    let mut st = shared.lock();
+    st.frames.push(frame.clone());
+    let send = |v: Value| {
+        let _ = tx.send(WsMessage::Text(v.to_string().into()));
+    };
+    match frame["op"].as_u64() {
+        Some(1) => send(json!({"op": 11, "d": null, "s": null, "t": null})),
+        Some(2) => {
+            let d = &frame["d"];
+            st.intents = d["intents"].as_u64().unwrap_or(0);
+            if let Some([a, b]) = d["shard"].as_array().map(|s| s.as_slice()) {
+                st.shard = [a.as_u64().unwrap_or(0), b.as_u64().unwrap_or(1)];
+            }
+            let session_id = format!(
+                "{:032x}",
+                st.snowflake().wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            );
+            st.session_id = Some(session_id.clone());
+            st.seq = 0;
+            st.sent.clear();
+            st.conn = Some((conn_id, tx.clone()));
+            let ready = ready_payload(
+                world,
+                &session_id,
+                &format!("ws://{}", shared.base.trim_start_matches("http://")),
+                st.shard,
+            );
+            st.dispatch("READY", ready);
+            for g in &world.guilds {
+                let members = st.members.get(&g.id).cloned().unwrap_or_default();
+                let mut guild = g.clone();
+                guild.members = members;
+                st.dispatch("GUILD_CREATE", guild_create_payload(world, &guild));
+            }
+            st.identified += 1;
+        }
+        Some(6) => {
+            let d = &frame["d"];
+            let theirs = d["session_id"].as_str().map(str::to_string);
+            if theirs.is_some() && theirs == st.session_id {
+                let after = d["seq"].as_u64().unwrap_or(0);
+                st.conn = Some((conn_id, tx.clone()));
+                let missed: Vec<Value> = st
+                    .sent
+                    .iter()
+                    .filter(|(s, _)| *s > after)
+                    .map(|(_, f)| f.clone())
+                    .collect();
+                for f in missed {
+                    send(f);
+                }
+                st.dispatch("RESUMED", resumed_payload());
+                st.resumed += 1;
+            } else {
+                send(json!({"op": 9, "d": false, "s": null, "t": null}));
+            }
+        }
+        _ => {}
+    }
+    drop(st);
+    shared.bump();
+}
+
+// ---------------------------------------------------------------------------------------------
+// REST
+// ---------------------------------------------------------------------------------------------
+
+struct Reply {
+    status: StatusCode,
+    body: Option<Value>,
+    headers: Vec<(&'static str, String)>,
+    rate_limited: bool,
+}
+
+fn ok(v: Value) -> Reply {
+    Reply {
+        status: StatusCode::OK,
+        body: Some(v),
+        headers: vec![],
+        rate_limited: false,
+    }
+}
+fn created(v: Value) -> Reply {
+    Reply {
+        status: StatusCode::CREATED,
+        body: Some(v),
+        headers: vec![],
+        rate_limited: false,
+    }
+}
+fn no_content() -> Reply {
+    Reply {
+        status: StatusCode::NO_CONTENT,
+        body: None,
+        headers: vec![],
+        rate_limited: false,
+    }
+}
+fn error(status: u16, code: u64, message: &str) -> Reply {
+    Reply {
+        status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        body: Some(json!({"message": message, "code": code})),
+        headers: vec![],
+        rate_limited: false,
+    }
+}
+
+async fn rest(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    let query = uri.query().map(str::to_string);
+    let (json_body, raw_body) = parse_body(&headers, &body);
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let kept: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(k, _)| {
+            let k = k.as_str();
+            matches!(
+                k,
+                "authorization" | "content-type" | "user-agent" | "x-audit-log-reason"
+            ) || k.starts_with("x-ratelimit")
+        })
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+
+    let reply = {
+        let mut st = shared.lock();
+        route(
+            &shared,
+            &mut st,
+            &method,
+            &path,
+            query.as_deref(),
+            json_body.as_ref(),
+            authorization.as_deref(),
+        )
+    };
+    {
+        let mut st = shared.lock();
+        st.requests.push(Recorded {
+            method: method.as_str().to_string(),
+            path: path.clone(),
+            query,
+            body: json_body,
+            raw_body,
+            authorization,
+            headers: kept,
+            status: reply.status.as_u16(),
+            rate_limited: reply.rate_limited,
+        });
+    }
+    shared.bump();
+
+    let mut response = match &reply.body {
+        Some(v) => (
+            reply.status,
+            [("content-type", "application/json")],
+            v.to_string(),
+        )
+            .into_response(),
+        None => reply.status.into_response(),
+    };
+    let h = response.headers_mut();
+    if !reply.rate_limited {
+        // What Discord sends on every answer; serenity's limiter reads them when it is enabled.
+        let reset = now_ms() as f64 / 1000.0 + 1.0;
+        for (k, v) in [
+            ("x-ratelimit-bucket", "standin0bucket".to_string()),
+            ("x-ratelimit-limit", "5".to_string()),
+            ("x-ratelimit-remaining", "4".to_string()),
+            ("x-ratelimit-reset", format!("{reset:.3}")),
+            ("x-ratelimit-reset-after", "1.000".to_string()),
+        ] {
+            h.insert(k, HeaderValue::from_str(&v).expect("header"));
+        }
+    }
+    for (k, v) in reply.headers {
+        h.insert(k, HeaderValue::from_str(&v).expect("header"));
+    }
+    response
+}
+
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> (Option<Value>, String) {
+    if body.is_empty() {
+        return (None, String::new());
+    }
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        return (Some(v), String::new());
+    }
+    let text = String::from_utf8_lossy(body).to_string();
+    // multipart/form-data: pick the payload_json part.
+    let is_multipart = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/"));
+    if is_multipart && let Some(at) = text.find("name=\"payload_json\"") {
+        let rest = &text[at..];
+        if let Some(start) = rest.find("\r\n\r\n") {
+            let part = &rest[start + 4..];
+            let end = part.find("\r\n--").unwrap_or(part.len());
+            if let Ok(v) = serde_json::from_str(&part[..end]) {
+                return (Some(v), text);
+            }
+        }
+    }
+    (None, text)
+}
+
+fn route(
+    shared: &Shared,
+    st: &mut StateInner,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    body: Option<&Value>,
+    authorization: Option<&str>,
+) -> Reply {
+    let world = &shared.world;
+    let Some(rest) = path.strip_prefix("/api/v10") else {
+        return error(404, 0, "Unknown route");
+    };
+
+    // One-shot 429s.
+    if let Some(i) = st.rate_limits.iter().position(|(m, prefix, _)| {
+        m == method.as_str()
+            && (path.starts_with(prefix.as_str()) || rest.starts_with(prefix.as_str()))
+    }) {
+        let (_, _, retry_after) = st.rate_limits.remove(i);
+        let reset = now_ms() as f64 / 1000.0 + retry_after;
+        return Reply {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: Some(
+                json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": false}),
+            ),
+            headers: vec![
+                ("retry-after", format!("{}", retry_after.ceil() as u64)),
+                ("x-ratelimit-bucket", "standin0bucket".to_string()),
+                ("x-ratelimit-limit", "5".to_string()),
+                ("x-ratelimit-remaining", "0".to_string()),
+                ("x-ratelimit-reset", format!("{reset:.3}")),
+                ("x-ratelimit-reset-after", format!("{retry_after:.3}")),
+                ("x-ratelimit-scope", "user".to_string()),
+            ],
+            rate_limited: true,
+        };
+    }
+
+    let segs: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+    let token_routes = matches!(segs.as_slice(), ["interactions", ..] | ["webhooks", ..]);
+    let bot_auth = authorization.is_some_and(|a| a.starts_with("Bot ") && a.len() > 4);
+    if !token_routes && !bot_auth {
+        return error(401, 0, "401: Unauthorized");
+    }
+    let m = method.as_str();
+    let app = world.application_id.to_string();
+
+    match (m, segs.as_slice()) {
+        ("GET", ["gateway"]) => {
+            st.saw_get_gateway = true;
+            ok(json!({"url": gateway_url_of(shared)}))
+        }
+        ("GET", ["gateway", "bot"]) => {
+            st.saw_get_gateway = true;
+            ok(json!({
+                "url": gateway_url_of(shared),
+                "shards": 1,
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
+            }))
+        }
+        ("GET", ["users", "@me"]) => ok(current_user_json(&world.bot)),
+        ("GET", ["oauth2", "applications", "@me"]) => ok(application_json(world)),
+        ("GET", ["applications", "@me"]) => ok(application_json(world)),
+        ("PUT", ["applications", a, "guilds", g, "commands"]) if *a == app => {
+            let guild = parse_id(g);
+            put_commands(st, world, guild, body)
+        }
+        ("PUT", ["applications", a, "commands"]) if *a == app => {
+            put_commands(st, world, None, body)
+        }
+        ("GET", ["applications", a, "guilds", g, "commands"]) if *a == app => ok(Value::Array(
+            st.commands.get(&parse_id(g)).cloned().unwrap_or_default(),
+        )),
+        ("GET", ["applications", a, "commands"]) if *a == app => ok(Value::Array(
+            st.commands.get(&None).cloned().unwrap_or_default(),
+        )),
+        ("POST", ["channels", c, "messages"]) => {
+            let Some(channel) = parse_id(c) else {
+                return error(404, 10003, "Unknown Channel");
+            };
+            post_message(st, world, channel, body.cloned().unwrap_or(json!({})))
+        }
+        ("GET", ["channels", c, "messages", mid]) => {
+            match parse_id(mid).and_then(|id| st.messages.get(&id)) {
+                Some(msg) if msg["channel_id"] == json!(c) => ok(rest_view(msg)),
+                _ => error(404, 10008, "Unknown Message"),
+            }
+        }
+        ("PATCH", ["channels", c, "messages", mid]) => {
+            let Some(id) = parse_id(mid) else {
+                return error(404, 10008, "Unknown Message");
+            };
+            match st.messages.get_mut(&id) {
+                Some(msg) if msg["channel_id"] == json!(c) => {
+                    apply_edit(msg, body);
+                    ok(rest_view(msg))
+                }
+                _ => error(404, 10008, "Unknown Message"),
+            }
+        }
+        ("POST", ["interactions", id, token, "callback"]) => {
+            interaction_callback(st, world, id, token, body)
+        }
+        ("GET", ["webhooks", a, token, "messages", "@original"]) if *a == app => {
+            match st.interactions.get(*token).and_then(|i| i.original) {
+                Some(mid) => ok(rest_view(&st.messages[&mid])),
+                None => error(404, 10008, "Unknown Message"),
+            }
+        }
+        ("PATCH", ["webhooks", a, token, "messages", "@original"]) if *a == app => {
+            let Some(info) = st.interactions.get(*token).cloned() else {
+                return error(404, 10015, "Unknown Webhook");
+            };
+            let target = info.original.or(if info.kind == 3 {
+                info.message_id
+            } else {
+                None
+            });
+            match target.and_then(|mid| st.messages.get_mut(&mid)) {
+                Some(msg) => {
+                    apply_edit(msg, body);
+                    ok(rest_view(msg))
+                }
+                None => error(404, 10008, "Unknown Message"),
+            }
+        }
+        ("POST", ["webhooks", a, token]) if *a == app => {
+            let Some(info) = st.interactions.get(*token).cloned() else {
+                return error(404, 10015, "Unknown Webhook");
+            };
+            if !info.acknowledged {
+                return error(404, 10015, "Unknown Webhook");
+            }
+            let id = st.snowflake();
+            let msg = interaction_message(world, &info, id, body);
+            st.messages.insert(id, msg.clone());
+            echo_message(st, info.channel_id, &msg, world);
+            ok(rest_view(&msg))
+        }
+        ("PATCH", ["webhooks", a, token, "messages", mid]) if *a == app => {
+            if !st.interactions.contains_key(*token) {
+                return error(404, 10015, "Unknown Webhook");
+            }
+            match parse_id(mid).and_then(|id| st.messages.get_mut(&id)) {
+                Some(msg) => {
+                    apply_edit(msg, body);
+                    ok(rest_view(msg))
+                }
+                None => error(404, 10008, "Unknown Message"),
+            }
+        }
+        ("POST", ["channels", c, "threads"]) => {
+            let Some(parent) = parse_id(c) else {
+                return error(404, 10003, "Unknown Channel");
+            };
+            let Some(guild_id) = st.channels.get(&parent).and_then(|ch| ch.guild_id) else {
+                return error(404, 10003, "Unknown Channel");
+            };
+            let body = body.cloned().unwrap_or(json!({}));
+            let Some(name) = body["name"].as_str().filter(|n| !n.is_empty()) else {
+                return error(400, 50035, "Invalid Form Body");
+            };
+            let id = st.snowflake();
+            let kind = body["type"].as_u64().unwrap_or(12);
+            let thread = thread_channel_json(
+                guild_id,
+                parent,
+                id,
+                name,
+                kind,
+                world.bot.id,
+                body["auto_archive_duration"].as_u64().unwrap_or(4320),
+                body["invitable"].as_bool().unwrap_or(true),
+            );
+            st.channels.insert(
+                id,
+                ChannelInfo {
+                    json: thread.clone(),
+                    guild_id: Some(guild_id),
+                },
+            );
+            st.thread_members.insert(id, vec![world.bot.id]);
+            if st.intents & INTENT_GUILDS != 0 {
+                st.dispatch(
+                    "THREAD_CREATE",
+                    thread_create_payload(&thread, world.bot.id),
+                );
+            }
+            created(thread)
+        }
+        ("PUT", ["channels", t, "thread-members", u]) => {
+            let (Some(thread), Some(user)) = (parse_id(t), parse_id(u)) else {
+                return error(404, 10003, "Unknown Channel");
+            };
+            let is_thread = st
+                .channels
+                .get(&thread)
+                .is_some_and(|c| matches!(c.json["type"].as_u64(), Some(10..=12)));
+            if !is_thread {
+                return error(404, 10003, "Unknown Channel");
+            }
+            let list = st.thread_members.entry(thread).or_default();
+            if !list.contains(&user) {
+                list.push(user);
+            }
+            no_content()
+        }
+        ("POST", ["users", "@me", "channels"]) => {
+            let Some(recipient) = body.and_then(|b| id_opt(&b["recipient_id"])) else {
+                return error(400, 50035, "Invalid Form Body");
+            };
+            let existing = st.dm_channels.get(&recipient).copied();
+            let id = match existing {
+                Some(id) => id,
+                None => {
+                    let id = st.snowflake();
+                    let user = st.user(world, recipient);
+                    st.channels.insert(
+                        id,
+                        ChannelInfo {
+                            json: dm_channel_json(id, &user),
+                            guild_id: None,
+                        },
+                    );
+                    st.dm_channels.insert(recipient, id);
+                    id
+                }
+            };
+            ok(st.channels[&id].json.clone())
+        }
+        ("GET", ["channels", c]) => match parse_id(c).and_then(|id| st.channels.get(&id)) {
+            Some(ch) => ok(ch.json.clone()),
+            None => error(404, 10003, "Unknown Channel"),
+        },
+        _ => {
+            let _ = query;
+            error(404, 0, "Unknown route")
+        }
+    }
+}
+
+fn gateway_url_of(shared: &Shared) -> String {
+    format!("ws://{}", shared.base.trim_start_matches("http://"))
+}
+
+fn put_commands(
+    st: &mut StateInner,
+    world: &World,
+    guild: Option<u64>,
+    body: Option<&Value>,
+) -> Reply {
+    let Some(list) = body.and_then(Value::as_array) else {
+        return error(400, 50035, "Invalid Form Body");
+    };
+    let previous = st.commands.get(&guild).cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for cmd in list {
+        // Overwriting keeps the id of a command with the same name, as Discord does.
+        let id = previous
+            .iter()
+            .find(|p| p["name"] == cmd["name"])
+            .map(|p| id_of(&p["id"]))
+            .unwrap_or_else(|| st.snowflake());
+        let version = st.snowflake();
+        out.push(command_json(world.application_id, guild, id, version, cmd));
+    }
+    st.commands.insert(guild, out.clone());
+    ok(Value::Array(out))
+}
+
+fn post_message(st: &mut StateInner, world: &World, channel: u64, body: Value) -> Reply {
+    if !st.channels.contains_key(&channel) {
+        return error(404, 10003, "Unknown Channel");
+    }
+    let content = body["content"].as_str().unwrap_or("");
+    let has_payload = !content.is_empty()
+        || body["embeds"].as_array().is_some_and(|e| !e.is_empty())
+        || body["components"].as_array().is_some_and(|c| !c.is_empty())
+        || body["sticker_ids"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+        || body["poll"].is_object();
+    if !has_payload {
+        return error(400, 50006, "Cannot send an empty message");
+    }
+    if content.chars().count() > 2000 {
+        return error(400, 50035, "Invalid Form Body");
+    }
+    let nonce = match &body["nonce"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    if let (Some(n), true) = (&nonce, body["enforce_nonce"].as_bool().unwrap_or(false)) {
+        let key = (channel, n.clone());
+        if let Some((at, id)) = st.nonces.get(&key)
+            && at.elapsed() < NONCE_WINDOW
+            && let Some(first) = st.messages.get(id)
+        {
+            return ok(rest_view(first));
+        }
+    }
+    let id = st.snowflake();
+    let mut msg = message_json(
+        id,
+        channel,
+        &world.bot,
+        content,
+        Some(&body["nonce"]).filter(|n| !n.is_null()),
+    );
+    msg["author"]["bot"] = json!(true);
+    for field in ["embeds", "components", "tts", "flags", "poll"] {
+        if !body[field].is_null() {
+            msg[field] = body[field].clone();
+        }
+    }
+    if msg["flags"].is_null() {
+        msg["flags"] = json!(0);
+    }
+    if let Some(reference) = body.get("message_reference").filter(|r| !r.is_null()) {
+        msg["type"] = json!(19);
+        msg["message_reference"] = json!({
+            "type": 0,
+            "channel_id": channel.to_string(),
+            "message_id": reference["message_id"],
+            "guild_id": st.channels.get(&channel).and_then(|c| c.guild_id).map(|g| g.to_string()),
+        });
+        if let Some(r) = id_opt(&reference["message_id"]).and_then(|r| st.messages.get(&r)) {
+            msg["referenced_message"] = rest_view(r);
+        }
+    }
+    normalise_components(&mut msg);
+    st.messages.insert(id, msg.clone());
+    if let Some(n) = nonce
+        && body["enforce_nonce"].as_bool().unwrap_or(false)
+    {
+        st.nonces.insert((channel, n), (Instant::now(), id));
+    }
+    echo_message(st, channel, &msg, world);
+    ok(rest_view(&msg))
+}
+
+/// Discord echoes the bot's own messages over the gateway.
+fn echo_message(st: &mut StateInner, channel: u64, msg: &Value, world: &World) {
+    match st.channels.get(&channel).and_then(|c| c.guild_id) {
+        Some(guild) if st.intents & INTENT_GUILD_MESSAGES != 0 => {
+            let data = message_create_payload(guild, msg, &world.bot);
+            st.dispatch("MESSAGE_CREATE", data);
+        }
+        None if st.intents & INTENT_DIRECT_MESSAGES != 0 => {
+            st.dispatch("MESSAGE_CREATE", msg.clone());
+        }
+        _ => {}
+    }
+}
+
+fn interaction_callback(
+    st: &mut StateInner,
+    world: &World,
+    id: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> Reply {
+    let Some(info) = st.interactions.get(token).cloned() else {
+        return error(404, 10062, "Unknown interaction");
+    };
+    if info.id.to_string() != id {
+        return error(404, 10062, "Unknown interaction");
+    }
+    if info.acknowledged {
+        return error(400, 40060, "Interaction has already been acknowledged.");
+    }
+    let body = body.cloned().unwrap_or(json!({}));
+    let kind = body["type"].as_u64().unwrap_or(0);
+    let mut info = info;
+    match kind {
+        // PONG is for HTTP interactions only.
+        4 | 5 => {
+            let mid = st.snowflake();
+            let mut data = body["data"].clone();
+            if data.is_null() {
+                data = json!({});
+            }
+            if kind == 5 {
+                // Deferred: "Bot is thinking..." until @original is edited.
+                let flags = data["flags"].as_u64().unwrap_or(0) | (1 << 7);
+                data = json!({"flags": flags});
+            }
+            let msg = interaction_message(world, &info, mid, Some(&data));
+            st.messages.insert(mid, msg.clone());
+            info.original = Some(mid);
+            if kind == 4 {
+                echo_message(st, info.channel_id, &msg, world);
+            }
+        }
+        6 => {}
+        7 => {
+            if info.kind != 3 {
+                return error(
+                    400,
+                    40043,
+                    "Interaction callback type not valid for this interaction",
+                );
+            }
+            if let Some(msg) = info.message_id.and_then(|m| st.messages.get_mut(&m)) {
+                apply_edit(msg, Some(&body["data"]));
+            }
+        }
+        8 | 9 | 10 | 12 => {}
+        _ => return error(400, 50035, "Invalid Form Body"),
+    }
+    info.acknowledged = true;
+    st.interactions.insert(token.to_string(), info);
+    no_content()
+}
+
+fn interaction_message(
+    world: &World,
+    info: &InteractionInfo,
+    id: u64,
+    body: Option<&Value>,
+) -> Value {
+    let body = body.cloned().unwrap_or(json!({}));
+    let mut msg = message_json(
+        id,
+        info.channel_id,
+        &world.bot,
+        body["content"].as_str().unwrap_or(""),
+        None,
+    );
+    msg["author"]["bot"] = json!(true);
+    msg["webhook_id"] = json!(world.application_id.to_string());
+    msg["application_id"] = json!(world.application_id.to_string());
+    msg["type"] = json!(if info.kind == 2 { 20 } else { 0 });
+    for field in ["embeds", "components", "flags", "tts"] {
+        if !body[field].is_null() {
+            msg[field] = body[field].clone();
+        }
+    }
+    if msg["flags"].is_null() {
+        msg["flags"] = json!(0);
+    }
+    msg["interaction_metadata"] = json!({
+        "id": info.id.to_string(),
+        "type": info.kind,
+        "user": user_json(&info.user, false),
+        "authorizing_integration_owners": {"0": info.guild_id.map(|g| g.to_string())},
+    });
+    normalise_components(&mut msg);
+    msg
+}
+
+fn apply_edit(msg: &mut Value, body: Option<&Value>) {
+    let Some(body) = body else { return };
+    for field in ["content", "embeds", "components", "flags", "attachments"] {
+        if let Some(v) = body.get(field).filter(|v| !v.is_null()) {
+            msg[field] = v.clone();
+        }
+    }
+    if body.get("content").is_some() || body.get("embeds").is_some() {
+        msg["edited_timestamp"] = json!(iso_ms(now_ms()));
+    }
+    // A deferred "thinking" message loses the loading flag once edited.
+    if let Some(f) = msg["flags"].as_u64() {
+        msg["flags"] = json!(f & !(1 << 7));
+    }
+    normalise_components(msg);
+}
+
+/// Discord numbers components (`id`) and fills defaults serenity expects.
+fn normalise_components(msg: &mut Value) {
+    let Some(rows) = msg["components"].as_array_mut() else {
+        msg["components"] = json!([]);
+        return;
+    };
+    let mut n = 1;
+    for row in rows {
+        row["id"] = json!(n);
+        n += 1;
+        if let Some(items) = row["components"].as_array_mut() {
+            for item in items {
+                item["id"] = json!(n);
+                n += 1;
+            }
+        }
+    }
+}
+
+/// The REST answer for a message: Discord leaves out `guild_id` and `member`.
+fn rest_view(msg: &Value) -> Value {
+    let mut m = msg.clone();
+    if let Some(o) = m.as_object_mut() {
+        o.remove("guild_id");
+        o.remove("member");
+    }
+    m
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures (pub so tests/discord_standin_fixtures.rs checks the very JSON sent)
+// ---------------------------------------------------------------------------------------------
+
+/// op 0 frame.
+pub fn dispatch_frame(event: &str, seq: u64, data: Value) -> Value {
+    json!({"op": 0, "s": seq, "t": event, "d": data})
+}
+
+/// op 10 Hello.
+pub fn hello_frame(heartbeat_interval_ms: u64) -> Value {
+    json!({"op": 10, "s": null, "t": null, "d": {"heartbeat_interval": heartbeat_interval_ms, "_trace": ["[\"gateway-standin\",{\"micros\":0.0}]"]}})
+}
+
+pub fn user_json(u: &FixtureUser, bot: bool) -> Value {
+    let mut v = json!({
+        "id": u.id.to_string(),
+        "username": u.name,
+        "discriminator": "0",
+        "global_name": if bot { Value::Null } else { json!(u.name) },
+        "avatar": null,
+        "public_flags": 0,
+        "flags": 0,
+        "banner": null,
+        "accent_color": null,
+        "avatar_decoration_data": null,
+        "collectibles": null,
+        "primary_guild": null,
+        "clan": null,
+    });
+    if bot {
+        v["bot"] = json!(true);
+    }
+    v
+}
+
+/// `GET /users/@me` for the bot and READY's `user`.
+pub fn current_user_json(bot: &FixtureUser) -> Value {
+    let mut v = user_json(bot, true);
+    v["verified"] = json!(true);
+    v["mfa_enabled"] = json!(false);
+    v["email"] = Value::Null;
+    v["locale"] = json!("en-US");
+    v["premium_type"] = json!(0);
+    v["bio"] = json!("");
+    v
+}
+
+pub fn application_json(world: &World) -> Value {
+    json!({
+        "id": world.application_id.to_string(),
+        "name": world.bot.name,
+        "icon": null,
+        "description": "",
+        "summary": "",
+        "type": null,
+        "hook": true,
+        "bot_public": false,
+        "bot_require_code_grant": false,
+        "verify_key": "0000000000000000000000000000000000000000000000000000000000000000",
+        "owner": user_json(&FixtureUser::new(world.bot.id.wrapping_add(1), "owner"), false),
+        "team": null,
+        "flags": 0,
+        "redirect_uris": [],
+        "interactions_endpoint_url": null,
+        "role_connections_verification_url": null,
+        "tags": [],
+        "approximate_guild_count": world.guilds.len(),
+        "bot": user_json(&world.bot, true),
+    })
+}
+
+/// READY `d`: user, unavailable guilds, session, resume url, application.
+pub fn ready_payload(
+    world: &World,
+    session_id: &str,
+    resume_gateway_url: &str,
+    shard: [u64; 2],
+) -> Value {
+    json!({
+        "v": 10,
+        "user": current_user_json(&world.bot),
+        "user_settings": {},
+        "guilds": world.guilds.iter().map(|g| json!({"id": g.id.to_string(), "unavailable": true})).collect::<Vec<_>>(),
+        "guild_join_requests": [],
+        "relationships": [],
+        "private_channels": [],
+        "presences": [],
+        "session_id": session_id,
+        "session_type": "normal",
+        "resume_gateway_url": resume_gateway_url,
+        "shard": shard,
+        "application": {"id": world.application_id.to_string(), "flags": 0},
+        "geo_ordered_rtc_regions": ["rotterdam", "frankfurt"],
+        "auth": {},
+        "_trace": ["[\"gateway-standin\",{\"micros\":0.0}]"],
+    })
+}
+
+pub fn role_json(id: u64, name: &str, position: u64, permissions: u64, managed: bool) -> Value {
+    json!({
+        "id": id.to_string(),
+        "name": name,
+        "description": null,
+        "color": 0,
+        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+        "hoist": false,
+        "icon": null,
+        "unicode_emoji": null,
+        "position": position,
+        "permissions": permissions.to_string(),
+        "managed": managed,
+        "mentionable": false,
+        "flags": 0,
+    })
+}
+
+pub fn member_json(u: &FixtureUser, bot: bool, joined_ms: u64) -> Value {
+    json!({
+        "user": user_json(u, bot),
+        "nick": null,
+        "avatar": null,
+        "banner": null,
+        "roles": [],
+        "joined_at": iso_ms(joined_ms),
+        "premium_since": null,
+        "deaf": false,
+        "mute": false,
+        "flags": 0,
+        "pending": false,
+        "communication_disabled_until": null,
+        "unusual_dm_activity_until": null,
+        "avatar_decoration_data": null,
+    })
+}
+
+pub fn text_channel_json(guild: u64, id: u64, name: &str, position: u64) -> Value {
+    json!({
+        "id": id.to_string(),
+        "type": 0,
+        "guild_id": guild.to_string(),
+        "name": name,
+        "position": position,
+        "parent_id": null,
+        "topic": null,
+        "nsfw": false,
+        "last_message_id": null,
+        "rate_limit_per_user": 0,
+        "permission_overwrites": [],
+        "flags": 0,
+        "icon_emoji": null,
+        "theme_color": null,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn thread_channel_json(
+    guild: u64,
+    parent: u64,
+    id: u64,
+    name: &str,
+    kind: u64,
+    owner: u64,
+    auto_archive_minutes: u64,
+    invitable: bool,
+) -> Value {
+    let now = iso_ms(snowflake_ms(id));
+    let mut v = json!({
+        "id": id.to_string(),
+        "type": kind,
+        "guild_id": guild.to_string(),
+        "parent_id": parent.to_string(),
+        "owner_id": owner.to_string(),
+        "name": name,
+        "last_message_id": null,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": false,
+            "auto_archive_duration": auto_archive_minutes,
+            "archive_timestamp": now,
+            "locked": false,
+            "create_timestamp": now,
+        },
+        "member": {
+            "id": id.to_string(),
+            "user_id": owner.to_string(),
+            "join_timestamp": now,
+            "flags": 1,
+            "muted": false,
+            "mute_config": null,
+        },
+    });
+    if kind == 12 {
+        v["thread_metadata"]["invitable"] = json!(invitable);
+    }
+    v
+}
+
+/// THREAD_CREATE `d` for a thread the bot just created.
+pub fn thread_create_payload(thread: &Value, _bot: u64) -> Value {
+    let mut v = thread.clone();
+    v["newly_created"] = json!(true);
+    v
+}
+
+pub fn dm_channel_json(id: u64, user: &FixtureUser) -> Value {
+    json!({
+        "id": id.to_string(),
+        "type": 1,
+        "last_message_id": null,
+        "flags": 0,
+        "recipients": [user_json(user, false)],
+    })
+}
+
+/// GUILD_CREATE `d`: a full guild with its text channels, `@everyone` plus the fixture roles and
+/// the bot plus the fixture members.
+pub fn guild_create_payload(world: &World, g: &FixtureGuild) -> Value {
+    let joined = snowflake_ms(g.id).max(DISCORD_EPOCH_MS);
+    let mut roles = vec![role_json(g.id, "@everyone", 0, EVERYONE_PERMISSIONS, false)];
+    for (i, (id, name)) in g.roles.iter().enumerate() {
+        roles.push(role_json(*id, name, i as u64 + 1, 0, false));
+    }
+    let mut members = vec![member_json(&world.bot, true, joined)];
+    for m in &g.members {
+        members.push(member_json(m, false, joined));
+    }
+    let channels: Vec<Value> = g
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(i, (id, name))| text_channel_json(g.id, *id, name, i as u64))
+        .collect();
+    let owner = g.members.first().map(|m| m.id).unwrap_or(world.bot.id);
+    let guild = json!({
+        "id": g.id.to_string(),
+        "name": g.name,
+        "icon": null,
+        "icon_hash": null,
+        "splash": null,
+        "discovery_splash": null,
+        "banner": null,
+        "description": null,
+        "owner_id": owner.to_string(),
+        "region": "deprecated",
+        "afk_channel_id": null,
+        "afk_timeout": 300,
+        "widget_enabled": false,
+        "widget_channel_id": null,
+        "verification_level": 1,
+        "default_message_notifications": 1,
+        "explicit_content_filter": 2,
+        "roles": roles,
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "mfa_level": 0,
+        "application_id": null,
+        "system_channel_id": g.channels.first().map(|(id, _)| id.to_string()),
+        "system_channel_flags": 0,
+        "rules_channel_id": null,
+        "public_updates_channel_id": null,
+        "safety_alerts_channel_id": null,
+        "max_presences": null,
+        "max_members": 500000,
+        "max_video_channel_users": 25,
+        "max_stage_video_channel_users": 50,
+        "vanity_url_code": null,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "nsfw_level": 0,
+        "nsfw": false,
+        "premium_progress_bar_enabled": false,
+    });
+    // Split in two: one json! this size exceeds the default macro recursion limit.
+    let extra = json!({
+        "hub_type": null,
+        "incidents_data": null,
+        "latest_onboarding_question_id": null,
+        "home_header": null,
+        "inventory_settings": null,
+        "version": 0,
+        "lazy": true,
+        "large": false,
+        "unavailable": false,
+        "joined_at": iso_ms(joined),
+        "member_count": members.len(),
+        "members": members,
+        "channels": channels,
+        "threads": [],
+        "presences": [],
+        "voice_states": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+        "embedded_activities": [],
+        "activity_instances": [],
+        "application_command_counts": {},
+    });
+    let mut guild = guild;
+    if let (Some(g), Value::Object(e)) = (guild.as_object_mut(), extra) {
+        g.extend(e);
+    }
+    guild
+}
+
+/// A message as Discord's REST API returns it (no `guild_id`/`member`).
+pub fn message_json(
+    id: u64,
+    channel: u64,
+    author: &FixtureUser,
+    content: &str,
+    nonce: Option<&Value>,
+) -> Value {
+    let mut v = json!({
+        "id": id.to_string(),
+        "channel_id": channel.to_string(),
+        "type": 0,
+        "content": content,
+        "author": user_json(author, false),
+        "attachments": [],
+        "embeds": [],
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": false,
+        "mention_everyone": false,
+        "tts": false,
+        "timestamp": iso_ms(snowflake_ms(id)),
+        "edited_timestamp": null,
+        "flags": 0,
+        "components": [],
+    });
+    if let Some(n) = nonce {
+        v["nonce"] = n.clone();
+    }
+    v
+}
+
+/// MESSAGE_CREATE `d` in a guild: the message plus `guild_id` and the author's partial `member`.
+pub fn message_create_payload(guild: u64, message: &Value, author: &FixtureUser) -> Value {
+    let mut v = message.clone();
+    v["guild_id"] = json!(guild.to_string());
+    let joined = snowflake_ms(guild).max(DISCORD_EPOCH_MS);
+    v["member"] = json!({
+        "roles": [],
+        "premium_since": null,
+        "pending": false,
+        "nick": null,
+        "mute": false,
+        "joined_at": iso_ms(joined),
+        "flags": 0,
+        "deaf": false,
+        "communication_disabled_until": null,
+        "banner": null,
+        "avatar": null,
+    });
+    let _ = author;
+    v
+}
+
+/// The channel object inside an interaction (with the bot's permissions there).
+pub fn interaction_channel_json(guild: u64, channel: u64, known: Option<&Value>) -> Value {
+    let mut v = known
+        .cloned()
+        .unwrap_or_else(|| text_channel_json(guild, channel, "channel", 0));
+    v["permissions"] = json!(EVERYONE_PERMISSIONS.to_string());
+    v
+}
+
+// Mirrors the fields every Discord interaction payload carries.
+#[allow(clippy::too_many_arguments)]
+fn interaction_common(
+    application_id: u64,
+    id: u64,
+    token: &str,
+    kind: u8,
+    guild: u64,
+    channel: u64,
+    channel_json: Option<&Value>,
+    user: &FixtureUser,
+) -> Value {
+    let joined = snowflake_ms(guild).max(DISCORD_EPOCH_MS);
+    let mut member = member_json(user, false, joined);
+    member["permissions"] = json!(EVERYONE_PERMISSIONS.to_string());
+    json!({
+        "id": id.to_string(),
+        "application_id": application_id.to_string(),
+        "type": kind,
+        "token": token,
+        "version": 1,
+        "guild_id": guild.to_string(),
+        "guild": {"id": guild.to_string(), "locale": "en-US", "features": []},
+        "channel_id": channel.to_string(),
+        "channel": interaction_channel_json(guild, channel, channel_json),
+        "member": member,
+        "app_permissions": EVERYONE_PERMISSIONS.to_string(),
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "entitlement_sku_ids": [],
+        "authorizing_integration_owners": {"0": guild.to_string()},
+        "context": 0,
+        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+    })
+}
+
+/// INTERACTION_CREATE `d` for a slash command (type 2, data.type 1).
+#[allow(clippy::too_many_arguments)]
+pub fn command_interaction_payload(
+    application_id: u64,
+    id: u64,
+    token: &str,
+    guild: u64,
+    channel: u64,
+    channel_json: Option<&Value>,
+    user: &FixtureUser,
+    command_id: u64,
+    name: &str,
+    options: Value,
+) -> Value {
+    let mut v = interaction_common(
+        application_id,
+        id,
+        token,
+        2,
+        guild,
+        channel,
+        channel_json,
+        user,
+    );
+    let mut data = json!({
+        "id": command_id.to_string(),
+        "name": name,
+        "type": 1,
+        "guild_id": guild.to_string(),
+    });
+    match options {
+        Value::Array(a) if !a.is_empty() => data["options"] = Value::Array(a),
+        Value::Null | Value::Array(_) => {}
+        other => data["options"] = other,
+    }
+    v["data"] = data;
+    v
+}
+
+/// INTERACTION_CREATE `d` for a button (type 3, component_type 2) on `message`.
+#[allow(clippy::too_many_arguments)]
+pub fn component_interaction_payload(
+    application_id: u64,
+    id: u64,
+    token: &str,
+    guild: u64,
+    channel: u64,
+    channel_json: Option<&Value>,
+    user: &FixtureUser,
+    message: &Value,
+    custom_id: &str,
+) -> Value {
+    let mut v = interaction_common(
+        application_id,
+        id,
+        token,
+        3,
+        guild,
+        channel,
+        channel_json,
+        user,
+    );
+    v["data"] = json!({"custom_id": custom_id, "component_type": 2});
+    v["message"] = rest_view(message);
+    v
+}
+
+/// GUILD_MEMBER_ADD `d`.
+pub fn member_add_payload(guild: u64, user: &FixtureUser) -> Value {
+    let mut v = member_json(user, false, now_ms());
+    v["guild_id"] = json!(guild.to_string());
+    v
+}
+
+/// RESUMED `d`.
+pub fn resumed_payload() -> Value {
+    json!({"_trace": ["[\"gateway-standin\",{\"micros\":0.0}]"]})
+}
+
+/// A slash command as `PUT .../commands` returns it.
+pub fn command_json(
+    application_id: u64,
+    guild: Option<u64>,
+    id: u64,
+    version: u64,
+    cmd: &Value,
+) -> Value {
+    let mut v = json!({
+        "id": id.to_string(),
+        "application_id": application_id.to_string(),
+        "version": version.to_string(),
+        "type": cmd["type"].as_u64().unwrap_or(1),
+        "name": cmd["name"],
+        "description": cmd["description"].as_str().unwrap_or(""),
+        "default_member_permissions": cmd["default_member_permissions"].clone(),
+        "dm_permission": cmd["dm_permission"].as_bool().unwrap_or(true),
+        "nsfw": cmd["nsfw"].as_bool().unwrap_or(false),
+        "integration_types": cmd.get("integration_types").cloned().unwrap_or(json!([0])),
+        "contexts": cmd.get("contexts").cloned().unwrap_or(Value::Null),
+    });
+    if let Some(g) = guild {
+        v["guild_id"] = json!(g.to_string());
+    }
+    if let Some(options) = cmd.get("options").filter(|o| o.is_array()) {
+        v["options"] = options.clone();
+    }
+    for key in ["name_localizations", "description_localizations"] {
+        if let Some(x) = cmd.get(key) {
+            v[key] = x.clone();
+        }
+    }
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+fn interaction_token(id: u64) -> String {
+    // Discord's are ~200 url-safe characters; length and alphabet are what matter here.
+    let mut s = format!("aW50ZXJhY3Rpb246{id}");
+    let mut x = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    while s.len() < 160 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let c =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[(x % 64) as usize];
+        s.push(c as char);
+    }
+    s
+}
+
+fn parse_id(s: &str) -> Option<u64> {
+    s.parse().ok()
+}
+
+fn id_opt(v: &Value) -> Option<u64> {
+    match v {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+fn id_of(v: &Value) -> u64 {
+    id_opt(v).unwrap_or(0)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Unix milliseconds of a snowflake (the epoch itself for small fixture ids).
+pub fn snowflake_ms(id: u64) -> u64 {
+    (id >> 22) + DISCORD_EPOCH_MS
+}
+
+/// RFC 3339 with microseconds and `+00:00`, as Discord writes timestamps.
+pub fn iso_ms(unix_ms: u64) -> String {
+    let secs = unix_ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}+00:00",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60,
+        (unix_ms % 1000) * 1000
+    )
+}
