@@ -78,17 +78,15 @@ async fn main() {
     let member = world.guilds[0].members[0].clone();
     let standin = StandIn::start(world).await;
     let data = tempfile::tempdir().unwrap();
-    let bot = Bot(
-        Command::new(env!("CARGO_BIN_EXE_rounds"))
-            .arg("run")
-            .env("ROUNDS_DISCORD_TOKEN", "bench-token")
-            .env("ROUNDS_DISCORD_API_BASE", standin.api_base())
-            .env("ROUNDS_DATA_DIR", data.path())
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("start rounds run"),
-    );
+    let bot = Bot(Command::new(env!("CARGO_BIN_EXE_rounds"))
+        .arg("run")
+        .env("ROUNDS_DISCORD_TOKEN", "bench-token")
+        .env("ROUNDS_DISCORD_API_BASE", standin.api_base())
+        .env("ROUNDS_DATA_DIR", data.path())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start rounds run"));
     let pid = bot.0.id();
     standin.wait_ready().await;
     // Wait until every guild's commands are registered.
@@ -100,7 +98,10 @@ async fn main() {
         .count()
         < GUILDS as usize
     {
-        assert!(started.elapsed() < Duration::from_secs(60), "commands not registered");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "commands not registered"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
@@ -116,7 +117,9 @@ async fn main() {
     for _ in 0..roundtrips {
         let before = posts(&standin);
         let asked = Instant::now();
-        standin.message_create(first, channel, &member, "!help").await;
+        standin
+            .message_create(first, channel, &member, "!help")
+            .await;
         while posts(&standin) == before {
             tokio::time::sleep(Duration::from_micros(200)).await;
         }

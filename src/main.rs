@@ -60,10 +60,12 @@ async fn main() -> ExitCode {
     let quiet = matches!(cli.command, Command::Shell { .. });
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new(if quiet { "warn" } else { "info" })),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            // Rounds keeps its keys in its own store and uses no server-side key
+            // backup, which matrix-sdk would otherwise warn about on every key it shares.
+            let base = if quiet { "warn" } else { "info" };
+            EnvFilter::new(format!("{base},matrix_sdk_crypto::backups=error"))
+        }))
         .init();
     match run(cli).await {
         Ok(code) => code,

@@ -26,10 +26,14 @@ async fn real_discord_registers_commands_and_posts_once() {
         std::env::var("ROUNDS_DISCORD_SMOKE_GUILD"),
         std::env::var("ROUNDS_DISCORD_SMOKE_CHANNEL"),
     ) else {
-        eprintln!("real Discord smoke test not run: ROUNDS_DISCORD_SMOKE_TOKEN, _GUILD and _CHANNEL are not all set");
+        eprintln!(
+            "real Discord smoke test not run: ROUNDS_DISCORD_SMOKE_TOKEN, _GUILD and _CHANNEL are not all set"
+        );
         return;
     };
-    let guild: u64 = guild.parse().expect("ROUNDS_DISCORD_SMOKE_GUILD is a guild id");
+    let guild: u64 = guild
+        .parse()
+        .expect("ROUNDS_DISCORD_SMOKE_GUILD is a guild id");
     let store = support::sqlite_memory().await;
     let runtime = Arc::new(Runtime::new(Arc::new(Bot::new(
         store,
@@ -58,7 +62,10 @@ async fn real_discord_registers_commands_and_posts_once() {
             }
         }
     }
-    assert!(names.iter().any(|n| n == "remind"), "commands registered: {names:?}");
+    assert!(
+        names.iter().any(|n| n == "remind"),
+        "commands registered: {names:?}"
+    );
 
     let post = Action::Post {
         room: channel,
