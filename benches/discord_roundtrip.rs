@@ -5,48 +5,18 @@
 //! `ROUNDS_BENCH_ROUNDTRIPS` (default 500) and `ROUNDS_BENCH_IDLE_SECS` (default 60) set the sizes.
 //! Under `cargo test` (no `--bench` argument) it does nothing.
 
-#[allow(dead_code)]
 #[path = "../tests/support/discord_standin.rs"]
 mod discord_standin;
+#[path = "support/measure.rs"]
+mod measure;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use discord_standin::{FixtureGuild, FixtureUser, StandIn, World};
+use measure::{Bot, env_number, percentile, rss_kib};
 
 const GUILDS: u64 = 50;
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-struct Bot(Child);
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn guild(n: u64) -> FixtureGuild {
     let id = 1_400_000_000_000_000_000 + n * 1000;
