@@ -393,3 +393,73 @@ async fn a_rate_limited_send_is_retried_once_with_the_same_nonce() {
     assert_eq!(from_bot, 1, "one answer in the channel");
     bot.stop().await;
 }
+
+/// The production path: serenity's own rate limiter on, talking to "discord.com" (the stand-in's
+/// TLS front, trusted and resolved by the test's HTTP client). A 429 is waited out for its
+/// `retry_after` and retried once inside serenity, and the member sees one answer.
+#[tokio::test]
+async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after() {
+    let standin = StandIn::start(world()).await;
+    let front = standin.serve_tls().await;
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_der(&front.certificate_der).unwrap())
+        .resolve("discord.com", front.addr)
+        .build()
+        .unwrap();
+    let http = serenity::all::HttpBuilder::new("test-token").client(client);
+    let store = support::sqlite_memory().await;
+    let bot = Arc::new(Bot::new(
+        store,
+        support::settings(chrono_tz::Australia::Sydney),
+    ));
+    let runtime = Arc::new(Runtime::new(bot));
+    let bot = DiscordBot::with_http(http, Vec::new(), runtime, Clock::wall(), ShardRange::ALL)
+        .await
+        .unwrap();
+    assert!(
+        standin.saw_get_gateway(),
+        "no GET /gateway reached the stand-in"
+    );
+    let (stop, shutdown) = watch::channel(false);
+    let task = tokio::spawn(bot.run(shutdown));
+    standin.wait_ready().await;
+
+    standin.rate_limit_next(
+        "POST",
+        &format!("/api/v10/channels/{GENERAL}/messages"),
+        1.0,
+    );
+    standin
+        .message_create(GUILD, GENERAL, &alice(), "!reminders")
+        .await;
+    let path = format!("/channels/{GENERAL}/messages");
+    let posts = || -> Vec<Recorded> {
+        standin
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.route() == path)
+            .collect()
+    };
+    let waiting = std::time::Instant::now();
+    tokio::time::timeout(WAIT, async {
+        while posts().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("retried");
+    let waited = waiting.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let posts = posts();
+    assert_eq!(posts.len(), 2, "one 429, one retry: {posts:?}");
+    assert_eq!(posts[0].status, 429);
+    assert!(posts[1].status < 300, "{}", posts[1].status);
+    assert!(
+        waited >= Duration::from_millis(900),
+        "waited {waited:?} for retry_after 1 s"
+    );
+    assert_eq!(body(&posts[0])["nonce"], body(&posts[1])["nonce"]);
+    stop.send(true).unwrap();
+    let _ = tokio::time::timeout(WAIT, task).await;
+}

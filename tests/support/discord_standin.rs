@@ -326,6 +326,51 @@ impl StandIn {
         }
     }
 
+    /// The same REST API over TLS, posing as `discord.com` with a self-signed certificate, for a
+    /// client whose own rate limiter is on (serenity's limiter ignores the proxy and always
+    /// talks to https://discord.com; the test's HTTP client resolves that name to this port).
+    pub async fn serve_tls(&self) -> TlsFront {
+        let certified = rcgen::generate_simple_self_signed(vec!["discord.com".to_string()])
+            .expect("self-signed certificate");
+        let certificate_der = certified.cert.der().to_vec();
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
+            rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()),
+        );
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![rustls::pki_types::CertificateDer::from(
+                    certificate_der.clone(),
+                )],
+                key,
+            )
+            .expect("TLS server config");
+        // The stand-in speaks HTTP/1.1 only.
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind TLS front");
+        let addr = tcp.local_addr().expect("TLS front address");
+        let listener = TlsListener {
+            tcp,
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        };
+        let app = Router::new()
+            .route("/", get(gateway_upgrade))
+            .fallback(rest)
+            .with_state(self.shared.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        TlsFront {
+            addr,
+            certificate_der,
+        }
+    }
+
     /// What to pass to `HttpBuilder::proxy`, e.g. `http://127.0.0.1:PORT`.
     pub fn api_base(&self) -> String {
         self.shared.base.clone()
@@ -2032,4 +2077,35 @@ pub fn iso_ms(unix_ms: u64) -> String {
         rem % 60,
         (unix_ms % 1000) * 1000
     )
+}
+
+/// Where the TLS front listens, and the certificate a client must trust to reach it.
+pub struct TlsFront {
+    pub addr: std::net::SocketAddr,
+    pub certificate_der: Vec<u8>,
+}
+
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            if let Ok(tls) = self.acceptor.accept(stream).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
 }

@@ -50,12 +50,24 @@ impl DiscordBot {
         runtime: Arc<Runtime>,
         clock: Clock,
     ) -> anyhow::Result<DiscordBot> {
-        let mut http =
-            HttpBuilder::new(&config.token).default_allowed_mentions(CreateAllowedMentions::new());
+        let mut http = HttpBuilder::new(&config.token);
         if let Some(base) = &config.api_base {
             let base = base.trim_end_matches('/').trim_end_matches("/api/v10");
             http = http.proxy(base).ratelimiter_disabled(true);
         }
+        Self::with_http(http, links, runtime, clock, config.shards).await
+    }
+
+    /// As `connect`, with the HTTP client already configured (a test reaching a stand-in over
+    /// TLS with serenity's rate limiter on).
+    pub async fn with_http(
+        http: HttpBuilder,
+        links: Vec<DiscordLink>,
+        runtime: Arc<Runtime>,
+        clock: Clock,
+        shards: ShardRange,
+    ) -> anyhow::Result<DiscordBot> {
+        let http = http.default_allowed_mentions(CreateAllowedMentions::new());
         let links = Arc::new(links::Links::new(links));
         let wake = Arc::new(Notify::new());
         let handler = inbound::Handler {
@@ -80,7 +92,7 @@ impl DiscordBot {
             runtime,
             clock,
             wake,
-            shards: config.shards,
+            shards,
         })
     }
 
