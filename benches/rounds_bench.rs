@@ -38,6 +38,7 @@ fn settings() -> Settings {
         name: "Bench Society".into(),
         timezone: chrono_tz::Australia::Sydney,
         committee: vec![],
+        committee_roles: vec![],
     };
     let mut settings = Settings::new(society.clone());
     settings.societies.insert(society.key.clone(), society);
@@ -60,6 +61,7 @@ fn message(n: u64, text: &str) -> Inbound {
             message_id: Some(format!("m{n}")),
             is_direct: false,
             sent_at: None,
+            roles: Vec::new(),
         },
         sender: UserRef {
             id: format!("@member{}:bench", n % 50),

@@ -395,6 +395,12 @@ impl Config {
                 key,
                 timezone: zone,
                 committee: section.committee.clone(),
+                committee_roles: section
+                    .discord
+                    .as_ref()
+                    .and_then(|d| d.committee_role)
+                    .map(|role| vec![role.to_string()])
+                    .unwrap_or_default(),
             });
         }
 
@@ -473,6 +479,7 @@ impl Config {
             name: "this community".to_string(),
             timezone: self.timezone,
             committee: Vec::new(),
+            committee_roles: Vec::new(),
         };
         let mut settings = Settings::new(default);
         settings.prefix = self.command_prefix.clone();

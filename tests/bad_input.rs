@@ -86,6 +86,14 @@ fn cases() -> Vec<(String, &'static str)> {
             "!help frobnicate".into(),
             "I don't know the command `!frobnicate`",
         ),
+        (
+            "!committee log".into(),
+            "Only the committee of Test Society can use `!committee`",
+        ),
+        (
+            "!committee purge".into(),
+            "is not something `!committee` can do",
+        ),
     ]
 }
 

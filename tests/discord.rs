@@ -220,6 +220,23 @@ async fn a_reminder_is_set_and_delivered_without_mass_pings() {
     bot.stop().await;
 }
 
+/// Discord lets any member see a guild command; the committee check happens in the core.
+#[tokio::test]
+async fn committee_commands_are_checked_in_the_core() {
+    let bot = start().await;
+    let options = json!([{"type": 1, "name": "log", "options": []}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "committee", options)
+        .await;
+    let answer = bot.answer(&token).await;
+    assert_eq!(
+        answer["content"],
+        "Only the committee of Test Society can use `!committee`."
+    );
+    bot.stop().await;
+}
+
 #[tokio::test]
 async fn a_button_is_a_choice() {
     let bot = start().await;

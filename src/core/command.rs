@@ -119,6 +119,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         committee_only: false,
     },
     CommandSpec {
+        name: "committee",
+        summary: "the committee's log: missed reminders and failed deliveries",
+        forms: &[Form {
+            usage: "committee log",
+            summary: "the latest entries for this society",
+        }],
+        examples: &["committee log"],
+        committee_only: true,
+    },
+    CommandSpec {
         name: "forget",
         summary: "erase everything Rounds holds about you",
         forms: &[
@@ -147,6 +157,7 @@ pub enum Command {
     Reminders(RemindersCommand),
     Profile(ProfileCommand),
     Forget { confirm: bool },
+    CommitteeLog,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,6 +285,10 @@ fn parse_body(body: &str, prefix: &str) -> Result<Command, CommandError> {
         "reminders" => parse_reminders(rest, prefix),
         "profile" => parse_profile(rest, prefix),
         "forget" => parse_forget(rest, prefix),
+        "committee" => match split_word(rest).0.as_str() {
+            "log" | "" => Ok(Command::CommitteeLog),
+            other => Err(unknown_option(prefix, "committee", other, &["log"])),
+        },
         other => Err(unknown(prefix, other)),
     }
 }

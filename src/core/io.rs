@@ -29,6 +29,9 @@ pub struct Origin {
     /// (it was offline) is answered with a late label, or not acted on past the catch-up window.
     #[serde(default)]
     pub sent_at: Option<DateTime<Utc>>,
+    /// The sender's platform roles (Discord role ids), for the core's committee check.
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

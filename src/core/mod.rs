@@ -4,6 +4,7 @@
 //! Both take `now`, so the same code runs on the wall clock and on the shell's simulated one.
 
 pub mod command;
+pub mod committee;
 pub mod error;
 pub mod io;
 pub mod privacy;
@@ -33,6 +34,8 @@ pub struct Society {
     pub timezone: Tz,
     /// Platform user ids of the committee.
     pub committee: Vec<String>,
+    /// Platform role ids whose holders are the committee (a Discord role).
+    pub committee_roles: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -104,6 +107,17 @@ impl Ctx<'_> {
 
     pub fn prefix(&self) -> &str {
         &self.settings.prefix
+    }
+
+    /// The committee is checked here, in the core, whatever a platform's own permissions say:
+    /// server admins can change those.
+    pub fn is_committee(&self) -> bool {
+        self.society.committee.contains(&self.sender.id)
+            || self
+                .origin
+                .roles
+                .iter()
+                .any(|role| self.society.committee_roles.contains(role))
     }
 
     /// The member's own zone if they set one, else the society's.
@@ -221,6 +235,7 @@ impl Bot {
             Command::Reminders(sub) => reminders::manage(ctx, sub).await,
             Command::Profile(sub) => profile::run(ctx, sub).await,
             Command::Forget { confirm } => privacy::forget(ctx, confirm).await,
+            Command::CommitteeLog => committee::log(ctx).await,
         }
     }
 

@@ -271,6 +271,13 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
 
+    /// The society's newest committee-log entries, newest first.
+    async fn admin_log_entries(
+        &self,
+        society: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(DateTime<Utc>, String)>>;
+
     async fn counts(&self) -> StoreResult<Counts>;
 
     /// Adapter memory: what a platform needs to translate later events back (which reaction

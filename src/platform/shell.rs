@@ -32,6 +32,7 @@ pub fn society(timezone: Tz) -> Society {
         name: "Demo Society".to_string(),
         timezone,
         committee: vec![COMMITTEE_MEMBER.to_string()],
+        committee_roles: vec![],
     }
 }
 
@@ -256,6 +257,7 @@ impl Shell {
             message_id: Some(format!("{}-{}", self.session, self.counter)),
             is_direct: false,
             sent_at: None,
+            roles: Vec::new(),
         }
     }
 

@@ -621,6 +621,29 @@ impl Store for SqlStore {
         Ok(removed)
     }
 
+    async fn admin_log_entries(
+        &self,
+        society: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(DateTime<Utc>, String)>> {
+        let rows = sqlx::query(
+            "SELECT at, text FROM admin_log WHERE society = $1 ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(society)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok((
+                    from_ts(row.try_get(0).map_err(db)?),
+                    row.try_get(1).map_err(db)?,
+                ))
+            })
+            .collect()
+    }
+
     async fn counts(&self) -> StoreResult<Counts> {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM reminders), (SELECT COUNT(*) FROM jobs), \

@@ -99,7 +99,8 @@ pub fn society(zone: Tz) -> Society {
         key: SOCIETY.to_string(),
         name: "Test Society".to_string(),
         timezone: zone,
-        committee: vec!["chair".to_string()],
+        committee: vec!["@chair:test".to_string()],
+        committee_roles: vec!["900".to_string()],
     }
 }
 
@@ -143,6 +144,7 @@ impl Member {
                 message_id: Some(format!("{}-{n}", self.user.name)),
                 is_direct: false,
                 sent_at: None,
+                roles: Vec::new(),
             },
             sender: self.user.clone(),
             text: text.to_string(),
@@ -159,6 +161,7 @@ impl Member {
                 message_id: Some(format!("{}-choice-{n}", self.user.name)),
                 is_direct: false,
                 sent_at: None,
+                roles: Vec::new(),
             },
             sender: self.user.clone(),
             choice: choice.to_string(),

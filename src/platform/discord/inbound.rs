@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serenity::all::{
-    Context, EventHandler, Guild, GuildId, Interaction, Message, Ready, ResumedEvent, Timestamp,
-    User,
+    Context, EventHandler, Guild, GuildId, Interaction, Message, Ready, ResumedEvent, RoleId,
+    Timestamp, User,
 };
 use tokio::sync::Notify;
 
@@ -49,6 +49,7 @@ impl Handler {
         channel: String,
         message_id: String,
         sent: Timestamp,
+        roles: &[RoleId],
     ) -> Origin {
         Origin {
             platform: PLATFORM.to_string(),
@@ -57,6 +58,7 @@ impl Handler {
             message_id: Some(message_id),
             is_direct: guild.is_none(),
             sent_at: when(sent),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
         }
     }
 
@@ -120,6 +122,11 @@ impl EventHandler for Handler {
                 message.channel_id.to_string(),
                 message.id.to_string(),
                 message.timestamp,
+                message
+                    .member
+                    .as_ref()
+                    .map(|m| m.roles.as_slice())
+                    .unwrap_or(&[]),
             ),
             sender: person(&message.author, nick),
             text: message.content.clone(),
@@ -156,6 +163,11 @@ impl EventHandler for Handler {
                         command.channel_id.to_string(),
                         id,
                         command.id.created_at(),
+                        command
+                            .member
+                            .as_ref()
+                            .map(|m| m.roles.as_slice())
+                            .unwrap_or(&[]),
                     ),
                     sender: person(&command.user, nick),
                     text,
@@ -185,6 +197,11 @@ impl EventHandler for Handler {
                         click.channel_id.to_string(),
                         id,
                         click.id.created_at(),
+                        click
+                            .member
+                            .as_ref()
+                            .map(|m| m.roles.as_slice())
+                            .unwrap_or(&[]),
                     ),
                     sender: person(&click.user, nick),
                     choice,

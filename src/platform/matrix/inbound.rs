@@ -104,6 +104,7 @@ impl Handlers {
             message_id: Some(event_id),
             is_direct: room.is_direct().await.unwrap_or(false),
             sent_at: sent_at(ts),
+            roles: Vec::new(),
         }
     }
 

@@ -1,0 +1,36 @@
+//! What only a society's committee may see or do. Checked here, not by platform permissions.
+
+use super::Ctx;
+use super::error::Refusal;
+use super::io::Action;
+use super::time_format;
+
+const SHOWN: i64 = 10;
+
+pub async fn log(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
+    if !ctx.is_committee() {
+        return Err(Refusal::said(format!(
+            "Only the committee of {} can use `{}committee`.",
+            ctx.society.name,
+            ctx.prefix()
+        )));
+    }
+    let entries = ctx.store.admin_log_entries(&ctx.society.key, SHOWN).await?;
+    if entries.is_empty() {
+        return Ok(vec![ctx.private_reply(
+            "The committee log is empty: no missed reminders or failed deliveries.",
+        )]);
+    }
+    let zone = ctx.member_zone().await?;
+    let mut lines = vec![format!(
+        "The committee log of {}, newest first:",
+        ctx.society.name
+    )];
+    for (at, text) in entries {
+        lines.push(format!(
+            "{} · {text}",
+            time_format::local(at, zone, ctx.now)
+        ));
+    }
+    Ok(vec![ctx.private_reply(lines.join("\n"))])
+}
