@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 use rounds::clock::Clock;
 use rounds::config::Config;
 use rounds::core::when;
+use rounds::platform::Adapter;
 use rounds::platform::discord::DiscordBot;
 use rounds::platform::matrix::MatrixBot;
 use rounds::platform::shell::{self, Shell};
@@ -149,6 +150,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             });
             let mut running = tokio::task::JoinSet::new();
+            let mut adapters: Vec<Arc<dyn Adapter>> = Vec::new();
             if let Some(matrix) = &config.matrix {
                 let bot = MatrixBot::connect(
                     matrix,
@@ -158,6 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Clock::wall(),
                 )
                 .await?;
+                adapters.push(bot.adapter.clone());
                 running.spawn(bot.run(shutdown.clone()));
             }
             if let Some(discord) = &config.discord {
@@ -168,8 +171,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Clock::wall(),
                 )
                 .await?;
+                adapters.push(bot.adapter.clone());
                 running.spawn(bot.run(shutdown.clone()));
             }
+            // One loop fires due jobs and sends through every adapter.
+            let drive_shutdown = shutdown.clone();
+            running.spawn(async move {
+                runtime
+                    .drive(&adapters, &Clock::wall(), drive_shutdown)
+                    .await;
+                Ok(())
+            });
             // The first adapter to stop (an error, or Ctrl-C) stops the process.
             let first = running.join_next().await;
             running.abort_all();

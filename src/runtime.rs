@@ -19,6 +19,8 @@ pub struct Runtime {
     scheduler: Scheduler,
     owner: String,
     anonymous: AtomicU64,
+    /// Rouses `drive` as soon as an answer is queued, instead of at the next beat.
+    wake: tokio::sync::Notify,
 }
 
 impl Runtime {
@@ -29,6 +31,7 @@ impl Runtime {
             bot,
             owner,
             anonymous: AtomicU64::new(0),
+            wake: tokio::sync::Notify::new(),
         }
     }
 
@@ -88,6 +91,9 @@ impl Runtime {
             })
             .collect();
         store.enqueue(&items, now).await?;
+        if !items.is_empty() {
+            self.wake.notify_one();
+        }
         Ok(items.len())
     }
 
@@ -103,13 +109,12 @@ impl Runtime {
         outbox::deliver(self.bot.store().as_ref(), adapter, &self.owner, now).await
     }
 
-    /// Runs the scheduler and the senders until `shutdown` turns true: every quarter second,
-    /// and at once when `wake` is notified (a command was just answered).
+    /// Runs the scheduler and the senders for every adapter until `shutdown` turns true: every
+    /// quarter second, and at once when a command has just been answered. One per process.
     pub async fn drive(
         &self,
         adapters: &[std::sync::Arc<dyn Adapter>],
         clock: &crate::clock::Clock,
-        wake: &tokio::sync::Notify,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut beat = tokio::time::interval(std::time::Duration::from_millis(250));
@@ -117,7 +122,7 @@ impl Runtime {
         loop {
             tokio::select! {
                 _ = beat.tick() => {}
-                _ = wake.notified() => {}
+                _ = self.wake.notified() => {}
                 changed = shutdown.changed() => {
                     if changed.is_err() || *shutdown.borrow() {
                         return;

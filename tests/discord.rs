@@ -80,7 +80,7 @@ async fn start() -> Running {
         pairing: Some(PAIRING),
         ..DiscordLink::default()
     }];
-    let bot = DiscordBot::connect(&config, links, runtime, clock.clone())
+    let bot = DiscordBot::connect(&config, links, runtime.clone(), clock.clone())
         .await
         .unwrap();
     // The gateway address must have come from the stand-in, never from real Discord.
@@ -90,7 +90,13 @@ async fn start() -> Running {
     );
     let adapter = bot.adapter.clone();
     let (stop, shutdown) = watch::channel(false);
-    let task = tokio::spawn(bot.run(shutdown));
+    let task = support::spawn_with_drive(
+        bot.run(shutdown.clone()),
+        runtime,
+        adapter.clone(),
+        clock.clone(),
+        shutdown,
+    );
     standin.wait_ready().await;
     Running {
         standin,
@@ -431,15 +437,28 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
         support::settings(chrono_tz::Australia::Sydney),
     ));
     let runtime = Arc::new(Runtime::new(bot));
-    let bot = DiscordBot::with_http(http, Vec::new(), runtime, Clock::wall(), ShardRange::ALL)
-        .await
-        .unwrap();
+    let bot = DiscordBot::with_http(
+        http,
+        Vec::new(),
+        runtime.clone(),
+        Clock::wall(),
+        ShardRange::ALL,
+    )
+    .await
+    .unwrap();
     assert!(
         standin.saw_get_gateway(),
         "no GET /gateway reached the stand-in"
     );
+    let adapter = bot.adapter.clone();
     let (stop, shutdown) = watch::channel(false);
-    let task = tokio::spawn(bot.run(shutdown));
+    let task = support::spawn_with_drive(
+        bot.run(shutdown.clone()),
+        runtime,
+        adapter,
+        Clock::wall(),
+        shutdown,
+    );
     standin.wait_ready().await;
 
     standin.rate_limit_next(

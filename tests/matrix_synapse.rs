@@ -74,12 +74,18 @@ async fn start_linked_bot(
         password: Some(password.to_string()),
         access_token: None,
     };
-    let bot = MatrixBot::connect(&config, links, data, runtime, clock)
+    let bot = MatrixBot::connect(&config, links, data, runtime.clone(), clock.clone())
         .await
         .unwrap();
     let adapter = bot.adapter.clone();
     let (stop, shutdown) = watch::channel(false);
-    let task = tokio::spawn(bot.run(shutdown));
+    let task = support::spawn_with_drive(
+        bot.run(shutdown.clone()),
+        runtime,
+        adapter.clone(),
+        clock,
+        shutdown,
+    );
     RunningBot {
         stop,
         task,

@@ -291,3 +291,18 @@ impl Harness {
         self.adapter.texts()
     }
 }
+
+/// Runs an adapter's connection and the process's drive loop side by side, as `rounds run` does.
+pub fn spawn_with_drive(
+    run: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    runtime: Arc<Runtime>,
+    adapter: Arc<dyn Adapter>,
+    clock: rounds::clock::Clock,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    tokio::spawn(async move {
+        let adapters = vec![adapter];
+        let (result, ()) = tokio::join!(run, runtime.drive(&adapters, &clock, shutdown));
+        result
+    })
+}

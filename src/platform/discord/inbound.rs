@@ -8,7 +8,6 @@ use serenity::all::{
     Context, EventHandler, Guild, GuildId, Interaction, Message, Ready, ResumedEvent, RoleId,
     Timestamp, User,
 };
-use tokio::sync::Notify;
 
 use super::PLATFORM;
 use super::commands::{self, Invocation};
@@ -24,7 +23,6 @@ pub struct Handler {
     pub runtime: Arc<Runtime>,
     pub links: Arc<Links>,
     pub clock: Clock,
-    pub wake: Arc<Notify>,
     pub prefix: String,
 }
 
@@ -63,9 +61,8 @@ impl Handler {
     }
 
     async fn receive(&self, inbound: Inbound) {
-        match self.runtime.receive(&inbound, self.clock.now()).await {
-            Ok(_) => self.wake.notify_one(),
-            Err(error) => tracing::error!(%error, "could not handle a Discord event"),
+        if let Err(error) = self.runtime.receive(&inbound, self.clock.now()).await {
+            tracing::error!(%error, "could not handle a Discord event");
         }
     }
 

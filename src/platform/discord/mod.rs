@@ -14,11 +14,10 @@ use std::sync::Arc;
 
 use serenity::Client;
 use serenity::all::{ClientBuilder, CreateAllowedMentions, GatewayIntents, HttpBuilder};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::{DiscordConfig, DiscordLink, ShardRange};
-use crate::platform::Adapter;
 use crate::runtime::Runtime;
 pub use outbound::DiscordAdapter;
 
@@ -36,9 +35,6 @@ pub fn intents() -> GatewayIntents {
 pub struct DiscordBot {
     client: Client,
     pub adapter: Arc<DiscordAdapter>,
-    runtime: Arc<Runtime>,
-    clock: Clock,
-    wake: Arc<Notify>,
     shards: ShardRange,
 }
 
@@ -69,12 +65,10 @@ impl DiscordBot {
     ) -> anyhow::Result<DiscordBot> {
         let http = http.default_allowed_mentions(CreateAllowedMentions::new());
         let links = Arc::new(links::Links::new(links));
-        let wake = Arc::new(Notify::new());
         let handler = inbound::Handler {
             runtime: runtime.clone(),
             links: links.clone(),
-            clock: clock.clone(),
-            wake: wake.clone(),
+            clock,
             prefix: runtime.bot().settings().prefix.clone(),
         };
         let client = ClientBuilder::new_with_http(http.build(), intents())
@@ -89,25 +83,13 @@ impl DiscordBot {
         Ok(DiscordBot {
             client,
             adapter,
-            runtime,
-            clock,
-            wake,
             shards,
         })
     }
 
-    /// Connects the configured shards and answers until `shutdown` turns true.
+    /// Connects the configured shards until `shutdown` turns true; answers go out through
+    /// `Runtime::drive`.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
-        let runtime = self.runtime.clone();
-        let clock = self.clock.clone();
-        let wake = self.wake.clone();
-        let adapters: Vec<Arc<dyn Adapter>> = vec![self.adapter.clone()];
-        let drive_shutdown = shutdown.clone();
-        let driver = tokio::spawn(async move {
-            runtime
-                .drive(&adapters, &clock, &wake, drive_shutdown)
-                .await;
-        });
         let manager = self.client.shard_manager.clone();
         tokio::spawn(async move {
             loop {
@@ -126,7 +108,6 @@ impl DiscordBot {
                 .start_shard_range(shards.first..shards.last, shards.total)
                 .await
         };
-        driver.abort();
         result.map_err(|e| anyhow::anyhow!("the Discord gateway stopped: {e}"))
     }
 }

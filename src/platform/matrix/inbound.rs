@@ -13,7 +13,6 @@ use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::events::space::child::OriginalSyncSpaceChildEvent;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
-use tokio::sync::Notify;
 
 use super::PLATFORM;
 use super::rooms::Rooms;
@@ -27,7 +26,6 @@ pub struct Handlers {
     pub runtime: Arc<Runtime>,
     pub rooms: Arc<Rooms>,
     pub clock: Clock,
-    pub wake: Arc<Notify>,
     pub own_user: OwnedUserId,
 }
 
@@ -109,9 +107,8 @@ impl Handlers {
     }
 
     async fn receive(&self, inbound: Inbound) {
-        match self.runtime.receive(&inbound, self.clock.now()).await {
-            Ok(_) => self.wake.notify_one(),
-            Err(error) => tracing::error!(%error, "could not handle a Matrix event"),
+        if let Err(error) = self.runtime.receive(&inbound, self.clock.now()).await {
+            tracing::error!(%error, "could not handle a Matrix event");
         }
     }
 

@@ -1,7 +1,7 @@
 //! The Matrix adapter: Rounds in Matrix rooms and spaces, encrypted ones included.
 //!
-//! One hand-written `sync_once` loop feeds events to the handlers in `inbound`; the shared
-//! runtime loop fires due jobs and drains the outbox through `outbound`. The library's own
+//! One hand-written `sync_once` loop feeds events to the handlers in `inbound`; the process's
+//! one `Runtime::drive` loop fires due jobs and drains the outbox through `outbound`. The library's own
 //! `sync()` pauses about a second between quick syncs, which a bot answering commands feels.
 
 pub mod inbound;
@@ -16,11 +16,10 @@ use std::time::Duration;
 
 use matrix_sdk::Client;
 use matrix_sdk::config::SyncSettings;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::{MatrixConfig, MatrixLink};
-use crate::platform::Adapter;
 use crate::runtime::Runtime;
 pub use outbound::MatrixAdapter;
 
@@ -66,7 +65,6 @@ impl MatrixBot {
                 runtime,
                 rooms,
                 clock,
-                wake: Arc::new(Notify::new()),
                 own_user,
             },
             first_start: connected.first_start,
@@ -74,7 +72,7 @@ impl MatrixBot {
         })
     }
 
-    /// Syncs and answers until `shutdown` turns true.
+    /// Syncs until `shutdown` turns true; answers go out through `Runtime::drive`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
         if self.first_start {
             // History from before Rounds arrived is not for it to answer: one sync with no
@@ -86,17 +84,6 @@ impl MatrixBot {
         inbound::register(&self.client, self.handlers.clone());
         inbound::answer_pending_invites(&self.client, &self.handlers.rooms).await;
         self.handlers.rooms.refresh_spaces(&self.client).await;
-
-        let runtime = self.handlers.runtime.clone();
-        let clock = self.handlers.clock.clone();
-        let wake = self.handlers.wake.clone();
-        let adapters: Vec<Arc<dyn Adapter>> = vec![self.adapter.clone()];
-        let drive_shutdown = shutdown.clone();
-        let driver = tokio::spawn(async move {
-            runtime
-                .drive(&adapters, &clock, &wake, drive_shutdown)
-                .await;
-        });
 
         let mut backoff = Duration::from_secs(1);
         let mut syncs: u64 = 0;
@@ -126,7 +113,6 @@ impl MatrixBot {
                 }
             }
         }
-        driver.await.ok();
         Ok(())
     }
 }
