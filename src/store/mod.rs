@@ -34,12 +34,20 @@ fn db(error: sqlx::Error) -> StoreError {
     StoreError::new(error)
 }
 
-// sqlx takes only `&'static str` query text, so the shared SELECT is spelled out in each.
-const REMINDER_BY_ID: &str = "SELECT r.id, r.platform, r.society, r.owner_id, r.owner_name, r.delivery, r.room, r.text, r.created_at, j.due_at, j.zone, j.rule, j.state \
-     FROM reminders r JOIN jobs j ON j.kind = 'reminder' AND j.subject = r.id WHERE r.id = $1";
-const ACTIVE_REMINDERS: &str = "SELECT r.id, r.platform, r.society, r.owner_id, r.owner_name, r.delivery, r.room, r.text, r.created_at, j.due_at, j.zone, j.rule, j.state \
-     FROM reminders r JOIN jobs j ON j.kind = 'reminder' AND j.subject = r.id \
-     WHERE r.society = $1 AND r.owner_id = $2 AND j.state = 'pending' ORDER BY j.due_at, r.id";
+/// A reminder with its job's schedule. A macro, not a const, so `concat!` can build `&'static str`
+/// queries from it (sqlx takes no other query text without an assertion).
+macro_rules! reminder_select {
+    () => {
+        "SELECT r.id, r.platform, r.society, r.owner_id, r.owner_name, r.delivery, r.room, r.text, r.created_at, j.due_at, j.zone, j.rule, j.state \
+         FROM reminders r JOIN jobs j ON j.kind = 'reminder' AND j.subject = r.id"
+    };
+}
+
+const REMINDER_BY_ID: &str = concat!(reminder_select!(), " WHERE r.id = $1");
+const ACTIVE_REMINDERS: &str = concat!(
+    reminder_select!(),
+    " WHERE r.society = $1 AND r.owner_id = $2 AND j.state = 'pending' ORDER BY j.due_at, r.id"
+);
 
 impl SqlStore {
     /// Connects, creating the SQLite file (and its directory) if needed, and applies migrations.
