@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::matrix_member::{Member, Synapse, WAIT};
+use support::matrix_member::{Member, Synapse, wait_joined};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -487,26 +487,9 @@ async fn a_spaces_child_rooms_belong_to_its_society() {
     for room in [&space, &child, &other] {
         room.invite_user_by_id(&bot_id).await.unwrap();
     }
-    // Wait until Rounds has joined all three.
-    tokio::time::timeout(WAIT, async {
-        loop {
-            let mut joined = 0;
-            for room in [&space, &child, &other] {
-                if let Ok(Some(m)) = room.get_member(&bot_id).await
-                    && m.membership()
-                        == &matrix_sdk::ruma::events::room::member::MembershipState::Join
-                {
-                    joined += 1;
-                }
-            }
-            if joined == 3 {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await
-    .expect("Rounds joins");
+    for room in [&space, &child, &other] {
+        wait_joined(room, &bot_id).await;
+    }
 
     let asked = alice.say(&child, "!profile").await;
     let reply = alice

@@ -4,11 +4,32 @@ mod support;
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rounds::core::io::{Action, Message};
 use rounds::core::store::{Delivery, NewReminder, OutboxItem, Profile, Store};
 use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
+
+/// A private reminder from `owner` in the general room; callers change what their case needs.
+fn reminder(
+    owner: &str,
+    text: &str,
+    created_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+) -> NewReminder {
+    NewReminder {
+        platform: PLATFORM.into(),
+        society: SOCIETY.into(),
+        owner: user(owner),
+        delivery: Delivery::Me,
+        room: "!general:test".into(),
+        text: text.into(),
+        created_at,
+        due_at,
+        zone: "Australia/Sydney".into(),
+        rule: None,
+    }
+}
 
 async fn story(store: &dyn Store) {
     let t0 = utc(2026, 3, 30, 7, 0);
@@ -40,32 +61,19 @@ async fn story(store: &dyn Store) {
 
     // A one-off and a recurring reminder, each with its job.
     let one_off = store
-        .create_reminder(&NewReminder {
-            platform: PLATFORM.into(),
-            society: SOCIETY.into(),
-            owner: user("ana"),
-            delivery: Delivery::Me,
-            room: "!general:test".into(),
-            text: "call the registrar".into(),
-            created_at: t0,
-            due_at: t0 + Duration::minutes(2),
-            zone: "Australia/Sydney".into(),
-            rule: None,
-        })
+        .create_reminder(&reminder(
+            "ana",
+            "call the registrar",
+            t0,
+            t0 + Duration::minutes(2),
+        ))
         .await
         .unwrap();
     let weekly = store
         .create_reminder(&NewReminder {
-            platform: PLATFORM.into(),
-            society: SOCIETY.into(),
-            owner: user("ana"),
             delivery: Delivery::Here,
-            room: "!general:test".into(),
-            text: "review the rota".into(),
-            created_at: t0,
-            due_at: t0 + Duration::hours(1),
-            zone: "Australia/Sydney".into(),
             rule: Some("weekly 1 mon 08:00".into()),
+            ..reminder("ana", "review the rota", t0, t0 + Duration::hours(1))
         })
         .await
         .unwrap();
@@ -313,33 +321,21 @@ async fn story(store: &dyn Store) {
 
     // Pruning drops finished reminders and delivered rows once they are old, keeps live ones.
     let live = store
-        .create_reminder(&NewReminder {
-            platform: PLATFORM.into(),
-            society: SOCIETY.into(),
-            owner: user("ben"),
-            delivery: Delivery::Me,
-            room: "!general:test".into(),
-            text: "still to come".into(),
-            created_at: t0,
-            due_at: t0 + Duration::days(60),
-            zone: "UTC".into(),
-            rule: None,
-        })
+        .create_reminder(&reminder(
+            "ben",
+            "still to come",
+            t0,
+            t0 + Duration::days(60),
+        ))
         .await
         .unwrap();
     let finished = store
-        .create_reminder(&NewReminder {
-            platform: PLATFORM.into(),
-            society: SOCIETY.into(),
-            owner: user("ben"),
-            delivery: Delivery::Me,
-            room: "!general:test".into(),
-            text: "already fired".into(),
-            created_at: t0,
-            due_at: t0 + Duration::minutes(1),
-            zone: "UTC".into(),
-            rule: None,
-        })
+        .create_reminder(&reminder(
+            "ben",
+            "already fired",
+            t0,
+            t0 + Duration::minutes(1),
+        ))
         .await
         .unwrap();
     let t3 = t0 + Duration::minutes(1);

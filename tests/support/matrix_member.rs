@@ -68,6 +68,23 @@ pub struct Seen {
 
 /// A member: a matrix-sdk client syncing in the background, reporting what it sees and
 /// accepting every invitation.
+/// Waits until `user` has joined `room`, as seen by this member's client.
+pub async fn wait_joined(room: &Room, user: &UserId) {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if let Ok(Some(member)) = room.get_member(user).await
+                && member.membership()
+                    == &matrix_sdk::ruma::events::room::member::MembershipState::Join
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{user} joins {}", room.room_id()));
+}
+
 pub struct Member {
     pub client: Client,
     pub seen: mpsc::UnboundedReceiver<Seen>,
@@ -166,21 +183,7 @@ impl Member {
             ];
         }
         let room = self.client.create_room(request).await.unwrap();
-        // Wait until the bot has joined.
-        let bot = UserId::parse(bot).unwrap();
-        tokio::time::timeout(WAIT, async {
-            loop {
-                if let Ok(Some(member)) = room.get_member(&bot).await
-                    && member.membership()
-                        == &matrix_sdk::ruma::events::room::member::MembershipState::Join
-                {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })
-        .await
-        .expect("the bot joins the room it was invited to");
+        wait_joined(&room, &UserId::parse(bot).unwrap()).await;
         room
     }
 
