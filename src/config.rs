@@ -51,8 +51,9 @@ struct SocietySection {
     timezone: Option<Spanned<String>>,
     #[serde(default)]
     committee: Vec<String>,
-    #[serde(default)]
-    groups: Vec<String>,
+    /// Accepted and checked to be a list of names; no feature uses a society's groups yet.
+    #[serde(default, rename = "groups")]
+    _groups: Vec<String>,
     matrix: Option<SocietyMatrixSection>,
     discord: Option<SocietyDiscordSection>,
 }
@@ -214,7 +215,6 @@ pub struct Config {
     pub catch_up: Duration,
     pub late_after: Duration,
     pub societies: Vec<Society>,
-    pub groups: HashMap<String, Vec<String>>,
     pub matrix: Option<MatrixConfig>,
     pub matrix_links: Vec<MatrixLink>,
     pub discord_links: Vec<DiscordLink>,
@@ -349,7 +349,6 @@ impl Config {
         )?;
 
         let mut societies = Vec::new();
-        let mut groups = HashMap::new();
         let mut matrix_links = Vec::new();
         let mut discord_links = Vec::new();
         for section in &parsed.societies {
@@ -368,7 +367,6 @@ impl Config {
                 )?,
                 None => timezone,
             };
-            groups.insert(key.clone(), section.groups.clone());
             if let Some(d) = &section.discord {
                 discord_links.push(DiscordLink {
                     society: key.clone(),
@@ -456,7 +454,6 @@ impl Config {
             catch_up,
             late_after,
             societies,
-            groups,
             matrix,
             matrix_links,
             discord_links,

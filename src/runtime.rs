@@ -85,7 +85,7 @@ impl Runtime {
                 society: origin.society.clone(),
                 member: match &action {
                     Action::Reply { .. } => Some(inbound.sender().id.clone()),
-                    other => scheduler::concerned_member(other),
+                    other => other.concerned_member(),
                 },
                 action,
             })

@@ -116,7 +116,7 @@ impl Scheduler {
                 key: format!("job:{}:{}:{n}", job.id, job.due_at.timestamp()),
                 platform: job.platform.clone(),
                 society: job.society.clone(),
-                member: concerned_member(&action),
+                member: action.concerned_member(),
                 action,
             })
             .collect();
@@ -125,18 +125,6 @@ impl Scheduler {
             outbox,
             next_due: result.next_due,
         })
-    }
-}
-
-/// The member an action is about, so erasing that member also drops what is queued for them.
-pub fn concerned_member(action: &Action) -> Option<String> {
-    match action {
-        Action::Remind { user, .. } => Some(user.id.clone()),
-        Action::AdminLog { about, .. } => about.clone(),
-        Action::Post { message, .. } | Action::Reply { message, .. } => {
-            message.mentions.first().map(|m| m.id.clone())
-        }
-        _ => None,
     }
 }
 

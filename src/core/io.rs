@@ -149,3 +149,17 @@ pub enum Action {
         text: String,
     },
 }
+
+impl Action {
+    /// The member an action is about, so erasing that member also drops what is queued for them.
+    pub fn concerned_member(&self) -> Option<String> {
+        match self {
+            Action::Remind { user, .. } => Some(user.id.clone()),
+            Action::AdminLog { about, .. } => about.clone(),
+            Action::Post { message, .. } | Action::Reply { message, .. } => {
+                message.mentions.first().map(|m| m.id.clone())
+            }
+            _ => None,
+        }
+    }
+}
