@@ -183,37 +183,24 @@ impl Bot {
             Inbound::Withdraw { .. } => Ok(Vec::new()),
         };
         match result {
-            Ok(actions) if late > self.settings.late_after => {
-                let zone = self.society(&origin.society).timezone;
-                let label = format!(
-                    "(Late answer: you sent this {}; I was offline.)",
-                    origin
-                        .sent_at
-                        .map(|sent| time_format::local(sent, zone, now))
-                        .unwrap_or_default()
-                );
-                actions
-                    .into_iter()
-                    .map(|action| match action {
-                        Action::Reply {
-                            room,
-                            to,
-                            private,
-                            mut message,
-                        } => {
+            Ok(mut actions) => {
+                if late > self.settings.late_after {
+                    let zone = self.society(&origin.society).timezone;
+                    let label = format!(
+                        "(Late answer: you sent this {}; I was offline.)",
+                        origin
+                            .sent_at
+                            .map(|sent| time_format::local(sent, zone, now))
+                            .unwrap_or_default()
+                    );
+                    for action in &mut actions {
+                        if let Action::Reply { message, .. } = action {
                             message.text = format!("{label}\n{}", message.text);
-                            Action::Reply {
-                                room,
-                                to,
-                                private,
-                                message,
-                            }
                         }
-                        other => other,
-                    })
-                    .collect()
+                    }
+                }
+                actions
             }
-            Ok(actions) => actions,
             Err(refusal) => {
                 if let Refusal::Store(error) = &refusal {
                     tracing::error!(%error, "store failed while handling a command");

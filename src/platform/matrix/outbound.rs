@@ -43,20 +43,20 @@ impl MatrixAdapter {
 }
 
 fn delivery_error(error: matrix_sdk::Error) -> DeliveryError {
-    if let Some(ErrorKind::LimitExceeded(limit)) = error.client_api_error_kind() {
-        let retry_after = match &limit.retry_after {
-            Some(RetryAfter::Delay(delay)) => chrono::Duration::from_std(*delay).ok(),
-            Some(RetryAfter::DateTime(at)) => at
-                .duration_since(std::time::SystemTime::now())
-                .ok()
-                .and_then(|d| chrono::Duration::from_std(d).ok()),
-            None => None,
-        };
-        return DeliveryError::RateLimited {
-            retry_after: retry_after.unwrap_or_else(|| chrono::Duration::seconds(5)),
-        };
-    }
     match error.client_api_error_kind() {
+        Some(ErrorKind::LimitExceeded(limit)) => {
+            let retry_after = match &limit.retry_after {
+                Some(RetryAfter::Delay(delay)) => chrono::Duration::from_std(*delay).ok(),
+                Some(RetryAfter::DateTime(at)) => at
+                    .duration_since(std::time::SystemTime::now())
+                    .ok()
+                    .and_then(|d| chrono::Duration::from_std(d).ok()),
+                None => None,
+            };
+            DeliveryError::RateLimited {
+                retry_after: retry_after.unwrap_or_else(|| chrono::Duration::seconds(5)),
+            }
+        }
         Some(ErrorKind::Forbidden) | Some(ErrorKind::NotFound) => {
             DeliveryError::Permanent(error.to_string())
         }
