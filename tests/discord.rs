@@ -60,14 +60,15 @@ struct Running {
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
+async fn runtime() -> Arc<Runtime> {
+    let store = support::sqlite_memory().await;
+    let bot = Bot::new(store, support::settings(chrono_tz::Australia::Sydney));
+    Arc::new(Runtime::new(Arc::new(bot)))
+}
+
 async fn start() -> Running {
     let standin = StandIn::start(world()).await;
-    let store = support::sqlite_memory().await;
-    let bot = Arc::new(Bot::new(
-        store,
-        support::settings(chrono_tz::Australia::Sydney),
-    ));
-    let runtime = Arc::new(Runtime::new(bot));
+    let runtime = runtime().await;
     let clock = Clock::wall();
     let config = DiscordConfig {
         token: "test-token".into(),
@@ -83,7 +84,12 @@ async fn start() -> Running {
     let bot = DiscordBot::connect(&config, links, runtime.clone(), clock.clone())
         .await
         .unwrap();
-    // The gateway address must have come from the stand-in, never from real Discord.
+    run(standin, bot, runtime, clock).await
+}
+
+/// Runs a connected bot with the drive loop, as `rounds run` does, once its gateway address is
+/// known to have come from the stand-in (never from real Discord), and waits for READY.
+async fn run(standin: StandIn, bot: DiscordBot, runtime: Arc<Runtime>, clock: Clock) -> Running {
     assert!(
         standin.saw_get_gateway(),
         "no GET /gateway reached the stand-in"
@@ -431,13 +437,8 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
         .build()
         .unwrap();
     let http = serenity::all::HttpBuilder::new("test-token").client(client);
-    let store = support::sqlite_memory().await;
-    let bot = Arc::new(Bot::new(
-        store,
-        support::settings(chrono_tz::Australia::Sydney),
-    ));
-    let runtime = Arc::new(Runtime::new(bot));
-    let bot = DiscordBot::with_http(
+    let runtime = runtime().await;
+    let connected = DiscordBot::with_http(
         http,
         Vec::new(),
         runtime.clone(),
@@ -446,40 +447,19 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
     )
     .await
     .unwrap();
-    assert!(
-        standin.saw_get_gateway(),
-        "no GET /gateway reached the stand-in"
-    );
-    let adapter = bot.adapter.clone();
-    let (stop, shutdown) = watch::channel(false);
-    let task = support::spawn_with_drive(
-        bot.run(shutdown.clone()),
-        runtime,
-        adapter,
-        Clock::wall(),
-        shutdown,
-    );
-    standin.wait_ready().await;
+    let bot = run(standin, connected, runtime, Clock::wall()).await;
 
-    standin.rate_limit_next(
+    bot.standin.rate_limit_next(
         "POST",
         &format!("/api/v10/channels/{GENERAL}/messages"),
         1.0,
     );
-    standin
+    bot.standin
         .message_create(GUILD, GENERAL, &alice(), "!reminders")
         .await;
-    let path = format!("/channels/{GENERAL}/messages");
-    let posts = || -> Vec<Recorded> {
-        standin
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == "POST" && r.route() == path)
-            .collect()
-    };
     let waiting = std::time::Instant::now();
     tokio::time::timeout(WAIT, async {
-        while posts().len() < 2 {
+        while bot.posts_to(GENERAL).len() < 2 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
@@ -487,7 +467,7 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
     .expect("retried");
     let waited = waiting.elapsed();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = posts();
+    let posts = bot.posts_to(GENERAL);
     assert_eq!(posts.len(), 2, "one 429, one retry: {posts:?}");
     assert_eq!(posts[0].status, 429);
     assert!(posts[1].status < 300, "{}", posts[1].status);
@@ -496,6 +476,5 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
         "waited {waited:?} for retry_after 1 s"
     );
     assert_eq!(body(&posts[0])["nonce"], body(&posts[1])["nonce"]);
-    stop.send(true).unwrap();
-    let _ = tokio::time::timeout(WAIT, task).await;
+    bot.stop().await;
 }
