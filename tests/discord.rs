@@ -300,6 +300,7 @@ async fn an_introduction_is_a_private_thread_with_both_members() {
         society: support::SOCIETY.into(),
         members,
         message: Message::text("Meet alice and bob: what got you into medicine?"),
+        meeting: None,
     };
     bot.adapter
         .perform("job:1:1774900800:0", &intro)

@@ -272,6 +272,7 @@ async fn an_introduction_is_a_new_encrypted_direct_room() {
         society: support::SOCIETY.into(),
         members: members.clone(),
         message: Message::text("Meet alice and bob: what got you into medicine?"),
+        meeting: None,
     };
     bot.adapter.perform("test-intro-1", &intro).await.unwrap();
     // A retry with the same key posts into the same room, not a second one.

@@ -40,6 +40,19 @@ pub enum CommandError {
         want: &'static str,
         example: String,
     },
+    #[error("`{prefix}{command}` takes `{keyword}` only once.")]
+    Repeated {
+        prefix: String,
+        command: &'static str,
+        keyword: &'static str,
+    },
+    #[error("The {what} must be a whole number from {min} to {max}, not `{given}`.")]
+    OutOfRange {
+        what: &'static str,
+        given: String,
+        min: i64,
+        max: i64,
+    },
     #[error("That message is too long ({length} characters); I read at most {max}.")]
     TooLong { length: usize, max: usize },
 }

@@ -134,6 +134,10 @@ pub enum Action {
         society: String,
         members: Vec<UserRef>,
         message: Message,
+        /// A stable name for the meeting (a coffee group): later messages with the same name go
+        /// to the room or thread the first one made. None: a new one per message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        meeting: Option<String>,
     },
     /// React to a message with an emoji.
     React {

@@ -3,10 +3,14 @@
 //! `Bot::handle` turns an inbound event into actions; `Bot::fire` turns a due job into actions.
 //! Both take `now`, so the same code runs on the wall clock and on the shell's simulated one.
 
+pub mod coffee;
 pub mod command;
 pub mod committee;
 pub mod error;
+pub mod icebreakers;
 pub mod io;
+pub mod mentor;
+pub mod pairing;
 pub mod privacy;
 pub mod profile;
 pub mod reminders;
@@ -50,6 +54,8 @@ pub struct Settings {
     pub societies: HashMap<String, Society>,
     /// Used for rooms that belong to no configured society.
     pub default_society: Society,
+    /// One is picked for each coffee introduction.
+    pub icebreakers: Vec<String>,
 }
 
 impl Settings {
@@ -61,6 +67,7 @@ impl Settings {
             catch_up: Duration::days(7),
             societies: HashMap::new(),
             default_society,
+            icebreakers: icebreakers::defaults(),
         }
     }
 }
@@ -223,12 +230,15 @@ impl Bot {
             Command::Profile(sub) => profile::run(ctx, sub).await,
             Command::Forget { confirm } => privacy::forget(ctx, confirm).await,
             Command::CommitteeLog => committee::log(ctx).await,
+            Command::Coffee(sub) => coffee::run(ctx, sub).await,
+            Command::Mentor(sub) => mentor::run(ctx, sub).await,
         }
     }
 
     async fn choose(&self, ctx: &Ctx<'_>, choice: &str) -> Result<Vec<Action>, Refusal> {
         match choice.split_once(':') {
             Some(("forget", answer)) => privacy::forget_choice(ctx, answer).await,
+            Some(("coffee", rest)) => coffee::choice(ctx, rest).await,
             _ => Err(Refusal::said(
                 "That choice has expired or is not yours to make; nothing was changed.",
             )),
@@ -239,6 +249,8 @@ impl Bot {
     pub async fn fire(&self, job: &Job, now: DateTime<Utc>) -> Result<Fired, error::StoreError> {
         match job.kind {
             JobKind::Reminder => reminders::fire(self, job, now).await,
+            JobKind::CoffeeRound => coffee::fire_round(self, job, now).await,
+            JobKind::CoffeeCheckin => coffee::fire_checkin(self, job, now).await,
         }
     }
 }

@@ -48,6 +48,8 @@ pub fn settings(timezone: Tz, prefix: &str) -> Settings {
 enum Audience {
     Room(String),
     Member(String),
+    /// An introduction: any of its members may answer, from any room.
+    Members(Vec<String>),
 }
 
 struct Offer {
@@ -160,7 +162,8 @@ impl Adapter for ShellOutput {
                 let mut names: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
                 names.sort_unstable();
                 let room = format!("#coffee:{}", names.join("+"));
-                write_message(&mut screen, &room, message, Audience::Room(room.clone()));
+                let audience = Audience::Members(names.iter().map(|n| n.to_string()).collect());
+                write_message(&mut screen, &room, message, audience);
             }
             Action::React { room, emoji, .. } => {
                 let message = Message::text(format!("(reacts {emoji})"));
@@ -327,6 +330,7 @@ impl Shell {
         let offer = screen.offers.iter().rev().find(|o| match &o.audience {
             Audience::Room(room) => *room == self.room,
             Audience::Member(member) => *member == self.member,
+            Audience::Members(members) => members.contains(&self.member),
         })?;
         offer.choices.get(n.checked_sub(1)?).map(|c| c.id.clone())
     }

@@ -3,6 +3,7 @@
 //! One implementation serves both through sqlx's `Any` driver: the SQL is shared except where
 //! PostgreSQL needs `FOR UPDATE SKIP LOCKED` so that several processes can claim work at once.
 
+mod coffee;
 mod rows;
 mod url;
 
@@ -16,8 +17,8 @@ use sqlx::{AnyPool, Row};
 use crate::core::error::StoreError;
 use crate::core::io::Action;
 use crate::core::store::{
-    Counts, Erasure, FiredJob, Job, NewReminder, OutboxItem, PendingSend, Profile, Reminder, Store,
-    StoreResult,
+    CoffeeGroup, CoffeeMember, Counts, Erasure, FiredJob, Job, MentorRole, NewReminder, NewRound,
+    OutboxItem, PendingSend, Profile, Programme, Reminder, Store, StoreResult,
 };
 use rows::{JobRow, OutboxRow, ProfileRow, ReminderRow, from_ts, ts};
 pub use url::{Backend, DatabaseUrl};
@@ -339,6 +340,7 @@ impl Store for SqlStore {
             .map_err(db)?
             .rows_affected()
             > 0;
+        other += coffee::erase_member(&mut tx, society, user_id).await?;
         for sql in [
             "DELETE FROM outbox WHERE society = $1 AND member = $2",
             "DELETE FROM confirmations WHERE society = $1 AND user_id = $2",
@@ -650,6 +652,83 @@ impl Store for SqlStore {
                 ))
             })
             .collect()
+    }
+
+    async fn save_programme(
+        &self,
+        programme: &Programme,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Programme> {
+        self.save_programme_rows(programme, now).await
+    }
+
+    async fn profiles(&self, society: &str) -> StoreResult<Vec<Profile>> {
+        let rows: Vec<ProfileRow> = sqlx::query_as(
+            "SELECT society, user_id, name, timezone, stage, specialty, hospital, img FROM profiles WHERE society = $1",
+        )
+        .bind(society)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Profile::from).collect())
+    }
+
+    async fn programme(&self, id: i64) -> StoreResult<Option<Programme>> {
+        self.programme_row(id).await
+    }
+
+    async fn programmes(&self, society: &str) -> StoreResult<Vec<Programme>> {
+        self.programme_rows(society).await
+    }
+
+    async fn save_coffee_member(&self, member: &CoffeeMember) -> StoreResult<()> {
+        self.save_member_row(member).await
+    }
+
+    async fn remove_coffee_member(&self, programme: i64, user_id: &str) -> StoreResult<bool> {
+        self.remove_member_row(programme, user_id).await
+    }
+
+    async fn coffee_members(&self, programme: i64) -> StoreResult<Vec<CoffeeMember>> {
+        self.member_rows(programme).await
+    }
+
+    async fn save_mentor_role(&self, role: &MentorRole, now: DateTime<Utc>) -> StoreResult<()> {
+        self.save_mentor_row(role, now).await
+    }
+
+    async fn remove_mentor_role(&self, society: &str, user_id: &str) -> StoreResult<bool> {
+        self.remove_mentor_row(society, user_id).await
+    }
+
+    async fn mentor_roles(&self, society: &str) -> StoreResult<Vec<MentorRole>> {
+        self.mentor_rows(society).await
+    }
+
+    async fn record_round(&self, round: &NewRound) -> StoreResult<Vec<CoffeeGroup>> {
+        self.record_round_rows(round).await
+    }
+
+    async fn coffee_groups(&self, programme: i64) -> StoreResult<Vec<CoffeeGroup>> {
+        self.programme_group_rows(programme).await
+    }
+
+    async fn coffee_round_groups(&self, round: i64) -> StoreResult<Vec<CoffeeGroup>> {
+        self.round_group_rows(round).await
+    }
+
+    async fn coffee_group(&self, id: i64) -> StoreResult<Option<CoffeeGroup>> {
+        self.group_row(id).await
+    }
+
+    async fn answer_checkin(
+        &self,
+        group: i64,
+        user_id: &str,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.answer_row(group, user_id, answer, now).await
     }
 
     async fn counts(&self) -> StoreResult<Counts> {

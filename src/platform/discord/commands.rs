@@ -3,7 +3,8 @@
 //!
 //! A form's literal words become a sub-command (`/reminders cancel id:R7`); a form without
 //! literals, beside others that have them, becomes `show`; `<x>` and `[x]` become required and
-//! optional string options, with choices when the usage lists them (`<yes|no>`).
+//! optional string options, with choices when the usage lists them (`<yes|no>`); a keyword
+//! option `[group <name>]` becomes an optional `group` option, typed back as `group <value>`.
 
 use serenity::all::{
     CommandOptionType, CreateCommand, CreateCommandOption, ResolvedOption, ResolvedValue,
@@ -19,6 +20,29 @@ struct Param {
     name: String,
     required: bool,
     choices: Vec<String>,
+    /// Typed before the value (`group` in `[group <name>]`).
+    keyword: bool,
+}
+
+/// Splits a usage into words, keeping a bracketed keyword option (`[group <name>]`) whole.
+fn usage_words(usage: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut open: Option<String> = None;
+    for word in usage.split_whitespace() {
+        match open.as_mut() {
+            Some(current) => {
+                current.push(' ');
+                current.push_str(word);
+                if word.ends_with(']') {
+                    words.extend(open.take());
+                }
+            }
+            None if word.starts_with('[') && !word.ends_with(']') => open = Some(word.to_string()),
+            None => words.push(word.to_string()),
+        }
+    }
+    words.extend(open);
+    words
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -34,7 +58,26 @@ fn forms(spec: &CommandSpec) -> Vec<Form> {
         .map(|form| {
             let mut literals = Vec::new();
             let mut params = Vec::new();
-            for word in form.usage.split_whitespace().skip(1) {
+            for word in usage_words(form.usage).iter().skip(1) {
+                if let Some((keyword, value)) = word
+                    .strip_prefix('[')
+                    .and_then(|w| w.strip_suffix(']'))
+                    .and_then(|w| w.split_once(' '))
+                {
+                    let value = value.trim_start_matches('<').trim_end_matches('>');
+                    params.push(Param {
+                        name: keyword.to_string(),
+                        required: false,
+                        choices: if value.contains('|') {
+                            value.split('|').map(str::to_string).collect()
+                        } else {
+                            Vec::new()
+                        },
+                        keyword: true,
+                    });
+                    continue;
+                }
+                let word = word.as_str();
                 let (inner, required) = if let Some(inner) =
                     word.strip_prefix('<').and_then(|w| w.strip_suffix('>'))
                 {
@@ -51,11 +94,13 @@ fn forms(spec: &CommandSpec) -> Vec<Form> {
                         name: "value".to_string(),
                         required,
                         choices: inner.split('|').map(str::to_string).collect(),
+                        keyword: false,
                     }),
                     Some(inner) => params.push(Param {
                         name: inner.to_string(),
                         required,
                         choices: Vec::new(),
+                        keyword: false,
                     }),
                 }
             }
@@ -109,6 +154,7 @@ pub fn definitions() -> Vec<CreateCommand> {
                                 name: param.name.clone(),
                                 required: everywhere,
                                 choices: param.choices.clone(),
+                                keyword: param.keyword,
                             });
                         }
                     }
@@ -198,6 +244,9 @@ pub fn to_text(name: &str, invocation: &Invocation) -> String {
     words.extend(form.literals.iter().cloned());
     for param in &form.params {
         if let Some((_, value)) = invocation.options.iter().find(|(n, _)| *n == param.name) {
+            if param.keyword {
+                words.push(param.name.clone());
+            }
             words.push(value.clone());
         }
     }
@@ -275,6 +324,33 @@ mod tests {
             "forget me confirm"
         );
         assert_eq!(to_text("help", &Invocation::default()), "help");
+        let setup = to_text(
+            "coffee",
+            &sub(
+                "setup",
+                &[
+                    ("every", "Monday 09:00"),
+                    ("size", "3"),
+                    ("group", "surgery"),
+                ],
+            ),
+        );
+        assert_eq!(
+            setup,
+            "coffee setup group surgery every Monday 09:00 size 3"
+        );
+        assert!(matches!(
+            command::parse(&format!("!{setup}"), "!", false),
+            Parsed::Command(_)
+        ));
+        assert_eq!(
+            to_text("coffee", &sub("pause", &[("duration", "2 weeks")])),
+            "coffee pause 2 weeks"
+        );
+        assert_eq!(
+            to_text("mentor", &sub("offer", &[("capacity", "2")])),
+            "mentor offer capacity 2"
+        );
         let help = Invocation {
             subcommand: None,
             options: vec![("command".into(), "remind".into())],

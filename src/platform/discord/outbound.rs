@@ -191,14 +191,16 @@ impl DiscordAdapter {
     }
 
     /// A private thread in the society's pairing channel with the members added: never a burst
-    /// of DMs, which gets bots quarantined. Remembered under the outbox key, so a retry reuses it.
+    /// of DMs, which gets bots quarantined. Remembered under the meeting's name (or the outbox
+    /// key), so a retry or a later check-in reuses it.
     async fn introduction_thread(
         &self,
         key: &str,
         society: &str,
+        meeting: Option<&str>,
         members: &[UserRef],
     ) -> Result<ChannelId, DeliveryError> {
-        let memory = format!("thread:{key}");
+        let memory = format!("thread:{}", meeting.unwrap_or(key));
         let thread = match self
             .store
             .recall(PLATFORM, &memory)
@@ -283,8 +285,11 @@ impl Adapter for DiscordAdapter {
                 society,
                 members,
                 message,
+                meeting,
             } => {
-                let thread = self.introduction_thread(key, society, members).await?;
+                let thread = self
+                    .introduction_thread(key, society, meeting.as_deref(), members)
+                    .await?;
                 self.send(thread, key, message, None).await
             }
             Action::React {

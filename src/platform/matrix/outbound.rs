@@ -156,13 +156,15 @@ impl MatrixAdapter {
     }
 
     /// An introduction room: direct, encrypted, the members invited. Remembered under the
-    /// outbox key so a retry posts into the same room instead of making another.
+    /// meeting's name (or the outbox key) so a retry or a later check-in posts into the same
+    /// room instead of making another.
     async fn introduction_room(
         &self,
         key: &str,
+        meeting: Option<&str>,
         members: &[UserRef],
     ) -> Result<Room, DeliveryError> {
-        let memory = format!("intro-room:{key}");
+        let memory = format!("intro-room:{}", meeting.unwrap_or(key));
         if let Some(id) = self
             .store
             .recall(PLATFORM, &memory)
@@ -223,9 +225,14 @@ impl Adapter for MatrixAdapter {
                 self.send(&room, key, message, None).await
             }
             Action::Introduce {
-                members, message, ..
+                members,
+                message,
+                meeting,
+                ..
             } => {
-                let room = self.introduction_room(key, members).await?;
+                let room = self
+                    .introduction_room(key, meeting.as_deref(), members)
+                    .await?;
                 self.send(&room, key, message, None).await
             }
             Action::React {

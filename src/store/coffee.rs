@@ -1,0 +1,497 @@
+//! Pairing programmes, their members, rounds and check-in answers.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Row;
+
+use super::rows::{from_ts, ts};
+use super::{SqlStore, db};
+use crate::core::io::UserRef;
+use crate::core::store::{
+    CoffeeGroup, CoffeeMember, GroupMember, MentorOffer, MentorRole, NewRound, Programme,
+    StoreResult,
+};
+
+macro_rules! programme_select {
+    () => {
+        "SELECT p.id, p.society, p.grp, p.platform, p.room, p.size, p.mode, p.checkin_secs, j.rule, j.zone, j.due_at \
+         FROM coffee_programmes p JOIN jobs j ON j.kind = 'coffee_round' AND j.subject = p.id"
+    };
+}
+
+macro_rules! group_select {
+    () => {
+        "SELECT g.id, g.programme, g.round, r.number, r.ran_at, r.checkin_at, m.user_id, m.name, m.answer \
+         FROM coffee_groups g JOIN coffee_rounds r ON r.id = g.round JOIN coffee_group_members m ON m.grp = g.id"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct ProgrammeRow {
+    id: i64,
+    society: String,
+    grp: String,
+    platform: String,
+    room: String,
+    size: i64,
+    mode: String,
+    checkin_secs: i64,
+    rule: Option<String>,
+    zone: String,
+    due_at: i64,
+}
+
+impl From<ProgrammeRow> for Programme {
+    fn from(r: ProgrammeRow) -> Self {
+        Programme {
+            id: r.id,
+            society: r.society,
+            group: r.grp,
+            platform: r.platform,
+            room: r.room,
+            size: r.size,
+            mode: r.mode,
+            checkin: Duration::seconds(r.checkin_secs),
+            rule: r.rule.unwrap_or_default(),
+            zone: r.zone,
+            next_round: from_ts(r.due_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    programme: i64,
+    user_id: String,
+    name: String,
+    joined_at: i64,
+    paused_until: Option<i64>,
+    auto_paused: i64,
+    skip_until: Option<i64>,
+}
+
+impl From<MemberRow> for CoffeeMember {
+    fn from(r: MemberRow) -> Self {
+        CoffeeMember {
+            programme: r.programme,
+            user: UserRef {
+                id: r.user_id,
+                name: r.name,
+            },
+            joined_at: from_ts(r.joined_at),
+            paused_until: r.paused_until.map(from_ts),
+            auto_paused: r.auto_paused != 0,
+            skip_until: r.skip_until.map(from_ts),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MentorRow {
+    society: String,
+    user_id: String,
+    name: String,
+    role: String,
+    capacity: i64,
+    wants_specialty: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct GroupRow {
+    id: i64,
+    programme: i64,
+    round: i64,
+    number: i64,
+    ran_at: i64,
+    checkin_at: i64,
+    user_id: String,
+    name: String,
+    answer: Option<String>,
+}
+
+/// Rows arrive one per group member, already ordered by group; fold them into groups.
+fn fold_groups(rows: Vec<GroupRow>) -> Vec<CoffeeGroup> {
+    let mut groups: Vec<CoffeeGroup> = Vec::new();
+    for row in rows {
+        let member = GroupMember {
+            user: UserRef {
+                id: row.user_id,
+                name: row.name,
+            },
+            answer: row.answer,
+        };
+        match groups.last_mut() {
+            Some(group) if group.id == row.id => group.members.push(member),
+            _ => groups.push(CoffeeGroup {
+                id: row.id,
+                programme: row.programme,
+                round: row.round,
+                number: row.number,
+                ran_at: from_ts(row.ran_at),
+                checkin_at: from_ts(row.checkin_at),
+                members: vec![member],
+            }),
+        }
+    }
+    groups
+}
+
+impl SqlStore {
+    pub(super) async fn save_programme_rows(
+        &self,
+        p: &Programme,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Programme> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO coffee_programmes (society, grp, platform, room, size, mode, checkin_secs, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (society, grp) DO UPDATE SET platform = $3, room = $4, size = $5, mode = $6, checkin_secs = $7 \
+             RETURNING id",
+        )
+        .bind(&p.society)
+        .bind(&p.group)
+        .bind(&p.platform)
+        .bind(&p.room)
+        .bind(p.size)
+        .bind(&p.mode)
+        .bind(p.checkin.num_seconds())
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('coffee_round', $1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (kind, subject) DO UPDATE SET platform = $2, due_at = $4, zone = $5, rule = $6, state = 'pending', lease_owner = NULL, lease_until = NULL",
+        )
+        .bind(id)
+        .bind(&p.platform)
+        .bind(&p.society)
+        .bind(ts(p.next_round))
+        .bind(&p.zone)
+        .bind(&p.rule)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(Programme { id, ..p.clone() })
+    }
+
+    pub(super) async fn programme_row(&self, id: i64) -> StoreResult<Option<Programme>> {
+        let row: Option<ProgrammeRow> =
+            sqlx::query_as(concat!(programme_select!(), " WHERE p.id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(row.map(Programme::from))
+    }
+
+    pub(super) async fn programme_rows(&self, society: &str) -> StoreResult<Vec<Programme>> {
+        let rows: Vec<ProgrammeRow> = sqlx::query_as(concat!(
+            programme_select!(),
+            " WHERE p.society = $1 ORDER BY p.grp"
+        ))
+        .bind(society)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Programme::from).collect())
+    }
+
+    pub(super) async fn save_member_row(&self, m: &CoffeeMember) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO coffee_members (programme, user_id, name, joined_at, paused_until, auto_paused, skip_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (programme, user_id) DO UPDATE SET name = $3, joined_at = $4, paused_until = $5, auto_paused = $6, skip_until = $7",
+        )
+        .bind(m.programme)
+        .bind(&m.user.id)
+        .bind(&m.user.name)
+        .bind(ts(m.joined_at))
+        .bind(m.paused_until.map(ts))
+        .bind(i64::from(m.auto_paused))
+        .bind(m.skip_until.map(ts))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    pub(super) async fn remove_member_row(
+        &self,
+        programme: i64,
+        user_id: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM coffee_members WHERE programme = $1 AND user_id = $2")
+            .bind(programme)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(super) async fn member_rows(&self, programme: i64) -> StoreResult<Vec<CoffeeMember>> {
+        let rows: Vec<MemberRow> = sqlx::query_as(
+            "SELECT programme, user_id, name, joined_at, paused_until, auto_paused, skip_until \
+             FROM coffee_members WHERE programme = $1 ORDER BY user_id",
+        )
+        .bind(programme)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(CoffeeMember::from).collect())
+    }
+
+    pub(super) async fn save_mentor_row(
+        &self,
+        r: &MentorRole,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let (role, capacity, wants) = match &r.offer {
+            MentorOffer::Mentor { capacity } => ("mentor", *capacity, None),
+            MentorOffer::Mentee { wants_specialty } => ("mentee", 0, wants_specialty.clone()),
+        };
+        sqlx::query(
+            "INSERT INTO mentor_roles (society, user_id, role, capacity, wants_specialty, updated_at, name) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (society, user_id) DO UPDATE SET role = $3, capacity = $4, wants_specialty = $5, updated_at = $6, name = $7",
+        )
+        .bind(&r.society)
+        .bind(&r.user.id)
+        .bind(role)
+        .bind(capacity)
+        .bind(wants)
+        .bind(ts(now))
+        .bind(&r.user.name)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    pub(super) async fn remove_mentor_row(
+        &self,
+        society: &str,
+        user_id: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM mentor_roles WHERE society = $1 AND user_id = $2")
+            .bind(society)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(super) async fn mentor_rows(&self, society: &str) -> StoreResult<Vec<MentorRole>> {
+        let rows: Vec<MentorRow> = sqlx::query_as(
+            "SELECT society, user_id, name, role, capacity, wants_specialty FROM mentor_roles WHERE society = $1 ORDER BY user_id",
+        )
+        .bind(society)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| MentorRole {
+                society: r.society,
+                user: UserRef {
+                    id: r.user_id,
+                    name: r.name,
+                },
+                offer: if r.role == "mentor" {
+                    MentorOffer::Mentor {
+                        capacity: r.capacity,
+                    }
+                } else {
+                    MentorOffer::Mentee {
+                        wants_specialty: r.wants_specialty,
+                    }
+                },
+            })
+            .collect())
+    }
+
+    pub(super) async fn record_round_rows(
+        &self,
+        round: &NewRound,
+    ) -> StoreResult<Vec<CoffeeGroup>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let number: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM coffee_rounds WHERE programme = $1",
+        )
+        .bind(round.programme)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        let inserted = sqlx::query(
+            "INSERT INTO coffee_rounds (programme, number, scheduled_for, ran_at, checkin_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (programme, scheduled_for) DO NOTHING RETURNING id",
+        )
+        .bind(round.programme)
+        .bind(number)
+        .bind(ts(round.scheduled_for))
+        .bind(ts(round.ran_at))
+        .bind(ts(round.checkin_at))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some(inserted) = inserted else {
+            tx.rollback().await.map_err(db)?;
+            let id: i64 = sqlx::query(
+                "SELECT id FROM coffee_rounds WHERE programme = $1 AND scheduled_for = $2",
+            )
+            .bind(round.programme)
+            .bind(ts(round.scheduled_for))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?;
+            return self.round_group_rows(id).await;
+        };
+        let round_id: i64 = inserted.try_get(0).map_err(db)?;
+        let mut groups = Vec::with_capacity(round.groups.len());
+        for members in &round.groups {
+            let group_id: i64 = sqlx::query(
+                "INSERT INTO coffee_groups (round, programme) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(round_id)
+            .bind(round.programme)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?;
+            for member in members {
+                sqlx::query(
+                    "INSERT INTO coffee_group_members (grp, user_id, name) VALUES ($1, $2, $3)",
+                )
+                .bind(group_id)
+                .bind(&member.id)
+                .bind(&member.name)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+            groups.push(CoffeeGroup {
+                id: group_id,
+                programme: round.programme,
+                round: round_id,
+                number,
+                ran_at: round.ran_at,
+                checkin_at: round.checkin_at,
+                members: members
+                    .iter()
+                    .map(|user| GroupMember {
+                        user: user.clone(),
+                        answer: None,
+                    })
+                    .collect(),
+            });
+        }
+        if !round.groups.is_empty() {
+            sqlx::query(
+                "INSERT INTO jobs (kind, subject, platform, society, due_at, zone) VALUES ('coffee_checkin', $1, $2, $3, $4, $5) \
+                 ON CONFLICT (kind, subject) DO NOTHING",
+            )
+            .bind(round_id)
+            .bind(&round.platform)
+            .bind(&round.society)
+            .bind(ts(round.checkin_at))
+            .bind(&round.zone)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(groups)
+    }
+
+    pub(super) async fn programme_group_rows(
+        &self,
+        programme: i64,
+    ) -> StoreResult<Vec<CoffeeGroup>> {
+        let rows: Vec<GroupRow> = sqlx::query_as(concat!(
+            group_select!(),
+            " WHERE g.programme = $1 ORDER BY r.number DESC, g.id, m.user_id"
+        ))
+        .bind(programme)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(fold_groups(rows))
+    }
+
+    pub(super) async fn round_group_rows(&self, round: i64) -> StoreResult<Vec<CoffeeGroup>> {
+        let rows: Vec<GroupRow> = sqlx::query_as(concat!(
+            group_select!(),
+            " WHERE g.round = $1 ORDER BY g.id, m.user_id"
+        ))
+        .bind(round)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(fold_groups(rows))
+    }
+
+    pub(super) async fn group_row(&self, id: i64) -> StoreResult<Option<CoffeeGroup>> {
+        let rows: Vec<GroupRow> = sqlx::query_as(concat!(
+            group_select!(),
+            " WHERE g.id = $1 ORDER BY m.user_id"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(fold_groups(rows).into_iter().next())
+    }
+
+    pub(super) async fn answer_row(
+        &self,
+        group: i64,
+        user_id: &str,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE coffee_group_members SET answer = $1, answered_at = $2 WHERE grp = $3 AND user_id = $4",
+        )
+        .bind(answer)
+        .bind(ts(now))
+        .bind(group)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+/// Erasure of one member's pairing rows in a society, inside the caller's transaction.
+pub(super) async fn erase_member(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    society: &str,
+    user_id: &str,
+) -> StoreResult<u64> {
+    let mut removed = 0;
+    for sql in [
+        "DELETE FROM coffee_members WHERE user_id = $2 AND programme IN (SELECT id FROM coffee_programmes WHERE society = $1)",
+        "DELETE FROM mentor_roles WHERE society = $1 AND user_id = $2",
+        "DELETE FROM coffee_group_members WHERE user_id = $2 AND grp IN \
+         (SELECT g.id FROM coffee_groups g JOIN coffee_programmes p ON p.id = g.programme WHERE p.society = $1)",
+    ] {
+        removed += sqlx::query(sql)
+            .bind(society)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+    }
+    Ok(removed)
+}
