@@ -10,8 +10,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::core::when;
 use crate::core::{Settings, Society};
+use crate::core::{icebreakers, when};
 use crate::store::DatabaseUrl;
 
 #[derive(Debug, Default, Deserialize)]
@@ -24,6 +24,8 @@ struct FileConfig {
     database: DatabaseSection,
     #[serde(default)]
     scheduler: SchedulerSection,
+    #[serde(default)]
+    coffee: CoffeeSection,
     #[serde(default)]
     societies: Vec<SocietySection>,
     matrix: Option<MatrixSection>,
@@ -41,6 +43,13 @@ struct DatabaseSection {
 struct SchedulerSection {
     catch_up: Option<Spanned<String>>,
     late_after: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoffeeSection {
+    /// A TOML file with `prompts = [...]`; the built-in list otherwise.
+    icebreakers: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,6 +223,7 @@ pub struct Config {
     pub command_prefix: String,
     pub catch_up: Duration,
     pub late_after: Duration,
+    pub icebreakers: Vec<String>,
     pub societies: Vec<Society>,
     pub matrix: Option<MatrixConfig>,
     pub matrix_links: Vec<MatrixLink>,
@@ -230,6 +240,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("ROUNDS_DATABASE_URL", "database.url"),
     ("ROUNDS_SCHEDULER_CATCH_UP", "scheduler.catch_up"),
     ("ROUNDS_SCHEDULER_LATE_AFTER", "scheduler.late_after"),
+    ("ROUNDS_COFFEE_ICEBREAKERS", "coffee.icebreakers"),
     ("ROUNDS_MATRIX_HOMESERVER", "matrix.homeserver"),
     ("ROUNDS_MATRIX_USER", "matrix.user"),
     ("ROUNDS_MATRIX_PASSWORD", "matrix.password (secret)"),
@@ -347,6 +358,15 @@ impl Config {
             "scheduler.late_after",
             Duration::minutes(2),
         )?;
+        let icebreakers = match pick("ROUNDS_COFFEE_ICEBREAKERS", &parsed.coffee.icebreakers) {
+            Some((file, source)) => {
+                let described = source.describe("coffee.icebreakers");
+                let text = std::fs::read_to_string(&file)
+                    .with_context(|| format!("{described}: cannot read {file}"))?;
+                icebreakers::parse(&text).map_err(|e| anyhow!("{described}: {file}: {e}"))?
+            }
+            None => icebreakers::defaults(),
+        };
 
         let mut societies = Vec::new();
         let mut matrix_links = Vec::new();
@@ -453,6 +473,7 @@ impl Config {
             command_prefix,
             catch_up,
             late_after,
+            icebreakers,
             societies,
             matrix,
             matrix_links,
@@ -482,6 +503,7 @@ impl Config {
         settings.prefix = self.command_prefix.clone();
         settings.catch_up = self.catch_up;
         settings.late_after = self.late_after;
+        settings.icebreakers = self.icebreakers.clone();
         for society in &self.societies {
             settings
                 .societies
@@ -602,6 +624,28 @@ mod tests {
             error.contains("ROUNDS_MATRIX_PASSWORD") && !error.contains("hunter2"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn icebreakers_come_from_the_named_file() {
+        let (_dir, path) = file("[coffee]\nicebreakers = \"nowhere.toml\"\n");
+        let error = Config::load(Some(&path), &env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("coffee.icebreakers"), "{error}");
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("icebreakers.toml");
+        std::fs::write(&list, "prompts = [\"Favourite ward snack?\"]").unwrap();
+        let config = Config::load(
+            None,
+            &env(&[("ROUNDS_COFFEE_ICEBREAKERS", list.to_str().unwrap())]),
+        )
+        .unwrap();
+        assert_eq!(
+            config.icebreakers,
+            vec!["Favourite ward snack?".to_string()]
+        );
+        assert!(Config::load(None, &env(&[])).unwrap().icebreakers.len() > 5);
     }
 
     #[test]

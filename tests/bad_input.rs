@@ -94,16 +94,53 @@ fn cases() -> Vec<(String, &'static str)> {
             "!committee purge".into(),
             "is not something `!committee` can do",
         ),
+        (
+            "!coffee setup every Monday 09:00".into(),
+            "Only the committee of Test Society can use `!coffee setup`",
+        ),
+        (
+            "!coffee run".into(),
+            "Only the committee of Test Society can use `!coffee run`",
+        ),
+        (
+            "!coffee stats".into(),
+            "Only the committee of Test Society can use `!coffee stats`",
+        ),
+        ("!coffee join".into(), "has no coffee pairings yet"),
+        ("!coffee dance".into(), "is not something `!coffee` can do"),
+        (
+            "!coffee setup size 5".into(),
+            "is not something `!coffee` can do",
+        ),
+        (
+            "!coffee setup mode speed-dating".into(),
+            "is not something `!coffee` can do",
+        ),
+        (
+            "!coffee setup group a group b".into(),
+            "takes `group` only once",
+        ),
+        ("!coffee pause".into(), "needs more"),
+        ("!coffee pause forever".into(), "Try:"),
+        ("!mentor offer capacity 99".into(), "from 1 to 10"),
+        ("!mentor offer capacity lots".into(), "from 1 to 10"),
+        ("!mentor juggle".into(), "is not something `!mentor` can do"),
+        ("!mentor stop".into(), "nothing to stop"),
+        (
+            format!("!mentor seek {long_specialty}"),
+            "at most 80 characters",
+        ),
     ]
 }
 
-fn durable(c: &Counts) -> (i64, i64, i64, i64, i64) {
+fn durable(c: &Counts) -> (i64, i64, i64, i64, i64, i64) {
     (
         c.profiles,
         c.reminders,
         c.jobs,
         c.confirmations,
         c.admin_log,
+        c.pairing,
     )
 }
 

@@ -442,9 +442,22 @@ fn unknown(prefix: &str, given: &str) -> CommandError {
 }
 
 fn incomplete(prefix: &str, command: &'static str, example: &'static str) -> CommandError {
+    // Only the forms of the sub-command the example shows, when it names one: a command with
+    // many forms would otherwise answer with a wall of text.
+    let verb = example.split_whitespace().nth(1);
     let usage = spec(command)
         .map(|s| {
-            s.forms
+            let same_verb: Vec<&Form> = s
+                .forms
+                .iter()
+                .filter(|f| f.usage.split_whitespace().nth(1) == verb)
+                .collect();
+            let forms = if same_verb.is_empty() || s.forms.len() <= 4 {
+                s.forms.iter().collect()
+            } else {
+                same_verb
+            };
+            forms
                 .iter()
                 .map(|f| format!("`{prefix}{}`", f.usage))
                 .collect::<Vec<_>>()

@@ -248,6 +248,8 @@ pub struct Counts {
     pub outbox: i64,
     pub confirmations: i64,
     pub admin_log: i64,
+    /// Pairing programmes, their members, mentor offers and rounds together.
+    pub pairing: i64,
 }
 
 #[async_trait]

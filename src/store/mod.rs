@@ -734,7 +734,8 @@ impl Store for SqlStore {
     async fn counts(&self) -> StoreResult<Counts> {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM reminders), (SELECT COUNT(*) FROM jobs), \
-                    (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM confirmations), (SELECT COUNT(*) FROM admin_log)",
+                    (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM confirmations), (SELECT COUNT(*) FROM admin_log), \
+                    (SELECT COUNT(*) FROM coffee_programmes) + (SELECT COUNT(*) FROM coffee_members) + (SELECT COUNT(*) FROM mentor_roles) + (SELECT COUNT(*) FROM coffee_rounds)",
         )
         .fetch_one(&self.pool)
         .await
@@ -747,6 +748,7 @@ impl Store for SqlStore {
             outbox: get(3)?,
             confirmations: get(4)?,
             admin_log: get(5)?,
+            pairing: get(6)?,
         })
     }
 }
