@@ -227,3 +227,78 @@ fn migrate_creates_the_schema() {
     );
     assert!(db.exists());
 }
+
+#[test]
+fn shell_eight_members_see_six_weekly_rounds_without_a_repeat() {
+    let mut script = String::from(
+        "/clock 2026-11-22T14:00:00+11:00\n/as admin\ncoffee setup every Monday 09:00\n",
+    );
+    for n in 1..=8 {
+        script.push_str(&format!("/as intern{n}\ncoffee join\n"));
+    }
+    script.push_str("/advance 42d\n");
+    let output = rounds(&["shell", "--db", ":memory:"], &[], &script);
+    assert!(output.status.success());
+    let lines = stdout_lines(&output);
+
+    // Each introduction is printed in a room named after its members, sorted.
+    let mut rounds_seen: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+    for line in &lines {
+        let Some(rest) = line.split("] #coffee:").nth(1) else {
+            continue;
+        };
+        if !rest.contains(" rounds: ☕ ") {
+            continue;
+        }
+        let stamp = line[1..17].to_string();
+        let members: Vec<String> = rest
+            .split(' ')
+            .next()
+            .unwrap()
+            .split('+')
+            .map(str::to_string)
+            .collect();
+        let mut sorted = members.clone();
+        sorted.sort();
+        assert_eq!(members, sorted, "room names are sorted: {line}");
+        match rounds_seen.last_mut() {
+            Some((at, groups)) if *at == stamp => groups.push(members),
+            _ => rounds_seen.push((stamp, vec![members])),
+        }
+    }
+    let stamps: Vec<&str> = rounds_seen.iter().map(|(at, _)| at.as_str()).collect();
+    assert_eq!(
+        stamps,
+        [
+            "2026-11-23 09:00",
+            "2026-11-30 09:00",
+            "2026-12-07 09:00",
+            "2026-12-14 09:00",
+            "2026-12-21 09:00",
+            "2026-12-28 09:00"
+        ],
+        "six weekly rounds at 09:00 local time"
+    );
+    let mut pairs = std::collections::HashSet::new();
+    for (at, groups) in &rounds_seen {
+        assert_eq!(groups.len(), 4, "four pairs at {at}");
+        let mut everyone: Vec<&String> = groups.iter().flatten().collect();
+        everyone.sort();
+        everyone.dedup();
+        assert_eq!(everyone.len(), 8, "everyone once at {at}");
+        for group in groups {
+            assert_eq!(group.len(), 2);
+            assert!(
+                pairs.insert((group[0].clone(), group[1].clone())),
+                "{group:?} met again at {at}"
+            );
+        }
+    }
+    assert_eq!(pairs.len(), 24);
+    // The check-ins were asked in the same rooms.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("] #coffee:") && l.contains("Reply with a number: 1) We met"))
+    );
+}

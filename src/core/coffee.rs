@@ -557,7 +557,9 @@ async fn roster(store: &dyn Store, programme: &Programme) -> Result<Roster, Stor
     })
 }
 
-/// True if the member's last three check-ins since they joined all went unanswered.
+/// True if the member left their last three check-ins unanswered while someone else in each of
+/// those groups answered. A check-in nobody answered does not count: it may not have been seen,
+/// and a society whose check-ins go unseen must not have everyone paused.
 fn missed_too_many(member: &CoffeeMember, past: &[CoffeeGroup], now: DateTime<Utc>) -> bool {
     let recent: Vec<&CoffeeGroup> = past
         .iter()
@@ -567,9 +569,16 @@ fn missed_too_many(member: &CoffeeMember, past: &[CoffeeGroup], now: DateTime<Ut
         .collect();
     recent.len() == MISSED_CHECKINS_BEFORE_PAUSE
         && recent.iter().all(|g| {
-            g.members
+            g.members.iter().all(|m| {
+                if m.user.id == member.user.id {
+                    m.answer.is_none()
+                } else {
+                    true
+                }
+            }) && g
+                .members
                 .iter()
-                .any(|m| m.user.id == member.user.id && m.answer.is_none())
+                .any(|m| m.user.id != member.user.id && m.answer.is_some())
         })
 }
 
