@@ -60,15 +60,19 @@ struct Running {
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
-async fn runtime() -> Arc<Runtime> {
+async fn runtime(settings: rounds::core::Settings) -> Arc<Runtime> {
     let store = support::sqlite_memory().await;
-    let bot = Bot::new(store, support::settings(chrono_tz::Australia::Sydney));
+    let bot = Bot::new(store, settings);
     Arc::new(Runtime::new(Arc::new(bot)))
 }
 
 async fn start() -> Running {
+    start_with(support::settings(chrono_tz::Australia::Sydney)).await
+}
+
+async fn start_with(settings: rounds::core::Settings) -> Running {
     let standin = StandIn::start(world()).await;
-    let runtime = runtime().await;
+    let runtime = runtime(settings).await;
     let clock = Clock::wall();
     let config = DiscordConfig {
         token: "test-token".into(),
@@ -438,7 +442,7 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
         .build()
         .unwrap();
     let http = serenity::all::HttpBuilder::new("test-token").client(client);
-    let runtime = runtime().await;
+    let runtime = runtime(support::settings(chrono_tz::Australia::Sydney)).await;
     let connected = DiscordBot::with_http(
         http,
         Vec::new(),
@@ -477,5 +481,137 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
         "waited {waited:?} for retry_after 1 s"
     );
     assert_eq!(body(&posts[0])["nonce"], body(&posts[1])["nonce"]);
+    bot.stop().await;
+}
+
+/// The thread the bot created for an introduction: the one it added members to.
+fn introduction_thread(standin: &StandIn) -> Option<u64> {
+    standin.requests().iter().find_map(|r| {
+        r.route()
+            .strip_prefix("/channels/")
+            .and_then(|rest| rest.split_once("/thread-members/"))
+            .and_then(|(thread, _)| thread.parse().ok())
+    })
+}
+
+#[tokio::test]
+async fn coffee_setup_join_round_introduction_and_checkin() {
+    // Alice is on the committee.
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_with(settings).await;
+    // The first round is a minute or two away: member events carry their real send time, so
+    // the test clock may only move on a little before they would count as late.
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(2))
+        .with_timezone(&chrono_tz::Australia::Sydney)
+        .format("day at %H:%M")
+        .to_string();
+    let setup = json!([{"type": 1, "name": "setup", "options": [
+        {"type": 3, "name": "every", "value": soon},
+        {"type": 3, "name": "checkin", "value": "1 hour"}
+    ]}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "coffee", setup)
+        .await;
+    let answer = bot.answer(&token).await;
+    assert!(
+        answer["content"]
+            .as_str()
+            .unwrap()
+            .contains("coffee pairings of Test Society started"),
+        "{answer}"
+    );
+    for member in [alice(), bob()] {
+        let join = json!([{"type": 1, "name": "join", "options": []}]);
+        let (_, token) = bot
+            .standin
+            .slash_command(GUILD, GENERAL, &member, "coffee", join)
+            .await;
+        let answer = bot.answer(&token).await;
+        assert!(
+            answer["content"]
+                .as_str()
+                .unwrap()
+                .starts_with("You are in"),
+            "{answer}"
+        );
+    }
+
+    // The round fires as a private thread in the pairing channel.
+    bot.clock.advance(chrono::Duration::minutes(3));
+    bot.request(|r| r.method == "POST" && r.route() == format!("/channels/{PAIRING}/threads"))
+        .await;
+    let thread = loop {
+        if let Some(thread) = introduction_thread(&bot.standin)
+            && !bot.standin.channel_messages(thread).is_empty()
+        {
+            break thread;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let added = bot.standin.thread_members(thread);
+    assert!(
+        added.contains(&alice().id) && added.contains(&bob().id),
+        "{added:?}"
+    );
+    let intro = bot.standin.channel_messages(thread)[0].clone();
+    let text = intro["content"].as_str().unwrap();
+    assert!(
+        text.starts_with("☕ The coffee pairings of Test Society, round 1"),
+        "{text}"
+    );
+    assert!(text.contains("Icebreaker: "), "{text}");
+    let summary = bot
+        .request(|r| r.method == "POST" && r.route() == format!("/channels/{GENERAL}/messages"))
+        .await;
+    assert!(
+        body(&summary)["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("☕ Round 1 of the coffee pairings: 2 members in 1 groups")
+    );
+
+    // An hour later the check-in is posted in the same thread, with buttons.
+    bot.clock.advance(chrono::Duration::minutes(61));
+    let path = format!("/channels/{thread}/messages");
+    bot.request(|r| {
+        r.method == "POST"
+            && r.route() == path
+            && body(r)["content"]
+                .as_str()
+                .is_some_and(|c| c.contains("Did you manage to meet"))
+    })
+    .await;
+    let checkin = bot
+        .standin
+        .channel_messages(thread)
+        .into_iter()
+        .find(|m| m["content"].as_str().unwrap().contains("Did you manage"))
+        .unwrap();
+    let buttons = &checkin["components"][0]["components"];
+    let met = buttons[0]["custom_id"].as_str().unwrap().to_string();
+    assert!(
+        met.starts_with("rounds:coffee:") && met.ends_with(":met"),
+        "{met}"
+    );
+    assert_eq!(buttons[2]["label"], "Not this time");
+
+    let message_id: u64 = checkin["id"].as_str().unwrap().parse().unwrap();
+    let (_, click) = bot
+        .standin
+        .button_click(GUILD, thread, &bob(), message_id, &met)
+        .await;
+    let followup = bot
+        .request(|r| r.method == "POST" && r.route() == format!("/webhooks/{APP}/{click}"))
+        .await;
+    // (Labelled late: the click's send time is real, the bot's clock has moved on an hour.)
+    let said = body(&followup)["content"].as_str().unwrap().to_string();
+    assert!(
+        said.ends_with("Lovely: noted that you met alice. Thanks for telling me."),
+        "{said}"
+    );
     bot.stop().await;
 }

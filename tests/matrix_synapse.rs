@@ -521,3 +521,110 @@ async fn a_spaces_child_rooms_belong_to_its_society() {
     );
     bot.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn coffee_setup_join_round_introduction_and_checkin() {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    let (bob_user, bob_pass) = synapse.register("bob");
+    let (_keep, data) = data_dir();
+    // Alice is on the committee.
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    settings.default_society.committee = vec![alice_user.clone()];
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice_user.clone()];
+    }
+    let clock = Clock::wall();
+    let bot = start_linked_bot(
+        &synapse,
+        &bot_user,
+        &bot_pass,
+        &data,
+        clock.clone(),
+        settings,
+        Vec::new(),
+    )
+    .await;
+    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let mut bob = Member::login(&synapse, &bob_user, &bob_pass).await;
+    let alice_room = alice.room_with(&bot_user, false).await;
+    let bob_room = bob.room_with(&bot_user, false).await;
+
+    // The first round is a minute or two away: member events carry their real send time, so
+    // the test clock may only move on a little before they would count as late.
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(2))
+        .with_timezone(&chrono_tz::Australia::Sydney)
+        .format("%H:%M");
+    let asked = alice
+        .say(
+            &alice_room,
+            &format!("!coffee setup every day at {soon} checkin 1 hour"),
+        )
+        .await;
+    let setup = alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(
+        setup
+            .body
+            .contains("coffee pairings of Test Society started"),
+        "{}",
+        setup.body
+    );
+    for (member, room) in [(&mut alice, &alice_room), (&mut bob, &bob_room)] {
+        let asked = member.say(room, "!coffee join").await;
+        let joined = member
+            .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+            .await;
+        assert!(joined.body.starts_with("You are in"), "{}", joined.body);
+    }
+
+    // The round fires, and each of them is introduced in one new encrypted direct room.
+    clock.advance(chrono::Duration::minutes(3));
+    let intro_a = alice
+        .expect(&bot_user, |s| s.body.starts_with("☕ The coffee"))
+        .await;
+    let intro_b = bob
+        .expect(&bot_user, |s| s.body.starts_with("☕ The coffee"))
+        .await;
+    assert_eq!(intro_a.room, intro_b.room);
+    assert_ne!(intro_a.room, alice_room.room_id());
+    assert!(intro_a.encrypted);
+    assert!(intro_a.body.contains("Icebreaker: "), "{}", intro_a.body);
+    assert!(intro_a.mentions.contains(&bob.user), "both are mentioned");
+    let summary = alice
+        .expect(&bot_user, |s| s.body.starts_with("☕ Round 1"))
+        .await;
+    assert_eq!(summary.room, alice_room.room_id());
+
+    // An hour later the check-in arrives in the same room; a reaction answers it.
+    clock.advance(chrono::Duration::minutes(61));
+    let checkin = alice
+        .expect(&bot_user, |s| s.body.contains("Did you manage to meet"))
+        .await;
+    assert_eq!(checkin.room, intro_a.room);
+    assert!(checkin.body.contains("1️⃣ We met"), "{}", checkin.body);
+    let room = alice.client.get_room(&checkin.room).unwrap();
+    room.send(ReactionEventContent::new(Annotation::new(
+        checkin.event_id.clone(),
+        "1️⃣".to_string(),
+    )))
+    .await
+    .unwrap();
+    // (Labelled late: the reaction's send time is real, the bot's clock has moved on an hour.)
+    let answer = alice.expect(&bot_user, |s| s.body.contains("Lovely")).await;
+    assert!(
+        answer.body.contains("noted that you met"),
+        "{}",
+        answer.body
+    );
+
+    let asked = alice.say(&alice_room, "!coffee stats").await;
+    let stats = alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(stats.body.contains("meeting rate: 100%"), "{}", stats.body);
+    bot.stop().await;
+}
