@@ -209,14 +209,7 @@ async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Action>, Refusal
         for role in ctx.store.mentor_roles(&ctx.society.key).await? {
             if !members.iter().any(|m| m.user.id == role.user.id) {
                 ctx.store
-                    .save_coffee_member(&CoffeeMember {
-                        programme: programme.id,
-                        user: role.user,
-                        joined_at: ctx.now,
-                        paused_until: None,
-                        auto_paused: false,
-                        skip_until: None,
-                    })
+                    .save_coffee_member(&CoffeeMember::joining(programme.id, role.user, ctx.now))
                     .await?;
             }
         }
@@ -276,12 +269,7 @@ async fn join(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal
             )));
         }
     }
-    let existing = ctx
-        .store
-        .coffee_members(programme.id)
-        .await?
-        .into_iter()
-        .find(|m| m.user.id == ctx.sender.id);
+    let existing = own_row(ctx, &programme).await?;
     let zone = ctx.member_zone().await?;
     let next = time_format::local(programme.next_round, zone, ctx.now);
     let text = match &existing {
@@ -302,33 +290,35 @@ async fn join(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal
         ),
     };
     ctx.store
-        .save_coffee_member(&CoffeeMember {
-            programme: programme.id,
-            user: ctx.sender.clone(),
-            joined_at: ctx.now,
-            paused_until: None,
-            auto_paused: false,
-            skip_until: None,
-        })
+        .save_coffee_member(&CoffeeMember::joining(
+            programme.id,
+            ctx.sender.clone(),
+            ctx.now,
+        ))
         .await?;
     Ok(vec![ctx.private_reply(text)])
 }
 
-/// The sender's membership of the programme, or a refusal saying how to join.
-async fn membership(ctx: &Ctx<'_>, programme: &Programme) -> Result<CoffeeMember, Refusal> {
-    ctx.store
+/// The sender's membership row, if they have one.
+async fn own_row(ctx: &Ctx<'_>, programme: &Programme) -> Result<Option<CoffeeMember>, Refusal> {
+    Ok(ctx
+        .store
         .coffee_members(programme.id)
         .await?
         .into_iter()
-        .find(|m| m.user.id == ctx.sender.id)
-        .ok_or_else(|| {
-            Refusal::said(format!(
-                "You are not in {}; join with `{}coffee join{}`.",
-                programme_name(programme),
-                ctx.prefix(),
-                group_option(programme)
-            ))
-        })
+        .find(|m| m.user.id == ctx.sender.id))
+}
+
+/// The sender's membership of the programme, or a refusal saying how to join.
+async fn membership(ctx: &Ctx<'_>, programme: &Programme) -> Result<CoffeeMember, Refusal> {
+    own_row(ctx, programme).await?.ok_or_else(|| {
+        Refusal::said(format!(
+            "You are not in {}; join with `{}coffee join{}`.",
+            programme_name(programme),
+            ctx.prefix(),
+            group_option(programme)
+        ))
+    })
 }
 
 async fn leave(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
@@ -410,12 +400,7 @@ async fn status(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     let zone = ctx.member_zone().await?;
     let mut lines = vec![format!("Your pairings in {}:", ctx.society.name)];
     for programme in &programmes {
-        let member = ctx
-            .store
-            .coffee_members(programme.id)
-            .await?
-            .into_iter()
-            .find(|m| m.user.id == ctx.sender.id);
+        let member = own_row(ctx, programme).await?;
         let next = time_format::local(programme.next_round, zone, ctx.now);
         lines.push(match member {
             Some(m) => format!(

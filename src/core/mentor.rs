@@ -83,14 +83,11 @@ pub async fn run(ctx: &Ctx<'_>, command: MentorCommand) -> Result<Vec<Action>, R
         let members = ctx.store.coffee_members(programme.id).await?;
         if !members.iter().any(|m| m.user.id == ctx.sender.id) {
             ctx.store
-                .save_coffee_member(&CoffeeMember {
-                    programme: programme.id,
-                    user: ctx.sender.clone(),
-                    joined_at: ctx.now,
-                    paused_until: None,
-                    auto_paused: false,
-                    skip_until: None,
-                })
+                .save_coffee_member(&CoffeeMember::joining(
+                    programme.id,
+                    ctx.sender.clone(),
+                    ctx.now,
+                ))
                 .await?;
         }
     }

@@ -140,6 +140,20 @@ pub struct CoffeeMember {
     pub skip_until: Option<DateTime<Utc>>,
 }
 
+impl CoffeeMember {
+    /// A member joining (or coming back) now: active, nothing skipped.
+    pub fn joining(programme: i64, user: UserRef, now: DateTime<Utc>) -> CoffeeMember {
+        CoffeeMember {
+            programme,
+            user,
+            joined_at: now,
+            paused_until: None,
+            auto_paused: false,
+            skip_until: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MentorOffer {
     Mentor { capacity: i64 },

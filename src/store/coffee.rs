@@ -412,43 +412,51 @@ impl SqlStore {
         Ok(groups)
     }
 
+    /// Groups chosen by one id: `query` is a `group_select!` with a `$1` filter and an order
+    /// that keeps each group's rows together.
+    async fn groups_where(&self, query: &'static str, id: i64) -> StoreResult<Vec<CoffeeGroup>> {
+        let rows: Vec<GroupRow> = sqlx::query_as(query)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(fold_groups(rows))
+    }
+
     pub(super) async fn programme_group_rows(
         &self,
         programme: i64,
     ) -> StoreResult<Vec<CoffeeGroup>> {
-        let rows: Vec<GroupRow> = sqlx::query_as(concat!(
-            group_select!(),
-            " WHERE g.programme = $1 ORDER BY r.number DESC, g.id, m.user_id"
-        ))
-        .bind(programme)
-        .fetch_all(&self.pool)
+        self.groups_where(
+            concat!(
+                group_select!(),
+                " WHERE g.programme = $1 ORDER BY r.number DESC, g.id, m.user_id"
+            ),
+            programme,
+        )
         .await
-        .map_err(db)?;
-        Ok(fold_groups(rows))
     }
 
     pub(super) async fn round_group_rows(&self, round: i64) -> StoreResult<Vec<CoffeeGroup>> {
-        let rows: Vec<GroupRow> = sqlx::query_as(concat!(
-            group_select!(),
-            " WHERE g.round = $1 ORDER BY g.id, m.user_id"
-        ))
-        .bind(round)
-        .fetch_all(&self.pool)
+        self.groups_where(
+            concat!(
+                group_select!(),
+                " WHERE g.round = $1 ORDER BY g.id, m.user_id"
+            ),
+            round,
+        )
         .await
-        .map_err(db)?;
-        Ok(fold_groups(rows))
     }
 
     pub(super) async fn group_row(&self, id: i64) -> StoreResult<Option<CoffeeGroup>> {
-        let rows: Vec<GroupRow> = sqlx::query_as(concat!(
-            group_select!(),
-            " WHERE g.id = $1 ORDER BY m.user_id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(fold_groups(rows).into_iter().next())
+        Ok(self
+            .groups_where(
+                concat!(group_select!(), " WHERE g.id = $1 ORDER BY m.user_id"),
+                id,
+            )
+            .await?
+            .into_iter()
+            .next())
     }
 
     pub(super) async fn answer_row(
