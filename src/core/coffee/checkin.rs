@@ -1,0 +1,132 @@
+//! The did-you-meet check-in after a round, and the answers members give to it.
+
+use super::round::meeting;
+use super::*;
+
+/// A round's check-in: each group is asked, in its own room or thread, whether they met.
+pub async fn fire_checkin(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
+    let groups = bot.store().coffee_round_groups(job.subject).await?;
+    let finished = |actions| {
+        Ok(Fired {
+            actions,
+            next_due: None,
+        })
+    };
+    if now - job.due_at > bot.settings().catch_up {
+        return finished(Vec::new());
+    }
+    let Some(first) = groups.first() else {
+        return finished(Vec::new());
+    };
+    let Some(programme) = bot.store().programme(first.programme).await? else {
+        return finished(Vec::new());
+    };
+    let actions = groups
+        .iter()
+        .map(|group| {
+            let members: Vec<UserRef> = group.members.iter().map(|m| m.user.clone()).collect();
+            let others = if members.len() > 2 { "each other" } else { "your partner" };
+            Action::Introduce {
+                society: programme.society.clone(),
+                members,
+                message: Message::text(format!(
+                    "How did round {} of {} go? Did you manage to meet {others}? Each of you can answer.",
+                    group.number,
+                    programme_name(&programme)
+                ))
+                .with_choices(vec![
+                    Choice {
+                        id: format!("coffee:{}:met", group.id),
+                        label: "We met".to_string(),
+                    },
+                    Choice {
+                        id: format!("coffee:{}:planned", group.id),
+                        label: "It's planned".to_string(),
+                    },
+                    Choice {
+                        id: format!("coffee:{}:no", group.id),
+                        label: "Not this time".to_string(),
+                    },
+                ]),
+                meeting: Some(meeting(group.id)),
+            }
+        })
+        .collect();
+    finished(actions)
+}
+
+/// A check-in answer (`coffee:<group>:met|planned|no`) or the follow-up offer after "planned"
+/// (`coffee:<group>:remind`). Only the group's own members may answer.
+pub async fn choice(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {
+    let expired =
+        || Refusal::said("That choice has expired or is not yours to make; nothing was changed.");
+    let (group_id, answer) = rest.split_once(':').ok_or_else(expired)?;
+    let group_id: i64 = group_id.parse().map_err(|_| expired())?;
+    let group = ctx
+        .store
+        .coffee_group(group_id)
+        .await?
+        .ok_or_else(expired)?;
+    if !group.members.iter().any(|m| m.user.id == ctx.sender.id) {
+        return Err(expired());
+    }
+    let others: Vec<&str> = group
+        .members
+        .iter()
+        .filter(|m| m.user.id != ctx.sender.id)
+        .map(|m| m.user.name.as_str())
+        .collect();
+    let others = others.join(" and ");
+    match answer {
+        "met" | "planned" | "no" => {
+            ctx.store
+                .answer_checkin(group.id, &ctx.sender.id, answer, ctx.now)
+                .await?;
+            Ok(vec![match answer {
+                "met" => ctx.private_reply(format!(
+                    "Lovely: noted that you met {others}. Thanks for telling me."
+                )),
+                "planned" => ctx.reply_message(
+                    Message::text(format!(
+                        "Noted: you have planned to meet {others}. Shall I remind you in {}?",
+                        time_format::span(PLANNED_REMINDER)
+                    ))
+                    .with_choices(vec![Choice {
+                        id: format!("coffee:{}:remind", group.id),
+                        label: format!("Remind me in {}", time_format::span(PLANNED_REMINDER)),
+                    }]),
+                    true,
+                ),
+                _ => ctx.private_reply("No problem: there's always the next round."),
+            }])
+        }
+        "remind" => {
+            let zone = ctx.member_zone().await?;
+            let due = ctx.now + PLANNED_REMINDER;
+            let reminder = ctx
+                .store
+                .create_reminder(&NewReminder {
+                    platform: ctx.origin.platform.clone(),
+                    society: ctx.society.key.clone(),
+                    owner: ctx.sender.clone(),
+                    delivery: Delivery::Me,
+                    room: ctx.origin.room.clone(),
+                    text: format!(
+                        "meet {others} for the coffee you planned (round {})",
+                        group.number
+                    ),
+                    created_at: ctx.now,
+                    due_at: due,
+                    zone: zone.name().to_string(),
+                    rule: None,
+                })
+                .await?;
+            Ok(vec![ctx.private_reply(format!(
+                "I'll remind you on {} ({}).",
+                time_format::local(due, zone, ctx.now),
+                ShortId::new(IdKind::Reminder, reminder.id)
+            ))])
+        }
+        _ => Err(expired()),
+    }
+}

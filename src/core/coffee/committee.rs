@@ -1,0 +1,245 @@
+//! The committee's side of `!coffee`: setting a programme up, running or previewing a round now,
+//! and the programme's statistics.
+
+use super::round::{plan, roster};
+use super::*;
+
+pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Action>, Refusal> {
+    committee_only(ctx, "setup")?;
+    let group = group_key(setup.group.as_deref());
+    if group.chars().count() > 40 {
+        return Err(Refusal::said("A group name can be at most 40 characters."));
+    }
+    let existing = ctx
+        .store
+        .programmes(&ctx.society.key)
+        .await?
+        .into_iter()
+        .find(|p| p.group == group);
+    let zone = ctx.society.timezone;
+    let (rule, next_round) = match (&setup.every, &existing) {
+        (None, Some(old)) => (old.rule.clone(), old.next_round),
+        (every, _) => {
+            let text = format!(
+                "every {}",
+                every.as_deref().unwrap_or(&DEFAULT_RULE["every ".len()..])
+            );
+            let schedule = when::parse(&text, ctx.now, zone)?;
+            let Some(rule) = schedule.rule else {
+                return Err(Refusal::said(format!(
+                    "Pairings need a repeating time, e.g. `{}coffee setup every Monday 09:00`.",
+                    ctx.prefix()
+                )));
+            };
+            (rule.to_text(), schedule.first)
+        }
+    };
+    let checkin = match &setup.checkin {
+        Some(text) => parse_checkin(text)?,
+        None => existing
+            .as_ref()
+            .map(|p| p.checkin)
+            .unwrap_or(DEFAULT_CHECKIN),
+    };
+    let programme = Programme {
+        id: existing.as_ref().map(|p| p.id).unwrap_or_default(),
+        society: ctx.society.key.clone(),
+        group,
+        platform: ctx.origin.platform.clone(),
+        room: ctx.origin.room.clone(),
+        size: setup
+            .size
+            .or(existing.as_ref().map(|p| p.size))
+            .unwrap_or(2),
+        mode: setup
+            .mode
+            .or(existing.as_ref().map(|p| p.mode.clone()))
+            .unwrap_or_else(|| Mode::Random.as_str().to_string()),
+        checkin,
+        rule,
+        zone: zone.name().to_string(),
+        next_round,
+    };
+    let programme = ctx.store.save_programme(&programme, ctx.now).await?;
+    if programme.mode == Mode::Mentor.as_str() {
+        // Whoever already offered or asked is in, as `!mentor` promises.
+        let members = ctx.store.coffee_members(programme.id).await?;
+        for role in ctx.store.mentor_roles(&ctx.society.key).await? {
+            if !members.iter().any(|m| m.user.id == role.user.id) {
+                ctx.store
+                    .save_coffee_member(&CoffeeMember::joining(programme.id, role.user, ctx.now))
+                    .await?;
+            }
+        }
+    }
+    let p = ctx.prefix();
+    let described = Rule::from_text(&programme.rule)
+        .map(|r| r.describe())
+        .unwrap_or_else(|_| programme.rule.clone());
+    let how = if programme.mode == Mode::Mentor.as_str() {
+        format!(
+            "mentors with mentees; mentors offer with `{p}mentor offer`, mentees ask with `{p}mentor seek`"
+        )
+    } else {
+        format!(
+            "groups of {}, {} mode; join with `{p}coffee join{}`",
+            programme.size,
+            programme.mode,
+            group_option(&programme)
+        )
+    };
+    let verb = if existing.is_some() {
+        "changed"
+    } else {
+        "started"
+    };
+    Ok(vec![ctx.reply(format!(
+        "☕ {} of {} {verb}: {described}, {how}. First round: {}. I check in {} after each round.",
+        capitalise(&programme_name(&programme)),
+        ctx.society.name,
+        time_format::local(programme.next_round, zone, ctx.now),
+        time_format::span(programme.checkin),
+    ))])
+}
+
+pub(super) async fn run_now(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
+    committee_only(ctx, "run")?;
+    let programme = find_programme(ctx, group).await?;
+    let (mut actions, repeats) = run_round(
+        ctx.store,
+        ctx.settings,
+        ctx.society,
+        &programme,
+        ctx.now,
+        ctx.now,
+    )
+    .await?;
+    let introduced = actions
+        .iter()
+        .filter(|a| matches!(a, Action::Introduce { .. }))
+        .count();
+    let repeat_note = if repeats > 0 {
+        format!(" {repeats} pair(s) had met before: no grouping without a repeat was possible.")
+    } else {
+        String::new()
+    };
+    actions.push(ctx.private_reply(format!(
+        "Ran a round of {} now: {introduced} introductions.{repeat_note} The schedule is unchanged.",
+        programme_name(&programme)
+    )));
+    Ok(actions)
+}
+
+pub(super) async fn preview(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
+    committee_only(ctx, "preview")?;
+    let programme = find_programme(ctx, group).await?;
+    let roster = roster(ctx.store, &programme).await?;
+    let plan = plan(&programme, &roster, ctx.now, ctx.now);
+    let mut lines = vec![format!(
+        "If {} ran now (nothing is posted):",
+        programme_name(&programme)
+    )];
+    if plan.groups.is_empty() {
+        lines.push("no groups: fewer than two members can be paired.".to_string());
+    }
+    for group in &plan.groups {
+        let names: Vec<&str> = group.iter().map(|u| u.name.as_str()).collect();
+        lines.push(format!("• {}", names.join(" + ")));
+    }
+    if !plan.alone.is_empty() {
+        let names: Vec<&str> = plan.alone.iter().map(|u| u.name.as_str()).collect();
+        lines.push(format!("No partner: {}", names.join(", ")));
+    }
+    if !plan.paused.is_empty() {
+        let names: Vec<&str> = plan.paused.iter().map(|u| u.name.as_str()).collect();
+        lines.push(format!(
+            "Would be paused for unanswered check-ins: {}",
+            names.join(", ")
+        ));
+    }
+    if plan.repeats > 0 {
+        lines.push(format!(
+            "{} pair(s) would meet again: no grouping without a repeat exists.",
+            plan.repeats
+        ));
+    }
+    Ok(vec![ctx.private_reply(lines.join("\n"))])
+}
+
+pub(super) async fn stats(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
+    committee_only(ctx, "stats")?;
+    let programme = find_programme(ctx, group).await?;
+    let members = ctx.store.coffee_members(programme.id).await?;
+    let past = ctx.store.coffee_groups(programme.id).await?;
+    let active = members
+        .iter()
+        .filter(|m| m.paused_until.is_none_or(|u| u <= ctx.now))
+        .count();
+    let rounds: HashSet<i64> = past.iter().map(|g| g.round).collect();
+    let asked: Vec<&CoffeeGroup> = past.iter().filter(|g| g.checkin_at <= ctx.now).collect();
+    let answered = asked
+        .iter()
+        .filter(|g| g.members.iter().any(|m| m.answer.is_some()))
+        .count();
+    let met = asked
+        .iter()
+        .filter(|g| g.members.iter().any(|m| m.answer.as_deref() == Some("met")))
+        .count();
+    let planned = asked
+        .iter()
+        .filter(|g| {
+            g.members
+                .iter()
+                .any(|m| m.answer.as_deref() == Some("planned"))
+                && !g.members.iter().any(|m| m.answer.as_deref() == Some("met"))
+        })
+        .count();
+    // Oldest round first, so a pair counts as a repeat from its second meeting on.
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut repeats = 0;
+    for group in past.iter().rev() {
+        for (n, a) in group.members.iter().enumerate() {
+            for b in &group.members[n + 1..] {
+                let pair = if a.user.id < b.user.id {
+                    (a.user.id.clone(), b.user.id.clone())
+                } else {
+                    (b.user.id.clone(), a.user.id.clone())
+                };
+                if !seen.insert(pair) {
+                    repeats += 1;
+                }
+            }
+        }
+    }
+    let percent = |part: usize, whole: usize| {
+        (part * 100)
+            .checked_div(whole)
+            .map_or_else(|| "n/a".to_string(), |p| format!("{p}%"))
+    };
+    let zone = ctx.member_zone().await?;
+    let lines = [
+        format!(
+            "{} of {}:",
+            capitalise(&programme_name(&programme)),
+            ctx.society.name
+        ),
+        format!(
+            "participants: {} ({active} active, {} paused)",
+            members.len(),
+            members.len() - active
+        ),
+        format!("rounds: {} ({} groups)", rounds.len(), past.len()),
+        format!(
+            "meeting rate: {} of groups asked met ({met} of {}), {planned} more planned; {} answered",
+            percent(met, asked.len()),
+            asked.len(),
+            percent(answered, asked.len())
+        ),
+        format!("repeats so far: {repeats}"),
+        format!(
+            "next round: {}",
+            time_format::local(programme.next_round, zone, ctx.now)
+        ),
+    ];
+    Ok(vec![ctx.private_reply(lines.join("\n"))])
+}

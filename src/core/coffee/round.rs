@@ -1,0 +1,377 @@
+//! One round: who is eligible, the grouping, the record, and the introductions it sends;
+//! firing the scheduled round job.
+
+use super::*;
+
+fn stage_rank(stage: Option<&str>) -> Option<u8> {
+    match Stage::parse(stage?)? {
+        Stage::Student => Some(0),
+        Stage::Intern => Some(1),
+        Stage::Resident => Some(2),
+        Stage::Registrar => Some(3),
+        Stage::Consultant => Some(4),
+        Stage::Other => None,
+    }
+}
+
+/// The same round always gets the same seed, so a job fired twice groups people the same way.
+fn round_seed(programme: i64, scheduled_for: DateTime<Utc>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in programme
+        .to_le_bytes()
+        .into_iter()
+        .chain(scheduled_for.timestamp().to_le_bytes())
+    {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// Who a round would group, and who it leaves out and why.
+pub(super) struct Plan {
+    pub(super) groups: Vec<Vec<UserRef>>,
+    /// Eligible, but no partner this round (a roster of one, or a mentee without a mentor).
+    pub(super) alone: Vec<UserRef>,
+    /// Paused now for unanswered check-ins.
+    pub(super) paused: Vec<UserRef>,
+    pub(super) repeats: usize,
+    pub(super) seed: u64,
+}
+
+/// Everything a round needs from the store, read once.
+pub(super) struct Roster {
+    members: Vec<CoffeeMember>,
+    past: Vec<CoffeeGroup>,
+    profiles: HashMap<String, Profile>,
+    mentors: HashMap<String, MentorOffer>,
+}
+
+pub(super) async fn roster(store: &dyn Store, programme: &Programme) -> Result<Roster, StoreError> {
+    let profiles = store
+        .profiles(&programme.society)
+        .await?
+        .into_iter()
+        .map(|p| (p.user_id.clone(), p))
+        .collect();
+    let mentors = if programme.mode == Mode::Mentor.as_str() {
+        store
+            .mentor_roles(&programme.society)
+            .await?
+            .into_iter()
+            .map(|r| (r.user.id, r.offer))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(Roster {
+        members: store.coffee_members(programme.id).await?,
+        past: store.coffee_groups(programme.id).await?,
+        profiles,
+        mentors,
+    })
+}
+
+/// True if the member left their last three check-ins unanswered while someone else in each of
+/// those groups answered. A check-in nobody answered does not count: it may not have been seen,
+/// and a society whose check-ins go unseen must not have everyone paused.
+fn missed_too_many(member: &CoffeeMember, past: &[CoffeeGroup], now: DateTime<Utc>) -> bool {
+    let recent: Vec<&CoffeeGroup> = past
+        .iter()
+        .filter(|g| g.ran_at >= member.joined_at && g.checkin_at <= now)
+        .filter(|g| g.members.iter().any(|m| m.user.id == member.user.id))
+        .take(MISSED_CHECKINS_BEFORE_PAUSE)
+        .collect();
+    recent.len() == MISSED_CHECKINS_BEFORE_PAUSE
+        && recent.iter().all(|g| {
+            g.members.iter().all(|m| {
+                if m.user.id == member.user.id {
+                    m.answer.is_none()
+                } else {
+                    true
+                }
+            }) && g
+                .members
+                .iter()
+                .any(|m| m.user.id != member.user.id && m.answer.is_some())
+        })
+}
+
+pub(super) fn plan(
+    programme: &Programme,
+    roster: &Roster,
+    scheduled_for: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Plan {
+    let mode = Mode::parse(&programme.mode).unwrap_or(Mode::Random);
+    let mut eligible: Vec<&CoffeeMember> = Vec::new();
+    let mut paused = Vec::new();
+    for member in &roster.members {
+        let is_paused = member.paused_until.is_some_and(|u| u > scheduled_for);
+        let skipping = member.skip_until.is_some_and(|s| s >= scheduled_for);
+        if is_paused || skipping {
+            continue;
+        }
+        if mode == Mode::Mentor && !roster.mentors.contains_key(&member.user.id) {
+            continue;
+        }
+        if missed_too_many(member, &roster.past, now) {
+            paused.push(member.user.clone());
+            continue;
+        }
+        eligible.push(member);
+    }
+    let index: HashMap<&str, usize> = eligible
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.user.id.as_str(), i))
+        .collect();
+    let people: Vec<Person> = eligible
+        .iter()
+        .map(|m| {
+            let profile = roster.profiles.get(&m.user.id);
+            Person {
+                specialty: profile
+                    .and_then(|p| p.specialty.as_deref())
+                    .map(|s| s.trim().to_lowercase()),
+                stage_rank: stage_rank(profile.and_then(|p| p.stage.as_deref())),
+                mentor: match roster.mentors.get(&m.user.id) {
+                    Some(MentorOffer::Mentor { capacity }) => pairing::MentorRole::Mentor {
+                        capacity: u32::try_from(*capacity).unwrap_or(1),
+                    },
+                    Some(MentorOffer::Mentee { wants_specialty }) => pairing::MentorRole::Mentee {
+                        wants_specialty: wants_specialty.as_ref().map(|s| s.trim().to_lowercase()),
+                    },
+                    None => pairing::MentorRole::Neither,
+                },
+            }
+        })
+        .collect();
+    let this_round = roster.past.first().map(|g| g.number).unwrap_or(0) + 1;
+    let mut history = History::new();
+    let mut met: HashMap<(usize, usize), (u32, u32)> = HashMap::new();
+    for group in &roster.past {
+        let ago = u32::try_from(this_round - group.number).unwrap_or(u32::MAX);
+        let here: Vec<usize> = group
+            .members
+            .iter()
+            .filter_map(|m| index.get(m.user.id.as_str()).copied())
+            .collect();
+        for (n, &a) in here.iter().enumerate() {
+            for &b in &here[n + 1..] {
+                let key = (a.min(b), a.max(b));
+                let entry = met.entry(key).or_insert((ago, 0));
+                entry.0 = entry.0.min(ago);
+                entry.1 += 1;
+            }
+        }
+    }
+    for ((a, b), (ago, times)) in met {
+        history.record(a, b, ago, times);
+    }
+    let seed = round_seed(programme.id, scheduled_for);
+    let outcome = pairing::arrange(&pairing::Request {
+        people: &people,
+        history: &history,
+        size: usize::try_from(programme.size).unwrap_or(2),
+        mode,
+        seed,
+    });
+    let user = |i: usize| eligible[i].user.clone();
+    Plan {
+        groups: outcome
+            .groups
+            .iter()
+            .map(|g| g.iter().map(|&i| user(i)).collect())
+            .collect(),
+        alone: outcome.unmatched.iter().map(|&i| user(i)).collect(),
+        paused,
+        repeats: outcome.repeats,
+        seed,
+    }
+}
+
+/// "Alice (registrar · emergency medicine · RPA)": what each member chose to share.
+fn introduce_member(
+    user: &UserRef,
+    profile: Option<&Profile>,
+    role: Option<&MentorOffer>,
+) -> String {
+    let mut shared: Vec<String> = Vec::new();
+    match role {
+        Some(MentorOffer::Mentor { .. }) => shared.push("mentor".to_string()),
+        Some(MentorOffer::Mentee { wants_specialty }) => shared.push(match wants_specialty {
+            Some(s) => format!("mentee, interested in {s}"),
+            None => "mentee".to_string(),
+        }),
+        None => {}
+    }
+    if let Some(p) = profile {
+        shared.extend(
+            [&p.stage, &p.specialty, &p.hospital]
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
+    }
+    if shared.is_empty() {
+        format!("• {}", user.name)
+    } else {
+        format!("• {} ({})", user.name, shared.join(" · "))
+    }
+}
+
+/// Runs one round of a programme: plans it (unless it was already recorded for this time),
+/// records it with its check-in job, and returns the introductions and notices.
+pub async fn run_round(
+    store: &dyn Store,
+    settings: &Settings,
+    society: &Society,
+    programme: &Programme,
+    scheduled_for: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Action>, usize), StoreError> {
+    let roster = roster(store, programme).await?;
+    let plan = plan(programme, &roster, scheduled_for, now);
+    for user in &plan.paused {
+        if let Some(member) = roster.members.iter().find(|m| m.user.id == user.id) {
+            store
+                .save_coffee_member(&CoffeeMember {
+                    paused_until: Some(indefinitely()),
+                    auto_paused: true,
+                    ..member.clone()
+                })
+                .await?;
+        }
+    }
+    let groups = store
+        .record_round(&NewRound {
+            programme: programme.id,
+            platform: programme.platform.clone(),
+            society: programme.society.clone(),
+            zone: programme.zone.clone(),
+            scheduled_for,
+            ran_at: now,
+            checkin_at: now + programme.checkin,
+            groups: plan.groups.clone(),
+        })
+        .await?;
+    let zone: Tz = programme.zone.parse().unwrap_or(society.timezone);
+    let name = programme_name(programme);
+    let p = &settings.prefix;
+    let mut actions = Vec::new();
+    let number = groups.first().map(|g| g.number);
+    for (n, group) in groups.iter().enumerate() {
+        let members: Vec<UserRef> = group.members.iter().map(|m| m.user.clone()).collect();
+        let mut lines = vec![format!(
+            "☕ {} of {}, round {}: meet each other!",
+            capitalise(&name),
+            society.name,
+            group.number
+        )];
+        for member in &members {
+            lines.push(introduce_member(
+                member,
+                roster.profiles.get(&member.id),
+                roster.mentors.get(&member.id),
+            ));
+        }
+        lines.push(format!(
+            "Icebreaker: {}",
+            icebreakers::pick(&settings.icebreakers, plan.seed, n)
+        ));
+        lines.push(format!(
+            "Find 20 minutes in the next few days, in person or on a call. I'll ask how it went on {}.",
+            time_format::local(group.checkin_at, zone, now)
+        ));
+        actions.push(Action::Introduce {
+            society: programme.society.clone(),
+            members: members.clone(),
+            message: Message::text(lines.join("\n")).with_mentions(members),
+            meeting: Some(meeting(group.id)),
+        });
+    }
+    for user in &plan.alone {
+        let why = if programme.mode == Mode::Mentor.as_str() {
+            "no mentor had room for you this round"
+        } else {
+            "you were the only one in it"
+        };
+        actions.push(Action::Remind {
+            user: user.clone(),
+            message: Message::text(format!(
+                "No partner for you in this round of {name} of {}: {why}. You're in the next one automatically.",
+                society.name
+            )),
+        });
+    }
+    for user in &plan.paused {
+        actions.push(Action::Remind {
+            user: user.clone(),
+            message: Message::text(format!(
+                "You haven't answered the last {MISSED_CHECKINS_BEFORE_PAUSE} check-ins, so I've paused {name} of {} for you. Come back any time with `{p}coffee join{}`.",
+                society.name,
+                group_option(programme)
+            )),
+        });
+    }
+    if let Some(number) = number {
+        let people: usize = groups.iter().map(|g| g.members.len()).sum();
+        actions.push(Action::Post {
+            room: programme.room.clone(),
+            message: Message::text(format!(
+                "☕ Round {number} of {name}: {people} members in {} groups; introductions are out. Join with `{p}coffee join{}`.",
+                groups.len(),
+                group_option(programme)
+            )),
+        });
+    }
+    Ok((actions, plan.repeats))
+}
+
+pub(super) fn meeting(group: i64) -> String {
+    format!("coffee-group:{group}")
+}
+
+/// A due round: run it (unless it is too stale to be useful) and schedule the next.
+pub async fn fire_round(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
+    let Some(programme) = bot.store().programme(job.subject).await? else {
+        return Ok(Fired {
+            actions: Vec::new(),
+            next_due: None,
+        });
+    };
+    let society = bot.society(&job.society);
+    let zone: Tz = job.zone.parse().unwrap_or(society.timezone);
+    let actions = if now - job.due_at > bot.settings().catch_up {
+        vec![Action::AdminLog {
+            society: job.society.clone(),
+            about: None,
+            text: format!(
+                "Missed the round of {} due {} (I was offline); the next one runs as scheduled.",
+                programme_name(&programme),
+                time_format::local(job.due_at, zone, now)
+            ),
+        }]
+    } else {
+        run_round(
+            bot.store().as_ref(),
+            bot.settings(),
+            society,
+            &programme,
+            job.due_at,
+            now,
+        )
+        .await?
+        .0
+    };
+    let next_due = match job.rule.as_deref().map(Rule::from_text) {
+        Some(Ok(rule)) => rule.next_after(job.due_at.max(now), zone),
+        Some(Err(error)) => {
+            tracing::error!(job = job.id, %error, "stored pairing rule no longer parses; stopping it");
+            None
+        }
+        None => None,
+    };
+    Ok(Fired { actions, next_due })
+}
