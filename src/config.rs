@@ -108,6 +108,8 @@ struct SocietyMatrixSection {
     rooms: Vec<String>,
     /// Where committee-log entries are posted.
     admin_room: Option<String>,
+    /// Where events are announced; otherwise the room they were created in.
+    announcements: Option<String>,
     /// Other homeservers whose users may invite Rounds.
     #[serde(default)]
     allowed_servers: Vec<String>,
@@ -120,6 +122,7 @@ pub struct MatrixLink {
     pub space: Option<String>,
     pub rooms: Vec<String>,
     pub admin_room: Option<String>,
+    pub announcements: Option<String>,
     pub allowed_servers: Vec<String>,
 }
 
@@ -405,6 +408,7 @@ impl Config {
                     space: m.space.clone(),
                     rooms: m.rooms.clone(),
                     admin_room: m.admin_room.clone(),
+                    announcements: m.announcements.clone(),
                     allowed_servers: m.allowed_servers.clone(),
                 });
             }

@@ -302,3 +302,49 @@ fn shell_eight_members_see_six_weekly_rounds_without_a_repeat() {
             .any(|l| l.contains("] #coffee:") && l.contains("Reply with a number: 1) We met"))
     );
 }
+
+#[test]
+fn shell_event_waitlist_promotion_and_reminders() {
+    let script = "\
+/clock 2026-11-23T09:00:00+11:00
+/as admin
+event create Grand rounds: sepsis | Thursday 12:30 | for 1h | at Lecture theatre 2 | capacity 2
+/room announcements
+/as ana
+1
+/as ben
+1
+/as cai
+1
+/as ana
+rsvp E1 no
+/advance 4d
+";
+    let output = rounds(&["shell", "--db", ":memory:"], &[], script);
+    assert!(output.status.success());
+    let lines = stdout_lines(&output);
+    let has = |text: &str| lines.iter().any(|l| l == text);
+    assert!(
+        has("[2026-11-23 09:00] #announcements rounds: 📅 Grand rounds: sepsis (E1)"),
+        "{lines:#?}"
+    );
+    assert!(has(
+        "[2026-11-23 09:00] #announcements rounds: Grand rounds: sepsis (E1) is full: you're number 1 on the waitlist. I'll tell you if a place opens up."
+    ));
+    assert!(has(
+        "[2026-11-23 09:00] @cai (dm) rounds: Good news: a place opened up and you're now going to Grand rounds: sepsis (E1), Thu 26 Nov 12:30 AEDT."
+    ));
+    // The reminders go to those going (ben and cai, not ana) at 24 h and 1 h before, local time.
+    for who in ["ben", "cai"] {
+        assert!(has(&format!(
+            "[2026-11-25 12:30] @{who} (dm) rounds: ⏰ In 1d: Grand rounds: sepsis (E1), Thu 26 Nov 12:30 AEDT."
+        )));
+        assert!(has(&format!(
+            "[2026-11-26 11:30] @{who} (dm) rounds: ⏰ In 1h: Grand rounds: sepsis (E1), Thu 26 Nov 12:30 AEDT. Where: Lecture theatre 2."
+        )));
+    }
+    assert!(
+        !lines.iter().any(|l| l.contains("@ana (dm) rounds: ⏰")),
+        "{lines:#?}"
+    );
+}

@@ -196,6 +196,44 @@ pub const COMMANDS: &[CommandSpec] = &[
         committee_only: false,
     },
     CommandSpec {
+        name: "event",
+        summary: "grand rounds, CPD sessions and socials: create, list, answer",
+        forms: &[
+            Form {
+                usage: "event list",
+                summary: "upcoming events, in your timezone",
+            },
+            Form {
+                usage: "event show <id>",
+                summary: "one event, with who is going",
+            },
+            Form {
+                usage: "event create <details>",
+                summary: "organisers: title | when [| for 1h] [| at place] [| capacity n] [| kind cpd] [| cpd 1.5] [| group name]",
+            },
+            Form {
+                usage: "event cancel <id>",
+                summary: "organisers: cancel it; everyone who answered is told",
+            },
+        ],
+        examples: &[
+            "event list",
+            "event create Grand rounds: sepsis update | next Thursday 12:30 | for 1h | at Lecture theatre 2 | capacity 40 | kind grand-rounds | cpd 1",
+            "event show E12",
+        ],
+        committee_only: false,
+    },
+    CommandSpec {
+        name: "rsvp",
+        summary: "answer an event: going, maybe or no",
+        forms: &[Form {
+            usage: "rsvp <id> <going|maybe|no>",
+            summary: "your answer (going beyond the capacity joins the waitlist)",
+        }],
+        examples: &["rsvp E12 going", "rsvp E12 no"],
+        committee_only: false,
+    },
+    CommandSpec {
         name: "committee",
         summary: "the committee's log: missed reminders and failed deliveries",
         forms: &[Form {
@@ -237,6 +275,43 @@ pub enum Command {
     CommitteeLog,
     Coffee(CoffeeCommand),
     Mentor(MentorCommand),
+    Event(EventCommand),
+    Rsvp { id: ShortId, answer: RsvpAnswer },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventCommand {
+    List,
+    Show(ShortId),
+    /// The `|`-separated fields after `create`, trimmed; checked by `core::events`.
+    Create(Vec<String>),
+    Cancel(ShortId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RsvpAnswer {
+    Going,
+    Maybe,
+    No,
+}
+
+impl RsvpAnswer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RsvpAnswer::Going => "going",
+            RsvpAnswer::Maybe => "maybe",
+            RsvpAnswer::No => "no",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RsvpAnswer> {
+        match text.trim().to_lowercase().as_str() {
+            "going" | "yes" | "y" => Some(RsvpAnswer::Going),
+            "maybe" => Some(RsvpAnswer::Maybe),
+            "no" | "n" | "cant" | "can't" | "not-going" => Some(RsvpAnswer::No),
+            _ => None,
+        }
+    }
 }
 
 /// `!coffee setup` options; None means "keep the current value, or the default".
@@ -416,6 +491,8 @@ fn parse_body(body: &str, prefix: &str) -> Result<Command, CommandError> {
         "profile" => parse_profile(rest, prefix),
         "forget" => parse_forget(rest, prefix),
         "coffee" => parse_coffee(rest, prefix),
+        "event" | "events" => parse_event(rest, prefix),
+        "rsvp" => parse_rsvp(rest, prefix),
         "mentor" => parse_mentor(rest, prefix),
         "committee" => match split_word(rest).0.as_str() {
             "log" | "" => Ok(Command::CommitteeLog),
@@ -731,6 +808,54 @@ fn parse_coffee(rest: &str, prefix: &str) -> Result<Command, CommandError> {
             ],
         )),
     }
+}
+
+fn parse_event(rest: &str, prefix: &str) -> Result<Command, CommandError> {
+    let (verb, rest) = split_word(rest);
+    let id = |example: &'static str| {
+        let (id, _) = split_word(rest);
+        if id.is_empty() {
+            return Err(incomplete(prefix, "event", example));
+        }
+        ShortId::parse(&id, IdKind::Event)
+    };
+    let command = match verb.as_str() {
+        "" | "list" => EventCommand::List,
+        "show" => EventCommand::Show(id("event show E12")?),
+        "cancel" => EventCommand::Cancel(id("event cancel E12")?),
+        "create" | "new" => {
+            let fields: Vec<String> = rest.split('|').map(|f| f.trim().to_string()).collect();
+            if fields.len() < 2 || fields[0].is_empty() || fields[1].is_empty() {
+                return Err(incomplete(
+                    prefix,
+                    "event",
+                    "event create Grand rounds | next Thursday 12:30 | for 1h",
+                ));
+            }
+            EventCommand::Create(fields)
+        }
+        other => {
+            return Err(unknown_option(
+                prefix,
+                "event",
+                other,
+                &["list", "show <id>", "create <details>", "cancel <id>"],
+            ));
+        }
+    };
+    Ok(Command::Event(command))
+}
+
+fn parse_rsvp(rest: &str, prefix: &str) -> Result<Command, CommandError> {
+    let (id, rest) = split_word(rest);
+    let (answer, _) = split_word(rest);
+    if id.is_empty() || answer.is_empty() {
+        return Err(incomplete(prefix, "rsvp", "rsvp E12 going"));
+    }
+    let id = ShortId::parse(&id, IdKind::Event)?;
+    let answer = RsvpAnswer::parse(&answer)
+        .ok_or_else(|| unknown_option(prefix, "rsvp", &answer, &["going", "maybe", "no"]))?;
+    Ok(Command::Rsvp { id, answer })
 }
 
 fn parse_mentor(rest: &str, prefix: &str) -> Result<Command, CommandError> {

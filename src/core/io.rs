@@ -126,6 +126,13 @@ pub enum Action {
         private: bool,
         message: Message,
     },
+    /// A post in the society's announcements room (events), or in `fallback_room` where the
+    /// platform has none configured.
+    Announce {
+        society: String,
+        fallback_room: String,
+        message: Message,
+    },
     /// A private message to one member.
     Remind { user: UserRef, message: Message },
     /// Bring members together privately (a thread on Discord, a direct room on Matrix).

@@ -7,6 +7,7 @@ pub mod coffee;
 pub mod command;
 pub mod committee;
 pub mod error;
+pub mod events;
 pub mod icebreakers;
 pub mod io;
 pub mod mentor;
@@ -232,6 +233,8 @@ impl Bot {
             Command::CommitteeLog => committee::log(ctx).await,
             Command::Coffee(sub) => coffee::run(ctx, sub).await,
             Command::Mentor(sub) => mentor::run(ctx, sub).await,
+            Command::Event(sub) => events::run(ctx, sub).await,
+            Command::Rsvp { id, answer } => events::rsvp(ctx, id, answer).await,
         }
     }
 
@@ -239,6 +242,7 @@ impl Bot {
         match choice.split_once(':') {
             Some(("forget", answer)) => privacy::forget_choice(ctx, answer).await,
             Some(("coffee", rest)) => coffee::choice(ctx, rest).await,
+            Some(("event", rest)) => events::choice(ctx, rest).await,
             _ => Err(Refusal::said(
                 "That choice has expired or is not yours to make; nothing was changed.",
             )),
@@ -251,6 +255,7 @@ impl Bot {
             JobKind::Reminder => reminders::fire(self, job, now).await,
             JobKind::CoffeeRound => coffee::fire_round(self, job, now).await,
             JobKind::CoffeeCheckin => coffee::fire_checkin(self, job, now).await,
+            JobKind::EventReminders => events::fire_reminder(self, job, now).await,
         }
     }
 }

@@ -85,6 +85,8 @@ pub enum JobKind {
     CoffeeRound,
     /// The did-you-meet question after a round; the subject is the round.
     CoffeeCheckin,
+    /// Reminders before an event, one offset after another; the subject is the event.
+    EventReminders,
 }
 
 impl JobKind {
@@ -93,6 +95,7 @@ impl JobKind {
             JobKind::Reminder => "reminder",
             JobKind::CoffeeRound => "coffee_round",
             JobKind::CoffeeCheckin => "coffee_checkin",
+            JobKind::EventReminders => "event_reminders",
         }
     }
 
@@ -101,6 +104,7 @@ impl JobKind {
             "reminder" => Some(JobKind::Reminder),
             "coffee_round" => Some(JobKind::CoffeeRound),
             "coffee_checkin" => Some(JobKind::CoffeeCheckin),
+            "event_reminders" => Some(JobKind::EventReminders),
             _ => None,
         }
     }
@@ -198,6 +202,46 @@ pub struct CoffeeGroup {
     pub ran_at: DateTime<Utc>,
     pub checkin_at: DateTime<Utc>,
     pub members: Vec<GroupMember>,
+}
+
+/// An event as stored. Times are UTC; `zone` is the organiser's, for showing the series.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub id: i64,
+    pub society: String,
+    pub platform: String,
+    /// Where it was created; answers about it go there.
+    pub room: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub duration: chrono::Duration,
+    pub zone: String,
+    pub place: Option<String>,
+    /// None: no limit.
+    pub capacity: Option<i64>,
+    pub kind: String,
+    pub cpd_minutes: Option<i64>,
+    /// Empty for the whole society.
+    pub group: String,
+    pub cancelled: bool,
+}
+
+/// A member's answer to an event: `going`, `waitlist`, `maybe` or `no`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rsvp {
+    pub user: UserRef,
+    pub answer: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// What an RSVP changed: the member's own place, and who moved up from the waitlist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RsvpOutcome {
+    /// `going`, `waitlist`, `maybe` or `no`.
+    pub answer: String,
+    /// 1-based place on the waitlist, when waitlisted.
+    pub waitlist_place: Option<i64>,
+    pub promoted: Vec<UserRef>,
 }
 
 /// A scheduled piece of work: the queue is this table.
@@ -383,6 +427,32 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<(DateTime<Utc>, String)>>;
 
     async fn counts(&self) -> StoreResult<Counts>;
+
+    /// Stores the event and its reminder job (first due at `first_reminder`, if any).
+    async fn create_event(
+        &self,
+        event: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        reminder_offsets: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Event>;
+    async fn event(&self, id: i64) -> StoreResult<Option<Event>>;
+    /// The society's events not cancelled that end after `now`, soonest first.
+    async fn upcoming_events(&self, society: &str, now: DateTime<Utc>) -> StoreResult<Vec<Event>>;
+    /// Marks it cancelled and stops its reminders; false if it already was.
+    async fn cancel_event(&self, id: i64) -> StoreResult<bool>;
+    /// Records an answer in one transaction: `going` beyond the capacity joins the waitlist;
+    /// a place given up goes to the first on the waitlist. Concurrent answers never promote
+    /// one member twice or fill a place twice.
+    async fn rsvp(
+        &self,
+        event: i64,
+        user: &UserRef,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RsvpOutcome>;
+    /// Every answer, in answer order.
+    async fn rsvps(&self, event: i64) -> StoreResult<Vec<Rsvp>>;
 
     /// Every profile in the society (a pairing round reads them all at once).
     async fn profiles(&self, society: &str) -> StoreResult<Vec<Profile>>;

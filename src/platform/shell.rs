@@ -22,6 +22,7 @@ use crate::runtime::Runtime;
 pub const PLATFORM: &str = "shell";
 pub const SOCIETY_KEY: &str = "shell";
 pub const ROOMS: [&str; 3] = ["#general", "#announcements", "#celebrations"];
+const ANNOUNCEMENTS: &str = ROOMS[1];
 pub const COMMITTEE_MEMBER: &str = "admin";
 pub const FIRST_MEMBER: &str = "you";
 
@@ -147,6 +148,10 @@ impl Adapter for ShellOutput {
         match action {
             Action::Post { room, message } | Action::Reply { room, message, .. } => {
                 write_message(&mut screen, room, message, Audience::Room(room.clone()));
+            }
+            Action::Announce { message, .. } => {
+                let room = ANNOUNCEMENTS.to_string();
+                write_message(&mut screen, &room, message, Audience::Room(room.clone()));
             }
             Action::Remind { user, message } => {
                 write_message(

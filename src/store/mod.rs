@@ -4,6 +4,7 @@
 //! PostgreSQL needs `FOR UPDATE SKIP LOCKED` so that several processes can claim work at once.
 
 mod coffee;
+mod events;
 mod rows;
 mod url;
 
@@ -17,8 +18,9 @@ use sqlx::{AnyPool, Row};
 use crate::core::error::StoreError;
 use crate::core::io::Action;
 use crate::core::store::{
-    CoffeeGroup, CoffeeMember, Counts, Erasure, FiredJob, Job, MentorRole, NewReminder, NewRound,
-    OutboxItem, PendingSend, Profile, Programme, Reminder, Store, StoreResult,
+    CoffeeGroup, CoffeeMember, Counts, Erasure, Event, FiredJob, Job, MentorRole, NewReminder,
+    NewRound, OutboxItem, PendingSend, Profile, Programme, Reminder, Rsvp, RsvpOutcome, Store,
+    StoreResult,
 };
 use rows::{JobRow, OutboxRow, ProfileRow, ReminderRow, from_ts, ts};
 pub use url::{Backend, DatabaseUrl};
@@ -341,6 +343,7 @@ impl Store for SqlStore {
             .rows_affected()
             > 0;
         other += coffee::erase_member(&mut tx, society, user_id).await?;
+        other += events::erase_member(&mut tx, society, user_id).await?;
         for sql in [
             "DELETE FROM outbox WHERE society = $1 AND member = $2",
             "DELETE FROM confirmations WHERE society = $1 AND user_id = $2",
@@ -660,6 +663,43 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Programme> {
         self.save_programme_rows(programme, now).await
+    }
+
+    async fn create_event(
+        &self,
+        event: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        reminder_offsets: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Event> {
+        self.create_event_rows(event, first_reminder, reminder_offsets, now)
+            .await
+    }
+
+    async fn event(&self, id: i64) -> StoreResult<Option<Event>> {
+        self.event_row(id).await
+    }
+
+    async fn upcoming_events(&self, society: &str, now: DateTime<Utc>) -> StoreResult<Vec<Event>> {
+        self.upcoming_event_rows(society, now).await
+    }
+
+    async fn cancel_event(&self, id: i64) -> StoreResult<bool> {
+        self.cancel_event_rows(id).await
+    }
+
+    async fn rsvp(
+        &self,
+        event: i64,
+        user: &crate::core::io::UserRef,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RsvpOutcome> {
+        self.rsvp_rows(event, user, answer, now).await
+    }
+
+    async fn rsvps(&self, event: i64) -> StoreResult<Vec<Rsvp>> {
+        self.rsvp_list(event).await
     }
 
     async fn profiles(&self, society: &str) -> StoreResult<Vec<Profile>> {

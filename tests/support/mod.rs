@@ -221,6 +221,7 @@ pub fn text_of(action: &Action) -> Option<String> {
         Action::Post { message, .. }
         | Action::Reply { message, .. }
         | Action::Remind { message, .. }
+        | Action::Announce { message, .. }
         | Action::Introduce { message, .. } => Some(message.text.clone()),
         Action::AdminLog { text, .. } => Some(format!("[admin log] {text}")),
         Action::React { .. } => None,

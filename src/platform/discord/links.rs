@@ -27,6 +27,12 @@ impl Links {
         self.links.iter().find(|l| l.society == society)
     }
 
+    pub fn announcements_channel(&self, society: &str) -> Option<ChannelId> {
+        self.link(society)
+            .and_then(|l| l.announcements)
+            .map(ChannelId::new)
+    }
+
     pub fn pairing_channel(&self, society: &str) -> Option<ChannelId> {
         self.link(society)
             .and_then(|l| l.pairing)

@@ -277,6 +277,17 @@ impl Adapter for DiscordAdapter {
                     .map(MessageId::new);
                 self.send(channel, key, message, reply_to).await
             }
+            Action::Announce {
+                society,
+                fallback_room,
+                message,
+            } => {
+                let channel = match self.links.announcements_channel(society) {
+                    Some(channel) => channel,
+                    None => ChannelId::new(id_of(fallback_room, "channel")?),
+                };
+                self.send(channel, key, message, None).await
+            }
             Action::Remind { user, message } => {
                 let channel = self.direct_channel(user).await?;
                 self.send(channel, key, message, None).await

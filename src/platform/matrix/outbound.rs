@@ -220,6 +220,18 @@ impl Adapter for MatrixAdapter {
                 let room = self.room(room)?;
                 self.send(&room, key, message, to.as_deref()).await
             }
+            Action::Announce {
+                society,
+                fallback_room,
+                message,
+            } => {
+                let room = self.room(
+                    self.rooms
+                        .announcements_room(society)
+                        .unwrap_or(fallback_room),
+                )?;
+                self.send(&room, key, message, None).await
+            }
             Action::Remind { user, message } => {
                 let room = self.direct_room(user).await?;
                 self.send(&room, key, message, None).await

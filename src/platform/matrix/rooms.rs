@@ -50,6 +50,13 @@ impl Rooms {
             .unwrap_or_else(|| DEFAULT_SOCIETY.to_string())
     }
 
+    pub fn announcements_room(&self, society: &str) -> Option<&str> {
+        self.links
+            .iter()
+            .find(|l| l.society == society)
+            .and_then(|l| l.announcements.as_deref())
+    }
+
     pub fn admin_room(&self, society: &str) -> Option<&str> {
         self.links
             .iter()
@@ -141,10 +148,13 @@ mod tests {
                 space: None,
                 rooms: vec!["!general:hospital.org".into()],
                 admin_room: Some("!committee:hospital.org".into()),
+                announcements: Some("!news:hospital.org".into()),
                 allowed_servers: vec!["partner.org".into()],
             }],
             user_id!("@rounds:hospital.org"),
         );
+        assert_eq!(rooms.announcements_room("ams"), Some("!news:hospital.org"));
+        assert_eq!(rooms.announcements_room("other"), None);
         assert!(rooms.may_invite(user_id!("@ana:hospital.org")));
         assert!(rooms.may_invite(user_id!("@ben:partner.org")));
         assert!(!rooms.may_invite(user_id!("@mallory:elsewhere.example")));

@@ -1,0 +1,315 @@
+//! Events and RSVPs, with the waitlist kept in order inside one transaction per answer.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Row;
+
+use super::rows::{from_ts, ts};
+use super::{SqlStore, db};
+use crate::core::io::UserRef;
+use crate::core::store::{Event, Rsvp, RsvpOutcome, StoreResult};
+
+macro_rules! event_select {
+    () => {
+        "SELECT id, society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, cancelled FROM events"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: i64,
+    society: String,
+    platform: String,
+    room: String,
+    title: String,
+    starts_at: i64,
+    duration_secs: i64,
+    zone: String,
+    place: Option<String>,
+    capacity: Option<i64>,
+    kind: String,
+    cpd_minutes: Option<i64>,
+    grp: String,
+    cancelled: i64,
+}
+
+impl From<EventRow> for Event {
+    fn from(r: EventRow) -> Self {
+        Event {
+            id: r.id,
+            society: r.society,
+            platform: r.platform,
+            room: r.room,
+            title: r.title,
+            starts_at: from_ts(r.starts_at),
+            duration: Duration::seconds(r.duration_secs),
+            zone: r.zone,
+            place: r.place,
+            capacity: r.capacity,
+            kind: r.kind,
+            cpd_minutes: r.cpd_minutes,
+            group: r.grp,
+            cancelled: r.cancelled != 0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RsvpRow {
+    user_id: String,
+    name: String,
+    answer: String,
+    answered_at: i64,
+}
+
+impl SqlStore {
+    pub(super) async fn create_event_rows(
+        &self,
+        e: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        offsets: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Event> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO events (society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(&e.society)
+        .bind(&e.platform)
+        .bind(&e.room)
+        .bind(&e.title)
+        .bind(ts(e.starts_at))
+        .bind(e.duration.num_seconds())
+        .bind(&e.zone)
+        .bind(&e.place)
+        .bind(e.capacity)
+        .bind(&e.kind)
+        .bind(e.cpd_minutes)
+        .bind(&e.group)
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        if let Some(due) = first_reminder {
+            sqlx::query(
+                "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('event_reminders', $1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(&e.platform)
+            .bind(&e.society)
+            .bind(ts(due))
+            .bind(&e.zone)
+            .bind(offsets)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Event { id, ..e.clone() })
+    }
+
+    pub(super) async fn event_row(&self, id: i64) -> StoreResult<Option<Event>> {
+        let row: Option<EventRow> = sqlx::query_as(concat!(event_select!(), " WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.map(Event::from))
+    }
+
+    pub(super) async fn upcoming_event_rows(
+        &self,
+        society: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE society = $1 AND cancelled = 0 AND starts_at + duration_secs > $2 ORDER BY starts_at, id"
+        ))
+        .bind(society)
+        .bind(ts(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
+    pub(super) async fn cancel_event_rows(&self, id: i64) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = sqlx::query("UPDATE events SET cancelled = 1 WHERE id = $1 AND cancelled = 0")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'event_reminders' AND subject = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(done == 1)
+    }
+
+    pub(super) async fn rsvp_rows(
+        &self,
+        event: i64,
+        user: &UserRef,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RsvpOutcome> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        // On PostgreSQL the event row is locked, so answers to one event queue up behind each
+        // other; SQLite has one writer at a time anyway.
+        let capacity: Option<i64> = sqlx::query(self.claim_sql(
+            "SELECT capacity FROM events WHERE id = $1",
+            "SELECT capacity FROM events WHERE id = $1 FOR UPDATE",
+        ))
+        .bind(event)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        let previous: Option<String> =
+            sqlx::query("SELECT answer FROM rsvps WHERE event = $1 AND user_id = $2")
+                .bind(event)
+                .bind(&user.id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .map(|row| row.try_get(0))
+                .transpose()
+                .map_err(db)?;
+        let new = match (answer, previous.as_deref()) {
+            // Saying "going" again keeps one's place (and place in the queue).
+            ("going", Some(kept @ ("going" | "waitlist"))) => kept.to_string(),
+            ("going", _) => {
+                let taken = going(&mut tx, event).await?;
+                if capacity.is_none_or(|c| taken < c) {
+                    "going".to_string()
+                } else {
+                    "waitlist".to_string()
+                }
+            }
+            (other, _) => other.to_string(),
+        };
+        if previous.as_deref() != Some(new.as_str()) {
+            sqlx::query(
+                "INSERT INTO rsvps (event, user_id, name, answer, answered_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (event, user_id) DO UPDATE SET name = $3, answer = $4, answered_at = $5",
+            )
+            .bind(event)
+            .bind(&user.id)
+            .bind(&user.name)
+            .bind(&new)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        let mut promoted = Vec::new();
+        if let Some(capacity) = capacity {
+            let free = capacity - going(&mut tx, event).await?;
+            if free > 0 {
+                let rows: Vec<RsvpRow> = sqlx::query_as(
+                    "SELECT user_id, name, answer, answered_at FROM rsvps WHERE event = $1 AND answer = 'waitlist' \
+                     ORDER BY answered_at, user_id LIMIT $2",
+                )
+                .bind(event)
+                .bind(free)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
+                for row in rows {
+                    sqlx::query(
+                        "UPDATE rsvps SET answer = 'going' WHERE event = $1 AND user_id = $2",
+                    )
+                    .bind(event)
+                    .bind(&row.user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                    promoted.push(UserRef {
+                        id: row.user_id,
+                        name: row.name,
+                    });
+                }
+            }
+        }
+        let waitlist_place = if new == "waitlist" {
+            let ahead: i64 = sqlx::query(
+                "SELECT COUNT(*) FROM rsvps r, rsvps me WHERE r.event = $1 AND me.event = $1 AND me.user_id = $2 \
+                 AND r.answer = 'waitlist' AND (r.answered_at < me.answered_at OR (r.answered_at = me.answered_at AND r.user_id < me.user_id))",
+            )
+            .bind(event)
+            .bind(&user.id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?;
+            Some(ahead + 1)
+        } else {
+            None
+        };
+        tx.commit().await.map_err(db)?;
+        Ok(RsvpOutcome {
+            answer: new,
+            waitlist_place,
+            promoted,
+        })
+    }
+
+    pub(super) async fn rsvp_list(&self, event: i64) -> StoreResult<Vec<Rsvp>> {
+        let rows: Vec<RsvpRow> = sqlx::query_as(
+            "SELECT user_id, name, answer, answered_at FROM rsvps WHERE event = $1 ORDER BY answered_at, user_id",
+        )
+        .bind(event)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Rsvp {
+                user: UserRef {
+                    id: r.user_id,
+                    name: r.name,
+                },
+                answer: r.answer,
+                answered_at: from_ts(r.answered_at),
+            })
+            .collect())
+    }
+}
+
+async fn going(tx: &mut sqlx::Transaction<'_, sqlx::Any>, event: i64) -> StoreResult<i64> {
+    sqlx::query("SELECT COUNT(*) FROM rsvps WHERE event = $1 AND answer = 'going'")
+        .bind(event)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?
+        .try_get::<i64, _>(0)
+        .map_err(db)
+}
+
+/// Erasure of one member's answers in a society, inside the caller's transaction.
+pub(super) async fn erase_member(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    society: &str,
+    user_id: &str,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM rsvps WHERE user_id = $2 AND event IN (SELECT id FROM events WHERE society = $1)",
+    )
+    .bind(society)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?
+    .rows_affected())
+}
