@@ -130,10 +130,22 @@ fn cases() -> Vec<(String, &'static str)> {
             format!("!mentor seek {long_specialty}"),
             "at most 80 characters",
         ),
+        (
+            "!event create Party | tomorrow 18:00".into(),
+            "Only the organisers of Test Society",
+        ),
+        ("!event create Party".into(), "needs more"),
+        ("!event show E99".into(), "There is no event E99"),
+        ("!event show R1".into(), "not of an event"),
+        ("!event cancel".into(), "needs more"),
+        ("!event dance".into(), "is not something `!event` can do"),
+        ("!rsvp E1".into(), "needs more"),
+        ("!rsvp E1 perhaps".into(), "is not something `!rsvp` can do"),
+        ("!rsvp E99 going".into(), "There is no event E99"),
     ]
 }
 
-fn durable(c: &Counts) -> (i64, i64, i64, i64, i64, i64) {
+fn durable(c: &Counts) -> (i64, i64, i64, i64, i64, i64, i64) {
     (
         c.profiles,
         c.reminders,
@@ -141,6 +153,7 @@ fn durable(c: &Counts) -> (i64, i64, i64, i64, i64, i64) {
         c.confirmations,
         c.admin_log,
         c.pairing,
+        c.events,
     )
 }
 

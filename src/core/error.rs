@@ -33,10 +33,11 @@ pub enum CommandError {
         kind: &'static str,
         example: String,
     },
-    #[error("`{given}` is the id of {is}, not of a {want}; {want} ids look like `{example}`.")]
+    #[error("`{given}` is the id of {is}, not of {want_a}; {want} ids look like `{example}`.")]
     WrongIdKind {
         given: String,
         is: &'static str,
+        want_a: &'static str,
         want: &'static str,
         example: String,
     },

@@ -77,6 +77,7 @@ impl ShortId {
             return Err(CommandError::WrongIdKind {
                 given: text.to_uppercase(),
                 is: kind.a_noun(),
+                want_a: expected.a_noun(),
                 want: expected.noun(),
                 example: format!("{}7", expected.letter()),
             });

@@ -308,6 +308,8 @@ pub struct Counts {
     pub admin_log: i64,
     /// Pairing programmes, their members, mentor offers and rounds together.
     pub pairing: i64,
+    /// Events and RSVPs together.
+    pub events: i64,
 }
 
 #[async_trait]

@@ -775,7 +775,8 @@ impl Store for SqlStore {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM reminders), (SELECT COUNT(*) FROM jobs), \
                     (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM confirmations), (SELECT COUNT(*) FROM admin_log), \
-                    (SELECT COUNT(*) FROM coffee_programmes) + (SELECT COUNT(*) FROM coffee_members) + (SELECT COUNT(*) FROM mentor_roles) + (SELECT COUNT(*) FROM coffee_rounds)",
+                    (SELECT COUNT(*) FROM coffee_programmes) + (SELECT COUNT(*) FROM coffee_members) + (SELECT COUNT(*) FROM mentor_roles) + (SELECT COUNT(*) FROM coffee_rounds), \
+                    (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM rsvps)",
         )
         .fetch_one(&self.pool)
         .await
@@ -789,6 +790,7 @@ impl Store for SqlStore {
             confirmations: get(4)?,
             admin_log: get(5)?,
             pairing: get(6)?,
+            events: get(7)?,
         })
     }
 }

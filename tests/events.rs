@@ -1,0 +1,222 @@
+//! Events through the core, the store and the scheduler, on SQLite and PostgreSQL: create,
+//! announce, RSVP, the waitlist and its promotions (also under concurrent drop-outs),
+//! reminders at both offsets in each member's zone, cancellation with notices, and erasure.
+
+mod support;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use rounds::core::io::{Action, UserRef};
+use rounds::core::store::Store;
+use rounds::store::{DatabaseUrl, SqlStore};
+use support::*;
+
+const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
+
+fn reminded(h: &Harness) -> Vec<(String, String)> {
+    h.adapter
+        .shown()
+        .into_iter()
+        .filter_map(|(_, a)| match a {
+            Action::Remind { user, message } => Some((user.name, message.text)),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn story(store: Arc<dyn Store>) {
+    let h = Harness::new(store, settings(SYDNEY));
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let [ana, ben, cai, dee] = ["ana", "ben", "cai", "dee"].map(Member::new);
+    h.say(dee.says("!profile timezone Europe/London"), now)
+        .await;
+
+    let refused = h
+        .say(ana.says("!event create Party | tomorrow 18:00"), now)
+        .await;
+    assert!(refused[0].contains("Only the organisers"), "{refused:?}");
+
+    h.say(
+        chair.says("!event create Journal club | Thursday 07:30 | for 1h | at Library | capacity 2 | kind journal-club | cpd 1.5"),
+        now,
+    )
+    .await;
+    let shown = h.adapter.shown();
+    let Action::Announce { message, .. } = &shown[0].1 else {
+        panic!("{shown:?}")
+    };
+    assert!(
+        message.text.starts_with("📅 Journal club (E1)"),
+        "{}",
+        message.text
+    );
+    assert!(
+        message.text.contains("CPD: 1.5 h · 2 places"),
+        "{}",
+        message.text
+    );
+    let ids: Vec<&str> = message.choices.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["event:1:going", "event:1:maybe", "event:1:no"]);
+
+    // Two places: ana and dee go, ben and cai queue in order.
+    h.say(ana.chooses("event:1:going"), now).await;
+    h.say(dee.says("!rsvp E1 going"), now).await;
+    let third = h.say(ben.chooses("event:1:going"), now).await;
+    assert!(third[0].contains("number 1 on the waitlist"), "{third:?}");
+    let fourth = h
+        .say(cai.says("!rsvp e1 yes"), now + Duration::seconds(1))
+        .await;
+    assert!(fourth[0].contains("number 2 on the waitlist"), "{fourth:?}");
+    // Saying going again keeps one's place.
+    let again = h.say(ben.says("!rsvp E1 going"), now).await;
+    assert!(again[0].contains("number 1 on the waitlist"), "{again:?}");
+
+    // Ana drops out: Ben, first in line, is promoted and told; Cai moves up.
+    let later = now + Duration::hours(1);
+    h.say(ana.says("!rsvp E1 no"), later).await;
+    assert_eq!(
+        reminded(&h),
+        vec![(
+            "ben".to_string(),
+            "Good news: a place opened up and you're now going to Journal club (E1), Thu 26 Nov 07:30 AEDT."
+                .to_string()
+        )]
+    );
+    let show = h.say(cai.says("!event show E1"), later).await;
+    assert!(
+        show[0].contains("Going: 2 of 2 · waitlist: 1 · maybe: 0"),
+        "{show:?}"
+    );
+    let list = h.say(dee.says("!event list"), later).await;
+    assert!(
+        list[0].contains("E1 · Wed 25 Nov 20:30 GMT · Journal club · Library"),
+        "{list:?}"
+    );
+
+    // Reminders: 24 h and 1 h before, to those going, each in their own zone.
+    let day_before = at("2026-11-25T07:30:00+11:00");
+    h.tick(day_before).await;
+    let mut first = reminded(&h);
+    first.sort();
+    assert_eq!(
+        first,
+        vec![
+            (
+                "ben".to_string(),
+                "⏰ In 1d: Journal club (E1), Thu 26 Nov 07:30 AEDT.".to_string()
+            ),
+            (
+                "dee".to_string(),
+                "⏰ In 1d: Journal club (E1), Wed 25 Nov 20:30 GMT.".to_string()
+            ),
+        ]
+    );
+    h.tick(day_before + Duration::hours(23)).await;
+    let second = reminded(&h);
+    assert_eq!(second.len(), 2);
+    assert!(
+        second
+            .iter()
+            .all(|(_, t)| t.contains("In 1h") && t.ends_with("Where: Library."))
+    );
+
+    // Erasure removes the member's answers.
+    h.say(cai.says("!forget me"), later).await;
+    h.say(cai.says("!forget me confirm"), later).await;
+    let show = h.say(ben.says("!event show E1"), later).await;
+    assert!(show[0].contains("waitlist: 0"), "{show:?}");
+
+    // Cancelling tells everyone still answering, and announces it.
+    let cancel = h.say(chair.says("!event cancel E1"), later).await;
+    assert!(
+        cancel
+            .iter()
+            .any(|t| t.starts_with("Cancelled E1; 2 member(s)")),
+        "{cancel:?}"
+    );
+    assert!(
+        cancel
+            .iter()
+            .any(|t| t.starts_with("📅 Cancelled: Journal club (E1)"))
+    );
+    let told: Vec<String> = reminded(&h).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(told.len(), 2, "{told:?}");
+    let closed = h.say(ben.says("!rsvp E1 going"), later).await;
+    assert!(closed[0].contains("has been cancelled"), "{closed:?}");
+    assert!(h.tick(day_before + Duration::hours(30)).await.is_empty());
+}
+
+#[tokio::test]
+async fn events_on_sqlite() {
+    story(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn events_on_postgres() {
+    let db = PgDatabase::create().await;
+    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    story(store.clone()).await;
+    store.close().await;
+    db.drop().await;
+}
+
+/// Two drop-outs at the same moment, through separate connections to one PostgreSQL database:
+/// two people are promoted, each once, and the event is never over its capacity.
+#[tokio::test]
+async fn simultaneous_drop_outs_promote_two_people_once_each() {
+    let db = PgDatabase::create().await;
+    let a = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let b = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let now = at("2026-11-23T09:00:00+11:00");
+    let h = Harness::new(a.clone(), settings(SYDNEY));
+    let chair = Member::new("chair");
+    h.say(
+        chair.says("!event create Sim session | Thursday 07:30 | capacity 2"),
+        now,
+    )
+    .await;
+    for round in 0..10 {
+        let event = round + 1;
+        if round > 0 {
+            h.say(
+                chair.says(&format!(
+                    "!event create Sim session {event} | Thursday 07:30 | capacity 2"
+                )),
+                now,
+            )
+            .await;
+        }
+        let people: Vec<UserRef> = ["p1", "p2", "w1", "w2", "w3"].map(user).to_vec();
+        for (n, person) in people.iter().enumerate() {
+            a.rsvp(event, person, "going", now + Duration::seconds(n as i64))
+                .await
+                .unwrap();
+        }
+        let (x, y) = tokio::join!(
+            a.rsvp(event, &people[0], "no", now + Duration::minutes(1)),
+            b.rsvp(event, &people[1], "no", now + Duration::minutes(1)),
+        );
+        let mut promoted: Vec<String> = x
+            .unwrap()
+            .promoted
+            .into_iter()
+            .chain(y.unwrap().promoted)
+            .map(|u| u.name)
+            .collect();
+        promoted.sort();
+        assert_eq!(promoted, ["w1", "w2"], "event {event}");
+        let going = a
+            .rsvps(event)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.answer == "going")
+            .count();
+        assert_eq!(going, 2, "event {event}");
+    }
+    a.close().await;
+    b.close().await;
+    db.drop().await;
+}
