@@ -23,6 +23,7 @@ const APP: u64 = 1_300_000_000_000_000_001;
 const GUILD: u64 = 1_300_000_000_000_000_100;
 const GENERAL: u64 = 1_300_000_000_000_000_101;
 const PAIRING: u64 = 1_300_000_000_000_000_102;
+const NEWS: u64 = 1_300_000_000_000_000_103;
 const WAIT: Duration = Duration::from_secs(20);
 
 fn alice() -> FixtureUser {
@@ -40,7 +41,11 @@ fn world() -> World {
         guilds: vec![FixtureGuild {
             id: GUILD,
             name: "Medical Society".into(),
-            channels: vec![(GENERAL, "general".into()), (PAIRING, "coffee".into())],
+            channels: vec![
+                (GENERAL, "general".into()),
+                (PAIRING, "coffee".into()),
+                (NEWS, "announcements".into()),
+            ],
             roles: vec![],
             members: vec![alice(), bob()],
         }],
@@ -83,6 +88,7 @@ async fn start_with(settings: rounds::core::Settings) -> Running {
         society: support::SOCIETY.into(),
         guild: GUILD,
         pairing: Some(PAIRING),
+        announcements: Some(NEWS),
         ..DiscordLink::default()
     }];
     let bot = DiscordBot::connect(&config, links, runtime.clone(), clock.clone())
@@ -613,5 +619,84 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
         said.ends_with("Lovely: noted that you met alice. Thanks for telling me."),
         "{said}"
     );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_event_is_announced_answered_by_buttons_and_waitlisted() {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_with(settings).await;
+    let create = json!([{"type": 1, "name": "create", "options": [
+        {"type": 3, "name": "details", "value": "Grand rounds | in 3 days | at Theatre 2 | capacity 1"}
+    ]}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "event", create)
+        .await;
+    let answer = bot.answer(&token).await;
+    assert!(
+        answer["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Created E1"),
+        "{answer}"
+    );
+    let post = bot
+        .request(|r| r.method == "POST" && r.route() == format!("/channels/{NEWS}/messages"))
+        .await;
+    let content = body(&post)["content"].as_str().unwrap().to_string();
+    assert!(content.starts_with("📅 Grand rounds (E1)"), "{content}");
+    let buttons = &body(&post)["components"][0]["components"];
+    assert_eq!(buttons[0]["custom_id"], "rounds:event:1:going");
+    assert_eq!(buttons[2]["label"], "Can't go");
+    let announcement: u64 = bot.standin.channel_messages(NEWS)[0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // Alice takes the one place; Bob is waitlisted, then promoted when Alice drops out.
+    let said = |click: String| {
+        let bot = &bot;
+        async move {
+            let followup = bot
+                .request(|r| r.method == "POST" && r.route() == format!("/webhooks/{APP}/{click}"))
+                .await;
+            body(&followup)["content"].as_str().unwrap().to_string()
+        }
+    };
+    let (_, click) = bot
+        .standin
+        .button_click(GUILD, NEWS, &alice(), announcement, "rounds:event:1:going")
+        .await;
+    assert!(
+        said(click)
+            .await
+            .starts_with("You're going to Grand rounds")
+    );
+    let (_, click) = bot
+        .standin
+        .button_click(GUILD, NEWS, &bob(), announcement, "rounds:event:1:going")
+        .await;
+    assert!(said(click).await.contains("number 1 on the waitlist"));
+    let (_, click) = bot
+        .standin
+        .button_click(GUILD, NEWS, &alice(), announcement, "rounds:event:1:no")
+        .await;
+    assert!(said(click).await.starts_with("Noted: you can't go"));
+    // Bob is told privately, in a direct message.
+    let dm = bot
+        .request(|r| {
+            r.method == "POST"
+                && r.route().starts_with("/channels/")
+                && body(r)["content"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("Good news: a place opened up"))
+        })
+        .await;
+    assert!(!dm.route().contains(&NEWS.to_string()));
     bot.stop().await;
 }

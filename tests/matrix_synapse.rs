@@ -628,3 +628,90 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
     assert!(stats.body.contains("meeting rate: 100%"), "{}", stats.body);
     bot.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn an_event_is_announced_answered_by_reactions_and_reminded() {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    let (bob_user, bob_pass) = synapse.register("bob");
+    let (_keep, data) = data_dir();
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    settings.default_society.committee = vec![alice_user.clone()];
+    let clock = Clock::wall();
+    let bot = start_linked_bot(
+        &synapse,
+        &bot_user,
+        &bot_pass,
+        &data,
+        clock.clone(),
+        settings,
+        Vec::new(),
+    )
+    .await;
+    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let mut bob = Member::login(&synapse, &bob_user, &bob_pass).await;
+    let room = alice.room_with(&bot_user, false).await;
+    let bob_id = UserId::parse(&bob_user).unwrap();
+    room.invite_user_by_id(&bob_id).await.unwrap();
+    wait_joined(&room, &bob_id).await;
+
+    // With no announcements room configured, the event is announced where it was created.
+    alice
+        .say(
+            &room,
+            "!event create Grand rounds | in 3 days | at Theatre 2 | capacity 1",
+        )
+        .await;
+    let announcement = bob
+        .expect(&bot_user, |s| s.body.starts_with("📅 Grand rounds (E1)"))
+        .await;
+    assert!(
+        announcement
+            .body
+            .contains("1️⃣ Going · 2️⃣ Maybe · 3️⃣ Can't go"),
+        "{}",
+        announcement.body
+    );
+    let react = |who: &Member, emoji: &str| {
+        let room = who.client.get_room(room.room_id()).unwrap();
+        let content = ReactionEventContent::new(Annotation::new(
+            announcement.event_id.clone(),
+            emoji.to_string(),
+        ));
+        async move { room.send(content).await.unwrap() }
+    };
+    react(&alice, "1️⃣").await;
+    alice
+        .expect(&bot_user, |s| {
+            s.body.starts_with("You're going to Grand rounds")
+        })
+        .await;
+    react(&bob, "1️⃣").await;
+    bob.expect(&bot_user, |s| s.body.contains("number 1 on the waitlist"))
+        .await;
+    alice.say(&room, "!rsvp E1 no").await;
+    let promoted = bob
+        .expect(&bot_user, |s| {
+            s.body.starts_with("Good news: a place opened up")
+        })
+        .await;
+    assert_ne!(promoted.room, room.room_id(), "told in a direct room");
+
+    // The day before, Bob (going) is reminded; Alice (not going) is not.
+    clock.advance(chrono::Duration::days(2) + chrono::Duration::minutes(1));
+    let reminder = bob
+        .expect(&bot_user, |s| s.body.starts_with("⏰ In 1d: Grand rounds"))
+        .await;
+    assert_eq!(reminder.room, promoted.room);
+    assert!(
+        alice
+            .collect(&bot_user, Duration::from_secs(2))
+            .await
+            .iter()
+            .all(|s| !s.body.starts_with("⏰")),
+        "only those going are reminded"
+    );
+    bot.stop().await;
+}
