@@ -220,3 +220,88 @@ async fn simultaneous_drop_outs_promote_two_people_once_each() {
     b.close().await;
     db.drop().await;
 }
+
+async fn attendance_story(store: Arc<dyn Store>) {
+    let h = Harness::new(store, settings(SYDNEY));
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let [ana, ben] = ["ana", "ben"].map(Member::new);
+    h.say(
+        chair.says("!event create Journal club, \"sepsis\" | Thursday 07:30 | for 1h | at Library, level 2 | cpd 1.5"),
+        now,
+    )
+    .await;
+    let during = at("2026-11-26T07:45:00+11:00");
+    let early = h.say(ana.says("!event checkin E1 ABCDEF"), now).await;
+    assert!(early[0].contains("open only during the event"), "{early:?}");
+    let refused = h.say(ana.says("!event checkin-code E1"), during).await;
+    assert!(refused[0].contains("Only the organisers"), "{refused:?}");
+    let opened = h.say(chair.says("!event checkin-code E1"), during).await;
+    let code = opened[0]
+        .split("Check-in code for ")
+        .nth(1)
+        .and_then(|rest| rest.split(": ").nth(1))
+        .and_then(|rest| rest.split('.').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(code.len(), 6, "{opened:?}");
+    assert!(!code.contains(['0', 'O', '1', 'I']), "{code}");
+    // Opening it again gives the same code.
+    let again = h.say(chair.says("!event checkin-code E1"), during).await;
+    assert!(again[0].contains(&code), "{again:?}");
+
+    let wrong = h.say(ana.says("!event checkin E1 ZZZZZZ"), during).await;
+    assert!(wrong[0].contains("not the check-in code"), "{wrong:?}");
+    let ok = h
+        .say(
+            ana.says(&format!("!event checkin E1 {}", code.to_lowercase())),
+            during,
+        )
+        .await;
+    assert!(ok[0].starts_with("Checked in to Journal club"), "{ok:?}");
+    assert!(ok[0].contains("(1.5 CPD h)"), "{ok:?}");
+    let twice = h
+        .say(ana.says(&format!("!event checkin E1 {code}")), during)
+        .await;
+    assert!(twice[0].contains("already checked in"), "{twice:?}");
+    h.say(ben.says(&format!("!event checkin E1 {code}")), during)
+        .await;
+    let late = h
+        .say(
+            ben.says(&format!("!event checkin E1 {code}")),
+            during + Duration::hours(2),
+        )
+        .await;
+    assert!(late[0].contains("open only during the event"), "{late:?}");
+
+    let present = h.say(chair.says("!event attendance E1"), during).await;
+    assert!(
+        present[0].starts_with("Attendance at Journal club"),
+        "{present:?}"
+    );
+    assert!(present[0].contains("2 checked in") && present[0].contains("ana ·"));
+
+    let log = h.say(ana.says("!cpd"), during).await;
+    assert!(log[0].contains("Total: 1.5 h"), "{log:?}");
+    let csv = h.say(ana.says("!cpd export"), during).await;
+    assert_eq!(
+        csv[0],
+        "date,title,kind,hours,place\n2026-11-26,\"Journal club, \"\"sepsis\"\"\",other,1.5,\"Library, level 2\""
+    );
+    let empty = h.say(chair.says("!cpd"), during).await;
+    assert!(empty[0].contains("is empty"), "{empty:?}");
+}
+
+#[tokio::test]
+async fn attendance_and_cpd_on_sqlite() {
+    attendance_story(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn attendance_and_cpd_on_postgres() {
+    let db = PgDatabase::create().await;
+    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    attendance_story(store.clone()).await;
+    store.close().await;
+    db.drop().await;
+}

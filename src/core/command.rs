@@ -215,12 +215,40 @@ pub const COMMANDS: &[CommandSpec] = &[
                 usage: "event cancel <id>",
                 summary: "organisers: cancel it; everyone who answered is told",
             },
+            Form {
+                usage: "event checkin-code <id>",
+                summary: "organisers: a short code for attendance, valid during the event",
+            },
+            Form {
+                usage: "event checkin <id> <code>",
+                summary: "record that you attended (for your CPD log)",
+            },
+            Form {
+                usage: "event attendance <id>",
+                summary: "organisers: who checked in",
+            },
         ],
         examples: &[
             "event list",
             "event create Grand rounds: sepsis update | next Thursday 12:30 | for 1h | at Lecture theatre 2 | capacity 40 | kind grand-rounds | cpd 1",
             "event show E12",
         ],
+        committee_only: false,
+    },
+    CommandSpec {
+        name: "cpd",
+        summary: "your CPD log: events you attended and their hours",
+        forms: &[
+            Form {
+                usage: "cpd",
+                summary: "the events you checked in to, with hours",
+            },
+            Form {
+                usage: "cpd export",
+                summary: "the same as CSV",
+            },
+        ],
+        examples: &["cpd", "cpd export"],
         committee_only: false,
     },
     CommandSpec {
@@ -277,6 +305,7 @@ pub enum Command {
     Mentor(MentorCommand),
     Event(EventCommand),
     Rsvp { id: ShortId, answer: RsvpAnswer },
+    Cpd { export: bool },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -286,6 +315,9 @@ pub enum EventCommand {
     /// The `|`-separated fields after `create`, trimmed; checked by `core::events`.
     Create(Vec<String>),
     Cancel(ShortId),
+    CheckinCode(ShortId),
+    Checkin(ShortId, String),
+    Attendance(ShortId),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -493,6 +525,11 @@ fn parse_body(body: &str, prefix: &str) -> Result<Command, CommandError> {
         "coffee" => parse_coffee(rest, prefix),
         "event" | "events" => parse_event(rest, prefix),
         "rsvp" => parse_rsvp(rest, prefix),
+        "cpd" => match split_word(rest).0.as_str() {
+            "" | "list" => Ok(Command::Cpd { export: false }),
+            "export" | "csv" => Ok(Command::Cpd { export: true }),
+            other => Err(unknown_option(prefix, "cpd", other, &["export"])),
+        },
         "mentor" => parse_mentor(rest, prefix),
         "committee" => match split_word(rest).0.as_str() {
             "log" | "" => Ok(Command::CommitteeLog),
@@ -823,6 +860,15 @@ fn parse_event(rest: &str, prefix: &str) -> Result<Command, CommandError> {
         "" | "list" => EventCommand::List,
         "show" => EventCommand::Show(id("event show E12")?),
         "cancel" => EventCommand::Cancel(id("event cancel E12")?),
+        "checkin-code" | "code" => EventCommand::CheckinCode(id("event checkin-code E12")?),
+        "attendance" => EventCommand::Attendance(id("event attendance E12")?),
+        "checkin" | "check-in" => {
+            let (code, _) = split_word(split_word(rest).1);
+            if code.is_empty() {
+                return Err(incomplete(prefix, "event", "event checkin E12 K7P2QX"));
+            }
+            EventCommand::Checkin(id("event checkin E12 K7P2QX")?, code.to_uppercase())
+        }
         "create" | "new" => {
             let fields: Vec<String> = rest.split('|').map(|f| f.trim().to_string()).collect();
             if fields.len() < 2 || fields[0].is_empty() || fields[1].is_empty() {
@@ -839,7 +885,15 @@ fn parse_event(rest: &str, prefix: &str) -> Result<Command, CommandError> {
                 prefix,
                 "event",
                 other,
-                &["list", "show <id>", "create <details>", "cancel <id>"],
+                &[
+                    "list",
+                    "show <id>",
+                    "create <details>",
+                    "cancel <id>",
+                    "checkin-code <id>",
+                    "checkin <id> <code>",
+                    "attendance <id>",
+                ],
             ));
         }
     };

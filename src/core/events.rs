@@ -14,7 +14,7 @@ use super::short_id::{IdKind, ShortId};
 use super::store::{Event, Job, Profile};
 use super::time_format;
 use super::when;
-use super::{Bot, Ctx, Fired};
+use super::{Bot, Ctx, Fired, attendance};
 
 /// Reminders go out this long before the start, to everyone going.
 pub const REMINDER_OFFSETS: [Duration; 2] = [Duration::hours(24), Duration::hours(1)];
@@ -38,10 +38,13 @@ pub async fn run(ctx: &Ctx<'_>, command: EventCommand) -> Result<Vec<Action>, Re
         EventCommand::Show(id) => show(ctx, id).await,
         EventCommand::Create(fields) => create(ctx, &fields).await,
         EventCommand::Cancel(id) => cancel(ctx, id).await,
+        EventCommand::CheckinCode(id) => attendance::open_code(ctx, id).await,
+        EventCommand::Checkin(id, code) => attendance::check_in(ctx, id, &code).await,
+        EventCommand::Attendance(id) => attendance::list(ctx, id).await,
     }
 }
 
-fn organisers_only(ctx: &Ctx<'_>, what: &str) -> Result<(), Refusal> {
+pub(super) fn organisers_only(ctx: &Ctx<'_>, what: &str) -> Result<(), Refusal> {
     if ctx.is_committee() {
         Ok(())
     } else {
@@ -238,7 +241,7 @@ async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Action>, Refusal
 }
 
 /// The event if it exists in this society, else a refusal that names the id.
-async fn find(ctx: &Ctx<'_>, id: ShortId) -> Result<Event, Refusal> {
+pub(super) async fn find(ctx: &Ctx<'_>, id: ShortId) -> Result<Event, Refusal> {
     match ctx.store.event(id.number).await? {
         Some(event) if event.society == ctx.society.key => Ok(event),
         _ => Err(Refusal::said(format!(

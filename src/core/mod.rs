@@ -3,6 +3,7 @@
 //! `Bot::handle` turns an inbound event into actions; `Bot::fire` turns a due job into actions.
 //! Both take `now`, so the same code runs on the wall clock and on the shell's simulated one.
 
+pub mod attendance;
 pub mod coffee;
 pub mod command;
 pub mod committee;
@@ -235,6 +236,7 @@ impl Bot {
             Command::Mentor(sub) => mentor::run(ctx, sub).await,
             Command::Event(sub) => events::run(ctx, sub).await,
             Command::Rsvp { id, answer } => events::rsvp(ctx, id, answer).await,
+            Command::Cpd { export } => attendance::cpd(ctx, export).await,
         }
     }
 

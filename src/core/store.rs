@@ -455,6 +455,19 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<RsvpOutcome>;
     /// Every answer, in answer order.
     async fn rsvps(&self, event: i64) -> StoreResult<Vec<Rsvp>>;
+    async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()>;
+    async fn checkin_code(&self, event: i64) -> StoreResult<Option<String>>;
+    /// Records that the member attended; false if they had already checked in.
+    async fn record_attendance(
+        &self,
+        event: i64,
+        user: &UserRef,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Who checked in, in order.
+    async fn attendance(&self, event: i64) -> StoreResult<Vec<(UserRef, DateTime<Utc>)>>;
+    /// The events the member checked in to in this society, oldest first.
+    async fn attended(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>>;
 
     /// Every profile in the society (a pairing round reads them all at once).
     async fn profiles(&self, society: &str) -> StoreResult<Vec<Profile>>;

@@ -297,19 +297,108 @@ async fn going(tx: &mut sqlx::Transaction<'_, sqlx::Any>, event: i64) -> StoreRe
         .map_err(db)
 }
 
-/// Erasure of one member's answers in a society, inside the caller's transaction.
+impl SqlStore {
+    pub(super) async fn set_code(&self, event: i64, code: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE events SET checkin_code = $1 WHERE id = $2")
+            .bind(code)
+            .bind(event)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    pub(super) async fn code(&self, event: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query("SELECT checkin_code FROM events WHERE id = $1")
+            .bind(event)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .map(|row| row.try_get::<Option<String>, _>(0))
+            .transpose()
+            .map_err(db)?
+            .flatten())
+    }
+
+    pub(super) async fn attend(
+        &self,
+        event: i64,
+        user: &UserRef,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO attendance (event, user_id, name, checked_in_at) VALUES ($1, $2, $3, $4) ON CONFLICT (event, user_id) DO NOTHING",
+        )
+        .bind(event)
+        .bind(&user.id)
+        .bind(&user.name)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn attendance_rows(
+        &self,
+        event: i64,
+    ) -> StoreResult<Vec<(UserRef, DateTime<Utc>)>> {
+        let rows = sqlx::query(
+            "SELECT user_id, name, checked_in_at FROM attendance WHERE event = $1 ORDER BY checked_in_at, user_id",
+        )
+        .bind(event)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok((
+                    UserRef {
+                        id: row.try_get(0).map_err(db)?,
+                        name: row.try_get(1).map_err(db)?,
+                    },
+                    from_ts(row.try_get(2).map_err(db)?),
+                ))
+            })
+            .collect()
+    }
+
+    pub(super) async fn attended_rows(
+        &self,
+        society: &str,
+        user_id: &str,
+    ) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE society = $1 AND id IN (SELECT event FROM attendance WHERE user_id = $2) ORDER BY starts_at, id"
+        ))
+        .bind(society)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+}
+
+/// Erasure of one member's answers and attendance in a society, inside the caller's transaction.
 pub(super) async fn erase_member(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     society: &str,
     user_id: &str,
 ) -> StoreResult<u64> {
-    Ok(sqlx::query(
+    let mut removed = 0;
+    for sql in [
         "DELETE FROM rsvps WHERE user_id = $2 AND event IN (SELECT id FROM events WHERE society = $1)",
-    )
-    .bind(society)
-    .bind(user_id)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?
-    .rows_affected())
+        "DELETE FROM attendance WHERE user_id = $2 AND event IN (SELECT id FROM events WHERE society = $1)",
+    ] {
+        removed += sqlx::query(sql)
+            .bind(society)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+    }
+    Ok(removed)
 }

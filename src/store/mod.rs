@@ -702,6 +702,34 @@ impl Store for SqlStore {
         self.rsvp_list(event).await
     }
 
+    async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()> {
+        self.set_code(event, code).await
+    }
+
+    async fn checkin_code(&self, event: i64) -> StoreResult<Option<String>> {
+        self.code(event).await
+    }
+
+    async fn record_attendance(
+        &self,
+        event: i64,
+        user: &crate::core::io::UserRef,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.attend(event, user, now).await
+    }
+
+    async fn attendance(
+        &self,
+        event: i64,
+    ) -> StoreResult<Vec<(crate::core::io::UserRef, DateTime<Utc>)>> {
+        self.attendance_rows(event).await
+    }
+
+    async fn attended(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>> {
+        self.attended_rows(society, user_id).await
+    }
+
     async fn profiles(&self, society: &str) -> StoreResult<Vec<Profile>> {
         let rows: Vec<ProfileRow> = sqlx::query_as(
             "SELECT society, user_id, name, timezone, stage, specialty, hospital, img FROM profiles WHERE society = $1",
