@@ -75,6 +75,14 @@ async fn start() -> Running {
     start_with(support::settings(chrono_tz::Australia::Sydney)).await
 }
 
+async fn start_with_alice_on_the_committee() -> Running {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    start_with(settings).await
+}
+
 async fn start_with(settings: rounds::core::Settings) -> Running {
     let standin = StandIn::start(world()).await;
     let runtime = runtime(settings).await;
@@ -502,12 +510,7 @@ fn introduction_thread(standin: &StandIn) -> Option<u64> {
 
 #[tokio::test]
 async fn coffee_setup_join_round_introduction_and_checkin() {
-    // Alice is on the committee.
-    let mut settings = support::settings(chrono_tz::Australia::Sydney);
-    for society in settings.societies.values_mut() {
-        society.committee = vec![alice().id.to_string()];
-    }
-    let bot = start_with(settings).await;
+    let bot = start_with_alice_on_the_committee().await;
     // The first round is a minute or two away: member events carry their real send time, so
     // the test clock may only move on a little before they would count as late.
     let soon = (chrono::Utc::now() + chrono::Duration::minutes(2))
@@ -624,11 +627,7 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
 
 #[tokio::test]
 async fn an_event_is_announced_answered_by_buttons_and_waitlisted() {
-    let mut settings = support::settings(chrono_tz::Australia::Sydney);
-    for society in settings.societies.values_mut() {
-        society.committee = vec![alice().id.to_string()];
-    }
-    let bot = start_with(settings).await;
+    let bot = start_with_alice_on_the_committee().await;
     let create = json!([{"type": 1, "name": "create", "options": [
         {"type": 3, "name": "details", "value": "Grand rounds | in 3 days | at Theatre 2 | capacity 1"}
     ]}]);

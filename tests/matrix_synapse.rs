@@ -525,30 +525,14 @@ async fn a_spaces_child_rooms_belong_to_its_society() {
 #[tokio::test]
 #[ignore = "needs a Synapse homeserver: run scripts/test"]
 async fn coffee_setup_join_round_introduction_and_checkin() {
-    let synapse = Synapse::from_env();
-    let (bot_user, bot_pass) = synapse.register("rounds");
-    let (alice_user, alice_pass) = synapse.register("alice");
-    let (bob_user, bob_pass) = synapse.register("bob");
-    let (_keep, data) = data_dir();
-    // Alice is on the committee.
-    let mut settings = support::settings(chrono_tz::Australia::Sydney);
-    settings.default_society.committee = vec![alice_user.clone()];
-    for society in settings.societies.values_mut() {
-        society.committee = vec![alice_user.clone()];
-    }
-    let clock = Clock::wall();
-    let bot = start_linked_bot(
-        &synapse,
-        &bot_user,
-        &bot_pass,
-        &data,
-        clock.clone(),
-        settings,
-        Vec::new(),
-    )
-    .await;
-    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
-    let mut bob = Member::login(&synapse, &bob_user, &bob_pass).await;
+    let CommitteeScene {
+        bot_user,
+        bot,
+        clock,
+        mut alice,
+        mut bob,
+        _keep,
+    } = CommitteeScene::start().await;
     let alice_room = alice.room_with(&bot_user, false).await;
     let bob_room = bob.room_with(&bot_user, false).await;
 
@@ -632,28 +616,16 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
 #[tokio::test]
 #[ignore = "needs a Synapse homeserver: run scripts/test"]
 async fn an_event_is_announced_answered_by_reactions_and_reminded() {
-    let synapse = Synapse::from_env();
-    let (bot_user, bot_pass) = synapse.register("rounds");
-    let (alice_user, alice_pass) = synapse.register("alice");
-    let (bob_user, bob_pass) = synapse.register("bob");
-    let (_keep, data) = data_dir();
-    let mut settings = support::settings(chrono_tz::Australia::Sydney);
-    settings.default_society.committee = vec![alice_user.clone()];
-    let clock = Clock::wall();
-    let bot = start_linked_bot(
-        &synapse,
-        &bot_user,
-        &bot_pass,
-        &data,
-        clock.clone(),
-        settings,
-        Vec::new(),
-    )
-    .await;
-    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
-    let mut bob = Member::login(&synapse, &bob_user, &bob_pass).await;
+    let CommitteeScene {
+        bot_user,
+        bot,
+        clock,
+        mut alice,
+        mut bob,
+        _keep,
+    } = CommitteeScene::start().await;
     let room = alice.room_with(&bot_user, false).await;
-    let bob_id = UserId::parse(&bob_user).unwrap();
+    let bob_id = bob.user.clone();
     room.invite_user_by_id(&bob_id).await.unwrap();
     wait_joined(&room, &bob_id).await;
 
@@ -714,4 +686,50 @@ async fn an_event_is_announced_answered_by_reactions_and_reminded() {
         "only those going are reminded"
     );
     bot.stop().await;
+}
+
+/// Alice (on the committee), Bob and a bot whose clock the test moves, each on a fresh account.
+struct CommitteeScene {
+    bot_user: String,
+    bot: RunningBot,
+    clock: Clock,
+    alice: Member,
+    bob: Member,
+    _keep: tempfile::TempDir,
+}
+
+impl CommitteeScene {
+    async fn start() -> CommitteeScene {
+        let synapse = Synapse::from_env();
+        let (bot_user, bot_pass) = synapse.register("rounds");
+        let (alice_user, alice_pass) = synapse.register("alice");
+        let (bob_user, bob_pass) = synapse.register("bob");
+        let (keep, data) = data_dir();
+        let mut settings = support::settings(chrono_tz::Australia::Sydney);
+        settings.default_society.committee = vec![alice_user.clone()];
+        for society in settings.societies.values_mut() {
+            society.committee = vec![alice_user.clone()];
+        }
+        let clock = Clock::wall();
+        let bot = start_linked_bot(
+            &synapse,
+            &bot_user,
+            &bot_pass,
+            &data,
+            clock.clone(),
+            settings,
+            Vec::new(),
+        )
+        .await;
+        let alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+        let bob = Member::login(&synapse, &bob_user, &bob_pass).await;
+        CommitteeScene {
+            bot_user,
+            bot,
+            clock,
+            alice,
+            bob,
+            _keep: keep,
+        }
+    }
 }
