@@ -9,12 +9,12 @@ use chrono_tz::Tz;
 
 use super::command::{EventCommand, RsvpAnswer};
 use super::error::{Refusal, StoreError};
-use super::io::{Action, Choice, Message, UserRef};
+use super::io::{Action, Choice, Message};
 use super::short_id::{IdKind, ShortId};
 use super::store::{Event, Job, Profile};
 use super::time_format;
 use super::when;
-use super::{Bot, Ctx, Fired, attendance};
+use super::{Bot, Ctx, Fired, attendance, zone_of};
 
 /// Reminders go out this long before the start, to everyone going.
 pub const REMINDER_OFFSETS: [Duration; 2] = [Duration::hours(24), Duration::hours(1)];
@@ -333,7 +333,7 @@ async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
                 event.title,
                 time_format::local(
                     event.starts_at,
-                    zone_of(&zones, &r.user.id, society_zone),
+                    zone_in(&zones, &r.user.id, society_zone),
                     ctx.now
                 )
             )),
@@ -368,7 +368,7 @@ async fn zones(
         .collect())
 }
 
-fn zone_of(zones: &HashMap<String, Tz>, user: &str, fallback: Tz) -> Tz {
+fn zone_in(zones: &HashMap<String, Tz>, user: &str, fallback: Tz) -> Tz {
     zones.get(user).copied().unwrap_or(fallback)
 }
 
@@ -396,25 +396,19 @@ pub async fn rsvp(ctx: &Ctx<'_>, id: ShortId, answer: RsvpAnswer) -> Result<Vec<
         ("maybe", _) => format!("Noted: maybe for {} ({id}).", event.title),
         _ => format!("Noted: you can't go to {} ({id}).", event.title),
     };
-    let zones = zones(ctx.store, &event.society).await?;
     let mut actions = vec![ctx.private_reply(said)];
-    actions.extend(
-        outcome
-            .promoted
-            .iter()
-            .map(|user: &UserRef| Action::Remind {
-                user: user.clone(),
-                message: Message::text(format!(
-                    "Good news: a place opened up and you're now going to {} ({id}), {}.",
-                    event.title,
-                    time_format::local(
-                        event.starts_at,
-                        zone_of(&zones, &user.id, ctx.society.timezone),
-                        ctx.now
-                    )
-                )),
-            }),
-    );
+    // Usually nobody is promoted: look up only the zones of those who are.
+    for user in &outcome.promoted {
+        let zone = zone_of(ctx.store, ctx.society, &user.id).await?;
+        actions.push(Action::Remind {
+            user: user.clone(),
+            message: Message::text(format!(
+                "Good news: a place opened up and you're now going to {} ({id}), {}.",
+                event.title,
+                time_format::local(event.starts_at, zone, ctx.now)
+            )),
+        });
+    }
     Ok(actions)
 }
 
@@ -455,7 +449,7 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
         .into_iter()
         .filter(|r| r.answer == "going")
         .map(|r| {
-            let zone = zone_of(&zones, &r.user.id, society.timezone);
+            let zone = zone_in(&zones, &r.user.id, society.timezone);
             let when = time_format::local(event.starts_at, zone, now);
             let mut text = format!(
                 "⏰ In {}: {} ({id}), {when}.",

@@ -13,10 +13,8 @@ pub async fn run(ctx: &Ctx<'_>, command: MentorCommand) -> Result<Vec<Action>, R
     let p = ctx.prefix();
     let current = ctx
         .store
-        .mentor_roles(&ctx.society.key)
-        .await?
-        .into_iter()
-        .find(|r| r.user.id == ctx.sender.id);
+        .mentor_role(&ctx.society.key, &ctx.sender.id)
+        .await?;
     let offer = match command {
         MentorCommand::Show => {
             return Ok(vec![ctx.private_reply(match current.map(|r| r.offer) {
@@ -80,8 +78,12 @@ pub async fn run(ctx: &Ctx<'_>, command: MentorCommand) -> Result<Vec<Action>, R
         .await?;
     let programmes = mentor_programmes(ctx).await?;
     for programme in &programmes {
-        let members = ctx.store.coffee_members(programme.id).await?;
-        if !members.iter().any(|m| m.user.id == ctx.sender.id) {
+        if ctx
+            .store
+            .coffee_member(programme.id, &ctx.sender.id)
+            .await?
+            .is_none()
+        {
             ctx.store
                 .save_coffee_member(&CoffeeMember::joining(
                     programme.id,

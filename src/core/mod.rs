@@ -131,15 +131,22 @@ impl Ctx<'_> {
 
     /// The member's own zone if they set one, else the society's.
     pub async fn member_zone(&self) -> Result<Tz, Refusal> {
-        let profile = self
-            .store
-            .profile(&self.society.key, &self.sender.id)
-            .await?;
-        Ok(profile
-            .and_then(|p| p.timezone)
-            .and_then(|z| z.parse::<Tz>().ok())
-            .unwrap_or(self.society.timezone))
+        Ok(zone_of(self.store, self.society, &self.sender.id).await?)
     }
+}
+
+/// A member's own zone if they set one, else their society's.
+pub async fn zone_of(
+    store: &dyn Store,
+    society: &Society,
+    user_id: &str,
+) -> Result<Tz, error::StoreError> {
+    Ok(store
+        .profile(&society.key, user_id)
+        .await?
+        .and_then(|p| p.timezone)
+        .and_then(|z| z.parse::<Tz>().ok())
+        .unwrap_or(society.timezone))
 }
 
 impl Bot {

@@ -485,10 +485,16 @@ pub trait Store: Send + Sync {
     async fn save_coffee_member(&self, member: &CoffeeMember) -> StoreResult<()>;
     async fn remove_coffee_member(&self, programme: i64, user_id: &str) -> StoreResult<bool>;
     async fn coffee_members(&self, programme: i64) -> StoreResult<Vec<CoffeeMember>>;
+    async fn coffee_member(
+        &self,
+        programme: i64,
+        user_id: &str,
+    ) -> StoreResult<Option<CoffeeMember>>;
 
     async fn save_mentor_role(&self, role: &MentorRole, now: DateTime<Utc>) -> StoreResult<()>;
     async fn remove_mentor_role(&self, society: &str, user_id: &str) -> StoreResult<bool>;
     async fn mentor_roles(&self, society: &str) -> StoreResult<Vec<MentorRole>>;
+    async fn mentor_role(&self, society: &str, user_id: &str) -> StoreResult<Option<MentorRole>>;
 
     /// Records a round, its groups and its check-in job in one transaction. If the programme
     /// already has a round for `scheduled_for` (the job fired twice), nothing is written and

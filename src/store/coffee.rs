@@ -25,6 +25,18 @@ macro_rules! group_select {
     };
 }
 
+macro_rules! member_select {
+    () => {
+        "SELECT programme, user_id, name, joined_at, paused_until, auto_paused, skip_until FROM coffee_members"
+    };
+}
+
+macro_rules! mentor_select {
+    () => {
+        "SELECT society, user_id, name, role, capacity, wants_specialty FROM mentor_roles"
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct ProgrammeRow {
     id: i64,
@@ -93,6 +105,27 @@ struct MentorRow {
     role: String,
     capacity: i64,
     wants_specialty: Option<String>,
+}
+
+impl From<MentorRow> for MentorRole {
+    fn from(r: MentorRow) -> Self {
+        MentorRole {
+            society: r.society,
+            user: UserRef {
+                id: r.user_id,
+                name: r.name,
+            },
+            offer: if r.role == "mentor" {
+                MentorOffer::Mentor {
+                    capacity: r.capacity,
+                }
+            } else {
+                MentorOffer::Mentee {
+                    wants_specialty: r.wants_specialty,
+                }
+            },
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -234,15 +267,32 @@ impl SqlStore {
     }
 
     pub(super) async fn member_rows(&self, programme: i64) -> StoreResult<Vec<CoffeeMember>> {
-        let rows: Vec<MemberRow> = sqlx::query_as(
-            "SELECT programme, user_id, name, joined_at, paused_until, auto_paused, skip_until \
-             FROM coffee_members WHERE programme = $1 ORDER BY user_id",
-        )
+        let rows: Vec<MemberRow> = sqlx::query_as(concat!(
+            member_select!(),
+            " WHERE programme = $1 ORDER BY user_id"
+        ))
         .bind(programme)
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
         Ok(rows.into_iter().map(CoffeeMember::from).collect())
+    }
+
+    pub(super) async fn member_row(
+        &self,
+        programme: i64,
+        user_id: &str,
+    ) -> StoreResult<Option<CoffeeMember>> {
+        let row: Option<MemberRow> = sqlx::query_as(concat!(
+            member_select!(),
+            " WHERE programme = $1 AND user_id = $2"
+        ))
+        .bind(programme)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(CoffeeMember::from))
     }
 
     pub(super) async fn save_mentor_row(
@@ -286,32 +336,32 @@ impl SqlStore {
     }
 
     pub(super) async fn mentor_rows(&self, society: &str) -> StoreResult<Vec<MentorRole>> {
-        let rows: Vec<MentorRow> = sqlx::query_as(
-            "SELECT society, user_id, name, role, capacity, wants_specialty FROM mentor_roles WHERE society = $1 ORDER BY user_id",
-        )
+        let rows: Vec<MentorRow> = sqlx::query_as(concat!(
+            mentor_select!(),
+            " WHERE society = $1 ORDER BY user_id"
+        ))
         .bind(society)
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| MentorRole {
-                society: r.society,
-                user: UserRef {
-                    id: r.user_id,
-                    name: r.name,
-                },
-                offer: if r.role == "mentor" {
-                    MentorOffer::Mentor {
-                        capacity: r.capacity,
-                    }
-                } else {
-                    MentorOffer::Mentee {
-                        wants_specialty: r.wants_specialty,
-                    }
-                },
-            })
-            .collect())
+        Ok(rows.into_iter().map(MentorRole::from).collect())
+    }
+
+    pub(super) async fn mentor_row(
+        &self,
+        society: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<MentorRole>> {
+        let row: Option<MentorRow> = sqlx::query_as(concat!(
+            mentor_select!(),
+            " WHERE society = $1 AND user_id = $2"
+        ))
+        .bind(society)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(MentorRole::from))
     }
 
     pub(super) async fn record_round_rows(

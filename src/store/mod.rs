@@ -761,6 +761,18 @@ impl Store for SqlStore {
         self.member_rows(programme).await
     }
 
+    async fn coffee_member(
+        &self,
+        programme: i64,
+        user_id: &str,
+    ) -> StoreResult<Option<CoffeeMember>> {
+        self.member_row(programme, user_id).await
+    }
+
+    async fn mentor_role(&self, society: &str, user_id: &str) -> StoreResult<Option<MentorRole>> {
+        self.mentor_row(society, user_id).await
+    }
+
     async fn save_mentor_role(&self, role: &MentorRole, now: DateTime<Utc>) -> StoreResult<()> {
         self.save_mentor_row(role, now).await
     }

@@ -6,13 +6,11 @@ pub(super) async fn join(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Actio
     let programme = find_programme(ctx, group).await?;
     let p = ctx.prefix();
     if programme.mode == Mode::Mentor.as_str() {
-        let has_role = ctx
+        let role = ctx
             .store
-            .mentor_roles(&ctx.society.key)
-            .await?
-            .iter()
-            .any(|r| r.user.id == ctx.sender.id);
-        if !has_role {
+            .mentor_role(&ctx.society.key, &ctx.sender.id)
+            .await?;
+        if role.is_none() {
             return Err(Refusal::said(format!(
                 "{} pairs mentors with mentees: offer with `{p}mentor offer` or ask with `{p}mentor seek [specialty]`, and you are in.",
                 capitalise(&programme_name(&programme))
@@ -53,10 +51,8 @@ pub(super) async fn join(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Actio
 async fn own_row(ctx: &Ctx<'_>, programme: &Programme) -> Result<Option<CoffeeMember>, Refusal> {
     Ok(ctx
         .store
-        .coffee_members(programme.id)
-        .await?
-        .into_iter()
-        .find(|m| m.user.id == ctx.sender.id))
+        .coffee_member(programme.id, &ctx.sender.id)
+        .await?)
 }
 
 /// The sender's membership of the programme, or a refusal saying how to join.

@@ -2,6 +2,7 @@
 //! firing the scheduled round job.
 
 use super::*;
+use crate::core::store::GroupMember;
 
 fn stage_rank(stage: Option<&str>) -> Option<u8> {
     match Stage::parse(stage?)? {
@@ -75,26 +76,34 @@ pub(super) async fn roster(store: &dyn Store, programme: &Programme) -> Result<R
 /// True if the member left their last three check-ins unanswered while someone else in each of
 /// those groups answered. A check-in nobody answered does not count: it may not have been seen,
 /// and a society whose check-ins go unseen must not have everyone paused.
-fn missed_too_many(member: &CoffeeMember, past: &[CoffeeGroup], now: DateTime<Utc>) -> bool {
-    let recent: Vec<&CoffeeGroup> = past
+fn missed_too_many(member: &CoffeeMember, groups: &[&CoffeeGroup], now: DateTime<Utc>) -> bool {
+    let recent: Vec<&CoffeeGroup> = groups
         .iter()
+        .copied()
         .filter(|g| g.ran_at >= member.joined_at && g.checkin_at <= now)
-        .filter(|g| g.members.iter().any(|m| m.user.id == member.user.id))
         .take(MISSED_CHECKINS_BEFORE_PAUSE)
         .collect();
     recent.len() == MISSED_CHECKINS_BEFORE_PAUSE
         && recent.iter().all(|g| {
-            g.members.iter().all(|m| {
-                if m.user.id == member.user.id {
-                    m.answer.is_none()
-                } else {
-                    true
-                }
-            }) && g
-                .members
-                .iter()
-                .any(|m| m.user.id != member.user.id && m.answer.is_some())
+            let (mine, others): (Vec<&GroupMember>, Vec<&GroupMember>) =
+                g.members.iter().partition(|m| m.user.id == member.user.id);
+            mine.iter().all(|m| m.answer.is_none()) && others.iter().any(|m| m.answer.is_some())
         })
+}
+
+/// Each member's past groups, newest first, so the check-in streaks are read once per round
+/// rather than once per member.
+fn groups_by_member(past: &[CoffeeGroup]) -> HashMap<&str, Vec<&CoffeeGroup>> {
+    let mut by_member: HashMap<&str, Vec<&CoffeeGroup>> = HashMap::new();
+    for group in past {
+        for member in &group.members {
+            by_member
+                .entry(member.user.id.as_str())
+                .or_default()
+                .push(group);
+        }
+    }
+    by_member
 }
 
 pub(super) fn plan(
@@ -106,6 +115,7 @@ pub(super) fn plan(
     let mode = Mode::parse(&programme.mode).unwrap_or(Mode::Random);
     let mut eligible: Vec<&CoffeeMember> = Vec::new();
     let mut paused = Vec::new();
+    let past_groups = groups_by_member(&roster.past);
     for member in &roster.members {
         let is_paused = member.paused_until.is_some_and(|u| u > scheduled_for);
         let skipping = member.skip_until.is_some_and(|s| s >= scheduled_for);
@@ -115,7 +125,11 @@ pub(super) fn plan(
         if mode == Mode::Mentor && !roster.mentors.contains_key(&member.user.id) {
             continue;
         }
-        if missed_too_many(member, &roster.past, now) {
+        let theirs = past_groups
+            .get(member.user.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if missed_too_many(member, theirs, now) {
             paused.push(member.user.clone());
             continue;
         }
