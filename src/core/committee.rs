@@ -8,13 +8,7 @@ use super::time_format;
 const SHOWN: i64 = 10;
 
 pub async fn log(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
-    if !ctx.is_committee() {
-        return Err(Refusal::said(format!(
-            "Only the committee of {} can use `{}committee`.",
-            ctx.society.name,
-            ctx.prefix()
-        )));
-    }
+    ctx.committee_only("committee")?;
     let entries = ctx.store.admin_log_entries(&ctx.society.key, SHOWN).await?;
     if entries.is_empty() {
         return Ok(vec![ctx.private_reply(

@@ -129,6 +129,20 @@ impl Ctx<'_> {
                 .any(|role| self.society.committee_roles.contains(role))
     }
 
+    /// Refuses unless the sender is on the committee; `command` is named in the refusal
+    /// (`committee`, `coffee setup`).
+    pub fn committee_only(&self, command: &str) -> Result<(), Refusal> {
+        if self.is_committee() {
+            Ok(())
+        } else {
+            Err(Refusal::said(format!(
+                "Only the committee of {} can use `{}{command}`.",
+                self.society.name,
+                self.prefix()
+            )))
+        }
+    }
+
     /// The member's own zone if they set one, else the society's.
     pub async fn member_zone(&self) -> Result<Tz, Refusal> {
         Ok(zone_of(self.store, self.society, &self.sender.id).await?)

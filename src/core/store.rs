@@ -204,6 +204,18 @@ pub struct CoffeeGroup {
     pub members: Vec<GroupMember>,
 }
 
+impl CoffeeGroup {
+    /// The other members' names as one of them reads them: "ana and ben".
+    pub fn others_of(&self, user_id: &str) -> String {
+        self.members
+            .iter()
+            .filter(|m| m.user.id != user_id)
+            .map(|m| m.user.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+}
+
 /// An event as stored. Times are UTC; `zone` is the organiser's, for showing the series.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {

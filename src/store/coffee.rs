@@ -530,26 +530,10 @@ impl SqlStore {
     }
 }
 
-/// Erasure of one member's pairing rows in a society, inside the caller's transaction.
-pub(super) async fn erase_member(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    society: &str,
-    user_id: &str,
-) -> StoreResult<u64> {
-    let mut removed = 0;
-    for sql in [
-        "DELETE FROM coffee_members WHERE user_id = $2 AND programme IN (SELECT id FROM coffee_programmes WHERE society = $1)",
-        "DELETE FROM mentor_roles WHERE society = $1 AND user_id = $2",
-        "DELETE FROM coffee_group_members WHERE user_id = $2 AND grp IN \
-         (SELECT g.id FROM coffee_groups g JOIN coffee_programmes p ON p.id = g.programme WHERE p.society = $1)",
-    ] {
-        removed += sqlx::query(sql)
-            .bind(society)
-            .bind(user_id)
-            .execute(&mut **tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-    }
-    Ok(removed)
-}
+/// What erasing one member removes from pairings: `$1` is the society, `$2` the member.
+pub(super) const ERASE_MEMBER: &[&str] = &[
+    "DELETE FROM coffee_members WHERE user_id = $2 AND programme IN (SELECT id FROM coffee_programmes WHERE society = $1)",
+    "DELETE FROM mentor_roles WHERE society = $1 AND user_id = $2",
+    "DELETE FROM coffee_group_members WHERE user_id = $2 AND grp IN \
+     (SELECT g.id FROM coffee_groups g JOIN coffee_programmes p ON p.id = g.programme WHERE p.society = $1)",
+];

@@ -381,24 +381,8 @@ impl SqlStore {
     }
 }
 
-/// Erasure of one member's answers and attendance in a society, inside the caller's transaction.
-pub(super) async fn erase_member(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    society: &str,
-    user_id: &str,
-) -> StoreResult<u64> {
-    let mut removed = 0;
-    for sql in [
-        "DELETE FROM rsvps WHERE user_id = $2 AND event IN (SELECT id FROM events WHERE society = $1)",
-        "DELETE FROM attendance WHERE user_id = $2 AND event IN (SELECT id FROM events WHERE society = $1)",
-    ] {
-        removed += sqlx::query(sql)
-            .bind(society)
-            .bind(user_id)
-            .execute(&mut **tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-    }
-    Ok(removed)
-}
+/// What erasing one member removes from events: `$1` is the society, `$2` the member.
+pub(super) const ERASE_MEMBER: &[&str] = &[
+    "DELETE FROM rsvps WHERE user_id = $2 AND event IN (SELECT id FROM events WHERE society = $1)",
+    "DELETE FROM attendance WHERE user_id = $2 AND event IN (SELECT id FROM events WHERE society = $1)",
+];

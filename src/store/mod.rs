@@ -342,14 +342,17 @@ impl Store for SqlStore {
             .map_err(db)?
             .rows_affected()
             > 0;
-        other += coffee::erase_member(&mut tx, society, user_id).await?;
-        other += events::erase_member(&mut tx, society, user_id).await?;
-        for sql in [
+        let own = [
             "DELETE FROM outbox WHERE society = $1 AND member = $2",
             "DELETE FROM confirmations WHERE society = $1 AND user_id = $2",
             "DELETE FROM admin_log WHERE society = $1 AND member = $2",
-        ] {
-            other += sqlx::query(sql)
+        ];
+        for sql in own
+            .iter()
+            .chain(coffee::ERASE_MEMBER)
+            .chain(events::ERASE_MEMBER)
+        {
+            other += sqlx::query(*sql)
                 .bind(society)
                 .bind(user_id)
                 .execute(&mut *tx)

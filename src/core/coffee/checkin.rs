@@ -70,13 +70,7 @@ pub async fn choice(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {
     if !group.members.iter().any(|m| m.user.id == ctx.sender.id) {
         return Err(expired());
     }
-    let others: Vec<&str> = group
-        .members
-        .iter()
-        .filter(|m| m.user.id != ctx.sender.id)
-        .map(|m| m.user.name.as_str())
-        .collect();
-    let others = others.join(" and ");
+    let others = group.others_of(&ctx.sender.id);
     match answer {
         "met" | "planned" | "no" => {
             ctx.store

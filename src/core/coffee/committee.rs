@@ -5,7 +5,7 @@ use super::round::{plan, roster};
 use super::*;
 
 pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Action>, Refusal> {
-    committee_only(ctx, "setup")?;
+    ctx.committee_only("coffee setup")?;
     let group = group_key(setup.group.as_deref());
     if group.chars().count() > 40 {
         return Err(Refusal::said("A group name can be at most 40 characters."));
@@ -103,7 +103,7 @@ pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Actio
 }
 
 pub(super) async fn run_now(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
-    committee_only(ctx, "run")?;
+    ctx.committee_only("coffee run")?;
     let programme = find_programme(ctx, group).await?;
     let (mut actions, repeats) = run_round(
         ctx.store,
@@ -131,7 +131,7 @@ pub(super) async fn run_now(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Ac
 }
 
 pub(super) async fn preview(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
-    committee_only(ctx, "preview")?;
+    ctx.committee_only("coffee preview")?;
     let programme = find_programme(ctx, group).await?;
     let roster = roster(ctx.store, &programme).await?;
     let plan = plan(&programme, &roster, ctx.now, ctx.now);
@@ -167,7 +167,7 @@ pub(super) async fn preview(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Ac
 }
 
 pub(super) async fn stats(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
-    committee_only(ctx, "stats")?;
+    ctx.committee_only("coffee stats")?;
     let programme = find_programme(ctx, group).await?;
     let members = ctx.store.coffee_members(programme.id).await?;
     let past = ctx.store.coffee_groups(programme.id).await?;

@@ -189,19 +189,13 @@ pub(super) async fn history(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
             let Some(me) = group.members.iter().find(|m| m.user.id == ctx.sender.id) else {
                 continue;
             };
-            let others: Vec<&str> = group
-                .members
-                .iter()
-                .filter(|m| m.user.id != ctx.sender.id)
-                .map(|m| m.user.name.as_str())
-                .collect();
             lines.push((
                 group.ran_at,
                 format!(
                     "{} · round {} · with {} · {}",
                     time_format::local(group.ran_at, zone, ctx.now),
                     group.number,
-                    others.join(" and "),
+                    group.others_of(&ctx.sender.id),
                     answer_text(me.answer.as_deref())
                 ),
             ));

@@ -59,18 +59,6 @@ pub async fn run(ctx: &Ctx<'_>, command: CoffeeCommand) -> Result<Vec<Action>, R
     }
 }
 
-fn committee_only(ctx: &Ctx<'_>, what: &str) -> Result<(), Refusal> {
-    if ctx.is_committee() {
-        Ok(())
-    } else {
-        Err(Refusal::said(format!(
-            "Only the committee of {} can use `{}coffee {what}`.",
-            ctx.society.name,
-            ctx.prefix()
-        )))
-    }
-}
-
 fn group_key(group: Option<&str>) -> String {
     group.map(|g| g.trim().to_lowercase()).unwrap_or_default()
 }
