@@ -39,6 +39,8 @@ fn settings() -> Settings {
         timezone: chrono_tz::Australia::Sydney,
         committee: vec![],
         committee_roles: vec![],
+        organisers: vec![],
+        organiser_roles: vec![],
     };
     let mut settings = Settings::new(society.clone());
     settings.societies.insert(society.key.clone(), society);

@@ -27,6 +27,10 @@ struct FileConfig {
     #[serde(default)]
     coffee: CoffeeSection,
     #[serde(default)]
+    events: EventsSection,
+    #[serde(default)]
+    http: HttpSection,
+    #[serde(default)]
     societies: Vec<SocietySection>,
     matrix: Option<MatrixSection>,
     discord: Option<DiscordSection>,
@@ -52,6 +56,29 @@ struct CoffeeSection {
     icebreakers: Option<Spanned<String>>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsSection {
+    /// How long before an event reminders go out, e.g. "24h,1h".
+    reminders: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpSection {
+    /// Where the calendar feeds and /healthz are served, e.g. "127.0.0.1:8080". Off unless set.
+    bind: Option<Spanned<String>>,
+    /// The address members reach it by (behind a proxy), for the feed links Rounds hands out.
+    public_url: Option<Spanned<String>>,
+}
+
+/// The HTTP server for calendar feeds and health checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpConfig {
+    pub bind: std::net::SocketAddr,
+    pub public_url: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SocietySection {
@@ -60,6 +87,9 @@ struct SocietySection {
     timezone: Option<Spanned<String>>,
     #[serde(default)]
     committee: Vec<String>,
+    /// Platform user ids who may create and manage events without being on the committee.
+    #[serde(default)]
+    organisers: Vec<String>,
     /// Accepted and checked to be a list of names; no feature uses a society's groups yet.
     #[serde(default, rename = "groups")]
     _groups: Vec<String>,
@@ -80,9 +110,14 @@ struct SocietyDiscordSection {
     admin_channel: Option<u64>,
     /// Members with this role are the committee, whatever Discord's command permissions say.
     committee_role: Option<u64>,
+    /// Members with this role may create and manage events.
+    organiser_role: Option<u64>,
     /// Whether text Rounds posts may ping @everyone, @here or roles. Off unless set.
     #[serde(default)]
     allow_mass_mentions: bool,
+    /// Mirror each event into the guild's Events tab (Discord Scheduled Events).
+    #[serde(default)]
+    scheduled_events: bool,
 }
 
 /// A society's Discord guild and channels, as configured.
@@ -96,6 +131,7 @@ pub struct DiscordLink {
     pub admin_channel: Option<u64>,
     pub committee_role: Option<u64>,
     pub allow_mass_mentions: bool,
+    pub scheduled_events: bool,
 }
 
 /// Where a society lives on Matrix.
@@ -227,6 +263,9 @@ pub struct Config {
     pub catch_up: Duration,
     pub late_after: Duration,
     pub icebreakers: Vec<String>,
+    /// How long before an event its reminders go out.
+    pub event_reminders: Vec<Duration>,
+    pub http: Option<HttpConfig>,
     pub societies: Vec<Society>,
     pub matrix: Option<MatrixConfig>,
     pub matrix_links: Vec<MatrixLink>,
@@ -244,6 +283,9 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("ROUNDS_SCHEDULER_CATCH_UP", "scheduler.catch_up"),
     ("ROUNDS_SCHEDULER_LATE_AFTER", "scheduler.late_after"),
     ("ROUNDS_COFFEE_ICEBREAKERS", "coffee.icebreakers"),
+    ("ROUNDS_EVENTS_REMINDERS", "events.reminders"),
+    ("ROUNDS_HTTP_BIND", "http.bind"),
+    ("ROUNDS_HTTP_PUBLIC_URL", "http.public_url"),
     ("ROUNDS_MATRIX_HOMESERVER", "matrix.homeserver"),
     ("ROUNDS_MATRIX_USER", "matrix.user"),
     ("ROUNDS_MATRIX_PASSWORD", "matrix.password (secret)"),
@@ -371,6 +413,42 @@ impl Config {
             None => icebreakers::defaults(),
         };
 
+        let event_reminders = match pick("ROUNDS_EVENTS_REMINDERS", &parsed.events.reminders) {
+            Some((text, source)) => {
+                let described = source.describe("events.reminders");
+                let mut offsets = Vec::new();
+                for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    let offset = when::parse_duration(part).map_err(|e| {
+                        anyhow!("{described}: `{part}` is not a duration like 24h or 90m ({e})")
+                    })?;
+                    if offset > Duration::days(60) {
+                        bail!("{described}: `{part}` is more than 60 days before the event");
+                    }
+                    offsets.push(offset);
+                }
+                if offsets.len() > 5 {
+                    bail!("{described}: at most 5 reminders, e.g. \"24h,1h\"");
+                }
+                offsets
+            }
+            None => crate::core::events::DEFAULT_REMINDERS.to_vec(),
+        };
+        let http = match pick("ROUNDS_HTTP_BIND", &parsed.http.bind) {
+            Some((bind, source)) => {
+                let bind: std::net::SocketAddr = bind.parse().map_err(|_| {
+                    anyhow!(
+                        "{} must be an address and port like \"127.0.0.1:8080\"",
+                        source.describe("http.bind")
+                    )
+                })?;
+                let public_url = pick("ROUNDS_HTTP_PUBLIC_URL", &parsed.http.public_url)
+                    .map(|(url, _)| url.trim_end_matches('/').to_string())
+                    .unwrap_or_else(|| format!("http://{bind}"));
+                Some(HttpConfig { bind, public_url })
+            }
+            None => None,
+        };
+
         let mut societies = Vec::new();
         let mut matrix_links = Vec::new();
         let mut discord_links = Vec::new();
@@ -400,6 +478,7 @@ impl Config {
                     admin_channel: d.admin_channel,
                     committee_role: d.committee_role,
                     allow_mass_mentions: d.allow_mass_mentions,
+                    scheduled_events: d.scheduled_events,
                 });
             }
             if let Some(m) = &section.matrix {
@@ -421,6 +500,13 @@ impl Config {
                     .discord
                     .as_ref()
                     .and_then(|d| d.committee_role)
+                    .map(|role| vec![role.to_string()])
+                    .unwrap_or_default(),
+                organisers: section.organisers.clone(),
+                organiser_roles: section
+                    .discord
+                    .as_ref()
+                    .and_then(|d| d.organiser_role)
                     .map(|role| vec![role.to_string()])
                     .unwrap_or_default(),
             });
@@ -478,6 +564,8 @@ impl Config {
             catch_up,
             late_after,
             icebreakers,
+            event_reminders,
+            http,
             societies,
             matrix,
             matrix_links,
@@ -502,12 +590,16 @@ impl Config {
             timezone: self.timezone,
             committee: Vec::new(),
             committee_roles: Vec::new(),
+            organisers: Vec::new(),
+            organiser_roles: Vec::new(),
         };
         let mut settings = Settings::new(default);
         settings.prefix = self.command_prefix.clone();
         settings.catch_up = self.catch_up;
         settings.late_after = self.late_after;
         settings.icebreakers = self.icebreakers.clone();
+        settings.event_reminders = self.event_reminders.clone();
+        settings.feed_base = self.http.as_ref().map(|h| h.public_url.clone());
         for society in &self.societies {
             settings
                 .societies

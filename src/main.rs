@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 use rounds::clock::Clock;
 use rounds::config::Config;
 use rounds::core::when;
+use rounds::http::HttpFetcher;
 use rounds::platform::Adapter;
 use rounds::platform::discord::DiscordBot;
 use rounds::platform::matrix::MatrixBot;
@@ -99,7 +100,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 shell::FIRST_MEMBER,
                 shell::ROOMS[0]
             );
-            let shell = Shell::new(Arc::new(store), zone, &config.command_prefix);
+            let mut settings = shell::settings(zone, &config.command_prefix);
+            settings.event_reminders = config.event_reminders.clone();
+            settings.feed_base = config.http.as_ref().map(|h| h.public_url.clone());
+            let bot = Arc::new(
+                rounds::core::Bot::new(Arc::new(store), settings)
+                    .with_fetcher(Arc::new(HttpFetcher::new()?)),
+            );
+            let (_stop_http, http_shutdown) = tokio::sync::watch::channel(false);
+            if let Some(http) = &config.http {
+                let listener = tokio::net::TcpListener::bind(http.bind)
+                    .await
+                    .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
+                eprintln!("# Calendar feeds and /healthz at {}", http.public_url);
+                tokio::spawn(rounds::http::serve(listener, bot.clone(), http_shutdown));
+            }
+            let shell = Shell::with_bot(bot);
             let input = tokio::io::BufReader::new(tokio::io::stdin());
             shell::run(shell, input, tokio::io::stdout(), tokio::io::stderr()).await?;
             Ok(ExitCode::SUCCESS)
@@ -140,8 +156,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let store: Arc<dyn rounds::core::store::Store> =
                 Arc::new(SqlStore::open(&config.database).await?);
-            let bot = Arc::new(rounds::core::Bot::new(store, config.settings()));
-            let runtime = Arc::new(rounds::runtime::Runtime::new(bot));
+            let bot = Arc::new(
+                rounds::core::Bot::new(store, config.settings())
+                    .with_fetcher(Arc::new(HttpFetcher::new()?)),
+            );
+            let runtime = Arc::new(rounds::runtime::Runtime::new(bot.clone()));
             let (stop, shutdown) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
                 if tokio::signal::ctrl_c().await.is_ok() {
@@ -150,6 +169,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             });
             let mut running = tokio::task::JoinSet::new();
+            if let Some(http) = &config.http {
+                let listener = tokio::net::TcpListener::bind(http.bind)
+                    .await
+                    .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
+                running.spawn(rounds::http::serve(listener, bot.clone(), shutdown.clone()));
+            }
             let mut adapters: Vec<Arc<dyn Adapter>> = Vec::new();
             if let Some(matrix) = &config.matrix {
                 let bot = MatrixBot::connect(

@@ -465,6 +465,8 @@ async fn a_spaces_child_rooms_belong_to_its_society() {
         timezone: chrono_tz::UTC,
         committee: vec![],
         committee_roles: vec![],
+        organisers: vec![],
+        organiser_roles: vec![],
     };
     let mut settings = rounds::core::Settings::new(default);
     let society = support::society(chrono_tz::Australia::Sydney);

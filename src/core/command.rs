@@ -209,11 +209,31 @@ pub const COMMANDS: &[CommandSpec] = &[
             },
             Form {
                 usage: "event create <details>",
-                summary: "organisers: title | when [| for 1h] [| at place] [| capacity n] [| kind cpd] [| cpd 1.5] [| group name]",
+                summary: "organisers: title | when [| for 1h] [| at place] [| capacity n] [| kind cpd] [| cpd 1.5] [| group name] [| every Thursday 12:30]",
+            },
+            Form {
+                usage: "event edit <id> <changes>",
+                summary: "organisers: | title … | when … | for 2h | at … | capacity n | kind … | cpd 1 (add | all to change the rest of a series)",
             },
             Form {
                 usage: "event cancel <id>",
-                summary: "organisers: cancel it; everyone who answered is told",
+                summary: "organisers: cancel it (add `series` to end a series); everyone who answered is told",
+            },
+            Form {
+                usage: "event skip <id> <date>",
+                summary: "organisers: one date of a series does not happen",
+            },
+            Form {
+                usage: "event ics <id>",
+                summary: "the event (or series) as a calendar file",
+            },
+            Form {
+                usage: "event feed",
+                summary: "your link to subscribe to every event in your calendar app",
+            },
+            Form {
+                usage: "event import <url>",
+                summary: "organisers: import a calendar feed (ICS) and re-sync it daily; `event import` lists, `event import stop <url>` stops",
             },
             Form {
                 usage: "event checkin-code <id>",
@@ -232,6 +252,9 @@ pub const COMMANDS: &[CommandSpec] = &[
             "event list",
             "event create Grand rounds: sepsis update | next Thursday 12:30 | for 1h | at Lecture theatre 2 | capacity 40 | kind grand-rounds | cpd 1",
             "event show E12",
+            "event create Grand rounds | Thursday 12:30 | every Thursday 12:30 | at Auditorium",
+            "event edit E12 | at Lecture theatre 3",
+            "event skip E12 2026-12-24",
         ],
         committee_only: false,
     },
@@ -314,7 +337,20 @@ pub enum EventCommand {
     Show(ShortId),
     /// The `|`-separated fields after `create`, trimmed; checked by `core::events`.
     Create(Vec<String>),
+    /// The `|`-separated changes after the id.
+    Edit(ShortId, Vec<String>),
     Cancel(ShortId),
+    /// Ends the series the event belongs to.
+    CancelSeries(ShortId),
+    /// A date (as typed) of the event's series that does not happen.
+    Skip(ShortId, String),
+    Ics(ShortId),
+    Feed {
+        reset: bool,
+    },
+    /// `None`: list the society's imports.
+    Import(Option<String>),
+    ImportStop(String),
     CheckinCode(ShortId),
     Checkin(ShortId, String),
     Attendance(ShortId),
@@ -859,7 +895,72 @@ fn parse_event(rest: &str, prefix: &str) -> Result<Command, CommandError> {
     let command = match verb.as_str() {
         "" | "list" => EventCommand::List,
         "show" => EventCommand::Show(id("event show E12")?),
-        "cancel" => EventCommand::Cancel(id("event cancel E12")?),
+        "cancel" => {
+            let id = id("event cancel E12")?;
+            match split_word(split_word(rest).1).0.as_str() {
+                "" => EventCommand::Cancel(id),
+                "series" | "all" => EventCommand::CancelSeries(id),
+                other => {
+                    return Err(unknown_option(prefix, "event cancel", other, &["series"]));
+                }
+            }
+        }
+        "edit" | "change" => {
+            let (head, changes) = rest.split_once('|').unwrap_or((rest, ""));
+            let fields: Vec<String> = changes
+                .split('|')
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect();
+            if fields.is_empty() {
+                return Err(incomplete(
+                    prefix,
+                    "event",
+                    "event edit E12 | at Lecture theatre 3 | capacity 50",
+                ));
+            }
+            let (id, _) = split_word(head);
+            if id.is_empty() {
+                return Err(incomplete(
+                    prefix,
+                    "event",
+                    "event edit E12 | at Lecture theatre 3",
+                ));
+            }
+            EventCommand::Edit(ShortId::parse(&id, IdKind::Event)?, fields)
+        }
+        "skip" => {
+            let id = id("event skip E12 2026-12-24")?;
+            let date = split_word(rest).1.trim().to_string();
+            if date.is_empty() {
+                return Err(incomplete(prefix, "event", "event skip E12 2026-12-24"));
+            }
+            EventCommand::Skip(id, date)
+        }
+        "ics" | "ical" | "calendar" => EventCommand::Ics(id("event ics E12")?),
+        "feed" | "subscribe" => match split_word(rest).0.as_str() {
+            "" => EventCommand::Feed { reset: false },
+            "reset" => EventCommand::Feed { reset: true },
+            other => return Err(unknown_option(prefix, "event feed", other, &["reset"])),
+        },
+        "import" => {
+            let (first, after) = split_word(rest);
+            match first.as_str() {
+                "" | "list" => EventCommand::Import(None),
+                "stop" | "remove" => {
+                    let url = after.trim();
+                    if url.is_empty() {
+                        return Err(incomplete(
+                            prefix,
+                            "event",
+                            "event import stop https://example.org/grand-rounds.ics",
+                        ));
+                    }
+                    EventCommand::ImportStop(url.to_string())
+                }
+                _ => EventCommand::Import(Some(rest.trim().to_string())),
+            }
+        }
         "checkin-code" | "code" => EventCommand::CheckinCode(id("event checkin-code E12")?),
         "attendance" => EventCommand::Attendance(id("event attendance E12")?),
         "checkin" | "check-in" => {
@@ -889,7 +990,12 @@ fn parse_event(rest: &str, prefix: &str) -> Result<Command, CommandError> {
                     "list",
                     "show <id>",
                     "create <details>",
+                    "edit <id> | <changes>",
                     "cancel <id>",
+                    "skip <id> <date>",
+                    "ics <id>",
+                    "feed",
+                    "import <url>",
                     "checkin-code <id>",
                     "checkin <id> <code>",
                     "attendance <id>",

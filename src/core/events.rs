@@ -9,15 +9,18 @@ use chrono_tz::Tz;
 
 use super::command::{EventCommand, RsvpAnswer};
 use super::error::{Refusal, StoreError};
-use super::io::{Action, Choice, Message};
+use super::io::{Action, CalendarEntry, Choice, Message};
 use super::short_id::{IdKind, ShortId};
-use super::store::{Event, Job, Profile};
+use super::store::{Event, Job, Profile, Rsvp, Series};
 use super::time_format;
-use super::when;
-use super::{Bot, Ctx, Fired, attendance, zone_of};
+use super::when::{self, Rule};
+use super::{
+    Bot, Ctx, Fired, Settings, Society, attendance, calendar, event_edit, event_import,
+    event_series, zone_of,
+};
 
-/// Reminders go out this long before the start, to everyone going.
-pub const REMINDER_OFFSETS: [Duration; 2] = [Duration::hours(24), Duration::hours(1)];
+/// Reminders go out this long before the start, to everyone going, unless configured.
+pub const DEFAULT_REMINDERS: [Duration; 2] = [Duration::hours(24), Duration::hours(1)];
 pub const KINDS: [&str; 6] = [
     "grand-rounds",
     "cpd",
@@ -37,7 +40,14 @@ pub async fn run(ctx: &Ctx<'_>, command: EventCommand) -> Result<Vec<Action>, Re
         EventCommand::List => list(ctx).await,
         EventCommand::Show(id) => show(ctx, id).await,
         EventCommand::Create(fields) => create(ctx, &fields).await,
+        EventCommand::Edit(id, fields) => event_edit::edit(ctx, id, &fields).await,
         EventCommand::Cancel(id) => cancel(ctx, id).await,
+        EventCommand::CancelSeries(id) => event_series::cancel(ctx, id).await,
+        EventCommand::Skip(id, date) => event_series::skip(ctx, id, &date).await,
+        EventCommand::Ics(id) => calendar::ics(ctx, id).await,
+        EventCommand::Feed { reset } => calendar::feed_link(ctx, reset).await,
+        EventCommand::Import(url) => event_import::import(ctx, url).await,
+        EventCommand::ImportStop(url) => event_import::stop(ctx, &url).await,
         EventCommand::CheckinCode(id) => attendance::open_code(ctx, id).await,
         EventCommand::Checkin(id, code) => attendance::check_in(ctx, id, &code).await,
         EventCommand::Attendance(id) => attendance::list(ctx, id).await,
@@ -45,17 +55,17 @@ pub async fn run(ctx: &Ctx<'_>, command: EventCommand) -> Result<Vec<Action>, Re
 }
 
 pub(super) fn organisers_only(ctx: &Ctx<'_>, what: &str) -> Result<(), Refusal> {
-    if ctx.is_committee() {
+    if ctx.is_organiser() {
         Ok(())
     } else {
         Err(Refusal::said(format!(
-            "Only the organisers of {} (its committee) can {what} events.",
+            "Only the organisers of {} (its committee and named organisers) can {what} events.",
             ctx.society.name
         )))
     }
 }
 
-fn one_line(text: &str, what: &str, max: usize) -> Result<String, Refusal> {
+pub(super) fn one_line(text: &str, what: &str, max: usize) -> Result<String, Refusal> {
     let text = text.trim();
     let length = text.chars().count();
     if length == 0 || length > max || text.chars().any(char::is_control) {
@@ -66,16 +76,13 @@ fn one_line(text: &str, what: &str, max: usize) -> Result<String, Refusal> {
     Ok(text.to_string())
 }
 
-/// Reads `create`'s fields: title, when, then `for`, `at`, `capacity`, `kind`, `cpd`, `group`.
-fn draft(ctx: &Ctx<'_>, fields: &[String], zone: Tz) -> Result<Event, Refusal> {
+/// Reads `create`'s fields: title, when, then `for`, `at`, `capacity`, `kind`, `cpd`, `group`,
+/// `every`. A repeating time (in `when` or `every`) makes a series: the rule is returned too.
+fn draft(ctx: &Ctx<'_>, fields: &[String], zone: Tz) -> Result<(Event, Option<Rule>), Refusal> {
     let p = ctx.prefix();
     let title = one_line(&fields[0], "title", MAX_TITLE)?;
     let starts_at = when::parse(&fields[1], ctx.now, zone)?;
-    if starts_at.rule.is_some() {
-        return Err(Refusal::said(
-            "Repeating events (series) are not built yet; create one event per date for now.",
-        ));
-    }
+    let mut rule = starts_at.rule.clone();
     let mut event = Event {
         id: 0,
         society: ctx.society.key.clone(),
@@ -91,17 +98,75 @@ fn draft(ctx: &Ctx<'_>, fields: &[String], zone: Tz) -> Result<Event, Refusal> {
         cpd_minutes: None,
         group: String::new(),
         cancelled: false,
+        series: None,
+        sequence: 0,
+        import: None,
+        source_uid: None,
     };
     for field in &fields[2..] {
-        let (key, value) = match field.split_once(char::is_whitespace) {
-            Some((key, value)) => (key.to_lowercase(), value.trim()),
-            None => (field.to_lowercase(), ""),
-        };
+        let (key, value) = split_field(field);
         match key.as_str() {
+            "group" => event.group = one_line(value, "group", 40)?.to_lowercase(),
+            "every" => {
+                let schedule = when::parse(&format!("every {value}"), ctx.now, zone)?;
+                let Some(every) = schedule.rule else {
+                    return Err(Refusal::said(format!(
+                        "`every {value}` does not repeat; try `every Thursday 12:30`."
+                    )));
+                };
+                // The series starts with its first date at or after the given time.
+                event.starts_at = every
+                    .next_after(event.starts_at - Duration::seconds(1), zone)
+                    .unwrap_or(schedule.first);
+                rule = Some(every);
+            }
+            _ => apply_field(&mut event, &key, value).map_err(|refusal| match refusal {
+                FieldError::Unknown => Refusal::said(format!(
+                    "I don't know the event field `{}`. Fields after the time: `for 1h`, `at <place>`, `capacity 40`, `kind cpd`, `cpd 1.5`, `group <name>`, `every Thursday 12:30`; e.g. `{p}event create Journal club | Friday 07:30 | at Library`.",
+                    key.chars().take(30).collect::<String>()
+                )),
+                FieldError::Bad(refusal) => refusal,
+            })?,
+        }
+    }
+    if let Some(rule) = &rule {
+        event_series::check_rule(rule, p)?;
+    }
+    Ok((event, rule))
+}
+
+/// `key value` of one `|`-separated field, the key lowercased.
+pub(super) fn split_field(field: &str) -> (String, &str) {
+    match field.split_once(char::is_whitespace) {
+        Some((key, value)) => (key.to_lowercase(), value.trim()),
+        None => (field.to_lowercase(), ""),
+    }
+}
+
+pub(super) enum FieldError {
+    Unknown,
+    Bad(Refusal),
+}
+
+impl From<Refusal> for FieldError {
+    fn from(refusal: Refusal) -> Self {
+        FieldError::Bad(refusal)
+    }
+}
+
+impl From<when::WhenError> for FieldError {
+    fn from(error: when::WhenError) -> Self {
+        FieldError::Bad(error.into())
+    }
+}
+
+/// The fields `create` and `edit` share: `for`, `at`, `capacity`, `kind`, `cpd`.
+pub(super) fn apply_field(event: &mut Event, key: &str, value: &str) -> Result<(), FieldError> {
+    match key {
             "for" => {
                 let span = when::parse_duration(value)?;
                 if span > MAX_DURATION {
-                    return Err(Refusal::said("An event can last at most 14 days."));
+                    return Err(Refusal::said("An event can last at most 14 days.").into());
                 }
                 event.duration = span;
             }
@@ -125,7 +190,8 @@ fn draft(ctx: &Ctx<'_>, fields: &[String], zone: Tz) -> Result<Event, Refusal> {
                     return Err(Refusal::said(format!(
                         "The kind must be one of {}.",
                         KINDS.map(|k| format!("`{k}`")).join(", ")
-                    )));
+                    ))
+                    .into());
                 }
                 event.kind = kind;
             }
@@ -139,26 +205,19 @@ fn draft(ctx: &Ctx<'_>, fields: &[String], zone: Tz) -> Result<Event, Refusal> {
                     })?;
                 event.cpd_minutes = Some((hours * 60.0).round() as i64);
             }
-            "group" => event.group = one_line(value, "group", 40)?.to_lowercase(),
-            "every" => {
-                return Err(Refusal::said(
-                    "Repeating events (series) are not built yet; create one event per date for now.",
-                ));
-            }
-            _ => {
-                return Err(Refusal::said(format!(
-                    "I don't know the event field `{}`. Fields after the time: `for 1h`, `at <place>`, `capacity 40`, `kind cpd`, `cpd 1.5`, `group <name>`; e.g. `{p}event create Journal club | Friday 07:30 | at Library`.",
-                    key.chars().take(30).collect::<String>()
-                )));
-            }
-        }
+            _ => return Err(FieldError::Unknown),
     }
-    Ok(event)
+    Ok(())
 }
 
 /// The first reminder still ahead, and the offsets in the form the job keeps them.
-fn first_reminder(event: &Event, now: DateTime<Utc>) -> (Option<DateTime<Utc>>, String) {
-    let offsets = REMINDER_OFFSETS
+pub(super) fn first_reminder(
+    settings: &Settings,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> (Option<DateTime<Utc>>, String) {
+    let offsets = settings
+        .event_reminders
         .iter()
         .map(|o| o.num_seconds().to_string())
         .collect::<Vec<_>>()
@@ -214,30 +273,135 @@ fn describe(event: &Event, zone: Tz, now: DateTime<Utc>) -> Vec<String> {
 async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Action>, Refusal> {
     organisers_only(ctx, "create")?;
     let zone = ctx.member_zone().await?;
-    let draft = draft(ctx, fields, zone)?;
-    let (first, offsets) = first_reminder(&draft, ctx.now);
-    let event = ctx
-        .store
-        .create_event(&draft, first, &offsets, ctx.now)
-        .await?;
+    let (draft, rule) = draft(ctx, fields, zone)?;
+    let (first, offsets) = first_reminder(ctx.settings, &draft, ctx.now);
+    let event = match &rule {
+        None => {
+            ctx.store
+                .create_event(&draft, first, &offsets, ctx.now)
+                .await?
+        }
+        Some(rule) => {
+            let series = Series {
+                id: 0,
+                rule: rule.to_text(),
+                first_at: draft.starts_at,
+                template: draft.clone(),
+                cancelled: false,
+            };
+            ctx.store
+                .create_series(&series, &draft, first, &offsets, ctx.now)
+                .await?
+                .1
+        }
+    };
     let id = ShortId::new(IdKind::Event, event.id);
     let p = ctx.prefix();
-    let society_zone = ctx.society.timezone;
-    let mut lines = vec![format!("📅 {} ({id})", event.title)];
-    lines.extend(describe(&event, society_zone, ctx.now));
+    let mut actions = announce(ctx.settings, ctx.society, &event, &[]);
+    let repeats = rule
+        .map(|r| format!(" It repeats {}; each date is announced when the one before begins, and `{p}event skip {id} <date>` drops one.", r.describe()))
+        .unwrap_or_default();
+    actions.push(ctx.private_reply(format!(
+        "Created {id}: {}, {}. It is announced with going / maybe / can't choices; change it with `{p}event edit {id} | at …`, cancel with `{p}event cancel {id}`.{repeats}",
+        event.title,
+        time_format::local(event.starts_at, zone, ctx.now)
+    )));
+    Ok(actions)
+}
+
+/// The topic an event's announcement is remembered under, for edits.
+pub(super) fn topic(event: &Event) -> String {
+    format!("event:{}", event.id)
+}
+
+/// The announcement's text: what, when (in the society's zone), where, and the current counts.
+pub(super) fn announcement(
+    settings: &Settings,
+    society: &Society,
+    event: &Event,
+    rsvps: &[Rsvp],
+) -> Message {
+    let id = ShortId::new(IdKind::Event, event.id);
+    let p = &settings.prefix;
+    // Shown without the year: an announcement goes out ahead of its event.
+    let now = event.starts_at;
+    let mut lines = vec![if event.cancelled {
+        format!("📅 Cancelled: {} ({id})", event.title)
+    } else {
+        format!("📅 {} ({id})", event.title)
+    }];
+    lines.extend(describe(event, society.timezone, now));
+    if event.cancelled {
+        return Message::text(lines.join("\n"));
+    }
+    lines.push(counts_line(event, rsvps));
     lines.push(format!("Answer below, or with `{p}rsvp {id} going`."));
-    Ok(vec![
+    Message::text(lines.join("\n")).with_choices(rsvp_choices(event.id))
+}
+
+fn counts_line(event: &Event, rsvps: &[Rsvp]) -> String {
+    format!(
+        "Going: {}{} · waitlist: {} · maybe: {}",
+        count(rsvps, "going"),
+        event
+            .capacity
+            .map(|c| format!(" of {c}"))
+            .unwrap_or_default(),
+        count(rsvps, "waitlist"),
+        count(rsvps, "maybe")
+    )
+}
+
+/// The platform calendar's copy of the event (Discord's Events tab).
+pub(super) fn calendar_entry(event: &Event) -> Option<CalendarEntry> {
+    (!event.cancelled).then(|| CalendarEntry {
+        title: event.title.clone(),
+        starts_at: event.starts_at,
+        ends_at: event.starts_at + event.duration,
+        place: event.place.clone(),
+        description: format!(
+            "{} · answer with {}rsvp {} going",
+            event.kind.replace('-', " "),
+            "!",
+            ShortId::new(IdKind::Event, event.id)
+        ),
+    })
+}
+
+/// A new event's announcement, and its copy in the platform's calendar.
+pub(super) fn announce(
+    settings: &Settings,
+    society: &Society,
+    event: &Event,
+    rsvps: &[Rsvp],
+) -> Vec<Action> {
+    vec![
         Action::Announce {
-            society: ctx.society.key.clone(),
-            fallback_room: ctx.origin.room.clone(),
-            message: Message::text(lines.join("\n")).with_choices(rsvp_choices(event.id)),
+            society: event.society.clone(),
+            fallback_room: event.room.clone(),
+            message: announcement(settings, society, event, rsvps),
+            topic: Some(topic(event)),
         },
-        ctx.private_reply(format!(
-            "Created {id}: {}, {}. It is announced with going / maybe / can't choices; cancel with `{p}event cancel {id}`.",
-            event.title,
-            time_format::local(event.starts_at, zone, ctx.now)
-        )),
-    ])
+        Action::Calendar {
+            society: event.society.clone(),
+            topic: topic(event),
+            entry: calendar_entry(event),
+        },
+    ]
+}
+
+/// The announcement rewritten with the event as it is now (counts, details, cancellation).
+pub(super) fn refreshed(
+    settings: &Settings,
+    society: &Society,
+    event: &Event,
+    rsvps: &[Rsvp],
+) -> Action {
+    Action::Edit {
+        society: event.society.clone(),
+        topic: topic(event),
+        message: announcement(settings, society, event, rsvps),
+    }
 }
 
 /// The event if it exists in this society, else a refusal that names the id.
@@ -298,16 +462,11 @@ async fn show(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
         if event.cancelled { ": cancelled" } else { "" }
     )];
     lines.extend(describe(&event, zone, ctx.now));
-    let going = count(&rsvps, "going");
-    lines.push(format!(
-        "Going: {going}{} · waitlist: {} · maybe: {}",
-        event
-            .capacity
-            .map(|c| format!(" of {c}"))
-            .unwrap_or_default(),
-        count(&rsvps, "waitlist"),
-        count(&rsvps, "maybe")
-    ));
+    lines.push(counts_line(&event, &rsvps));
+    if event.series.is_some() {
+        lines
+            .push("Part of a series; the next date is announced when this one begins.".to_string());
+    }
     if let Some(mine) = rsvps.iter().find(|r| r.user.id == ctx.sender.id) {
         lines.push(format!("Your answer: {}", mine.answer));
     }
@@ -320,9 +479,37 @@ async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
     if !ctx.store.cancel_event(event.id).await? {
         return Err(Refusal::said(format!("{id} is already cancelled.")));
     }
-    let rsvps = ctx.store.rsvps(event.id).await?;
-    let zones = zones(ctx.store, &event.society).await?;
-    let society_zone = ctx.society.timezone;
+    if let Some(series) = event.series {
+        // Calendars then leave the date out of the series too.
+        ctx.store.skip_date(series, event.starts_at).await?;
+    }
+    let (mut actions, told) =
+        cancellation(ctx.store, ctx.settings, ctx.society, &event, ctx.now).await?;
+    let p = ctx.prefix();
+    let series = if event.series.is_some() {
+        format!(" The series goes on; `{p}event cancel {id} series` ends it.")
+    } else {
+        String::new()
+    };
+    actions.push(ctx.private_reply(format!(
+        "Cancelled {id}; {told} member(s) who answered were told.{series}"
+    )));
+    Ok(actions)
+}
+
+/// What follows a cancellation (already stored): a notice to everyone who answered (each in
+/// their own zone), the announcement marked cancelled, a cancellation post, the calendar
+/// copy removed. Returns the actions and how many members were told.
+pub(super) async fn cancellation(
+    store: &dyn super::store::Store,
+    settings: &Settings,
+    society: &Society,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Action>, usize), StoreError> {
+    let id = ShortId::new(IdKind::Event, event.id);
+    let rsvps = store.rsvps(event.id).await?;
+    let zones = zones(store, &event.society).await?;
     let mut actions: Vec<Action> = rsvps
         .iter()
         .filter(|r| r.answer != "no")
@@ -333,30 +520,38 @@ async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
                 event.title,
                 time_format::local(
                     event.starts_at,
-                    zone_in(&zones, &r.user.id, society_zone),
-                    ctx.now
+                    zone_in(&zones, &r.user.id, society.timezone),
+                    now
                 )
             )),
         })
         .collect();
+    let told = actions.len();
+    let cancelled = Event {
+        cancelled: true,
+        ..event.clone()
+    };
+    actions.push(refreshed(settings, society, &cancelled, &rsvps));
     actions.push(Action::Announce {
         society: event.society.clone(),
         fallback_room: event.room.clone(),
         message: Message::text(format!(
             "📅 Cancelled: {} ({id}), {}.",
             event.title,
-            time_format::local(event.starts_at, society_zone, ctx.now)
+            time_format::local(event.starts_at, society.timezone, now)
         )),
+        topic: None,
     });
-    actions.push(ctx.private_reply(format!(
-        "Cancelled {id}; {} member(s) who answered were told.",
-        rsvps.iter().filter(|r| r.answer != "no").count()
-    )));
-    Ok(actions)
+    actions.push(Action::Calendar {
+        society: event.society.clone(),
+        topic: topic(event),
+        entry: None,
+    });
+    Ok((actions, told))
 }
 
 /// Every member's own zone, for showing times to each of them.
-async fn zones(
+pub(super) async fn zones(
     store: &dyn super::store::Store,
     society: &str,
 ) -> Result<HashMap<String, Tz>, StoreError> {
@@ -368,7 +563,7 @@ async fn zones(
         .collect())
 }
 
-fn zone_in(zones: &HashMap<String, Tz>, user: &str, fallback: Tz) -> Tz {
+pub(super) fn zone_in(zones: &HashMap<String, Tz>, user: &str, fallback: Tz) -> Tz {
     zones.get(user).copied().unwrap_or(fallback)
 }
 
@@ -397,6 +592,8 @@ pub async fn rsvp(ctx: &Ctx<'_>, id: ShortId, answer: RsvpAnswer) -> Result<Vec<
         _ => format!("Noted: you can't go to {} ({id}).", event.title),
     };
     let mut actions = vec![ctx.private_reply(said)];
+    let rsvps = ctx.store.rsvps(event.id).await?;
+    actions.push(refreshed(ctx.settings, ctx.society, &event, &rsvps));
     // Usually nobody is promoted: look up only the zones of those who are.
     for user in &outcome.promoted {
         let zone = zone_of(ctx.store, ctx.society, &user.id).await?;
@@ -456,7 +653,7 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
                 time_format::span(lead),
                 event.title
             );
-            if lead <= Duration::hours(2)
+            if (lead <= Duration::hours(2) || next_due.is_none())
                 && let Some(place) = &event.place
             {
                 text.push_str(&format!(" Where: {place}."));

@@ -91,6 +91,18 @@ pub struct Message {
     /// Members the text names and who should be notified (pills on Matrix, `<@id>` on Discord).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<UserRef>,
+    /// A file sent with the text (an .ics calendar, a CSV export).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+/// A small text file: adapters upload it (Matrix, Discord) or print it (the shell).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    /// A MIME type such as `text/calendar`.
+    pub mime: String,
+    pub content: String,
 }
 
 impl Message {
@@ -110,6 +122,30 @@ impl Message {
         self.mentions = mentions;
         self
     }
+
+    pub fn with_attachment(
+        mut self,
+        filename: impl Into<String>,
+        mime: impl Into<String>,
+        content: impl Into<String>,
+    ) -> Self {
+        self.attachment = Some(Attachment {
+            filename: filename.into(),
+            mime: mime.into(),
+            content: content.into(),
+        });
+        self
+    }
+}
+
+/// An event as a platform calendar shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarEntry {
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub place: Option<String>,
+    pub description: String,
 }
 
 /// An intent. Each adapter decides how to carry it out on its platform.
@@ -132,6 +168,25 @@ pub enum Action {
         society: String,
         fallback_room: String,
         message: Message,
+        /// A stable name (`event:12`) under which the adapter remembers the post, so an
+        /// `Edit` with the same topic can change it later.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic: Option<String>,
+    },
+    /// Replace the text of the announcement posted under `topic` (live RSVP counts, an edited
+    /// event). Nothing happens if that announcement was never delivered.
+    Edit {
+        society: String,
+        topic: String,
+        message: Message,
+    },
+    /// Mirror an event into the platform's own calendar where it has one (Discord's Scheduled
+    /// Events) and the society enabled it; `entry: None` removes the mirror. Other platforms
+    /// ignore it.
+    Calendar {
+        society: String,
+        topic: String,
+        entry: Option<CalendarEntry>,
     },
     /// A private message to one member.
     Remind { user: UserRef, message: Message },

@@ -4,12 +4,17 @@
 //! Both take `now`, so the same code runs on the wall clock and on the shell's simulated one.
 
 pub mod attendance;
+pub mod calendar;
 pub mod coffee;
 pub mod command;
 pub mod committee;
 pub mod error;
+pub mod event_edit;
+pub mod event_import;
+pub mod event_series;
 pub mod events;
 pub mod icebreakers;
+pub mod ics;
 pub mod io;
 pub mod mentor;
 pub mod pairing;
@@ -42,6 +47,10 @@ pub struct Society {
     pub committee: Vec<String>,
     /// Platform role ids whose holders are the committee (a Discord role).
     pub committee_roles: Vec<String>,
+    /// Members who may manage events without being on the committee.
+    pub organisers: Vec<String>,
+    /// Platform role ids whose holders may manage events.
+    pub organiser_roles: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -58,6 +67,11 @@ pub struct Settings {
     pub default_society: Society,
     /// One is picked for each coffee introduction.
     pub icebreakers: Vec<String>,
+    /// How long before an event reminders go to those going.
+    pub event_reminders: Vec<Duration>,
+    /// Where the HTTP server is reached (`https://rounds.example.org`), for calendar feed
+    /// links; None when no server runs.
+    pub feed_base: Option<String>,
 }
 
 impl Settings {
@@ -70,6 +84,8 @@ impl Settings {
             societies: HashMap::new(),
             default_society,
             icebreakers: icebreakers::defaults(),
+            event_reminders: events::DEFAULT_REMINDERS.to_vec(),
+            feed_base: None,
         }
     }
 }
@@ -84,6 +100,7 @@ pub struct Fired {
 pub struct Bot {
     store: Arc<dyn Store>,
     settings: Settings,
+    fetcher: Option<Arc<dyn event_import::Fetcher>>,
 }
 
 /// Everything a command handler needs to know about the event it answers.
@@ -129,6 +146,17 @@ impl Ctx<'_> {
                 .any(|role| self.society.committee_roles.contains(role))
     }
 
+    /// The committee, and anyone the society named as an organiser (by id or platform role).
+    pub fn is_organiser(&self) -> bool {
+        self.is_committee()
+            || self.society.organisers.contains(&self.sender.id)
+            || self
+                .origin
+                .roles
+                .iter()
+                .any(|role| self.society.organiser_roles.contains(role))
+    }
+
     /// Refuses unless the sender is on the committee; `command` is named in the refusal
     /// (`committee`, `coffee setup`).
     pub fn committee_only(&self, command: &str) -> Result<(), Refusal> {
@@ -165,7 +193,21 @@ pub async fn zone_of(
 
 impl Bot {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
-        Bot { store, settings }
+        Bot {
+            store,
+            settings,
+            fetcher: None,
+        }
+    }
+
+    /// Lets `!event import` read calendar feeds through `fetcher`.
+    pub fn with_fetcher(mut self, fetcher: Arc<dyn event_import::Fetcher>) -> Self {
+        self.fetcher = Some(fetcher);
+        self
+    }
+
+    pub fn fetcher(&self) -> Option<&Arc<dyn event_import::Fetcher>> {
+        self.fetcher.as_ref()
     }
 
     pub fn settings(&self) -> &Settings {
@@ -279,6 +321,8 @@ impl Bot {
             JobKind::CoffeeRound => coffee::fire_round(self, job, now).await,
             JobKind::CoffeeCheckin => coffee::fire_checkin(self, job, now).await,
             JobKind::EventReminders => events::fire_reminder(self, job, now).await,
+            JobKind::EventSeries => event_series::fire(self, job, now).await,
+            JobKind::EventImport => event_import::fire(self, job, now).await,
         }
     }
 }

@@ -87,6 +87,10 @@ pub enum JobKind {
     CoffeeCheckin,
     /// Reminders before an event, one offset after another; the subject is the event.
     EventReminders,
+    /// The next date of a series, made when the current one begins; the subject is the series.
+    EventSeries,
+    /// A daily re-sync of an imported calendar; the subject is the import.
+    EventImport,
 }
 
 impl JobKind {
@@ -96,6 +100,8 @@ impl JobKind {
             JobKind::CoffeeRound => "coffee_round",
             JobKind::CoffeeCheckin => "coffee_checkin",
             JobKind::EventReminders => "event_reminders",
+            JobKind::EventSeries => "event_series",
+            JobKind::EventImport => "event_import",
         }
     }
 
@@ -105,6 +111,8 @@ impl JobKind {
             "coffee_round" => Some(JobKind::CoffeeRound),
             "coffee_checkin" => Some(JobKind::CoffeeCheckin),
             "event_reminders" => Some(JobKind::EventReminders),
+            "event_series" => Some(JobKind::EventSeries),
+            "event_import" => Some(JobKind::EventImport),
             _ => None,
         }
     }
@@ -236,6 +244,37 @@ pub struct Event {
     /// Empty for the whole society.
     pub group: String,
     pub cancelled: bool,
+    /// The series this is one date of.
+    pub series: Option<i64>,
+    /// How many times it was edited (the iCalendar SEQUENCE).
+    pub sequence: i64,
+    /// The import it came from, and its UID in that feed.
+    pub import: Option<i64>,
+    pub source_uid: Option<String>,
+}
+
+/// A repeating event: `template` holds what each date copies (its id and start are unused).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Series {
+    pub id: i64,
+    /// As `when::Rule::to_text`, computed in `template.zone`.
+    pub rule: String,
+    pub first_at: DateTime<Utc>,
+    pub template: Event,
+    pub cancelled: bool,
+}
+
+/// A calendar imported from a URL and re-synced daily.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventImport {
+    pub id: i64,
+    pub society: String,
+    pub platform: String,
+    /// Where it was asked for; the first sync's summary goes there.
+    pub room: String,
+    pub url: String,
+    pub synced_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
 }
 
 /// A member's answer to an event: `going`, `waitlist`, `maybe` or `no`.
@@ -480,6 +519,76 @@ pub trait Store: Send + Sync {
     async fn attendance(&self, event: i64) -> StoreResult<Vec<(UserRef, DateTime<Utc>)>>;
     /// The events the member checked in to in this society, oldest first.
     async fn attended(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>>;
+
+    /// Changes an event's details (its SEQUENCE goes up), moves its reminders to
+    /// `first_reminder`, and fills any places a larger capacity opened from the waitlist, in
+    /// order. Returns who was promoted.
+    async fn update_event(
+        &self,
+        event: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        reminder_offsets: &str,
+    ) -> StoreResult<Vec<UserRef>>;
+    /// Stores a series, its job (due when `first` begins) and its first date, in one transaction.
+    async fn create_series(
+        &self,
+        series: &Series,
+        first: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        reminder_offsets: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Series, Event)>;
+    async fn series(&self, id: i64) -> StoreResult<Option<Series>>;
+    /// Every series of the society, cancelled ones too (a feed shows them as cancelled).
+    async fn society_series(&self, society: &str) -> StoreResult<Vec<Series>>;
+    async fn update_series(&self, series: &Series) -> StoreResult<()>;
+    /// Ends a series: no more dates are made. False if it already was.
+    async fn cancel_series(&self, id: i64) -> StoreResult<bool>;
+    /// Marks one date of a series as not happening; false if it already was.
+    async fn skip_date(&self, series: i64, starts_at: DateTime<Utc>) -> StoreResult<bool>;
+    async fn skipped_dates(&self, series: i64) -> StoreResult<Vec<DateTime<Utc>>>;
+    /// The date of a series starting at `starts_at`, if it was made.
+    async fn occurrence(&self, series: i64, starts_at: DateTime<Utc>)
+    -> StoreResult<Option<Event>>;
+    /// Events for a calendar feed: one-off ones (not dates of a series) ending after `since`.
+    async fn feed_events(&self, society: &str, since: DateTime<Utc>) -> StoreResult<Vec<Event>>;
+    /// The society's feed token, stored as `candidate` if it had none.
+    async fn feed_token(
+        &self,
+        society: &str,
+        candidate: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<String>;
+    /// Replaces the token: the old feed URL stops working.
+    async fn reset_feed_token(
+        &self,
+        society: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The society's token if it has one (the HTTP server checks requests against it).
+    async fn stored_feed_token(&self, society: &str) -> StoreResult<Option<String>>;
+    /// Stores an import and its job (due now); if the society already imports that URL,
+    /// returns the existing one and `false`.
+    async fn save_import(
+        &self,
+        import: &EventImport,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(EventImport, bool)>;
+    async fn import(&self, id: i64) -> StoreResult<Option<EventImport>>;
+    async fn imports(&self, society: &str) -> StoreResult<Vec<EventImport>>;
+    /// Stops an import (its job ends); its events stay.
+    async fn remove_import(&self, id: i64) -> StoreResult<()>;
+    async fn mark_import(
+        &self,
+        id: i64,
+        synced_at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> StoreResult<()>;
+    /// The event an import made for a feed UID.
+    async fn event_by_source(&self, society: &str, uid: &str) -> StoreResult<Option<Event>>;
+    /// The import's events not cancelled that start after `after`.
+    async fn imported_events(&self, import: i64, after: DateTime<Utc>) -> StoreResult<Vec<Event>>;
 
     /// Every profile in the society (a pairing round reads them all at once).
     async fn profiles(&self, society: &str) -> StoreResult<Vec<Profile>>;

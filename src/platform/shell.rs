@@ -4,7 +4,7 @@
 //! `[YYYY-MM-DD HH:MM] <#room or @member (dm)> rounds: <text>`, the time being the simulated
 //! local time of the society. Notes from the shell itself go to stderr, prefixed `# `.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -34,6 +34,8 @@ pub fn society(timezone: Tz) -> Society {
         timezone,
         committee: vec![COMMITTEE_MEMBER.to_string()],
         committee_roles: vec![],
+        organisers: vec![],
+        organiser_roles: vec![],
     }
 }
 
@@ -65,6 +67,8 @@ struct Screen {
     offers: Vec<Offer>,
     /// Idempotency keys already shown: like a real platform, the shell shows a key once.
     shown: HashSet<String>,
+    /// Announcements by topic, so an edit prints only the lines it changed.
+    announced: HashMap<String, String>,
 }
 
 /// The shell's side of delivery: formats actions as lines.
@@ -82,6 +86,7 @@ impl ShellOutput {
                 lines: Vec::new(),
                 offers: Vec::new(),
                 shown: HashSet::new(),
+                announced: HashMap::new(),
             }),
             committee,
         }
@@ -111,6 +116,17 @@ fn write_message(screen: &mut Screen, target: &str, message: &Message, audience:
         screen
             .lines
             .push(format!("[{stamp}] {target} rounds: {line}"));
+    }
+    if let Some(file) = &message.attachment {
+        screen.lines.push(format!(
+            "[{stamp}] {target} rounds: 📎 {} ({}):",
+            file.filename, file.mime
+        ));
+        for line in file.content.lines() {
+            screen
+                .lines
+                .push(format!("[{stamp}] {target} rounds: {line}"));
+        }
     }
     if !message.choices.is_empty() {
         let listed: Vec<String> = message
@@ -149,10 +165,37 @@ impl Adapter for ShellOutput {
             Action::Post { room, message } | Action::Reply { room, message, .. } => {
                 write_message(&mut screen, room, message, Audience::Room(room.clone()));
             }
-            Action::Announce { message, .. } => {
+            Action::Announce { message, topic, .. } => {
                 let room = ANNOUNCEMENTS.to_string();
                 write_message(&mut screen, &room, message, Audience::Room(room.clone()));
+                if let Some(topic) = topic {
+                    screen.announced.insert(topic.clone(), message.text.clone());
+                }
             }
+            Action::Edit { topic, message, .. } => {
+                let Some(before) = screen.announced.get(topic).cloned() else {
+                    return Ok(());
+                };
+                let old: HashSet<&str> = before.lines().collect();
+                let changed: Vec<&str> = message
+                    .text
+                    .lines()
+                    .filter(|line| !old.contains(line))
+                    .collect();
+                if !changed.is_empty() {
+                    let room = ANNOUNCEMENTS.to_string();
+                    let text = format!("(edited) {}", changed.join("\n(edited) "));
+                    write_message(
+                        &mut screen,
+                        &room,
+                        &Message::text(text),
+                        Audience::Room(room.clone()),
+                    );
+                }
+                screen.announced.insert(topic.clone(), message.text.clone());
+            }
+            // The shell has no calendar of its own; `event ics` shows the file instead.
+            Action::Calendar { .. } => {}
             Action::Remind { user, message } => {
                 write_message(
                     &mut screen,
@@ -226,9 +269,13 @@ pub struct Shell {
 
 impl Shell {
     pub fn new(store: Arc<dyn Store>, zone: Tz, prefix: &str) -> Shell {
-        let settings = settings(zone, prefix);
-        let committee = settings.default_society.committee.clone();
-        let bot = Arc::new(Bot::new(store, settings));
+        Shell::with_bot(Arc::new(Bot::new(store, settings(zone, prefix))))
+    }
+
+    /// A shell around a bot made from `settings` (with a fetcher, say, or feed links).
+    pub fn with_bot(bot: Arc<Bot>) -> Shell {
+        let zone = bot.settings().default_society.timezone;
+        let committee = bot.settings().default_society.committee.clone();
         let session = format!("{:x}", Utc::now().timestamp_nanos_opt().unwrap_or_default());
         Shell {
             runtime: Runtime::new(bot),

@@ -10,7 +10,7 @@ use crate::core::store::{Event, Rsvp, RsvpOutcome, StoreResult};
 
 macro_rules! event_select {
     () => {
-        "SELECT id, society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, cancelled FROM events"
+        "SELECT id, society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, cancelled, series, sequence, import, source_uid FROM events"
     };
 }
 
@@ -30,6 +30,10 @@ struct EventRow {
     cpd_minutes: Option<i64>,
     grp: String,
     cancelled: i64,
+    series: Option<i64>,
+    sequence: i64,
+    import: Option<i64>,
+    source_uid: Option<String>,
 }
 
 impl From<EventRow> for Event {
@@ -49,6 +53,10 @@ impl From<EventRow> for Event {
             cpd_minutes: r.cpd_minutes,
             group: r.grp,
             cancelled: r.cancelled != 0,
+            series: r.series,
+            sequence: r.sequence,
+            import: r.import,
+            source_uid: r.source_uid,
         }
     }
 }
@@ -70,44 +78,9 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Event> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO events (society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(&e.society)
-        .bind(&e.platform)
-        .bind(&e.room)
-        .bind(&e.title)
-        .bind(ts(e.starts_at))
-        .bind(e.duration.num_seconds())
-        .bind(&e.zone)
-        .bind(&e.place)
-        .bind(e.capacity)
-        .bind(&e.kind)
-        .bind(e.cpd_minutes)
-        .bind(&e.group)
-        .bind(ts(now))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?
-        .try_get(0)
-        .map_err(db)?;
-        if let Some(due) = first_reminder {
-            sqlx::query(
-                "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('event_reminders', $1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(&e.platform)
-            .bind(&e.society)
-            .bind(ts(due))
-            .bind(&e.zone)
-            .bind(offsets)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        let event = insert_event(&mut tx, e, first_reminder, offsets, now).await?;
         tx.commit().await.map_err(db)?;
-        Ok(Event { id, ..e.clone() })
+        Ok(event)
     }
 
     pub(super) async fn event_row(&self, id: i64) -> StoreResult<Option<Event>> {
@@ -212,35 +185,7 @@ impl SqlStore {
             .await
             .map_err(db)?;
         }
-        let mut promoted = Vec::new();
-        if let Some(capacity) = capacity {
-            let free = capacity - going(&mut tx, event).await?;
-            if free > 0 {
-                let rows: Vec<RsvpRow> = sqlx::query_as(
-                    "SELECT user_id, name, answer, answered_at FROM rsvps WHERE event = $1 AND answer = 'waitlist' \
-                     ORDER BY answered_at, user_id LIMIT $2",
-                )
-                .bind(event)
-                .bind(free)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db)?;
-                for row in rows {
-                    sqlx::query(
-                        "UPDATE rsvps SET answer = 'going' WHERE event = $1 AND user_id = $2",
-                    )
-                    .bind(event)
-                    .bind(&row.user_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                    promoted.push(UserRef {
-                        id: row.user_id,
-                        name: row.name,
-                    });
-                }
-            }
-        }
+        let promoted = promote(&mut tx, event, capacity).await?;
         let waitlist_place = if new == "waitlist" {
             let ahead: i64 = sqlx::query(
                 "SELECT COUNT(*) FROM rsvps r, rsvps me WHERE r.event = $1 AND me.event = $1 AND me.user_id = $2 \
@@ -285,6 +230,118 @@ impl SqlStore {
             })
             .collect())
     }
+}
+
+/// Inserts an event and its reminder job inside the caller's transaction.
+pub(super) async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    e: &Event,
+    first_reminder: Option<DateTime<Utc>>,
+    offsets: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Event> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO events (society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, created_at, series, import, source_uid) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+    )
+    .bind(&e.society)
+    .bind(&e.platform)
+    .bind(&e.room)
+    .bind(&e.title)
+    .bind(ts(e.starts_at))
+    .bind(e.duration.num_seconds())
+    .bind(&e.zone)
+    .bind(&e.place)
+    .bind(e.capacity)
+    .bind(&e.kind)
+    .bind(e.cpd_minutes)
+    .bind(&e.group)
+    .bind(ts(now))
+    .bind(e.series)
+    .bind(e.import)
+    .bind(&e.source_uid)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?
+    .try_get(0)
+    .map_err(db)?;
+    schedule_reminders(tx, id, e, first_reminder, offsets).await?;
+    Ok(Event {
+        id,
+        sequence: 0,
+        ..e.clone()
+    })
+}
+
+/// Points the event's reminder job at `first_reminder`: the pending job moves, a finished
+/// one is replaced, and None stops reminders.
+async fn schedule_reminders(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+    e: &Event,
+    first_reminder: Option<DateTime<Utc>>,
+    offsets: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'event_reminders' AND subject = $1 AND state = 'pending'",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    if let Some(due) = first_reminder {
+        sqlx::query(
+            "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('event_reminders', $1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(&e.platform)
+        .bind(&e.society)
+        .bind(ts(due))
+        .bind(&e.zone)
+        .bind(offsets)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Moves the first on the waitlist into free places, in answer order.
+async fn promote(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    event: i64,
+    capacity: Option<i64>,
+) -> StoreResult<Vec<UserRef>> {
+    let mut promoted = Vec::new();
+    let Some(capacity) = capacity else {
+        return Ok(promoted);
+    };
+    let free = capacity - going(tx, event).await?;
+    if free <= 0 {
+        return Ok(promoted);
+    }
+    let rows: Vec<RsvpRow> = sqlx::query_as(
+        "SELECT user_id, name, answer, answered_at FROM rsvps WHERE event = $1 AND answer = 'waitlist' \
+         ORDER BY answered_at, user_id LIMIT $2",
+    )
+    .bind(event)
+    .bind(free)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db)?;
+    for row in rows {
+        sqlx::query("UPDATE rsvps SET answer = 'going' WHERE event = $1 AND user_id = $2")
+            .bind(event)
+            .bind(&row.user_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+        promoted.push(UserRef {
+            id: row.user_id,
+            name: row.name,
+        });
+    }
+    Ok(promoted)
 }
 
 async fn going(tx: &mut sqlx::Transaction<'_, sqlx::Any>, event: i64) -> StoreResult<i64> {
@@ -374,6 +431,113 @@ impl SqlStore {
         ))
         .bind(society)
         .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+}
+
+impl SqlStore {
+    pub(super) async fn update_event_rows(
+        &self,
+        e: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        offsets: &str,
+    ) -> StoreResult<Vec<UserRef>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        // Locked like an answer, so a place opened by a larger capacity goes to one member.
+        sqlx::query(self.claim_sql(
+            "SELECT id FROM events WHERE id = $1",
+            "SELECT id FROM events WHERE id = $1 FOR UPDATE",
+        ))
+        .bind(e.id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query(
+            "UPDATE events SET title = $1, starts_at = $2, duration_secs = $3, place = $4, capacity = $5, kind = $6, \
+             cpd_minutes = $7, sequence = sequence + 1 WHERE id = $8",
+        )
+        .bind(&e.title)
+        .bind(ts(e.starts_at))
+        .bind(e.duration.num_seconds())
+        .bind(&e.place)
+        .bind(e.capacity)
+        .bind(&e.kind)
+        .bind(e.cpd_minutes)
+        .bind(e.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        schedule_reminders(&mut tx, e.id, e, first_reminder, offsets).await?;
+        let promoted = promote(&mut tx, e.id, e.capacity).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(promoted)
+    }
+
+    pub(super) async fn occurrence_row(
+        &self,
+        series: i64,
+        starts_at: DateTime<Utc>,
+    ) -> StoreResult<Option<Event>> {
+        let row: Option<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE series = $1 AND starts_at = $2"
+        ))
+        .bind(series)
+        .bind(ts(starts_at))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(Event::from))
+    }
+
+    pub(super) async fn feed_event_rows(
+        &self,
+        society: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE society = $1 AND series IS NULL AND starts_at + duration_secs > $2 ORDER BY starts_at, id"
+        ))
+        .bind(society)
+        .bind(ts(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
+    pub(super) async fn event_by_source_row(
+        &self,
+        society: &str,
+        uid: &str,
+    ) -> StoreResult<Option<Event>> {
+        let row: Option<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE society = $1 AND source_uid = $2"
+        ))
+        .bind(society)
+        .bind(uid)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(Event::from))
+    }
+
+    pub(super) async fn imported_event_rows(
+        &self,
+        import: i64,
+        after: DateTime<Utc>,
+    ) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE import = $1 AND cancelled = 0 AND starts_at > $2 ORDER BY starts_at, id"
+        ))
+        .bind(import)
+        .bind(ts(after))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;

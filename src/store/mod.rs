@@ -3,6 +3,7 @@
 //! One implementation serves both through sqlx's `Any` driver: the SQL is shared except where
 //! PostgreSQL needs `FOR UPDATE SKIP LOCKED` so that several processes can claim work at once.
 
+mod calendar;
 mod coffee;
 mod events;
 mod rows;
@@ -18,9 +19,9 @@ use sqlx::{AnyPool, Row};
 use crate::core::error::StoreError;
 use crate::core::io::Action;
 use crate::core::store::{
-    CoffeeGroup, CoffeeMember, Counts, Erasure, Event, FiredJob, Job, MentorRole, NewReminder,
-    NewRound, OutboxItem, PendingSend, Profile, Programme, Reminder, Rsvp, RsvpOutcome, Store,
-    StoreResult,
+    CoffeeGroup, CoffeeMember, Counts, Erasure, Event, EventImport, FiredJob, Job, MentorRole,
+    NewReminder, NewRound, OutboxItem, PendingSend, Profile, Programme, Reminder, Rsvp,
+    RsvpOutcome, Series, Store, StoreResult,
 };
 use rows::{JobRow, OutboxRow, ProfileRow, ReminderRow, from_ts, ts};
 pub use url::{Backend, DatabaseUrl};
@@ -731,6 +732,123 @@ impl Store for SqlStore {
 
     async fn attended(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>> {
         self.attended_rows(society, user_id).await
+    }
+
+    async fn update_event(
+        &self,
+        event: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        reminder_offsets: &str,
+    ) -> StoreResult<Vec<crate::core::io::UserRef>> {
+        self.update_event_rows(event, first_reminder, reminder_offsets)
+            .await
+    }
+
+    async fn create_series(
+        &self,
+        series: &Series,
+        first: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        reminder_offsets: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Series, Event)> {
+        self.create_series_rows(series, first, first_reminder, reminder_offsets, now)
+            .await
+    }
+
+    async fn series(&self, id: i64) -> StoreResult<Option<Series>> {
+        self.series_row(id).await
+    }
+
+    async fn society_series(&self, society: &str) -> StoreResult<Vec<Series>> {
+        self.society_series_rows(society).await
+    }
+
+    async fn update_series(&self, series: &Series) -> StoreResult<()> {
+        self.update_series_row(series).await
+    }
+
+    async fn cancel_series(&self, id: i64) -> StoreResult<bool> {
+        self.cancel_series_row(id).await
+    }
+
+    async fn skip_date(&self, series: i64, starts_at: DateTime<Utc>) -> StoreResult<bool> {
+        self.skip_row(series, starts_at).await
+    }
+
+    async fn skipped_dates(&self, series: i64) -> StoreResult<Vec<DateTime<Utc>>> {
+        self.skip_rows(series).await
+    }
+
+    async fn occurrence(
+        &self,
+        series: i64,
+        starts_at: DateTime<Utc>,
+    ) -> StoreResult<Option<Event>> {
+        self.occurrence_row(series, starts_at).await
+    }
+
+    async fn feed_events(&self, society: &str, since: DateTime<Utc>) -> StoreResult<Vec<Event>> {
+        self.feed_event_rows(society, since).await
+    }
+
+    async fn feed_token(
+        &self,
+        society: &str,
+        candidate: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<String> {
+        self.feed_token_row(society, candidate, now).await
+    }
+
+    async fn reset_feed_token(
+        &self,
+        society: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.reset_feed_token_row(society, token, now).await
+    }
+
+    async fn stored_feed_token(&self, society: &str) -> StoreResult<Option<String>> {
+        self.stored_feed_token_row(society).await
+    }
+
+    async fn save_import(
+        &self,
+        import: &EventImport,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(EventImport, bool)> {
+        self.save_import_row(import, now).await
+    }
+
+    async fn import(&self, id: i64) -> StoreResult<Option<EventImport>> {
+        self.import_row(id).await
+    }
+
+    async fn imports(&self, society: &str) -> StoreResult<Vec<EventImport>> {
+        self.import_rows(society).await
+    }
+
+    async fn remove_import(&self, id: i64) -> StoreResult<()> {
+        self.remove_import_row(id).await
+    }
+
+    async fn mark_import(
+        &self,
+        id: i64,
+        synced_at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> StoreResult<()> {
+        self.mark_import_row(id, synced_at, error).await
+    }
+
+    async fn event_by_source(&self, society: &str, uid: &str) -> StoreResult<Option<Event>> {
+        self.event_by_source_row(society, uid).await
+    }
+
+    async fn imported_events(&self, import: i64, after: DateTime<Utc>) -> StoreResult<Vec<Event>> {
+        self.imported_event_rows(import, after).await
     }
 
     async fn profiles(&self, society: &str) -> StoreResult<Vec<Profile>> {

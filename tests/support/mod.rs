@@ -101,6 +101,8 @@ pub fn society(zone: Tz) -> Society {
         timezone: zone,
         committee: vec!["@chair:test".to_string()],
         committee_roles: vec!["900".to_string()],
+        organisers: vec![],
+        organiser_roles: vec![],
     }
 }
 
@@ -222,9 +224,10 @@ pub fn text_of(action: &Action) -> Option<String> {
         | Action::Reply { message, .. }
         | Action::Remind { message, .. }
         | Action::Announce { message, .. }
-        | Action::Introduce { message, .. } => Some(message.text.clone()),
+        | Action::Introduce { message, .. }
+        | Action::Edit { message, .. } => Some(message.text.clone()),
         Action::AdminLog { text, .. } => Some(format!("[admin log] {text}")),
-        Action::React { .. } => None,
+        Action::React { .. } | Action::Calendar { .. } => None,
     }
 }
 

@@ -39,6 +39,13 @@ impl Links {
             .map(ChannelId::new)
     }
 
+    /// The guild to mirror events into, if the society turned `scheduled_events` on.
+    pub fn scheduled_events_guild(&self, society: &str) -> Option<GuildId> {
+        self.link(society)
+            .filter(|l| l.scheduled_events)
+            .map(|l| GuildId::new(l.guild))
+    }
+
     pub fn admin_channel(&self, society: &str) -> Option<ChannelId> {
         self.link(society)
             .and_then(|l| l.admin_channel)

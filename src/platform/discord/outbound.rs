@@ -6,16 +6,17 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::Utc;
 use serenity::all::{
-    ButtonStyle, ChannelId, ChannelType, CreateActionRow, CreateAllowedMentions, CreateButton,
-    CreateInteractionResponseFollowup, CreateMessage, CreateThread, EditInteractionResponse, Http,
-    MessageId, Nonce, ReactionType, UserId,
+    ButtonStyle, ChannelId, ChannelType, CreateActionRow, CreateAllowedMentions, CreateAttachment,
+    CreateButton, CreateInteractionResponseFollowup, CreateMessage, CreateScheduledEvent,
+    CreateThread, EditInteractionResponse, EditMessage, EditScheduledEvent, Http, MessageId, Nonce,
+    ReactionType, ScheduledEventId, ScheduledEventType, Timestamp, UserId,
 };
 use serenity::builder::Builder;
 
 use super::PLATFORM;
 use super::inbound::BUTTON_PREFIX;
 use super::links::Links;
-use crate::core::io::{Action, Message, UserRef};
+use crate::core::io::{Action, CalendarEntry, Message, UserRef};
 use crate::core::store::Store;
 use crate::platform::{Adapter, DeliveryError};
 
@@ -100,6 +101,18 @@ fn buttons(message: &Message) -> Vec<CreateActionRow> {
         .collect()
 }
 
+fn attachment(message: &Message) -> Option<CreateAttachment> {
+    message
+        .attachment
+        .as_ref()
+        .map(|file| CreateAttachment::bytes(file.content.as_bytes(), file.filename.clone()))
+}
+
+fn timestamp(at: chrono::DateTime<Utc>) -> Result<Timestamp, DeliveryError> {
+    Timestamp::from_unix_timestamp(at.timestamp())
+        .map_err(|_| DeliveryError::Permanent(format!("{at} is outside Discord's range")))
+}
+
 impl DiscordAdapter {
     pub fn new(http: Arc<Http>, store: Arc<dyn Store>, links: Arc<Links>) -> Self {
         DiscordAdapter { http, store, links }
@@ -120,7 +133,7 @@ impl DiscordAdapter {
         key: &str,
         message: &Message,
         reply_to: Option<MessageId>,
-    ) -> Result<(), DeliveryError> {
+    ) -> Result<MessageId, DeliveryError> {
         let (text, users) = content(message);
         let mut create = CreateMessage::new()
             .content(text)
@@ -131,11 +144,117 @@ impl DiscordAdapter {
         if let Some(reply_to) = reply_to {
             create = create.reference_message((channel, reply_to));
         }
+        if let Some(file) = attachment(message) {
+            create = create.add_file(file);
+        }
         // `&Http`, not the cache: the cache's permission pre-check can refuse without asking.
-        channel
+        let sent = channel
             .send_message(self.http.as_ref(), create)
             .await
             .map_err(delivery_error)?;
+        Ok(sent.id)
+    }
+
+    /// Rewrites an announcement sent earlier under `topic`, keeping its buttons.
+    async fn edit(&self, topic: &str, message: &Message) -> Result<(), DeliveryError> {
+        let Some(sent) = self
+            .store
+            .recall(PLATFORM, &format!("announce:{topic}"))
+            .await
+            .map_err(store_error)?
+        else {
+            tracing::debug!(%topic, "nothing announced under this topic; edit skipped");
+            return Ok(());
+        };
+        let Some((channel, id)) = sent.split_once(' ') else {
+            return Ok(());
+        };
+        let channel = ChannelId::new(id_of(channel, "channel")?);
+        let (text, users) = content(message);
+        channel
+            .edit_message(
+                self.http.as_ref(),
+                MessageId::new(id_of(id, "message")?),
+                EditMessage::new()
+                    .content(text)
+                    .allowed_mentions(self.allowed(channel, users))
+                    .components(buttons(message)),
+            )
+            .await
+            .map_err(delivery_error)?;
+        Ok(())
+    }
+
+    /// Mirrors an event into the guild's Events tab (an external Scheduled Event), when the
+    /// society turned that on; remembers the Discord id under the topic to edit or delete it.
+    async fn mirror(
+        &self,
+        society: &str,
+        topic: &str,
+        entry: Option<&CalendarEntry>,
+    ) -> Result<(), DeliveryError> {
+        let Some(guild) = self.links.scheduled_events_guild(society) else {
+            return Ok(());
+        };
+        let memory = format!("scheduled:{topic}");
+        let existing = self
+            .store
+            .recall(PLATFORM, &memory)
+            .await
+            .map_err(store_error)?
+            .and_then(|id| id.parse::<u64>().ok())
+            .filter(|id| *id != 0)
+            .map(ScheduledEventId::new);
+        let Some(entry) = entry else {
+            if let Some(id) = existing {
+                guild
+                    .delete_scheduled_event(self.http.as_ref(), id)
+                    .await
+                    .map_err(delivery_error)?;
+            }
+            return Ok(());
+        };
+        let place = entry
+            .place
+            .clone()
+            .unwrap_or_else(|| "See the announcement".into());
+        let name: String = entry.title.chars().take(100).collect();
+        let description: String = entry.description.chars().take(1000).collect();
+        let start = timestamp(entry.starts_at)?;
+        let end = timestamp(entry.ends_at)?;
+        match existing {
+            Some(id) => {
+                guild
+                    .edit_scheduled_event(
+                        self.http.as_ref(),
+                        id,
+                        EditScheduledEvent::new()
+                            .name(name)
+                            .description(description)
+                            .start_time(start)
+                            .end_time(end)
+                            .location(place),
+                    )
+                    .await
+                    .map_err(delivery_error)?;
+            }
+            None => {
+                let created = guild
+                    .create_scheduled_event(
+                        self.http.as_ref(),
+                        CreateScheduledEvent::new(ScheduledEventType::External, name, start)
+                            .description(description)
+                            .end_time(end)
+                            .location(place),
+                    )
+                    .await
+                    .map_err(delivery_error)?;
+                self.store
+                    .remember(PLATFORM, &memory, &created.id.to_string(), Utc::now())
+                    .await
+                    .map_err(store_error)?;
+            }
+        }
         Ok(())
     }
 
@@ -149,20 +268,24 @@ impl DiscordAdapter {
         let (text, users) = content(message);
         let allowed = CreateAllowedMentions::new().users(users);
         let result = if kind == "command" {
-            EditInteractionResponse::new()
+            let mut edit = EditInteractionResponse::new()
                 .content(text)
                 .components(buttons(message))
-                .allowed_mentions(allowed)
-                .execute(self.http.as_ref(), token)
-                .await
+                .allowed_mentions(allowed);
+            if let Some(file) = attachment(message) {
+                edit = edit.new_attachment(file);
+            }
+            edit.execute(self.http.as_ref(), token).await
         } else {
-            CreateInteractionResponseFollowup::new()
+            let mut followup = CreateInteractionResponseFollowup::new()
                 .content(text)
                 .components(buttons(message))
                 .allowed_mentions(allowed)
-                .ephemeral(true)
-                .execute(self.http.as_ref(), (None, token))
-                .await
+                .ephemeral(true);
+            if let Some(file) = attachment(message) {
+                followup = followup.add_file(file);
+            }
+            followup.execute(self.http.as_ref(), (None, token)).await
         };
         result.map(|_| ()).map_err(delivery_error)
     }
@@ -255,7 +378,7 @@ impl Adapter for DiscordAdapter {
         match action {
             Action::Post { room, message } => {
                 let channel = ChannelId::new(id_of(room, "channel")?);
-                self.send(channel, key, message, None).await
+                self.send(channel, key, message, None).await.map(drop)
             }
             Action::Reply {
                 room, to, message, ..
@@ -275,22 +398,41 @@ impl Adapter for DiscordAdapter {
                     .and_then(|id| id.parse::<u64>().ok())
                     .filter(|id| *id != 0)
                     .map(MessageId::new);
-                self.send(channel, key, message, reply_to).await
+                self.send(channel, key, message, reply_to).await.map(drop)
             }
             Action::Announce {
                 society,
                 fallback_room,
                 message,
+                topic,
             } => {
                 let channel = match self.links.announcements_channel(society) {
                     Some(channel) => channel,
                     None => ChannelId::new(id_of(fallback_room, "channel")?),
                 };
-                self.send(channel, key, message, None).await
+                let sent = self.send(channel, key, message, None).await?;
+                if let Some(topic) = topic {
+                    self.store
+                        .remember(
+                            PLATFORM,
+                            &format!("announce:{topic}"),
+                            &format!("{channel} {sent}"),
+                            Utc::now(),
+                        )
+                        .await
+                        .map_err(store_error)?;
+                }
+                Ok(())
             }
+            Action::Edit { topic, message, .. } => self.edit(topic, message).await,
+            Action::Calendar {
+                society,
+                topic,
+                entry,
+            } => self.mirror(society, topic, entry.as_ref()).await,
             Action::Remind { user, message } => {
                 let channel = self.direct_channel(user).await?;
-                self.send(channel, key, message, None).await
+                self.send(channel, key, message, None).await.map(drop)
             }
             Action::Introduce {
                 society,
@@ -301,7 +443,7 @@ impl Adapter for DiscordAdapter {
                 let thread = self
                     .introduction_thread(key, society, meeting.as_deref(), members)
                     .await?;
-                self.send(thread, key, message, None).await
+                self.send(thread, key, message, None).await.map(drop)
             }
             Action::React {
                 room,
@@ -319,7 +461,7 @@ impl Adapter for DiscordAdapter {
             Action::AdminLog { society, text, .. } => match self.links.admin_channel(society) {
                 Some(channel) => {
                     let message = Message::text(format!("[admin log] {text}"));
-                    self.send(channel, key, &message, None).await
+                    self.send(channel, key, &message, None).await.map(drop)
                 }
                 None => {
                     tracing::warn!(%society, "committee log (no admin channel configured): {text}");

@@ -5,14 +5,17 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use matrix_sdk::attachment::AttachmentConfig;
 use matrix_sdk::ruma::api::client::room::create_room::v3::{Request as CreateRoom, RoomPreset};
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::reaction::ReactionEventContent;
 use matrix_sdk::ruma::events::relation::{Annotation, InReplyTo, Reply};
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
-use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::events::room::message::{
+    Relation, ReplacementMetadata, RoomMessageEventContent, RoomMessageEventContentWithoutRelation,
+};
 use matrix_sdk::ruma::events::{InitialStateEvent, Mentions};
-use matrix_sdk::ruma::{EventId, OwnedTransactionId, OwnedUserId, RoomId, UserId};
+use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedTransactionId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::{Client, Room};
 
 use super::PLATFORM;
@@ -111,7 +114,7 @@ impl MatrixAdapter {
         key: &str,
         message: &Message,
         reply_to: Option<&str>,
-    ) -> Result<(), DeliveryError> {
+    ) -> Result<OwnedEventId, DeliveryError> {
         let mut content = content(message);
         if let Some(event) = reply_to.and_then(|id| EventId::parse(id).ok()) {
             content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(event))));
@@ -139,6 +142,45 @@ impl MatrixAdapter {
                 .await
                 .map_err(delivery_error)?;
         }
+        if let Some(file) = &message.attachment {
+            let mime: mime::Mime = file.mime.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+            room.send_attachment(
+                file.filename.clone(),
+                &mime,
+                file.content.clone().into_bytes(),
+                AttachmentConfig::new().txn_id(txn(key, ":file")),
+            )
+            .await
+            .map_err(delivery_error)?;
+        }
+        Ok(event_id)
+    }
+
+    /// Replaces the text of an announcement sent earlier under `topic` (an `m.replace` edit,
+    /// which clients show in place of the original).
+    async fn edit(&self, key: &str, topic: &str, message: &Message) -> Result<(), DeliveryError> {
+        let Some(sent) = self
+            .store
+            .recall(PLATFORM, &format!("announce:{topic}"))
+            .await
+            .map_err(store_error)?
+        else {
+            tracing::debug!(%topic, "nothing announced under this topic; edit skipped");
+            return Ok(());
+        };
+        let Some((room, event)) = sent.split_once(' ') else {
+            return Ok(());
+        };
+        let room = self.room(room)?;
+        let event = EventId::parse(event)
+            .map_err(|_| DeliveryError::Permanent(format!("{event} is not an event id")))?;
+        let mut replacement = content(message);
+        replacement = RoomMessageEventContentWithoutRelation::from(replacement)
+            .make_replacement(ReplacementMetadata::new(event, None));
+        room.send(replacement)
+            .with_transaction_id(txn(key, ""))
+            .await
+            .map_err(delivery_error)?;
         Ok(())
     }
 
@@ -212,29 +254,47 @@ impl Adapter for MatrixAdapter {
         match action {
             Action::Post { room, message } => {
                 let room = self.room(room)?;
-                self.send(&room, key, message, None).await
+                self.send(&room, key, message, None).await.map(drop)
             }
             Action::Reply {
                 room, to, message, ..
             } => {
                 let room = self.room(room)?;
-                self.send(&room, key, message, to.as_deref()).await
+                self.send(&room, key, message, to.as_deref())
+                    .await
+                    .map(drop)
             }
             Action::Announce {
                 society,
                 fallback_room,
                 message,
+                topic,
             } => {
                 let room = self.room(
                     self.rooms
                         .announcements_room(society)
                         .unwrap_or(fallback_room),
                 )?;
-                self.send(&room, key, message, None).await
+                let event = self.send(&room, key, message, None).await?;
+                if let Some(topic) = topic {
+                    self.store
+                        .remember(
+                            PLATFORM,
+                            &format!("announce:{topic}"),
+                            &format!("{} {event}", room.room_id()),
+                            Utc::now(),
+                        )
+                        .await
+                        .map_err(store_error)?;
+                }
+                Ok(())
             }
+            Action::Edit { topic, message, .. } => self.edit(key, topic, message).await,
+            // Matrix has no shared calendar; members subscribe to the society's feed instead.
+            Action::Calendar { .. } => Ok(()),
             Action::Remind { user, message } => {
                 let room = self.direct_room(user).await?;
-                self.send(&room, key, message, None).await
+                self.send(&room, key, message, None).await.map(drop)
             }
             Action::Introduce {
                 members,
@@ -245,7 +305,7 @@ impl Adapter for MatrixAdapter {
                 let room = self
                     .introduction_room(key, meeting.as_deref(), members)
                     .await?;
-                self.send(&room, key, message, None).await
+                self.send(&room, key, message, None).await.map(drop)
             }
             Action::React {
                 room,
@@ -269,7 +329,7 @@ impl Adapter for MatrixAdapter {
                 Some(room) => {
                     let room = self.room(room)?;
                     let message = Message::text(format!("[admin log] {text}"));
-                    self.send(&room, key, &message, None).await
+                    self.send(&room, key, &message, None).await.map(drop)
                 }
                 None => {
                     tracing::warn!(%society, "committee log (no admin room configured): {text}");

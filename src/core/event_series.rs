@@ -1,0 +1,231 @@
+//! Series of events (`every Thursday 12:30`): each date is an event of its own with its own
+//! RSVPs, made and announced when the date before it begins. `!event skip` drops one date;
+//! `!event cancel <id> series` ends the series.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::error::{Refusal, StoreError};
+use super::events::{self, find, first_reminder, organisers_only};
+use super::io::Action;
+use super::short_id::ShortId;
+use super::store::{Event, Job, Series};
+use super::time_format;
+use super::when::{self, Rule};
+use super::{Bot, Ctx, Fired};
+
+/// How far a search for the next date may look past skipped dates.
+const MAX_SKIPS_IN_A_ROW: usize = 400;
+
+/// Series repeat on days or weeks or months; a cron rule can't become a calendar's RRULE.
+pub(super) fn check_rule(rule: &Rule, prefix: &str) -> Result<(), Refusal> {
+    match rule {
+        Rule::Cron(_) => Err(Refusal::said(format!(
+            "A series repeats by day, week or month, e.g. `every Thursday 12:30`, `every 2 weeks on Friday 07:30` or `every month on the 1st 18:00`; `{prefix}remind` takes cron rules."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn zone_of(series: &Series) -> Tz {
+    series.template.zone.parse().unwrap_or(Tz::UTC)
+}
+
+/// The series' next date after `after` that is not skipped.
+pub(super) fn next_date(
+    series: &Series,
+    after: DateTime<Utc>,
+    skipped: &[DateTime<Utc>],
+) -> Option<DateTime<Utc>> {
+    let rule = Rule::from_text(&series.rule).ok()?;
+    let zone = zone_of(series);
+    let mut after = after;
+    for _ in 0..MAX_SKIPS_IN_A_ROW {
+        let next = rule.next_after(after, zone)?;
+        if !skipped.contains(&next) {
+            return Some(next);
+        }
+        after = next;
+    }
+    None
+}
+
+/// The series' date on a local calendar day, if it has one that day.
+fn date_on(series: &Series, day: NaiveDate) -> Option<DateTime<Utc>> {
+    let zone = zone_of(series);
+    let midnight = when::resolve_local(day, chrono::NaiveTime::MIN, zone)?;
+    let rule = Rule::from_text(&series.rule).ok()?;
+    rule.next_after(midnight - Duration::seconds(1), zone)
+        .filter(|at| at.with_timezone(&zone).date_naive() == day)
+        .filter(|at| *at >= series.first_at)
+}
+
+/// Makes (or finds, if a first firing got that far) the series' next date and announces it;
+/// fires again when that date begins.
+pub async fn fire(bot: &Bot, job: &Job, _now: DateTime<Utc>) -> Result<Fired, StoreError> {
+    let store = bot.store();
+    let finished = Fired {
+        actions: Vec::new(),
+        next_due: None,
+    };
+    let Some(series) = store.series(job.subject).await? else {
+        return Ok(finished);
+    };
+    if series.cancelled {
+        return Ok(finished);
+    }
+    let skipped = store.skipped_dates(series.id).await?;
+    let Some(starts_at) = next_date(&series, job.due_at, &skipped) else {
+        return Ok(finished);
+    };
+    let event = match store.occurrence(series.id, starts_at).await? {
+        Some(event) => event,
+        None => {
+            let draft = Event {
+                starts_at,
+                series: Some(series.id),
+                ..series.template.clone()
+            };
+            // The job's due time stands in for "now": a late firing still gets reminders
+            // that are ahead of the date.
+            let (first, offsets) = first_reminder(bot.settings(), &draft, job.due_at);
+            store
+                .create_event(&draft, first, &offsets, job.due_at)
+                .await?
+        }
+    };
+    let society = bot.society(&event.society);
+    Ok(Fired {
+        actions: events::announce(bot.settings(), society, &event, &[]),
+        next_due: Some(starts_at),
+    })
+}
+
+/// `!event skip <id> <date>`: that date of the event's series does not happen. If it was
+/// already announced it is cancelled, with notices.
+pub async fn skip(ctx: &Ctx<'_>, id: ShortId, date: &str) -> Result<Vec<Action>, Refusal> {
+    organisers_only(ctx, "skip dates of")?;
+    let event = find(ctx, id).await?;
+    let p = ctx.prefix();
+    let Some(series_id) = event.series else {
+        return Err(Refusal::said(format!(
+            "{id} is a single event, not a series; cancel it with `{p}event cancel {id}`."
+        )));
+    };
+    let Some(series) = ctx.store.series(series_id).await? else {
+        return Err(Refusal::said(format!("{id}'s series no longer exists.")));
+    };
+    let zone = zone_of(&series);
+    let day = when::parse(date, ctx.now, zone)?
+        .first
+        .with_timezone(&zone)
+        .date_naive();
+    let Some(starts_at) = date_on(&series, day) else {
+        return Err(Refusal::said(format!(
+            "{id}'s series has no date on {}; it repeats {}.",
+            day.format("%a %-d %b %Y"),
+            Rule::from_text(&series.rule)
+                .map(|r| r.describe())
+                .unwrap_or_default()
+        )));
+    };
+    if starts_at <= ctx.now {
+        return Err(Refusal::said(format!(
+            "{} has already begun; only later dates can be skipped.",
+            time_format::local(starts_at, zone, ctx.now)
+        )));
+    }
+    if !ctx.store.skip_date(series.id, starts_at).await? {
+        return Err(Refusal::said(format!(
+            "{} is already skipped.",
+            time_format::local(starts_at, zone, ctx.now)
+        )));
+    }
+    let mut actions = Vec::new();
+    let mut told = 0;
+    if let Some(announced) = ctx.store.occurrence(series.id, starts_at).await?
+        && ctx.store.cancel_event(announced.id).await?
+    {
+        let (cancelled, count) =
+            events::cancellation(ctx.store, ctx.settings, ctx.society, &announced, ctx.now).await?;
+        actions.extend(cancelled);
+        told = count;
+    }
+    let member_zone = ctx.member_zone().await?;
+    actions.push(ctx.private_reply(format!(
+        "Skipped {} of {}{}.",
+        time_format::local(starts_at, member_zone, ctx.now),
+        series.template.title,
+        if told > 0 {
+            format!("; {told} member(s) who had answered were told")
+        } else {
+            String::new()
+        }
+    )));
+    Ok(actions)
+}
+
+/// `!event cancel <id> series`: no more dates; dates already announced and not begun are
+/// cancelled with notices.
+pub async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
+    organisers_only(ctx, "cancel")?;
+    let event = find(ctx, id).await?;
+    let p = ctx.prefix();
+    let Some(series_id) = event.series else {
+        return Err(Refusal::said(format!(
+            "{id} is a single event, not a series; cancel it with `{p}event cancel {id}`."
+        )));
+    };
+    if !ctx.store.cancel_series(series_id).await? {
+        return Err(Refusal::said(format!("{id}'s series is already ended.")));
+    }
+    let mut actions = Vec::new();
+    let mut told = 0;
+    for upcoming in ctx.store.upcoming_events(&ctx.society.key, ctx.now).await? {
+        if upcoming.series == Some(series_id)
+            && upcoming.starts_at > ctx.now
+            && ctx.store.cancel_event(upcoming.id).await?
+        {
+            let (cancelled, count) =
+                events::cancellation(ctx.store, ctx.settings, ctx.society, &upcoming, ctx.now)
+                    .await?;
+            actions.extend(cancelled);
+            told += count;
+        }
+    }
+    actions.push(ctx.private_reply(format!(
+        "Ended the series of {}: no more dates will be announced; {told} member(s) who had answered upcoming dates were told.",
+        event.title
+    )));
+    Ok(actions)
+}
+
+/// The RRULE for a calendar feed (RFC 5545), or None for rules it can't express.
+pub fn rrule(rule: &Rule) -> Option<String> {
+    use chrono::Weekday;
+    match rule {
+        Rule::Daily { .. } => Some("FREQ=DAILY".to_string()),
+        Rule::Weekly {
+            days, every_weeks, ..
+        } => {
+            let codes: Vec<&str> = days
+                .iter()
+                .map(|d| match d {
+                    Weekday::Mon => "MO",
+                    Weekday::Tue => "TU",
+                    Weekday::Wed => "WE",
+                    Weekday::Thu => "TH",
+                    Weekday::Fri => "FR",
+                    Weekday::Sat => "SA",
+                    Weekday::Sun => "SU",
+                })
+                .collect();
+            Some(format!(
+                "FREQ=WEEKLY;INTERVAL={every_weeks};BYDAY={};WKST=MO",
+                codes.join(",")
+            ))
+        }
+        Rule::Monthly { day, .. } => Some(format!("FREQ=MONTHLY;BYMONTHDAY={day}")),
+        Rule::Cron(_) => None,
+    }
+}

@@ -1,0 +1,167 @@
+//! The HTTP side: a small server for calendar feeds and health checks, and the fetcher
+//! `!event import` reads feeds with.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::Utc;
+
+use crate::core::Bot;
+use crate::core::calendar;
+use crate::core::event_import::Fetcher;
+
+/// Feeds larger than this are refused rather than read into memory.
+pub const MAX_FEED_BYTES: usize = 2 * 1024 * 1024;
+
+/// Fetches import feeds over http(s), with a timeout and a size limit.
+pub struct HttpFetcher {
+    client: reqwest::Client,
+}
+
+impl HttpFetcher {
+    pub fn new() -> anyhow::Result<HttpFetcher> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .user_agent(concat!(
+                "Rounds/",
+                env!("CARGO_PKG_VERSION"),
+                " (calendar import)"
+            ))
+            .build()
+            .context("building the HTTP client for calendar imports")?;
+        Ok(HttpFetcher { client })
+    }
+}
+
+#[async_trait]
+impl Fetcher for HttpFetcher {
+    async fn fetch(&self, url: &str) -> Result<String, String> {
+        let mut response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("the server could not be reached ({})", short(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("the server answered {status}"));
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n as usize > MAX_FEED_BYTES)
+        {
+            return Err("the feed is larger than 2 MB".to_string());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| format!("the download broke off ({})", short(&e)))?
+        {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_FEED_BYTES {
+                return Err("the feed is larger than 2 MB".to_string());
+            }
+        }
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+}
+
+/// reqwest's errors embed the whole URL; the member already knows it.
+fn short(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connection failed"
+    } else if error.is_redirect() {
+        "too many redirects"
+    } else {
+        "network error"
+    }
+}
+
+pub fn router(bot: Arc<Bot>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/calendar/{society}/{file}", get(feed))
+        .with_state(bot)
+}
+
+/// Serves until `shutdown` turns true.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    bot: Arc<Bot>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "serving calendar feeds and /healthz");
+    axum::serve(listener, router(bot))
+        .with_graceful_shutdown(async move {
+            while shutdown.changed().await.is_ok() {
+                if *shutdown.borrow() {
+                    break;
+                }
+            }
+        })
+        .await
+        .context("the HTTP server stopped")
+}
+
+/// 200 when the database answers, 503 otherwise: a load balancer or orchestrator can act on it.
+async fn healthz(State(bot): State<Arc<Bot>>) -> Response {
+    match bot.store().stored_feed_token("").await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check: the database did not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn feed(
+    State(bot): State<Arc<Bot>>,
+    Path((society, file)): Path<(String, String)>,
+) -> Response {
+    // One answer for every wrong society, token or file name: nothing to probe.
+    let not_found = || (StatusCode::NOT_FOUND, "no such calendar\n").into_response();
+    let Some(token) = file.strip_suffix(".ics") else {
+        return not_found();
+    };
+    let Some(society) = bot.settings().societies.get(&society).or_else(|| {
+        (bot.settings().default_society.key == society).then_some(&bot.settings().default_society)
+    }) else {
+        return not_found();
+    };
+    let store = bot.store().as_ref();
+    match calendar::feed_allowed(store, &society.key, token).await {
+        Ok(true) => {}
+        Ok(false) => return not_found(),
+        Err(error) => {
+            tracing::error!(%error, "calendar feed: store failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
+    match calendar::feed(store, bot.settings(), society, Utc::now()).await {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "calendar feed: store failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}

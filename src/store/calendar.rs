@@ -1,0 +1,398 @@
+//! Series of events, calendar feed tokens and imported calendars.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Row;
+
+use super::events::insert_event;
+use super::rows::{from_ts, ts};
+use super::{SqlStore, db};
+use crate::core::store::{Event, EventImport, Series, StoreResult};
+
+macro_rules! series_select {
+    () => {
+        "SELECT id, society, platform, room, rule, zone, first_at, title, duration_secs, place, capacity, kind, cpd_minutes, grp, cancelled FROM event_series"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct SeriesRow {
+    id: i64,
+    society: String,
+    platform: String,
+    room: String,
+    rule: String,
+    zone: String,
+    first_at: i64,
+    title: String,
+    duration_secs: i64,
+    place: Option<String>,
+    capacity: Option<i64>,
+    kind: String,
+    cpd_minutes: Option<i64>,
+    grp: String,
+    cancelled: i64,
+}
+
+impl From<SeriesRow> for Series {
+    fn from(r: SeriesRow) -> Self {
+        Series {
+            id: r.id,
+            rule: r.rule,
+            first_at: from_ts(r.first_at),
+            cancelled: r.cancelled != 0,
+            template: Event {
+                id: 0,
+                society: r.society,
+                platform: r.platform,
+                room: r.room,
+                title: r.title,
+                starts_at: from_ts(r.first_at),
+                duration: Duration::seconds(r.duration_secs),
+                zone: r.zone,
+                place: r.place,
+                capacity: r.capacity,
+                kind: r.kind,
+                cpd_minutes: r.cpd_minutes,
+                group: r.grp,
+                cancelled: r.cancelled != 0,
+                series: Some(r.id),
+                sequence: 0,
+                import: None,
+                source_uid: None,
+            },
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ImportRow {
+    id: i64,
+    society: String,
+    platform: String,
+    room: String,
+    url: String,
+    synced_at: Option<i64>,
+    last_error: Option<String>,
+}
+
+impl From<ImportRow> for EventImport {
+    fn from(r: ImportRow) -> Self {
+        EventImport {
+            id: r.id,
+            society: r.society,
+            platform: r.platform,
+            room: r.room,
+            url: r.url,
+            synced_at: r.synced_at.map(from_ts),
+            last_error: r.last_error,
+        }
+    }
+}
+
+impl SqlStore {
+    pub(super) async fn create_series_rows(
+        &self,
+        series: &Series,
+        first: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        offsets: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Series, Event)> {
+        let t = &series.template;
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO event_series (society, platform, room, rule, zone, first_at, title, duration_secs, place, capacity, kind, cpd_minutes, grp, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        )
+        .bind(&t.society)
+        .bind(&t.platform)
+        .bind(&t.room)
+        .bind(&series.rule)
+        .bind(&t.zone)
+        .bind(ts(series.first_at))
+        .bind(&t.title)
+        .bind(t.duration.num_seconds())
+        .bind(&t.place)
+        .bind(t.capacity)
+        .bind(&t.kind)
+        .bind(t.cpd_minutes)
+        .bind(&t.group)
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        // The next date is made when this one begins.
+        sqlx::query(
+            "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('event_series', $1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(&t.platform)
+        .bind(&t.society)
+        .bind(ts(first.starts_at))
+        .bind(&t.zone)
+        .bind(&series.rule)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let first = Event {
+            series: Some(id),
+            ..first.clone()
+        };
+        let event = insert_event(&mut tx, &first, first_reminder, offsets, now).await?;
+        tx.commit().await.map_err(db)?;
+        let mut series = series.clone();
+        series.id = id;
+        series.template.series = Some(id);
+        Ok((series, event))
+    }
+
+    pub(super) async fn series_row(&self, id: i64) -> StoreResult<Option<Series>> {
+        let row: Option<SeriesRow> = sqlx::query_as(concat!(series_select!(), " WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.map(Series::from))
+    }
+
+    pub(super) async fn society_series_rows(&self, society: &str) -> StoreResult<Vec<Series>> {
+        let rows: Vec<SeriesRow> =
+            sqlx::query_as(concat!(series_select!(), " WHERE society = $1 ORDER BY id"))
+                .bind(society)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(rows.into_iter().map(Series::from).collect())
+    }
+
+    pub(super) async fn update_series_row(&self, series: &Series) -> StoreResult<()> {
+        let t = &series.template;
+        sqlx::query(
+            "UPDATE event_series SET title = $1, duration_secs = $2, place = $3, capacity = $4, kind = $5, cpd_minutes = $6 WHERE id = $7",
+        )
+        .bind(&t.title)
+        .bind(t.duration.num_seconds())
+        .bind(&t.place)
+        .bind(t.capacity)
+        .bind(&t.kind)
+        .bind(t.cpd_minutes)
+        .bind(series.id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    pub(super) async fn cancel_series_row(&self, id: i64) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done =
+            sqlx::query("UPDATE event_series SET cancelled = 1 WHERE id = $1 AND cancelled = 0")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'event_series' AND subject = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(done == 1)
+    }
+
+    pub(super) async fn skip_row(
+        &self,
+        series: i64,
+        starts_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO event_skips (series, starts_at) VALUES ($1, $2) ON CONFLICT (series, starts_at) DO NOTHING",
+        )
+        .bind(series)
+        .bind(ts(starts_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn skip_rows(&self, series: i64) -> StoreResult<Vec<DateTime<Utc>>> {
+        let rows =
+            sqlx::query("SELECT starts_at FROM event_skips WHERE series = $1 ORDER BY starts_at")
+                .bind(series)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.into_iter()
+            .map(|row| row.try_get::<i64, _>(0).map(from_ts).map_err(db))
+            .collect()
+    }
+
+    pub(super) async fn feed_token_row(
+        &self,
+        society: &str,
+        candidate: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<String> {
+        sqlx::query(
+            "INSERT INTO calendar_feeds (society, token, created_at) VALUES ($1, $2, $3) ON CONFLICT (society) DO NOTHING",
+        )
+        .bind(society)
+        .bind(candidate)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(self
+            .stored_feed_token_row(society)
+            .await?
+            .unwrap_or_else(|| candidate.to_string()))
+    }
+
+    pub(super) async fn reset_feed_token_row(
+        &self,
+        society: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO calendar_feeds (society, token, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (society) DO UPDATE SET token = $2, created_at = $3",
+        )
+        .bind(society)
+        .bind(token)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    pub(super) async fn stored_feed_token_row(&self, society: &str) -> StoreResult<Option<String>> {
+        sqlx::query("SELECT token FROM calendar_feeds WHERE society = $1")
+            .bind(society)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .map(|row| row.try_get::<String, _>(0))
+            .transpose()
+            .map_err(db)
+    }
+
+    pub(super) async fn save_import_row(
+        &self,
+        import: &EventImport,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(EventImport, bool)> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let inserted: Option<i64> = sqlx::query(
+            "INSERT INTO event_imports (society, platform, room, url, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (society, url) DO NOTHING RETURNING id",
+        )
+        .bind(&import.society)
+        .bind(&import.platform)
+        .bind(&import.room)
+        .bind(&import.url)
+        .bind(ts(now))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .map(|row| row.try_get(0))
+        .transpose()
+        .map_err(db)?;
+        let Some(id) = inserted else {
+            tx.rollback().await.map_err(db)?;
+            let row: ImportRow = sqlx::query_as(concat!(
+                "SELECT id, society, platform, room, url, synced_at, last_error FROM event_imports",
+                " WHERE society = $1 AND url = $2"
+            ))
+            .bind(&import.society)
+            .bind(&import.url)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+            return Ok((row.into(), false));
+        };
+        sqlx::query(
+            "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('event_import', $1, $2, $3, $4, 'UTC', NULL)",
+        )
+        .bind(id)
+        .bind(&import.platform)
+        .bind(&import.society)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok((
+            EventImport {
+                id,
+                ..import.clone()
+            },
+            true,
+        ))
+    }
+
+    pub(super) async fn import_row(&self, id: i64) -> StoreResult<Option<EventImport>> {
+        let row: Option<ImportRow> = sqlx::query_as(concat!(
+            "SELECT id, society, platform, room, url, synced_at, last_error FROM event_imports",
+            " WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(EventImport::from))
+    }
+
+    pub(super) async fn import_rows(&self, society: &str) -> StoreResult<Vec<EventImport>> {
+        let rows: Vec<ImportRow> = sqlx::query_as(concat!(
+            "SELECT id, society, platform, room, url, synced_at, last_error FROM event_imports",
+            " WHERE society = $1 ORDER BY id"
+        ))
+        .bind(society)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(EventImport::from).collect())
+    }
+
+    pub(super) async fn remove_import_row(&self, id: i64) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM event_imports WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'event_import' AND subject = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    pub(super) async fn mark_import_row(
+        &self,
+        id: i64,
+        synced_at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE event_imports SET synced_at = $1, last_error = $2 WHERE id = $3")
+            .bind(ts(synced_at))
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}
