@@ -11,8 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::Utc;
 
+use crate::clock::Clock;
 use crate::core::Bot;
 use crate::core::calendar;
 use crate::core::event_import::Fetcher;
@@ -89,22 +89,30 @@ fn short(error: &reqwest::Error) -> &'static str {
     }
 }
 
-pub fn router(bot: Arc<Bot>) -> Router {
+#[derive(Clone)]
+struct Served {
+    bot: Arc<Bot>,
+    clock: Clock,
+}
+
+/// `clock` dates the feed (what counts as past); the shell and tests may shift it.
+pub fn router(bot: Arc<Bot>, clock: Clock) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/calendar/{society}/{file}", get(feed))
-        .with_state(bot)
+        .with_state(Served { bot, clock })
 }
 
 /// Serves until `shutdown` turns true.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     bot: Arc<Bot>,
+    clock: Clock,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "serving calendar feeds and /healthz");
-    axum::serve(listener, router(bot))
+    axum::serve(listener, router(bot, clock))
         .with_graceful_shutdown(async move {
             while shutdown.changed().await.is_ok() {
                 if *shutdown.borrow() {
@@ -117,8 +125,8 @@ pub async fn serve(
 }
 
 /// 200 when the database answers, 503 otherwise: a load balancer or orchestrator can act on it.
-async fn healthz(State(bot): State<Arc<Bot>>) -> Response {
-    match bot.store().stored_feed_token("").await {
+async fn healthz(State(served): State<Served>) -> Response {
+    match served.bot.store().stored_feed_token("").await {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(error) => {
             tracing::error!(%error, "health check: the database did not answer");
@@ -128,7 +136,7 @@ async fn healthz(State(bot): State<Arc<Bot>>) -> Response {
 }
 
 async fn feed(
-    State(bot): State<Arc<Bot>>,
+    State(Served { bot, clock }): State<Served>,
     Path((society, file)): Path<(String, String)>,
 ) -> Response {
     // One answer for every wrong society, token or file name: nothing to probe.
@@ -150,7 +158,7 @@ async fn feed(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     }
-    match calendar::feed(store, bot.settings(), society, Utc::now()).await {
+    match calendar::feed(store, bot.settings(), society, clock.now()).await {
         Ok(body) => (
             [
                 (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),

@@ -113,7 +113,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .await
                     .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
                 eprintln!("# Calendar feeds and /healthz at {}", http.public_url);
-                tokio::spawn(rounds::http::serve(listener, bot.clone(), http_shutdown));
+                tokio::spawn(rounds::http::serve(
+                    listener,
+                    bot.clone(),
+                    Clock::wall(),
+                    http_shutdown,
+                ));
             }
             let shell = Shell::with_bot(bot);
             let input = tokio::io::BufReader::new(tokio::io::stdin());
@@ -173,7 +178,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let listener = tokio::net::TcpListener::bind(http.bind)
                     .await
                     .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
-                running.spawn(rounds::http::serve(listener, bot.clone(), shutdown.clone()));
+                running.spawn(rounds::http::serve(
+                    listener,
+                    bot.clone(),
+                    Clock::wall(),
+                    shutdown.clone(),
+                ));
             }
             let mut adapters: Vec<Arc<dyn Adapter>> = Vec::new();
             if let Some(matrix) = &config.matrix {

@@ -273,8 +273,8 @@ pub(super) async fn insert_event(
     })
 }
 
-/// Points the event's reminder job at `first_reminder`: the pending job moves, a finished
-/// one is replaced, and None stops reminders.
+/// Points the event's reminder job (one row per event) at `first_reminder`: a pending or
+/// finished job moves there; None stops reminders.
 async fn schedule_reminders(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: i64,
@@ -282,26 +282,31 @@ async fn schedule_reminders(
     first_reminder: Option<DateTime<Utc>>,
     offsets: &str,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'event_reminders' AND subject = $1 AND state = 'pending'",
-    )
-    .bind(id)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
-    if let Some(due) = first_reminder {
-        sqlx::query(
-            "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('event_reminders', $1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(&e.platform)
-        .bind(&e.society)
-        .bind(ts(due))
-        .bind(&e.zone)
-        .bind(offsets)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
+    match first_reminder {
+        Some(due) => {
+            sqlx::query(
+                "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('event_reminders', $1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (kind, subject) DO UPDATE SET due_at = $4, zone = $5, rule = $6, state = 'pending', lease_owner = NULL, lease_until = NULL",
+            )
+            .bind(id)
+            .bind(&e.platform)
+            .bind(&e.society)
+            .bind(ts(due))
+            .bind(&e.zone)
+            .bind(offsets)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+        }
+        None => {
+            sqlx::query(
+                "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'event_reminders' AND subject = $1 AND state = 'pending'",
+            )
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+        }
     }
     Ok(())
 }
