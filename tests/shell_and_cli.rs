@@ -348,3 +348,53 @@ rsvp E1 no
         "{lines:#?}"
     );
 }
+
+#[test]
+fn shell_series_with_a_skipped_date_live_counts_and_a_calendar_file() {
+    let script = "\
+/clock 2026-11-23T09:00:00+11:00
+/as admin
+event create Grand rounds | Thursday 12:30 | every Thursday 12:30 | at Auditorium
+event skip E1 2026-12-03
+/room announcements
+/as ana
+1
+event ics E1
+/advance 4d
+";
+    let output = rounds(&["shell", "--db", ":memory:"], &[], script);
+    assert!(output.status.success());
+    let lines = stdout_lines(&output);
+    let has = |text: &str| lines.iter().any(|l| l == text);
+    assert!(
+        has("[2026-11-23 09:00] #announcements rounds: 📅 Grand rounds (E1)"),
+        "{lines:#?}"
+    );
+    // Ana's answer rewrites the announcement; the shell prints the line that changed.
+    assert!(
+        has("[2026-11-23 09:00] #announcements rounds: (edited) Going: 1 · waitlist: 0 · maybe: 0"),
+        "{lines:#?}"
+    );
+    assert!(has(
+        "[2026-11-23 09:00] #announcements rounds: 📎 E1.ics (text/calendar):"
+    ));
+    for line in [
+        "BEGIN:VCALENDAR",
+        "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=TH;WKST=MO",
+        "EXDATE;TZID=Australia/Sydney:20261203T123000",
+        "SUMMARY:Grand rounds",
+    ] {
+        assert!(
+            has(&format!("[2026-11-23 09:00] #announcements rounds: {line}")),
+            "{line}: {lines:#?}"
+        );
+    }
+    // When E1 begins, the next date (10 Dec: 3 Dec is skipped) is announced.
+    assert!(
+        has("[2026-11-26 12:30] #announcements rounds: 📅 Grand rounds (E2)"),
+        "{lines:#?}"
+    );
+    assert!(has(
+        "[2026-11-26 12:30] #announcements rounds: When: Thu 10 Dec 12:30 AEDT (1h)"
+    ));
+}

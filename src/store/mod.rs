@@ -937,7 +937,8 @@ impl Store for SqlStore {
             "SELECT (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM reminders), (SELECT COUNT(*) FROM jobs), \
                     (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM confirmations), (SELECT COUNT(*) FROM admin_log), \
                     (SELECT COUNT(*) FROM coffee_programmes) + (SELECT COUNT(*) FROM coffee_members) + (SELECT COUNT(*) FROM mentor_roles) + (SELECT COUNT(*) FROM coffee_rounds), \
-                    (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM rsvps)",
+                    (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM rsvps) + (SELECT COUNT(*) FROM attendance) + (SELECT COUNT(*) FROM event_series) \
+                    + (SELECT COUNT(*) FROM event_skips) + (SELECT COUNT(*) FROM event_imports) + (SELECT COUNT(*) FROM calendar_feeds)",
         )
         .fetch_one(&self.pool)
         .await
