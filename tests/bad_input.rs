@@ -150,13 +150,22 @@ fn cases() -> Vec<(String, &'static str)> {
             "Only the organisers of Test Society",
         ),
         ("!event ics E99".into(), "There is no event E99"),
-        ("!event feed".into(), "Calendar feeds are not switched on here"),
-        ("!event feed sideways".into(), "is not something `!event feed` can do"),
+        (
+            "!event feed".into(),
+            "Calendar feeds are not switched on here",
+        ),
+        (
+            "!event feed sideways".into(),
+            "is not something `!event feed` can do",
+        ),
         (
             "!event import https://example.org/a.ics".into(),
             "Only the organisers of Test Society",
         ),
-        ("!event cancel E1 tomorrow".into(), "is not something `!event cancel` can do"),
+        (
+            "!event cancel E1 tomorrow".into(),
+            "is not something `!event cancel` can do",
+        ),
         ("!rsvp E1".into(), "needs more"),
         ("!rsvp E1 perhaps".into(), "is not something `!rsvp` can do"),
         ("!rsvp E99 going".into(), "There is no event E99"),
