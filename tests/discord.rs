@@ -84,6 +84,14 @@ async fn start_with_alice_on_the_committee() -> Running {
 }
 
 async fn start_with(settings: rounds::core::Settings) -> Running {
+    start_linked(settings, |_| {}).await
+}
+
+/// As `start_with`, with the society's Discord link changed first (e.g. `scheduled_events`).
+async fn start_linked(
+    settings: rounds::core::Settings,
+    change: impl FnOnce(&mut DiscordLink),
+) -> Running {
     let standin = StandIn::start(world()).await;
     let runtime = runtime(settings).await;
     let clock = Clock::wall();
@@ -92,13 +100,15 @@ async fn start_with(settings: rounds::core::Settings) -> Running {
         api_base: Some(standin.api_base()),
         shards: ShardRange::ALL,
     };
-    let links = vec![DiscordLink {
+    let mut link = DiscordLink {
         society: support::SOCIETY.into(),
         guild: GUILD,
         pairing: Some(PAIRING),
         announcements: Some(NEWS),
         ..DiscordLink::default()
-    }];
+    };
+    change(&mut link);
+    let links = vec![link];
     let bot = DiscordBot::connect(&config, links, runtime.clone(), clock.clone())
         .await
         .unwrap();
@@ -697,5 +707,608 @@ async fn an_event_is_announced_answered_by_buttons_and_waitlisted() {
         })
         .await;
     assert!(!dm.route().contains(&NEWS.to_string()));
+    bot.stop().await;
+}
+
+/// `/event <sub> <options>` (or any command with a sub-command) by `user` in #general; the text
+/// of the deferred answer.
+async fn slash(bot: &Running, user: &FixtureUser, name: &str, sub: &str, options: Value) -> String {
+    let options = json!([{"type": 1, "name": sub, "options": options}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, user, name, options)
+        .await;
+    let answer = bot.answer(&token).await;
+    answer["content"].as_str().unwrap_or_default().to_string()
+}
+
+/// A string option of a slash command.
+fn opt(name: &str, value: &str) -> Value {
+    json!({"type": 3, "name": name, "value": value})
+}
+
+/// The event announcement posted in #announcements, and its message id.
+async fn announcement_of(bot: &Running, title: &str) -> (Value, u64) {
+    let post = bot
+        .request(|r| {
+            r.method == "POST"
+                && r.route() == format!("/channels/{NEWS}/messages")
+                && body(r)["content"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with(&format!("📅 {title}")))
+        })
+        .await;
+    let id = loop {
+        if let Some(m) = bot
+            .standin
+            .channel_messages(NEWS)
+            .into_iter()
+            .find(|m| m["content"] == body(&post)["content"])
+        {
+            break m["id"].as_str().unwrap().parse().unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    (body(&post), id)
+}
+
+/// What the bot said in answer to a button press (its follow-up).
+async fn followup(bot: &Running, click: &str) -> String {
+    let path = format!("/webhooks/{APP}/{click}");
+    let said = bot
+        .request(|r| r.method == "POST" && r.route() == path)
+        .await;
+    body(&said)["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The direct messages the bot has sent `user`, once there are at least `count`.
+async fn dms(bot: &Running, user: &FixtureUser, count: usize) -> Vec<String> {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if let Some(channel) = bot.standin.dm_channel(user.id) {
+                let said: Vec<String> = bot
+                    .standin
+                    .channel_messages(channel)
+                    .iter()
+                    .map(|m| m["content"].as_str().unwrap_or_default().to_string())
+                    .collect();
+                if said.len() >= count {
+                    return said;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{count} direct message(s) reach {}", user.name))
+}
+
+/// The PATCH of an announcement whose new content contains `needle`.
+async fn announcement_edit(bot: &Running, message: u64, needle: &str) -> Value {
+    let path = format!("/channels/{NEWS}/messages/{message}");
+    body(
+        &bot.request(|r| {
+            r.method == "PATCH"
+                && r.route() == path
+                && body(r)["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains(needle))
+        })
+        .await,
+    )
+}
+
+#[tokio::test]
+async fn an_event_on_discord_counts_answers_reminds_twice_and_records_attendance() {
+    let bot = start_with_alice_on_the_committee().await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt(
+            "details",
+            "Grand rounds | in 25 hours | for 1h | at Theatre 2 | capacity 2 | kind cpd | cpd 1.5"
+        )]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1: Grand rounds"), "{said}");
+
+    // Announced in #announcements, with the three answers as buttons and the counts.
+    let (post, announcement) = announcement_of(&bot, "Grand rounds (E1)").await;
+    let content = post["content"].as_str().unwrap();
+    assert!(content.contains("Where: Theatre 2"), "{content}");
+    assert!(
+        content.contains("Going: 0 of 2 · waitlist: 0 · maybe: 0"),
+        "{content}"
+    );
+    let buttons = &post["components"][0]["components"];
+    assert_eq!(buttons[0]["custom_id"], "rounds:event:1:going");
+    assert_eq!(buttons[1]["custom_id"], "rounds:event:1:maybe");
+    assert_eq!(buttons[2]["custom_id"], "rounds:event:1:no");
+
+    // Bob presses Going: he is told, and the announcement is edited in place with the counts.
+    let (_, click) = bot
+        .standin
+        .button_click(GUILD, NEWS, &bob(), announcement, "rounds:event:1:going")
+        .await;
+    let told = followup(&bot, &click).await;
+    assert!(
+        told.starts_with("You're going to Grand rounds (E1)"),
+        "{told}"
+    );
+    let edit = announcement_edit(&bot, announcement, "Going: 1 of 2").await;
+    assert!(
+        edit["content"]
+            .as_str()
+            .unwrap()
+            .contains("Going: 1 of 2 · waitlist: 0 · maybe: 0"),
+        "{edit}"
+    );
+    assert_eq!(
+        edit["components"][0]["components"][0]["custom_id"], "rounds:event:1:going",
+        "the buttons stay"
+    );
+    let shown = bot.standin.message(announcement).unwrap();
+    assert!(
+        shown["content"].as_str().unwrap().contains("Going: 1 of 2"),
+        "the message in the channel changed: {shown}"
+    );
+    assert!(
+        !shown["edited_timestamp"].is_null(),
+        "marked edited: {shown}"
+    );
+    let announcements = bot
+        .standin
+        .channel_messages(NEWS)
+        .into_iter()
+        .filter(|m| m["content"].as_str().unwrap().starts_with("📅"))
+        .count();
+    assert_eq!(announcements, 1, "edited, not reposted");
+
+    // A day before: a direct message to Bob (going), none to Alice (no answer).
+    bot.clock.advance(chrono::Duration::minutes(61));
+    let to_bob = dms(&bot, &bob(), 1).await;
+    assert!(
+        to_bob[0].starts_with("⏰ In 1d: Grand rounds (E1)"),
+        "{to_bob:?}"
+    );
+    assert!(!to_bob[0].contains("Where:"), "{to_bob:?}");
+
+    // An hour before: the second reminder, with the place.
+    bot.clock.advance(chrono::Duration::hours(23));
+    let to_bob = dms(&bot, &bob(), 2).await;
+    assert!(
+        to_bob[1].starts_with("⏰ In 1h: Grand rounds (E1)"),
+        "{to_bob:?}"
+    );
+    assert!(to_bob[1].contains("Where: Theatre 2."), "{to_bob:?}");
+    assert_eq!(
+        bot.standin.dm_channel(alice().id),
+        None,
+        "nothing was sent to Alice, who did not answer"
+    );
+
+    // During the event (check-in opens 30 minutes before): the organiser opens a code ...
+    bot.clock.advance(chrono::Duration::minutes(45));
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "checkin-code",
+        json!([opt("id", "E1")]),
+    )
+    .await;
+    let marker = "Check-in code for Grand rounds (E1): ";
+    let at = said.find(marker).unwrap_or_else(|| panic!("{said}")) + marker.len();
+    let code: String = said[at..].chars().take(6).collect();
+    assert!(
+        code.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{code:?} in {said}"
+    );
+
+    // ... Bob checks in with it, and his CPD export lists the event.
+    let said = slash(
+        &bot,
+        &bob(),
+        "event",
+        "checkin",
+        json!([opt("id", "E1"), opt("code", &code)]),
+    )
+    .await;
+    assert!(
+        said.contains("Checked in to Grand rounds (E1) (1.5 CPD h)"),
+        "{said}"
+    );
+    let csv = slash(&bot, &bob(), "cpd", "export", json!([])).await;
+    assert!(csv.contains("date,title,kind,hours,place"), "{csv}");
+    assert!(csv.contains(",Grand rounds,cpd,1.5,Theatre 2"), "{csv}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn cancelling_an_event_tells_those_who_answered_and_marks_the_announcement() {
+    let bot = start_with_alice_on_the_committee().await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt("details", "Journal club | in 3 days | at Library")]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1: Journal club"), "{said}");
+    let (_, announcement) = announcement_of(&bot, "Journal club (E1)").await;
+    let (_, click) = bot
+        .standin
+        .button_click(GUILD, NEWS, &alice(), announcement, "rounds:event:1:going")
+        .await;
+    followup(&bot, &click).await;
+    let (_, click) = bot
+        .standin
+        .button_click(GUILD, NEWS, &bob(), announcement, "rounds:event:1:maybe")
+        .await;
+    assert!(followup(&bot, &click).await.starts_with("Noted: maybe"));
+    announcement_edit(&bot, announcement, "Going: 1 · waitlist: 0 · maybe: 1").await;
+
+    let said = slash(&bot, &alice(), "event", "cancel", json!([opt("id", "E1")])).await;
+    assert!(
+        said.starts_with("Cancelled E1; 2 member(s) who answered were told."),
+        "{said}"
+    );
+    for member in [alice(), bob()] {
+        let told = dms(&bot, &member, 1).await;
+        assert!(
+            told[0].starts_with("Cancelled: Journal club (E1), which was on "),
+            "{}: {told:?}",
+            member.name
+        );
+    }
+    // The announcement now says so, without buttons; a notice follows in the channel.
+    let edit = announcement_edit(&bot, announcement, "Cancelled").await;
+    assert!(
+        edit["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("📅 Cancelled: Journal club (E1)"),
+        "{edit}"
+    );
+    assert_eq!(edit["components"], json!([]), "no buttons left: {edit}");
+    let shown = bot.standin.message(announcement).unwrap();
+    assert!(
+        shown["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("📅 Cancelled: Journal club (E1)"),
+        "{shown}"
+    );
+    let notice = bot
+        .request(|r| {
+            r.method == "POST"
+                && r.route() == format!("/channels/{NEWS}/messages")
+                && body(r)["content"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("📅 Cancelled: Journal club (E1), "))
+        })
+        .await;
+    assert_eq!(body(&notice)["components"], json!([]));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_event_calendar_file_is_attached_to_the_answer_and_to_a_channel_reply() {
+    let bot = start_with_alice_on_the_committee().await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt("details", "Grand rounds | in 3 days | at Theatre 2")]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1"), "{said}");
+
+    // As a slash command: the deferred answer is edited with the file (multipart).
+    let (_, token) = bot
+        .standin
+        .slash_command(
+            GUILD,
+            GENERAL,
+            &bob(),
+            "event",
+            json!([{"type": 1, "name": "ics", "options": [opt("id", "E1")]}]),
+        )
+        .await;
+    let path = format!("/webhooks/{APP}/{token}/messages/@original");
+    let edit = bot
+        .request(|r| r.method == "PATCH" && r.route() == path)
+        .await;
+    assert!(
+        edit.header("content-type")
+            .is_some_and(|t| t.starts_with("multipart/form-data")),
+        "{:?}",
+        edit.headers
+    );
+    assert!(
+        body(&edit)["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Grand rounds (E1) as a calendar file"),
+        "{}",
+        body(&edit)
+    );
+    assert_eq!(edit.files.len(), 1, "{:?}", edit.files);
+    let file = &edit.files[0];
+    assert_eq!(file.filename, "E1.ics");
+    assert_eq!(file.field, "files[0]");
+    assert_eq!(file.content_type.as_deref(), Some("text/calendar"));
+    let ics = String::from_utf8(file.bytes.clone()).unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR"), "{ics}");
+    assert!(ics.contains("SUMMARY:Grand rounds"), "{ics}");
+    assert!(ics.contains("LOCATION:Theatre 2"), "{ics}");
+    assert!(ics.trim_end().ends_with("END:VCALENDAR"), "{ics}");
+    assert_eq!(body(&edit)["attachments"][0]["filename"], "E1.ics");
+    // The answer the member sees carries the file.
+    let original = bot
+        .standin
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.route().ends_with(&format!("/{token}/callback")))
+        .expect("deferred");
+    assert_eq!(original.status, 204);
+    let answered = bot
+        .standin
+        .channel_messages(GENERAL)
+        .into_iter()
+        .find(|m| {
+            m["content"]
+                .as_str()
+                .unwrap()
+                .starts_with("Grand rounds (E1)")
+        })
+        .expect("the edited answer");
+    assert_eq!(answered["attachments"][0]["filename"], "E1.ics");
+    assert_eq!(answered["attachments"][0]["size"], file.bytes.len());
+
+    // As a typed command: a reply in the channel with the file.
+    bot.standin
+        .message_create(GUILD, GENERAL, &bob(), "!event ics E1")
+        .await;
+    let reply = bot
+        .request(|r| {
+            r.method == "POST"
+                && r.route() == format!("/channels/{GENERAL}/messages")
+                && !r.files.is_empty()
+        })
+        .await;
+    assert!(reply.status < 300, "{}", reply.status);
+    assert_eq!(reply.files[0].filename, "E1.ics");
+    assert_eq!(reply.files[0].bytes, file.bytes, "the same calendar");
+    assert!(body(&reply)["message_reference"]["message_id"].is_string());
+    let posted = bot
+        .standin
+        .channel_messages(GENERAL)
+        .into_iter()
+        .find(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()) && m["type"] == 19)
+        .expect("the reply with its file");
+    assert_eq!(posted["attachments"][0]["filename"], "E1.ics");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn with_scheduled_events_on_an_event_is_mirrored_edited_and_removed() {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt(
+            "details",
+            "Grand rounds | in 3 days | for 2h | at Theatre 2"
+        )]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1"), "{said}");
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    let create = bot
+        .request(|r| r.method == "POST" && r.route() == path)
+        .await;
+    assert_eq!(create.status, 200, "{:?}", create.body);
+    let sent = body(&create);
+    assert_eq!(sent["entity_type"], 3, "external");
+    assert_eq!(sent["name"], "Grand rounds");
+    assert_eq!(sent["privacy_level"], 2);
+    assert_eq!(sent["entity_metadata"]["location"], "Theatre 2");
+    let start =
+        chrono::DateTime::parse_from_rfc3339(sent["scheduled_start_time"].as_str().unwrap())
+            .unwrap();
+    let end =
+        chrono::DateTime::parse_from_rfc3339(sent["scheduled_end_time"].as_str().unwrap()).unwrap();
+    assert_eq!(end - start, chrono::Duration::hours(2));
+    let ahead = start.with_timezone(&chrono::Utc) - bot.clock.now();
+    assert!(
+        ahead > chrono::Duration::days(3) - chrono::Duration::minutes(5)
+            && ahead <= chrono::Duration::days(3),
+        "starts in 3 days: {ahead}"
+    );
+    let events = bot.standin.scheduled_events();
+    assert_eq!(events.len(), 1);
+    let id = events[0]["id"].as_str().unwrap().to_string();
+
+    // An edit of the place PATCHes the same scheduled event.
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "edit",
+        json!([opt("id", "E1"), opt("changes", "at Room 5")]),
+    )
+    .await;
+    assert!(!said.contains("I don't know"), "{said}");
+    let path = format!("/guilds/{GUILD}/scheduled-events/{id}");
+    let patch = bot
+        .request(|r| r.method == "PATCH" && r.route() == path)
+        .await;
+    assert_eq!(patch.status, 200, "{:?}", patch.body);
+    assert_eq!(body(&patch)["entity_metadata"]["location"], "Room 5");
+    assert_eq!(
+        bot.standin.scheduled_events()[0]["entity_metadata"]["location"],
+        "Room 5"
+    );
+    assert_eq!(bot.standin.scheduled_events().len(), 1, "edited, not added");
+
+    // Cancelling deletes it.
+    let said = slash(&bot, &alice(), "event", "cancel", json!([opt("id", "E1")])).await;
+    assert!(said.starts_with("Cancelled E1"), "{said}");
+    let delete = bot
+        .request(|r| r.method == "DELETE" && r.route() == path)
+        .await;
+    assert_eq!(delete.status, 204);
+    assert!(bot.standin.scheduled_events().is_empty());
+    let posts = bot
+        .standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.route() == format!("/guilds/{GUILD}/scheduled-events"))
+        .count();
+    assert_eq!(posts, 1, "one scheduled event was ever created");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn without_scheduled_events_nothing_is_mirrored() {
+    let bot = start_with_alice_on_the_committee().await;
+    slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt("details", "Grand rounds | in 3 days | at Theatre 2")]),
+    )
+    .await;
+    announcement_of(&bot, "Grand rounds (E1)").await;
+    // The calendar action comes right after the announcement in the same batch.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !bot.standin
+            .requests()
+            .iter()
+            .any(|r| r.route().contains("scheduled-events")),
+        "the society did not turn scheduled events on"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn event_create_without_details_opens_a_form_whose_submission_creates_the_event() {
+    let bot = start_with_alice_on_the_committee().await;
+    // Registered with `details` optional for `create` only.
+    let put = bot
+        .request(|r| {
+            r.method == "PUT" && r.route() == format!("/applications/{APP}/guilds/{GUILD}/commands")
+        })
+        .await;
+    let commands = body(&put);
+    let event = commands
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "event")
+        .unwrap();
+    let sub = |name: &str| {
+        event["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(sub("create")["options"][0]["name"], "details");
+    assert_eq!(sub("create")["options"][0]["required"], false);
+    assert_eq!(sub("edit")["options"][0]["required"], true, "only create");
+
+    let (_, token) = bot
+        .standin
+        .slash_command(
+            GUILD,
+            GENERAL,
+            &alice(),
+            "event",
+            json!([{"type": 1, "name": "create", "options": []}]),
+        )
+        .await;
+    let callback = bot
+        .request(|r| r.method == "POST" && r.route().ends_with(&format!("/{token}/callback")))
+        .await;
+    assert_eq!(callback.status, 204, "{:?}", callback.body);
+    let form = body(&callback);
+    assert_eq!(form["type"], 9, "a modal");
+    assert_eq!(form["data"]["custom_id"], "rounds:event-create");
+    let inputs: Vec<&str> = form["data"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["components"][0]["custom_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(inputs, ["title", "when", "where", "more"]);
+    assert_eq!(
+        form["data"]["components"][0]["components"][0]["required"],
+        true
+    );
+    assert_eq!(
+        form["data"]["components"][2]["components"][0]["required"],
+        false
+    );
+
+    let (_, submit) = bot
+        .standin
+        .modal_submit(
+            GUILD,
+            GENERAL,
+            &alice(),
+            "rounds:event-create",
+            &[
+                ("title", "Grand rounds"),
+                ("when", "in 3 days"),
+                ("where", "Theatre 2"),
+                ("more", "capacity 40\nkind cpd | cpd 1.5"),
+            ],
+        )
+        .await;
+    let ack = bot
+        .request(|r| r.method == "POST" && r.route().ends_with(&format!("/{submit}/callback")))
+        .await;
+    assert_eq!(body(&ack)["type"], 5, "deferred");
+    assert_eq!(body(&ack)["data"]["flags"], 64, "ephemeral");
+    let answer = bot.answer(&submit).await;
+    assert!(
+        answer["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Created E1: Grand rounds"),
+        "{answer}"
+    );
+    let (post, _) = announcement_of(&bot, "Grand rounds (E1)").await;
+    let content = post["content"].as_str().unwrap();
+    assert!(content.contains("Where: Theatre 2"), "{content}");
+    assert!(
+        content.contains("cpd · CPD: 1.5 h · 40 places"),
+        "{content}"
+    );
+    // The slash command itself was answered by the form only, never edited.
+    assert!(
+        !bot.standin.requests().iter().any(|r| r.method == "PATCH"
+            && r.route() == format!("/webhooks/{APP}/{token}/messages/@original")),
+        "the command that opened the form has no other answer"
+    );
     bot.stop().await;
 }

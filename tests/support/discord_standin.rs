@@ -24,7 +24,12 @@
 //! - REST without `Authorization: Bot ...` gets 401 (except the token-authenticated
 //!   interaction and webhook routes); unknown routes get 404 `{"message":"Unknown route","code":0}`;
 //! - a resume with the right session id replays the dispatches after the client's `seq`, then
-//!   sends RESUMED; a wrong session id gets op 9 (invalid session, not resumable).
+//!   sends RESUMED; a wrong session id gets op 9 (invalid session, not resumable);
+//! - multipart/form-data bodies (messages and webhook messages with files) are read as Discord
+//!   does: the JSON from `payload_json`, the files from `files[n]` parts, which become attachment
+//!   objects on the message; each file is recorded with the request;
+//! - guild scheduled events (`/guilds/{id}/scheduled-events`) are created, edited and deleted
+//!   with Discord's checks for external events (a location and an end time after the start).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -125,6 +130,8 @@ pub struct Recorded {
     pub body: Option<Value>,
     /// The body as text when it was not JSON (multipart, ...); empty otherwise.
     pub raw_body: String,
+    /// The file parts of a multipart body (`files[0]`, ...), in order.
+    pub files: Vec<RecordedFile>,
     /// The `Authorization` header, e.g. `Bot test-token`.
     pub authorization: Option<String>,
     /// Headers worth asserting on: authorization, content-type, user-agent,
@@ -150,6 +157,26 @@ impl Recorded {
     }
 }
 
+/// One file part of a multipart/form-data request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedFile {
+    /// The form field, e.g. `files[0]`.
+    pub field: String,
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl RecordedFile {
+    /// The placeholder attachment id of a `files[n]` part.
+    fn index(&self) -> Option<u64> {
+        self.field
+            .strip_prefix("files[")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|n| n.parse().ok())
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The stand-in
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +199,7 @@ struct InteractionInfo {
     id: u64,
     guild_id: Option<u64>,
     channel_id: u64,
-    /// 2 command, 3 component.
+    /// 2 command, 3 component, 5 modal submit.
     kind: u8,
     /// For a component, the message it is on.
     message_id: Option<u64>,
@@ -211,6 +238,7 @@ struct StateInner {
     dm_channels: HashMap<u64, u64>,             // user -> channel
     thread_members: HashMap<u64, Vec<u64>>,
     rate_limits: Vec<(String, String, f64)>,
+    scheduled_events: HashMap<u64, Value>,
 }
 
 impl StateInner {
@@ -305,6 +333,7 @@ impl StandIn {
             dm_channels: HashMap::new(),
             thread_members: HashMap::new(),
             rate_limits: Vec::new(),
+            scheduled_events: HashMap::new(),
         };
         let shared = Arc::new(Shared {
             world,
@@ -440,6 +469,19 @@ impl StandIn {
             .get(&thread)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The DM channel the bot opened with `user` (`POST /users/@me/channels`), if any.
+    pub fn dm_channel(&self, user: u64) -> Option<u64> {
+        self.shared.lock().dm_channels.get(&user).copied()
+    }
+
+    /// The guild scheduled events that exist now (created and not deleted), oldest first.
+    pub fn scheduled_events(&self) -> Vec<Value> {
+        let st = self.shared.lock();
+        let mut out: Vec<Value> = st.scheduled_events.values().cloned().collect();
+        out.sort_by_key(|e| id_of(&e["id"]));
+        out
     }
 
     /// Until a client has identified and been sent READY and a GUILD_CREATE per guild.
@@ -580,6 +622,49 @@ impl StandIn {
                 channel_id: channel,
                 kind: 3,
                 message_id: Some(message_id),
+                acknowledged: false,
+                original: None,
+                user: user.clone(),
+            },
+        );
+        st.dispatch("INTERACTION_CREATE", data);
+        (id, token)
+    }
+
+    /// INTERACTION_CREATE type 5 (a member submits a modal the bot opened): `values` are the
+    /// text inputs as (custom id, value), one per action row. Returns (interaction id, token).
+    pub async fn modal_submit(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: &FixtureUser,
+        custom_id: &str,
+        values: &[(&str, &str)],
+    ) -> (u64, String) {
+        let world = &self.shared.world;
+        let mut st = self.shared.lock();
+        let id = st.snowflake();
+        let token = interaction_token(id);
+        let channel_json = st.channels.get(&channel).map(|c| c.json.clone());
+        let data = modal_interaction_payload(
+            world.application_id,
+            id,
+            &token,
+            guild,
+            channel,
+            channel_json.as_ref(),
+            user,
+            custom_id,
+            values,
+        );
+        st.interactions.insert(
+            token.clone(),
+            InteractionInfo {
+                id,
+                guild_id: Some(guild),
+                channel_id: channel,
+                kind: 5,
+                message_id: None,
                 acknowledged: false,
                 original: None,
                 user: user.clone(),
@@ -885,7 +970,7 @@ async fn rest(
 ) -> Response {
     let path = uri.path().to_string();
     let query = uri.query().map(str::to_string);
-    let (json_body, raw_body) = parse_body(&headers, &body);
+    let (json_body, raw_body, files) = parse_body(&headers, &body);
     let authorization = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -909,8 +994,8 @@ async fn rest(
             &mut st,
             &method,
             &path,
-            query.as_deref(),
             json_body.as_ref(),
+            &files,
             authorization.as_deref(),
         )
     };
@@ -922,6 +1007,7 @@ async fn rest(
             query,
             body: json_body,
             raw_body,
+            files,
             authorization,
             headers: kept,
             status: reply.status.as_u16(),
@@ -959,30 +1045,121 @@ async fn rest(
     response
 }
 
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> (Option<Value>, String) {
+/// The JSON body (for multipart, the `payload_json` part), the body as text when it was not
+/// JSON, and the file parts of a multipart body.
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> (Option<Value>, String, Vec<RecordedFile>) {
     if body.is_empty() {
-        return (None, String::new());
+        return (None, String::new(), Vec::new());
     }
     if let Ok(v) = serde_json::from_slice::<Value>(body) {
-        return (Some(v), String::new());
+        return (Some(v), String::new(), Vec::new());
     }
     let text = String::from_utf8_lossy(body).to_string();
-    // multipart/form-data: pick the payload_json part.
-    let is_multipart = headers
+    let boundary = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/"));
-    if is_multipart && let Some(at) = text.find("name=\"payload_json\"") {
-        let rest = &text[at..];
-        if let Some(start) = rest.find("\r\n\r\n") {
-            let part = &rest[start + 4..];
-            let end = part.find("\r\n--").unwrap_or(part.len());
-            if let Ok(v) = serde_json::from_str(&part[..end]) {
-                return (Some(v), text);
+        .filter(|v| v.starts_with("multipart/"))
+        .and_then(|v| {
+            v.split(';')
+                .filter_map(|p| p.trim().strip_prefix("boundary="))
+                .next()
+                .map(|b| b.trim_matches('"').to_string())
+        });
+    let Some(boundary) = boundary else {
+        return (None, text, Vec::new());
+    };
+    let mut json = None;
+    let mut files = Vec::new();
+    for part in multipart_parts(body, &boundary) {
+        match part.filename {
+            Some(filename) => files.push(RecordedFile {
+                field: part.name,
+                filename,
+                content_type: part.content_type,
+                bytes: part.bytes,
+            }),
+            None if part.name == "payload_json" => {
+                json = serde_json::from_slice(&part.bytes).ok();
             }
+            None => {}
         }
     }
-    (None, text)
+    (json, text, files)
+}
+
+struct FormPart {
+    name: String,
+    filename: Option<String>,
+    content_type: Option<String>,
+    bytes: Vec<u8>,
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || from > haystack.len() {
+        return None;
+    }
+    haystack[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|at| at + from)
+}
+
+/// The value of `key="..."` in a Content-Disposition header.
+fn disposition_param(header: &str, key: &str) -> Option<String> {
+    header.split(';').find_map(|p| {
+        p.trim()
+            .strip_prefix(key)
+            .and_then(|rest| rest.strip_prefix('='))
+            .map(|v| v.trim_matches('"').to_string())
+    })
+}
+
+/// The parts of a multipart/form-data body (RFC 7578): headers, then a blank line, then bytes.
+fn multipart_parts(body: &[u8], boundary: &str) -> Vec<FormPart> {
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut parts = Vec::new();
+    let Some(mut at) = find_bytes(body, &delimiter, 0) else {
+        return parts;
+    };
+    loop {
+        let start = at + delimiter.len();
+        if body[start..].starts_with(b"--") {
+            break;
+        }
+        let Some(next) = find_bytes(body, &[b"\r\n".as_slice(), &delimiter].concat(), start) else {
+            break;
+        };
+        let chunk = body[start..next]
+            .strip_prefix(b"\r\n".as_slice())
+            .unwrap_or(&body[start..next]);
+        if let Some(split) = find_bytes(chunk, b"\r\n\r\n", 0) {
+            let head = String::from_utf8_lossy(&chunk[..split]).to_string();
+            let mut name = String::new();
+            let mut filename = None;
+            let mut content_type = None;
+            for line in head.split("\r\n") {
+                let Some((key, value)) = line.split_once(':') else {
+                    continue;
+                };
+                match key.trim().to_ascii_lowercase().as_str() {
+                    "content-disposition" => {
+                        name = disposition_param(value, "name").unwrap_or_default();
+                        filename = disposition_param(value, "filename");
+                    }
+                    "content-type" => content_type = Some(value.trim().to_string()),
+                    _ => {}
+                }
+            }
+            parts.push(FormPart {
+                name,
+                filename,
+                content_type,
+                bytes: chunk[split + 4..].to_vec(),
+            });
+        }
+        at = next + 2;
+    }
+    parts
 }
 
 fn route(
@@ -990,8 +1167,8 @@ fn route(
     st: &mut StateInner,
     method: &Method,
     path: &str,
-    query: Option<&str>,
     body: Option<&Value>,
+    files: &[RecordedFile],
     authorization: Option<&str>,
 ) -> Reply {
     let world = &shared.world;
@@ -1066,7 +1243,13 @@ fn route(
             let Some(channel) = parse_id(c) else {
                 return error(404, 10003, "Unknown Channel");
             };
-            post_message(st, world, channel, body.cloned().unwrap_or(json!({})))
+            post_message(
+                st,
+                world,
+                channel,
+                body.cloned().unwrap_or(json!({})),
+                files,
+            )
         }
         ("GET", ["channels", c, "messages", mid]) => {
             match parse_id(mid).and_then(|id| st.messages.get(&id)) {
@@ -1078,9 +1261,11 @@ fn route(
             let Some(id) = parse_id(mid) else {
                 return error(404, 10008, "Unknown Message");
             };
+            let attachment_ids: Vec<u64> = files.iter().map(|_| st.snowflake()).collect();
             match st.messages.get_mut(&id) {
                 Some(msg) if msg["channel_id"] == json!(c) => {
                     apply_edit(msg, body);
+                    edit_attachments(msg, body, files, &attachment_ids);
                     ok(rest_view(msg))
                 }
                 _ => error(404, 10008, "Unknown Message"),
@@ -1104,9 +1289,11 @@ fn route(
             } else {
                 None
             });
+            let attachment_ids: Vec<u64> = files.iter().map(|_| st.snowflake()).collect();
             match target.and_then(|mid| st.messages.get_mut(&mid)) {
                 Some(msg) => {
                     apply_edit(msg, body);
+                    edit_attachments(msg, body, files, &attachment_ids);
                     ok(rest_view(msg))
                 }
                 None => error(404, 10008, "Unknown Message"),
@@ -1120,7 +1307,9 @@ fn route(
                 return error(404, 10015, "Unknown Webhook");
             }
             let id = st.snowflake();
-            let msg = interaction_message(world, &info, id, body);
+            let mut msg = interaction_message(world, &info, id, body);
+            let attachment_ids: Vec<u64> = files.iter().map(|_| st.snowflake()).collect();
+            msg["attachments"] = Value::Array(new_attachments(files, &attachment_ids));
             st.messages.insert(id, msg.clone());
             echo_message(st, info.channel_id, &msg, world);
             ok(rest_view(&msg))
@@ -1129,12 +1318,68 @@ fn route(
             if !st.interactions.contains_key(*token) {
                 return error(404, 10015, "Unknown Webhook");
             }
+            let attachment_ids: Vec<u64> = files.iter().map(|_| st.snowflake()).collect();
             match parse_id(mid).and_then(|id| st.messages.get_mut(&id)) {
                 Some(msg) => {
                     apply_edit(msg, body);
+                    edit_attachments(msg, body, files, &attachment_ids);
                     ok(rest_view(msg))
                 }
                 None => error(404, 10008, "Unknown Message"),
+            }
+        }
+        ("POST", ["guilds", g, "scheduled-events"]) => {
+            let Some(guild) = parse_id(g).filter(|g| world.guilds.iter().any(|x| x.id == *g))
+            else {
+                return error(404, 10004, "Unknown Guild");
+            };
+            let body = body.cloned().unwrap_or(json!({}));
+            if let Err(why) = check_scheduled_event(&body) {
+                return invalid_form(&why);
+            }
+            let id = st.snowflake();
+            let event = scheduled_event_json(id, guild, &world.bot, &body);
+            st.scheduled_events.insert(id, event.clone());
+            ok(event)
+        }
+        ("GET", ["guilds", g, "scheduled-events", e]) => {
+            match parse_id(e).and_then(|id| st.scheduled_events.get(&id)) {
+                Some(event) if event["guild_id"] == json!(g) => ok(event.clone()),
+                _ => error(404, 10070, "Unknown Guild Scheduled Event"),
+            }
+        }
+        ("PATCH", ["guilds", g, "scheduled-events", e]) => {
+            let Some(event) = parse_id(e)
+                .and_then(|id| st.scheduled_events.get(&id))
+                .filter(|event| event["guild_id"] == json!(g))
+                .cloned()
+            else {
+                return error(404, 10070, "Unknown Guild Scheduled Event");
+            };
+            let mut merged = event.clone();
+            for (key, value) in body.and_then(Value::as_object).into_iter().flatten() {
+                merged[key.as_str()] = value.clone();
+            }
+            if let Err(why) = check_scheduled_event(&merged) {
+                return invalid_form(&why);
+            }
+            let id = id_of(&event["id"]);
+            let guild = id_of(&event["guild_id"]);
+            let updated = scheduled_event_json(id, guild, &world.bot, &merged);
+            st.scheduled_events.insert(id, updated.clone());
+            ok(updated)
+        }
+        ("DELETE", ["guilds", g, "scheduled-events", e]) => {
+            match parse_id(e).filter(|id| {
+                st.scheduled_events
+                    .get(id)
+                    .is_some_and(|event| event["guild_id"] == json!(g))
+            }) {
+                Some(id) => {
+                    st.scheduled_events.remove(&id);
+                    no_content()
+                }
+                None => error(404, 10070, "Unknown Guild Scheduled Event"),
             }
         }
         ("POST", ["channels", c, "threads"]) => {
@@ -1220,10 +1465,7 @@ fn route(
             Some(ch) => ok(ch.json.clone()),
             None => error(404, 10003, "Unknown Channel"),
         },
-        _ => {
-            let _ = query;
-            error(404, 0, "Unknown route")
-        }
+        _ => error(404, 0, "Unknown route"),
     }
 }
 
@@ -1256,7 +1498,13 @@ fn put_commands(
     ok(Value::Array(out))
 }
 
-fn post_message(st: &mut StateInner, world: &World, channel: u64, body: Value) -> Reply {
+fn post_message(
+    st: &mut StateInner,
+    world: &World,
+    channel: u64,
+    body: Value,
+    files: &[RecordedFile],
+) -> Reply {
     if !st.channels.contains_key(&channel) {
         return error(404, 10003, "Unknown Channel");
     }
@@ -1267,7 +1515,8 @@ fn post_message(st: &mut StateInner, world: &World, channel: u64, body: Value) -
         || body["sticker_ids"]
             .as_array()
             .is_some_and(|s| !s.is_empty())
-        || body["poll"].is_object();
+        || body["poll"].is_object()
+        || !files.is_empty();
     if !has_payload {
         return error(400, 50006, "Cannot send an empty message");
     }
@@ -1305,6 +1554,8 @@ fn post_message(st: &mut StateInner, world: &World, channel: u64, body: Value) -
     if msg["flags"].is_null() {
         msg["flags"] = json!(0);
     }
+    let attachment_ids: Vec<u64> = files.iter().map(|_| st.snowflake()).collect();
+    msg["attachments"] = Value::Array(new_attachments(files, &attachment_ids));
     if let Some(reference) = body.get("message_reference").filter(|r| !r.is_null()) {
         msg["type"] = json!(19);
         msg["message_reference"] = json!({
@@ -1392,9 +1643,23 @@ fn interaction_callback(
             }
             if let Some(msg) = info.message_id.and_then(|m| st.messages.get_mut(&m)) {
                 apply_edit(msg, Some(&body["data"]));
+                edit_attachments(msg, Some(&body["data"]), &[], &[]);
             }
         }
-        8 | 9 | 10 | 12 => {}
+        9 => {
+            // A modal answers a command or a component, never another modal.
+            if info.kind == 5 {
+                return error(
+                    400,
+                    40043,
+                    "Interaction callback type not valid for this interaction",
+                );
+            }
+            if let Err(why) = check_modal(&body["data"]) {
+                return invalid_form(&why);
+            }
+        }
+        8 | 10 | 12 => {}
         _ => return error(400, 50035, "Invalid Form Body"),
     }
     info.acknowledged = true;
@@ -1440,7 +1705,8 @@ fn interaction_message(
 
 fn apply_edit(msg: &mut Value, body: Option<&Value>) {
     let Some(body) = body else { return };
-    for field in ["content", "embeds", "components", "flags", "attachments"] {
+    // `attachments` is applied by `edit_attachments`, which knows the uploaded files.
+    for field in ["content", "embeds", "components", "flags"] {
         if let Some(v) = body.get(field).filter(|v| !v.is_null()) {
             msg[field] = v.clone();
         }
@@ -1482,6 +1748,145 @@ fn rest_view(msg: &Value) -> Value {
         o.remove("member");
     }
     m
+}
+
+/// Attachment objects for uploaded files, with the ids Discord gives them.
+fn new_attachments(files: &[RecordedFile], ids: &[u64]) -> Vec<Value> {
+    files
+        .iter()
+        .zip(ids)
+        .map(|(file, id)| attachment_json(*id, file))
+        .collect()
+}
+
+/// After an edit, the message keeps the attachments the body lists by id and gains its new
+/// files; without an `attachments` list, new files are added to the ones it had.
+fn edit_attachments(msg: &mut Value, body: Option<&Value>, files: &[RecordedFile], ids: &[u64]) {
+    let before: Vec<Value> = msg["attachments"].as_array().cloned().unwrap_or_default();
+    let listed = body
+        .and_then(|b| b.get("attachments"))
+        .and_then(Value::as_array);
+    let mut after = Vec::new();
+    match listed {
+        Some(listed) => {
+            for entry in listed {
+                let id = id_opt(&entry["id"]);
+                if let Some(kept) = before.iter().find(|a| id_opt(&a["id"]) == id) {
+                    after.push(kept.clone());
+                } else if let Some((file, new_id)) =
+                    files.iter().zip(ids).find(|(file, _)| file.index() == id)
+                {
+                    after.push(attachment_json(*new_id, file));
+                }
+            }
+        }
+        None => {
+            after = before;
+            after.extend(new_attachments(files, ids));
+        }
+    }
+    msg["attachments"] = Value::Array(after);
+}
+
+fn invalid_form(why: &str) -> Reply {
+    Reply {
+        status: StatusCode::BAD_REQUEST,
+        body: Some(
+            json!({"message": "Invalid Form Body", "code": 50035, "errors": {"_errors": [{"code": "BASE_TYPE_INVALID", "message": why}]}}),
+        ),
+        headers: vec![],
+        rate_limited: false,
+    }
+}
+
+/// Discord's checks on a modal: a custom id, a title of at most 45 characters, and 1 to 5
+/// action rows each holding one text input with a custom id, a label of at most 45 characters
+/// and a style.
+fn check_modal(data: &Value) -> Result<(), String> {
+    let custom_id = data["custom_id"].as_str().unwrap_or("");
+    if custom_id.is_empty() || custom_id.chars().count() > 100 {
+        return Err("custom_id must be 1 to 100 characters".into());
+    }
+    let title = data["title"].as_str().unwrap_or("");
+    if title.is_empty() || title.chars().count() > 45 {
+        return Err("title must be 1 to 45 characters".into());
+    }
+    let rows = data["components"].as_array().cloned().unwrap_or_default();
+    if rows.is_empty() || rows.len() > 5 {
+        return Err("a modal needs 1 to 5 action rows".into());
+    }
+    for row in &rows {
+        let inputs = row["components"].as_array().cloned().unwrap_or_default();
+        if row["type"] != 1 || inputs.len() != 1 || inputs[0]["type"] != 4 {
+            return Err("each action row holds exactly one text input".into());
+        }
+        let input = &inputs[0];
+        let label = input["label"].as_str().unwrap_or("");
+        if input["custom_id"].as_str().is_none_or(str::is_empty)
+            || label.is_empty()
+            || label.chars().count() > 45
+            || !matches!(input["style"].as_u64(), Some(1 | 2))
+            || input["placeholder"]
+                .as_str()
+                .is_some_and(|p| p.chars().count() > 100)
+            || input["max_length"].as_u64().is_some_and(|m| m > 4000)
+        {
+            return Err("a text input needs a custom_id, a label of at most 45 characters, a style, and a placeholder of at most 100".into());
+        }
+    }
+    Ok(())
+}
+
+fn rfc3339_ms(v: &Value) -> Option<i64> {
+    v.as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp_millis())
+}
+
+/// Discord's checks on a scheduled event: a 1–100 character name, a start time in the future,
+/// and for an external one (type 3) a location and an end time after the start.
+fn check_scheduled_event(body: &Value) -> Result<(), String> {
+    let name = body["name"].as_str().unwrap_or("");
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err("name must be 1 to 100 characters".into());
+    }
+    if body["privacy_level"].as_u64() != Some(2) {
+        return Err("privacy_level must be 2 (guild only)".into());
+    }
+    let Some(start) = rfc3339_ms(&body["scheduled_start_time"]) else {
+        return Err("scheduled_start_time must be an ISO8601 timestamp".into());
+    };
+    if start < now_ms() as i64 {
+        return Err("Cannot schedule event in the past.".into());
+    }
+    if body["description"]
+        .as_str()
+        .is_some_and(|d| d.chars().count() > 1000)
+    {
+        return Err("description must be at most 1000 characters".into());
+    }
+    if body["entity_type"].as_u64() == Some(3) {
+        let location = body["entity_metadata"]["location"].as_str().unwrap_or("");
+        if location.is_empty() || location.chars().count() > 100 {
+            return Err(
+                "entity_metadata.location is required for external events (1 to 100 characters)"
+                    .into(),
+            );
+        }
+        match rfc3339_ms(&body["scheduled_end_time"]) {
+            Some(end) if end > start => {}
+            _ => {
+                return Err(
+                    "scheduled_end_time is required for external events and must follow the start"
+                        .into(),
+                );
+            }
+        }
+        if !body["channel_id"].is_null() {
+            return Err("channel_id must be null for external events".into());
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1962,6 +2367,42 @@ pub fn component_interaction_payload(
     v
 }
 
+/// INTERACTION_CREATE `d` for a submitted modal (type 5): one text input per action row.
+#[allow(clippy::too_many_arguments)]
+pub fn modal_interaction_payload(
+    application_id: u64,
+    id: u64,
+    token: &str,
+    guild: u64,
+    channel: u64,
+    channel_json: Option<&Value>,
+    user: &FixtureUser,
+    custom_id: &str,
+    values: &[(&str, &str)],
+) -> Value {
+    let mut v = interaction_common(
+        application_id,
+        id,
+        token,
+        5,
+        guild,
+        channel,
+        channel_json,
+        user,
+    );
+    let rows: Vec<Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, (input, value))| {
+            json!({"type": 1, "id": 2 * i + 1, "components": [
+                {"type": 4, "id": 2 * i + 2, "custom_id": input, "value": value}
+            ]})
+        })
+        .collect();
+    v["data"] = json!({"custom_id": custom_id, "components": rows});
+    v
+}
+
 /// GUILD_MEMBER_ADD `d`.
 pub fn member_add_payload(guild: u64, user: &FixtureUser) -> Value {
     let mut v = member_json(user, false, now_ms());
@@ -2007,6 +2448,44 @@ pub fn command_json(
         }
     }
     v
+}
+
+/// An attachment object for an uploaded file.
+pub fn attachment_json(id: u64, file: &RecordedFile) -> Value {
+    let url = format!(
+        "https://cdn.discordapp.com/attachments/0/{id}/{}",
+        file.filename
+    );
+    json!({
+        "id": id.to_string(),
+        "filename": file.filename,
+        "size": file.bytes.len(),
+        "url": url,
+        "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
+        "content_type": file.content_type,
+    })
+}
+
+/// A guild scheduled event as the REST API returns it, from the fields a client sent.
+pub fn scheduled_event_json(id: u64, guild: u64, creator: &FixtureUser, body: &Value) -> Value {
+    json!({
+        "id": id.to_string(),
+        "guild_id": guild.to_string(),
+        "channel_id": body["channel_id"].clone(),
+        "creator_id": creator.id.to_string(),
+        "creator": user_json(creator, true),
+        "name": body["name"].clone(),
+        "description": body["description"].clone(),
+        "scheduled_start_time": body["scheduled_start_time"].clone(),
+        "scheduled_end_time": body["scheduled_end_time"].clone(),
+        "privacy_level": 2,
+        "status": body["status"].as_u64().unwrap_or(1),
+        "entity_type": body["entity_type"].clone(),
+        "entity_id": null,
+        "entity_metadata": if body["entity_metadata"].is_object() { body["entity_metadata"].clone() } else { Value::Null },
+        "image": null,
+        "recurrence_rule": null,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

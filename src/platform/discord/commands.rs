@@ -10,6 +10,7 @@ use serenity::all::{
     CommandOptionType, CreateCommand, CreateCommandOption, ResolvedOption, ResolvedValue,
 };
 
+use super::modal;
 use crate::core::command::{COMMANDS, CommandSpec};
 
 /// The sub-command standing for a form that has no literal words.
@@ -165,14 +166,23 @@ pub fn definitions() -> Vec<CreateCommand> {
                 }
             } else {
                 for form in &forms {
+                    let name = subcommand_name(form);
+                    // Left out, the option is asked for in a form (a modal) instead.
+                    let form_asks = modal::OPEN_A_FORM.contains(&(spec.name, name.as_str()));
                     let mut sub = CreateCommandOption::new(
                         CommandOptionType::SubCommand,
-                        subcommand_name(form),
+                        &name,
                         describe(form.summary),
                     );
                     for param in &form.params {
+                        let param = Param {
+                            name: param.name.clone(),
+                            required: param.required && !form_asks,
+                            choices: param.choices.clone(),
+                            keyword: param.keyword,
+                        };
                         sub = sub.add_sub_option(option(
-                            param,
+                            &param,
                             &describe(&format!("the {}", param.name)),
                         ));
                     }
@@ -227,6 +237,14 @@ impl Invocation {
     }
 }
 
+/// Whether this invocation leaves out what a form (a modal) asks for instead.
+pub fn opens_form(name: &str, invocation: &Invocation) -> bool {
+    invocation.subcommand.as_deref().is_some_and(|sub| {
+        modal::OPEN_A_FORM.contains(&(name, sub))
+            && invocation.options.iter().all(|(_, v)| v.trim().is_empty())
+    })
+}
+
 /// The text a member would have typed for this invocation, without the prefix.
 pub fn to_text(name: &str, invocation: &Invocation) -> String {
     let Some(spec) = COMMANDS.iter().find(|c| c.name == name) else {
@@ -246,6 +264,11 @@ pub fn to_text(name: &str, invocation: &Invocation) -> String {
         if let Some((_, value)) = invocation.options.iter().find(|(n, _)| *n == param.name) {
             if param.keyword {
                 words.push(param.name.clone());
+            }
+            // `event edit`'s changes are `|`-separated fields after the id; a member filling in
+            // the option writes `at Room 5`, which the parser reads as `| at Room 5`.
+            if param.name == "changes" && !value.trim_start().starts_with('|') {
+                words.push("|".to_string());
             }
             words.push(value.clone());
         }
@@ -356,5 +379,13 @@ mod tests {
             options: vec![("command".into(), "remind".into())],
         };
         assert_eq!(to_text("help", &help), "help remind");
+        for changes in ["at Room 5 | capacity 40", "| at Room 5 | capacity 40"] {
+            let edit = to_text("event", &sub("edit", &[("id", "E1"), ("changes", changes)]));
+            assert!(edit.starts_with("event edit E1 | at Room 5"), "{edit}");
+            assert!(matches!(
+                command::parse(&format!("!{edit}"), "!", false),
+                Parsed::Command(_)
+            ));
+        }
     }
 }

@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serenity::all::{
-    Context, EventHandler, Guild, GuildId, Interaction, Message, Ready, ResumedEvent, RoleId,
-    Timestamp, User,
+    Context, CreateInteractionResponse, EventHandler, Guild, GuildId, Interaction, Message, Ready,
+    ResumedEvent, RoleId, Timestamp, User,
 };
 
 use super::PLATFORM;
 use super::commands::{self, Invocation};
 use super::links::Links;
+use super::modal;
 use crate::clock::Clock;
 use crate::core::io::{Inbound, Origin, UserRef};
 use crate::runtime::Runtime;
@@ -134,6 +135,16 @@ impl EventHandler for Handler {
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         match interaction {
             Interaction::Command(command) => {
+                let invocation = Invocation::from_resolved(&command.data.options());
+                if commands::opens_form(&command.data.name, &invocation) {
+                    // Answered by the form itself; its submission comes back as a modal
+                    // interaction.
+                    let form = CreateInteractionResponse::Modal(modal::event_create());
+                    if let Err(error) = command.create_response(&ctx.http, form).await {
+                        tracing::warn!(%error, "could not open a form for a slash command");
+                    }
+                    return;
+                }
                 if let Err(error) = command.defer_ephemeral(&ctx.http).await {
                     tracing::warn!(%error, "could not acknowledge a slash command");
                     return;
@@ -148,10 +159,7 @@ impl EventHandler for Handler {
                 let text = format!(
                     "{}{}",
                     self.prefix,
-                    commands::to_text(
-                        &command.data.name,
-                        &Invocation::from_resolved(&command.data.options())
-                    )
+                    commands::to_text(&command.data.name, &invocation)
                 );
                 let nick = command.member.as_ref().and_then(|m| m.nick.as_deref());
                 let inbound = Inbound::Message {
@@ -202,6 +210,41 @@ impl EventHandler for Handler {
                     ),
                     sender: person(&click.user, nick),
                     choice,
+                };
+                self.receive(inbound).await;
+            }
+            Interaction::Modal(submit) => {
+                let values = modal::values(&submit.data.components);
+                let Some(text) = modal::to_text(&submit.data.custom_id, &values) else {
+                    return;
+                };
+                if let Err(error) = submit.defer_ephemeral(&ctx.http).await {
+                    tracing::warn!(%error, "could not acknowledge a form");
+                    return;
+                }
+                let id = submit.id.to_string();
+                // Answered like a slash command: by editing the deferred response.
+                if !self
+                    .remember_interaction(&id, "command", &submit.token)
+                    .await
+                {
+                    return;
+                }
+                let nick = submit.member.as_ref().and_then(|m| m.nick.as_deref());
+                let inbound = Inbound::Message {
+                    origin: self.origin(
+                        submit.guild_id,
+                        submit.channel_id.to_string(),
+                        id,
+                        submit.id.created_at(),
+                        submit
+                            .member
+                            .as_ref()
+                            .map(|m| m.roles.as_slice())
+                            .unwrap_or(&[]),
+                    ),
+                    sender: person(&submit.user, nick),
+                    text: format!("{}{text}", self.prefix),
                 };
                 self.receive(inbound).await;
             }

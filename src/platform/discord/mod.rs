@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod inbound;
 pub mod links;
+pub mod modal;
 pub mod outbound;
 
 use std::sync::Arc;

@@ -214,10 +214,14 @@ impl DiscordAdapter {
             }
             return Ok(());
         };
-        let place = entry
+        // Discord allows at most 100 characters for an external event's location.
+        let place: String = entry
             .place
-            .clone()
-            .unwrap_or_else(|| "See the announcement".into());
+            .as_deref()
+            .unwrap_or("See the announcement")
+            .chars()
+            .take(100)
+            .collect();
         let name: String = entry.title.chars().take(100).collect();
         let description: String = entry.description.chars().take(1000).collect();
         let start = timestamp(entry.starts_at)?;
