@@ -5,16 +5,16 @@
 
 mod support;
 
-use support::matrix_member::{Member, Synapse, wait_joined};
+use support::matrix_member::{Member, Seen, Synapse, wait_joined};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use matrix_sdk::ruma::UserId;
 use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
 use matrix_sdk::ruma::events::reaction::ReactionEventContent;
 use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::{EventId, UserId};
 use rounds::clock::Clock;
 use rounds::config::MatrixConfig;
 use rounds::core::Bot;
@@ -59,6 +59,11 @@ async fn start_linked_bot(
     settings: rounds::core::Settings,
     links: Vec<rounds::config::MatrixLink>,
 ) -> RunningBot {
+    // The bot's log (errors, or what RUST_LOG asks for) shows with a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .try_init();
     let store = Arc::new(
         SqlStore::open(&DatabaseUrl::parse(
             &data.join("rounds.db").to_string_lossy(),
@@ -569,9 +574,16 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
 
     // The round fires, and each of them is introduced in one new encrypted direct room.
     clock.advance(chrono::Duration::minutes(3));
-    let intro_a = alice
-        .expect(&bot_user, |s| s.body.starts_with("☕ The coffee"))
+    // The summary in the old room may be seen before the introduction in the new one.
+    let seen = alice
+        .expect_all(
+            &bot_user,
+            &[&|s| s.body.starts_with("☕ The coffee"), &|s| {
+                s.body.starts_with("☕ Round 1")
+            }],
+        )
         .await;
+    let [intro_a, summary] = <[Seen; 2]>::try_from(seen).unwrap();
     let intro_b = bob
         .expect(&bot_user, |s| s.body.starts_with("☕ The coffee"))
         .await;
@@ -580,9 +592,6 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
     assert!(intro_a.encrypted);
     assert!(intro_a.body.contains("Icebreaker: "), "{}", intro_a.body);
     assert!(intro_a.mentions.contains(&bob.user), "both are mentioned");
-    let summary = alice
-        .expect(&bot_user, |s| s.body.starts_with("☕ Round 1"))
-        .await;
     assert_eq!(summary.room, alice_room.room_id());
 
     // An hour later the check-in arrives in the same room; a reaction answers it.
@@ -662,9 +671,29 @@ async fn an_event_is_announced_answered_by_reactions_and_reminded() {
             s.body.starts_with("You're going to Grand rounds")
         })
         .await;
-    react(&bob, "1️⃣").await;
-    bob.expect(&bot_user, |s| s.body.contains("number 1 on the waitlist"))
+    // Everyone in the room sees the announcement edited in place with the live counts.
+    let counted = bob
+        .expect(&bot_user, |s| {
+            edits(s, &announcement.event_id, "Going: 1 of 1 · waitlist: 0")
+        })
         .await;
+    assert!(
+        counted.body.starts_with("* 📅 Grand rounds (E1)"),
+        "{}",
+        counted.body
+    );
+    let (_, counted) = counted.replaces.unwrap();
+    assert!(counted.starts_with("📅 Grand rounds (E1)"), "{counted}");
+    assert!(counted.contains("Where: Theatre 2"), "{counted}");
+    assert!(counted.contains("1️⃣ Going · 2️⃣ Maybe"), "{counted}");
+    react(&bob, "1️⃣").await;
+    bob.expect_all(
+        &bot_user,
+        &[&|s| s.body.contains("number 1 on the waitlist"), &|s| {
+            edits(s, &announcement.event_id, "Going: 1 of 1 · waitlist: 1")
+        }],
+    )
+    .await;
     alice.say(&room, "!rsvp E1 no").await;
     let promoted = bob
         .expect(&bot_user, |s| {
@@ -687,6 +716,245 @@ async fn an_event_is_announced_answered_by_reactions_and_reminded() {
             .all(|s| !s.body.starts_with("⏰")),
         "only those going are reminded"
     );
+
+    // An hour before, the second reminder says where.
+    clock.advance(chrono::Duration::hours(23));
+    let last = bob
+        .expect(&bot_user, |s| {
+            s.body.starts_with("⏰ In 1h: Grand rounds (E1)")
+        })
+        .await;
+    assert_eq!(last.room, promoted.room);
+    assert!(last.body.contains("Where: Theatre 2."), "{}", last.body);
+    bot.stop().await;
+}
+
+/// Whether `seen` is an `m.replace` edit of `original` whose new text contains `text`.
+fn edits(seen: &Seen, original: &EventId, text: &str) -> bool {
+    matches!(&seen.replaces, Some((id, body)) if id == original && body.contains(text))
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_cancelled_event_tells_everyone_who_answered_and_marks_its_announcement() {
+    let CommitteeScene {
+        bot_user,
+        bot,
+        mut alice,
+        mut bob,
+        _keep,
+        ..
+    } = CommitteeScene::start().await;
+    let room = alice.room_with(&bot_user, false).await;
+    let bob_id = bob.user.clone();
+    room.invite_user_by_id(&bob_id).await.unwrap();
+    wait_joined(&room, &bob_id).await;
+
+    alice
+        .say(&room, "!event create Journal club | in 3 days | at Library")
+        .await;
+    let announcement = bob
+        .expect(&bot_user, |s| s.body.starts_with("📅 Journal club (E1)"))
+        .await;
+    let bobs_room = bob.client.get_room(room.room_id()).unwrap();
+    bobs_room
+        .send(ReactionEventContent::new(Annotation::new(
+            announcement.event_id.clone(),
+            "1️⃣".to_string(),
+        )))
+        .await
+        .unwrap();
+    bob.expect(&bot_user, |s| {
+        s.body.starts_with("You're going to Journal club")
+    })
+    .await;
+    let asked = alice.say(&room, "!rsvp E1 maybe").await;
+    alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+
+    let asked = alice.say(&room, "!event cancel E1").await;
+    let seen = alice
+        .expect_all(
+            &bot_user,
+            &[
+                &|s| s.reply_to.as_ref() == Some(&asked),
+                &|s| {
+                    s.body
+                        .starts_with("Cancelled: Journal club (E1), which was on")
+                },
+                &|s| edits(s, &announcement.event_id, "📅 Cancelled: Journal club (E1)"),
+            ],
+        )
+        .await;
+    let [reply, told_alice, edit] = <[Seen; 3]>::try_from(seen).unwrap();
+    assert!(
+        reply
+            .body
+            .contains("Cancelled E1; 2 member(s) who answered were told"),
+        "{}",
+        reply.body
+    );
+    let (_, marked) = edit.replaces.unwrap();
+    assert!(
+        !marked.contains("Going:") && !marked.contains("React with"),
+        "a cancelled announcement offers no answers: {marked}"
+    );
+    assert!(marked.contains("Where: Library"), "{marked}");
+    let told_bob = bob
+        .expect(&bot_user, |s| {
+            s.body
+                .starts_with("Cancelled: Journal club (E1), which was on")
+        })
+        .await;
+    for (member, told) in [(&alice, &told_alice), (&bob, &told_bob)] {
+        assert_ne!(told.room, room.room_id(), "told in a direct room");
+        let direct = member.client.get_room(&told.room).unwrap();
+        assert!(direct.is_direct().await.unwrap());
+        assert!(
+            told.body.ends_with("Sorry for the change of plans."),
+            "{}",
+            told.body
+        );
+    }
+    bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn an_event_as_an_ics_file_then_a_check_in_code_and_a_cpd_export() {
+    let CommitteeScene {
+        bot_user,
+        bot,
+        clock,
+        mut alice,
+        mut bob,
+        _keep,
+    } = CommitteeScene::start().await;
+    let room = alice.room_with(&bot_user, false).await;
+    let bob_id = bob.user.clone();
+    room.invite_user_by_id(&bob_id).await.unwrap();
+    wait_joined(&room, &bob_id).await;
+
+    alice
+        .say(
+            &room,
+            "!event create Sepsis update | in 2 hours | for 1h | at Lecture theatre 2 | cpd 1.5",
+        )
+        .await;
+    bob.expect(&bot_user, |s| s.body.starts_with("📅 Sepsis update (E1)"))
+        .await;
+
+    // The event as a calendar file, sent after the text and downloaded like any attachment.
+    let asked = bob.say(&room, "!event ics E1").await;
+    let seen = bob
+        .expect_all(
+            &bot_user,
+            &[&|s| s.reply_to.as_ref() == Some(&asked), &|s| {
+                s.file.is_some()
+            }],
+        )
+        .await;
+    let [reply, file] = <[Seen; 2]>::try_from(seen).unwrap();
+    assert!(
+        reply.body.contains("Sepsis update (E1) as a calendar file"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(file.room, room.room_id());
+    let content = file.file.unwrap();
+    assert_eq!(content.body, "E1.ics");
+    assert_eq!(content.filename(), "E1.ics");
+    assert_eq!(
+        content.info.as_ref().and_then(|i| i.mimetype.as_deref()),
+        Some("text/calendar")
+    );
+    let bytes = bob
+        .client
+        .media()
+        .get_file(&content, false)
+        .await
+        .unwrap()
+        .expect("the file has a source");
+    let ics = String::from_utf8(bytes).unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR"), "{ics}");
+    assert!(ics.contains("SUMMARY:Sepsis update"), "{ics}");
+    assert!(ics.contains("LOCATION:Lecture theatre 2"), "{ics}");
+    assert!(ics.trim_end().ends_with("END:VCALENDAR"), "{ics}");
+
+    // A code opened early is refused until check-in opens half an hour before the start.
+    let code = |body: &str| -> String {
+        let after = body
+            .split("Check-in code for Sepsis update (E1): ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no code in {body}"));
+        after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect()
+    };
+    let asked = alice.say(&room, "!event checkin-code E1").await;
+    let early_code = code(
+        &alice
+            .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+            .await
+            .body,
+    );
+    assert_eq!(early_code.len(), 6, "{early_code}");
+    let asked = bob
+        .say(&room, &format!("!event checkin E1 {early_code}"))
+        .await;
+    let early = bob
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(
+        early
+            .body
+            .contains("Check-in for E1 is open only during the event"),
+        "{}",
+        early.body
+    );
+
+    // During the event: the same code, and Bob checks in with it.
+    clock.advance(chrono::Duration::hours(2) + chrono::Duration::minutes(5));
+    let asked = alice.say(&room, "!event checkin-code E1").await;
+    let during = code(
+        &alice
+            .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+            .await
+            .body,
+    );
+    assert_eq!(during, early_code, "one code per event");
+    let asked = bob.say(&room, &format!("!event checkin E1 {during}")).await;
+    let checked = bob
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(
+        checked
+            .body
+            .contains("Checked in to Sepsis update (E1) (1.5 CPD h)"),
+        "{}",
+        checked.body
+    );
+
+    let asked = bob.say(&room, "!cpd export").await;
+    let export = bob
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    let csv: Vec<&str> = export
+        .body
+        .lines()
+        .skip_while(|l| !l.starts_with("date,"))
+        .collect();
+    assert_eq!(
+        csv.first().copied(),
+        Some("date,title,kind,hours,place"),
+        "{}",
+        export.body
+    );
+    assert_eq!(csv.len(), 2, "one attended event: {}", export.body);
+    assert!(csv[1].contains(",Sepsis update,"), "{}", csv[1]);
+    assert!(csv[1].ends_with(",1.5,Lecture theatre 2"), "{}", csv[1]);
     bot.stop().await;
 }
 

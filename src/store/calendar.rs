@@ -99,7 +99,7 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<(Series, Event)> {
         let t = &series.template;
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO event_series (society, platform, room, rule, zone, first_at, title, duration_secs, place, capacity, kind, cpd_minutes, grp, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
@@ -186,7 +186,7 @@ impl SqlStore {
     }
 
     pub(super) async fn cancel_series_row(&self, id: i64) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let done =
             sqlx::query("UPDATE event_series SET cancelled = 1 WHERE id = $1 AND cancelled = 0")
                 .bind(id)
@@ -289,7 +289,7 @@ impl SqlStore {
         import: &EventImport,
         now: DateTime<Utc>,
     ) -> StoreResult<(EventImport, bool)> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let inserted: Option<i64> = sqlx::query(
             "INSERT INTO event_imports (society, platform, room, url, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (society, url) DO NOTHING RETURNING id",
@@ -363,7 +363,7 @@ impl SqlStore {
     }
 
     pub(super) async fn remove_import_row(&self, id: i64) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM event_imports WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

@@ -174,7 +174,7 @@ impl SqlStore {
         p: &Programme,
         now: DateTime<Utc>,
     ) -> StoreResult<Programme> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO coffee_programmes (society, grp, platform, room, size, mode, checkin_secs, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -368,7 +368,7 @@ impl SqlStore {
         &self,
         round: &NewRound,
     ) -> StoreResult<Vec<CoffeeGroup>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let number: i64 = sqlx::query(
             "SELECT COALESCE(MAX(number), 0) + 1 FROM coffee_rounds WHERE programme = $1",
         )

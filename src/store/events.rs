@@ -77,7 +77,7 @@ impl SqlStore {
         offsets: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Event> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let event = insert_event(&mut tx, e, first_reminder, offsets, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(event)
@@ -110,7 +110,7 @@ impl SqlStore {
     }
 
     pub(super) async fn cancel_event_rows(&self, id: i64) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE events SET cancelled = 1 WHERE id = $1 AND cancelled = 0")
             .bind(id)
             .execute(&mut *tx)
@@ -135,7 +135,7 @@ impl SqlStore {
         answer: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<RsvpOutcome> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         // On PostgreSQL the event row is locked, so answers to one event queue up behind each
         // other; SQLite has one writer at a time anyway.
         let capacity: Option<i64> = sqlx::query(self.claim_sql(
@@ -450,7 +450,7 @@ impl SqlStore {
         first_reminder: Option<DateTime<Utc>>,
         offsets: &str,
     ) -> StoreResult<Vec<UserRef>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         // Locked like an answer, so a place opened by a larger capacity goes to one member.
         sqlx::query(self.claim_sql(
             "SELECT id FROM events WHERE id = $1",

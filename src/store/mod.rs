@@ -120,6 +120,18 @@ impl SqlStore {
         self.pool.close().await;
     }
 
+    /// A transaction, for reading then writing. On SQLite it takes the write lock at the
+    /// start (`BEGIN IMMEDIATE`): a deferred transaction that read first is refused at once
+    /// (SQLITE_BUSY_SNAPSHOT) if another connection wrote meanwhile, and the busy timeout does
+    /// not help with that; waiting for the lock up front does.
+    async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .map_err(db)
+    }
+
     /// Picks the claim query: PostgreSQL skips rows another process has locked.
     fn claim_sql(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
         match self.backend {
@@ -181,7 +193,7 @@ impl Store for SqlStore {
     }
 
     async fn create_reminder(&self, r: &NewReminder) -> StoreResult<Reminder> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO reminders (platform, society, owner_id, owner_name, delivery, room, text, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -317,7 +329,7 @@ impl Store for SqlStore {
     }
 
     async fn erase_member(&self, society: &str, user_id: &str) -> StoreResult<Erasure> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let mut other = 0;
         other += sqlx::query(
             "DELETE FROM jobs WHERE kind = 'reminder' AND subject IN (SELECT id FROM reminders WHERE society = $1 AND owner_id = $2)",
@@ -407,7 +419,7 @@ impl Store for SqlStore {
     ) -> StoreResult<Vec<bool>> {
         // One transaction for the whole batch: a commit per job made a 10,000-job tick take
         // seconds. Each job is still checked against its own lease.
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let mut finished = Vec::with_capacity(fired.len());
         for FiredJob {
             job,
@@ -453,7 +465,7 @@ impl Store for SqlStore {
     }
 
     async fn enqueue(&self, items: &[OutboxItem], now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         for item in items {
             insert_outbox(&mut tx, item, now).await?;
         }
@@ -608,7 +620,7 @@ impl Store for SqlStore {
     }
 
     async fn prune(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin().await?;
         let mut removed = 0;
         for (sql, at) in [
             (

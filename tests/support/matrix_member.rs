@@ -11,7 +11,8 @@ use matrix_sdk::ruma::events::InitialStateEvent;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
 use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
 use matrix_sdk::ruma::events::room::message::{
-    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+    FileMessageEventContent, MessageType, OriginalSyncRoomMessageEvent, Relation,
+    RoomMessageEventContent,
 };
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room};
@@ -64,6 +65,11 @@ pub struct Seen {
     pub reply_to: Option<OwnedEventId>,
     pub mentions: Vec<OwnedUserId>,
     pub encrypted: bool,
+    /// For an `m.replace` edit: the event it replaces and the replacement's own body (`body`
+    /// then holds the "* …" fallback).
+    pub replaces: Option<(OwnedEventId, String)>,
+    /// For an `m.file`: its content, to download through the media API.
+    pub file: Option<FileMessageEventContent>,
 }
 
 /// A member: a matrix-sdk client syncing in the background, reporting what it sees and
@@ -110,6 +116,7 @@ impl Member {
             move |ev: OriginalSyncRoomMessageEvent, room: Room, enc: Option<EncryptionInfo>| {
                 let tx = tx.clone();
                 async move {
+                    let mut file = None;
                     let (body, html) = match &ev.content.msgtype {
                         MessageType::Notice(n) => {
                             (n.body.clone(), n.formatted.as_ref().map(|f| f.body.clone()))
@@ -117,11 +124,24 @@ impl Member {
                         MessageType::Text(t) => {
                             (t.body.clone(), t.formatted.as_ref().map(|f| f.body.clone()))
                         }
+                        MessageType::File(f) => {
+                            file = Some(f.clone());
+                            (f.body.clone(), None)
+                        }
                         _ => return,
                     };
-                    let reply_to = match &ev.content.relates_to {
-                        Some(Relation::Reply(reply)) => Some(reply.in_reply_to.event_id.clone()),
-                        _ => None,
+                    let (reply_to, replaces) = match &ev.content.relates_to {
+                        Some(Relation::Reply(reply)) => {
+                            (Some(reply.in_reply_to.event_id.clone()), None)
+                        }
+                        Some(Relation::Replacement(replacement)) => (
+                            None,
+                            Some((
+                                replacement.event_id.clone(),
+                                replacement.new_content.msgtype.body().to_string(),
+                            )),
+                        ),
+                        _ => (None, None),
                     };
                     let _ = tx.send(Seen {
                         room: room.room_id().to_owned(),
@@ -137,6 +157,8 @@ impl Member {
                             .map(|m| m.user_ids.iter().cloned().collect())
                             .unwrap_or_default(),
                         encrypted: enc.is_some(),
+                        replaces,
+                        file,
                     });
                 }
             },
@@ -145,11 +167,19 @@ impl Member {
             |ev: StrippedRoomMemberEvent, room: Room, client: Client| async move {
                 if Some(ev.state_key.as_ref()) == client.user_id() {
                     tokio::spawn(async move {
-                        for _ in 0..10 {
-                            if room.join().await.is_ok() {
-                                return;
+                        // Synapse sometimes refuses a join that follows an invite closely.
+                        let mut wait = Duration::from_millis(200);
+                        for _ in 0..8 {
+                            match room.join().await {
+                                Ok(()) => return,
+                                Err(error) => eprintln!(
+                                    "{:?} joining {} failed, retrying: {error}",
+                                    client.user_id(),
+                                    room.room_id()
+                                ),
                             }
-                            tokio::time::sleep(Duration::from_millis(200)).await;
+                            tokio::time::sleep(wait).await;
+                            wait = (wait * 2).min(Duration::from_secs(5));
                         }
                     });
                 }
@@ -208,6 +238,30 @@ impl Member {
         })
         .await
         .expect("the expected message arrives")
+    }
+
+    /// One message from `from` for each predicate, in whatever order they arrive; returned in
+    /// the predicates' order. Messages matching none are skipped.
+    pub async fn expect_all(&mut self, from: &str, preds: &[&dyn Fn(&Seen) -> bool]) -> Vec<Seen> {
+        let from = UserId::parse(from).unwrap();
+        let mut found: Vec<Option<Seen>> = vec![None; preds.len()];
+        let outcome = tokio::time::timeout(WAIT, async {
+            while found.iter().any(Option::is_none) {
+                let seen = self.seen.recv().await.expect("member client stopped");
+                if seen.sender != from {
+                    continue;
+                }
+                if let Some(n) = (0..preds.len()).find(|&n| found[n].is_none() && preds[n](&seen)) {
+                    found[n] = Some(seen);
+                }
+            }
+        })
+        .await;
+        if outcome.is_err() {
+            let missing: Vec<usize> = (0..preds.len()).filter(|&n| found[n].is_none()).collect();
+            panic!("expected messages {missing:?} (by position) never arrived");
+        }
+        found.into_iter().map(Option::unwrap).collect()
     }
 
     /// Everything from `from` seen within `span`.
