@@ -5,8 +5,8 @@ use sqlx::Row;
 
 use super::events::insert_event;
 use super::rows::{from_ts, ts};
-use super::{SqlStore, db};
-use crate::core::store::{Event, EventImport, Series, StoreResult};
+use super::{SqlStore, db, stop_job};
+use crate::core::store::{Event, EventImport, JobKind, Series, StoreResult};
 
 macro_rules! series_select {
     () => {
@@ -62,6 +62,12 @@ impl From<SeriesRow> for Series {
             },
         }
     }
+}
+
+macro_rules! import_select {
+    () => {
+        "SELECT id, society, platform, room, url, synced_at, last_error FROM event_imports"
+    };
 }
 
 #[derive(sqlx::FromRow)]
@@ -194,13 +200,7 @@ impl SqlStore {
                 .await
                 .map_err(db)?
                 .rows_affected();
-        sqlx::query(
-            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'event_series' AND subject = $1 AND state = 'pending'",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        stop_job(&mut *tx, JobKind::EventSeries, id).await?;
         tx.commit().await.map_err(db)?;
         Ok(done == 1)
     }
@@ -308,7 +308,7 @@ impl SqlStore {
         let Some(id) = inserted else {
             tx.rollback().await.map_err(db)?;
             let row: ImportRow = sqlx::query_as(concat!(
-                "SELECT id, society, platform, room, url, synced_at, last_error FROM event_imports",
+                import_select!(),
                 " WHERE society = $1 AND url = $2"
             ))
             .bind(&import.society)
@@ -339,26 +339,21 @@ impl SqlStore {
     }
 
     pub(super) async fn import_row(&self, id: i64) -> StoreResult<Option<EventImport>> {
-        let row: Option<ImportRow> = sqlx::query_as(concat!(
-            "SELECT id, society, platform, room, url, synced_at, last_error FROM event_imports",
-            " WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
+        let row: Option<ImportRow> = sqlx::query_as(concat!(import_select!(), " WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(row.map(EventImport::from))
     }
 
     pub(super) async fn import_rows(&self, society: &str) -> StoreResult<Vec<EventImport>> {
-        let rows: Vec<ImportRow> = sqlx::query_as(concat!(
-            "SELECT id, society, platform, room, url, synced_at, last_error FROM event_imports",
-            " WHERE society = $1 ORDER BY id"
-        ))
-        .bind(society)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
+        let rows: Vec<ImportRow> =
+            sqlx::query_as(concat!(import_select!(), " WHERE society = $1 ORDER BY id"))
+                .bind(society)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
         Ok(rows.into_iter().map(EventImport::from).collect())
     }
 
@@ -369,13 +364,7 @@ impl SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        sqlx::query(
-            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'event_import' AND subject = $1 AND state = 'pending'",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        stop_job(&mut *tx, JobKind::EventImport, id).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }

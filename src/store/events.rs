@@ -4,9 +4,9 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
 use super::rows::{from_ts, ts};
-use super::{SqlStore, db};
+use super::{SqlStore, db, stop_job};
 use crate::core::io::UserRef;
-use crate::core::store::{Event, Rsvp, RsvpOutcome, StoreResult};
+use crate::core::store::{Event, JobKind, Rsvp, RsvpOutcome, StoreResult};
 
 macro_rules! event_select {
     () => {
@@ -117,13 +117,7 @@ impl SqlStore {
             .await
             .map_err(db)?
             .rows_affected();
-        sqlx::query(
-            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'event_reminders' AND subject = $1 AND state = 'pending'",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        stop_job(&mut *tx, JobKind::EventReminders, id).await?;
         tx.commit().await.map_err(db)?;
         Ok(done == 1)
     }
@@ -299,13 +293,7 @@ async fn schedule_reminders(
             .map_err(db)?;
         }
         None => {
-            sqlx::query(
-                "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'event_reminders' AND subject = $1 AND state = 'pending'",
-            )
-            .bind(id)
-            .execute(&mut **tx)
-            .await
-            .map_err(db)?;
+            stop_job(&mut **tx, JobKind::EventReminders, id).await?;
         }
     }
     Ok(())

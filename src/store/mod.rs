@@ -19,8 +19,8 @@ use sqlx::{AnyPool, Row};
 use crate::core::error::StoreError;
 use crate::core::io::Action;
 use crate::core::store::{
-    CoffeeGroup, CoffeeMember, Counts, Erasure, Event, EventImport, FiredJob, Job, MentorRole,
-    NewReminder, NewRound, OutboxItem, PendingSend, Profile, Programme, Reminder, Rsvp,
+    CoffeeGroup, CoffeeMember, Counts, Erasure, Event, EventImport, FiredJob, Job, JobKind,
+    MentorRole, NewReminder, NewRound, OutboxItem, PendingSend, Profile, Programme, Reminder, Rsvp,
     RsvpOutcome, Series, Store, StoreResult,
 };
 use rows::{JobRow, OutboxRow, ProfileRow, ReminderRow, from_ts, ts};
@@ -32,6 +32,24 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+}
+
+/// Stops a job's pending firing because its subject was cancelled or removed; true if one was
+/// pending.
+async fn stop_job<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    kind: JobKind,
+    subject: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = $1 AND subject = $2 AND state = 'pending'",
+    )
+    .bind(kind.as_str())
+    .bind(subject)
+    .execute(executor)
+    .await
+    .map_err(db)?;
+    Ok(done.rows_affected() == 1)
 }
 
 fn db(error: sqlx::Error) -> StoreError {
@@ -260,14 +278,7 @@ impl Store for SqlStore {
     }
 
     async fn cancel_reminder(&self, id: i64) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_until = NULL WHERE kind = 'reminder' AND subject = $1 AND state = 'pending'",
-        )
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        stop_job(&self.pool, JobKind::Reminder, id).await
     }
 
     async fn reschedule_reminder(&self, id: i64, due_at: DateTime<Utc>) -> StoreResult<bool> {
