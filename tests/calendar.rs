@@ -14,24 +14,15 @@ use rounds::core::Bot;
 use rounds::core::io::Action;
 use rounds::core::store::Store;
 use rounds::http::HttpFetcher;
-use rounds::runtime::Runtime;
 use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
 
 const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
 
 fn harness(store: Arc<dyn Store>, settings: rounds::core::Settings) -> (Harness, Arc<Bot>) {
-    let bot = Arc::new(
-        Bot::new(store.clone(), settings).with_fetcher(Arc::new(HttpFetcher::new().unwrap())),
-    );
-    (
-        Harness {
-            store,
-            runtime: Runtime::new(bot.clone()),
-            adapter: RecordingAdapter::new(),
-        },
-        bot,
-    )
+    let bot =
+        Arc::new(Bot::new(store, settings).with_fetcher(Arc::new(HttpFetcher::new().unwrap())));
+    (Harness::with_bot(bot.clone()), bot)
 }
 
 fn reminded(h: &Harness) -> Vec<(String, String)> {

@@ -26,7 +26,8 @@ fn series_uid(series: &Series) -> String {
     format!("series-{}-{}@rounds", series.id, series.template.society)
 }
 
-fn description(event: &Event, settings: &Settings) -> String {
+/// What an event is, for calendars: kind, CPD hours, and how to answer.
+pub(super) fn description(event: &Event, settings: &Settings) -> String {
     let mut parts = vec![event.kind.replace('-', " ")];
     if let Some(minutes) = event.cpd_minutes {
         parts.push(format!("CPD {} h", minutes as f64 / 60.0));

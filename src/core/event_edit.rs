@@ -14,7 +14,7 @@ use super::short_id::{IdKind, ShortId};
 use super::store::{Event, Store};
 use super::time_format;
 use super::when;
-use super::{Ctx, Settings, Society, zone_of};
+use super::{Ctx, Settings, Society};
 
 const MAX_TITLE: usize = 200;
 
@@ -133,7 +133,7 @@ pub(super) async fn changed(
         Action::Calendar {
             society: after.society.clone(),
             topic: events::topic(after),
-            entry: events::calendar_entry(after),
+            entry: events::calendar_entry(settings, after),
         },
     ];
     let changes = what_changed(before, after);
@@ -153,17 +153,7 @@ pub(super) async fn changed(
             });
         }
     }
-    for user in promoted {
-        let zone = zone_of(store, society, &user.id).await?;
-        actions.push(Action::Remind {
-            user: user.clone(),
-            message: Message::text(format!(
-                "Good news: a place opened up and you're now going to {} ({id}), {}.",
-                after.title,
-                time_format::local(after.starts_at, zone, now)
-            )),
-        });
-    }
+    actions.extend(events::promotion_notices(store, society, after, promoted, now).await?);
     Ok((actions, told))
 }
 

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 
 use super::command::{EventCommand, RsvpAnswer};
 use super::error::{Refusal, StoreError};
-use super::io::{Action, CalendarEntry, Choice, Message};
+use super::io::{Action, CalendarEntry, Choice, Message, UserRef};
 use super::short_id::{IdKind, ShortId};
 use super::store::{Event, Job, Profile, Rsvp, Series};
 use super::time_format;
@@ -353,18 +353,13 @@ fn counts_line(event: &Event, rsvps: &[Rsvp]) -> String {
 }
 
 /// The platform calendar's copy of the event (Discord's Events tab).
-pub(super) fn calendar_entry(event: &Event) -> Option<CalendarEntry> {
+pub(super) fn calendar_entry(settings: &Settings, event: &Event) -> Option<CalendarEntry> {
     (!event.cancelled).then(|| CalendarEntry {
         title: event.title.clone(),
         starts_at: event.starts_at,
         ends_at: event.starts_at + event.duration,
         place: event.place.clone(),
-        description: format!(
-            "{} · answer with {}rsvp {} going",
-            event.kind.replace('-', " "),
-            "!",
-            ShortId::new(IdKind::Event, event.id)
-        ),
+        description: calendar::description(event, settings),
     })
 }
 
@@ -385,7 +380,7 @@ pub(super) fn announce(
         Action::Calendar {
             society: event.society.clone(),
             topic: topic(event),
-            entry: calendar_entry(event),
+            entry: calendar_entry(settings, event),
         },
     ]
 }
@@ -594,19 +589,35 @@ pub async fn rsvp(ctx: &Ctx<'_>, id: ShortId, answer: RsvpAnswer) -> Result<Vec<
     let mut actions = vec![ctx.private_reply(said)];
     let rsvps = ctx.store.rsvps(event.id).await?;
     actions.push(refreshed(ctx.settings, ctx.society, &event, &rsvps));
+    actions.extend(
+        promotion_notices(ctx.store, ctx.society, &event, &outcome.promoted, ctx.now).await?,
+    );
+    Ok(actions)
+}
+
+/// Tells each member moved up from the waitlist that they have a place, in their own zone.
+pub(super) async fn promotion_notices(
+    store: &dyn super::store::Store,
+    society: &Society,
+    event: &Event,
+    promoted: &[UserRef],
+    now: DateTime<Utc>,
+) -> Result<Vec<Action>, StoreError> {
+    let id = ShortId::new(IdKind::Event, event.id);
+    let mut notices = Vec::with_capacity(promoted.len());
     // Usually nobody is promoted: look up only the zones of those who are.
-    for user in &outcome.promoted {
-        let zone = zone_of(ctx.store, ctx.society, &user.id).await?;
-        actions.push(Action::Remind {
+    for user in promoted {
+        let zone = zone_of(store, society, &user.id).await?;
+        notices.push(Action::Remind {
             user: user.clone(),
             message: Message::text(format!(
                 "Good news: a place opened up and you're now going to {} ({id}), {}.",
                 event.title,
-                time_format::local(event.starts_at, zone, ctx.now)
+                time_format::local(event.starts_at, zone, now)
             )),
         });
     }
-    Ok(actions)
+    Ok(notices)
 }
 
 pub async fn choice(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {

@@ -260,9 +260,13 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Harness {
-        let bot = Arc::new(Bot::new(store.clone(), settings));
+        Harness::with_bot(Arc::new(Bot::new(store, settings)))
+    }
+
+    /// A harness around a bot made elsewhere (with a fetcher, say).
+    pub fn with_bot(bot: Arc<Bot>) -> Harness {
         Harness {
-            store,
+            store: bot.store().clone(),
             runtime: Runtime::new(bot),
             adapter: RecordingAdapter::new(),
         }
