@@ -41,6 +41,8 @@ fn settings() -> Settings {
         committee_roles: vec![],
         organisers: vec![],
         organiser_roles: vec![],
+        welcome: Default::default(),
+        stay_in_touch: None,
     };
     let mut settings = Settings::new(society.clone());
     settings.societies.insert(society.key.clone(), society);

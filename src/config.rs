@@ -31,6 +31,8 @@ struct FileConfig {
     #[serde(default)]
     http: HttpSection,
     #[serde(default)]
+    shoutouts: ShoutoutsSection,
+    #[serde(default)]
     societies: Vec<SocietySection>,
     matrix: Option<MatrixSection>,
     discord: Option<DiscordSection>,
@@ -72,6 +74,15 @@ struct HttpSection {
     public_url: Option<Spanned<String>>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShoutoutsSection {
+    /// When the digest of the period's shout-outs is posted, e.g. "every Friday 16:00"; "off".
+    digest: Option<Spanned<String>>,
+    /// The Crossref REST API base for DOI lookups.
+    doi_api_base: Option<Spanned<String>>,
+}
+
 /// The HTTP server for calendar feeds and health checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpConfig {
@@ -90,9 +101,17 @@ struct SocietySection {
     /// Platform user ids who may create and manage events without being on the committee.
     #[serde(default)]
     organisers: Vec<String>,
-    /// Accepted and checked to be a list of names; no feature uses a society's groups yet.
-    #[serde(default, rename = "groups")]
-    _groups: Vec<String>,
+    /// The society's member groups (interns, imgs...); the welcome dialogue puts newcomers in them.
+    #[serde(default)]
+    groups: Vec<String>,
+    /// What a newcomer is told first, privately.
+    welcome: Option<String>,
+    code_of_conduct: Option<String>,
+    /// Months after a coffee meeting to suggest reconnecting, e.g. "3 months"; off unless set.
+    stay_in_touch: Option<Spanned<String>>,
+    /// A welcome answer (career stage or specialty) and the group it puts the member in.
+    #[serde(default)]
+    group_for: std::collections::BTreeMap<String, Spanned<String>>,
     matrix: Option<SocietyMatrixSection>,
     discord: Option<SocietyDiscordSection>,
 }
@@ -118,6 +137,9 @@ struct SocietyDiscordSection {
     /// Mirror each event into the guild's Events tab (Discord Scheduled Events).
     #[serde(default)]
     scheduled_events: bool,
+    /// The role each of the society's groups grants.
+    #[serde(default)]
+    group_roles: std::collections::BTreeMap<String, u64>,
 }
 
 /// A society's Discord guild and channels, as configured.
@@ -132,6 +154,8 @@ pub struct DiscordLink {
     pub committee_role: Option<u64>,
     pub allow_mass_mentions: bool,
     pub scheduled_events: bool,
+    /// Group name → the role it grants.
+    pub group_roles: std::collections::BTreeMap<String, u64>,
 }
 
 /// Where a society lives on Matrix.
@@ -146,6 +170,11 @@ struct SocietyMatrixSection {
     admin_room: Option<String>,
     /// Where events are announced; otherwise the room they were created in.
     announcements: Option<String>,
+    /// Where shout-outs and their digest are posted; otherwise the room they were asked in.
+    celebrations: Option<String>,
+    /// The room each of the society's groups invites its members to.
+    #[serde(default)]
+    group_rooms: std::collections::BTreeMap<String, String>,
     /// Other homeservers whose users may invite Rounds.
     #[serde(default)]
     allowed_servers: Vec<String>,
@@ -159,6 +188,9 @@ pub struct MatrixLink {
     pub rooms: Vec<String>,
     pub admin_room: Option<String>,
     pub announcements: Option<String>,
+    pub celebrations: Option<String>,
+    /// Group name → the room its members are invited to.
+    pub group_rooms: std::collections::BTreeMap<String, String>,
     pub allowed_servers: Vec<String>,
 }
 
@@ -266,6 +298,10 @@ pub struct Config {
     /// How long before an event its reminders go out.
     pub event_reminders: Vec<Duration>,
     pub http: Option<HttpConfig>,
+    /// As `when::Rule` text; None: no digest.
+    pub shoutout_digest: Option<String>,
+    /// Where DOIs are looked up (the Crossref REST API).
+    pub doi_api_base: String,
     pub societies: Vec<Society>,
     pub matrix: Option<MatrixConfig>,
     pub matrix_links: Vec<MatrixLink>,
@@ -286,6 +322,8 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("ROUNDS_EVENTS_REMINDERS", "events.reminders"),
     ("ROUNDS_HTTP_BIND", "http.bind"),
     ("ROUNDS_HTTP_PUBLIC_URL", "http.public_url"),
+    ("ROUNDS_SHOUTOUTS_DIGEST", "shoutouts.digest"),
+    ("ROUNDS_DOI_API_BASE", "shoutouts.doi_api_base"),
     ("ROUNDS_MATRIX_HOMESERVER", "matrix.homeserver"),
     ("ROUNDS_MATRIX_USER", "matrix.user"),
     ("ROUNDS_MATRIX_PASSWORD", "matrix.password (secret)"),
@@ -449,6 +487,24 @@ impl Config {
             None => None,
         };
 
+        let shoutout_digest = match pick("ROUNDS_SHOUTOUTS_DIGEST", &parsed.shoutouts.digest) {
+            Some((text, _)) if text.trim().eq_ignore_ascii_case("off") => None,
+            Some((text, source)) => {
+                let described = source.describe("shoutouts.digest");
+                let rule = when::parse(&text, chrono::Utc::now(), timezone)
+                    .ok()
+                    .and_then(|schedule| schedule.rule)
+                    .ok_or_else(|| {
+                        anyhow!("{described}: `{text}` is not a repeating schedule like \"every Friday 16:00\"")
+                    })?;
+                Some(rule.to_text())
+            }
+            None => Some(crate::core::shoutouts::DEFAULT_DIGEST.to_string()),
+        };
+        let doi_api_base = pick("ROUNDS_DOI_API_BASE", &parsed.shoutouts.doi_api_base)
+            .map(|(url, _)| url.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| "https://api.crossref.org".to_string());
+
         let mut societies = Vec::new();
         let mut matrix_links = Vec::new();
         let mut discord_links = Vec::new();
@@ -479,6 +535,7 @@ impl Config {
                     committee_role: d.committee_role,
                     allow_mass_mentions: d.allow_mass_mentions,
                     scheduled_events: d.scheduled_events,
+                    group_roles: d.group_roles.clone(),
                 });
             }
             if let Some(m) = &section.matrix {
@@ -488,10 +545,43 @@ impl Config {
                     rooms: m.rooms.clone(),
                     admin_room: m.admin_room.clone(),
                     announcements: m.announcements.clone(),
+                    celebrations: m.celebrations.clone(),
+                    group_rooms: m.group_rooms.clone(),
                     allowed_servers: m.allowed_servers.clone(),
                 });
             }
+            let mut groups = Vec::new();
+            for (answer, group) in &section.group_for {
+                if !section.groups.contains(group.get_ref()) {
+                    bail!(
+                        "{} names the group `{}`, which is not in the society's `groups`",
+                        from_file(group.span()).describe("societies.group_for"),
+                        group.get_ref()
+                    );
+                }
+                groups.push((answer.trim().to_lowercase(), group.get_ref().clone()));
+            }
+            let stay_in_touch = match &section.stay_in_touch {
+                Some(text) => Some(
+                    when::parse_duration(text.get_ref())
+                        .ok()
+                        .filter(|d| *d >= Duration::days(7) && *d <= Duration::days(3 * 366))
+                        .ok_or_else(|| {
+                            anyhow!(
+                                "{} must be a span between 1 week and 3 years, like \"3 months\"",
+                                from_file(text.span()).describe("societies.stay_in_touch")
+                            )
+                        })?,
+                ),
+                None => None,
+            };
             societies.push(Society {
+                welcome: crate::core::Welcome {
+                    text: section.welcome.clone(),
+                    code_of_conduct: section.code_of_conduct.clone(),
+                    groups,
+                },
+                stay_in_touch,
                 name: section.name.clone().unwrap_or_else(|| key.clone()),
                 key,
                 timezone: zone,
@@ -566,6 +656,8 @@ impl Config {
             icebreakers,
             event_reminders,
             http,
+            shoutout_digest,
+            doi_api_base,
             societies,
             matrix,
             matrix_links,
@@ -592,6 +684,8 @@ impl Config {
             committee_roles: Vec::new(),
             organisers: Vec::new(),
             organiser_roles: Vec::new(),
+            welcome: Default::default(),
+            stay_in_touch: None,
         };
         let mut settings = Settings::new(default);
         settings.prefix = self.command_prefix.clone();
@@ -600,6 +694,7 @@ impl Config {
         settings.icebreakers = self.icebreakers.clone();
         settings.event_reminders = self.event_reminders.clone();
         settings.feed_base = self.http.as_ref().map(|h| h.public_url.clone());
+        settings.shoutout_digest = self.shoutout_digest.clone();
         for society in &self.societies {
             settings
                 .societies

@@ -15,7 +15,9 @@ use axum::routing::get;
 use crate::clock::Clock;
 use crate::core::Bot;
 use crate::core::calendar;
+use crate::core::doi::{Doi, LookupError, Publication, parse_crossref};
 use crate::core::event_import::Fetcher;
+use crate::core::shoutouts::DoiLookup;
 
 /// Feeds larger than this are refused rather than read into memory.
 pub const MAX_FEED_BYTES: usize = 2 * 1024 * 1024;
@@ -73,6 +75,58 @@ impl Fetcher for HttpFetcher {
             }
         }
         Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+}
+
+/// Looks DOIs up in the Crossref REST API (or whatever speaks it at `base`).
+pub struct CrossrefLookup {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl CrossrefLookup {
+    pub fn new(base: &str) -> anyhow::Result<CrossrefLookup> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .user_agent(concat!(
+                "Rounds/",
+                env!("CARGO_PKG_VERSION"),
+                " (DOI lookup)"
+            ))
+            .build()
+            .context("building the HTTP client for DOI lookups")?;
+        Ok(CrossrefLookup {
+            client,
+            base: base.to_string(),
+        })
+    }
+}
+
+#[async_trait]
+impl DoiLookup for CrossrefLookup {
+    async fn lookup(&self, doi: &Doi) -> Result<Publication, LookupError> {
+        let response = self
+            .client
+            .get(doi.api_url(&self.base))
+            .send()
+            .await
+            .map_err(|_| LookupError::Unreachable)?;
+        match response.status() {
+            status if status == reqwest::StatusCode::NOT_FOUND => Err(LookupError::NotFound),
+            status if !status.is_success() => Err(LookupError::Unreachable),
+            _ => {
+                let body = response
+                    .text()
+                    .await
+                    .map_err(|_| LookupError::Unreachable)?;
+                if body.len() > MAX_FEED_BYTES {
+                    return Err(LookupError::Unreadable);
+                }
+                parse_crossref(&body)
+            }
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use tracing_subscriber::EnvFilter;
 use rounds::clock::Clock;
 use rounds::config::Config;
 use rounds::core::when;
-use rounds::http::HttpFetcher;
+use rounds::http::{CrossrefLookup, HttpFetcher};
 use rounds::platform::Adapter;
 use rounds::platform::discord::DiscordBot;
 use rounds::platform::matrix::MatrixBot;
@@ -103,9 +103,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut settings = shell::settings(zone, &config.command_prefix);
             settings.event_reminders = config.event_reminders.clone();
             settings.feed_base = config.http.as_ref().map(|h| h.public_url.clone());
+            settings.shoutout_digest = config.shoutout_digest.clone();
             let bot = Arc::new(
                 rounds::core::Bot::new(Arc::new(store), settings)
-                    .with_fetcher(Arc::new(HttpFetcher::new()?)),
+                    .with_fetcher(Arc::new(HttpFetcher::new()?))
+                    .with_doi_lookup(Arc::new(CrossrefLookup::new(&config.doi_api_base)?)),
             );
             let (_stop_http, http_shutdown) = tokio::sync::watch::channel(false);
             if let Some(http) = &config.http {
@@ -163,7 +165,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Arc::new(SqlStore::open(&config.database).await?);
             let bot = Arc::new(
                 rounds::core::Bot::new(store, config.settings())
-                    .with_fetcher(Arc::new(HttpFetcher::new()?)),
+                    .with_fetcher(Arc::new(HttpFetcher::new()?))
+                    .with_doi_lookup(Arc::new(CrossrefLookup::new(&config.doi_api_base)?)),
             );
             let runtime = Arc::new(rounds::runtime::Runtime::new(bot.clone()));
             let (stop, shutdown) = tokio::sync::watch::channel(false);

@@ -169,11 +169,55 @@ fn cases() -> Vec<(String, &'static str)> {
         ("!rsvp E1".into(), "needs more"),
         ("!rsvp E1 perhaps".into(), "is not something `!rsvp` can do"),
         ("!rsvp E99 going".into(), "There is no event E99"),
+        ("!shoutout".into(), "needs more"),
+        (
+            "!shoutout ben award Best teacher".into(),
+            "Name the member with an @mention",
+        ),
+        (
+            "!shoutout @ben:test trophy Best teacher".into(),
+            "is not something `!shoutout` can do",
+        ),
+        ("!shoutout @ben:test award".into(), "needs more"),
+        ("!shoutout approve".into(), "needs more"),
+        (
+            "!shoutout approve S99".into(),
+            "There is no shout-out S99 about you",
+        ),
+        ("!shoutout approve E1".into(), "not of a shout-out"),
+        (format!("!milestone award {long_what}"), "at most 500"),
+        ("!milestone".into(), "needs more"),
+        ("!milestone exam".into(), "needs more"),
+        (
+            "!milestone other Bed 4 pt Jane Citizen DOB 1/2/1950".into(),
+            "date of birth",
+        ),
+        (
+            "!milestone other Patient SSN 123-45-6789 discharged".into(),
+            "Social Security",
+        ),
+        ("!followup @ben:test".into(), "needs more"),
+        ("!followup @ben:test whenever".into(), "Try:"),
+        (
+            "!welcome dance".into(),
+            "is not something `!welcome` can do",
+        ),
+        ("!welcome preview".into(), "Only the committee"),
+        (
+            "!profile shoutouts maybe".into(),
+            "is not something `!profile` can do",
+        ),
+        ("!profile hospital MRN 1234567 ward".into(), "record number"),
+        (
+            "!event create Review of 943 476 5919 | tomorrow 12:30".into(),
+            "Only the organisers",
+        ),
     ]
 }
 
-fn durable(c: &Counts) -> (i64, i64, i64, i64, i64, i64, i64) {
+fn durable(c: &Counts) -> (i64, i64, i64, i64, i64, i64, i64, i64) {
     (
+        c.community,
         c.profiles,
         c.reminders,
         c.jobs,

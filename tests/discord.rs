@@ -92,7 +92,16 @@ async fn start_linked(
     settings: rounds::core::Settings,
     change: impl FnOnce(&mut DiscordLink),
 ) -> Running {
-    let standin = StandIn::start(world()).await;
+    start_in(world(), settings, change).await
+}
+
+/// As `start_linked`, in a world of its own (more channels, roles).
+async fn start_in(
+    world: World,
+    settings: rounds::core::Settings,
+    change: impl FnOnce(&mut DiscordLink),
+) -> Running {
+    let standin = StandIn::start(world).await;
     let runtime = runtime(settings).await;
     let clock = Clock::wall();
     let config = DiscordConfig {
@@ -630,6 +639,28 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
     let said = body(&followup)["content"].as_str().unwrap().to_string();
     assert!(
         said.ends_with("Lovely: noted that you met alice. Thanks for telling me."),
+        "{said}"
+    );
+    // The one-tap follow-up comes as a button on that private answer.
+    let offer = buttons_of(&body(&followup));
+    assert_eq!(offer.len(), 1, "{offer:?}");
+    assert!(
+        offer[0].0.starts_with("rounds:followup:coffee:"),
+        "{offer:?}"
+    );
+    let (_, click) = bot
+        .standin
+        .button_click(GUILD, thread, &bob(), message_id, &offer[0].0)
+        .await;
+    let answer = bot
+        .request(|r| r.method == "POST" && r.route() == format!("/webhooks/{APP}/{click}"))
+        .await;
+    let said = body(&answer)["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        said.contains("to follow up with alice from your coffee"),
         "{said}"
     );
     bot.stop().await;
@@ -1310,5 +1341,386 @@ async fn event_create_without_details_opens_a_form_whose_submission_creates_the_
             && r.route() == format!("/webhooks/{APP}/{token}/messages/@original")),
         "the command that opened the form has no other answer"
     );
+    bot.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shout-outs, onboarding and the identifier guard (issue 7)
+// ---------------------------------------------------------------------------------------------
+
+const CHEERS: u64 = 1_300_000_000_000_000_104;
+const INTERNS: u64 = 1_300_000_000_000_000_110;
+
+fn carol() -> FixtureUser {
+    FixtureUser::new(1_300_000_000_000_000_203, "carol")
+}
+
+/// The usual world with a celebrations channel and an interns role.
+fn society_world() -> World {
+    let mut world = world();
+    world.guilds[0]
+        .channels
+        .push((CHEERS, "celebrations".into()));
+    world.guilds[0].roles.push((INTERNS, "Interns".into()));
+    world
+}
+
+/// The test society with a welcome: its text, code of conduct and the groups answers put
+/// members in.
+fn welcoming_settings() -> rounds::core::Settings {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    let welcome = rounds::core::Welcome {
+        text: Some("We are junior doctors helping each other through training.".into()),
+        code_of_conduct: Some("https://society.example/conduct".into()),
+        groups: vec![
+            ("intern".into(), "interns".into()),
+            ("emergency medicine".into(), "emergency".into()),
+        ],
+    };
+    for society in settings.societies.values_mut() {
+        society.welcome = welcome.clone();
+    }
+    settings
+}
+
+/// The messages the bot has sent `user` in their direct messages (not theirs), once there are
+/// at least `count`.
+async fn bot_dms(bot: &Running, user: &FixtureUser, count: usize) -> Vec<Value> {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if let Some(channel) = bot.standin.dm_channel(user.id) {
+                let said: Vec<Value> = bot
+                    .standin
+                    .channel_messages(channel)
+                    .into_iter()
+                    .filter(|m| m["author"]["bot"] == json!(true))
+                    .collect();
+                if said.len() >= count {
+                    return said;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{count} direct message(s) from the bot reach {}", user.name))
+}
+
+fn text(message: &Value) -> &str {
+    message["content"].as_str().unwrap_or_default()
+}
+
+/// The custom ids of a message's buttons, with their labels.
+fn buttons_of(message: &Value) -> Vec<(String, String)> {
+    message["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .map(|b| {
+            (
+                b["custom_id"].as_str().unwrap_or_default().to_string(),
+                b["label"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn id_of_message(message: &Value) -> u64 {
+    message["id"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_newcomer_is_welcomed_privately_answers_by_button_and_text_and_gets_the_role() {
+    let bot = start_in(society_world(), welcoming_settings(), |link| {
+        link.group_roles.insert("interns".into(), INTERNS);
+    })
+    .await;
+    bot.standin.member_join(GUILD, &carol()).await;
+
+    // A welcome and the first question, privately, with the society's own words.
+    let said = bot_dms(&bot, &carol(), 2).await;
+    let welcome = said
+        .iter()
+        .find(|m| text(m).starts_with("Welcome to Test Society, carol!"))
+        .expect("a welcome");
+    assert!(text(welcome).contains("junior doctors helping each other"));
+    assert!(text(welcome).contains("Our code of conduct: https://society.example/conduct"));
+    let stage = said
+        .iter()
+        .find(|m| text(m).starts_with("1/6 · What stage of training"))
+        .expect("the stage question");
+    let buttons = buttons_of(stage);
+    assert!(
+        buttons.contains(&("rounds:onboard:stage:intern".into(), "Intern".into())),
+        "{buttons:?}"
+    );
+    assert!(buttons.contains(&("rounds:onboard:stage:skip".into(), "Skip".into())));
+    assert!(bot.posts_to(GENERAL).is_empty(), "nothing public");
+
+    // "Intern": the interns role, then the next question.
+    let (_, click) = bot
+        .standin
+        .dm_button_click(
+            &carol(),
+            id_of_message(stage),
+            "rounds:onboard:stage:intern",
+        )
+        .await;
+    let ack = bot
+        .request(|r| r.method == "POST" && r.route().ends_with(&format!("/{click}/callback")))
+        .await;
+    assert_eq!(body(&ack)["type"], 6, "acknowledged at once");
+    let grant = bot
+        .request(|r| {
+            r.method == "PUT"
+                && r.route() == format!("/guilds/{GUILD}/members/{}/roles/{INTERNS}", carol().id)
+        })
+        .await;
+    assert_eq!(grant.status, 204);
+    assert!(grant.header("x-audit-log-reason").is_some());
+    assert_eq!(bot.standin.member_roles(GUILD, carol().id), vec![INTERNS]);
+    let said = bot_dms(&bot, &carol(), 3).await;
+    assert!(
+        text(&said[2]).starts_with("2/6 · What is your specialty"),
+        "{said:?}"
+    );
+
+    // A plain direct message answers a typed question; a group with no role is left alone.
+    bot.standin
+        .dm_message_create(&carol(), "Emergency medicine")
+        .await;
+    let said = bot_dms(&bot, &carol(), 4).await;
+    assert!(
+        text(&said[3]).starts_with("3/6 · Which timezone"),
+        "{said:?}"
+    );
+    assert_eq!(bot.standin.member_roles(GUILD, carol().id), vec![INTERNS]);
+
+    // Joining again (a redelivered event, or leaving and coming back) is not welcomed twice.
+    bot.standin.member_join(GUILD, &carol()).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let said = bot_dms(&bot, &carol(), 4).await;
+    assert_eq!(said.len(), 4, "{said:?}");
+    assert_eq!(
+        said.iter()
+            .filter(|m| text(m).starts_with("Welcome to"))
+            .count(),
+        1
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_shout_out_is_posted_with_a_reaction_only_after_its_subject_approves() {
+    let bot = start_in(
+        society_world(),
+        support::settings(chrono_tz::Australia::Sydney),
+        |link| link.celebrations = Some(CHEERS),
+    )
+    .await;
+    // `/shoutout about member:@bob value:award text:...`: bob picked with the user option.
+    let options = json!([{"type": 1, "name": "about", "options": [
+        {"type": 6, "name": "member", "value": bob().id.to_string()},
+        opt("value", "award"),
+        opt("text", "Best registrar teaching award at Westmead"),
+    ]}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "shoutout", options)
+        .await;
+    let answer = bot.answer(&token).await;
+    assert!(text(&answer).starts_with("Thanks! I've asked"), "{answer}");
+
+    // Bob is asked privately, with buttons; nothing is celebrated yet.
+    let asked = bot_dms(&bot, &bob(), 1).await;
+    let question = &asked[0];
+    assert!(text(question).contains("alice would like to celebrate your news"));
+    assert!(text(question).contains("Best registrar teaching award at Westmead"));
+    let buttons = buttons_of(question);
+    assert_eq!(
+        buttons.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>(),
+        vec!["Post it", "Don't post"]
+    );
+    assert!(buttons[0].0.starts_with("rounds:shoutout:approve:"));
+    assert!(bot.posts_to(CHEERS).is_empty());
+    assert!(bot.posts_to(GENERAL).is_empty());
+
+    // "Post it": the celebration mentions bob, and the bot reacts to it.
+    let (_, click) = bot
+        .standin
+        .dm_button_click(&bob(), id_of_message(question), &buttons[0].0)
+        .await;
+    assert!(followup(&bot, &click).await.starts_with("Posted S"));
+    let post = bot
+        .request(|r| r.method == "POST" && r.route() == format!("/channels/{CHEERS}/messages"))
+        .await;
+    let post = body(&post);
+    let content = text(&post);
+    assert!(content.starts_with("🎉 Award · "), "{content}");
+    assert!(content.contains(&format!("<@{}>", bob().id)), "{content}");
+    assert!(content.contains("Best registrar teaching award at Westmead"));
+    assert_eq!(
+        post["allowed_mentions"]["users"],
+        json!([bob().id.to_string()])
+    );
+    let celebration = bot
+        .standin
+        .channel_messages(CHEERS)
+        .into_iter()
+        .find(|m| m["author"]["bot"] == json!(true))
+        .expect("the celebration is in the channel");
+    let celebration = id_of_message(&celebration);
+    bot.request(|r| {
+        r.method == "PUT"
+            && r.route().starts_with(&format!(
+                "/channels/{CHEERS}/messages/{celebration}/reactions/"
+            ))
+    })
+    .await;
+    assert_eq!(bot.standin.reactions(celebration), vec!["🎉".to_string()]);
+
+    // Alice hears that bob said yes.
+    let told = bot_dms(&bot, &alice(), 1).await;
+    assert!(text(&told[0]).contains("said yes"), "{told:?}");
+    assert_eq!(bot.posts_to(CHEERS).len(), 1, "posted once");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_milestone_with_an_nhs_number_is_refused_privately_and_posted_nowhere() {
+    let bot = start_in(
+        society_world(),
+        support::settings(chrono_tz::Australia::Sydney),
+        |link| link.celebrations = Some(CHEERS),
+    )
+    .await;
+    let options = json!([
+        opt("value", "award"),
+        opt(
+            "text",
+            "Our case report is out, thanks to patient 943 476 5919"
+        ),
+    ]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "milestone", options)
+        .await;
+    let ack = bot
+        .request(|r| {
+            r.method == "POST"
+                && r.route().starts_with("/interactions/")
+                && r.route().ends_with("/callback")
+        })
+        .await;
+    assert_eq!(body(&ack)["data"]["flags"], 64, "ephemeral");
+    let answer = bot.answer(&token).await;
+    assert!(text(&answer).contains("NHS number"), "{answer}");
+    // The answer is all there is: nothing in any channel.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for channel in [GENERAL, NEWS, CHEERS] {
+        assert!(bot.posts_to(channel).is_empty(), "posted in {channel}");
+    }
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_follow_up_about_a_member_picked_in_the_slash_command_is_a_private_reminder() {
+    let bot = start().await;
+    let options = json!([
+        {"type": 6, "name": "member", "value": bob().id.to_string()},
+        opt("when", "in 1 minute"),
+        opt("note", "ask about the audit"),
+    ]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "followup", options)
+        .await;
+    let answer = bot.answer(&token).await;
+    assert!(text(&answer).starts_with("Got it (R1)"), "{answer}");
+    assert!(text(&answer).contains("ask about the audit"), "{answer}");
+
+    bot.clock.advance(chrono::Duration::minutes(2));
+    let told = bot_dms(&bot, &alice(), 1).await;
+    assert!(text(&told[0]).contains("follow up with"), "{told:?}");
+    assert!(text(&told[0]).contains("ask about the audit"), "{told:?}");
+    assert!(bot.posts_to(GENERAL).is_empty(), "private");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_celebration_retried_after_its_reaction_failed_is_posted_once_and_reacted_to() {
+    let bot = start_in(
+        society_world(),
+        support::settings(chrono_tz::Australia::Sydney),
+        |link| {
+            link.celebrations = Some(CHEERS);
+            link.group_roles.insert("interns".into(), INTERNS);
+        },
+    )
+    .await;
+    let celebrate = Action::Celebrate {
+        society: support::SOCIETY.into(),
+        fallback_room: GENERAL.to_string(),
+        message: Message::text("🎉 Award · alice\nTeaching award").with_mentions(vec![UserRef {
+            id: alice().id.to_string(),
+            name: "alice".into(),
+        }]),
+        emoji: Some("🎉".into()),
+    };
+    bot.standin
+        .rate_limit_next("PUT", &format!("/channels/{CHEERS}/messages/"), 1.0);
+    let first = bot.adapter.perform("out:1", &celebrate).await;
+    assert!(first.is_err(), "the reaction was rate limited");
+    bot.adapter
+        .perform("out:1", &celebrate)
+        .await
+        .expect("the retry reacts");
+    let posted: Vec<Value> = bot
+        .standin
+        .channel_messages(CHEERS)
+        .into_iter()
+        .filter(|m| m["author"]["bot"] == json!(true))
+        .collect();
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    assert_eq!(
+        text(&posted[0]),
+        format!("🎉 Award · <@{}>\nTeaching award", alice().id)
+    );
+    assert_eq!(
+        bot.posts_to(CHEERS).len(),
+        1,
+        "the retry did not post again"
+    );
+    assert_eq!(
+        bot.standin.reactions(id_of_message(&posted[0])),
+        vec!["🎉".to_string()]
+    );
+
+    // A group the society mapped to a role grants it; one it did not is left alone.
+    let join = |group: &str| Action::JoinGroup {
+        society: support::SOCIETY.into(),
+        user: UserRef {
+            id: bob().id.to_string(),
+            name: "bob".into(),
+        },
+        group: group.into(),
+    };
+    bot.adapter
+        .perform("out:2", &join("emergency"))
+        .await
+        .expect("no role, nothing to do");
+    bot.adapter
+        .perform("out:3", &join("interns"))
+        .await
+        .expect("role granted");
+    assert_eq!(bot.standin.member_roles(GUILD, bob().id), vec![INTERNS]);
+    let grants = bot
+        .standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.route().starts_with("/guilds/"))
+        .count();
+    assert_eq!(grants, 1);
     bot.stop().await;
 }

@@ -331,3 +331,85 @@ fn timestamps_are_rfc3339() {
         "2024-03-01T00:00:00.123000+00:00"
     );
 }
+
+#[test]
+fn a_user_option_comes_resolved() {
+    let w = world();
+    let g = &w.guilds[0];
+    let mut d = command_interaction_payload(
+        w.application_id,
+        1_300_000_000_000_000_410,
+        "tok",
+        g.id,
+        g.channels[0].0,
+        None,
+        &g.members[0],
+        1_300_000_000_000_000_411,
+        "followup",
+        json!([{"name": "member", "type": 6, "value": g.members[1].id.to_string()}]),
+    );
+    d["data"]["resolved"] = resolved_users_json(g.id, &[(g.members[1].clone(), true)]);
+    let Event::InteractionCreate(e) = parse("INTERACTION_CREATE", d) else {
+        panic!("not INTERACTION_CREATE")
+    };
+    let Interaction::Command(c) = e.interaction else {
+        panic!("not a command interaction")
+    };
+    let options = c.data.options();
+    let serenity::model::application::ResolvedValue::User(user, member) = &options[0].value else {
+        panic!("the user option is not resolved: {:?}", options[0].value)
+    };
+    assert_eq!(user.id.get(), g.members[1].id);
+    assert!(member.is_some());
+}
+
+#[test]
+fn a_button_in_a_direct_message_is_a_component_interaction_without_a_guild() {
+    let w = world();
+    let carol = FixtureUser::new(1_300_000_000_000_000_203, "carol");
+    let dm = 1_300_000_000_000_000_600;
+    let mut msg = message_json(1_300_000_000_000_000_601, dm, &w.bot, "Stage?", None);
+    msg["author"]["bot"] = json!(true);
+    msg["components"] = json!([{"type": 1, "id": 1, "components": [
+        {"type": 2, "id": 2, "style": 1, "label": "Intern", "custom_id": "rounds:onboard:stage:intern"}
+    ]}]);
+    let d = dm_component_interaction_payload(
+        w.application_id,
+        1_300_000_000_000_000_602,
+        "tok3",
+        dm,
+        Some(&dm_channel_json(dm, &carol)),
+        &carol,
+        &msg,
+        "rounds:onboard:stage:intern",
+    );
+    let Event::InteractionCreate(e) = parse("INTERACTION_CREATE", d) else {
+        panic!("not INTERACTION_CREATE")
+    };
+    let Interaction::Component(c) = e.interaction else {
+        panic!("not a component interaction")
+    };
+    assert_eq!(c.guild_id, None);
+    assert!(c.member.is_none());
+    assert_eq!(c.user.id.get(), carol.id);
+    assert_eq!(c.channel_id.get(), dm);
+    assert_eq!(c.data.custom_id, "rounds:onboard:stage:intern");
+}
+
+#[test]
+fn a_direct_message_is_a_message_without_a_guild() {
+    let carol = FixtureUser::new(1_300_000_000_000_000_203, "carol");
+    let msg = message_json(
+        1_300_000_000_000_000_610,
+        1_300_000_000_000_000_600,
+        &carol,
+        "emergency medicine",
+        None,
+    );
+    let Event::MessageCreate(e) = parse("MESSAGE_CREATE", msg) else {
+        panic!("not MESSAGE_CREATE")
+    };
+    assert_eq!(e.message.guild_id, None);
+    assert_eq!(e.message.content, "emergency medicine");
+    assert_eq!(e.message.author.id.get(), carol.id);
+}

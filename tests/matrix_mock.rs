@@ -125,3 +125,170 @@ async fn rate_limits_become_retries_after_the_servers_delay_with_the_same_transa
         "both tries carry the outbox key as the transaction id: {sends:?}"
     );
 }
+
+/// A celebration whose reaction failed is retried whole: the post goes again under the same
+/// transaction id (the homeserver answers with the event it already has) and the reaction
+/// lands on that event, under its own fixed transaction id.
+#[tokio::test]
+async fn a_retried_celebration_reuses_its_transaction_ids_for_the_post_and_the_reaction() {
+    use matrix_sdk::ruma::events::MessageLikeEventType;
+    let server = MatrixMockServer::new().await;
+    let client = server.client_builder().build().await;
+    let asked = room_id!("!general:localhost");
+    let party = room_id!("!party:localhost");
+    server
+        .mock_sync()
+        .ok_and_run(&client, |sync| {
+            sync.add_joined_room(JoinedRoomBuilder::new(asked));
+            sync.add_joined_room(JoinedRoomBuilder::new(party));
+        })
+        .await;
+    server.mock_room_state_encryption().plain().mount().await;
+    server
+        .mock_room_send()
+        .for_type(MessageLikeEventType::RoomMessage)
+        .ok(event_id!("$post"))
+        .mount()
+        .await;
+    server
+        .mock_room_send()
+        .for_type(MessageLikeEventType::Reaction)
+        .respond_with(
+            wiremock::ResponseTemplate::new(500)
+                .set_body_json(serde_json::json!({"errcode": "M_UNKNOWN", "error": "try later"})),
+        )
+        .up_to_n_times(1)
+        .mount()
+        .await;
+    server
+        .mock_room_send()
+        .for_type(MessageLikeEventType::Reaction)
+        .ok(event_id!("$tada"))
+        .mount()
+        .await;
+
+    let store = support::sqlite_memory().await;
+    let me = client.user_id().unwrap().to_owned();
+    let rooms = Rooms::new(
+        vec![MatrixLink {
+            society: "ams".into(),
+            celebrations: Some(party.to_string()),
+            ..MatrixLink::default()
+        }],
+        &me,
+    );
+    let adapter = MatrixAdapter::new(client, store, Arc::new(rooms));
+    let celebrate = Action::Celebrate {
+        society: "ams".into(),
+        fallback_room: asked.to_string(),
+        message: Message::text("🎉 Award · ana\nBest teaching registrar"),
+        emoji: Some("🎉".into()),
+    };
+    let key = "in:matrix:$abc:0";
+    match adapter.perform(key, &celebrate).await {
+        Err(DeliveryError::Transient(_)) => {}
+        other => panic!("expected a transient failure, got {other:?}"),
+    }
+    adapter.perform(key, &celebrate).await.unwrap();
+
+    let requests = server.received_requests().await.unwrap();
+    let sends: Vec<_> = requests
+        .iter()
+        .filter(|r| r.url.path().contains("/send/"))
+        .collect();
+    let decoded = |r: &&wiremock::Request| {
+        let path = r.url.path().to_string();
+        let txn = path.rsplit('/').next().unwrap().replace("%3A", ":");
+        (path, txn.replace("%24", "$"))
+    };
+    let posts: Vec<_> = sends
+        .iter()
+        .filter(|r| r.url.path().contains("/send/m.room.message/"))
+        .map(decoded)
+        .collect();
+    let reactions: Vec<_> = sends
+        .iter()
+        .filter(|r| r.url.path().contains("/send/m.reaction/"))
+        .collect();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert!(
+        posts
+            .iter()
+            .all(|(path, txn)| path.contains("party") && txn == key),
+        "the post goes to the celebrations room, both times as {key}: {posts:?}"
+    );
+    assert_eq!(reactions.len(), 2);
+    for reaction in &reactions {
+        assert_eq!(decoded(reaction).1, format!("{key}:react"));
+        let body: Value = serde_json::from_slice(&reaction.body).unwrap();
+        assert_eq!(body["m.relates_to"]["event_id"], "$post");
+        assert_eq!(body["m.relates_to"]["key"], "🎉");
+    }
+}
+
+/// Joining a group invites the member to its room, unless they are there already; a group
+/// with no room is left alone.
+#[tokio::test]
+async fn joining_a_group_invites_to_its_room_once() {
+    use rounds::core::io::UserRef;
+    let server = MatrixMockServer::new().await;
+    let client = server.client_builder().build().await;
+    let interns = room_id!("!interns:localhost");
+    let f = EventFactory::new();
+    let ana = user_id!("@ana:localhost");
+    let ben = user_id!("@ben:localhost");
+    server
+        .mock_sync()
+        .ok_and_run(&client, |sync| {
+            sync.add_joined_room(
+                JoinedRoomBuilder::new(interns).add_state_event(
+                    f.member(ben)
+                        .membership(matrix_sdk::ruma::events::room::member::MembershipState::Join),
+                ),
+            );
+        })
+        .await;
+    server.mock_invite_user_by_id().ok().expect(1).mount().await;
+    let store = support::sqlite_memory().await;
+    let me = client.user_id().unwrap().to_owned();
+    let rooms = Rooms::new(
+        vec![MatrixLink {
+            society: "ams".into(),
+            group_rooms: [("interns".to_string(), interns.to_string())].into(),
+            ..MatrixLink::default()
+        }],
+        &me,
+    );
+    let adapter = MatrixAdapter::new(client, store, Arc::new(rooms));
+    let join = |user: &str, group: &str| Action::JoinGroup {
+        society: "ams".into(),
+        user: UserRef {
+            id: user.to_string(),
+            name: "x".into(),
+        },
+        group: group.into(),
+    };
+    adapter
+        .perform("k1", &join(ana.as_str(), "interns"))
+        .await
+        .unwrap();
+    adapter
+        .perform("k2", &join(ben.as_str(), "interns"))
+        .await
+        .unwrap();
+    adapter
+        .perform("k3", &join(ana.as_str(), "surgeons"))
+        .await
+        .unwrap();
+    server.verify().await;
+    let invites: Vec<Value> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/invite"))
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(invites.len(), 1);
+    assert_eq!(invites[0]["user_id"], ana.as_str());
+}

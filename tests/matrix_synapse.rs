@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::matrix_member::{Member, Seen, Synapse, wait_joined};
+use support::matrix_member::{Member, Seen, Synapse, invite_bot, wait_joined};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -472,6 +472,8 @@ async fn a_spaces_child_rooms_belong_to_its_society() {
         committee_roles: vec![],
         organisers: vec![],
         organiser_roles: vec![],
+        welcome: Default::default(),
+        stay_in_touch: None,
     };
     let mut settings = rounds::core::Settings::new(default);
     let society = support::society(chrono_tz::Australia::Sydney);
@@ -492,12 +494,7 @@ async fn a_spaces_child_rooms_belong_to_its_society() {
     )
     .await;
     let bot_id = UserId::parse(&bot_user).unwrap();
-    for room in [&space, &child, &other] {
-        room.invite_user_by_id(&bot_id).await.unwrap();
-    }
-    for room in [&space, &child, &other] {
-        wait_joined(room, &bot_id).await;
-    }
+    invite_bot(&[&space, &child, &other], &bot_id).await;
 
     let asked = alice.say(&child, "!profile").await;
     let reply = alice
@@ -635,10 +632,7 @@ async fn an_event_is_announced_answered_by_reactions_and_reminded() {
         mut bob,
         _keep,
     } = CommitteeScene::start().await;
-    let room = alice.room_with(&bot_user, false).await;
-    let bob_id = bob.user.clone();
-    room.invite_user_by_id(&bob_id).await.unwrap();
-    wait_joined(&room, &bob_id).await;
+    let room = room_of_three(&alice, &bob, &bot_user).await;
 
     // With no announcements room configured, the event is announced where it was created.
     alice
@@ -745,10 +739,7 @@ async fn a_cancelled_event_tells_everyone_who_answered_and_marks_its_announcemen
         _keep,
         ..
     } = CommitteeScene::start().await;
-    let room = alice.room_with(&bot_user, false).await;
-    let bob_id = bob.user.clone();
-    room.invite_user_by_id(&bob_id).await.unwrap();
-    wait_joined(&room, &bob_id).await;
+    let room = room_of_three(&alice, &bob, &bot_user).await;
 
     alice
         .say(&room, "!event create Journal club | in 3 days | at Library")
@@ -831,10 +822,7 @@ async fn an_event_as_an_ics_file_then_a_check_in_code_and_a_cpd_export() {
         mut bob,
         _keep,
     } = CommitteeScene::start().await;
-    let room = alice.room_with(&bot_user, false).await;
-    let bob_id = bob.user.clone();
-    room.invite_user_by_id(&bob_id).await.unwrap();
-    wait_joined(&room, &bob_id).await;
+    let room = room_of_three(&alice, &bob, &bot_user).await;
 
     alice
         .say(
@@ -968,6 +956,26 @@ struct CommitteeScene {
     _keep: tempfile::TempDir,
 }
 
+/// A plain room Alice makes with Rounds and Bob in it, once Bob has joined.
+async fn room_of_three(alice: &Member, bob: &Member, bot_user: &str) -> matrix_sdk::Room {
+    let room = alice.room_with(bot_user, false).await;
+    room.invite_user_by_id(&bob.user).await.unwrap();
+    // Bob joins himself rather than waiting for his sync to bring the invite: under a loaded
+    // test run that sync can lag past the wait. A join racing his auto-join is harmless.
+    for attempt in 0..8 {
+        match bob.client.join_room_by_id(room.room_id()).await {
+            Ok(_) => break,
+            Err(error) if attempt < 7 => {
+                eprintln!("bob joining {} failed, retrying: {error}", room.room_id());
+                tokio::time::sleep(std::time::Duration::from_millis(250 << attempt.min(4))).await;
+            }
+            Err(error) => panic!("bob cannot join {}: {error}", room.room_id()),
+        }
+    }
+    wait_joined(&room, &bob.user).await;
+    room
+}
+
 impl CommitteeScene {
     async fn start() -> CommitteeScene {
         let synapse = Synapse::from_env();
@@ -1002,4 +1010,331 @@ impl CommitteeScene {
             _keep: keep,
         }
     }
+}
+
+/// A society on Matrix: Alice (on its committee) made its room, its celebrations room and its
+/// interns' room before Rounds was linked to them, and Rounds has joined all three. The
+/// default society is another one, so what members say in direct rooms must be traced back
+/// to the society they share with Rounds.
+struct SocietyScene {
+    synapse: Synapse,
+    bot_user: String,
+    bot: RunningBot,
+    alice: Member,
+    general: matrix_sdk::Room,
+    celebrations: matrix_sdk::Room,
+    interns: matrix_sdk::Room,
+    _keep: tempfile::TempDir,
+}
+
+const WELCOME_TEXT: &str = "We are junior doctors helping each other through the rotations.";
+
+impl SocietyScene {
+    async fn start() -> SocietyScene {
+        let synapse = Synapse::from_env();
+        let (bot_user, bot_pass) = synapse.register("rounds");
+        let (alice_user, alice_pass) = synapse.register("alice");
+        let (keep, data) = data_dir();
+        let alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+        let mut rooms = Vec::new();
+        for name in ["General", "Celebrations", "Interns"] {
+            let mut request = CreateRoom::new();
+            request.name = Some(name.into());
+            rooms.push(alice.client.create_room(request).await.unwrap());
+        }
+        let [general, celebrations, interns] = <[matrix_sdk::Room; 3]>::try_from(rooms).unwrap();
+
+        let default = rounds::core::Society {
+            key: "default".into(),
+            name: "Default Community".into(),
+            timezone: chrono_tz::UTC,
+            committee: vec![],
+            committee_roles: vec![],
+            organisers: vec![],
+            organiser_roles: vec![],
+            welcome: Default::default(),
+            stay_in_touch: None,
+        };
+        let mut settings = rounds::core::Settings::new(default);
+        let mut society = support::society(chrono_tz::Australia::Sydney);
+        society.committee = vec![alice_user.clone()];
+        society.welcome = rounds::core::Welcome {
+            text: Some(WELCOME_TEXT.into()),
+            code_of_conduct: Some("be kind; no patient details, ever.".into()),
+            groups: vec![("intern".into(), "interns".into())],
+        };
+        settings.societies.insert(society.key.clone(), society);
+        let links = vec![rounds::config::MatrixLink {
+            society: support::SOCIETY.into(),
+            rooms: vec![general.room_id().to_string()],
+            celebrations: Some(celebrations.room_id().to_string()),
+            group_rooms: [("interns".to_string(), interns.room_id().to_string())].into(),
+            ..Default::default()
+        }];
+        let bot = start_linked_bot(
+            &synapse,
+            &bot_user,
+            &bot_pass,
+            &data,
+            Clock::wall(),
+            settings,
+            links,
+        )
+        .await;
+        let bot_id = UserId::parse(&bot_user).unwrap();
+        invite_bot(&[&general, &celebrations, &interns], &bot_id).await;
+        SocietyScene {
+            synapse,
+            bot_user,
+            bot,
+            alice,
+            general,
+            celebrations,
+            interns,
+            _keep: keep,
+        }
+    }
+
+    /// A new account, logged in, that Alice brings into the society's room.
+    async fn newcomer(&self, prefix: &str) -> Member {
+        let (user, password) = self.synapse.register(prefix);
+        let member = Member::login(&self.synapse, &user, &password).await;
+        self.general.invite_user_by_id(&member.user).await.unwrap();
+        wait_joined(&self.general, &member.user).await;
+        member
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_newcomer_is_welcomed_privately_and_their_answers_invite_them_to_their_group() {
+    let scene = SocietyScene::start().await;
+    let bot_user = scene.bot_user.clone();
+    let mut carol = scene.newcomer("carol").await;
+    let carol_name = carol.user.localpart().to_string();
+
+    let seen = carol
+        .expect_all(
+            &bot_user,
+            &[&|s| s.body.starts_with("Welcome to Test Society"), &|s| {
+                s.body.contains("1/6 · What stage of training are you at?")
+            }],
+        )
+        .await;
+    let [welcome, stage] = <[Seen; 2]>::try_from(seen).unwrap();
+    assert!(
+        welcome
+            .body
+            .starts_with(&format!("Welcome to Test Society, {carol_name}!")),
+        "{}",
+        welcome.body
+    );
+    assert!(welcome.body.contains(WELCOME_TEXT), "{}", welcome.body);
+    assert!(
+        welcome
+            .body
+            .contains("Our code of conduct: be kind; no patient details, ever."),
+        "{}",
+        welcome.body
+    );
+    assert_ne!(welcome.room, scene.general.room_id(), "welcomed privately");
+    assert_eq!(stage.room, welcome.room);
+    let direct = carol.client.get_room(&welcome.room).unwrap();
+    assert!(direct.is_direct().await.unwrap());
+    assert!(
+        stage.body.contains("1️⃣ Student · 2️⃣ Intern · 3️⃣ Resident"),
+        "{}",
+        stage.body
+    );
+    // The keycaps are there to tap: Rounds seeded them on the question.
+    carol
+        .expect_reaction(&bot_user, |r| r.target == stage.event_id && r.key == "2️⃣")
+        .await;
+
+    carol.react(&stage.room, &stage.event_id, "2️⃣").await;
+    let specialty = carol
+        .expect(&bot_user, |s| {
+            s.body.contains("2/6 · What is your specialty")
+        })
+        .await;
+    assert_eq!(specialty.room, welcome.room);
+    // An intern is invited to the interns' room (and this member's client accepts).
+    wait_joined(&scene.interns, &carol.user).await;
+
+    // A typed answer in the direct room answers the specialty question.
+    carol.say(&direct, "emergency medicine").await;
+    let timezone = carol
+        .expect(&bot_user, |s| s.body.contains("3/6 · Which timezone"))
+        .await;
+    assert_eq!(timezone.room, welcome.room);
+    let asked = carol.say(&direct, "!profile").await;
+    let profile = carol
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(
+        profile
+            .body
+            .starts_with("What Rounds holds about you in Test Society:"),
+        "{}",
+        profile.body
+    );
+    assert!(profile.body.contains("stage: intern"), "{}", profile.body);
+    assert!(
+        profile.body.contains("specialty: emergency medicine"),
+        "{}",
+        profile.body
+    );
+
+    // Leaving and coming back is not a second welcome.
+    carol
+        .client
+        .get_room(scene.general.room_id())
+        .unwrap()
+        .leave()
+        .await
+        .unwrap();
+    scene.general.invite_user_by_id(&carol.user).await.unwrap();
+    wait_joined(&scene.general, &carol.user).await;
+    let later = carol.collect(&bot_user, Duration::from_secs(3)).await;
+    assert!(
+        later.iter().all(|s| !s.body.starts_with("Welcome to")),
+        "welcomed once: {later:?}"
+    );
+    scene.bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_shoutout_is_celebrated_only_after_its_subject_says_yes() {
+    use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+    let scene = SocietyScene::start().await;
+    let mut bob = scene.newcomer("bob").await;
+    let SocietyScene {
+        bot_user,
+        bot,
+        mut alice,
+        general,
+        celebrations,
+        _keep,
+        ..
+    } = scene;
+    let bob_name = bob.user.localpart().to_string();
+
+    // As Element sends a mention: a pill in the HTML, only the name in the plain body.
+    let asked = general
+        .send(RoomMessageEventContent::text_html(
+            format!("!shoutout {bob_name} award Best teaching registrar"),
+            format!(
+                "!shoutout <a href=\"https://matrix.to/#/{}\">{bob_name}</a> award Best teaching registrar",
+                bob.user
+            ),
+        ))
+        .await
+        .unwrap()
+        .response
+        .event_id;
+    let thanks = alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(
+        thanks
+            .body
+            .starts_with(&format!("Thanks! I've asked {bob_name} first (S1)")),
+        "{}",
+        thanks.body
+    );
+    let question = bob
+        .expect(&bot_user, |s| s.body.contains("would like to celebrate"))
+        .await;
+    assert_ne!(question.room, general.room_id(), "asked privately");
+    assert!(
+        question.body.contains("Award: Best teaching registrar"),
+        "{}",
+        question.body
+    );
+    assert!(
+        question.body.contains("1️⃣ Post it · 2️⃣ Don't post"),
+        "{}",
+        question.body
+    );
+    let early = alice.collect(&bot_user, Duration::from_secs(2)).await;
+    assert!(
+        early.iter().all(|s| s.room != celebrations.room_id()),
+        "nothing is celebrated before Bob says yes: {early:?}"
+    );
+
+    bob.react(&question.room, &question.event_id, "1️⃣").await;
+    let seen = alice
+        .expect_all(
+            &bot_user,
+            &[&|s| s.room == celebrations.room_id(), &|s| {
+                s.body.contains("said yes: your shout-out S1")
+            }],
+        )
+        .await;
+    let [post, told] = <[Seen; 2]>::try_from(seen).unwrap();
+    assert!(
+        post.body
+            .starts_with(&format!("🎉 Award · {bob_name}\nBest teaching registrar")),
+        "{}",
+        post.body
+    );
+    assert!(post.mentions.contains(&bob.user), "Bob is mentioned");
+    assert!(
+        post.html
+            .as_deref()
+            .unwrap_or("")
+            .contains(&format!("https://matrix.to/#/{}", bob.user)),
+        "with a pill: {:?}",
+        post.html
+    );
+    alice
+        .expect_reaction(&bot_user, |r| r.target == post.event_id && r.key == "🎉")
+        .await;
+    assert_ne!(told.room, general.room_id(), "the author is told privately");
+    assert!(told.body.starts_with(&bob_name), "{}", told.body);
+    let answered = bob
+        .expect(&bot_user, |s| s.body.starts_with("Posted S1"))
+        .await;
+    assert_eq!(answered.room, question.room);
+
+    let again = alice.collect(&bot_user, Duration::from_secs(2)).await;
+    assert!(
+        again.iter().all(|s| s.room != celebrations.room_id()),
+        "celebrated once: {again:?}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_milestone_with_a_record_number_is_refused_and_not_celebrated() {
+    let SocietyScene {
+        bot_user,
+        bot,
+        mut alice,
+        general,
+        celebrations,
+        _keep,
+        ..
+    } = SocietyScene::start().await;
+    let asked = alice
+        .say(&general, "!milestone other Patient MRN 1234567 recovered")
+        .await;
+    let everything = alice.collect(&bot_user, Duration::from_secs(4)).await;
+    let refused = everything
+        .iter()
+        .find(|s| s.reply_to.as_ref() == Some(&asked))
+        .expect("the milestone is answered");
+    assert!(refused.body.contains("record number"), "{}", refused.body);
+    assert!(
+        everything.iter().all(|s| s.room != celebrations.room_id()),
+        "nothing is celebrated: {everything:?}"
+    );
+    // Alice was in the society's room before Rounds: she is a member, not a newcomer.
+    assert!(
+        everything.iter().all(|s| !s.body.starts_with("Welcome to")),
+        "{everything:?}"
+    );
+    bot.stop().await;
 }

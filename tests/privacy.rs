@@ -75,6 +75,23 @@ async fn forget_me_erases_everything_after_confirmation_and_nothing_else() {
         .await;
     h.say(ben.says("!profile stage consultant"), now).await;
     h.say(ben.says("!remind me in 2 hours to teach"), now).await;
+    // Shout-outs by and about ana, and her place in the welcome questions.
+    h.say(ana.joins(), now).await;
+    h.say(ana.says("!milestone award Intern of the year"), now)
+        .await;
+    h.say(
+        ben.says("!shoutout @ana:test talk Spoke at grand rounds"),
+        now,
+    )
+    .await;
+    h.say(
+        ana.says("!shoutout @ben:test grant Won a research grant"),
+        now,
+    )
+    .await;
+    h.say(ben.says("!milestone talk Presented the audit"), now)
+        .await;
+    assert_eq!(h.store.counts().await.unwrap().community, 6);
     // A missed reminder leaves an admin-log entry about ana.
     h.tick(now + Duration::days(9)).await;
     assert!(h.store.counts().await.unwrap().admin_log >= 1);
@@ -138,4 +155,6 @@ async fn forget_me_erases_everything_after_confirmation_and_nothing_else() {
     );
     assert_eq!(counts.profiles, 1);
     assert_eq!(counts.reminders, 1);
+    // Left: ben's own milestone and the digest it is listed in.
+    assert_eq!(counts.community, 2);
 }

@@ -202,6 +202,32 @@ fn config_errors_name_the_key_and_line() {
     );
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("ROUNDS_TIMEZONE"), "{said}");
+
+    // The welcome's groups must be the society's, and the nudge a sensible span.
+    for (society, expected) in [
+        (
+            "groups = [\"interns\"]\n[societies.group_for]\nintern = \"residents\"\n",
+            "societies.group_for",
+        ),
+        ("stay_in_touch = \"2 minutes\"\n", "societies.stay_in_touch"),
+    ] {
+        std::fs::write(&path, format!("[[societies]]\nkey = \"ams\"\n{society}")).unwrap();
+        let output = rounds(
+            &["check-config", "--config", &path.to_string_lossy()],
+            &[],
+            "",
+        );
+        assert_eq!(output.status.code(), Some(1));
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(said.contains(expected) && said.contains("line "), "{said}");
+    }
+    let output = rounds(
+        &["check-config"],
+        &[("ROUNDS_SHOUTOUTS_DIGEST", "whenever")],
+        "",
+    );
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("ROUNDS_SHOUTOUTS_DIGEST"), "{said}");
 }
 
 #[test]
@@ -397,4 +423,97 @@ event ics E1
     assert!(has(
         "[2026-11-26 12:30] #announcements rounds: When: Thu 10 Dec 12:30 AEDT (1h)"
     ));
+}
+
+/// A one-route stand-in for the Crossref API on 127.0.0.1: answers every request with `body`.
+fn crossref_standin(body: &'static str) -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
+                line.clear();
+            }
+            let mut stream = &stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    base
+}
+
+#[test]
+fn shell_welcome_consent_guard_and_doi() {
+    let base = crossref_standin(
+        r#"{"status":"ok","message":{"title":["Sepsis recognition by interns"],"container-title":["Medical Journal of Australia"],"issued":{"date-parts":[[2026,5,4]]}}}"#,
+    );
+    let script = "\
+/clock 2026-11-23T09:00:00+11:00
+/join intern1
+2
+/room dm
+emergency medicine
+1
+2
+2
+1
+/as admin
+/room general
+shoutout @intern1 award Best intern of the year
+/as intern1
+1
+milestone other Thanks for the help with 943 476 5919
+milestone publication Our first paper! doi:10.5694/mja2.51234
+";
+    let output = rounds(
+        &["shell", "--db", ":memory:"],
+        &[("ROUNDS_DOI_API_BASE", &base)],
+        script,
+    );
+    assert!(output.status.success());
+    let lines = stdout_lines(&output);
+    let at = |text: &str| {
+        lines
+            .iter()
+            .position(|l| l == text)
+            .unwrap_or_else(|| panic!("missing {text:?} in {lines:#?}"))
+    };
+    // The welcome and the dialogue, privately.
+    at("[2026-11-23 09:00] @intern1 (dm) rounds: Welcome to Demo Society, intern1! 👋");
+    at("[2026-11-23 09:00] @intern1 (dm) rounds: 1/6 · What stage of training are you at?");
+    at("[2026-11-23 09:00] @intern1 (dm) rounds: (adds you to the group interns)");
+    at("[2026-11-23 09:00] @intern1 (dm) rounds: (adds you to the group emergency)");
+    at(
+        "[2026-11-23 09:00] @intern1 (dm) rounds: All done, thank you! `!help` shows what I can do; `!profile` shows what you shared.",
+    );
+    // The shout-out waits for intern1, then goes to #celebrations with a reaction.
+    let asked = at(
+        "[2026-11-23 09:00] @intern1 (dm) rounds: admin would like to celebrate your news in Demo Society's celebrations room (S1):",
+    );
+    let posted = at("[2026-11-23 09:00] #celebrations rounds: 🎉 Award · intern1");
+    assert!(asked < posted);
+    assert!(
+        !lines[..asked].iter().any(|l| l.contains("#celebrations")),
+        "{lines:#?}"
+    );
+    at("[2026-11-23 09:00] #celebrations rounds: Best intern of the year");
+    assert_eq!(
+        lines[posted + 3],
+        "[2026-11-23 09:00] #celebrations rounds: (reacts 🎉)"
+    );
+    // A valid NHS number is refused with the reason; nothing is posted.
+    at(
+        "[2026-11-23 09:00] #general rounds: I did not use that shout-out because it contains what looks like an NHS number. Patient details never go in anything Rounds shows others; nothing was posted or changed.",
+    );
+    assert!(!lines.iter().any(|l| l.contains("943 476 5919")));
+    // The DOI's title, from the stand-in.
+    at(
+        "[2026-11-23 09:00] #celebrations rounds: 📄 “Sepsis recognition by interns”, Medical Journal of Australia (2026) https://doi.org/10.5694/mja2.51234",
+    );
 }

@@ -49,6 +49,7 @@ async fn story(store: &dyn Store) {
         specialty: None,
         hospital: Some("Westmead".into()),
         img: Some(true),
+        shoutouts: None,
     };
     store.save_profile(&profile, t0).await.unwrap();
     profile.specialty = Some("emergency medicine".into());

@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::Ctx;
 use super::error::Refusal;
 use super::events::{find, organisers_only};
-use super::io::Action;
+use super::followups;
+use super::io::{Action, Message};
 use super::pairing::Rng;
 use super::short_id::ShortId;
 use super::store::Event;
@@ -80,15 +81,21 @@ pub async fn check_in(ctx: &Ctx<'_>, id: ShortId, code: &str) -> Result<Vec<Acti
         .cpd_minutes
         .map(|m| format!(" ({} CPD h)", m as f64 / 60.0))
         .unwrap_or_default();
-    Ok(vec![ctx.private_reply(if new {
-        format!(
-            "Checked in to {} ({id}){hours}. See your log with `{}cpd`.",
-            event.title,
-            ctx.prefix()
-        )
-    } else {
-        format!("You had already checked in to {} ({id}).", event.title)
-    })])
+    if new {
+        return Ok(vec![ctx.reply_message(
+            Message::text(format!(
+                "Checked in to {} ({id}){hours}. See your log with `{}cpd`. Met someone worth keeping in touch with?",
+                event.title,
+                ctx.prefix()
+            ))
+            .with_choices(vec![followups::offer(&format!("event:{}", event.id))]),
+            true,
+        )]);
+    }
+    Ok(vec![ctx.private_reply(format!(
+        "You had already checked in to {} ({id}).",
+        event.title
+    ))])
 }
 
 pub async fn list(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {

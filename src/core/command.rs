@@ -110,6 +110,10 @@ pub const COMMANDS: &[CommandSpec] = &[
                 usage: "profile img <yes|no>",
                 summary: "whether you are an international medical graduate",
             },
+            Form {
+                usage: "profile shoutouts <ask|auto|never>",
+                summary: "colleagues' shout-outs about you: ask you first, post straight away, or never",
+            },
         ],
         examples: &[
             "profile timezone Australia/Sydney",
@@ -285,6 +289,80 @@ pub const COMMANDS: &[CommandSpec] = &[
         committee_only: false,
     },
     CommandSpec {
+        name: "shoutout",
+        summary: "celebrate a colleague's news (they approve it first)",
+        forms: &[
+            Form {
+                usage: "shoutout <member> <publication|exam|new-post|award|grant|talk|other> <text>",
+                summary: "celebrate a colleague; it is posted once they approve",
+            },
+            Form {
+                usage: "shoutout approve <id>",
+                summary: "let a shout-out about you be posted (ids look like S3)",
+            },
+            Form {
+                usage: "shoutout decline <id>",
+                summary: "keep a shout-out about you from being posted",
+            },
+            Form {
+                usage: "shoutout pending",
+                summary: "shout-outs about you waiting for your answer",
+            },
+        ],
+        examples: &[
+            "shoutout @ana publication Our sepsis audit is out: doi:10.5694/mja2.51234",
+            "shoutout @ben new-post Starting as ED registrar at Westmead in February",
+            "shoutout approve S3",
+        ],
+        committee_only: false,
+    },
+    CommandSpec {
+        name: "milestone",
+        summary: "share your own news in the celebrations room",
+        forms: &[Form {
+            usage: "milestone <publication|exam|new-post|award|grant|talk|other> <text>",
+            summary: "posted straight away, and listed in the weekly digest",
+        }],
+        examples: &[
+            "milestone exam Passed the FRACP written exam!",
+            "milestone talk Presenting our audit at the ACEM ASM",
+        ],
+        committee_only: false,
+    },
+    CommandSpec {
+        name: "followup",
+        summary: "a private reminder to follow up with someone",
+        forms: &[Form {
+            usage: "followup <member> <when> [note]",
+            summary: "e.g. after meeting them for coffee or at an event",
+        }],
+        examples: &[
+            "followup @ana in 1 week ask about the research project",
+            "followup @ben next Monday 09:00",
+        ],
+        committee_only: false,
+    },
+    CommandSpec {
+        name: "welcome",
+        summary: "the welcome for newcomers: answer its questions, or preview it",
+        forms: &[
+            Form {
+                usage: "welcome",
+                summary: "answer the welcome questions (again)",
+            },
+            Form {
+                usage: "welcome skip",
+                summary: "stop the welcome questions",
+            },
+            Form {
+                usage: "welcome preview",
+                summary: "committee: see what a newcomer sees",
+            },
+        ],
+        examples: &["welcome", "welcome preview"],
+        committee_only: false,
+    },
+    CommandSpec {
         name: "committee",
         summary: "the committee's log: missed reminders and failed deliveries",
         forms: &[Form {
@@ -318,17 +396,107 @@ pub fn spec(name: &str) -> Option<&'static CommandSpec> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    Help { topic: Option<String> },
-    Remind { target: RemindTarget, rest: String },
+    Help {
+        topic: Option<String>,
+    },
+    Remind {
+        target: RemindTarget,
+        rest: String,
+    },
     Reminders(RemindersCommand),
     Profile(ProfileCommand),
-    Forget { confirm: bool },
+    Forget {
+        confirm: bool,
+    },
     CommitteeLog,
     Coffee(CoffeeCommand),
     Mentor(MentorCommand),
     Event(EventCommand),
-    Rsvp { id: ShortId, answer: RsvpAnswer },
-    Cpd { export: bool },
+    Rsvp {
+        id: ShortId,
+        answer: RsvpAnswer,
+    },
+    Cpd {
+        export: bool,
+    },
+    Shoutout(ShoutoutCommand),
+    Milestone {
+        kind: MilestoneKind,
+        text: String,
+    },
+    /// `member` as typed (`@ana`, `<@123>`, `@ana:example.org`); the core resolves it.
+    Followup {
+        member: String,
+        rest: String,
+    },
+    Welcome(WelcomeCommand),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShoutoutCommand {
+    About {
+        member: String,
+        kind: MilestoneKind,
+        text: String,
+    },
+    Approve(ShortId),
+    Decline(ShortId),
+    Pending,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WelcomeCommand {
+    Start,
+    Skip,
+    Preview,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MilestoneKind {
+    Publication,
+    Exam,
+    NewPost,
+    Award,
+    Grant,
+    Talk,
+    Other,
+}
+
+impl MilestoneKind {
+    pub const ALL: [MilestoneKind; 7] = [
+        MilestoneKind::Publication,
+        MilestoneKind::Exam,
+        MilestoneKind::NewPost,
+        MilestoneKind::Award,
+        MilestoneKind::Grant,
+        MilestoneKind::Talk,
+        MilestoneKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MilestoneKind::Publication => "publication",
+            MilestoneKind::Exam => "exam",
+            MilestoneKind::NewPost => "new-post",
+            MilestoneKind::Award => "award",
+            MilestoneKind::Grant => "grant",
+            MilestoneKind::Talk => "talk",
+            MilestoneKind::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MilestoneKind> {
+        match text.trim().to_lowercase().as_str() {
+            "paper" | "pub" | "publication" | "article" => Some(MilestoneKind::Publication),
+            "exam" | "exams" => Some(MilestoneKind::Exam),
+            "new-post" | "newpost" | "post" | "job" | "new-job" => Some(MilestoneKind::NewPost),
+            "award" | "prize" => Some(MilestoneKind::Award),
+            "grant" => Some(MilestoneKind::Grant),
+            "talk" | "presentation" | "poster" => Some(MilestoneKind::Talk),
+            "other" => Some(MilestoneKind::Other),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -491,6 +659,8 @@ pub enum ProfileCommand {
     Specialty(String),
     Hospital(String),
     Img(bool),
+    /// `ask`, `auto` or `never`.
+    Shoutouts(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -558,6 +728,36 @@ fn parse_body(body: &str, prefix: &str) -> Result<Command, CommandError> {
         "reminders" => parse_reminders(rest, prefix),
         "profile" => parse_profile(rest, prefix),
         "forget" => parse_forget(rest, prefix),
+        "shoutout" | "shout-out" | "shoutouts" => parse_shoutout(rest, prefix),
+        "milestone" => {
+            let (kind, text) = parse_kind(rest, prefix, "milestone")?;
+            Ok(Command::Milestone { kind, text })
+        }
+        "followup" | "follow-up" => {
+            let (member, rest) = split_member(rest);
+            if member.is_empty() || rest.is_empty() {
+                return Err(incomplete(
+                    prefix,
+                    "followup",
+                    "followup @ana in 1 week ask about the research project",
+                ));
+            }
+            Ok(Command::Followup {
+                member,
+                rest: rest.to_string(),
+            })
+        }
+        "welcome" => match split_word(rest).0.as_str() {
+            "" | "start" | "again" => Ok(Command::Welcome(WelcomeCommand::Start)),
+            "skip" | "stop" => Ok(Command::Welcome(WelcomeCommand::Skip)),
+            "preview" => Ok(Command::Welcome(WelcomeCommand::Preview)),
+            other => Err(unknown_option(
+                prefix,
+                "welcome",
+                other,
+                &["skip", "preview"],
+            )),
+        },
         "coffee" => parse_coffee(rest, prefix),
         "event" | "events" => parse_event(rest, prefix),
         "rsvp" => parse_rsvp(rest, prefix),
@@ -726,6 +926,18 @@ fn parse_profile(rest: &str, prefix: &str) -> Result<Command, CommandError> {
             }
             ProfileCommand::Hospital(value.to_string())
         }
+        "shoutouts" | "shoutout" | "shout-outs" => match value.to_lowercase().as_str() {
+            v @ ("ask" | "auto" | "never") => ProfileCommand::Shoutouts(v.to_string()),
+            "" => return Err(need("profile shoutouts auto")),
+            other => {
+                return Err(unknown_option(
+                    prefix,
+                    "profile",
+                    other,
+                    &["ask", "auto", "never"],
+                ));
+            }
+        },
         "img" => match value.to_lowercase().as_str() {
             "yes" | "y" | "true" => ProfileCommand::Img(true),
             "no" | "n" | "false" => ProfileCommand::Img(false),
@@ -737,11 +949,78 @@ fn parse_profile(rest: &str, prefix: &str) -> Result<Command, CommandError> {
                 prefix,
                 "profile",
                 other,
-                &["timezone", "stage", "specialty", "hospital", "img"],
+                &[
+                    "timezone",
+                    "stage",
+                    "specialty",
+                    "hospital",
+                    "img",
+                    "shoutouts",
+                ],
             ));
         }
     };
     Ok(Command::Profile(command))
+}
+
+/// Splits off a member as typed: the first word, kept in its case (ids are case-sensitive).
+fn split_member(text: &str) -> (String, &str) {
+    let text = text.trim_start();
+    match text.find(char::is_whitespace) {
+        Some(at) => (text[..at].to_string(), text[at..].trim()),
+        None => (text.to_string(), ""),
+    }
+}
+
+fn parse_kind(
+    rest: &str,
+    prefix: &str,
+    command: &'static str,
+) -> Result<(MilestoneKind, String), CommandError> {
+    let example = match command {
+        "milestone" => "milestone exam Passed the FRACP written exam!",
+        _ => "shoutout @ana award Best registrar teaching award",
+    };
+    let (kind, text) = split_word(rest);
+    if kind.is_empty() {
+        return Err(incomplete(prefix, command, example));
+    }
+    let kinds: Vec<&str> = MilestoneKind::ALL.iter().map(|k| k.as_str()).collect();
+    let kind = MilestoneKind::parse(&kind)
+        .ok_or_else(|| unknown_option(prefix, command, &kind, &kinds))?;
+    if text.is_empty() {
+        return Err(incomplete(prefix, command, example));
+    }
+    Ok((kind, text.to_string()))
+}
+
+fn parse_shoutout(rest: &str, prefix: &str) -> Result<Command, CommandError> {
+    let (verb, after) = split_word(rest);
+    let id = |example: &'static str| -> Result<ShortId, CommandError> {
+        let (id, _) = split_word(after);
+        if id.is_empty() {
+            return Err(incomplete(prefix, "shoutout", example));
+        }
+        ShortId::parse(&id, IdKind::Shoutout)
+    };
+    let command = match verb.as_str() {
+        "approve" | "yes" => ShoutoutCommand::Approve(id("shoutout approve S3")?),
+        "decline" | "no" => ShoutoutCommand::Decline(id("shoutout decline S3")?),
+        "pending" | "list" => ShoutoutCommand::Pending,
+        "" => {
+            return Err(incomplete(
+                prefix,
+                "shoutout",
+                "shoutout @ana award Best registrar teaching award",
+            ));
+        }
+        _ => {
+            let (member, rest) = split_member(rest);
+            let (kind, text) = parse_kind(rest, prefix, "shoutout")?;
+            ShoutoutCommand::About { member, kind, text }
+        }
+    };
+    Ok(Command::Shoutout(command))
 }
 
 fn parse_forget(rest: &str, prefix: &str) -> Result<Command, CommandError> {

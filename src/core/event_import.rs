@@ -12,6 +12,7 @@ use super::error::{Refusal, StoreError};
 use super::event_edit;
 use super::events::{self, first_reminder, organisers_only};
 use super::ics::{self, ImportedEvent};
+use super::identifiers;
 use super::io::{Action, Message};
 use super::store::{Event, EventImport, Job};
 use super::time_format;
@@ -230,6 +231,24 @@ async fn sync(
     let truncated = items.len() > MAX_ENTRIES;
     for item in items.into_iter().take(MAX_ENTRIES) {
         seen.insert(item.uid.clone());
+        // A feed is not typed by a member who could be told: an entry that looks like it names
+        // a patient is left out, and the committee is told which one (by time, not by text).
+        if let Some(found) = [Some(&item.title), item.place.as_ref()]
+            .into_iter()
+            .flatten()
+            .find_map(|text| identifiers::check(text))
+        {
+            actions.push(Action::AdminLog {
+                society: import.society.clone(),
+                about: None,
+                text: format!(
+                    "An event from {} starting {} was not imported because {found}.",
+                    import.url,
+                    time_format::local(item.starts_at, society.timezone, now)
+                ),
+            });
+            continue;
+        }
         let fresh = draft(bot, import, &item);
         match store.event_by_source(&import.society, &item.uid).await? {
             None if item.cancelled => {}

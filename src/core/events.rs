@@ -73,6 +73,7 @@ pub(super) fn one_line(text: &str, what: &str, max: usize) -> Result<String, Ref
             "The {what} must be one line of 1 to {max} characters."
         )));
     }
+    super::identifiers::guard(text, &format!("event {what}"))?;
     Ok(text.to_string())
 }
 

@@ -54,6 +54,9 @@ pub enum Inbound {
         sender: UserRef,
         choice: String,
     },
+    /// A member joined the society (a Discord guild, a Matrix space or society room, `/join`
+    /// in the shell). `origin.room` is where they joined.
+    Join { origin: Origin, sender: UserRef },
 }
 
 impl Inbound {
@@ -61,7 +64,8 @@ impl Inbound {
         match self {
             Inbound::Message { origin, .. }
             | Inbound::Choice { origin, .. }
-            | Inbound::Withdraw { origin, .. } => origin,
+            | Inbound::Withdraw { origin, .. }
+            | Inbound::Join { origin, .. } => origin,
         }
     }
 
@@ -69,7 +73,8 @@ impl Inbound {
         match self {
             Inbound::Message { sender, .. }
             | Inbound::Choice { sender, .. }
-            | Inbound::Withdraw { sender, .. } => sender,
+            | Inbound::Withdraw { sender, .. }
+            | Inbound::Join { sender, .. } => sender,
         }
     }
 }
@@ -188,6 +193,22 @@ pub enum Action {
         topic: String,
         entry: Option<CalendarEntry>,
     },
+    /// A post in the society's celebrations room (or `fallback_room` where the platform has
+    /// none configured), which the bot then reacts to with `emoji` when one is given.
+    Celebrate {
+        society: String,
+        fallback_room: String,
+        message: Message,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        emoji: Option<String>,
+    },
+    /// Put a member in one of the society's groups: the group's role on Discord, an invitation
+    /// to its room on Matrix. Groups with no platform mapping are left alone.
+    JoinGroup {
+        society: String,
+        user: UserRef,
+        group: String,
+    },
     /// A private message to one member.
     Remind { user: UserRef, message: Message },
     /// Bring members together privately (a thread on Discord, a direct room on Matrix).
@@ -220,11 +241,11 @@ impl Action {
     /// The member an action is about, so erasing that member also drops what is queued for them.
     pub fn concerned_member(&self) -> Option<String> {
         match self {
-            Action::Remind { user, .. } => Some(user.id.clone()),
+            Action::Remind { user, .. } | Action::JoinGroup { user, .. } => Some(user.id.clone()),
             Action::AdminLog { about, .. } => about.clone(),
-            Action::Post { message, .. } | Action::Reply { message, .. } => {
-                message.mentions.first().map(|m| m.id.clone())
-            }
+            Action::Post { message, .. }
+            | Action::Reply { message, .. }
+            | Action::Celebrate { message, .. } => message.mentions.first().map(|m| m.id.clone()),
             _ => None,
         }
     }

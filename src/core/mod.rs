@@ -8,20 +8,26 @@ pub mod calendar;
 pub mod coffee;
 pub mod command;
 pub mod committee;
+pub mod doi;
 pub mod error;
 pub mod event_edit;
 pub mod event_import;
 pub mod event_series;
 pub mod events;
+pub mod followups;
 pub mod icebreakers;
 pub mod ics;
+pub mod identifiers;
 pub mod io;
+pub mod mention;
 pub mod mentor;
+pub mod onboarding;
 pub mod pairing;
 pub mod privacy;
 pub mod profile;
 pub mod reminders;
 pub mod short_id;
+pub mod shoutouts;
 pub mod store;
 pub mod time_format;
 pub mod when;
@@ -51,6 +57,19 @@ pub struct Society {
     pub organisers: Vec<String>,
     /// Platform role ids whose holders may manage events.
     pub organiser_roles: Vec<String>,
+    /// What a newcomer is told, and which groups their answers put them in.
+    pub welcome: Welcome,
+    /// How long after a coffee meeting members are nudged to reconnect; None: never.
+    pub stay_in_touch: Option<Duration>,
+}
+
+/// A society's welcome for newcomers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Welcome {
+    pub text: Option<String>,
+    pub code_of_conduct: Option<String>,
+    /// A stage or specialty answer (lower case) and the group it puts the member in.
+    pub groups: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -72,6 +91,9 @@ pub struct Settings {
     /// Where the HTTP server is reached (`https://rounds.example.org`), for calendar feed
     /// links; None when no server runs.
     pub feed_base: Option<String>,
+    /// When the shout-out digest is posted (`when::Rule` text, e.g. `every Friday 16:00`), in
+    /// each society's zone; None: no digest.
+    pub shoutout_digest: Option<String>,
 }
 
 impl Settings {
@@ -86,6 +108,7 @@ impl Settings {
             icebreakers: icebreakers::defaults(),
             event_reminders: events::DEFAULT_REMINDERS.to_vec(),
             feed_base: None,
+            shoutout_digest: Some(shoutouts::DEFAULT_DIGEST.to_string()),
         }
     }
 }
@@ -101,6 +124,7 @@ pub struct Bot {
     store: Arc<dyn Store>,
     settings: Settings,
     fetcher: Option<Arc<dyn event_import::Fetcher>>,
+    doi: Option<Arc<dyn shoutouts::DoiLookup>>,
 }
 
 /// Everything a command handler needs to know about the event it answers.
@@ -197,12 +221,19 @@ impl Bot {
             store,
             settings,
             fetcher: None,
+            doi: None,
         }
     }
 
     /// Lets `!event import` read calendar feeds through `fetcher`.
     pub fn with_fetcher(mut self, fetcher: Arc<dyn event_import::Fetcher>) -> Self {
         self.fetcher = Some(fetcher);
+        self
+    }
+
+    /// Lets publication shout-outs show a DOI's title, journal and year.
+    pub fn with_doi_lookup(mut self, lookup: Arc<dyn shoutouts::DoiLookup>) -> Self {
+        self.doi = Some(lookup);
         self
     }
 
@@ -239,13 +270,16 @@ impl Bot {
         };
         let late = origin.sent_at.map(|sent| now - sent).unwrap_or_default();
         let result = match inbound {
+            // A join seen long after it happened is no time for a welcome, nor for an apology
+            // in a shared room.
+            Inbound::Join { .. } if late > self.settings.catch_up => return Vec::new(),
             _ if late > self.settings.catch_up => Err(Refusal::said(format!(
                 "I was offline when you sent this ({} ago) and have not acted on it. Please send it again if you still need it.",
                 time_format::span(late)
             ))),
             Inbound::Message { text, .. } => {
                 match command::parse(text, &self.settings.prefix, self.settings.prefix_optional) {
-                    Parsed::NotCommand => return Vec::new(),
+                    Parsed::NotCommand => onboarding::chat(&ctx, text).await,
                     Parsed::Invalid(error) => Err(Refusal::from(error)),
                     Parsed::Command(command) => self.run(&ctx, command).await,
                 }
@@ -253,6 +287,7 @@ impl Bot {
             Inbound::Choice { choice, .. } => self.choose(&ctx, choice).await,
             // No choice offered today can be taken back: erasure is confirmed or declined once.
             Inbound::Withdraw { .. } => Ok(Vec::new()),
+            Inbound::Join { .. } => onboarding::joined(&ctx).await,
         };
         match result {
             Ok(mut actions) => {
@@ -300,6 +335,12 @@ impl Bot {
             Command::Event(sub) => events::run(ctx, sub).await,
             Command::Rsvp { id, answer } => events::rsvp(ctx, id, answer).await,
             Command::Cpd { export } => attendance::cpd(ctx, export).await,
+            Command::Shoutout(sub) => shoutouts::run(ctx, sub, self.doi.as_deref()).await,
+            Command::Milestone { kind, text } => {
+                shoutouts::milestone(ctx, kind, &text, self.doi.as_deref()).await
+            }
+            Command::Followup { member, rest } => followups::followup(ctx, &member, &rest).await,
+            Command::Welcome(sub) => onboarding::run(ctx, sub).await,
         }
     }
 
@@ -308,6 +349,9 @@ impl Bot {
             Some(("forget", answer)) => privacy::forget_choice(ctx, answer).await,
             Some(("coffee", rest)) => coffee::choice(ctx, rest).await,
             Some(("event", rest)) => events::choice(ctx, rest).await,
+            Some(("shoutout", rest)) => shoutouts::choice(ctx, rest).await,
+            Some(("followup", rest)) => followups::choice(ctx, rest).await,
+            Some(("onboard", rest)) => onboarding::answer(ctx, rest).await,
             _ => Err(Refusal::said(
                 "That choice has expired or is not yours to make; nothing was changed.",
             )),
@@ -323,6 +367,8 @@ impl Bot {
             JobKind::EventReminders => events::fire_reminder(self, job, now).await,
             JobKind::EventSeries => event_series::fire(self, job, now).await,
             JobKind::EventImport => event_import::fire(self, job, now).await,
+            JobKind::ShoutoutDigest => shoutouts::fire_digest(self, job, now).await,
+            JobKind::StayInTouch => followups::fire_stay_in_touch(self, job, now).await,
         }
     }
 }

@@ -1,12 +1,12 @@
 //! `!profile`: what a member shares about themselves, shown back in full on request.
 
-use super::Ctx;
 use super::command::{MAX_PROFILE_TEXT, ProfileCommand};
 use super::error::Refusal;
 use super::io::Action;
 use super::store::Profile;
 use super::time_format;
 use super::when;
+use super::{Ctx, onboarding};
 
 pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, Refusal> {
     let existing = ctx.store.profile(&ctx.society.key, &ctx.sender.id).await?;
@@ -19,6 +19,15 @@ pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, 
         ..Profile::default()
     });
     profile.name = ctx.sender.name.clone();
+    // The welcome dialogue moves on when its question is answered with this command.
+    let command_field = match &command {
+        ProfileCommand::Timezone(_) => Some("timezone"),
+        ProfileCommand::Stage(_) => Some("stage"),
+        ProfileCommand::Specialty(_) => Some("specialty"),
+        ProfileCommand::Hospital(_) => Some("hospital"),
+        ProfileCommand::Shoutouts(_) => Some("shoutouts"),
+        _ => None,
+    };
     let said = match command {
         ProfileCommand::Show => unreachable!("handled above"),
         ProfileCommand::Timezone(text) => {
@@ -42,6 +51,15 @@ pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, 
             profile.hospital = Some(clean_text(&text, "hospital")?);
             format!("Your hospital is now {}.", text.trim())
         }
+        ProfileCommand::Shoutouts(choice) => {
+            let said = match choice.as_str() {
+                "auto" => "Colleagues' shout-outs about you will be posted straight away.",
+                "never" => "Colleagues can no longer post shout-outs about you.",
+                _ => "I'll ask you before posting a colleague's shout-out about you.",
+            };
+            profile.shoutouts = Some(choice);
+            said.to_string()
+        }
         ProfileCommand::Img(img) => {
             profile.img = Some(img);
             if img {
@@ -52,10 +70,16 @@ pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, 
         }
     };
     ctx.store.save_profile(&profile, ctx.now).await?;
-    Ok(vec![ctx.private_reply(said)])
+    let field = match &command_field {
+        Some(field) => onboarding::after_profile(ctx, field, &profile).await?,
+        None => Vec::new(),
+    };
+    let mut actions = vec![ctx.private_reply(said)];
+    actions.extend(field);
+    Ok(actions)
 }
 
-fn clean_text(text: &str, field: &str) -> Result<String, Refusal> {
+pub fn clean_text(text: &str, field: &str) -> Result<String, Refusal> {
     let text = text.trim();
     let length = text.chars().count();
     if length > MAX_PROFILE_TEXT {
@@ -68,6 +92,8 @@ fn clean_text(text: &str, field: &str) -> Result<String, Refusal> {
             "Your {field} must be one line of text."
         )));
     }
+    // Introductions show it to the member's pairings.
+    super::identifiers::guard(text, field)?;
     Ok(text.to_string())
 }
 
@@ -110,6 +136,14 @@ async fn show(ctx: &Ctx<'_>, profile: Option<Profile>) -> Result<Vec<Action>, Re
                 Some(true) => "yes".to_string(),
                 Some(false) => "no".to_string(),
                 None => unset.clone(),
+            }
+        ),
+        format!(
+            "colleagues' shout-outs about you: {}",
+            match profile.shoutouts.as_deref() {
+                Some("auto") => "posted straight away",
+                Some("never") => "never posted",
+                _ => "posted once you approve (the default)",
             }
         ),
         format!("active reminders: {reminders} (see them with `{p}reminders`)"),

@@ -37,35 +37,19 @@ pub async fn remind(
             "That reminder is {length} characters long; I keep at most {MAX_REMINDER_CHARS}. Shorten it and try again."
         )));
     }
-    let active = ctx
-        .store
-        .active_reminders(&ctx.society.key, &ctx.sender.id)
-        .await?;
-    if active.len() >= MAX_ACTIVE_PER_MEMBER {
-        return Err(Refusal::said(format!(
-            "You already have {} reminders; cancel one with `{p}reminders cancel <id>` first.",
-            active.len()
-        )));
-    }
     let delivery = match target {
         RemindTarget::Me => Delivery::Me,
         RemindTarget::Here => Delivery::Here,
     };
-    let reminder = ctx
-        .store
-        .create_reminder(&NewReminder {
-            platform: ctx.origin.platform.clone(),
-            society: ctx.society.key.clone(),
-            owner: ctx.sender.clone(),
-            delivery,
-            room: ctx.origin.room.clone(),
-            text: what.to_string(),
-            created_at: ctx.now,
-            due_at: schedule.first,
-            zone: zone.name().to_string(),
-            rule: schedule.rule.as_ref().map(Rule::to_text),
-        })
-        .await?;
+    let reminder = create(
+        ctx,
+        delivery,
+        what.to_string(),
+        schedule.first,
+        zone,
+        schedule.rule.as_ref().map(Rule::to_text),
+    )
+    .await?;
     let id = ShortId::new(IdKind::Reminder, reminder.id);
     let when_text = time_format::local(schedule.first, zone, ctx.now);
     let repeat = schedule
@@ -80,6 +64,55 @@ pub async fn remind(
     Ok(vec![ctx.private_reply(format!(
         "Got it ({id}): {place} on {when_text}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
     ))])
+}
+
+/// Stores a reminder of the sender's, refusing one past `MAX_ACTIVE_PER_MEMBER`.
+async fn create(
+    ctx: &Ctx<'_>,
+    delivery: Delivery,
+    text: String,
+    due: DateTime<Utc>,
+    zone: Tz,
+    rule: Option<String>,
+) -> Result<Reminder, Refusal> {
+    let active = ctx
+        .store
+        .active_reminders(&ctx.society.key, &ctx.sender.id)
+        .await?;
+    if active.len() >= MAX_ACTIVE_PER_MEMBER {
+        return Err(Refusal::said(format!(
+            "You already have {} reminders; cancel one with `{}reminders cancel <id>` first.",
+            active.len(),
+            ctx.prefix()
+        )));
+    }
+    Ok(ctx
+        .store
+        .create_reminder(&NewReminder {
+            platform: ctx.origin.platform.clone(),
+            society: ctx.society.key.clone(),
+            owner: ctx.sender.clone(),
+            delivery,
+            room: ctx.origin.room.clone(),
+            text,
+            created_at: ctx.now,
+            due_at: due,
+            zone: zone.name().to_string(),
+            rule,
+        })
+        .await?)
+}
+
+/// A one-off reminder to the sender at `due`, shown in their zone (a follow-up, a planned
+/// coffee). Returns its id and that zone for the confirmation.
+pub async fn private(
+    ctx: &Ctx<'_>,
+    due: DateTime<Utc>,
+    text: String,
+) -> Result<(ShortId, Tz), Refusal> {
+    let zone = ctx.member_zone().await?;
+    let reminder = create(ctx, Delivery::Me, text, due, zone, None).await?;
+    Ok((ShortId::new(IdKind::Reminder, reminder.id), zone))
 }
 
 pub async fn manage(ctx: &Ctx<'_>, command: RemindersCommand) -> Result<Vec<Action>, Refusal> {

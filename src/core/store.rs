@@ -20,6 +20,8 @@ pub struct Profile {
     pub specialty: Option<String>,
     pub hospital: Option<String>,
     pub img: Option<bool>,
+    /// How colleagues' shout-outs about them are handled: `ask` (None), `auto` or `never`.
+    pub shoutouts: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +93,10 @@ pub enum JobKind {
     EventSeries,
     /// A daily re-sync of an imported calendar; the subject is the import.
     EventImport,
+    /// The periodic list of posted shout-outs; the subject is the society's digest.
+    ShoutoutDigest,
+    /// A suggestion to reconnect, months after a coffee meeting; the subject is the group.
+    StayInTouch,
 }
 
 impl JobKind {
@@ -102,6 +108,8 @@ impl JobKind {
             JobKind::EventReminders => "event_reminders",
             JobKind::EventSeries => "event_series",
             JobKind::EventImport => "event_import",
+            JobKind::ShoutoutDigest => "shoutout_digest",
+            JobKind::StayInTouch => "stay_in_touch",
         }
     }
 
@@ -113,6 +121,8 @@ impl JobKind {
             "event_reminders" => Some(JobKind::EventReminders),
             "event_series" => Some(JobKind::EventSeries),
             "event_import" => Some(JobKind::EventImport),
+            "shoutout_digest" => Some(JobKind::ShoutoutDigest),
+            "stay_in_touch" => Some(JobKind::StayInTouch),
             _ => None,
         }
     }
@@ -277,6 +287,48 @@ pub struct EventImport {
     pub last_error: Option<String>,
 }
 
+/// A member's news. `status`: `pending` (waiting for the member it is about), `posted` or
+/// `declined`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shoutout {
+    pub id: i64,
+    pub society: String,
+    pub platform: String,
+    /// Where it was asked for; the celebrations room falls back to it.
+    pub room: String,
+    pub author: UserRef,
+    pub subject: UserRef,
+    pub kind: String,
+    pub text: String,
+    /// The looked-up publication line (`“Title”, Journal (2024)`), for a DOI.
+    pub publication: Option<String>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub posted_at: Option<DateTime<Utc>>,
+}
+
+/// Where a society's shout-out digest goes on one platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Digest {
+    pub id: i64,
+    pub society: String,
+    pub platform: String,
+    /// Used where the platform has no celebrations room configured.
+    pub room: String,
+}
+
+/// A job to add, for features whose job belongs to no other row's transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewJob {
+    pub kind: JobKind,
+    pub subject: i64,
+    pub platform: String,
+    pub society: String,
+    pub due_at: DateTime<Utc>,
+    pub zone: String,
+    pub rule: Option<String>,
+}
+
 /// A member's answer to an event: `going`, `waitlist`, `maybe` or `no`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rsvp {
@@ -361,6 +413,8 @@ pub struct Counts {
     pub pairing: i64,
     /// Events and RSVPs together.
     pub events: i64,
+    /// Shout-outs, digests and welcome dialogues together.
+    pub community: i64,
 }
 
 #[async_trait]
@@ -589,6 +643,57 @@ pub trait Store: Send + Sync {
     async fn event_by_source(&self, society: &str, uid: &str) -> StoreResult<Option<Event>>;
     /// The import's events not cancelled that start after `after`.
     async fn imported_events(&self, import: i64, after: DateTime<Utc>) -> StoreResult<Vec<Event>>;
+
+    /// Adds a job unless one of that kind and subject exists; true if it was added.
+    async fn add_job(&self, job: &NewJob) -> StoreResult<bool>;
+
+    /// Stores a shout-out (its `id` is ignored) and returns it with its id.
+    async fn create_shoutout(&self, shoutout: &Shoutout) -> StoreResult<Shoutout>;
+    async fn shoutout(&self, id: i64) -> StoreResult<Option<Shoutout>>;
+    /// Moves a pending shout-out to `posted` (stamped `now`) or `declined`; false if it was
+    /// no longer pending, so a double click posts once.
+    async fn decide_shoutout(&self, id: i64, status: &str, now: DateTime<Utc>)
+    -> StoreResult<bool>;
+    /// Shout-outs posted in the society on the platform in `[since, until)`, oldest first.
+    async fn posted_shoutouts(
+        &self,
+        society: &str,
+        platform: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<Shoutout>>;
+    /// Shout-outs about the member still waiting for their answer, oldest first.
+    async fn pending_shoutouts(&self, society: &str, subject: &str) -> StoreResult<Vec<Shoutout>>;
+    /// The society's digest on the platform, created with its job (`job`, whose subject is
+    /// filled in) if it had none.
+    async fn ensure_digest(&self, digest: &Digest, job: &NewJob) -> StoreResult<Digest>;
+    async fn digest(&self, id: i64) -> StoreResult<Option<Digest>>;
+
+    /// Records that the member was welcomed, on question `step`; false (and nothing changes)
+    /// if they were welcomed before.
+    async fn start_onboarding(
+        &self,
+        society: &str,
+        user_id: &str,
+        platform: &str,
+        step: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// The welcome question the member is on: None if never welcomed, Some(None) once finished.
+    async fn onboarding_step(
+        &self,
+        society: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<Option<String>>>;
+    /// Moves the member to another question (None: finished), welcoming them if needed.
+    async fn set_onboarding_step(
+        &self,
+        society: &str,
+        user_id: &str,
+        platform: &str,
+        step: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     /// Every profile in the society (a pairing round reads them all at once).
     async fn profiles(&self, society: &str) -> StoreResult<Vec<Profile>>;

@@ -16,13 +16,16 @@ use super::{Adapter, DeliveryError};
 use crate::core::io::{Action, Choice, Inbound, Message, Origin, UserRef};
 use crate::core::store::Store;
 use crate::core::when;
-use crate::core::{Bot, Settings, Society};
+use crate::core::{Bot, Settings, Society, Welcome};
 use crate::runtime::Runtime;
 
 pub const PLATFORM: &str = "shell";
 pub const SOCIETY_KEY: &str = "shell";
 pub const ROOMS: [&str; 3] = ["#general", "#announcements", "#celebrations"];
 const ANNOUNCEMENTS: &str = ROOMS[1];
+const CELEBRATIONS: &str = ROOMS[2];
+/// `/room dm`: the member's direct messages with Rounds, where the welcome questions are answered.
+pub const DIRECT_ROOM: &str = "#dm";
 pub const COMMITTEE_MEMBER: &str = "admin";
 pub const FIRST_MEMBER: &str = "you";
 
@@ -36,6 +39,26 @@ pub fn society(timezone: Tz) -> Society {
         committee_roles: vec![],
         organisers: vec![],
         organiser_roles: vec![],
+        welcome: Welcome {
+            text: Some(
+                "This is a demo society: try `help`, `event list` or `coffee join`.".to_string(),
+            ),
+            code_of_conduct: Some(
+                "be kind, keep patient details out of every channel, and ask before sharing a colleague's news."
+                    .to_string(),
+            ),
+            groups: [
+                ("student", "students"),
+                ("intern", "interns"),
+                ("resident", "residents"),
+                ("registrar", "registrars"),
+                ("emergency medicine", "emergency"),
+            ]
+            .into_iter()
+            .map(|(answer, group)| (answer.to_string(), group.to_string()))
+            .collect(),
+        },
+        stay_in_touch: Some(chrono::Duration::days(90)),
     }
 }
 
@@ -194,6 +217,23 @@ impl Adapter for ShellOutput {
                 }
                 screen.announced.insert(topic.clone(), message.text.clone());
             }
+            Action::Celebrate { message, emoji, .. } => {
+                let room = CELEBRATIONS.to_string();
+                write_message(&mut screen, &room, message, Audience::Room(room.clone()));
+                if let Some(emoji) = emoji {
+                    let reaction = Message::text(format!("(reacts {emoji})"));
+                    write_message(&mut screen, &room, &reaction, Audience::Room(room.clone()));
+                }
+            }
+            Action::JoinGroup { user, group, .. } => {
+                let message = Message::text(format!("(adds you to the group {group})"));
+                write_message(
+                    &mut screen,
+                    &dm(&user.id),
+                    &message,
+                    Audience::Member(user.id.clone()),
+                );
+            }
             // The shell has no calendar of its own; `event ics` shows the file instead.
             Action::Calendar { .. } => {}
             Action::Remind { user, message } => {
@@ -310,7 +350,7 @@ impl Shell {
             society: SOCIETY_KEY.to_string(),
             room: self.room.clone(),
             message_id: Some(format!("{}-{}", self.session, self.counter)),
-            is_direct: false,
+            is_direct: self.room == DIRECT_ROOM,
             sent_at: None,
             roles: Vec::new(),
         }
@@ -407,6 +447,30 @@ impl Shell {
                 self.member = name;
                 Ok(Step::note(format!("now speaking as @{} in {}", self.member, self.room)))
             }
+            "join" => {
+                let name = arg.trim_start_matches('@').to_lowercase();
+                if !valid_name(&name) {
+                    return Ok(Step::note(
+                        "/join needs a name of letters, digits, '-' or '_' (at most 32), e.g. /join intern1",
+                    ));
+                }
+                self.member = name;
+                let inbound = Inbound::Join {
+                    origin: self.origin(),
+                    sender: self.sender(),
+                };
+                let now = self.now();
+                self.runtime.receive(&inbound, now).await?;
+                let mut step = Step {
+                    said: self.settle().await?,
+                    ..Step::default()
+                };
+                step.notes.push(format!(
+                    "@{} joined the society; now speaking as @{} in {}",
+                    self.member, self.member, self.room
+                ));
+                Ok(step)
+            }
             "room" => {
                 let name = arg.trim_start_matches('#').to_lowercase();
                 if !valid_name(&name) {
@@ -443,7 +507,8 @@ impl Shell {
                 notes: vec![
                     "Lines are messages from the current member in the current room; the ! prefix is optional.".to_string(),
                     "/as <name>        speak as another member (created on first use)".to_string(),
-                    format!("/room <name>      move to a room ({})", ROOMS.join(", ")),
+                    "/join <name>      a new member joins the society (and is welcomed)".to_string(),
+                    format!("/room <name>      move to a room ({}, or dm: your direct messages with Rounds)", ROOMS.join(", ")),
                     "/clock <time>     set the simulated clock (RFC 3339)".to_string(),
                     "/advance <span>   run the scheduler through a span, e.g. 3m, 2h, 8d".to_string(),
                     "/quit             leave".to_string(),

@@ -5,8 +5,8 @@ use sqlx::Row;
 
 use super::events::insert_event;
 use super::rows::{from_ts, ts};
-use super::{SqlStore, db, stop_job};
-use crate::core::store::{Event, EventImport, JobKind, Series, StoreResult};
+use super::{SqlStore, add_job, db, stop_job};
+use crate::core::store::{Event, EventImport, JobKind, NewJob, Series, StoreResult};
 
 macro_rules! series_select {
     () => {
@@ -130,18 +130,19 @@ impl SqlStore {
         .try_get(0)
         .map_err(db)?;
         // The next date is made when this one begins.
-        sqlx::query(
-            "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('event_series', $1, $2, $3, $4, $5, $6)",
+        add_job(
+            &mut *tx,
+            &NewJob {
+                kind: JobKind::EventSeries,
+                subject: id,
+                platform: t.platform.clone(),
+                society: t.society.clone(),
+                due_at: first.starts_at,
+                zone: t.zone.clone(),
+                rule: Some(series.rule.clone()),
+            },
         )
-        .bind(id)
-        .bind(&t.platform)
-        .bind(&t.society)
-        .bind(ts(first.starts_at))
-        .bind(&t.zone)
-        .bind(&series.rule)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
         let first = Event {
             series: Some(id),
             ..first.clone()
@@ -318,16 +319,19 @@ impl SqlStore {
             .map_err(db)?;
             return Ok((row.into(), false));
         };
-        sqlx::query(
-            "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('event_import', $1, $2, $3, $4, 'UTC', NULL)",
+        add_job(
+            &mut *tx,
+            &NewJob {
+                kind: JobKind::EventImport,
+                subject: id,
+                platform: import.platform.clone(),
+                society: import.society.clone(),
+                due_at: now,
+                zone: "UTC".to_string(),
+                rule: None,
+            },
         )
-        .bind(id)
-        .bind(&import.platform)
-        .bind(&import.society)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
         tx.commit().await.map_err(db)?;
         Ok((
             EventImport {

@@ -4,11 +4,11 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
 use super::rows::{from_ts, ts};
-use super::{SqlStore, db};
+use super::{SqlStore, add_job, db, reschedule_job};
 use crate::core::io::UserRef;
 use crate::core::store::{
-    CoffeeGroup, CoffeeMember, GroupMember, MentorOffer, MentorRole, NewRound, Programme,
-    StoreResult,
+    CoffeeGroup, CoffeeMember, GroupMember, JobKind, MentorOffer, MentorRole, NewJob, NewRound,
+    Programme, StoreResult,
 };
 
 macro_rules! programme_select {
@@ -194,19 +194,19 @@ impl SqlStore {
         .map_err(db)?
         .try_get(0)
         .map_err(db)?;
-        sqlx::query(
-            "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('coffee_round', $1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (kind, subject) DO UPDATE SET platform = $2, due_at = $4, zone = $5, rule = $6, state = 'pending', lease_owner = NULL, lease_until = NULL",
+        reschedule_job(
+            &mut *tx,
+            &NewJob {
+                kind: JobKind::CoffeeRound,
+                subject: id,
+                platform: p.platform.clone(),
+                society: p.society.clone(),
+                due_at: p.next_round,
+                zone: p.zone.clone(),
+                rule: Some(p.rule.clone()),
+            },
         )
-        .bind(id)
-        .bind(&p.platform)
-        .bind(&p.society)
-        .bind(ts(p.next_round))
-        .bind(&p.zone)
-        .bind(&p.rule)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
         tx.commit().await.map_err(db)?;
         Ok(Programme { id, ..p.clone() })
     }
@@ -445,18 +445,19 @@ impl SqlStore {
             });
         }
         if !round.groups.is_empty() {
-            sqlx::query(
-                "INSERT INTO jobs (kind, subject, platform, society, due_at, zone) VALUES ('coffee_checkin', $1, $2, $3, $4, $5) \
-                 ON CONFLICT (kind, subject) DO NOTHING",
+            add_job(
+                &mut *tx,
+                &NewJob {
+                    kind: JobKind::CoffeeCheckin,
+                    subject: round_id,
+                    platform: round.platform.clone(),
+                    society: round.society.clone(),
+                    due_at: round.checkin_at,
+                    zone: round.zone.clone(),
+                    rule: None,
+                },
             )
-            .bind(round_id)
-            .bind(&round.platform)
-            .bind(&round.society)
-            .bind(ts(round.checkin_at))
-            .bind(&round.zone)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .await?;
         }
         tx.commit().await.map_err(db)?;
         Ok(groups)

@@ -4,9 +4,9 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
 use super::rows::{from_ts, ts};
-use super::{SqlStore, db, stop_job};
+use super::{SqlStore, db, reschedule_job, stop_job};
 use crate::core::io::UserRef;
-use crate::core::store::{Event, JobKind, Rsvp, RsvpOutcome, StoreResult};
+use crate::core::store::{Event, JobKind, NewJob, Rsvp, RsvpOutcome, StoreResult};
 
 macro_rules! event_select {
     () => {
@@ -278,19 +278,19 @@ async fn schedule_reminders(
 ) -> StoreResult<()> {
     match first_reminder {
         Some(due) => {
-            sqlx::query(
-                "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('event_reminders', $1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (kind, subject) DO UPDATE SET due_at = $4, zone = $5, rule = $6, state = 'pending', lease_owner = NULL, lease_until = NULL",
+            reschedule_job(
+                &mut **tx,
+                &NewJob {
+                    kind: JobKind::EventReminders,
+                    subject: id,
+                    platform: e.platform.clone(),
+                    society: e.society.clone(),
+                    due_at: due,
+                    zone: e.zone.clone(),
+                    rule: Some(offsets.to_string()),
+                },
             )
-            .bind(id)
-            .bind(&e.platform)
-            .bind(&e.society)
-            .bind(ts(due))
-            .bind(&e.zone)
-            .bind(offsets)
-            .execute(&mut **tx)
-            .await
-            .map_err(db)?;
+            .await?;
         }
         None => {
             stop_job(&mut **tx, JobKind::EventReminders, id).await?;

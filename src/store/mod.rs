@@ -5,6 +5,7 @@
 
 mod calendar;
 mod coffee;
+mod community;
 mod events;
 mod rows;
 mod url;
@@ -19,9 +20,9 @@ use sqlx::{AnyPool, Row};
 use crate::core::error::StoreError;
 use crate::core::io::Action;
 use crate::core::store::{
-    CoffeeGroup, CoffeeMember, Counts, Erasure, Event, EventImport, FiredJob, Job, JobKind,
-    MentorRole, NewReminder, NewRound, OutboxItem, PendingSend, Profile, Programme, Reminder, Rsvp,
-    RsvpOutcome, Series, Store, StoreResult,
+    CoffeeGroup, CoffeeMember, Counts, Digest, Erasure, Event, EventImport, FiredJob, Job, JobKind,
+    MentorRole, NewJob, NewReminder, NewRound, OutboxItem, PendingSend, Profile, Programme,
+    Reminder, Rsvp, RsvpOutcome, Series, Shoutout, Store, StoreResult,
 };
 use rows::{JobRow, OutboxRow, ProfileRow, ReminderRow, from_ts, ts};
 pub use url::{Backend, DatabaseUrl};
@@ -50,6 +51,51 @@ async fn stop_job<'e>(
     .await
     .map_err(db)?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Adds a job unless one of its kind and subject exists; true if it was added.
+async fn add_job<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    job: &NewJob,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (kind, subject) DO NOTHING",
+    )
+    .bind(job.kind.as_str())
+    .bind(job.subject)
+    .bind(&job.platform)
+    .bind(&job.society)
+    .bind(ts(job.due_at))
+    .bind(&job.zone)
+    .bind(&job.rule)
+    .execute(executor)
+    .await
+    .map_err(db)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Points its subject's job at a new time and rule, pending again whatever state it was in (a
+/// programme or an event moved), or adds it.
+async fn reschedule_job<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    job: &NewJob,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (kind, subject) DO UPDATE SET platform = $3, due_at = $5, zone = $6, rule = $7, state = 'pending', lease_owner = NULL, lease_until = NULL",
+    )
+    .bind(job.kind.as_str())
+    .bind(job.subject)
+    .bind(&job.platform)
+    .bind(&job.society)
+    .bind(ts(job.due_at))
+    .bind(&job.zone)
+    .bind(&job.rule)
+    .execute(executor)
+    .await
+    .map_err(db)?;
+    Ok(())
 }
 
 fn db(error: sqlx::Error) -> StoreError {
@@ -179,7 +225,7 @@ impl Store for SqlStore {
 
     async fn profile(&self, society: &str, user_id: &str) -> StoreResult<Option<Profile>> {
         let row: Option<ProfileRow> = sqlx::query_as(
-            "SELECT society, user_id, name, timezone, stage, specialty, hospital, img FROM profiles WHERE society = $1 AND user_id = $2",
+            "SELECT society, user_id, name, timezone, stage, specialty, hospital, img, shoutouts FROM profiles WHERE society = $1 AND user_id = $2",
         )
         .bind(society)
         .bind(user_id)
@@ -191,9 +237,9 @@ impl Store for SqlStore {
 
     async fn save_profile(&self, p: &Profile, now: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO profiles (society, user_id, name, timezone, stage, specialty, hospital, img, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (society, user_id) DO UPDATE SET name = $3, timezone = $4, stage = $5, specialty = $6, hospital = $7, img = $8, updated_at = $9",
+            "INSERT INTO profiles (society, user_id, name, timezone, stage, specialty, hospital, img, updated_at, shoutouts) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (society, user_id) DO UPDATE SET name = $3, timezone = $4, stage = $5, specialty = $6, hospital = $7, img = $8, updated_at = $9, shoutouts = $10",
         )
         .bind(&p.society)
         .bind(&p.user_id)
@@ -204,6 +250,7 @@ impl Store for SqlStore {
         .bind(&p.hospital)
         .bind(p.img.map(i64::from))
         .bind(ts(now))
+        .bind(&p.shoutouts)
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -229,18 +276,19 @@ impl Store for SqlStore {
         .map_err(db)?
         .try_get(0)
         .map_err(db)?;
-        sqlx::query(
-            "INSERT INTO jobs (kind, subject, platform, society, due_at, zone, rule) VALUES ('reminder', $1, $2, $3, $4, $5, $6)",
+        add_job(
+            &mut *tx,
+            &NewJob {
+                kind: JobKind::Reminder,
+                subject: id,
+                platform: r.platform.clone(),
+                society: r.society.clone(),
+                due_at: r.due_at,
+                zone: r.zone.clone(),
+                rule: r.rule.clone(),
+            },
         )
-        .bind(id)
-        .bind(&r.platform)
-        .bind(&r.society)
-        .bind(ts(r.due_at))
-        .bind(&r.zone)
-        .bind(&r.rule)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
         tx.commit().await.map_err(db)?;
         Ok(Reminder {
             id,
@@ -375,6 +423,7 @@ impl Store for SqlStore {
             .iter()
             .chain(coffee::ERASE_MEMBER)
             .chain(events::ERASE_MEMBER)
+            .chain(community::ERASE_MEMBER)
         {
             other += sqlx::query(*sql)
                 .bind(society)
@@ -649,6 +698,11 @@ impl Store for SqlStore {
             ("DELETE FROM inbound_seen WHERE seen_at < $1", before),
             ("DELETE FROM platform_memory WHERE created_at < $1", before),
             ("DELETE FROM confirmations WHERE expires_at < $1", now),
+            // A declined shout-out, or one never answered, is not kept once its question expired.
+            (
+                "DELETE FROM shoutouts WHERE status IN ('declined', 'pending') AND created_at < $1",
+                before,
+            ),
         ] {
             removed += sqlx::query(sql)
                 .bind(ts(at))
@@ -874,9 +928,85 @@ impl Store for SqlStore {
         self.imported_event_rows(import, after).await
     }
 
+    async fn add_job(&self, job: &NewJob) -> StoreResult<bool> {
+        self.add_job_row(job).await
+    }
+
+    async fn create_shoutout(&self, shoutout: &Shoutout) -> StoreResult<Shoutout> {
+        self.create_shoutout_row(shoutout).await
+    }
+
+    async fn shoutout(&self, id: i64) -> StoreResult<Option<Shoutout>> {
+        self.shoutout_row(id).await
+    }
+
+    async fn decide_shoutout(
+        &self,
+        id: i64,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.decide_shoutout_row(id, status, now).await
+    }
+
+    async fn posted_shoutouts(
+        &self,
+        society: &str,
+        platform: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<Shoutout>> {
+        self.posted_shoutout_rows(society, platform, since, until)
+            .await
+    }
+
+    async fn pending_shoutouts(&self, society: &str, subject: &str) -> StoreResult<Vec<Shoutout>> {
+        self.pending_shoutout_rows(society, subject).await
+    }
+
+    async fn ensure_digest(&self, digest: &Digest, job: &NewJob) -> StoreResult<Digest> {
+        self.ensure_digest_row(digest, job).await
+    }
+
+    async fn digest(&self, id: i64) -> StoreResult<Option<Digest>> {
+        self.digest_row(id).await
+    }
+
+    async fn start_onboarding(
+        &self,
+        society: &str,
+        user_id: &str,
+        platform: &str,
+        step: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.start_onboarding_row(society, user_id, platform, step, now)
+            .await
+    }
+
+    async fn onboarding_step(
+        &self,
+        society: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<Option<String>>> {
+        self.onboarding_step_row(society, user_id).await
+    }
+
+    async fn set_onboarding_step(
+        &self,
+        society: &str,
+        user_id: &str,
+        platform: &str,
+        step: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.set_onboarding_step_row(society, user_id, platform, step, now)
+            .await
+    }
+
     async fn profiles(&self, society: &str) -> StoreResult<Vec<Profile>> {
         let rows: Vec<ProfileRow> = sqlx::query_as(
-            "SELECT society, user_id, name, timezone, stage, specialty, hospital, img FROM profiles WHERE society = $1",
+            "SELECT society, user_id, name, timezone, stage, specialty, hospital, img, shoutouts FROM profiles WHERE society = $1",
         )
         .bind(society)
         .fetch_all(&self.pool)
@@ -961,7 +1091,8 @@ impl Store for SqlStore {
                     (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM confirmations), (SELECT COUNT(*) FROM admin_log), \
                     (SELECT COUNT(*) FROM coffee_programmes) + (SELECT COUNT(*) FROM coffee_members) + (SELECT COUNT(*) FROM mentor_roles) + (SELECT COUNT(*) FROM coffee_rounds), \
                     (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM rsvps) + (SELECT COUNT(*) FROM attendance) + (SELECT COUNT(*) FROM event_series) \
-                    + (SELECT COUNT(*) FROM event_skips) + (SELECT COUNT(*) FROM event_imports) + (SELECT COUNT(*) FROM calendar_feeds)",
+                    + (SELECT COUNT(*) FROM event_skips) + (SELECT COUNT(*) FROM event_imports) + (SELECT COUNT(*) FROM calendar_feeds), \
+                    (SELECT COUNT(*) FROM shoutouts) + (SELECT COUNT(*) FROM shoutout_digests) + (SELECT COUNT(*) FROM onboarding)",
         )
         .fetch_one(&self.pool)
         .await
@@ -976,6 +1107,7 @@ impl Store for SqlStore {
             admin_log: get(5)?,
             pairing: get(6)?,
             events: get(7)?,
+            community: get(8)?,
         })
     }
 }

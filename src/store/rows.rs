@@ -23,6 +23,7 @@ pub struct ProfileRow {
     specialty: Option<String>,
     hospital: Option<String>,
     img: Option<i64>,
+    shoutouts: Option<String>,
 }
 
 impl From<ProfileRow> for Profile {
@@ -36,6 +37,7 @@ impl From<ProfileRow> for Profile {
             specialty: r.specialty,
             hospital: r.hospital,
             img: r.img.map(|v| v != 0),
+            shoutouts: r.shoutouts,
         }
     }
 }

@@ -29,7 +29,15 @@
 //!   does: the JSON from `payload_json`, the files from `files[n]` parts, which become attachment
 //!   objects on the message; each file is recorded with the request;
 //! - guild scheduled events (`/guilds/{id}/scheduled-events`) are created, edited and deleted
-//!   with Discord's checks for external events (a location and an end time after the start).
+//!   with Discord's checks for external events (a location and an end time after the start);
+//! - `PUT .../reactions/{emoji}/@me` (emoji percent-encoded) and `PUT /guilds/{g}/members/{u}/
+//!   roles/{r}` are idempotent and recorded (`reactions`, `member_roles`); an unknown message,
+//!   role or member gets Discord's 404 (10008, 10011, 10007). Neither is echoed over the gateway
+//!   (the bot does not ask for reaction events; GUILD_MEMBER_UPDATE is not modelled);
+//! - direct messages: a member writes to the bot (`dm_message_create`, MESSAGE_CREATE without
+//!   `guild_id`, only with DIRECT_MESSAGES) or clicks a button on a DM (`dm_button_click`: an
+//!   interaction with `user` and no `guild_id`/`member`, context 1);
+//! - a slash command's user options (type 6) come with `data.resolved.users` and `members`.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -239,6 +247,10 @@ struct StateInner {
     thread_members: HashMap<u64, Vec<u64>>,
     rate_limits: Vec<(String, String, f64)>,
     scheduled_events: HashMap<u64, Value>,
+    /// (channel, message, emoji, user) for each reaction added.
+    reactions: Vec<(u64, u64, String, u64)>,
+    /// (guild, user) -> roles granted through the REST API.
+    member_roles: HashMap<(u64, u64), Vec<u64>>,
 }
 
 impl StateInner {
@@ -334,6 +346,8 @@ impl StandIn {
             thread_members: HashMap::new(),
             rate_limits: Vec::new(),
             scheduled_events: HashMap::new(),
+            reactions: Vec::new(),
+            member_roles: HashMap::new(),
         };
         let shared = Arc::new(Shared {
             world,
@@ -476,6 +490,26 @@ impl StandIn {
         self.shared.lock().dm_channels.get(&user).copied()
     }
 
+    /// The emoji the bot reacted to `message` with, in order.
+    pub fn reactions(&self, message: u64) -> Vec<String> {
+        let st = self.shared.lock();
+        st.reactions
+            .iter()
+            .filter(|(_, m, _, user)| *m == message && *user == self.shared.world.bot.id)
+            .map(|(_, _, emoji, _)| emoji.clone())
+            .collect()
+    }
+
+    /// The roles granted to `user` in `guild` through `PUT .../members/{u}/roles/{r}`.
+    pub fn member_roles(&self, guild: u64, user: u64) -> Vec<u64> {
+        self.shared
+            .lock()
+            .member_roles
+            .get(&(guild, user))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The guild scheduled events that exist now (created and not deleted), oldest first.
     pub fn scheduled_events(&self) -> Vec<Value> {
         let st = self.shared.lock();
@@ -561,8 +595,12 @@ impl StandIn {
             user,
             command_id,
             name,
-            options,
+            options.clone(),
         );
+        let mut data = data;
+        if let Some(resolved) = resolved_users(&st, world, guild, &options) {
+            data["data"]["resolved"] = resolved;
+        }
         st.interactions.insert(
             token.clone(),
             InteractionInfo {
@@ -589,8 +627,35 @@ impl StandIn {
         message_id: u64,
         custom_id: &str,
     ) -> (u64, String) {
+        self.click(Some(guild), Some(channel), user, message_id, custom_id)
+    }
+
+    /// INTERACTION_CREATE type 3 for a button on a message in `user`'s direct messages with the
+    /// bot: no guild, `user` instead of `member`. Returns (interaction id, token).
+    pub async fn dm_button_click(
+        &self,
+        user: &FixtureUser,
+        message_id: u64,
+        custom_id: &str,
+    ) -> (u64, String) {
+        self.click(None, None, user, message_id, custom_id)
+    }
+
+    /// A button click in a guild channel, or (no guild) in the user's DM channel.
+    fn click(
+        &self,
+        guild: Option<u64>,
+        channel: Option<u64>,
+        user: &FixtureUser,
+        message_id: u64,
+        custom_id: &str,
+    ) -> (u64, String) {
         let world = &self.shared.world;
         let mut st = self.shared.lock();
+        let channel = match channel {
+            Some(channel) => channel,
+            None => open_dm(&mut st, user),
+        };
         let id = st.snowflake();
         let token = interaction_token(id);
         let message = st.messages.get(&message_id).cloned().unwrap_or_else(|| {
@@ -603,22 +668,34 @@ impl StandIn {
             m
         });
         let channel_json = st.channels.get(&channel).map(|c| c.json.clone());
-        let data = component_interaction_payload(
-            world.application_id,
-            id,
-            &token,
-            guild,
-            channel,
-            channel_json.as_ref(),
-            user,
-            &message,
-            custom_id,
-        );
+        let data = match guild {
+            Some(guild) => component_interaction_payload(
+                world.application_id,
+                id,
+                &token,
+                guild,
+                channel,
+                channel_json.as_ref(),
+                user,
+                &message,
+                custom_id,
+            ),
+            None => dm_component_interaction_payload(
+                world.application_id,
+                id,
+                &token,
+                channel,
+                channel_json.as_ref(),
+                user,
+                &message,
+                custom_id,
+            ),
+        };
         st.interactions.insert(
             token.clone(),
             InteractionInfo {
                 id,
-                guild_id: Some(guild),
+                guild_id: guild,
                 channel_id: channel,
                 kind: 3,
                 message_id: Some(message_id),
@@ -672,6 +749,20 @@ impl StandIn {
         );
         st.dispatch("INTERACTION_CREATE", data);
         (id, token)
+    }
+
+    /// A member writes to the bot in their direct messages: MESSAGE_CREATE without `guild_id`
+    /// (sent only with DIRECT_MESSAGES; DM content is never blanked). Returns the message id.
+    pub async fn dm_message_create(&self, user: &FixtureUser, content: &str) -> u64 {
+        let mut st = self.shared.lock();
+        let channel = open_dm(&mut st, user);
+        let id = st.snowflake();
+        let message = message_json(id, channel, user, content, None);
+        st.messages.insert(id, message.clone());
+        if st.intents & INTENT_DIRECT_MESSAGES != 0 {
+            st.dispatch("MESSAGE_CREATE", message);
+        }
+        id
     }
 
     /// GUILD_MEMBER_ADD (sent only if the client asked for GUILD_MEMBERS, as Discord does); the
@@ -1435,6 +1526,49 @@ fn route(
             let list = st.thread_members.entry(thread).or_default();
             if !list.contains(&user) {
                 list.push(user);
+            }
+            no_content()
+        }
+        ("PUT", ["channels", c, "messages", mid, "reactions", emoji, "@me"]) => {
+            let (Some(channel), Some(message)) = (parse_id(c), parse_id(mid)) else {
+                return error(404, 10008, "Unknown Message");
+            };
+            if !st
+                .messages
+                .get(&message)
+                .is_some_and(|m| m["channel_id"] == json!(c))
+            {
+                return error(404, 10008, "Unknown Message");
+            }
+            let emoji = percent_decode(emoji);
+            if emoji.is_empty() {
+                return error(400, 10014, "Unknown Emoji");
+            }
+            let entry = (channel, message, emoji, world.bot.id);
+            if !st.reactions.contains(&entry) {
+                st.reactions.push(entry);
+            }
+            no_content()
+        }
+        ("PUT", ["guilds", g, "members", u, "roles", r]) => {
+            let Some(guild) = parse_id(g).and_then(|g| world.guilds.iter().find(|x| x.id == g))
+            else {
+                return error(404, 10004, "Unknown Guild");
+            };
+            let Some(role) = parse_id(r).filter(|r| guild.roles.iter().any(|(id, _)| id == r))
+            else {
+                return error(404, 10011, "Unknown Role");
+            };
+            let Some(user) = parse_id(u).filter(|u| {
+                st.members
+                    .get(&guild.id)
+                    .is_some_and(|list| list.iter().any(|m| m.id == *u))
+            }) else {
+                return error(404, 10007, "Unknown Member");
+            };
+            let roles = st.member_roles.entry((guild.id, user)).or_default();
+            if !roles.contains(&role) {
+                roles.push(role);
             }
             no_content()
         }
@@ -2401,6 +2535,134 @@ pub fn modal_interaction_payload(
         .collect();
     v["data"] = json!({"custom_id": custom_id, "components": rows});
     v
+}
+
+/// INTERACTION_CREATE `d` for a button (type 3) on `message` in a DM with the bot: the
+/// invoking `user` at top level, no `guild_id`, `guild` or `member`; context 1 (BOT_DM).
+#[allow(clippy::too_many_arguments)]
+pub fn dm_component_interaction_payload(
+    application_id: u64,
+    id: u64,
+    token: &str,
+    channel: u64,
+    channel_json: Option<&Value>,
+    user: &FixtureUser,
+    message: &Value,
+    custom_id: &str,
+) -> Value {
+    let mut channel_json = channel_json
+        .cloned()
+        .unwrap_or_else(|| dm_channel_json(channel, user));
+    channel_json["permissions"] = json!(EVERYONE_PERMISSIONS.to_string());
+    json!({
+        "id": id.to_string(),
+        "application_id": application_id.to_string(),
+        "type": 3,
+        "token": token,
+        "version": 1,
+        "channel_id": channel.to_string(),
+        "channel": channel_json,
+        "user": user_json(user, false),
+        "app_permissions": EVERYONE_PERMISSIONS.to_string(),
+        "locale": "en-US",
+        "entitlements": [],
+        "entitlement_sku_ids": [],
+        // A guild-installed app used in its bot's DMs: the guild install, with id "0".
+        "authorizing_integration_owners": {"0": "0"},
+        "context": 1,
+        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+        "data": {"custom_id": custom_id, "component_type": 2},
+        "message": rest_view(message),
+    })
+}
+
+/// `data.resolved` for a slash command's user options (type 6, at any depth), or None without
+/// any: the users, and the members of `guild` among them.
+fn resolved_users(st: &StateInner, world: &World, guild: u64, options: &Value) -> Option<Value> {
+    fn walk(options: &Value, out: &mut Vec<u64>) {
+        for option in options.as_array().into_iter().flatten() {
+            if option["type"] == json!(6)
+                && let Some(id) = id_opt(&option["value"])
+            {
+                out.push(id);
+            }
+            walk(&option["options"], out);
+        }
+    }
+    let mut ids = Vec::new();
+    walk(options, &mut ids);
+    if ids.is_empty() {
+        return None;
+    }
+    let users: Vec<(FixtureUser, bool)> = ids
+        .into_iter()
+        .map(|id| {
+            let member = id == world.bot.id
+                || st
+                    .members
+                    .get(&guild)
+                    .is_some_and(|list| list.iter().any(|m| m.id == id));
+            (st.user(world, id), member)
+        })
+        .collect();
+    Some(resolved_users_json(guild, &users))
+}
+
+/// `data.resolved` naming `users` (each with whether they are a member of `guild`): the user
+/// objects, and for members their partial member objects (without `user`), as Discord sends.
+pub fn resolved_users_json(guild: u64, users: &[(FixtureUser, bool)]) -> Value {
+    let joined = snowflake_ms(guild).max(DISCORD_EPOCH_MS);
+    let mut by_id = serde_json::Map::new();
+    let mut members = serde_json::Map::new();
+    for (user, member) in users {
+        by_id.insert(user.id.to_string(), user_json(user, false));
+        if *member {
+            let mut partial = member_json(user, false, joined);
+            if let Some(m) = partial.as_object_mut() {
+                m.remove("user");
+            }
+            partial["permissions"] = json!(EVERYONE_PERMISSIONS.to_string());
+            members.insert(user.id.to_string(), partial);
+        }
+    }
+    json!({"users": by_id, "members": members})
+}
+
+/// `user`'s DM channel with the bot, opened as `POST /users/@me/channels` would.
+fn open_dm(st: &mut StateInner, user: &FixtureUser) -> u64 {
+    if let Some(id) = st.dm_channels.get(&user.id) {
+        return *id;
+    }
+    let id = st.snowflake();
+    st.channels.insert(
+        id,
+        ChannelInfo {
+            json: dm_channel_json(id, user),
+            guild_id: None,
+        },
+    );
+    st.dm_channels.insert(user.id, id);
+    id
+}
+
+/// Decodes a percent-encoded path segment (an emoji in a reaction route).
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = segment.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// GUILD_MEMBER_ADD `d`.

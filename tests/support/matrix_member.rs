@@ -8,6 +8,8 @@ use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::EncryptionInfo;
 use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
 use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
+use matrix_sdk::ruma::events::relation::Annotation;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
 use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
 use matrix_sdk::ruma::events::room::message::{
@@ -72,8 +74,26 @@ pub struct Seen {
     pub file: Option<FileMessageEventContent>,
 }
 
-/// A member: a matrix-sdk client syncing in the background, reporting what it sees and
-/// accepting every invitation.
+/// A reaction (an `m.annotation`) a member's client saw.
+#[derive(Clone, Debug)]
+pub struct SeenReaction {
+    pub room: OwnedRoomId,
+    pub sender: OwnedUserId,
+    /// The event reacted to.
+    pub target: OwnedEventId,
+    pub key: String,
+}
+
+/// Invites the bot to each room, then waits until it has joined them all.
+pub async fn invite_bot(rooms: &[&Room], bot: &UserId) {
+    for room in rooms {
+        room.invite_user_by_id(bot).await.expect("invite the bot");
+    }
+    for room in rooms {
+        wait_joined(room, bot).await;
+    }
+}
+
 /// Waits until `user` has joined `room`, as seen by this member's client.
 pub async fn wait_joined(room: &Room, user: &UserId) {
     tokio::time::timeout(WAIT, async {
@@ -91,9 +111,12 @@ pub async fn wait_joined(room: &Room, user: &UserId) {
     .unwrap_or_else(|_| panic!("{user} joins {}", room.room_id()));
 }
 
+/// A member: a matrix-sdk client syncing in the background, reporting what it sees and
+/// accepting every invitation.
 pub struct Member {
     pub client: Client,
     pub seen: mpsc::UnboundedReceiver<Seen>,
+    pub reactions: mpsc::UnboundedReceiver<SeenReaction>,
     pub user: OwnedUserId,
 }
 
@@ -163,6 +186,18 @@ impl Member {
                 }
             },
         );
+        let (reacted, reactions) = mpsc::unbounded_channel();
+        client.add_event_handler(move |ev: OriginalSyncReactionEvent, room: Room| {
+            let reacted = reacted.clone();
+            async move {
+                let _ = reacted.send(SeenReaction {
+                    room: room.room_id().to_owned(),
+                    sender: ev.sender.clone(),
+                    target: ev.content.relates_to.event_id.clone(),
+                    key: ev.content.relates_to.key.clone(),
+                });
+            }
+        });
         client.add_event_handler(
             |ev: StrippedRoomMemberEvent, room: Room, client: Client| async move {
                 if Some(ev.state_key.as_ref()) == client.user_id() {
@@ -198,7 +233,12 @@ impl Member {
             }
         });
         let user = client.user_id().unwrap().to_owned();
-        Member { client, seen, user }
+        Member {
+            client,
+            seen,
+            reactions,
+            user,
+        }
     }
 
     pub async fn room_with(&self, bot: &str, encrypted: bool) -> Room {
@@ -223,6 +263,39 @@ impl Member {
             .unwrap()
             .response
             .event_id
+    }
+
+    /// Reacts to `event` (in whichever of this member's rooms it is) with `key`.
+    pub async fn react(&self, room: &matrix_sdk::ruma::RoomId, event: &OwnedEventId, key: &str) {
+        let room = self
+            .client
+            .get_room(room)
+            .expect("the member is in the room");
+        room.send(ReactionEventContent::new(Annotation::new(
+            event.clone(),
+            key.to_string(),
+        )))
+        .await
+        .unwrap();
+    }
+
+    /// The next reaction from `from` matching `pred`, skipping others.
+    pub async fn expect_reaction(
+        &mut self,
+        from: &str,
+        pred: impl Fn(&SeenReaction) -> bool,
+    ) -> SeenReaction {
+        let from = UserId::parse(from).unwrap();
+        tokio::time::timeout(WAIT, async {
+            loop {
+                let seen = self.reactions.recv().await.expect("member client stopped");
+                if seen.sender == from && pred(&seen) {
+                    return seen;
+                }
+            }
+        })
+        .await
+        .expect("the expected reaction arrives")
     }
 
     /// The next message from `from` matching `pred`, skipping others.

@@ -103,6 +103,8 @@ pub fn society(zone: Tz) -> Society {
         committee_roles: vec!["900".to_string()],
         organisers: vec![],
         organiser_roles: vec![],
+        welcome: Default::default(),
+        stay_in_touch: None,
     }
 }
 
@@ -150,6 +152,43 @@ impl Member {
             },
             sender: self.user.clone(),
             text: text.to_string(),
+        }
+    }
+
+    /// A message in the member's direct room with Rounds.
+    pub fn says_privately(&self, text: &str) -> Inbound {
+        match self.says(text) {
+            Inbound::Message {
+                mut origin,
+                sender,
+                text,
+            } => {
+                origin.is_direct = true;
+                origin.room = format!("!dm-{}:test", self.user.name);
+                Inbound::Message {
+                    origin,
+                    sender,
+                    text,
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The member joins the society.
+    pub fn joins(&self) -> Inbound {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        Inbound::Join {
+            origin: Origin {
+                platform: PLATFORM.to_string(),
+                society: SOCIETY.to_string(),
+                room: self.room.clone(),
+                message_id: Some(format!("{}-join-{n}", self.user.name)),
+                is_direct: false,
+                sent_at: None,
+                roles: Vec::new(),
+            },
+            sender: self.user.clone(),
         }
     }
 
@@ -224,8 +263,10 @@ pub fn text_of(action: &Action) -> Option<String> {
         | Action::Reply { message, .. }
         | Action::Remind { message, .. }
         | Action::Announce { message, .. }
+        | Action::Celebrate { message, .. }
         | Action::Introduce { message, .. }
         | Action::Edit { message, .. } => Some(message.text.clone()),
+        Action::JoinGroup { user, group, .. } => Some(format!("[group] {} joins {group}", user.id)),
         Action::AdminLog { text, .. } => Some(format!("[admin log] {text}")),
         Action::React { .. } | Action::Calendar { .. } => None,
     }

@@ -2,6 +2,7 @@
 
 use super::round::meeting;
 use super::*;
+use crate::core::followups;
 
 /// A round's check-in: each group is asked, in its own room or thread, whether they met.
 pub async fn fire_checkin(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
@@ -76,10 +77,17 @@ pub async fn choice(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {
             ctx.store
                 .answer_checkin(group.id, &ctx.sender.id, answer, ctx.now)
                 .await?;
+            if answer == "met" {
+                followups::schedule_stay_in_touch(ctx, &group).await?;
+            }
             Ok(vec![match answer {
-                "met" => ctx.private_reply(format!(
-                    "Lovely: noted that you met {others}. Thanks for telling me."
-                )),
+                "met" => ctx.reply_message(
+                    Message::text(format!(
+                        "Lovely: noted that you met {others}. Thanks for telling me."
+                    ))
+                    .with_choices(vec![followups::offer(&format!("coffee:{}", group.id))]),
+                    true,
+                ),
                 "planned" => ctx.reply_message(
                     Message::text(format!(
                         "Noted: you have planned to meet {others}. Shall I remind you in {}?",
@@ -95,30 +103,15 @@ pub async fn choice(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {
             }])
         }
         "remind" => {
-            let zone = ctx.member_zone().await?;
             let due = ctx.now + PLANNED_REMINDER;
-            let reminder = ctx
-                .store
-                .create_reminder(&NewReminder {
-                    platform: ctx.origin.platform.clone(),
-                    society: ctx.society.key.clone(),
-                    owner: ctx.sender.clone(),
-                    delivery: Delivery::Me,
-                    room: ctx.origin.room.clone(),
-                    text: format!(
-                        "meet {others} for the coffee you planned (round {})",
-                        group.number
-                    ),
-                    created_at: ctx.now,
-                    due_at: due,
-                    zone: zone.name().to_string(),
-                    rule: None,
-                })
-                .await?;
+            let text = format!(
+                "meet {others} for the coffee you planned (round {})",
+                group.number
+            );
+            let (id, zone) = crate::core::reminders::private(ctx, due, text).await?;
             Ok(vec![ctx.private_reply(format!(
-                "I'll remind you on {} ({}).",
+                "I'll remind you on {} ({id}).",
                 time_format::local(due, zone, ctx.now),
-                ShortId::new(IdKind::Reminder, reminder.id)
             ))])
         }
         _ => Err(expired()),

@@ -21,10 +21,8 @@ use super::command::{CoffeeCommand, CoffeeSetup, Stage};
 use super::error::{Refusal, StoreError};
 use super::io::{Action, Choice, Message, UserRef};
 use super::pairing::{self, History, Mode, Person};
-use super::short_id::{IdKind, ShortId};
 use super::store::{
-    CoffeeGroup, CoffeeMember, Delivery, Job, MentorOffer, NewReminder, NewRound, Profile,
-    Programme, Store,
+    CoffeeGroup, CoffeeMember, Job, MentorOffer, NewRound, Profile, Programme, Store,
 };
 use super::time_format;
 use super::when::{self, Rule};

@@ -5,9 +5,13 @@
 //! literals, beside others that have them, becomes `show`; `<x>` and `[x]` become required and
 //! optional string options, with choices when the usage lists them (`<yes|no>`); a keyword
 //! option `[group <name>]` becomes an optional `group` option, typed back as `group <value>`.
+//! A `<member>` becomes a user option (Discord's member picker), typed back as the mention
+//! `<@id>`; a form without literals that names a member becomes `about`
+//! (`/shoutout about member:@ana`).
 
 use serenity::all::{
     CommandOptionType, CreateCommand, CreateCommandOption, ResolvedOption, ResolvedValue,
+    Unresolved,
 };
 
 use super::modal;
@@ -15,6 +19,10 @@ use crate::core::command::{COMMANDS, CommandSpec};
 
 /// The sub-command standing for a form that has no literal words.
 const BARE: &str = "show";
+/// The sub-command standing for a form that has no literal words but names a member.
+const ABOUT: &str = "about";
+/// The parameter that names a member: a user option.
+const MEMBER: &str = "member";
 
 #[derive(Debug, PartialEq, Eq)]
 struct Param {
@@ -115,8 +123,13 @@ fn forms(spec: &CommandSpec) -> Vec<Form> {
 }
 
 fn option(param: &Param, description: &str) -> CreateCommandOption {
-    let mut option = CreateCommandOption::new(CommandOptionType::String, &param.name, description)
-        .required(param.required);
+    let kind = if param.name == MEMBER && param.choices.is_empty() {
+        CommandOptionType::User
+    } else {
+        CommandOptionType::String
+    };
+    let mut option =
+        CreateCommandOption::new(kind, &param.name, description).required(param.required);
     for choice in param.choices.iter().take(25) {
         option = option.add_string_choice(choice, choice);
     }
@@ -128,7 +141,9 @@ fn describe(text: &str) -> String {
 }
 
 fn subcommand_name(form: &Form) -> String {
-    if form.literals.is_empty() {
+    if form.literals.is_empty() && form.params.iter().any(|p| p.name == MEMBER) {
+        ABOUT.to_string()
+    } else if form.literals.is_empty() {
         BARE.to_string()
     } else {
         form.literals.join("-")
@@ -207,7 +222,9 @@ fn value_text(value: &ResolvedValue<'_>) -> Option<String> {
         ResolvedValue::Integer(n) => Some(n.to_string()),
         ResolvedValue::Number(n) => Some(n.to_string()),
         ResolvedValue::Boolean(b) => Some(if *b { "yes" } else { "no" }.to_string()),
-        ResolvedValue::User(user, _) => Some(user.id.to_string()),
+        // Typed back as a mention, which the core reads as the member's id.
+        ResolvedValue::User(user, _) => Some(format!("<@{}>", user.id)),
+        ResolvedValue::Unresolved(Unresolved::User(id)) => Some(format!("<@{id}>")),
         _ => None,
     }
 }
@@ -310,6 +327,121 @@ mod tests {
         for command in json.as_array().unwrap() {
             assert!(command["description"].as_str().unwrap().len() <= 100);
         }
+        let command = |name: &str| {
+            json.as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == name)
+                .unwrap()
+                .clone()
+        };
+        // A member is picked with Discord's user option (type 6); kinds are string choices.
+        let shoutout = command("shoutout");
+        let about = &shoutout["options"][0];
+        assert_eq!(about["name"], "about");
+        assert_eq!(about["options"][0]["name"], "member");
+        assert_eq!(about["options"][0]["type"], 6);
+        assert_eq!(about["options"][1]["type"], 3);
+        assert_eq!(about["options"][1]["choices"].as_array().unwrap().len(), 7);
+        let followup = command("followup");
+        assert_eq!(followup["options"][0]["name"], "member");
+        assert_eq!(followup["options"][0]["type"], 6);
+        assert_eq!(followup["options"][2]["required"], false);
+        let milestone = command("milestone");
+        assert_eq!(
+            milestone["options"][0]["choices"][0]["value"],
+            "publication"
+        );
+        assert_eq!(milestone["options"][0]["required"], true);
+        let profile = command("profile");
+        let shoutouts = profile["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == "shoutouts")
+            .unwrap();
+        assert_eq!(
+            shoutouts["options"][0]["choices"].as_array().unwrap().len(),
+            3
+        );
+        let welcome = command("welcome");
+        let subs: Vec<&str> = welcome["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(subs, vec!["show", "skip", "preview"]);
+    }
+
+    #[test]
+    fn a_member_is_typed_back_as_a_mention_the_core_reads() {
+        let about = Invocation {
+            subcommand: Some("about".into()),
+            options: vec![
+                ("member".into(), "<@1300000000000000202>".into()),
+                ("value".into(), "award".into()),
+                ("text".into(), "Best registrar teaching award".into()),
+            ],
+        };
+        let text = to_text("shoutout", &about);
+        assert_eq!(
+            text,
+            "shoutout <@1300000000000000202> award Best registrar teaching award"
+        );
+        assert!(matches!(
+            command::parse(&format!("!{text}"), "!", false),
+            Parsed::Command(_)
+        ));
+        assert_eq!(
+            crate::core::mention::id_of("<@1300000000000000202>").as_deref(),
+            Some("1300000000000000202")
+        );
+        let followup = Invocation {
+            subcommand: None,
+            options: vec![
+                ("member".into(), "<@42>".into()),
+                ("when".into(), "in 1 week".into()),
+                ("note".into(), "ask about the audit".into()),
+            ],
+        };
+        let text = to_text("followup", &followup);
+        assert_eq!(text, "followup <@42> in 1 week ask about the audit");
+        assert!(matches!(
+            command::parse(&format!("!{text}"), "!", false),
+            Parsed::Command(_)
+        ));
+        let milestone = Invocation {
+            subcommand: None,
+            options: vec![
+                ("value".into(), "exam".into()),
+                ("text".into(), "Passed part 1".into()),
+            ],
+        };
+        assert_eq!(
+            to_text("milestone", &milestone),
+            "milestone exam Passed part 1"
+        );
+        assert_eq!(
+            to_text(
+                "shoutout",
+                &Invocation {
+                    subcommand: Some("approve".into()),
+                    options: vec![("id".into(), "S3".into())],
+                }
+            ),
+            "shoutout approve S3"
+        );
+        assert_eq!(
+            to_text(
+                "welcome",
+                &Invocation {
+                    subcommand: Some("show".into()),
+                    options: vec![],
+                }
+            ),
+            "welcome"
+        );
     }
 
     #[test]

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serenity::all::{
-    Context, CreateInteractionResponse, EventHandler, Guild, GuildId, Interaction, Message, Ready,
-    ResumedEvent, RoleId, Timestamp, User,
+    Context, CreateInteractionResponse, EventHandler, Guild, GuildId, Interaction, Member, Message,
+    Ready, ResumedEvent, RoleId, Timestamp, User, UserId,
 };
 
 use super::PLATFORM;
 use super::commands::{self, Invocation};
-use super::links::Links;
+use super::links::{DEFAULT_SOCIETY, Links};
 use super::modal;
 use crate::clock::Clock;
 use crate::core::io::{Inbound, Origin, UserRef};
@@ -41,10 +41,62 @@ fn person(user: &User, nick: Option<&str>) -> UserRef {
     }
 }
 
+/// What Rounds remembers of the society a member last used it in, for their direct messages.
+fn society_memory(user: UserId) -> String {
+    format!("society:{user}")
+}
+
 impl Handler {
-    fn origin(
+    /// The society an event belongs to: its guild's; for a direct message (no guild), the only
+    /// linked society, else the one the member last used Rounds in, else the default.
+    async fn society(&self, guild: Option<GuildId>, user: UserId) -> String {
+        if guild.is_some() {
+            return self.links.society_of(guild);
+        }
+        if let Some(only) = self.links.sole_society() {
+            return only;
+        }
+        match self
+            .runtime
+            .bot()
+            .store()
+            .recall(PLATFORM, &society_memory(user))
+            .await
+        {
+            Ok(Some(society)) => society,
+            Ok(None) => DEFAULT_SOCIETY.to_string(),
+            Err(error) => {
+                tracing::warn!(%error, "cannot recall a member's society for a direct message");
+                DEFAULT_SOCIETY.to_string()
+            }
+        }
+    }
+
+    /// Notes the society of a member seen in a guild, so their direct messages (welcome
+    /// answers, shout-out approvals) reach the same society. Only needed with several.
+    async fn note_society(&self, guild: Option<GuildId>, user: UserId) {
+        if guild.is_none() || self.links.sole_society().is_some() {
+            return;
+        }
+        let society = self.links.society_of(guild);
+        if society == DEFAULT_SOCIETY {
+            return;
+        }
+        if let Err(error) = self
+            .runtime
+            .bot()
+            .store()
+            .remember(PLATFORM, &society_memory(user), &society, self.clock.now())
+            .await
+        {
+            tracing::warn!(%error, "cannot remember a member's society");
+        }
+    }
+
+    async fn origin(
         &self,
         guild: Option<GuildId>,
+        user: UserId,
         channel: String,
         message_id: String,
         sent: Timestamp,
@@ -52,7 +104,7 @@ impl Handler {
     ) -> Origin {
         Origin {
             platform: PLATFORM.to_string(),
-            society: self.links.society_of(guild),
+            society: self.society(guild, user).await,
             room: channel,
             message_id: Some(message_id),
             is_direct: guild.is_none(),
@@ -109,23 +161,55 @@ impl EventHandler for Handler {
         }
     }
 
+    /// A member joined a guild: the core welcomes them privately (once). The id makes a
+    /// redelivered event a duplicate; bots are not welcomed.
+    async fn guild_member_addition(&self, ctx: Context, member: Member) {
+        if member.user.bot {
+            return;
+        }
+        let guild = member.guild_id;
+        let room = ctx
+            .cache
+            .guild(guild)
+            .and_then(|g| g.system_channel_id)
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| guild.to_string());
+        self.note_society(Some(guild), member.user.id).await;
+        let inbound = Inbound::Join {
+            origin: Origin {
+                platform: PLATFORM.to_string(),
+                society: self.links.society_of(Some(guild)),
+                room,
+                message_id: Some(format!("join:{guild}:{}", member.user.id)),
+                is_direct: false,
+                sent_at: member.joined_at.and_then(when),
+                roles: Vec::new(),
+            },
+            sender: person(&member.user, member.nick.as_deref()),
+        };
+        self.receive(inbound).await;
+    }
+
     async fn message(&self, _ctx: Context, message: Message) {
         if message.author.bot {
             return;
         }
         let nick = message.member.as_ref().and_then(|m| m.nick.as_deref());
         let inbound = Inbound::Message {
-            origin: self.origin(
-                message.guild_id,
-                message.channel_id.to_string(),
-                message.id.to_string(),
-                message.timestamp,
-                message
-                    .member
-                    .as_ref()
-                    .map(|m| m.roles.as_slice())
-                    .unwrap_or(&[]),
-            ),
+            origin: self
+                .origin(
+                    message.guild_id,
+                    message.author.id,
+                    message.channel_id.to_string(),
+                    message.id.to_string(),
+                    message.timestamp,
+                    message
+                        .member
+                        .as_ref()
+                        .map(|m| m.roles.as_slice())
+                        .unwrap_or(&[]),
+                )
+                .await,
             sender: person(&message.author, nick),
             text: message.content.clone(),
         };
@@ -161,19 +245,23 @@ impl EventHandler for Handler {
                     self.prefix,
                     commands::to_text(&command.data.name, &invocation)
                 );
+                self.note_society(command.guild_id, command.user.id).await;
                 let nick = command.member.as_ref().and_then(|m| m.nick.as_deref());
                 let inbound = Inbound::Message {
-                    origin: self.origin(
-                        command.guild_id,
-                        command.channel_id.to_string(),
-                        id,
-                        command.id.created_at(),
-                        command
-                            .member
-                            .as_ref()
-                            .map(|m| m.roles.as_slice())
-                            .unwrap_or(&[]),
-                    ),
+                    origin: self
+                        .origin(
+                            command.guild_id,
+                            command.user.id,
+                            command.channel_id.to_string(),
+                            id,
+                            command.id.created_at(),
+                            command
+                                .member
+                                .as_ref()
+                                .map(|m| m.roles.as_slice())
+                                .unwrap_or(&[]),
+                        )
+                        .await,
                     sender: person(&command.user, nick),
                     text,
                 };
@@ -195,19 +283,23 @@ impl EventHandler for Handler {
                 {
                     return;
                 }
+                self.note_society(click.guild_id, click.user.id).await;
                 let nick = click.member.as_ref().and_then(|m| m.nick.as_deref());
                 let inbound = Inbound::Choice {
-                    origin: self.origin(
-                        click.guild_id,
-                        click.channel_id.to_string(),
-                        id,
-                        click.id.created_at(),
-                        click
-                            .member
-                            .as_ref()
-                            .map(|m| m.roles.as_slice())
-                            .unwrap_or(&[]),
-                    ),
+                    origin: self
+                        .origin(
+                            click.guild_id,
+                            click.user.id,
+                            click.channel_id.to_string(),
+                            id,
+                            click.id.created_at(),
+                            click
+                                .member
+                                .as_ref()
+                                .map(|m| m.roles.as_slice())
+                                .unwrap_or(&[]),
+                        )
+                        .await,
                     sender: person(&click.user, nick),
                     choice,
                 };
@@ -230,19 +322,23 @@ impl EventHandler for Handler {
                 {
                     return;
                 }
+                self.note_society(submit.guild_id, submit.user.id).await;
                 let nick = submit.member.as_ref().and_then(|m| m.nick.as_deref());
                 let inbound = Inbound::Message {
-                    origin: self.origin(
-                        submit.guild_id,
-                        submit.channel_id.to_string(),
-                        id,
-                        submit.id.created_at(),
-                        submit
-                            .member
-                            .as_ref()
-                            .map(|m| m.roles.as_slice())
-                            .unwrap_or(&[]),
-                    ),
+                    origin: self
+                        .origin(
+                            submit.guild_id,
+                            submit.user.id,
+                            submit.channel_id.to_string(),
+                            id,
+                            submit.id.created_at(),
+                            submit
+                                .member
+                                .as_ref()
+                                .map(|m| m.roles.as_slice())
+                                .unwrap_or(&[]),
+                        )
+                        .await,
                     sender: person(&submit.user, nick),
                     text: format!("{}{text}", self.prefix),
                 };

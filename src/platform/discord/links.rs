@@ -1,6 +1,6 @@
 //! Which society a guild is, and the channels it configured.
 
-use serenity::all::{ChannelId, GuildId};
+use serenity::all::{ChannelId, GuildId, RoleId};
 
 use crate::config::DiscordLink;
 
@@ -23,6 +23,15 @@ impl Links {
             .unwrap_or_else(|| DEFAULT_SOCIETY.to_string())
     }
 
+    /// The society of a direct message, which carries no guild: the only linked society when
+    /// there is one; otherwise None, and the caller asks what it remembered of the member.
+    pub fn sole_society(&self) -> Option<String> {
+        match self.links.as_slice() {
+            [only] => Some(only.society.clone()),
+            _ => None,
+        }
+    }
+
     fn link(&self, society: &str) -> Option<&DiscordLink> {
         self.links.iter().find(|l| l.society == society)
     }
@@ -31,6 +40,20 @@ impl Links {
         self.link(society)
             .and_then(|l| l.announcements)
             .map(ChannelId::new)
+    }
+
+    pub fn celebrations_channel(&self, society: &str) -> Option<ChannelId> {
+        self.link(society)
+            .and_then(|l| l.celebrations)
+            .filter(|c| *c != 0)
+            .map(ChannelId::new)
+    }
+
+    /// The guild and role that stand for one of the society's groups, if it mapped one.
+    pub fn group_role(&self, society: &str, group: &str) -> Option<(GuildId, RoleId)> {
+        let link = self.link(society).filter(|l| l.guild != 0)?;
+        let role = link.group_roles.get(group).copied().filter(|r| *r != 0)?;
+        Some((GuildId::new(link.guild), RoleId::new(role)))
     }
 
     pub fn pairing_channel(&self, society: &str) -> Option<ChannelId> {

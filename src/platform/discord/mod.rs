@@ -24,7 +24,9 @@ pub use outbound::DiscordAdapter;
 
 pub const PLATFORM: &str = "discord";
 
-/// Member joins and message content are privileged intents: switch them on in the developer portal.
+/// Member joins (GUILD_MEMBERS: the welcome for newcomers) and message content are privileged
+/// intents: switch on "Server Members Intent" and "Message Content Intent" for the bot in the
+/// developer portal, or Discord refuses the connection.
 pub fn intents() -> GatewayIntents {
     GatewayIntents::GUILDS
         | GatewayIntents::GUILD_MESSAGES

@@ -65,19 +65,40 @@ fn id_of(text: &str, what: &str) -> Result<u64, DeliveryError> {
         .ok_or_else(|| DeliveryError::Permanent(format!("{text} is not a Discord {what} id")))
 }
 
-/// Names of mentioned members become `<@id>` pings; only they may be pinged.
+/// Names of mentioned members become `<@id>` pings; only they may be pinged. A member the core
+/// knows by no name but their id (no profile yet) is pinged wherever that id appears.
 fn content(message: &Message) -> (String, Vec<UserId>) {
     let mut text = message.text.clone();
     let mut users = Vec::new();
     for user in &message.mentions {
         if let Ok(id) = id_of(&user.id, "user") {
-            if let Some(at) = text.find(&user.name) {
-                text.replace_range(at..at + user.name.len(), &format!("<@{id}>"));
+            let ping = format!("<@{id}>");
+            if user.name == user.id {
+                text = replace_bare(&text, &user.id, &ping);
+            } else if let Some(at) = text.find(&user.name) {
+                text.replace_range(at..at + user.name.len(), &ping);
             }
             users.push(UserId::new(id));
         }
     }
     (text, users)
+}
+
+/// Replaces each `id` in `text` that is not part of a longer number (or already a ping).
+fn replace_bare(text: &str, id: &str, ping: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(id) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + id.len()..].chars().next();
+        let inside = before.is_some_and(|c| c.is_ascii_digit() || c == '@')
+            || after.is_some_and(|c| c.is_ascii_digit());
+        out.push_str(&rest[..at]);
+        out.push_str(if inside { id } else { ping });
+        rest = &rest[at + id.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn buttons(message: &Message) -> Vec<CreateActionRow> {
@@ -317,6 +338,77 @@ impl DiscordAdapter {
         Ok(channel.id)
     }
 
+    /// Posts in the society's celebrations channel (or the fallback) and reacts to the post.
+    /// The post is remembered under the outbox key, so a retry after a failed reaction reacts
+    /// to the same post, even past the nonce's few minutes; reacting twice is harmless.
+    async fn celebrate(
+        &self,
+        key: &str,
+        society: &str,
+        fallback_room: &str,
+        message: &Message,
+        emoji: Option<&str>,
+    ) -> Result<(), DeliveryError> {
+        let memory = format!("celebrate:{key}");
+        let remembered = self
+            .store
+            .recall(PLATFORM, &memory)
+            .await
+            .map_err(store_error)?
+            .and_then(|sent| {
+                let (channel, id) = sent.split_once(' ')?;
+                Some((
+                    ChannelId::new(id_of(channel, "channel").ok()?),
+                    MessageId::new(id_of(id, "message").ok()?),
+                ))
+            });
+        let (channel, sent) = match remembered {
+            Some(posted) => posted,
+            None => {
+                let channel = match self.links.celebrations_channel(society) {
+                    Some(channel) => channel,
+                    None => ChannelId::new(id_of(fallback_room, "channel")?),
+                };
+                let sent = self.send(channel, key, message, None).await?;
+                self.store
+                    .remember(PLATFORM, &memory, &format!("{channel} {sent}"), Utc::now())
+                    .await
+                    .map_err(store_error)?;
+                (channel, sent)
+            }
+        };
+        if let Some(emoji) = emoji {
+            self.http
+                .create_reaction(channel, sent, &ReactionType::Unicode(emoji.to_string()))
+                .await
+                .map_err(delivery_error)?;
+        }
+        Ok(())
+    }
+
+    /// Gives a member the role the society mapped to a group; a group without one is left alone.
+    async fn join_group(
+        &self,
+        society: &str,
+        user: &UserRef,
+        group: &str,
+    ) -> Result<(), DeliveryError> {
+        let Some((guild, role)) = self.links.group_role(society, group) else {
+            tracing::debug!(%society, %group, "no Discord role for this group; nothing to grant");
+            return Ok(());
+        };
+        let member = UserId::new(id_of(&user.id, "user")?);
+        self.http
+            .add_member_role(
+                guild,
+                member,
+                role,
+                Some(&format!("Rounds welcome: joins the {group} group")),
+            )
+            .await
+            .map_err(delivery_error)
+    }
+
     /// A private thread in the society's pairing channel with the members added: never a burst
     /// of DMs, which gets bots quarantined. Remembered under the meeting's name (or the outbox
     /// key), so a retry or a later check-in reuses it.
@@ -385,8 +477,26 @@ impl Adapter for DiscordAdapter {
                 self.send(channel, key, message, None).await.map(drop)
             }
             Action::Reply {
-                room, to, message, ..
+                room,
+                to,
+                private,
+                message,
             } => {
+                // A private answer to a member joining (there is no message to reply to).
+                if *private
+                    && let Some(user) = to
+                        .as_deref()
+                        .and_then(|to| to.strip_prefix("join:"))
+                        .and_then(|rest| rest.split_once(':'))
+                        .map(|(_, user)| user)
+                {
+                    let user = UserRef {
+                        id: user.to_string(),
+                        name: String::new(),
+                    };
+                    let channel = self.direct_channel(&user).await?;
+                    return self.send(channel, key, message, None).await.map(drop);
+                }
                 if let Some(to) = to
                     && let Some(memory) = self
                         .store
@@ -462,6 +572,20 @@ impl Adapter for DiscordAdapter {
                 )
                 .await
                 .map_err(delivery_error),
+            Action::Celebrate {
+                society,
+                fallback_room,
+                message,
+                emoji,
+            } => {
+                self.celebrate(key, society, fallback_room, message, emoji.as_deref())
+                    .await
+            }
+            Action::JoinGroup {
+                society,
+                user,
+                group,
+            } => self.join_group(society, user, group).await,
             Action::AdminLog { society, text, .. } => match self.links.admin_channel(society) {
                 Some(channel) => {
                     let message = Message::text(format!("[admin log] {text}"));
@@ -486,6 +610,23 @@ mod tests {
         assert_eq!(a.len(), 17);
         assert_eq!(a, nonce("job:123456:1774900800:0"));
         assert_ne!(a, nonce("job:123456:1774900800:1"));
+    }
+
+    #[test]
+    fn a_member_known_only_by_id_is_pinged_wherever_the_id_appears() {
+        let message = Message::text(
+            "🎉 Award · 42\nTeaching award\n(shared by ana, with 42's blessing; ref 1425)",
+        )
+        .with_mentions(vec![UserRef {
+            id: "42".into(),
+            name: "42".into(),
+        }]);
+        let (text, users) = content(&message);
+        assert_eq!(
+            text,
+            "🎉 Award · <@42>\nTeaching award\n(shared by ana, with <@42>'s blessing; ref 1425)"
+        );
+        assert_eq!(users, vec![UserId::new(42)]);
     }
 
     #[test]

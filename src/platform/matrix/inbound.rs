@@ -7,15 +7,19 @@ use chrono::{DateTime, Utc};
 use matrix_sdk::event_handler::Ctx;
 use matrix_sdk::ruma::api::client::membership::leave_room;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
-use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
-use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent};
+use matrix_sdk::ruma::events::room::member::{
+    MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
+};
+use matrix_sdk::ruma::events::room::message::{
+    MessageFormat, MessageType, OriginalSyncRoomMessageEvent,
+};
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::events::space::child::OriginalSyncSpaceChildEvent;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 
 use super::PLATFORM;
-use super::rooms::Rooms;
+use super::rooms::{DEFAULT_SOCIETY, Rooms};
 use crate::clock::Clock;
 use crate::core::io::{Inbound, Origin, UserRef};
 use crate::runtime::Runtime;
@@ -52,6 +56,11 @@ pub fn register(client: &Client, handlers: Handlers) {
         },
     );
     client.add_event_handler(
+        |ev: OriginalSyncRoomMemberEvent, room: Room, h: Ctx<Handlers>| async move {
+            h.on_member(ev, room).await
+        },
+    );
+    client.add_event_handler(
         |ev: OriginalSyncSpaceChildEvent, room: Room, h: Ctx<Handlers>| async move {
             h.rooms
                 .space_child(room.room_id(), &ev.state_key, !ev.content.via.is_empty());
@@ -74,6 +83,100 @@ fn strip_reply_fallback(body: &str) -> &str {
     }
 }
 
+/// Clients send a mention as a pill: the HTML links the member's matrix.to address and the
+/// plain body holds only their display name. The core reads members from the plain text, so
+/// each pill's name in `body` becomes the member's id (`@ana:example.org`), in order.
+fn pills_to_ids(body: &str, html: &str) -> String {
+    let html = match (html.find("<mx-reply>"), html.find("</mx-reply>")) {
+        (Some(start), Some(end)) if start < end => {
+            format!("{}{}", &html[..start], &html[end + "</mx-reply>".len()..])
+        }
+        _ => html.to_string(),
+    };
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    let mut html = html.as_str();
+    while let Some(open) = html.find("<a ") {
+        let Some(tag_end) = html[open..].find('>').map(|at| open + at) else {
+            break;
+        };
+        let Some(close) = html[tag_end..].find("</a>").map(|at| tag_end + at) else {
+            break;
+        };
+        let user = href(&html[open..tag_end]).and_then(|link| {
+            let target = link.strip_prefix("https://matrix.to/#/")?;
+            let target = percent_decode(target.split('?').next().unwrap_or(target));
+            UserId::parse(&target).ok()
+        });
+        let name = unescape(&strip_tags(&html[tag_end + 1..close]));
+        html = &html[close + "</a>".len()..];
+        let Some(user) = user else { continue };
+        if name.is_empty() || name == user.as_str() {
+            continue;
+        }
+        if let Some(at) = rest.find(&name) {
+            out.push_str(&rest[..at]);
+            out.push_str(user.as_str());
+            rest = &rest[at + name.len()..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `href` attribute of an opening tag such as `<a href="…">`.
+fn href(tag: &str) -> Option<String> {
+    let at = tag.find("href=")? + "href=".len();
+    let quoted = &tag[at..];
+    let quote = quoted.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &quoted[1..];
+    let end = value.find(quote)?;
+    Some(unescape(&value[..end]))
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut n = 0;
+    while n < bytes.len() {
+        if bytes[n] == b'%'
+            && let Some(byte) = text
+                .get(n + 1..n + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            n += 3;
+        } else {
+            out.push(bytes[n]);
+            n += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 impl Handlers {
     async fn member(&self, room: &Room, user: &UserId) -> UserRef {
         let name = match room.get_member_no_sync(user).await {
@@ -89,18 +192,31 @@ impl Handlers {
         }
     }
 
+    /// Where an event happened. A direct room belongs to no society: what is said there
+    /// counts for the society whose rooms the sender shares with Rounds.
     async fn origin(
         &self,
         room: &Room,
+        sender: &UserId,
         event_id: String,
         ts: MilliSecondsSinceUnixEpoch,
     ) -> Origin {
+        let is_direct = room.is_direct().await.unwrap_or(false);
+        let society = match self.rooms.configured_society(room.room_id()) {
+            Some(society) => society,
+            None if is_direct => self
+                .rooms
+                .society_of_member(&room.client(), sender)
+                .await
+                .unwrap_or_else(|| DEFAULT_SOCIETY.to_string()),
+            None => DEFAULT_SOCIETY.to_string(),
+        };
         Origin {
             platform: PLATFORM.to_string(),
-            society: self.rooms.society_of(room.room_id()),
+            society,
             room: room.room_id().to_string(),
             message_id: Some(event_id),
-            is_direct: room.is_direct().await.unwrap_or(false),
+            is_direct,
             sent_at: sent_at(ts),
             roles: Vec::new(),
         }
@@ -120,12 +236,24 @@ impl Handlers {
         let MessageType::Text(text) = &ev.content.msgtype else {
             return;
         };
+        let body = strip_reply_fallback(&text.body);
+        let text = match &text.formatted {
+            Some(formatted) if formatted.format == MessageFormat::Html => {
+                pills_to_ids(body, &formatted.body)
+            }
+            _ => body.to_string(),
+        };
         let inbound = Inbound::Message {
             origin: self
-                .origin(&room, ev.event_id.to_string(), ev.origin_server_ts)
+                .origin(
+                    &room,
+                    &ev.sender,
+                    ev.event_id.to_string(),
+                    ev.origin_server_ts,
+                )
                 .await,
             sender: self.member(&room, &ev.sender).await,
-            text: strip_reply_fallback(&text.body).to_string(),
+            text,
         };
         self.receive(inbound).await;
     }
@@ -162,7 +290,12 @@ impl Handlers {
         }
         let inbound = Inbound::Choice {
             origin: self
-                .origin(&room, ev.event_id.to_string(), ev.origin_server_ts)
+                .origin(
+                    &room,
+                    &ev.sender,
+                    ev.event_id.to_string(),
+                    ev.origin_server_ts,
+                )
                 .await,
             sender: self.member(&room, &ev.sender).await,
             choice,
@@ -183,10 +316,68 @@ impl Handlers {
         };
         let inbound = Inbound::Withdraw {
             origin: self
-                .origin(&room, ev.event_id.to_string(), ev.origin_server_ts)
+                .origin(
+                    &room,
+                    &ev.sender,
+                    ev.event_id.to_string(),
+                    ev.origin_server_ts,
+                )
                 .await,
             sender: self.member(&room, &ev.sender).await,
             choice,
+        };
+        self.receive(inbound).await;
+    }
+
+    /// A member joined a society's room or space: the core welcomes them (once). Profile
+    /// changes of joined members, Rounds itself, and rooms no society claims are not joins.
+    async fn on_member(&self, ev: OriginalSyncRoomMemberEvent, room: Room) {
+        if ev.state_key == self.own_user || ev.content.membership != MembershipState::Join {
+            return;
+        }
+        if ev
+            .prev_content()
+            .is_some_and(|prev| prev.membership == MembershipState::Join)
+        {
+            return;
+        }
+        let Some(society) = self.rooms.configured_society(room.room_id()) else {
+            return;
+        };
+        // The room's state as Rounds found it when it joined lists every earlier member;
+        // those joins are history, not arrivals.
+        if let Ok(Some(own)) = room.get_member_no_sync(&self.own_user).await
+            && let Some(joined_at) = own.event().timestamp()
+            && ev.origin_server_ts.0 <= joined_at
+        {
+            return;
+        }
+        let at = sent_at(ev.origin_server_ts);
+        let now = self.clock.now();
+        if at.is_some_and(|at| now - at > self.runtime.bot().settings().catch_up) {
+            tracing::debug!(room = %room.room_id(), "a join older than the catch-up window is not welcomed");
+            return;
+        }
+        let name = ev
+            .content
+            .displayname
+            .clone()
+            .filter(|name| !name.trim().is_empty())
+            .unwrap_or_else(|| ev.state_key.localpart().to_string());
+        let inbound = Inbound::Join {
+            origin: Origin {
+                platform: PLATFORM.to_string(),
+                society,
+                room: room.room_id().to_string(),
+                message_id: Some(ev.event_id.to_string()),
+                is_direct: false,
+                sent_at: at,
+                roles: Vec::new(),
+            },
+            sender: UserRef {
+                id: ev.state_key.to_string(),
+                name,
+            },
         };
         self.receive(inbound).await;
     }
@@ -256,5 +447,32 @@ mod tests {
             "!help"
         );
         assert_eq!(strip_reply_fallback("!help"), "!help");
+    }
+
+    #[test]
+    fn pills_become_member_ids() {
+        assert_eq!(
+            pills_to_ids(
+                "!shoutout Ana award Best teaching registrar",
+                "!shoutout <a href=\"https://matrix.to/#/@ana:localhost\">Ana</a> award Best teaching registrar"
+            ),
+            "!shoutout @ana:localhost award Best teaching registrar"
+        );
+        // A reply quote, an encoded address, escaped and formatted names, and a room link.
+        assert_eq!(
+            pills_to_ids(
+                "!followup Ben & Co in 1 week, see #ward and Ben & Co",
+                "<mx-reply><a href=\"https://matrix.to/#/!r:x/$e\">In reply to</a></mx-reply>!followup <a href='https://matrix.to/#/%40ben%3Aexample.org?via=x'>Ben &amp; Co</a> in 1 week, see <a href=\"https://matrix.to/#/#ward:x\">#ward</a> and <a href=\"https://matrix.to/#/@ben2:example.org\"><b>Ben</b> &amp; Co</a>"
+            ),
+            "!followup @ben:example.org in 1 week, see #ward and @ben2:example.org"
+        );
+        assert_eq!(pills_to_ids("plain", "<b>plain</b>"), "plain");
+        assert_eq!(
+            pills_to_ids(
+                "hi @ana:x",
+                "hi <a href=\"https://matrix.to/#/@ana:x\">@ana:x</a>"
+            ),
+            "hi @ana:x"
+        );
     }
 }

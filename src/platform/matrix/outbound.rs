@@ -11,6 +11,7 @@ use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::reaction::ReactionEventContent;
 use matrix_sdk::ruma::events::relation::{Annotation, InReplyTo, Reply};
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::room::message::{
     Relation, ReplacementMetadata, RoomMessageEventContent, RoomMessageEventContentWithoutRelation,
 };
@@ -184,6 +185,43 @@ impl MatrixAdapter {
         Ok(())
     }
 
+    /// Invites a member to their group's room. Already there or invited: nothing to do.
+    async fn join_group(
+        &self,
+        society: &str,
+        user: &UserRef,
+        group: &str,
+    ) -> Result<(), DeliveryError> {
+        let Some(room) = self.rooms.group_room(society, group) else {
+            tracing::debug!(%society, %group, "the group has no Matrix room; nothing to join");
+            return Ok(());
+        };
+        let room = self.room(room)?;
+        let user_id = UserId::parse(&user.id)
+            .map_err(|_| DeliveryError::Permanent(format!("{} is not a Matrix user", user.id)))?;
+        let there = |membership: &MembershipState| {
+            matches!(membership, MembershipState::Join | MembershipState::Invite)
+        };
+        if let Ok(Some(member)) = room.get_member_no_sync(&user_id).await
+            && there(member.membership())
+        {
+            return Ok(());
+        }
+        match room.invite_user_by_id(&user_id).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                // Synapse refuses to invite a member who is already in; the local copy of
+                // the room's members may have been behind.
+                if let Ok(Some(member)) = room.get_member(&user_id).await
+                    && there(member.membership())
+                {
+                    return Ok(());
+                }
+                Err(delivery_error(error))
+            }
+        }
+    }
+
     /// The member's direct room with Rounds, created (encrypted) on first use.
     async fn direct_room(&self, user: &UserRef) -> Result<Room, DeliveryError> {
         let user_id = UserId::parse(&user.id)
@@ -325,6 +363,36 @@ impl Adapter for MatrixAdapter {
                 .map_err(delivery_error)?;
                 Ok(())
             }
+            Action::Celebrate {
+                society,
+                fallback_room,
+                message,
+                emoji,
+            } => {
+                let room = self.room(
+                    self.rooms
+                        .celebrations_room(society)
+                        .unwrap_or(fallback_room),
+                )?;
+                // A retry resends with the same transaction id, so the homeserver answers
+                // with the event it already has and the reaction lands on it (once).
+                let event = self.send(&room, key, message, None).await?;
+                if let Some(emoji) = emoji {
+                    room.send(ReactionEventContent::new(Annotation::new(
+                        event,
+                        emoji.clone(),
+                    )))
+                    .with_transaction_id(txn(key, ":react"))
+                    .await
+                    .map_err(delivery_error)?;
+                }
+                Ok(())
+            }
+            Action::JoinGroup {
+                society,
+                user,
+                group,
+            } => self.join_group(society, user, group).await,
             Action::AdminLog { society, text, .. } => match self.rooms.admin_room(society) {
                 Some(room) => {
                     let room = self.room(room)?;

@@ -6,6 +6,7 @@ use std::sync::RwLock;
 use matrix_sdk::Client;
 use matrix_sdk::deserialized_responses::SyncOrStrippedState;
 use matrix_sdk::ruma::events::SyncStateEvent;
+use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::space::child::SpaceChildEventContent;
 use matrix_sdk::ruma::{RoomId, UserId};
 
@@ -42,26 +43,68 @@ impl Rooms {
     }
 
     pub fn society_of(&self, room: &RoomId) -> String {
+        self.configured_society(room)
+            .unwrap_or_else(|| DEFAULT_SOCIETY.to_string())
+    }
+
+    /// The society a configured room (or a child of a configured space) belongs to; None for
+    /// rooms no configuration claims, such as direct rooms.
+    pub fn configured_society(&self, room: &RoomId) -> Option<String> {
         self.by_room
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(room.as_str())
             .cloned()
-            .unwrap_or_else(|| DEFAULT_SOCIETY.to_string())
+    }
+
+    fn link(&self, society: &str) -> Option<&MatrixLink> {
+        self.links.iter().find(|l| l.society == society)
     }
 
     pub fn announcements_room(&self, society: &str) -> Option<&str> {
-        self.links
+        self.link(society).and_then(|l| l.announcements.as_deref())
+    }
+
+    pub fn celebrations_room(&self, society: &str) -> Option<&str> {
+        self.link(society).and_then(|l| l.celebrations.as_deref())
+    }
+
+    /// The room a society's group invites its members to.
+    pub fn group_room(&self, society: &str, group: &str) -> Option<&str> {
+        self.link(society)
+            .and_then(|l| l.group_rooms.get(group))
+            .map(String::as_str)
+    }
+
+    /// The society of a direct room's member: a direct room belongs to no society, so what is
+    /// said there counts for the first configured society (in configuration order) one of
+    /// whose rooms the member has joined. None if they share none with Rounds.
+    pub async fn society_of_member(&self, client: &Client, user: &UserId) -> Option<String> {
+        let by_room: Vec<(String, String)> = self
+            .by_room
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .find(|l| l.society == society)
-            .and_then(|l| l.announcements.as_deref())
+            .map(|(room, society)| (room.clone(), society.clone()))
+            .collect();
+        for link in &self.links {
+            for (room, _) in by_room.iter().filter(|(_, s)| *s == link.society) {
+                let Some(room) = RoomId::parse(room).ok().and_then(|id| client.get_room(&id))
+                else {
+                    continue;
+                };
+                if let Ok(Some(member)) = room.get_member_no_sync(user).await
+                    && *member.membership() == MembershipState::Join
+                {
+                    return Some(link.society.clone());
+                }
+            }
+        }
+        None
     }
 
     pub fn admin_room(&self, society: &str) -> Option<&str> {
-        self.links
-            .iter()
-            .find(|l| l.society == society)
-            .and_then(|l| l.admin_room.as_deref())
+        self.link(society).and_then(|l| l.admin_room.as_deref())
     }
 
     /// Users on Rounds' own homeserver, or on a server a society lists, may invite it.
@@ -149,6 +192,8 @@ mod tests {
                 rooms: vec!["!general:hospital.org".into()],
                 admin_room: Some("!committee:hospital.org".into()),
                 announcements: Some("!news:hospital.org".into()),
+                celebrations: Some("!party:hospital.org".into()),
+                group_rooms: [("interns".to_string(), "!interns:hospital.org".to_string())].into(),
                 allowed_servers: vec!["partner.org".into()],
             }],
             user_id!("@rounds:hospital.org"),
@@ -164,5 +209,20 @@ mod tests {
             DEFAULT_SOCIETY
         );
         assert_eq!(rooms.admin_room("ams"), Some("!committee:hospital.org"));
+        assert_eq!(rooms.celebrations_room("ams"), Some("!party:hospital.org"));
+        assert_eq!(rooms.celebrations_room("other"), None);
+        assert_eq!(
+            rooms.group_room("ams", "interns"),
+            Some("!interns:hospital.org")
+        );
+        assert_eq!(rooms.group_room("ams", "surgeons"), None);
+        assert_eq!(
+            rooms.configured_society(room_id!("!general:hospital.org")),
+            Some("ams".to_string())
+        );
+        assert_eq!(
+            rooms.configured_society(room_id!("!other:hospital.org")),
+            None
+        );
     }
 }

@@ -1,0 +1,145 @@
+//! Keeping connections alive: `!followup`, the one-tap follow-up offered after a coffee
+//! meeting or an event, and the optional "stay in touch" nudge months after a meeting.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::error::{Refusal, StoreError};
+use super::io::{Action, Choice, Message};
+use super::mention;
+use super::reminders::{self, MAX_REMINDER_CHARS};
+use super::store::{CoffeeGroup, Job, JobKind, NewJob};
+use super::time_format;
+use super::when;
+use super::{Bot, Ctx, Fired};
+
+/// How long after a meeting or an event the one-tap follow-up reminds ("in a week").
+pub const FOLLOW_UP_AFTER: Duration = Duration::days(7);
+
+/// `!followup @member <when> [note]`: a private reminder about a person.
+pub async fn followup(ctx: &Ctx<'_>, member: &str, rest: &str) -> Result<Vec<Action>, Refusal> {
+    let member = mention::resolve(ctx, member).await?;
+    let zone = ctx.member_zone().await?;
+    let (schedule, note) = when::split_when(rest, ctx.now, zone)?;
+    if schedule.rule.is_some() {
+        return Err(Refusal::said(format!(
+            "A follow-up happens once; for a repeating reminder use `{}remind me every …`.",
+            ctx.prefix()
+        )));
+    }
+    let note = note.trim();
+    let text = if note.is_empty() {
+        format!("follow up with {}", member.name)
+    } else {
+        format!("follow up with {}: {note}", member.name)
+    };
+    if text.chars().count() > MAX_REMINDER_CHARS {
+        return Err(Refusal::said(format!(
+            "That note is too long; I keep at most {MAX_REMINDER_CHARS} characters."
+        )));
+    }
+    remind(ctx, schedule.first, text).await
+}
+
+async fn remind(ctx: &Ctx<'_>, due: DateTime<Utc>, text: String) -> Result<Vec<Action>, Refusal> {
+    let (id, zone) = reminders::private(ctx, due, text.clone()).await?;
+    Ok(vec![ctx.private_reply(format!(
+        "Got it ({id}): I'll remind you on {} to {text}. Cancel with `{}reminders cancel {id}`.",
+        time_format::local(due, zone, ctx.now),
+        ctx.prefix()
+    ))])
+}
+
+/// The one follow-up choice, offered with a thank-you after a meeting or an event.
+pub fn offer(subject: &str) -> Choice {
+    Choice {
+        id: format!("followup:{subject}"),
+        label: "Remind me to follow up in a week".to_string(),
+    }
+}
+
+/// `followup:coffee:<group>` or `followup:event:<id>`.
+pub async fn choice(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {
+    let expired =
+        || Refusal::said("That choice has expired or is not yours to make; nothing was changed.");
+    let (what, id) = rest.split_once(':').ok_or_else(expired)?;
+    let id: i64 = id.parse().map_err(|_| expired())?;
+    let text = match what {
+        "coffee" => {
+            let group = ctx.store.coffee_group(id).await?.ok_or_else(expired)?;
+            if !group.members.iter().any(|m| m.user.id == ctx.sender.id) {
+                return Err(expired());
+            }
+            format!(
+                "follow up with {} from your coffee (round {})",
+                group.others_of(&ctx.sender.id),
+                group.number
+            )
+        }
+        "event" => {
+            let event = ctx.store.event(id).await?.ok_or_else(expired)?;
+            let present = ctx.store.attendance(event.id).await?;
+            if event.society != ctx.society.key
+                || !present.iter().any(|(u, _)| u.id == ctx.sender.id)
+            {
+                return Err(expired());
+            }
+            format!("follow up with the people you met at {}", event.title)
+        }
+        _ => return Err(expired()),
+    };
+    remind(ctx, ctx.now + FOLLOW_UP_AFTER, text).await
+}
+
+/// After a member says they met: the society's stay-in-touch nudge for the group, if it has one.
+pub async fn schedule_stay_in_touch(ctx: &Ctx<'_>, group: &CoffeeGroup) -> Result<(), Refusal> {
+    let Some(after) = ctx.society.stay_in_touch else {
+        return Ok(());
+    };
+    ctx.store
+        .add_job(&NewJob {
+            kind: JobKind::StayInTouch,
+            subject: group.id,
+            platform: ctx.origin.platform.clone(),
+            society: ctx.society.key.clone(),
+            due_at: group.ran_at + after,
+            zone: ctx.society.timezone.name().to_string(),
+            rule: None,
+        })
+        .await?;
+    Ok(())
+}
+
+/// The nudge itself: each member of the group who said they met is reminded of the others.
+pub async fn fire_stay_in_touch(
+    bot: &Bot,
+    job: &Job,
+    now: DateTime<Utc>,
+) -> Result<Fired, StoreError> {
+    let finished = |actions| {
+        Ok(Fired {
+            actions,
+            next_due: None,
+        })
+    };
+    let Some(group) = bot.store().coffee_group(job.subject).await? else {
+        return finished(Vec::new());
+    };
+    if now - job.due_at > bot.settings().catch_up {
+        return finished(Vec::new());
+    }
+    let prefix = &bot.settings().prefix;
+    let span = time_format::span(job.due_at - group.ran_at);
+    let actions = group
+        .members
+        .iter()
+        .filter(|m| m.answer.as_deref() == Some("met"))
+        .map(|m| Action::Remind {
+            user: m.user.clone(),
+            message: Message::text(format!(
+                "It's been {span} since you met {} over coffee. A short hello keeps the connection going; `{prefix}followup` can remind you later.",
+                group.others_of(&m.user.id)
+            )),
+        })
+        .collect();
+    finished(actions)
+}

@@ -1,0 +1,284 @@
+//! Shout-outs, their digest, the welcome dialogue, and jobs added on their own.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::rows::{from_ts, ts};
+use super::{SqlStore, add_job, db};
+use crate::core::io::UserRef;
+use crate::core::store::{Digest, NewJob, Shoutout, StoreResult};
+
+macro_rules! shoutout_select {
+    () => {
+        "SELECT id, society, platform, room, author_id, author_name, subject_id, subject_name, kind, text, publication, status, created_at, posted_at FROM shoutouts"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct ShoutoutRow {
+    id: i64,
+    society: String,
+    platform: String,
+    room: String,
+    author_id: String,
+    author_name: String,
+    subject_id: String,
+    subject_name: String,
+    kind: String,
+    text: String,
+    publication: Option<String>,
+    status: String,
+    created_at: i64,
+    posted_at: Option<i64>,
+}
+
+impl From<ShoutoutRow> for Shoutout {
+    fn from(r: ShoutoutRow) -> Self {
+        Shoutout {
+            id: r.id,
+            society: r.society,
+            platform: r.platform,
+            room: r.room,
+            author: UserRef {
+                id: r.author_id,
+                name: r.author_name,
+            },
+            subject: UserRef {
+                id: r.subject_id,
+                name: r.subject_name,
+            },
+            kind: r.kind,
+            text: r.text,
+            publication: r.publication,
+            status: r.status,
+            created_at: from_ts(r.created_at),
+            posted_at: r.posted_at.map(from_ts),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DigestRow {
+    id: i64,
+    society: String,
+    platform: String,
+    room: String,
+}
+
+impl From<DigestRow> for Digest {
+    fn from(r: DigestRow) -> Self {
+        Digest {
+            id: r.id,
+            society: r.society,
+            platform: r.platform,
+            room: r.room,
+        }
+    }
+}
+
+/// Run by `erase_member` with the society as `$1` and the member as `$2`. A shout-out by the
+/// member about a colleague goes too: it names the author.
+pub(super) const ERASE_MEMBER: &[&str] = &[
+    "DELETE FROM shoutouts WHERE society = $1 AND (author_id = $2 OR subject_id = $2)",
+    "DELETE FROM onboarding WHERE society = $1 AND user_id = $2",
+];
+
+impl SqlStore {
+    pub(super) async fn add_job_row(&self, job: &NewJob) -> StoreResult<bool> {
+        add_job(&self.pool, job).await
+    }
+
+    pub(super) async fn create_shoutout_row(&self, s: &Shoutout) -> StoreResult<Shoutout> {
+        let row = sqlx::query(
+            "INSERT INTO shoutouts (society, platform, room, author_id, author_name, subject_id, subject_name, kind, text, publication, status, created_at, posted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(&s.society)
+        .bind(&s.platform)
+        .bind(&s.room)
+        .bind(&s.author.id)
+        .bind(&s.author.name)
+        .bind(&s.subject.id)
+        .bind(&s.subject.name)
+        .bind(&s.kind)
+        .bind(&s.text)
+        .bind(&s.publication)
+        .bind(&s.status)
+        .bind(ts(s.created_at))
+        .bind(s.posted_at.map(ts))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        let id: i64 = row.try_get(0).map_err(db)?;
+        Ok(Shoutout { id, ..s.clone() })
+    }
+
+    pub(super) async fn shoutout_row(&self, id: i64) -> StoreResult<Option<Shoutout>> {
+        let row: Option<ShoutoutRow> =
+            sqlx::query_as(concat!(shoutout_select!(), " WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(row.map(Shoutout::from))
+    }
+
+    pub(super) async fn decide_shoutout_row(
+        &self,
+        id: i64,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let posted_at = (status == "posted").then(|| ts(now));
+        let done = sqlx::query(
+            "UPDATE shoutouts SET status = $2, posted_at = $3 WHERE id = $1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(posted_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn posted_shoutout_rows(
+        &self,
+        society: &str,
+        platform: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<Shoutout>> {
+        let rows: Vec<ShoutoutRow> = sqlx::query_as(concat!(
+            shoutout_select!(),
+            " WHERE society = $1 AND platform = $2 AND status = 'posted' AND posted_at >= $3 AND posted_at < $4 ORDER BY posted_at, id"
+        ))
+        .bind(society)
+        .bind(platform)
+        .bind(ts(since))
+        .bind(ts(until))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Shoutout::from).collect())
+    }
+
+    pub(super) async fn pending_shoutout_rows(
+        &self,
+        society: &str,
+        subject: &str,
+    ) -> StoreResult<Vec<Shoutout>> {
+        let rows: Vec<ShoutoutRow> = sqlx::query_as(concat!(
+            shoutout_select!(),
+            " WHERE society = $1 AND subject_id = $2 AND status = 'pending' ORDER BY id"
+        ))
+        .bind(society)
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Shoutout::from).collect())
+    }
+
+    pub(super) async fn ensure_digest_row(&self, d: &Digest, job: &NewJob) -> StoreResult<Digest> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO shoutout_digests (society, platform, room) VALUES ($1, $2, $3) ON CONFLICT (society, platform) DO NOTHING",
+        )
+        .bind(&d.society)
+        .bind(&d.platform)
+        .bind(&d.room)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let row: DigestRow = sqlx::query_as(
+            "SELECT id, society, platform, room FROM shoutout_digests WHERE society = $1 AND platform = $2",
+        )
+        .bind(&d.society)
+        .bind(&d.platform)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        let job = NewJob {
+            subject: row.id,
+            ..job.clone()
+        };
+        add_job(&mut *tx, &job).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(row.into())
+    }
+
+    pub(super) async fn digest_row(&self, id: i64) -> StoreResult<Option<Digest>> {
+        let row: Option<DigestRow> = sqlx::query_as(
+            "SELECT id, society, platform, room FROM shoutout_digests WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(Digest::from))
+    }
+
+    pub(super) async fn start_onboarding_row(
+        &self,
+        society: &str,
+        user_id: &str,
+        platform: &str,
+        step: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO onboarding (society, user_id, platform, step, started_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (society, user_id) DO NOTHING",
+        )
+        .bind(society)
+        .bind(user_id)
+        .bind(platform)
+        .bind(step)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn onboarding_step_row(
+        &self,
+        society: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<Option<String>>> {
+        let row = sqlx::query("SELECT step FROM onboarding WHERE society = $1 AND user_id = $2")
+            .bind(society)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        match row {
+            None => Ok(None),
+            Some(row) => Ok(Some(row.try_get::<Option<String>, _>(0).map_err(db)?)),
+        }
+    }
+
+    pub(super) async fn set_onboarding_step_row(
+        &self,
+        society: &str,
+        user_id: &str,
+        platform: &str,
+        step: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO onboarding (society, user_id, platform, step, started_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (society, user_id) DO UPDATE SET step = $4",
+        )
+        .bind(society)
+        .bind(user_id)
+        .bind(platform)
+        .bind(step)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+}
