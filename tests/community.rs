@@ -204,13 +204,34 @@ async fn shoutout_story(store: Arc<dyn Store>) {
         ),
     ] {
         let refused = h.say(ana.says(text), now).await;
-        assert!(refused[0].contains(reason), "{text}: {refused:?}");
-        let Action::Reply { private, .. } = &h.adapter.shown()[0].1 else {
-            panic!("{:?}", h.adapter.shown())
+        // The room hears only that there was a reason; the reason goes to Ana alone.
+        assert_eq!(refused.len(), 2, "{text}: {refused:?}");
+        assert!(
+            refused[0].contains("sent you the reason in a direct message")
+                && !refused[0].contains(reason),
+            "{text}: {refused:?}"
+        );
+        assert!(refused[1].contains(reason), "{text}: {refused:?}");
+        let shown = h.adapter.shown();
+        let Action::Reply { private, .. } = &shown[0].1 else {
+            panic!("{shown:?}")
         };
         assert!(private);
+        let Action::Remind { user, .. } = &shown[1].1 else {
+            panic!("{shown:?}")
+        };
+        assert_eq!(user.id, ana.user.id);
         assert!(celebrations(&h).is_empty());
     }
+    // In a direct room the answer is already private: one reply, with the reason.
+    let refused = h
+        .say(
+            ana.says_privately("!milestone other Great save, MRN 4459812 home today"),
+            now,
+        )
+        .await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].contains("record number"), "{refused:?}");
     assert_eq!(store.counts().await.unwrap().community, before);
 
     // A DOI is looked up and shown; a failed lookup still posts and says so privately.
@@ -398,7 +419,7 @@ async fn welcome_story(store: Arc<dyn Store>) {
             now,
         )
         .await;
-    assert!(refused[0].contains("record number"), "{refused:?}");
+    assert!(refused[1].contains("record number"), "{refused:?}");
     let refused = h
         .say(
             chair.says(
@@ -407,7 +428,7 @@ async fn welcome_story(store: Arc<dyn Store>) {
             now,
         )
         .await;
-    assert!(refused[0].contains("Medicare"), "{refused:?}");
+    assert!(refused[1].contains("Medicare"), "{refused:?}");
     assert!(
         store
             .upcoming_events(SOCIETY, now)

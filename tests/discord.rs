@@ -1588,7 +1588,7 @@ async fn a_shout_out_is_posted_with_a_reaction_only_after_its_subject_approves()
 }
 
 #[tokio::test]
-async fn a_milestone_with_an_nhs_number_is_refused_privately_and_posted_nowhere() {
+async fn a_milestone_with_an_nhs_number_is_refused_with_the_reason_by_dm_and_posted_nowhere() {
     let bot = start_in(
         society_world(),
         support::settings(chrono_tz::Australia::Sydney),
@@ -1615,8 +1615,14 @@ async fn a_milestone_with_an_nhs_number_is_refused_privately_and_posted_nowhere(
         .await;
     assert_eq!(body(&ack)["data"]["flags"], 64, "ephemeral");
     let answer = bot.answer(&token).await;
-    assert!(text(&answer).contains("NHS number"), "{answer}");
-    // The answer is all there is: nothing in any channel.
+    assert!(
+        text(&answer).contains("sent you the reason in a direct message"),
+        "{answer}"
+    );
+    assert!(!text(&answer).contains("NHS"), "{answer}");
+    let reason = bot_dms(&bot, &alice(), 1).await;
+    assert!(text(&reason[0]).contains("NHS number"), "{reason:?}");
+    // That is all there is: nothing in any channel.
     tokio::time::sleep(Duration::from_millis(500)).await;
     for channel in [GENERAL, NEWS, CHEERS] {
         assert!(bot.posts_to(channel).is_empty(), "posted in {channel}");

@@ -507,9 +507,12 @@ milestone publication Our first paper! doi:10.5694/mja2.51234
         lines[posted + 3],
         "[2026-11-23 09:00] #celebrations rounds: (reacts 🎉)"
     );
-    // A valid NHS number is refused with the reason; nothing is posted.
+    // A valid NHS number is refused; the reason goes to intern1 alone, and nothing is posted.
     at(
-        "[2026-11-23 09:00] #general rounds: I did not use that shout-out because it contains what looks like an NHS number. Patient details never go in anything Rounds shows others; nothing was posted or changed.",
+        "[2026-11-23 09:00] #general rounds: I did not post that, and nothing was changed. I've sent you the reason in a direct message.",
+    );
+    at(
+        "[2026-11-23 09:00] @intern1 (dm) rounds: I did not use that shout-out because it contains what looks like an NHS number. Patient details never go in anything Rounds shows others; nothing was posted or changed.",
     );
     assert!(!lines.iter().any(|l| l.contains("943 476 5919")));
     // The DOI's title, from the stand-in.

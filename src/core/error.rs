@@ -68,6 +68,11 @@ pub enum Refusal {
     /// A specific, already-worded refusal.
     #[error("{0}")]
     Said(String),
+    /// A refusal whose reason concerns patient details the member typed. It is told to them
+    /// alone: outside a direct room the room only hears that a reason was sent privately,
+    /// so a slip is not pointed out to everyone.
+    #[error("{0}")]
+    Withheld(String),
     #[error(
         "Something went wrong on my side, and nothing was changed. Please try again in a minute."
     )]

@@ -562,7 +562,7 @@ fn full_year(y: &str) -> Option<u32> {
 /// `what` names it for the author: "shout-out", "event title".
 pub fn guard(text: &str, what: &str) -> Result<(), super::error::Refusal> {
     match check(text) {
-        Some(found) => Err(super::error::Refusal::said(format!(
+        Some(found) => Err(super::error::Refusal::Withheld(format!(
             "I did not use that {what} because {found}. Patient details never go in anything Rounds shows others; nothing was posted or changed."
         ))),
         None => Ok(()),

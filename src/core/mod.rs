@@ -312,7 +312,18 @@ impl Bot {
                 if let Refusal::Store(error) = &refusal {
                     tracing::error!(%error, "store failed while handling a command");
                 }
-                vec![ctx.private_reply(refusal.to_string())]
+                match refusal {
+                    Refusal::Withheld(reason) if !origin.is_direct => vec![
+                        ctx.private_reply(
+                            "I did not post that, and nothing was changed. I've sent you the reason in a direct message.",
+                        ),
+                        Action::Remind {
+                            user: ctx.sender.clone(),
+                            message: Message::text(reason),
+                        },
+                    ],
+                    refusal => vec![ctx.private_reply(refusal.to_string())],
+                }
             }
         }
     }
