@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serenity::all::{
-    Context, CreateInteractionResponse, EventHandler, Guild, GuildId, Interaction, Member, Message,
-    Ready, ResumedEvent, RoleId, Timestamp, User, UserId,
+    ChannelId, Context, CreateInteractionResponse, EventHandler, Guild, GuildId, Interaction,
+    InteractionId, Member, Message, Ready, ResumedEvent, RoleId, Timestamp, User, UserId,
 };
 
 use super::PLATFORM;
@@ -111,6 +111,31 @@ impl Handler {
             sent_at: when(sent),
             roles: roles.iter().map(|r| r.to_string()).collect(),
         }
+    }
+
+    /// Where an interaction came from and who sent it, by their server nickname where they
+    /// have one. The guild's society is remembered for the member's later direct messages.
+    async fn interaction_source(
+        &self,
+        guild: Option<GuildId>,
+        user: &User,
+        member: Option<&Member>,
+        channel: ChannelId,
+        id: InteractionId,
+    ) -> (Origin, UserRef) {
+        self.note_society(guild, user.id).await;
+        let roles = member.map(|m| m.roles.as_slice()).unwrap_or(&[]);
+        let origin = self
+            .origin(
+                guild,
+                user.id,
+                channel.to_string(),
+                id.to_string(),
+                id.created_at(),
+                roles,
+            )
+            .await;
+        (origin, person(user, member.and_then(|m| m.nick.as_deref())))
     }
 
     async fn receive(&self, inbound: Inbound) {
@@ -245,24 +270,18 @@ impl EventHandler for Handler {
                     self.prefix,
                     commands::to_text(&command.data.name, &invocation)
                 );
-                self.note_society(command.guild_id, command.user.id).await;
-                let nick = command.member.as_ref().and_then(|m| m.nick.as_deref());
+                let (origin, sender) = self
+                    .interaction_source(
+                        command.guild_id,
+                        &command.user,
+                        command.member.as_deref(),
+                        command.channel_id,
+                        command.id,
+                    )
+                    .await;
                 let inbound = Inbound::Message {
-                    origin: self
-                        .origin(
-                            command.guild_id,
-                            command.user.id,
-                            command.channel_id.to_string(),
-                            id,
-                            command.id.created_at(),
-                            command
-                                .member
-                                .as_ref()
-                                .map(|m| m.roles.as_slice())
-                                .unwrap_or(&[]),
-                        )
-                        .await,
-                    sender: person(&command.user, nick),
+                    origin,
+                    sender,
                     text,
                 };
                 self.receive(inbound).await;
@@ -283,24 +302,18 @@ impl EventHandler for Handler {
                 {
                     return;
                 }
-                self.note_society(click.guild_id, click.user.id).await;
-                let nick = click.member.as_ref().and_then(|m| m.nick.as_deref());
+                let (origin, sender) = self
+                    .interaction_source(
+                        click.guild_id,
+                        &click.user,
+                        click.member.as_ref(),
+                        click.channel_id,
+                        click.id,
+                    )
+                    .await;
                 let inbound = Inbound::Choice {
-                    origin: self
-                        .origin(
-                            click.guild_id,
-                            click.user.id,
-                            click.channel_id.to_string(),
-                            id,
-                            click.id.created_at(),
-                            click
-                                .member
-                                .as_ref()
-                                .map(|m| m.roles.as_slice())
-                                .unwrap_or(&[]),
-                        )
-                        .await,
-                    sender: person(&click.user, nick),
+                    origin,
+                    sender,
                     choice,
                 };
                 self.receive(inbound).await;
@@ -322,24 +335,18 @@ impl EventHandler for Handler {
                 {
                     return;
                 }
-                self.note_society(submit.guild_id, submit.user.id).await;
-                let nick = submit.member.as_ref().and_then(|m| m.nick.as_deref());
+                let (origin, sender) = self
+                    .interaction_source(
+                        submit.guild_id,
+                        &submit.user,
+                        submit.member.as_ref(),
+                        submit.channel_id,
+                        submit.id,
+                    )
+                    .await;
                 let inbound = Inbound::Message {
-                    origin: self
-                        .origin(
-                            submit.guild_id,
-                            submit.user.id,
-                            submit.channel_id.to_string(),
-                            id,
-                            submit.id.created_at(),
-                            submit
-                                .member
-                                .as_ref()
-                                .map(|m| m.roles.as_slice())
-                                .unwrap_or(&[]),
-                        )
-                        .await,
-                    sender: person(&submit.user, nick),
+                    origin,
+                    sender,
                     text: format!("{}{text}", self.prefix),
                 };
                 self.receive(inbound).await;
