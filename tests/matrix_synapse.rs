@@ -464,20 +464,7 @@ async fn a_spaces_child_rooms_belong_to_its_society() {
         .unwrap();
     let other = alice.client.create_room(CreateRoom::new()).await.unwrap();
 
-    let default = rounds::core::Society {
-        key: "default".into(),
-        name: "Default Community".into(),
-        timezone: chrono_tz::UTC,
-        committee: vec![],
-        committee_roles: vec![],
-        organisers: vec![],
-        organiser_roles: vec![],
-        welcome: Default::default(),
-        stay_in_touch: None,
-    };
-    let mut settings = rounds::core::Settings::new(default);
-    let society = support::society(chrono_tz::Australia::Sydney);
-    settings.societies.insert(society.key.clone(), society);
+    let settings = support::settings_beside_default(support::society(chrono_tz::Australia::Sydney));
     let links = vec![rounds::config::MatrixLink {
         society: support::SOCIETY.into(),
         space: Some(space.room_id().to_string()),
@@ -1044,18 +1031,6 @@ impl SocietyScene {
         }
         let [general, celebrations, interns] = <[matrix_sdk::Room; 3]>::try_from(rooms).unwrap();
 
-        let default = rounds::core::Society {
-            key: "default".into(),
-            name: "Default Community".into(),
-            timezone: chrono_tz::UTC,
-            committee: vec![],
-            committee_roles: vec![],
-            organisers: vec![],
-            organiser_roles: vec![],
-            welcome: Default::default(),
-            stay_in_touch: None,
-        };
-        let mut settings = rounds::core::Settings::new(default);
         let mut society = support::society(chrono_tz::Australia::Sydney);
         society.committee = vec![alice_user.clone()];
         society.welcome = rounds::core::Welcome {
@@ -1063,7 +1038,7 @@ impl SocietyScene {
             code_of_conduct: Some("be kind; no patient details, ever.".into()),
             groups: vec![("intern".into(), "interns".into())],
         };
-        settings.societies.insert(society.key.clone(), society);
+        let settings = support::settings_beside_default(society);
         let links = vec![rounds::config::MatrixLink {
             society: support::SOCIETY.into(),
             rooms: vec![general.room_id().to_string()],

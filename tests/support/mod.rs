@@ -115,6 +115,24 @@ pub fn settings(zone: Tz) -> Settings {
     settings
 }
 
+/// Settings in which `society` is one configured society and rooms linked to none fall to a
+/// separate default (UTC, no committee), as in a deployment with a config file.
+pub fn settings_beside_default(society: Society) -> Settings {
+    let mut settings = Settings::new(Society {
+        key: "default".into(),
+        name: "Default Community".into(),
+        timezone: chrono_tz::UTC,
+        committee: vec![],
+        committee_roles: vec![],
+        organisers: vec![],
+        organiser_roles: vec![],
+        welcome: Default::default(),
+        stay_in_touch: None,
+    });
+    settings.societies.insert(society.key.clone(), society);
+    settings
+}
+
 pub fn user(name: &str) -> UserRef {
     UserRef {
         id: format!("@{name}:test"),
