@@ -157,7 +157,7 @@ fn question(ctx: &Ctx<'_>, step: Step) -> Message {
         Step::Stage => {
             let mut choices: Vec<Choice> = Stage::ALL
                 .iter()
-                .map(|s| choice(step, s.as_str(), capitalise(s.as_str())))
+                .map(|s| choice(step, s.as_str(), coffee::capitalise(s.as_str())))
                 .collect();
             choices.push(skip(step));
             Message::text(format!("{n} · What stage of training are you at?")).with_choices(choices)
@@ -196,14 +196,6 @@ fn question(ctx: &Ctx<'_>, step: Step) -> Message {
             choice(step, "auto", "Post it straight away"),
             choice(step, "never", "Never post about me"),
         ]),
-    }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

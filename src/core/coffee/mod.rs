@@ -142,7 +142,7 @@ fn parse_checkin(text: &str) -> Result<Duration, Refusal> {
     Ok(span)
 }
 
-fn capitalise(text: &str) -> String {
+pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
