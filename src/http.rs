@@ -29,25 +29,57 @@ pub struct HttpFetcher {
 
 impl HttpFetcher {
     pub fn new() -> anyhow::Result<HttpFetcher> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .user_agent(concat!(
-                "Rounds/",
-                env!("CARGO_PKG_VERSION"),
-                " (calendar import)"
-            ))
-            .build()
-            .context("building the HTTP client for calendar imports")?;
+        let client = client(
+            Duration::from_secs(30),
+            Duration::from_secs(10),
+            5,
+            "calendar import",
+        )?;
         Ok(HttpFetcher { client })
     }
+}
+
+/// A client that names Rounds and what it is fetching for in its user agent.
+fn client(
+    timeout: Duration,
+    connect_timeout: Duration,
+    redirects: usize,
+    purpose: &str,
+) -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::limited(redirects))
+        .user_agent(format!("Rounds/{} ({purpose})", env!("CARGO_PKG_VERSION")))
+        .build()
+        .with_context(|| format!("building the HTTP client for {purpose}s"))
+}
+
+enum ReadError {
+    TooLarge,
+    BrokeOff(reqwest::Error),
+}
+
+/// The body, read in chunks so that one larger than `max` is refused before it is all in
+/// memory.
+async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, ReadError> {
+    if response.content_length().is_some_and(|n| n as usize > max) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::BrokeOff)? {
+        body.extend_from_slice(&chunk);
+        if body.len() > max {
+            return Err(ReadError::TooLarge);
+        }
+    }
+    Ok(body)
 }
 
 #[async_trait]
 impl Fetcher for HttpFetcher {
     async fn fetch(&self, url: &str) -> Result<String, String> {
-        let mut response = self
+        let response = self
             .client
             .get(url)
             .send()
@@ -57,24 +89,11 @@ impl Fetcher for HttpFetcher {
         if !status.is_success() {
             return Err(format!("the server answered {status}"));
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n as usize > MAX_FEED_BYTES)
-        {
-            return Err("the feed is larger than 2 MB".to_string());
+        match read_capped(response, MAX_FEED_BYTES).await {
+            Ok(body) => Ok(String::from_utf8_lossy(&body).into_owned()),
+            Err(ReadError::TooLarge) => Err("the feed is larger than 2 MB".to_string()),
+            Err(ReadError::BrokeOff(e)) => Err(format!("the download broke off ({})", short(&e))),
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("the download broke off ({})", short(&e)))?
-        {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_FEED_BYTES {
-                return Err("the feed is larger than 2 MB".to_string());
-            }
-        }
-        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 }
 
@@ -86,17 +105,12 @@ pub struct CrossrefLookup {
 
 impl CrossrefLookup {
     pub fn new(base: &str) -> anyhow::Result<CrossrefLookup> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .user_agent(concat!(
-                "Rounds/",
-                env!("CARGO_PKG_VERSION"),
-                " (DOI lookup)"
-            ))
-            .build()
-            .context("building the HTTP client for DOI lookups")?;
+        let client = client(
+            Duration::from_secs(10),
+            Duration::from_secs(5),
+            3,
+            "DOI lookup",
+        )?;
         Ok(CrossrefLookup {
             client,
             base: base.to_string(),
@@ -116,16 +130,11 @@ impl DoiLookup for CrossrefLookup {
         match response.status() {
             status if status == reqwest::StatusCode::NOT_FOUND => Err(LookupError::NotFound),
             status if !status.is_success() => Err(LookupError::Unreachable),
-            _ => {
-                let body = response
-                    .text()
-                    .await
-                    .map_err(|_| LookupError::Unreachable)?;
-                if body.len() > MAX_FEED_BYTES {
-                    return Err(LookupError::Unreadable);
-                }
-                parse_crossref(&body)
-            }
+            _ => match read_capped(response, MAX_FEED_BYTES).await {
+                Ok(body) => parse_crossref(&String::from_utf8_lossy(&body)),
+                Err(ReadError::TooLarge) => Err(LookupError::Unreadable),
+                Err(ReadError::BrokeOff(_)) => Err(LookupError::Unreachable),
+            },
         }
     }
 }
