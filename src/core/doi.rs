@@ -145,8 +145,9 @@ fn trim_trailing(s: &str) -> &str {
     ])
 }
 
-/// None when nothing decodes to valid UTF-8; the caller keeps the text as written then.
-fn percent_decode(s: &str) -> Option<String> {
+/// `%XX` escapes decoded; None when the result is not valid UTF-8 (the DOI finder then keeps
+/// the text as written).
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let hex = |j: usize| b.get(j).and_then(|&c| (c as char).to_digit(16));
     let (mut out, mut i) = (Vec::with_capacity(b.len()), 0);

@@ -105,7 +105,8 @@ fn pills_to_ids(body: &str, html: &str) -> String {
         };
         let user = href(&html[open..tag_end]).and_then(|link| {
             let target = link.strip_prefix("https://matrix.to/#/")?;
-            let target = percent_decode(target.split('?').next().unwrap_or(target));
+            let target =
+                crate::core::doi::percent_decode(target.split('?').next().unwrap_or(target))?;
             UserId::parse(&target).ok()
         });
         let name = unescape(&strip_tags(&html[tag_end + 1..close]));
@@ -155,26 +156,6 @@ fn unescape(text: &str) -> String {
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
         .replace("&amp;", "&")
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut n = 0;
-    while n < bytes.len() {
-        if bytes[n] == b'%'
-            && let Some(byte) = text
-                .get(n + 1..n + 3)
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(byte);
-            n += 3;
-        } else {
-            out.push(bytes[n]);
-            n += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Handlers {
@@ -344,18 +325,18 @@ impl Handlers {
         let Some(society) = self.rooms.configured_society(room.room_id()) else {
             return;
         };
+        let at = sent_at(ev.origin_server_ts);
+        let now = self.clock.now();
+        if at.is_some_and(|at| now - at > self.runtime.bot().settings().catch_up) {
+            tracing::debug!(room = %room.room_id(), "a join older than the catch-up window is not welcomed");
+            return;
+        }
         // The room's state as Rounds found it when it joined lists every earlier member;
         // those joins are history, not arrivals.
         if let Ok(Some(own)) = room.get_member_no_sync(&self.own_user).await
             && let Some(joined_at) = own.event().timestamp()
             && ev.origin_server_ts.0 <= joined_at
         {
-            return;
-        }
-        let at = sent_at(ev.origin_server_ts);
-        let now = self.clock.now();
-        if at.is_some_and(|at| now - at > self.runtime.bot().settings().catch_up) {
-            tracing::debug!(room = %room.room_id(), "a join older than the catch-up window is not welcomed");
             return;
         }
         let name = ev

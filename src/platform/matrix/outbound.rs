@@ -72,6 +72,25 @@ fn store_error(error: crate::core::error::StoreError) -> DeliveryError {
     DeliveryError::Transient(error.to_string())
 }
 
+/// The bot's `emoji` reaction on `event`, under the transaction id `key` + `part`: a retry
+/// reacts once.
+async fn react(
+    room: &Room,
+    event: OwnedEventId,
+    emoji: &str,
+    key: &str,
+    part: &str,
+) -> Result<(), DeliveryError> {
+    room.send(ReactionEventContent::new(Annotation::new(
+        event,
+        emoji.to_string(),
+    )))
+    .with_transaction_id(txn(key, part))
+    .await
+    .map_err(delivery_error)?;
+    Ok(())
+}
+
 fn txn(key: &str, part: &str) -> OwnedTransactionId {
     OwnedTransactionId::from(format!("{key}{part}"))
 }
@@ -136,12 +155,7 @@ impl MatrixAdapter {
                 )
                 .await
                 .map_err(store_error)?;
-            let reaction =
-                ReactionEventContent::new(Annotation::new(event_id.clone(), emoji.to_string()));
-            room.send(reaction)
-                .with_transaction_id(txn(key, &format!(":choice{n}")))
-                .await
-                .map_err(delivery_error)?;
+            react(room, event_id.clone(), emoji, key, &format!(":choice{n}")).await?;
         }
         if let Some(file) = &message.attachment {
             let mime: mime::Mime = file.mime.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
@@ -354,14 +368,7 @@ impl Adapter for MatrixAdapter {
                 let event = EventId::parse(message_id).map_err(|_| {
                     DeliveryError::Permanent(format!("{message_id} is not an event id"))
                 })?;
-                room.send(ReactionEventContent::new(Annotation::new(
-                    event,
-                    emoji.clone(),
-                )))
-                .with_transaction_id(txn(key, ""))
-                .await
-                .map_err(delivery_error)?;
-                Ok(())
+                react(&room, event, emoji, key, "").await
             }
             Action::Celebrate {
                 society,
@@ -378,13 +385,7 @@ impl Adapter for MatrixAdapter {
                 // with the event it already has and the reaction lands on it (once).
                 let event = self.send(&room, key, message, None).await?;
                 if let Some(emoji) = emoji {
-                    room.send(ReactionEventContent::new(Annotation::new(
-                        event,
-                        emoji.clone(),
-                    )))
-                    .with_transaction_id(txn(key, ":react"))
-                    .await
-                    .map_err(delivery_error)?;
+                    react(&room, event, emoji, key, ":react").await?;
                 }
                 Ok(())
             }
