@@ -417,10 +417,7 @@ async fn every_command_answers_and_a_private_reminder_arrives_in_a_direct_room()
         ("!frobnicate", "I don't know the command `!frobnicate`"),
         ("!forget me", "React with"),
     ] {
-        let asked = alice.say(&room, command).await;
-        let reply = alice
-            .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
-            .await;
+        let reply = alice.ask(&room, command, &bot_user).await;
         assert!(reply.body.contains(answer), "{command}: {}", reply.body);
     }
     clock.advance(chrono::Duration::minutes(3));
@@ -483,10 +480,7 @@ async fn a_spaces_child_rooms_belong_to_its_society() {
     let bot_id = UserId::parse(&bot_user).unwrap();
     invite_bot(&[&space, &child, &other], &bot_id).await;
 
-    let asked = alice.say(&child, "!profile").await;
-    let reply = alice
-        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
-        .await;
+    let reply = alice.ask(&child, "!profile", &bot_user).await;
     assert!(
         reply
             .body
@@ -499,10 +493,7 @@ async fn a_spaces_child_rooms_belong_to_its_society() {
         "{}",
         reply.body
     );
-    let asked = alice.say(&other, "!profile").await;
-    let reply = alice
-        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
-        .await;
+    let reply = alice.ask(&other, "!profile", &bot_user).await;
     assert!(
         reply
             .body
@@ -532,14 +523,12 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
     let soon = (chrono::Utc::now() + chrono::Duration::minutes(2))
         .with_timezone(&chrono_tz::Australia::Sydney)
         .format("%H:%M");
-    let asked = alice
-        .say(
+    let setup = alice
+        .ask(
             &alice_room,
             &format!("!coffee setup every day at {soon} checkin 1 hour"),
+            &bot_user,
         )
-        .await;
-    let setup = alice
-        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
         .await;
     assert!(
         setup
@@ -549,10 +538,7 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
         setup.body
     );
     for (member, room) in [(&mut alice, &alice_room), (&mut bob, &bob_room)] {
-        let asked = member.say(room, "!coffee join").await;
-        let joined = member
-            .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
-            .await;
+        let joined = member.ask(room, "!coffee join", &bot_user).await;
         assert!(joined.body.starts_with("You are in"), "{}", joined.body);
     }
 
@@ -600,10 +586,7 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
         answer.body
     );
 
-    let asked = alice.say(&alice_room, "!coffee stats").await;
-    let stats = alice
-        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
-        .await;
+    let stats = alice.ask(&alice_room, "!coffee stats", &bot_user).await;
     assert!(stats.body.contains("meeting rate: 100%"), "{}", stats.body);
     bot.stop().await;
 }
@@ -746,10 +729,7 @@ async fn a_cancelled_event_tells_everyone_who_answered_and_marks_its_announcemen
         s.body.starts_with("You're going to Journal club")
     })
     .await;
-    let asked = alice.say(&room, "!rsvp E1 maybe").await;
-    alice
-        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
-        .await;
+    alice.ask(&room, "!rsvp E1 maybe", &bot_user).await;
 
     let asked = alice.say(&room, "!event cancel E1").await;
     let seen = alice
@@ -868,19 +848,15 @@ async fn an_event_as_an_ics_file_then_a_check_in_code_and_a_cpd_export() {
             .take_while(|c| c.is_ascii_alphanumeric())
             .collect()
     };
-    let asked = alice.say(&room, "!event checkin-code E1").await;
     let early_code = code(
         &alice
-            .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+            .ask(&room, "!event checkin-code E1", &bot_user)
             .await
             .body,
     );
     assert_eq!(early_code.len(), 6, "{early_code}");
-    let asked = bob
-        .say(&room, &format!("!event checkin E1 {early_code}"))
-        .await;
     let early = bob
-        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .ask(&room, &format!("!event checkin E1 {early_code}"), &bot_user)
         .await;
     assert!(
         early
@@ -892,17 +868,15 @@ async fn an_event_as_an_ics_file_then_a_check_in_code_and_a_cpd_export() {
 
     // During the event: the same code, and Bob checks in with it.
     clock.advance(chrono::Duration::hours(2) + chrono::Duration::minutes(5));
-    let asked = alice.say(&room, "!event checkin-code E1").await;
     let during = code(
         &alice
-            .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+            .ask(&room, "!event checkin-code E1", &bot_user)
             .await
             .body,
     );
     assert_eq!(during, early_code, "one code per event");
-    let asked = bob.say(&room, &format!("!event checkin E1 {during}")).await;
     let checked = bob
-        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .ask(&room, &format!("!event checkin E1 {during}"), &bot_user)
         .await;
     assert!(
         checked
@@ -912,10 +886,7 @@ async fn an_event_as_an_ics_file_then_a_check_in_code_and_a_cpd_export() {
         checked.body
     );
 
-    let asked = bob.say(&room, "!cpd export").await;
-    let export = bob
-        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
-        .await;
+    let export = bob.ask(&room, "!cpd export", &bot_user).await;
     let csv: Vec<&str> = export
         .body
         .lines()
@@ -1142,10 +1113,7 @@ async fn a_newcomer_is_welcomed_privately_and_their_answers_invite_them_to_their
         .expect(&bot_user, |s| s.body.contains("3/6 · Which timezone"))
         .await;
     assert_eq!(timezone.room, welcome.room);
-    let asked = carol.say(&direct, "!profile").await;
-    let profile = carol
-        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
-        .await;
+    let profile = carol.ask(&direct, "!profile", &bot_user).await;
     assert!(
         profile
             .body

@@ -265,6 +265,13 @@ impl Member {
             .event_id
     }
 
+    /// Sends `text` in `room` and waits for `bot`'s reply to it.
+    pub async fn ask(&mut self, room: &Room, text: &str, bot: &str) -> Seen {
+        let asked = self.say(room, text).await;
+        self.expect(bot, |s| s.reply_to.as_ref() == Some(&asked))
+            .await
+    }
+
     /// Reacts to `event` (in whichever of this member's rooms it is) with `key`.
     pub async fn react(&self, room: &matrix_sdk::ruma::RoomId, event: &OwnedEventId, key: &str) {
         let room = self
