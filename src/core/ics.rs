@@ -680,19 +680,9 @@ impl Zone<'_> {
     fn to_utc(self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
         match self {
             Zone::Utc => Some(local.and_utc()),
-            Zone::Named(tz) => match tz.from_local_datetime(&local) {
-                chrono::LocalResult::Single(at) => Some(at.with_timezone(&Utc)),
-                // RFC 5545 3.3.5: an ambiguous local time is its first occurrence...
-                chrono::LocalResult::Ambiguous(first, _) => Some(first.with_timezone(&Utc)),
-                // ...and one in a gap uses the offset from before the gap.
-                chrono::LocalResult::None => {
-                    let before = local.checked_sub_signed(Duration::days(1))?.and_utc();
-                    let offset = tz.offset_from_utc_datetime(&before.naive_utc()).fix();
-                    local
-                        .checked_sub_signed(Duration::seconds(i64::from(offset.local_minus_utc())))
-                        .map(|at| at.and_utc())
-                }
-            },
+            // RFC 5545 3.3.5: an ambiguous local time is its first occurrence, and one in a
+            // gap uses the offset from before the gap, as resolve_local reads them.
+            Zone::Named(tz) => super::when::resolve_local(local.date(), local.time(), tz),
             Zone::Custom(zone) => {
                 let shift = |offset: i32| {
                     local
