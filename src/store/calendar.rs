@@ -139,7 +139,8 @@ impl SqlStore {
                 society: t.society.clone(),
                 due_at: first.starts_at,
                 zone: t.zone.clone(),
-                rule: Some(series.rule.clone()),
+                // The series row holds the rule; firing reads it from there.
+                rule: None,
             },
         )
         .await?;
