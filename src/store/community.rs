@@ -14,6 +14,12 @@ macro_rules! shoutout_select {
     };
 }
 
+macro_rules! digest_select {
+    () => {
+        "SELECT id, society, platform, room FROM shoutout_digests"
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct ShoutoutRow {
     id: i64,
@@ -191,9 +197,10 @@ impl SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        let row: DigestRow = sqlx::query_as(
-            "SELECT id, society, platform, room FROM shoutout_digests WHERE society = $1 AND platform = $2",
-        )
+        let row: DigestRow = sqlx::query_as(concat!(
+            digest_select!(),
+            " WHERE society = $1 AND platform = $2"
+        ))
         .bind(&d.society)
         .bind(&d.platform)
         .fetch_one(&mut *tx)
@@ -209,13 +216,11 @@ impl SqlStore {
     }
 
     pub(super) async fn digest_row(&self, id: i64) -> StoreResult<Option<Digest>> {
-        let row: Option<DigestRow> = sqlx::query_as(
-            "SELECT id, society, platform, room FROM shoutout_digests WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
+        let row: Option<DigestRow> = sqlx::query_as(concat!(digest_select!(), " WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(row.map(Digest::from))
     }
 

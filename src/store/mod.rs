@@ -102,6 +102,13 @@ fn db(error: sqlx::Error) -> StoreError {
     StoreError::new(error)
 }
 
+/// The columns a `Profile` is read from.
+macro_rules! profile_select {
+    () => {
+        "SELECT society, user_id, name, timezone, stage, specialty, hospital, img, shoutouts FROM profiles"
+    };
+}
+
 /// A reminder with its job's schedule. A macro, not a const, so `concat!` can build `&'static str`
 /// queries from it (sqlx takes no other query text without an assertion).
 macro_rules! reminder_select {
@@ -224,9 +231,10 @@ impl Store for SqlStore {
     }
 
     async fn profile(&self, society: &str, user_id: &str) -> StoreResult<Option<Profile>> {
-        let row: Option<ProfileRow> = sqlx::query_as(
-            "SELECT society, user_id, name, timezone, stage, specialty, hospital, img, shoutouts FROM profiles WHERE society = $1 AND user_id = $2",
-        )
+        let row: Option<ProfileRow> = sqlx::query_as(concat!(
+            profile_select!(),
+            " WHERE society = $1 AND user_id = $2"
+        ))
         .bind(society)
         .bind(user_id)
         .fetch_optional(&self.pool)
@@ -1005,13 +1013,12 @@ impl Store for SqlStore {
     }
 
     async fn profiles(&self, society: &str) -> StoreResult<Vec<Profile>> {
-        let rows: Vec<ProfileRow> = sqlx::query_as(
-            "SELECT society, user_id, name, timezone, stage, specialty, hospital, img, shoutouts FROM profiles WHERE society = $1",
-        )
-        .bind(society)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
+        let rows: Vec<ProfileRow> =
+            sqlx::query_as(concat!(profile_select!(), " WHERE society = $1"))
+                .bind(society)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
         Ok(rows.into_iter().map(Profile::from).collect())
     }
 
