@@ -10,8 +10,9 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::core::coffee::icebreakers;
+use crate::core::when;
 use crate::core::{Settings, Society};
-use crate::core::{icebreakers, when};
 use crate::store::DatabaseUrl;
 
 #[derive(Debug, Default, Deserialize)]
@@ -469,7 +470,7 @@ impl Config {
                 }
                 offsets
             }
-            None => crate::core::events::DEFAULT_REMINDERS.to_vec(),
+            None => crate::core::context::DEFAULT_EVENT_REMINDERS.to_vec(),
         };
         let http = match pick("ROUNDS_HTTP_BIND", &parsed.http.bind) {
             Some((bind, source)) => {
@@ -499,7 +500,7 @@ impl Config {
                     })?;
                 Some(rule.to_text())
             }
-            None => Some(crate::core::shoutouts::DEFAULT_DIGEST.to_string()),
+            None => Some(crate::core::context::DEFAULT_SHOUTOUT_DIGEST.to_string()),
         };
         let doi_api_base = pick("ROUNDS_DOI_API_BASE", &parsed.shoutouts.doi_api_base)
             .map(|(url, _)| url.trim_end_matches('/').to_string())

@@ -14,10 +14,10 @@ use axum::routing::get;
 
 use crate::clock::Clock;
 use crate::core::Bot;
-use crate::core::calendar;
+use crate::core::doi::DoiLookup;
 use crate::core::doi::{Doi, LookupError, Publication, parse_crossref};
-use crate::core::event_import::Fetcher;
-use crate::core::shoutouts::DoiLookup;
+use crate::core::events::Fetcher;
+use crate::core::events::calendar;
 
 /// Feeds larger than this are refused rather than read into memory.
 pub const MAX_FEED_BYTES: usize = 2 * 1024 * 1024;

@@ -1,6 +1,7 @@
 //! DOIs in members' messages, and what Crossref says about them.
 //! Pure: the caller makes the HTTP request to [`Doi::api_url`] and hands the body to [`parse_crossref`].
 
+use async_trait::async_trait;
 use serde::Deserialize;
 use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
@@ -333,6 +334,12 @@ pub fn parse_crossref(body: &str) -> Result<Publication, LookupError> {
             .flatten()
             .find_map(Date::year),
     })
+}
+
+/// Looks a DOI up (the Crossref REST API in production, a stand-in in tests).
+#[async_trait]
+pub trait DoiLookup: Send + Sync {
+    async fn lookup(&self, doi: &Doi) -> Result<Publication, LookupError>;
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! Shout-outs: `!shoutout` (about a colleague, posted once they approve), `!milestone` (one's
 //! own news), the celebrations room, and the periodic digest.
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::command::{MilestoneKind, ShoutoutCommand};
-use super::doi::{self, Doi, LookupError, Publication};
+use super::context::{Bot, Ctx, Fired};
+use super::doi::{self, DoiLookup};
 use super::error::{Refusal, StoreError};
 use super::identifiers;
 use super::io::{Action, Choice, Message, UserRef};
@@ -15,19 +15,10 @@ use super::short_id::{IdKind, ShortId};
 use super::store::{Digest, Job, JobKind, NewJob, Shoutout};
 use super::time_format;
 use super::when::Rule;
-use super::{Bot, Ctx, Fired};
 
-/// Fridays at 16:00 in each society's zone (the anchor only fixes which week "every week" counts from).
-pub const DEFAULT_DIGEST: &str = "weekly every=1 days=fri at=16:00 anchor=2026-01-02";
 /// The longest shout-out text kept; longer is refused rather than cut.
 pub const MAX_SHOUTOUT_CHARS: usize = 500;
 pub const EMOJI: &str = "🎉";
-
-/// Looks a DOI up (the Crossref REST API in production, a stand-in in tests).
-#[async_trait]
-pub trait DoiLookup: Send + Sync {
-    async fn lookup(&self, doi: &Doi) -> Result<Publication, LookupError>;
-}
 
 pub async fn run(
     ctx: &Ctx<'_>,
@@ -466,7 +457,7 @@ mod tests {
 
     #[test]
     fn the_default_digest_rule_is_valid() {
-        assert!(Rule::from_text(DEFAULT_DIGEST).is_ok());
+        assert!(Rule::from_text(crate::core::context::DEFAULT_SHOUTOUT_DIGEST).is_ok());
     }
 
     #[test]

@@ -1,8 +1,16 @@
 //! The did-you-meet check-in after a round, and the answers members give to it.
 
 use super::round::meeting;
-use super::*;
-use crate::core::followups;
+
+use chrono::{DateTime, Utc};
+
+use super::programme::*;
+use crate::core::context::{Bot, Ctx, Fired};
+use crate::core::error::{Refusal, StoreError};
+use crate::core::io::{Action, Choice, Message, UserRef};
+use crate::core::reminders::followups;
+use crate::core::store::Job;
+use crate::core::time_format;
 
 /// A round's check-in: each group is asked, in its own room or thread, whether they met.
 pub async fn fire_checkin(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {

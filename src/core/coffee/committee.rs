@@ -2,7 +2,18 @@
 //! and the programme's statistics.
 
 use super::round::{plan, roster};
-use super::*;
+use std::collections::HashSet;
+
+use super::programme::*;
+use super::round::run_round;
+use crate::core::command::CoffeeSetup;
+use crate::core::context::Ctx;
+use crate::core::error::Refusal;
+use crate::core::io::Action;
+use crate::core::pairing::Mode;
+use crate::core::store::{CoffeeGroup, CoffeeMember, Programme};
+use crate::core::time_format;
+use crate::core::when::{self, Rule};
 
 pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Action>, Refusal> {
     ctx.committee_only("coffee setup")?;

@@ -1,6 +1,16 @@
 //! A member's side of `!coffee`: joining, leaving, pausing, skipping, status and history.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::programme::*;
+use crate::core::context::Ctx;
+use crate::core::error::Refusal;
+use crate::core::io::Action;
+use crate::core::pairing::Mode;
+use crate::core::store::{CoffeeMember, Programme};
+use crate::core::time_format;
+use crate::core::when::{self};
 
 pub(super) async fn join(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
     let programme = find_programme(ctx, group).await?;

@@ -1,8 +1,24 @@
 //! One round: who is eligible, the grouping, the record, and the introductions it sends;
 //! firing the scheduled round job.
 
-use super::*;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::icebreakers;
+use super::programme::*;
+use crate::core::command::Stage;
+use crate::core::context::{Bot, Fired, Settings, Society};
+use crate::core::error::StoreError;
+use crate::core::io::{Action, Message, UserRef};
+use crate::core::pairing::{self, History, Mode, Person};
 use crate::core::store::GroupMember;
+use crate::core::store::{
+    CoffeeGroup, CoffeeMember, Job, MentorOffer, NewRound, Profile, Programme, Store,
+};
+use crate::core::time_format;
+use crate::core::when::Rule;
 
 fn stage_rank(stage: Option<&str>) -> Option<u8> {
     match Stage::parse(stage?)? {

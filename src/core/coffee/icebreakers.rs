@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-const DEFAULTS: &str = include_str!("../../config/icebreakers.toml");
+const DEFAULTS: &str = include_str!("../../../config/icebreakers.toml");
 /// A prompt is one line in an introduction; longer ones are refused when the file is read.
 pub const MAX_PROMPT_CHARS: usize = 300;
 
@@ -55,7 +55,7 @@ pub fn pick(prompts: &[String], seed: u64, group: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::core::*;
 
     #[test]
     fn the_built_in_list_reads_and_says_nothing_clinical() {

@@ -5,14 +5,16 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use super::error::{Refusal, StoreError};
-use super::events::{self, find, first_reminder, organisers_only};
-use super::io::Action;
-use super::short_id::ShortId;
-use super::store::{Event, Job, Series};
-use super::time_format;
-use super::when::{self, Rule};
-use super::{Bot, Ctx, Fired};
+use super::access::{find, organisers_only};
+use super::notices;
+use super::reminders::first_reminder;
+use crate::core::context::{Bot, Ctx, Fired};
+use crate::core::error::{Refusal, StoreError};
+use crate::core::io::Action;
+use crate::core::short_id::ShortId;
+use crate::core::store::{Event, Job, Series};
+use crate::core::time_format;
+use crate::core::when::{self, Rule};
 
 /// How far a search for the next date may look past skipped dates.
 const MAX_SKIPS_IN_A_ROW: usize = 400;
@@ -96,7 +98,7 @@ pub async fn fire(bot: &Bot, job: &Job, _now: DateTime<Utc>) -> Result<Fired, St
     };
     let society = bot.society(&event.society);
     Ok(Fired {
-        actions: events::announce(bot.settings(), society, &event, &[]),
+        actions: notices::announce(bot.settings(), society, &event, &[]),
         next_due: Some(starts_at),
     })
 }
@@ -147,7 +149,8 @@ pub async fn skip(ctx: &Ctx<'_>, id: ShortId, date: &str) -> Result<Vec<Action>,
         && ctx.store.cancel_event(announced.id).await?
     {
         let (cancelled, count) =
-            events::cancellation(ctx.store, ctx.settings, ctx.society, &announced, ctx.now).await?;
+            notices::cancellation(ctx.store, ctx.settings, ctx.society, &announced, ctx.now)
+                .await?;
         actions.extend(cancelled);
         told = count;
     }
@@ -187,7 +190,7 @@ pub async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> 
             && ctx.store.cancel_event(upcoming.id).await?
         {
             let (cancelled, count) =
-                events::cancellation(ctx.store, ctx.settings, ctx.society, &upcoming, ctx.now)
+                notices::cancellation(ctx.store, ctx.settings, ctx.society, &upcoming, ctx.now)
                     .await?;
             actions.extend(cancelled);
             told += count;

@@ -3,14 +3,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::error::{Refusal, StoreError};
-use super::io::{Action, Choice, Message};
-use super::mention;
-use super::reminders::{self, MAX_REMINDER_CHARS};
-use super::store::{CoffeeGroup, Job, JobKind, NewJob};
-use super::time_format;
-use super::when;
-use super::{Bot, Ctx, Fired};
+use super::create::{self, MAX_REMINDER_CHARS};
+use crate::core::context::{Bot, Ctx, Fired};
+use crate::core::error::{Refusal, StoreError};
+use crate::core::io::{Action, Choice, Message};
+use crate::core::mention;
+use crate::core::store::{CoffeeGroup, Job, JobKind, NewJob};
+use crate::core::time_format;
+use crate::core::when;
 
 /// How long after a meeting or an event the one-tap follow-up reminds ("in a week").
 pub const FOLLOW_UP_AFTER: Duration = Duration::days(7);
@@ -41,7 +41,7 @@ pub async fn followup(ctx: &Ctx<'_>, member: &str, rest: &str) -> Result<Vec<Act
 }
 
 async fn remind(ctx: &Ctx<'_>, due: DateTime<Utc>, text: String) -> Result<Vec<Action>, Refusal> {
-    let (id, zone) = reminders::private(ctx, due, text.clone()).await?;
+    let (id, zone) = create::private(ctx, due, text.clone()).await?;
     Ok(vec![ctx.private_reply(format!(
         "Got it ({id}): I'll remind you on {} to {text}. Cancel with `{}reminders cancel {id}`.",
         time_format::local(due, zone, ctx.now),

@@ -1,21 +1,17 @@
 //! Personal and room reminders: `!remind`, `!reminders`, and firing them when due.
 
+use super::create::{MAX_REMINDER_CHARS, create};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::command::{RemindTarget, RemindersCommand};
-use super::error::{Refusal, StoreError};
-use super::io::{Action, Message, UserRef};
-use super::short_id::{IdKind, ShortId};
-use super::store::{Delivery, Job, NewReminder, Reminder};
-use super::time_format;
-use super::when::{self, Rule};
-use super::{Bot, Ctx, Fired};
-
-/// The longest reminder text kept; longer text is refused rather than cut.
-pub const MAX_REMINDER_CHARS: usize = 500;
-/// A member with this many active reminders must cancel one before adding another.
-pub const MAX_ACTIVE_PER_MEMBER: usize = 100;
+use crate::core::command::{RemindTarget, RemindersCommand};
+use crate::core::context::{Bot, Ctx, Fired};
+use crate::core::error::{Refusal, StoreError};
+use crate::core::io::{Action, Message, UserRef};
+use crate::core::short_id::{IdKind, ShortId};
+use crate::core::store::{Delivery, Job, Reminder};
+use crate::core::time_format;
+use crate::core::when::{self, Rule};
 
 pub async fn remind(
     ctx: &Ctx<'_>,
@@ -65,56 +61,6 @@ pub async fn remind(
         "Got it ({id}): {place} on {when_text}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
     ))])
 }
-
-/// Stores a reminder of the sender's, refusing one past `MAX_ACTIVE_PER_MEMBER`.
-async fn create(
-    ctx: &Ctx<'_>,
-    delivery: Delivery,
-    text: String,
-    due: DateTime<Utc>,
-    zone: Tz,
-    rule: Option<String>,
-) -> Result<Reminder, Refusal> {
-    let active = ctx
-        .store
-        .active_reminders(&ctx.society.key, &ctx.sender.id)
-        .await?;
-    if active.len() >= MAX_ACTIVE_PER_MEMBER {
-        return Err(Refusal::said(format!(
-            "You already have {} reminders; cancel one with `{}reminders cancel <id>` first.",
-            active.len(),
-            ctx.prefix()
-        )));
-    }
-    Ok(ctx
-        .store
-        .create_reminder(&NewReminder {
-            platform: ctx.origin.platform.clone(),
-            society: ctx.society.key.clone(),
-            owner: ctx.sender.clone(),
-            delivery,
-            room: ctx.origin.room.clone(),
-            text,
-            created_at: ctx.now,
-            due_at: due,
-            zone: zone.name().to_string(),
-            rule,
-        })
-        .await?)
-}
-
-/// A one-off reminder to the sender at `due`, shown in their zone (a follow-up, a planned
-/// coffee). Returns its id and that zone for the confirmation.
-pub async fn private(
-    ctx: &Ctx<'_>,
-    due: DateTime<Utc>,
-    text: String,
-) -> Result<(ShortId, Tz), Refusal> {
-    let zone = ctx.member_zone().await?;
-    let reminder = create(ctx, Delivery::Me, text, due, zone, None).await?;
-    Ok((ShortId::new(IdKind::Reminder, reminder.id), zone))
-}
-
 pub async fn manage(ctx: &Ctx<'_>, command: RemindersCommand) -> Result<Vec<Action>, Refusal> {
     match command {
         RemindersCommand::List => list(ctx).await,
@@ -122,7 +68,6 @@ pub async fn manage(ctx: &Ctx<'_>, command: RemindersCommand) -> Result<Vec<Acti
         RemindersCommand::Snooze(id, duration) => snooze(ctx, id, &duration).await,
     }
 }
-
 async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     let zone = ctx.member_zone().await?;
     let reminders = ctx
@@ -160,7 +105,6 @@ async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     ));
     Ok(vec![ctx.private_reply(lines.join("\n"))])
 }
-
 /// The member's own reminder, or a refusal that does not reveal whether someone else's exists.
 async fn own(ctx: &Ctx<'_>, id: ShortId) -> Result<Reminder, Refusal> {
     match ctx.store.reminder(id.number).await? {
@@ -171,8 +115,7 @@ async fn own(ctx: &Ctx<'_>, id: ShortId) -> Result<Reminder, Refusal> {
         ))),
     }
 }
-
-async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
+pub(super) async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
     let reminder = own(ctx, id).await?;
     if !reminder.active || !ctx.store.cancel_reminder(reminder.id).await? {
         return Err(Refusal::said(format!(
@@ -184,7 +127,6 @@ async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
         reminder.text
     ))])
 }
-
 async fn snooze(ctx: &Ctx<'_>, id: ShortId, duration: &str) -> Result<Vec<Action>, Refusal> {
     let by = when::parse_duration(duration)?;
     let reminder = own(ctx, id).await?;
@@ -208,7 +150,6 @@ async fn snooze(ctx: &Ctx<'_>, id: ShortId, duration: &str) -> Result<Vec<Action
         time_format::local(due, zone, ctx.now)
     ))])
 }
-
 /// Fires a due reminder: delivers it (labelled late after downtime), or, if it is older than the
 /// catch-up window, tells its owner and the committee instead of delivering something stale.
 pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
@@ -275,7 +216,6 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
     };
     Ok(Fired { actions, next_due })
 }
-
 fn delivery_action(reminder: &Reminder, owner: &UserRef, late: &str) -> Action {
     match reminder.delivery {
         Delivery::Me => Action::Remind {

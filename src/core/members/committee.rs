@@ -1,9 +1,9 @@
 //! What only a society's committee may see or do. Checked here, not by platform permissions.
 
-use super::Ctx;
-use super::error::Refusal;
-use super::io::Action;
-use super::time_format;
+use crate::core::Ctx;
+use crate::core::error::Refusal;
+use crate::core::io::Action;
+use crate::core::time_format;
 
 const SHOWN: i64 = 10;
 

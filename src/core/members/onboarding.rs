@@ -2,13 +2,15 @@
 //! conduct, then a short, skippable profile dialogue (stage, specialty, timezone, hospital,
 //! coffee, shout-outs). Answers put the member in the society's groups.
 
-use super::command::{CoffeeCommand, Stage, WelcomeCommand};
-use super::error::Refusal;
-use super::io::{Action, Choice, Message};
-use super::store::Profile;
-use super::time_format;
-use super::when;
-use super::{Ctx, coffee, profile};
+use super::fields;
+use crate::core::coffee;
+use crate::core::command::{CoffeeCommand, Stage, WelcomeCommand};
+use crate::core::context::Ctx;
+use crate::core::error::Refusal;
+use crate::core::io::{Action, Choice, Message};
+use crate::core::store::Profile;
+use crate::core::time_format;
+use crate::core::when;
 
 /// The dialogue's questions, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -305,11 +307,11 @@ async fn apply(ctx: &Ctx<'_>, step: Step, value: &str) -> Result<Vec<Action>, Re
             None
         }
         Step::Specialty => {
-            profile.specialty = Some(profile::clean_text(value, "specialty")?);
+            profile.specialty = Some(fields::clean_text(value, "specialty")?);
             None
         }
         Step::Hospital => {
-            profile.hospital = Some(profile::clean_text(value, "hospital")?);
+            profile.hospital = Some(fields::clean_text(value, "hospital")?);
             None
         }
         Step::Timezone => {

@@ -1,12 +1,14 @@
 //! `!profile`: what a member shares about themselves, shown back in full on request.
 
-use super::command::{MAX_PROFILE_TEXT, ProfileCommand};
-use super::error::Refusal;
-use super::io::Action;
-use super::store::Profile;
-use super::time_format;
-use super::when;
-use super::{Ctx, onboarding};
+use super::fields::clean_text;
+use super::onboarding;
+use crate::core::command::ProfileCommand;
+use crate::core::context::Ctx;
+use crate::core::error::Refusal;
+use crate::core::io::Action;
+use crate::core::store::Profile;
+use crate::core::time_format;
+use crate::core::when;
 
 pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, Refusal> {
     let existing = ctx.store.profile(&ctx.society.key, &ctx.sender.id).await?;
@@ -77,24 +79,6 @@ pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, 
     let mut actions = vec![ctx.private_reply(said)];
     actions.extend(field);
     Ok(actions)
-}
-
-pub fn clean_text(text: &str, field: &str) -> Result<String, Refusal> {
-    let text = text.trim();
-    let length = text.chars().count();
-    if length > MAX_PROFILE_TEXT {
-        return Err(Refusal::said(format!(
-            "That {field} is {length} characters long; I keep at most {MAX_PROFILE_TEXT}."
-        )));
-    }
-    if text.chars().any(char::is_control) {
-        return Err(Refusal::said(format!(
-            "Your {field} must be one line of text."
-        )));
-    }
-    // Introductions show it to the member's pairings.
-    super::identifiers::guard(text, field)?;
-    Ok(text.to_string())
 }
 
 async fn show(ctx: &Ctx<'_>, profile: Option<Profile>) -> Result<Vec<Action>, Refusal> {

@@ -4,17 +4,17 @@
 
 use chrono::{DateTime, Utc};
 
-use super::error::{Refusal, StoreError};
-use super::events::{
-    self, FieldError, apply_field, find, first_reminder, one_line, organisers_only, split_field,
-    zone_in, zones,
-};
-use super::io::{Action, Message, UserRef};
-use super::short_id::{IdKind, ShortId};
-use super::store::{Event, Store};
-use super::time_format;
-use super::when;
-use super::{Ctx, Settings, Society};
+use super::access::{find, organisers_only};
+use super::draft::{FieldError, apply_field, one_line, split_field};
+use super::notices::{self, zone_in, zones};
+use super::reminders::first_reminder;
+use crate::core::context::{Ctx, Settings, Society};
+use crate::core::error::{Refusal, StoreError};
+use crate::core::io::{Action, Message, UserRef};
+use crate::core::short_id::{IdKind, ShortId};
+use crate::core::store::{Event, Store};
+use crate::core::time_format;
+use crate::core::when;
 
 const MAX_TITLE: usize = 200;
 
@@ -129,11 +129,11 @@ pub(super) async fn changed(
     let id = ShortId::new(IdKind::Event, after.id);
     let rsvps = store.rsvps(after.id).await?;
     let mut actions = vec![
-        events::refreshed(settings, society, after, &rsvps),
+        notices::refreshed(settings, society, after, &rsvps),
         Action::Calendar {
             society: after.society.clone(),
-            topic: events::topic(after),
-            entry: events::calendar_entry(settings, after),
+            topic: notices::topic(after),
+            entry: notices::calendar_entry(settings, after),
         },
     ];
     let changes = what_changed(before, after);
@@ -153,7 +153,7 @@ pub(super) async fn changed(
             });
         }
     }
-    actions.extend(events::promotion_notices(store, society, after, promoted, now).await?);
+    actions.extend(notices::promotion_notices(store, society, after, promoted, now).await?);
     Ok((actions, told))
 }
 

@@ -2,9 +2,9 @@
 
 use chrono::Duration;
 
-use super::Ctx;
-use super::error::Refusal;
-use super::io::{Action, Choice, Message};
+use crate::core::Ctx;
+use crate::core::error::Refusal;
+use crate::core::io::{Action, Choice, Message};
 
 const QUESTION: &str = "forget";
 const CONFIRM_WITHIN_MINUTES: i64 = 5;

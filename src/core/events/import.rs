@@ -5,18 +5,19 @@
 
 use std::collections::HashSet;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
-use super::error::{Refusal, StoreError};
-use super::event_edit;
-use super::events::{self, first_reminder, organisers_only};
-use super::ics::{self, ImportedEvent};
-use super::identifiers;
-use super::io::{Action, Message};
-use super::store::{Event, EventImport, Job};
-use super::time_format;
-use super::{Bot, Ctx, Fired};
+use super::access::organisers_only;
+use super::edit;
+use super::notices;
+use super::reminders::first_reminder;
+use crate::core::context::{Bot, Ctx, Fired};
+use crate::core::error::{Refusal, StoreError};
+use crate::core::ics::{self, ImportedEvent};
+use crate::core::identifiers;
+use crate::core::io::{Action, Message};
+use crate::core::store::{Event, EventImport, Job};
+use crate::core::time_format;
 
 /// Entries this far ahead are imported; later ones arrive with a later daily sync.
 pub const HORIZON: Duration = Duration::days(60);
@@ -24,14 +25,6 @@ const RESYNC: Duration = Duration::days(1);
 /// A feed with more entries in the horizon than this is cut short (and the committee told).
 const MAX_ENTRIES: usize = 300;
 const MAX_URL: usize = 500;
-
-/// Reads a URL for an import. Kept behind a trait so the core does no I/O of its own and tests
-/// can serve feeds from loopback.
-#[async_trait]
-pub trait Fetcher: Send + Sync {
-    /// The body as text, or a short reason it could not be fetched.
-    async fn fetch(&self, url: &str) -> Result<String, String>;
-}
 
 fn normalise(url: &str) -> Result<String, Refusal> {
     let url = url.trim();
@@ -255,13 +248,13 @@ async fn sync(
             None => {
                 let (first, offsets) = first_reminder(bot.settings(), &fresh, now);
                 let event = store.create_event(&fresh, first, &offsets, now).await?;
-                actions.extend(events::announce(bot.settings(), society, &event, &[]));
+                actions.extend(notices::announce(bot.settings(), society, &event, &[]));
                 added += 1;
             }
             Some(existing) if existing.cancelled => {}
             Some(existing) if item.cancelled => {
                 if store.cancel_event(existing.id).await? {
-                    let (notices, _) = events::cancellation(
+                    let (notices, _) = notices::cancellation(
                         store.as_ref(),
                         bot.settings(),
                         society,
@@ -284,7 +277,7 @@ async fn sync(
                 if updated != existing {
                     let (first, offsets) = first_reminder(bot.settings(), &updated, now);
                     let promoted = store.update_event(&updated, first, &offsets).await?;
-                    let (notices, _) = event_edit::changed(
+                    let (notices, _) = edit::changed(
                         store.as_ref(),
                         bot.settings(),
                         society,
@@ -309,7 +302,7 @@ async fn sync(
                 .is_some_and(|uid| seen.contains(uid));
             if !listed && store.cancel_event(gone.id).await? {
                 let (notices, _) =
-                    events::cancellation(store.as_ref(), bot.settings(), society, &gone, now)
+                    notices::cancellation(store.as_ref(), bot.settings(), society, &gone, now)
                         .await?;
                 actions.extend(notices);
                 cancelled += 1;

@@ -4,15 +4,16 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use super::error::{Refusal, StoreError};
-use super::event_series;
-use super::events::find;
-use super::ics::{self, CalendarEvent};
-use super::io::{Action, Message};
-use super::short_id::{IdKind, ShortId};
-use super::store::{Event, Series, Store};
-use super::when::Rule;
-use super::{Ctx, Settings, Society};
+use super::access::{find, organisers_only};
+use super::notices::description;
+use super::series;
+use crate::core::context::{Ctx, Settings, Society};
+use crate::core::error::{Refusal, StoreError};
+use crate::core::ics::{self, CalendarEvent};
+use crate::core::io::{Action, Message};
+use crate::core::short_id::ShortId;
+use crate::core::store::{Event, Series, Store};
+use crate::core::when::Rule;
 
 pub const MIME: &str = "text/calendar";
 /// A feed keeps past events this long, so last week's grand rounds stay in members' calendars.
@@ -24,17 +25,6 @@ fn uid(event: &Event) -> String {
 
 fn series_uid(series: &Series) -> String {
     format!("series-{}-{}@rounds", series.id, series.template.society)
-}
-
-/// What an event is, for calendars: kind, CPD hours, and how to answer.
-pub(super) fn description(event: &Event, settings: &Settings) -> String {
-    let mut parts = vec![event.kind.replace('-', " ")];
-    if let Some(minutes) = event.cpd_minutes {
-        parts.push(format!("CPD {} h", minutes as f64 / 60.0));
-    }
-    let id = ShortId::new(IdKind::Event, event.id);
-    parts.push(format!("Answer with {}rsvp {id} going", settings.prefix));
-    parts.join(" · ")
 }
 
 fn zone(event: &Event) -> Tz {
@@ -77,7 +67,7 @@ async fn series_entry(
     };
     let rrule = Rule::from_text(&series.rule)
         .ok()
-        .and_then(|rule| event_series::rrule(&rule));
+        .and_then(|rule| series::rrule(&rule));
     Ok(CalendarEvent {
         uid: series_uid(series),
         rrule,
@@ -149,7 +139,7 @@ pub async fn feed_link(ctx: &Ctx<'_>, reset: bool) -> Result<Vec<Action>, Refusa
         ));
     };
     let token = if reset {
-        super::events::organisers_only(ctx, "reset the feed of")?;
+        organisers_only(ctx, "reset the feed of")?;
         let token = new_token()?;
         ctx.store
             .reset_feed_token(&ctx.society.key, &token, ctx.now)

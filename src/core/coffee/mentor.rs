@@ -1,13 +1,13 @@
 //! `!mentor`: members offer to mentor (with a capacity per round) or ask for a mentor. Mentor-mode
 //! pairing programmes pair them; offering or asking joins every such programme in the society.
 
-use super::Ctx;
-use super::coffee;
-use super::command::{MAX_PROFILE_TEXT, MentorCommand};
-use super::error::Refusal;
-use super::io::Action;
-use super::pairing::Mode;
-use super::store::{CoffeeMember, MentorOffer, MentorRole};
+use super::programme::group_hint;
+use crate::core::Ctx;
+use crate::core::command::{MAX_PROFILE_TEXT, MentorCommand};
+use crate::core::error::Refusal;
+use crate::core::io::Action;
+use crate::core::pairing::Mode;
+use crate::core::store::{CoffeeMember, MentorOffer, MentorRole};
 
 pub async fn run(ctx: &Ctx<'_>, command: MentorCommand) -> Result<Vec<Action>, Refusal> {
     let p = ctx.prefix();
@@ -110,13 +110,13 @@ pub async fn run(ctx: &Ctx<'_>, command: MentorCommand) -> Result<Vec<Action>, R
     } else {
         format!(
             " You'll be paired in the next round. Pause with `{p}coffee pause 2 weeks`{}.",
-            coffee::group_hint(&programmes[0])
+            group_hint(&programmes[0])
         )
     };
     Ok(vec![ctx.private_reply(format!("{said}{when}"))])
 }
 
-async fn mentor_programmes(ctx: &Ctx<'_>) -> Result<Vec<super::store::Programme>, Refusal> {
+async fn mentor_programmes(ctx: &Ctx<'_>) -> Result<Vec<crate::core::store::Programme>, Refusal> {
     Ok(ctx
         .store
         .programmes(&ctx.society.key)

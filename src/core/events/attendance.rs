@@ -3,15 +3,15 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::Ctx;
-use super::error::Refusal;
-use super::events::{find, organisers_only};
-use super::followups;
-use super::io::{Action, Message};
-use super::pairing::Rng;
-use super::short_id::ShortId;
-use super::store::Event;
-use super::time_format;
+use super::access::{find, organisers_only};
+use crate::core::Ctx;
+use crate::core::error::Refusal;
+use crate::core::io::{Action, Message};
+use crate::core::pairing::Rng;
+use crate::core::reminders::followups;
+use crate::core::short_id::ShortId;
+use crate::core::store::Event;
+use crate::core::time_format;
 
 /// Check-in is open from this long before the start until this long after the end.
 pub const CHECKIN_MARGIN: Duration = Duration::minutes(30);

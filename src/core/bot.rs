@@ -1,0 +1,149 @@
+//! The one dispatcher: `Bot::handle` turns an inbound event into actions and `Bot::fire` a due
+//! job. Every feature is reached from here; none imports this file.
+
+use chrono::{DateTime, Utc};
+
+use super::coffee;
+use super::command::{self, Command, Parsed};
+use super::context::{Bot, Ctx, Fired};
+use super::error::{self, Refusal};
+use super::events;
+use super::io::{Action, Inbound, Message};
+use super::members::{committee, onboarding, privacy, profile};
+use super::reminders::{self, followups};
+use super::shoutouts;
+use super::store::{Job, JobKind};
+use super::time_format;
+
+impl Bot {
+    /// Answers one inbound event. Never fails: a refusal becomes a reply, and a store failure
+    /// becomes an apology (and an error in the log).
+    pub async fn handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> Vec<Action> {
+        let origin = inbound.origin();
+        let ctx = Ctx {
+            store: self.store().as_ref(),
+            settings: self.settings(),
+            society: self.society(&origin.society),
+            origin,
+            sender: inbound.sender(),
+            now,
+        };
+        let late = origin.sent_at.map(|sent| now - sent).unwrap_or_default();
+        let result = match inbound {
+            // A join seen long after it happened is no time for a welcome, nor for an apology
+            // in a shared room.
+            Inbound::Join { .. } if late > self.settings().catch_up => return Vec::new(),
+            _ if late > self.settings().catch_up => Err(Refusal::said(format!(
+                "I was offline when you sent this ({} ago) and have not acted on it. Please send it again if you still need it.",
+                time_format::span(late)
+            ))),
+            Inbound::Message { text, .. } => {
+                match command::parse(
+                    text,
+                    &self.settings().prefix,
+                    self.settings().prefix_optional,
+                ) {
+                    Parsed::NotCommand => onboarding::chat(&ctx, text).await,
+                    Parsed::Invalid(error) => Err(Refusal::from(error)),
+                    Parsed::Command(command) => self.run(&ctx, command).await,
+                }
+            }
+            Inbound::Choice { choice, .. } => self.choose(&ctx, choice).await,
+            // No choice offered today can be taken back: erasure is confirmed or declined once.
+            Inbound::Withdraw { .. } => Ok(Vec::new()),
+            Inbound::Join { .. } => onboarding::joined(&ctx).await,
+        };
+        match result {
+            Ok(mut actions) => {
+                if late > self.settings().late_after {
+                    let zone = self.society(&origin.society).timezone;
+                    let label = format!(
+                        "(Late answer: you sent this {}; I was offline.)",
+                        origin
+                            .sent_at
+                            .map(|sent| time_format::local(sent, zone, now))
+                            .unwrap_or_default()
+                    );
+                    for action in &mut actions {
+                        if let Action::Reply { message, .. } = action {
+                            message.text = format!("{label}\n{}", message.text);
+                        }
+                    }
+                }
+                actions
+            }
+            Err(refusal) => {
+                if let Refusal::Store(error) = &refusal {
+                    tracing::error!(%error, "store failed while handling a command");
+                }
+                match refusal {
+                    Refusal::Withheld(reason) if !origin.is_direct => vec![
+                        ctx.private_reply(
+                            "I did not post that, and nothing was changed. I've sent you the reason in a direct message.",
+                        ),
+                        Action::Remind {
+                            user: ctx.sender.clone(),
+                            message: Message::text(reason),
+                        },
+                    ],
+                    refusal => vec![ctx.private_reply(refusal.to_string())],
+                }
+            }
+        }
+    }
+
+    async fn run(&self, ctx: &Ctx<'_>, command: Command) -> Result<Vec<Action>, Refusal> {
+        match command {
+            Command::Help { topic } => {
+                Ok(vec![ctx.private_reply(command::help_text(
+                    ctx.prefix(),
+                    topic.as_deref(),
+                )?)])
+            }
+            Command::Remind { target, rest } => reminders::remind(ctx, target, &rest).await,
+            Command::Reminders(sub) => reminders::manage(ctx, sub).await,
+            Command::Profile(sub) => profile::run(ctx, sub).await,
+            Command::Forget { confirm } => privacy::forget(ctx, confirm).await,
+            Command::CommitteeLog => committee::log(ctx).await,
+            Command::Coffee(sub) => coffee::run(ctx, sub).await,
+            Command::Mentor(sub) => coffee::mentor::run(ctx, sub).await,
+            Command::Event(sub) => events::run(ctx, sub).await,
+            Command::Rsvp { id, answer } => events::rsvp::rsvp(ctx, id, answer).await,
+            Command::Cpd { export } => events::attendance::cpd(ctx, export).await,
+            Command::Shoutout(sub) => shoutouts::run(ctx, sub, self.doi_lookup()).await,
+            Command::Milestone { kind, text } => {
+                shoutouts::milestone(ctx, kind, &text, self.doi_lookup()).await
+            }
+            Command::Followup { member, rest } => followups::followup(ctx, &member, &rest).await,
+            Command::Welcome(sub) => onboarding::run(ctx, sub).await,
+        }
+    }
+
+    async fn choose(&self, ctx: &Ctx<'_>, choice: &str) -> Result<Vec<Action>, Refusal> {
+        match choice.split_once(':') {
+            Some(("forget", answer)) => privacy::forget_choice(ctx, answer).await,
+            Some(("coffee", rest)) => coffee::choice(ctx, rest).await,
+            Some(("event", rest)) => events::choice(ctx, rest).await,
+            Some(("shoutout", rest)) => shoutouts::choice(ctx, rest).await,
+            Some(("followup", rest)) => followups::choice(ctx, rest).await,
+            Some(("onboard", rest)) => onboarding::answer(ctx, rest).await,
+            _ => Err(Refusal::said(
+                "That choice has expired or is not yours to make; nothing was changed.",
+            )),
+        }
+    }
+
+    /// Turns a due job into actions. Pure except for reading the job's subject from the store.
+    pub async fn fire(&self, job: &Job, now: DateTime<Utc>) -> Result<Fired, error::StoreError> {
+        match job.kind {
+            JobKind::Reminder => reminders::fire(self, job, now).await,
+            JobKind::CoffeeRound => coffee::fire_round(self, job, now).await,
+            JobKind::CoffeeCheckin => coffee::fire_checkin(self, job, now).await,
+            JobKind::EventReminders => events::reminders::fire_reminder(self, job, now).await,
+            JobKind::EventSeries => events::series::fire(self, job, now).await,
+            JobKind::EventImport => events::import::fire(self, job, now).await,
+            JobKind::ShoutoutDigest => shoutouts::fire_digest(self, job, now).await,
+            JobKind::StayInTouch => followups::fire_stay_in_touch(self, job, now).await,
+        }
+    }
+}
