@@ -1,0 +1,66 @@
+//! The errors a member reads when a time expression fails, and how telling each one is.
+
+/// Errors a member reads: what is wrong, then two examples that work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WhenError {
+    #[error("No time was given. Try: `in 20 minutes` or `tomorrow 8am`.")]
+    Empty,
+    #[error("I couldn't read \"{0}\" as a time. Try: `in 20 minutes` or `next Tuesday 09:00`.")]
+    Unrecognised(String),
+    #[error("That time has already passed. Try: `in 2 hours` or `tomorrow 9am`.")]
+    Passed,
+    #[error("{0} is not a date. Try: `1 December 14:30` or `28 February 9am`.")]
+    NoSuchDate(String),
+    #[error("\"{0}\" is not a time of day. Try: `at 17:00` or `tomorrow 5pm`.")]
+    BadTime(String),
+    #[error("\"{0}\" is not a duration I understand. Try: `in 10 minutes` or `in 1h30m`.")]
+    BadDuration(String),
+    #[error("A duration must be longer than zero. Try: `in 10 minutes` or `in 2 hours`.")]
+    ZeroDuration,
+    #[error("That is more than 5 years ahead. Try: `in 2 weeks` or `next Tuesday 09:00`.")]
+    TooFar,
+    #[error(
+        "\"{0}\" is not a repeating time I understand. Try: `every Monday 08:00` or `every weekday at 7:30`."
+    )]
+    BadRecurrence(String),
+    #[error(
+        "A repeat interval must be at least 1. Try: `every 2 weeks on Friday 17:00` or `every Monday 08:00`."
+    )]
+    ZeroInterval,
+    #[error("{0}. Try: `0 8 * * 1` or `every Monday at 08:00`.")]
+    BadCron(String),
+    #[error("\"{0}\" is not a time zone I know. Try: `Australia/Sydney` or `Europe/London`.")]
+    UnknownZone(String),
+    #[error("The stored rule \"{0}\" is damaged. Try: `every Monday 08:00` or `daily at 9`.")]
+    BadRule(String),
+}
+
+impl WhenError {
+    /// How much an error tells the member; `split_when` reports the most telling one.
+    pub(super) fn rank(&self) -> u8 {
+        match self {
+            WhenError::Empty => 0,
+            WhenError::Unrecognised(_) => 1,
+            WhenError::BadDuration(_) | WhenError::BadRecurrence(_) | WhenError::BadRule(_) => 2,
+            _ => SPECIFIC,
+        }
+    }
+}
+
+/// Errors at this rank name a concrete problem (a date, a time, a past instant).
+pub(super) const SPECIFIC: u8 = 3;
+
+/// Member text quoted back in an error: bounded, and free of backticks so the examples stay
+/// the only code spans.
+pub(super) fn clip(text: &str) -> String {
+    let trimmed = text.trim();
+    let mut out: String = trimmed
+        .chars()
+        .take(40)
+        .map(|c| if c == '`' || c == '"' { '\'' } else { c })
+        .collect();
+    if trimmed.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}

@@ -1,0 +1,377 @@
+//! The vocabulary of time expressions: weekday, month, ordinal and year words, clock times, and
+//! the days a one-off expression can name ("tomorrow", "next Tuesday", "1 December", "2026-12-01").
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+
+use super::error::{WhenError, clip};
+
+pub(super) const DEFAULT_HOUR: u32 = 9;
+
+pub(super) fn hm(hour: u32, minute: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN)
+}
+
+pub(super) const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
+pub(super) fn weekday_code(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Mon => "mon",
+        Weekday::Tue => "tue",
+        Weekday::Wed => "wed",
+        Weekday::Thu => "thu",
+        Weekday::Fri => "fri",
+        Weekday::Sat => "sat",
+        Weekday::Sun => "sun",
+    }
+}
+
+pub(super) fn weekday_name(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
+
+pub(super) fn ordinal_suffix(n: u32) -> &'static str {
+    match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    }
+}
+
+pub(super) fn join_names(days: &[Weekday]) -> String {
+    let names: Vec<&str> = days.iter().map(|d| weekday_name(*d)).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+pub(super) fn sorted_days(mut days: Vec<Weekday>) -> Vec<Weekday> {
+    days.sort_by_key(|d| d.num_days_from_monday());
+    days.dedup();
+    days
+}
+
+pub(super) fn weekday_word(w: &str) -> Option<Weekday> {
+    Some(match w {
+        "mon" | "monday" | "mondays" => Weekday::Mon,
+        "tue" | "tues" | "tuesday" | "tuesdays" => Weekday::Tue,
+        "wed" | "weds" | "wednesday" | "wednesdays" => Weekday::Wed,
+        "thu" | "thur" | "thurs" | "thursday" | "thursdays" => Weekday::Thu,
+        "fri" | "friday" | "fridays" => Weekday::Fri,
+        "sat" | "saturday" | "saturdays" => Weekday::Sat,
+        "sun" | "sunday" | "sundays" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn month_word(w: &str) -> Option<u32> {
+    Some(match w {
+        "jan" | "january" => 1,
+        "feb" | "february" => 2,
+        "mar" | "march" => 3,
+        "apr" | "april" => 4,
+        "may" => 5,
+        "jun" | "june" => 6,
+        "jul" | "july" => 7,
+        "aug" | "august" => 8,
+        "sep" | "sept" | "september" => 9,
+        "oct" | "october" => 10,
+        "nov" | "november" => 11,
+        "dec" | "december" => 12,
+        _ => return None,
+    })
+}
+
+pub(super) fn digits(w: &str, max_len: usize) -> Option<u32> {
+    if w.is_empty() || w.len() > max_len || !w.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    w.parse().ok()
+}
+
+pub(super) fn ordinal_word(w: &str) -> Option<u32> {
+    let body = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|s| w.strip_suffix(s))
+        .unwrap_or(w);
+    digits(body, 2)
+}
+
+fn year_word(w: &str) -> Option<i32> {
+    if w.len() == 4 {
+        digits(w, 4).and_then(|y| i32::try_from(y).ok())
+    } else {
+        None
+    }
+}
+
+fn meridiem_word(w: &str) -> Option<bool> {
+    match w {
+        "am" | "a.m" => Some(false),
+        "pm" | "p.m" => Some(true),
+        _ => None,
+    }
+}
+
+/// Ok(None) when the text is not a clock time at all; Err when it looks like one but cannot be.
+fn clock(
+    body: &str,
+    pm: Option<bool>,
+    at: bool,
+    label: &str,
+) -> Result<Option<NaiveTime>, WhenError> {
+    let parts: Vec<&str> = body.split(':').collect();
+    if body.is_empty()
+        || parts.len() > 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Ok(None);
+    }
+    if parts.len() == 1 && pm.is_none() && !at {
+        return Ok(None);
+    }
+    let bad = || WhenError::BadTime(clip(label));
+    let hour = digits(parts[0], 2).ok_or_else(bad)?;
+    let minute = match parts.get(1) {
+        Some(m) if m.len() == 2 => digits(m, 2).ok_or_else(bad)?,
+        Some(_) => return Err(bad()),
+        None => 0,
+    };
+    let second = match parts.get(2) {
+        Some(s) if s.len() == 2 => digits(s, 2).ok_or_else(bad)?,
+        Some(_) => return Err(bad()),
+        None => 0,
+    };
+    let hour = match pm {
+        Some(pm) => {
+            if !(1..=12).contains(&hour) {
+                return Err(bad());
+            }
+            hour % 12 + if pm { 12 } else { 0 }
+        }
+        None => hour,
+    };
+    NaiveTime::from_hms_opt(hour, minute, second)
+        .map(Some)
+        .ok_or_else(bad)
+}
+
+/// A time at `ws[i..]`: the time, whether am/pm was said, and how many words it used.
+pub(super) fn try_time(
+    ws: &[&str],
+    i: usize,
+) -> Result<Option<(NaiveTime, bool, usize)>, WhenError> {
+    let at = ws.get(i) == Some(&"at");
+    let j = if at { i + 1 } else { i };
+    let Some(&w) = ws.get(j) else {
+        return Ok(None);
+    };
+    if matches!(w, "noon" | "midday") {
+        return Ok(Some((hm(12, 0), true, j + 1 - i)));
+    }
+    let (body, mut pm, mut end) = ("", None, j + 1);
+    let mut body = body;
+    for (suffix, is_pm) in [("a.m", false), ("p.m", true), ("am", false), ("pm", true)] {
+        if let Some(b) = w.strip_suffix(suffix) {
+            body = b;
+            pm = Some(is_pm);
+            break;
+        }
+    }
+    if pm.is_none() {
+        body = w;
+        if let Some(p) = ws.get(j + 1).and_then(|n| meridiem_word(n)) {
+            pm = Some(p);
+            end = j + 2;
+        }
+    }
+    let label = ws[j..end].join(" ");
+    let found = clock(body, pm, at, &label)?;
+    Ok(found.map(|t| (t, pm.is_some(), end - i)))
+}
+
+pub(super) enum DaySpec {
+    Today,
+    Tonight,
+    Tomorrow,
+    Weekday {
+        day: Weekday,
+        next: bool,
+    },
+    Date {
+        day: u32,
+        month: u32,
+        year: Option<i32>,
+    },
+}
+
+pub(super) type DayMatch = (DaySpec, Option<NaiveTime>, usize);
+
+fn date_spec(day: u32, month: u32, year: Option<i32>, label: String) -> Result<DaySpec, WhenError> {
+    let exists = match year {
+        Some(y) => NaiveDate::from_ymd_opt(y, month, day).is_some(),
+        // 2028 is a leap year, so this accepts 29 February without a year.
+        None => NaiveDate::from_ymd_opt(2028, month, day).is_some(),
+    };
+    if exists {
+        Ok(DaySpec::Date { day, month, year })
+    } else {
+        Err(WhenError::NoSuchDate(clip(&label)))
+    }
+}
+
+pub(super) fn month_name(month: u32) -> &'static str {
+    (month as usize)
+        .checked_sub(1)
+        .and_then(|i| MONTH_NAMES.get(i))
+        .copied()
+        .unwrap_or("?")
+}
+
+fn named_date(day: u32, month: u32, year: Option<i32>) -> Result<DaySpec, WhenError> {
+    let name = month_name(month);
+    let label = match year {
+        Some(y) => format!("{day} {name} {y}"),
+        None => format!("{day} {name}"),
+    };
+    date_spec(day, month, year, label)
+}
+
+fn iso_date(w: &str) -> Result<Option<DayMatch>, WhenError> {
+    let (date, time) = match w.split_once('t') {
+        Some((d, t)) => (d, Some(t)),
+        None => (w, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return Ok(None);
+    };
+    let (Some(y), Some(m), Some(d)) = (year_word(y), digits(m, 2), digits(d, 2)) else {
+        return Ok(None);
+    };
+    if !(1..=12).contains(&m) {
+        return Err(WhenError::NoSuchDate(clip(date)));
+    }
+    let spec = date_spec(d, m, Some(y), date.to_string())?;
+    let time = match time {
+        Some(t) => Some(clock(t, None, true, t)?.ok_or_else(|| WhenError::BadTime(clip(t)))?),
+        None => None,
+    };
+    Ok(Some((spec, time, 1)))
+}
+
+fn slash_date(w: &str) -> Result<Option<DaySpec>, WhenError> {
+    let parts: Vec<&str> = w.split('/').collect();
+    let (d, m, y) = match parts.as_slice() {
+        [d, m] => (digits(d, 2), digits(m, 2), None),
+        [d, m, y] => match year_word(y) {
+            Some(y) => (digits(d, 2), digits(m, 2), Some(y)),
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let (Some(d), Some(m)) = (d, m) else {
+        return Ok(None);
+    };
+    if !(1..=12).contains(&m) {
+        return Err(WhenError::NoSuchDate(clip(w)));
+    }
+    date_spec(d, m, y, w.to_string()).map(Some)
+}
+
+/// A day at `ws[i..]`: the day, a time if the same word carried one, and the words used.
+pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenError> {
+    let j = if ws.get(i) == Some(&"on") { i + 1 } else { i };
+    let Some(&w) = ws.get(j) else {
+        return Ok(None);
+    };
+    let used = |n: usize| n - i;
+    let simple = match w {
+        "today" => Some(DaySpec::Today),
+        "tonight" => Some(DaySpec::Tonight),
+        "tomorrow" | "tmrw" | "tmr" => Some(DaySpec::Tomorrow),
+        "yesterday" => return Err(WhenError::Passed),
+        "next" | "this" => match ws.get(j + 1).and_then(|n| weekday_word(n)) {
+            Some(day) => {
+                return Ok(Some((
+                    DaySpec::Weekday {
+                        day,
+                        next: w == "next",
+                    },
+                    None,
+                    used(j + 2),
+                )));
+            }
+            None => return Ok(None),
+        },
+        _ => weekday_word(w).map(|day| DaySpec::Weekday { day, next: false }),
+    };
+    if let Some(spec) = simple {
+        return Ok(Some((spec, None, used(j + 1))));
+    }
+    if let Some((spec, time, n)) = iso_date(w)? {
+        return Ok(Some((spec, time, used(j + n))));
+    }
+    if let Some(spec) = slash_date(w)? {
+        return Ok(Some((spec, None, used(j + 1))));
+    }
+    // "1 December [2026]", "the 1st of December"
+    let k = if w == "the" { j + 1 } else { j };
+    if let Some(day) = ws.get(k).and_then(|n| ordinal_word(n)) {
+        let m = if ws.get(k + 1) == Some(&"of") {
+            k + 2
+        } else {
+            k + 1
+        };
+        if let Some(month) = ws.get(m).and_then(|n| month_word(n)) {
+            let year = ws.get(m + 1).and_then(|n| year_word(n));
+            let end = if year.is_some() { m + 2 } else { m + 1 };
+            return Ok(Some((named_date(day, month, year)?, None, used(end))));
+        }
+    }
+    // "December 1[st] [2026]"
+    if let Some(month) = month_word(w)
+        && let Some(day) = ws.get(j + 1).and_then(|n| ordinal_word(n))
+    {
+        let year = ws.get(j + 2).and_then(|n| year_word(n));
+        let end = if year.is_some() { j + 3 } else { j + 2 };
+        return Ok(Some((named_date(day, month, year)?, None, used(end))));
+    }
+    Ok(None)
+}
