@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 use rounds::core::io::{Action, Inbound, Origin, UserRef};
-use rounds::core::store::{Delivery, NewReminder, Store};
+use rounds::core::store::{Delivery, NewReminder, ReminderStore, UpkeepStore};
 use rounds::core::{Bot, Settings, Society};
 use rounds::platform::{Adapter, DeliveryError};
 use rounds::runtime::Runtime;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use rounds::core::io::{Action, UserRef};
-use rounds::core::store::Store;
+use rounds::core::store::{EventStore, Store};
 use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
 

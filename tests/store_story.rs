@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rounds::core::io::{Action, Message};
-use rounds::core::store::{Delivery, NewReminder, OutboxItem, Profile, Store};
+use rounds::core::store::{Delivery, MemoryStore, NewReminder, OutboxItem, Profile, Store};
 use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
 

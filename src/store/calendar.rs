@@ -1,12 +1,14 @@
-//! Series of events, calendar feed tokens and imported calendars.
+//! Series of events, the calendar feed and imported calendars, with the events each made.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
-use super::events::insert_event;
-use super::rows::{from_ts, ts};
-use super::{SqlStore, add_job, db, stop_job};
-use crate::core::store::{Event, EventImport, JobKind, NewJob, Series, StoreResult};
+use super::events::{EventRow, event_select, insert_event};
+use super::jobs::{add_job, stop_job};
+use super::pool::SqlStore;
+use super::rows::{db, from_ts, ts};
+use crate::core::store::{CalendarStore, Event, EventImport, JobKind, NewJob, Series, StoreResult};
 
 macro_rules! series_select {
     () => {
@@ -95,8 +97,9 @@ impl From<ImportRow> for EventImport {
     }
 }
 
-impl SqlStore {
-    pub(super) async fn create_series_rows(
+#[async_trait]
+impl CalendarStore for SqlStore {
+    async fn create_series(
         &self,
         series: &Series,
         first: &Event,
@@ -156,7 +159,7 @@ impl SqlStore {
         Ok((series, event))
     }
 
-    pub(super) async fn series_row(&self, id: i64) -> StoreResult<Option<Series>> {
+    async fn series(&self, id: i64) -> StoreResult<Option<Series>> {
         let row: Option<SeriesRow> = sqlx::query_as(concat!(series_select!(), " WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -165,7 +168,7 @@ impl SqlStore {
         Ok(row.map(Series::from))
     }
 
-    pub(super) async fn society_series_rows(&self, society: &str) -> StoreResult<Vec<Series>> {
+    async fn society_series(&self, society: &str) -> StoreResult<Vec<Series>> {
         let rows: Vec<SeriesRow> =
             sqlx::query_as(concat!(series_select!(), " WHERE society = $1 ORDER BY id"))
                 .bind(society)
@@ -175,7 +178,7 @@ impl SqlStore {
         Ok(rows.into_iter().map(Series::from).collect())
     }
 
-    pub(super) async fn update_series_row(&self, series: &Series) -> StoreResult<()> {
+    async fn update_series(&self, series: &Series) -> StoreResult<()> {
         let t = &series.template;
         sqlx::query(
             "UPDATE event_series SET title = $1, duration_secs = $2, place = $3, capacity = $4, kind = $5, cpd_minutes = $6 WHERE id = $7",
@@ -193,7 +196,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn cancel_series_row(&self, id: i64) -> StoreResult<bool> {
+    async fn cancel_series(&self, id: i64) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let done =
             sqlx::query("UPDATE event_series SET cancelled = 1 WHERE id = $1 AND cancelled = 0")
@@ -207,11 +210,7 @@ impl SqlStore {
         Ok(done == 1)
     }
 
-    pub(super) async fn skip_row(
-        &self,
-        series: i64,
-        starts_at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    async fn skip_date(&self, series: i64, starts_at: DateTime<Utc>) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO event_skips (series, starts_at) VALUES ($1, $2) ON CONFLICT (series, starts_at) DO NOTHING",
         )
@@ -223,7 +222,7 @@ impl SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    pub(super) async fn skip_rows(&self, series: i64) -> StoreResult<Vec<DateTime<Utc>>> {
+    async fn skipped_dates(&self, series: i64) -> StoreResult<Vec<DateTime<Utc>>> {
         let rows =
             sqlx::query("SELECT starts_at FROM event_skips WHERE series = $1 ORDER BY starts_at")
                 .bind(series)
@@ -235,7 +234,37 @@ impl SqlStore {
             .collect()
     }
 
-    pub(super) async fn feed_token_row(
+    async fn occurrence(
+        &self,
+        series: i64,
+        starts_at: DateTime<Utc>,
+    ) -> StoreResult<Option<Event>> {
+        let row: Option<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE series = $1 AND starts_at = $2"
+        ))
+        .bind(series)
+        .bind(ts(starts_at))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(Event::from))
+    }
+
+    async fn feed_events(&self, society: &str, since: DateTime<Utc>) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE society = $1 AND series IS NULL AND starts_at + duration_secs > $2 ORDER BY starts_at, id"
+        ))
+        .bind(society)
+        .bind(ts(since))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
+    async fn feed_token(
         &self,
         society: &str,
         candidate: &str,
@@ -251,12 +280,12 @@ impl SqlStore {
         .await
         .map_err(db)?;
         Ok(self
-            .stored_feed_token_row(society)
+            .stored_feed_token(society)
             .await?
             .unwrap_or_else(|| candidate.to_string()))
     }
 
-    pub(super) async fn reset_feed_token_row(
+    async fn reset_feed_token(
         &self,
         society: &str,
         token: &str,
@@ -275,7 +304,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn stored_feed_token_row(&self, society: &str) -> StoreResult<Option<String>> {
+    async fn stored_feed_token(&self, society: &str) -> StoreResult<Option<String>> {
         sqlx::query("SELECT token FROM calendar_feeds WHERE society = $1")
             .bind(society)
             .fetch_optional(&self.pool)
@@ -286,7 +315,7 @@ impl SqlStore {
             .map_err(db)
     }
 
-    pub(super) async fn save_import_row(
+    async fn save_import(
         &self,
         import: &EventImport,
         now: DateTime<Utc>,
@@ -343,7 +372,7 @@ impl SqlStore {
         ))
     }
 
-    pub(super) async fn import_row(&self, id: i64) -> StoreResult<Option<EventImport>> {
+    async fn import(&self, id: i64) -> StoreResult<Option<EventImport>> {
         let row: Option<ImportRow> = sqlx::query_as(concat!(import_select!(), " WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -352,7 +381,7 @@ impl SqlStore {
         Ok(row.map(EventImport::from))
     }
 
-    pub(super) async fn import_rows(&self, society: &str) -> StoreResult<Vec<EventImport>> {
+    async fn imports(&self, society: &str) -> StoreResult<Vec<EventImport>> {
         let rows: Vec<ImportRow> =
             sqlx::query_as(concat!(import_select!(), " WHERE society = $1 ORDER BY id"))
                 .bind(society)
@@ -362,7 +391,7 @@ impl SqlStore {
         Ok(rows.into_iter().map(EventImport::from).collect())
     }
 
-    pub(super) async fn remove_import_row(&self, id: i64) -> StoreResult<()> {
+    async fn remove_import(&self, id: i64) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM event_imports WHERE id = $1")
             .bind(id)
@@ -374,7 +403,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn mark_import_row(
+    async fn mark_import(
         &self,
         id: i64,
         synced_at: DateTime<Utc>,
@@ -388,5 +417,31 @@ impl SqlStore {
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn event_by_source(&self, society: &str, uid: &str) -> StoreResult<Option<Event>> {
+        let row: Option<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE society = $1 AND source_uid = $2"
+        ))
+        .bind(society)
+        .bind(uid)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(Event::from))
+    }
+
+    async fn imported_events(&self, import: i64, after: DateTime<Utc>) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE import = $1 AND cancelled = 0 AND starts_at > $2 ORDER BY starts_at, id"
+        ))
+        .bind(import)
+        .bind(ts(after))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Event::from).collect())
     }
 }

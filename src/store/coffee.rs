@@ -1,14 +1,16 @@
 //! Pairing programmes, their members, rounds and check-in answers.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
-use super::rows::{from_ts, ts};
-use super::{SqlStore, add_job, db, reschedule_job};
+use super::jobs::{add_job, reschedule_job};
+use super::pool::SqlStore;
+use super::rows::{db, from_ts, ts};
 use crate::core::io::UserRef;
 use crate::core::store::{
-    CoffeeGroup, CoffeeMember, GroupMember, JobKind, MentorOffer, MentorRole, NewJob, NewRound,
-    Programme, StoreResult,
+    CoffeeGroup, CoffeeMember, CoffeeStore, GroupMember, JobKind, MentorOffer, MentorRole, NewJob,
+    NewRound, Programme, StoreResult,
 };
 
 macro_rules! programme_select {
@@ -168,12 +170,9 @@ fn fold_groups(rows: Vec<GroupRow>) -> Vec<CoffeeGroup> {
     groups
 }
 
-impl SqlStore {
-    pub(super) async fn save_programme_rows(
-        &self,
-        p: &Programme,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Programme> {
+#[async_trait]
+impl CoffeeStore for SqlStore {
+    async fn save_programme(&self, p: &Programme, now: DateTime<Utc>) -> StoreResult<Programme> {
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO coffee_programmes (society, grp, platform, room, size, mode, checkin_secs, created_at) \
@@ -211,7 +210,7 @@ impl SqlStore {
         Ok(Programme { id, ..p.clone() })
     }
 
-    pub(super) async fn programme_row(&self, id: i64) -> StoreResult<Option<Programme>> {
+    async fn programme(&self, id: i64) -> StoreResult<Option<Programme>> {
         let row: Option<ProgrammeRow> =
             sqlx::query_as(concat!(programme_select!(), " WHERE p.id = $1"))
                 .bind(id)
@@ -221,7 +220,7 @@ impl SqlStore {
         Ok(row.map(Programme::from))
     }
 
-    pub(super) async fn programme_rows(&self, society: &str) -> StoreResult<Vec<Programme>> {
+    async fn programmes(&self, society: &str) -> StoreResult<Vec<Programme>> {
         let rows: Vec<ProgrammeRow> = sqlx::query_as(concat!(
             programme_select!(),
             " WHERE p.society = $1 ORDER BY p.grp"
@@ -233,7 +232,7 @@ impl SqlStore {
         Ok(rows.into_iter().map(Programme::from).collect())
     }
 
-    pub(super) async fn save_member_row(&self, m: &CoffeeMember) -> StoreResult<()> {
+    async fn save_coffee_member(&self, m: &CoffeeMember) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO coffee_members (programme, user_id, name, joined_at, paused_until, auto_paused, skip_until) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -252,11 +251,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn remove_member_row(
-        &self,
-        programme: i64,
-        user_id: &str,
-    ) -> StoreResult<bool> {
+    async fn remove_coffee_member(&self, programme: i64, user_id: &str) -> StoreResult<bool> {
         let done = sqlx::query("DELETE FROM coffee_members WHERE programme = $1 AND user_id = $2")
             .bind(programme)
             .bind(user_id)
@@ -266,7 +261,7 @@ impl SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    pub(super) async fn member_rows(&self, programme: i64) -> StoreResult<Vec<CoffeeMember>> {
+    async fn coffee_members(&self, programme: i64) -> StoreResult<Vec<CoffeeMember>> {
         let rows: Vec<MemberRow> = sqlx::query_as(concat!(
             member_select!(),
             " WHERE programme = $1 ORDER BY user_id"
@@ -278,7 +273,7 @@ impl SqlStore {
         Ok(rows.into_iter().map(CoffeeMember::from).collect())
     }
 
-    pub(super) async fn member_row(
+    async fn coffee_member(
         &self,
         programme: i64,
         user_id: &str,
@@ -295,11 +290,7 @@ impl SqlStore {
         Ok(row.map(CoffeeMember::from))
     }
 
-    pub(super) async fn save_mentor_row(
-        &self,
-        r: &MentorRole,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    async fn save_mentor_role(&self, r: &MentorRole, now: DateTime<Utc>) -> StoreResult<()> {
         let (role, capacity, wants) = match &r.offer {
             MentorOffer::Mentor { capacity } => ("mentor", *capacity, None),
             MentorOffer::Mentee { wants_specialty } => ("mentee", 0, wants_specialty.clone()),
@@ -321,11 +312,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn remove_mentor_row(
-        &self,
-        society: &str,
-        user_id: &str,
-    ) -> StoreResult<bool> {
+    async fn remove_mentor_role(&self, society: &str, user_id: &str) -> StoreResult<bool> {
         let done = sqlx::query("DELETE FROM mentor_roles WHERE society = $1 AND user_id = $2")
             .bind(society)
             .bind(user_id)
@@ -335,7 +322,7 @@ impl SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    pub(super) async fn mentor_rows(&self, society: &str) -> StoreResult<Vec<MentorRole>> {
+    async fn mentor_roles(&self, society: &str) -> StoreResult<Vec<MentorRole>> {
         let rows: Vec<MentorRow> = sqlx::query_as(concat!(
             mentor_select!(),
             " WHERE society = $1 ORDER BY user_id"
@@ -347,11 +334,7 @@ impl SqlStore {
         Ok(rows.into_iter().map(MentorRole::from).collect())
     }
 
-    pub(super) async fn mentor_row(
-        &self,
-        society: &str,
-        user_id: &str,
-    ) -> StoreResult<Option<MentorRole>> {
+    async fn mentor_role(&self, society: &str, user_id: &str) -> StoreResult<Option<MentorRole>> {
         let row: Option<MentorRow> = sqlx::query_as(concat!(
             mentor_select!(),
             " WHERE society = $1 AND user_id = $2"
@@ -364,10 +347,7 @@ impl SqlStore {
         Ok(row.map(MentorRole::from))
     }
 
-    pub(super) async fn record_round_rows(
-        &self,
-        round: &NewRound,
-    ) -> StoreResult<Vec<CoffeeGroup>> {
+    async fn record_round(&self, round: &NewRound) -> StoreResult<Vec<CoffeeGroup>> {
         let mut tx = self.begin().await?;
         let number: i64 = sqlx::query(
             "SELECT COALESCE(MAX(number), 0) + 1 FROM coffee_rounds WHERE programme = $1",
@@ -402,7 +382,7 @@ impl SqlStore {
             .map_err(db)?
             .try_get(0)
             .map_err(db)?;
-            return self.round_group_rows(id).await;
+            return self.coffee_round_groups(id).await;
         };
         let round_id: i64 = inserted.try_get(0).map_err(db)?;
         let mut groups = Vec::with_capacity(round.groups.len());
@@ -463,21 +443,7 @@ impl SqlStore {
         Ok(groups)
     }
 
-    /// Groups chosen by one id: `query` is a `group_select!` with a `$1` filter and an order
-    /// that keeps each group's rows together.
-    async fn groups_where(&self, query: &'static str, id: i64) -> StoreResult<Vec<CoffeeGroup>> {
-        let rows: Vec<GroupRow> = sqlx::query_as(query)
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(fold_groups(rows))
-    }
-
-    pub(super) async fn programme_group_rows(
-        &self,
-        programme: i64,
-    ) -> StoreResult<Vec<CoffeeGroup>> {
+    async fn coffee_groups(&self, programme: i64) -> StoreResult<Vec<CoffeeGroup>> {
         self.groups_where(
             concat!(
                 group_select!(),
@@ -488,7 +454,7 @@ impl SqlStore {
         .await
     }
 
-    pub(super) async fn round_group_rows(&self, round: i64) -> StoreResult<Vec<CoffeeGroup>> {
+    async fn coffee_round_groups(&self, round: i64) -> StoreResult<Vec<CoffeeGroup>> {
         self.groups_where(
             concat!(
                 group_select!(),
@@ -499,7 +465,7 @@ impl SqlStore {
         .await
     }
 
-    pub(super) async fn group_row(&self, id: i64) -> StoreResult<Option<CoffeeGroup>> {
+    async fn coffee_group(&self, id: i64) -> StoreResult<Option<CoffeeGroup>> {
         Ok(self
             .groups_where(
                 concat!(group_select!(), " WHERE g.id = $1 ORDER BY m.user_id"),
@@ -510,7 +476,7 @@ impl SqlStore {
             .next())
     }
 
-    pub(super) async fn answer_row(
+    async fn answer_checkin(
         &self,
         group: i64,
         user_id: &str,
@@ -528,6 +494,19 @@ impl SqlStore {
         .await
         .map_err(db)?;
         Ok(done.rows_affected() > 0)
+    }
+}
+
+impl SqlStore {
+    /// Groups chosen by one id: `query` is a `group_select!` with a `$1` filter and an order
+    /// that keeps each group's rows together.
+    async fn groups_where(&self, query: &'static str, id: i64) -> StoreResult<Vec<CoffeeGroup>> {
+        let rows: Vec<GroupRow> = sqlx::query_as(query)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(fold_groups(rows))
     }
 }
 

@@ -1,21 +1,24 @@
 //! Events and RSVPs, with the waitlist kept in order inside one transaction per answer.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
-use super::rows::{from_ts, ts};
-use super::{SqlStore, db, reschedule_job, stop_job};
+use super::jobs::{reschedule_job, stop_job};
+use super::pool::SqlStore;
+use super::rows::{db, from_ts, ts};
 use crate::core::io::UserRef;
-use crate::core::store::{Event, JobKind, NewJob, Rsvp, RsvpOutcome, StoreResult};
+use crate::core::store::{Event, EventStore, JobKind, NewJob, Rsvp, RsvpOutcome, StoreResult};
 
 macro_rules! event_select {
     () => {
         "SELECT id, society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, cancelled, series, sequence, import, source_uid FROM events"
     };
 }
+pub(super) use event_select;
 
 #[derive(sqlx::FromRow)]
-struct EventRow {
+pub(super) struct EventRow {
     id: i64,
     society: String,
     platform: String,
@@ -69,8 +72,9 @@ struct RsvpRow {
     answered_at: i64,
 }
 
-impl SqlStore {
-    pub(super) async fn create_event_rows(
+#[async_trait]
+impl EventStore for SqlStore {
+    async fn create_event(
         &self,
         e: &Event,
         first_reminder: Option<DateTime<Utc>>,
@@ -83,7 +87,7 @@ impl SqlStore {
         Ok(event)
     }
 
-    pub(super) async fn event_row(&self, id: i64) -> StoreResult<Option<Event>> {
+    async fn event(&self, id: i64) -> StoreResult<Option<Event>> {
         let row: Option<EventRow> = sqlx::query_as(concat!(event_select!(), " WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -92,11 +96,7 @@ impl SqlStore {
         Ok(row.map(Event::from))
     }
 
-    pub(super) async fn upcoming_event_rows(
-        &self,
-        society: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<Event>> {
+    async fn upcoming_events(&self, society: &str, now: DateTime<Utc>) -> StoreResult<Vec<Event>> {
         let rows: Vec<EventRow> = sqlx::query_as(concat!(
             event_select!(),
             " WHERE society = $1 AND cancelled = 0 AND starts_at + duration_secs > $2 ORDER BY starts_at, id"
@@ -109,7 +109,7 @@ impl SqlStore {
         Ok(rows.into_iter().map(Event::from).collect())
     }
 
-    pub(super) async fn cancel_event_rows(&self, id: i64) -> StoreResult<bool> {
+    async fn cancel_event(&self, id: i64) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE events SET cancelled = 1 WHERE id = $1 AND cancelled = 0")
             .bind(id)
@@ -122,7 +122,44 @@ impl SqlStore {
         Ok(done == 1)
     }
 
-    pub(super) async fn rsvp_rows(
+    async fn update_event(
+        &self,
+        e: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        offsets: &str,
+    ) -> StoreResult<Vec<UserRef>> {
+        let mut tx = self.begin().await?;
+        // Locked like an answer, so a place opened by a larger capacity goes to one member.
+        sqlx::query(self.claim_sql(
+            "SELECT id FROM events WHERE id = $1",
+            "SELECT id FROM events WHERE id = $1 FOR UPDATE",
+        ))
+        .bind(e.id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query(
+            "UPDATE events SET title = $1, starts_at = $2, duration_secs = $3, place = $4, capacity = $5, kind = $6, \
+             cpd_minutes = $7, sequence = sequence + 1 WHERE id = $8",
+        )
+        .bind(&e.title)
+        .bind(ts(e.starts_at))
+        .bind(e.duration.num_seconds())
+        .bind(&e.place)
+        .bind(e.capacity)
+        .bind(&e.kind)
+        .bind(e.cpd_minutes)
+        .bind(e.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        schedule_reminders(&mut tx, e.id, e, first_reminder, offsets).await?;
+        let promoted = promote(&mut tx, e.id, e.capacity).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(promoted)
+    }
+
+    async fn rsvp(
         &self,
         event: i64,
         user: &UserRef,
@@ -204,7 +241,7 @@ impl SqlStore {
         })
     }
 
-    pub(super) async fn rsvp_list(&self, event: i64) -> StoreResult<Vec<Rsvp>> {
+    async fn rsvps(&self, event: i64) -> StoreResult<Vec<Rsvp>> {
         let rows: Vec<RsvpRow> = sqlx::query_as(
             "SELECT user_id, name, answer, answered_at FROM rsvps WHERE event = $1 ORDER BY answered_at, user_id",
         )
@@ -223,6 +260,81 @@ impl SqlStore {
                 answered_at: from_ts(r.answered_at),
             })
             .collect())
+    }
+
+    async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE events SET checkin_code = $1 WHERE id = $2")
+            .bind(code)
+            .bind(event)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn checkin_code(&self, event: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query("SELECT checkin_code FROM events WHERE id = $1")
+            .bind(event)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .map(|row| row.try_get::<Option<String>, _>(0))
+            .transpose()
+            .map_err(db)?
+            .flatten())
+    }
+
+    async fn record_attendance(
+        &self,
+        event: i64,
+        user: &UserRef,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO attendance (event, user_id, name, checked_in_at) VALUES ($1, $2, $3, $4) ON CONFLICT (event, user_id) DO NOTHING",
+        )
+        .bind(event)
+        .bind(&user.id)
+        .bind(&user.name)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn attendance(&self, event: i64) -> StoreResult<Vec<(UserRef, DateTime<Utc>)>> {
+        let rows = sqlx::query(
+            "SELECT user_id, name, checked_in_at FROM attendance WHERE event = $1 ORDER BY checked_in_at, user_id",
+        )
+        .bind(event)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok((
+                    UserRef {
+                        id: row.try_get(0).map_err(db)?,
+                        name: row.try_get(1).map_err(db)?,
+                    },
+                    from_ts(row.try_get(2).map_err(db)?),
+                ))
+            })
+            .collect()
+    }
+
+    async fn attended(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE society = $1 AND id IN (SELECT event FROM attendance WHERE user_id = $2) ORDER BY starts_at, id"
+        ))
+        .bind(society)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Event::from).collect())
     }
 }
 
@@ -345,197 +457,6 @@ async fn going(tx: &mut sqlx::Transaction<'_, sqlx::Any>, event: i64) -> StoreRe
         .map_err(db)?
         .try_get::<i64, _>(0)
         .map_err(db)
-}
-
-impl SqlStore {
-    pub(super) async fn set_code(&self, event: i64, code: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE events SET checkin_code = $1 WHERE id = $2")
-            .bind(code)
-            .bind(event)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(())
-    }
-
-    pub(super) async fn code(&self, event: i64) -> StoreResult<Option<String>> {
-        Ok(sqlx::query("SELECT checkin_code FROM events WHERE id = $1")
-            .bind(event)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .map(|row| row.try_get::<Option<String>, _>(0))
-            .transpose()
-            .map_err(db)?
-            .flatten())
-    }
-
-    pub(super) async fn attend(
-        &self,
-        event: i64,
-        user: &UserRef,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO attendance (event, user_id, name, checked_in_at) VALUES ($1, $2, $3, $4) ON CONFLICT (event, user_id) DO NOTHING",
-        )
-        .bind(event)
-        .bind(&user.id)
-        .bind(&user.name)
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    pub(super) async fn attendance_rows(
-        &self,
-        event: i64,
-    ) -> StoreResult<Vec<(UserRef, DateTime<Utc>)>> {
-        let rows = sqlx::query(
-            "SELECT user_id, name, checked_in_at FROM attendance WHERE event = $1 ORDER BY checked_in_at, user_id",
-        )
-        .bind(event)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        rows.into_iter()
-            .map(|row| {
-                Ok((
-                    UserRef {
-                        id: row.try_get(0).map_err(db)?,
-                        name: row.try_get(1).map_err(db)?,
-                    },
-                    from_ts(row.try_get(2).map_err(db)?),
-                ))
-            })
-            .collect()
-    }
-
-    pub(super) async fn attended_rows(
-        &self,
-        society: &str,
-        user_id: &str,
-    ) -> StoreResult<Vec<Event>> {
-        let rows: Vec<EventRow> = sqlx::query_as(concat!(
-            event_select!(),
-            " WHERE society = $1 AND id IN (SELECT event FROM attendance WHERE user_id = $2) ORDER BY starts_at, id"
-        ))
-        .bind(society)
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(rows.into_iter().map(Event::from).collect())
-    }
-}
-
-impl SqlStore {
-    pub(super) async fn update_event_rows(
-        &self,
-        e: &Event,
-        first_reminder: Option<DateTime<Utc>>,
-        offsets: &str,
-    ) -> StoreResult<Vec<UserRef>> {
-        let mut tx = self.begin().await?;
-        // Locked like an answer, so a place opened by a larger capacity goes to one member.
-        sqlx::query(self.claim_sql(
-            "SELECT id FROM events WHERE id = $1",
-            "SELECT id FROM events WHERE id = $1 FOR UPDATE",
-        ))
-        .bind(e.id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        sqlx::query(
-            "UPDATE events SET title = $1, starts_at = $2, duration_secs = $3, place = $4, capacity = $5, kind = $6, \
-             cpd_minutes = $7, sequence = sequence + 1 WHERE id = $8",
-        )
-        .bind(&e.title)
-        .bind(ts(e.starts_at))
-        .bind(e.duration.num_seconds())
-        .bind(&e.place)
-        .bind(e.capacity)
-        .bind(&e.kind)
-        .bind(e.cpd_minutes)
-        .bind(e.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        schedule_reminders(&mut tx, e.id, e, first_reminder, offsets).await?;
-        let promoted = promote(&mut tx, e.id, e.capacity).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(promoted)
-    }
-
-    pub(super) async fn occurrence_row(
-        &self,
-        series: i64,
-        starts_at: DateTime<Utc>,
-    ) -> StoreResult<Option<Event>> {
-        let row: Option<EventRow> = sqlx::query_as(concat!(
-            event_select!(),
-            " WHERE series = $1 AND starts_at = $2"
-        ))
-        .bind(series)
-        .bind(ts(starts_at))
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(row.map(Event::from))
-    }
-
-    pub(super) async fn feed_event_rows(
-        &self,
-        society: &str,
-        since: DateTime<Utc>,
-    ) -> StoreResult<Vec<Event>> {
-        let rows: Vec<EventRow> = sqlx::query_as(concat!(
-            event_select!(),
-            " WHERE society = $1 AND series IS NULL AND starts_at + duration_secs > $2 ORDER BY starts_at, id"
-        ))
-        .bind(society)
-        .bind(ts(since))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(rows.into_iter().map(Event::from).collect())
-    }
-
-    pub(super) async fn event_by_source_row(
-        &self,
-        society: &str,
-        uid: &str,
-    ) -> StoreResult<Option<Event>> {
-        let row: Option<EventRow> = sqlx::query_as(concat!(
-            event_select!(),
-            " WHERE society = $1 AND source_uid = $2"
-        ))
-        .bind(society)
-        .bind(uid)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(row.map(Event::from))
-    }
-
-    pub(super) async fn imported_event_rows(
-        &self,
-        import: i64,
-        after: DateTime<Utc>,
-    ) -> StoreResult<Vec<Event>> {
-        let rows: Vec<EventRow> = sqlx::query_as(concat!(
-            event_select!(),
-            " WHERE import = $1 AND cancelled = 0 AND starts_at > $2 ORDER BY starts_at, id"
-        ))
-        .bind(import)
-        .bind(ts(after))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(rows.into_iter().map(Event::from).collect())
-    }
 }
 
 /// What erasing one member removes from events: `$1` is the society, `$2` the member.

@@ -17,12 +17,12 @@ use super::PLATFORM;
 use super::inbound::BUTTON_PREFIX;
 use super::links::Links;
 use crate::core::io::{Action, CalendarEntry, Message, UserRef};
-use crate::core::store::Store;
+use crate::core::store::MemoryStore;
 use crate::platform::{Adapter, DeliveryError};
 
 pub struct DiscordAdapter {
     http: Arc<Http>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn MemoryStore>,
     links: Arc<Links>,
 }
 
@@ -135,7 +135,7 @@ fn timestamp(at: chrono::DateTime<Utc>) -> Result<Timestamp, DeliveryError> {
 }
 
 impl DiscordAdapter {
-    pub fn new(http: Arc<Http>, store: Arc<dyn Store>, links: Arc<Links>) -> Self {
+    pub fn new(http: Arc<Http>, store: Arc<dyn MemoryStore>, links: Arc<Links>) -> Self {
         DiscordAdapter { http, store, links }
     }
 

@@ -23,17 +23,17 @@ use super::PLATFORM;
 use super::render::{CHOICE_KEYS, html};
 use super::rooms::Rooms;
 use crate::core::io::{Action, Message, UserRef};
-use crate::core::store::Store;
+use crate::core::store::MemoryStore;
 use crate::platform::{Adapter, DeliveryError};
 
 pub struct MatrixAdapter {
     client: Client,
-    store: Arc<dyn Store>,
+    store: Arc<dyn MemoryStore>,
     rooms: Arc<Rooms>,
 }
 
 impl MatrixAdapter {
-    pub fn new(client: Client, store: Arc<dyn Store>, rooms: Arc<Rooms>) -> Self {
+    pub fn new(client: Client, store: Arc<dyn MemoryStore>, rooms: Arc<Rooms>) -> Self {
         MatrixAdapter {
             client,
             store,

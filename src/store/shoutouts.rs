@@ -1,12 +1,14 @@
-//! Shout-outs, their digest, the welcome dialogue, and jobs added on their own.
+//! Shout-outs and the digest that lists the posted ones.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::rows::{from_ts, ts};
-use super::{SqlStore, add_job, db};
+use super::jobs::add_job;
+use super::pool::SqlStore;
+use super::rows::{db, from_ts, ts};
 use crate::core::io::UserRef;
-use crate::core::store::{Digest, NewJob, Shoutout, StoreResult};
+use crate::core::store::{Digest, NewJob, Shoutout, ShoutoutStore, StoreResult};
 
 macro_rules! shoutout_select {
     () => {
@@ -84,17 +86,12 @@ impl From<DigestRow> for Digest {
 
 /// Run by `erase_member` with the society as `$1` and the member as `$2`. A shout-out by the
 /// member about a colleague goes too: it names the author.
-pub(super) const ERASE_MEMBER: &[&str] = &[
-    "DELETE FROM shoutouts WHERE society = $1 AND (author_id = $2 OR subject_id = $2)",
-    "DELETE FROM onboarding WHERE society = $1 AND user_id = $2",
-];
+pub(super) const ERASE_MEMBER: &[&str] =
+    &["DELETE FROM shoutouts WHERE society = $1 AND (author_id = $2 OR subject_id = $2)"];
 
-impl SqlStore {
-    pub(super) async fn add_job_row(&self, job: &NewJob) -> StoreResult<bool> {
-        add_job(&self.pool, job).await
-    }
-
-    pub(super) async fn create_shoutout_row(&self, s: &Shoutout) -> StoreResult<Shoutout> {
+#[async_trait]
+impl ShoutoutStore for SqlStore {
+    async fn create_shoutout(&self, s: &Shoutout) -> StoreResult<Shoutout> {
         let row = sqlx::query(
             "INSERT INTO shoutouts (society, platform, room, author_id, author_name, subject_id, subject_name, kind, text, publication, status, created_at, posted_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
@@ -119,7 +116,7 @@ impl SqlStore {
         Ok(Shoutout { id, ..s.clone() })
     }
 
-    pub(super) async fn shoutout_row(&self, id: i64) -> StoreResult<Option<Shoutout>> {
+    async fn shoutout(&self, id: i64) -> StoreResult<Option<Shoutout>> {
         let row: Option<ShoutoutRow> =
             sqlx::query_as(concat!(shoutout_select!(), " WHERE id = $1"))
                 .bind(id)
@@ -129,7 +126,7 @@ impl SqlStore {
         Ok(row.map(Shoutout::from))
     }
 
-    pub(super) async fn decide_shoutout_row(
+    async fn decide_shoutout(
         &self,
         id: i64,
         status: &str,
@@ -148,7 +145,7 @@ impl SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    pub(super) async fn posted_shoutout_rows(
+    async fn posted_shoutouts(
         &self,
         society: &str,
         platform: &str,
@@ -169,11 +166,7 @@ impl SqlStore {
         Ok(rows.into_iter().map(Shoutout::from).collect())
     }
 
-    pub(super) async fn pending_shoutout_rows(
-        &self,
-        society: &str,
-        subject: &str,
-    ) -> StoreResult<Vec<Shoutout>> {
+    async fn pending_shoutouts(&self, society: &str, subject: &str) -> StoreResult<Vec<Shoutout>> {
         let rows: Vec<ShoutoutRow> = sqlx::query_as(concat!(
             shoutout_select!(),
             " WHERE society = $1 AND subject_id = $2 AND status = 'pending' ORDER BY id"
@@ -186,7 +179,7 @@ impl SqlStore {
         Ok(rows.into_iter().map(Shoutout::from).collect())
     }
 
-    pub(super) async fn ensure_digest_row(&self, d: &Digest, job: &NewJob) -> StoreResult<Digest> {
+    async fn ensure_digest(&self, d: &Digest, job: &NewJob) -> StoreResult<Digest> {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO shoutout_digests (society, platform, room) VALUES ($1, $2, $3) ON CONFLICT (society, platform) DO NOTHING",
@@ -215,75 +208,12 @@ impl SqlStore {
         Ok(row.into())
     }
 
-    pub(super) async fn digest_row(&self, id: i64) -> StoreResult<Option<Digest>> {
+    async fn digest(&self, id: i64) -> StoreResult<Option<Digest>> {
         let row: Option<DigestRow> = sqlx::query_as(concat!(digest_select!(), " WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
         Ok(row.map(Digest::from))
-    }
-
-    pub(super) async fn start_onboarding_row(
-        &self,
-        society: &str,
-        user_id: &str,
-        platform: &str,
-        step: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO onboarding (society, user_id, platform, step, started_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (society, user_id) DO NOTHING",
-        )
-        .bind(society)
-        .bind(user_id)
-        .bind(platform)
-        .bind(step)
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    pub(super) async fn onboarding_step_row(
-        &self,
-        society: &str,
-        user_id: &str,
-    ) -> StoreResult<Option<Option<String>>> {
-        let row = sqlx::query("SELECT step FROM onboarding WHERE society = $1 AND user_id = $2")
-            .bind(society)
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-        match row {
-            None => Ok(None),
-            Some(row) => Ok(Some(row.try_get::<Option<String>, _>(0).map_err(db)?)),
-        }
-    }
-
-    pub(super) async fn set_onboarding_step_row(
-        &self,
-        society: &str,
-        user_id: &str,
-        platform: &str,
-        step: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO onboarding (society, user_id, platform, step, started_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (society, user_id) DO UPDATE SET step = $4",
-        )
-        .bind(society)
-        .bind(user_id)
-        .bind(platform)
-        .bind(step)
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
     }
 }

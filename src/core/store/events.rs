@@ -1,0 +1,107 @@
+//! Events, the answers to them (with the waitlist) and who checked in.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::result::StoreResult;
+use crate::core::io::UserRef;
+
+/// An event as stored. Times are UTC; `zone` is the organiser's, for showing the series.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub id: i64,
+    pub society: String,
+    pub platform: String,
+    /// Where it was created; answers about it go there.
+    pub room: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub duration: chrono::Duration,
+    pub zone: String,
+    pub place: Option<String>,
+    /// None: no limit.
+    pub capacity: Option<i64>,
+    pub kind: String,
+    pub cpd_minutes: Option<i64>,
+    /// Empty for the whole society.
+    pub group: String,
+    pub cancelled: bool,
+    /// The series this is one date of.
+    pub series: Option<i64>,
+    /// How many times it was edited (the iCalendar SEQUENCE).
+    pub sequence: i64,
+    /// The import it came from, and its UID in that feed.
+    pub import: Option<i64>,
+    pub source_uid: Option<String>,
+}
+
+/// A member's answer to an event: `going`, `waitlist`, `maybe` or `no`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rsvp {
+    pub user: UserRef,
+    pub answer: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// What an RSVP changed: the member's own place, and who moved up from the waitlist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RsvpOutcome {
+    /// `going`, `waitlist`, `maybe` or `no`.
+    pub answer: String,
+    /// 1-based place on the waitlist, when waitlisted.
+    pub waitlist_place: Option<i64>,
+    pub promoted: Vec<UserRef>,
+}
+
+/// One-off events: their details, RSVPs, check-in codes and attendance.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Stores the event and its reminder job (first due at `first_reminder`, if any).
+    async fn create_event(
+        &self,
+        event: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        reminder_offsets: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Event>;
+    async fn event(&self, id: i64) -> StoreResult<Option<Event>>;
+    /// The society's events not cancelled that end after `now`, soonest first.
+    async fn upcoming_events(&self, society: &str, now: DateTime<Utc>) -> StoreResult<Vec<Event>>;
+    /// Marks it cancelled and stops its reminders; false if it already was.
+    async fn cancel_event(&self, id: i64) -> StoreResult<bool>;
+
+    /// Changes an event's details (its SEQUENCE goes up), moves its reminders to
+    /// `first_reminder`, and fills any places a larger capacity opened from the waitlist, in
+    /// order. Returns who was promoted.
+    async fn update_event(
+        &self,
+        event: &Event,
+        first_reminder: Option<DateTime<Utc>>,
+        reminder_offsets: &str,
+    ) -> StoreResult<Vec<UserRef>>;
+    /// Records an answer in one transaction: `going` beyond the capacity joins the waitlist;
+    /// a place given up goes to the first on the waitlist. Concurrent answers never promote
+    /// one member twice or fill a place twice.
+    async fn rsvp(
+        &self,
+        event: i64,
+        user: &UserRef,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RsvpOutcome>;
+    /// Every answer, in answer order.
+    async fn rsvps(&self, event: i64) -> StoreResult<Vec<Rsvp>>;
+    async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()>;
+    async fn checkin_code(&self, event: i64) -> StoreResult<Option<String>>;
+    /// Records that the member attended; false if they had already checked in.
+    async fn record_attendance(
+        &self,
+        event: i64,
+        user: &UserRef,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Who checked in, in order.
+    async fn attendance(&self, event: i64) -> StoreResult<Vec<(UserRef, DateTime<Utc>)>>;
+    /// The events the member checked in to in this society, oldest first.
+    async fn attended(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>>;
+}

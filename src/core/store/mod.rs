@@ -1,0 +1,58 @@
+//! What the core needs from persistence, one part per capability: each part is a trait with the
+//! records it reads and writes. `Store` is their sum, so `&dyn Store` reaches every method
+//! without naming a part, and code that needs one part (an adapter's memory) can take only it.
+//! `crate::store::SqlStore` implements them all on SQLite and PostgreSQL; the core never sees a
+//! database type.
+
+mod calendar;
+mod coffee;
+mod events;
+mod members;
+mod memory;
+mod queue;
+mod reminders;
+mod result;
+mod shoutouts;
+mod upkeep;
+
+pub use calendar::{CalendarStore, EventImport, Series};
+pub use coffee::{
+    CoffeeGroup, CoffeeMember, CoffeeStore, GroupMember, MentorOffer, MentorRole, NewRound,
+    Programme,
+};
+pub use events::{Event, EventStore, Rsvp, RsvpOutcome};
+pub use members::{Erasure, MemberStore, Profile};
+pub use memory::MemoryStore;
+pub use queue::{FiredJob, Job, JobKind, NewJob, OutboxItem, PendingSend, QueueStore};
+pub use reminders::{Delivery, NewReminder, Reminder, ReminderStore};
+pub use result::StoreResult;
+pub use shoutouts::{Digest, Shoutout, ShoutoutStore};
+pub use upkeep::{Counts, UpkeepStore};
+
+/// Everything the core asks of persistence. Implemented for whatever implements every part.
+pub trait Store:
+    QueueStore
+    + MemoryStore
+    + MemberStore
+    + ReminderStore
+    + EventStore
+    + CalendarStore
+    + CoffeeStore
+    + ShoutoutStore
+    + UpkeepStore
+{
+}
+
+impl<T> Store for T where
+    T: QueueStore
+        + MemoryStore
+        + MemberStore
+        + ReminderStore
+        + EventStore
+        + CalendarStore
+        + CoffeeStore
+        + ShoutoutStore
+        + UpkeepStore
+        + ?Sized
+{
+}

@@ -1,0 +1,184 @@
+//! The queue: scheduled jobs, and the outbox of actions waiting to be sent. The database is
+//! the queue, so a crash between firing and sending loses nothing and repeats nothing.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::result::StoreResult;
+use crate::core::io::Action;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    Reminder,
+    /// A pairing programme's next round; the subject is the programme.
+    CoffeeRound,
+    /// The did-you-meet question after a round; the subject is the round.
+    CoffeeCheckin,
+    /// Reminders before an event, one offset after another; the subject is the event.
+    EventReminders,
+    /// The next date of a series, made when the current one begins; the subject is the series.
+    EventSeries,
+    /// A daily re-sync of an imported calendar; the subject is the import.
+    EventImport,
+    /// The periodic list of posted shout-outs; the subject is the society's digest.
+    ShoutoutDigest,
+    /// A suggestion to reconnect, months after a coffee meeting; the subject is the group.
+    StayInTouch,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Reminder => "reminder",
+            JobKind::CoffeeRound => "coffee_round",
+            JobKind::CoffeeCheckin => "coffee_checkin",
+            JobKind::EventReminders => "event_reminders",
+            JobKind::EventSeries => "event_series",
+            JobKind::EventImport => "event_import",
+            JobKind::ShoutoutDigest => "shoutout_digest",
+            JobKind::StayInTouch => "stay_in_touch",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<JobKind> {
+        match text {
+            "reminder" => Some(JobKind::Reminder),
+            "coffee_round" => Some(JobKind::CoffeeRound),
+            "coffee_checkin" => Some(JobKind::CoffeeCheckin),
+            "event_reminders" => Some(JobKind::EventReminders),
+            "event_series" => Some(JobKind::EventSeries),
+            "event_import" => Some(JobKind::EventImport),
+            "shoutout_digest" => Some(JobKind::ShoutoutDigest),
+            "stay_in_touch" => Some(JobKind::StayInTouch),
+            _ => None,
+        }
+    }
+}
+
+/// A job to add, for features whose job belongs to no other row's transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewJob {
+    pub kind: JobKind,
+    pub subject: i64,
+    pub platform: String,
+    pub society: String,
+    pub due_at: DateTime<Utc>,
+    pub zone: String,
+    pub rule: Option<String>,
+}
+
+/// A scheduled piece of work: the queue is this table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: JobKind,
+    /// The row the job is about (a reminder's id, later an event's).
+    pub subject: i64,
+    pub platform: String,
+    pub society: String,
+    pub due_at: DateTime<Utc>,
+    /// The IANA zone the due time was computed in; recurrences are recomputed in it.
+    pub zone: String,
+    pub rule: Option<String>,
+}
+
+/// An action to send, with the key that makes sending it twice harmless.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub key: String,
+    pub platform: String,
+    pub society: String,
+    /// The member the action concerns, so erasure can remove what is still queued for them.
+    pub member: Option<String>,
+    pub action: Action,
+}
+
+/// A job that has fired: what to queue, and when it is due next (None: finished).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FiredJob {
+    pub job: Job,
+    pub outbox: Vec<OutboxItem>,
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+/// An outbox row claimed for sending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingSend {
+    pub id: i64,
+    pub key: String,
+    pub platform: String,
+    pub society: String,
+    pub action: Action,
+    pub attempts: i64,
+}
+
+/// Jobs that fire when due, and actions queued until a platform has sent them.
+#[async_trait]
+pub trait QueueStore: Send + Sync {
+    /// Atomically leases up to `limit` due jobs to `owner` until `lease_until`. A job leased by
+    /// another live owner is never returned, so two schedulers never fire the same job.
+    async fn claim_due_jobs(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>>;
+    /// In one transaction, for each fired job: queue its actions and move it on to its next
+    /// due time (or finish it). A job whose lease `owner` no longer holds is skipped with
+    /// nothing written for it; the result says, per job, whether it was finished.
+    async fn finish_jobs(
+        &self,
+        fired: &[FiredJob],
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<bool>>;
+
+    /// `finish_jobs` for one job.
+    async fn finish_job(
+        &self,
+        job: &Job,
+        owner: &str,
+        outbox: &[OutboxItem],
+        next_due: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let fired = FiredJob {
+            job: job.clone(),
+            outbox: outbox.to_vec(),
+            next_due,
+        };
+        Ok(self
+            .finish_jobs(std::slice::from_ref(&fired), owner, now)
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(false))
+    }
+    /// The earliest pending job's due time.
+    async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// Queues actions; an item whose key is already queued is ignored.
+    async fn enqueue(&self, items: &[OutboxItem], now: DateTime<Utc>) -> StoreResult<()>;
+    /// Leases outbox rows for one platform that are ready to be sent.
+    async fn claim_outbox(
+        &self,
+        platform: &str,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<PendingSend>>;
+    async fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn mark_retry(
+        &self,
+        id: i64,
+        attempts: i64,
+        next_try_at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<()>;
+    async fn mark_failed(&self, id: i64, attempts: i64, error: &str) -> StoreResult<()>;
+
+    /// Adds a job unless one of that kind and subject exists; true if it was added.
+    async fn add_job(&self, job: &NewJob) -> StoreResult<bool>;
+}

@@ -1,0 +1,76 @@
+//! Members' reminders; each fires through its job in the queue.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::result::StoreResult;
+use crate::core::io::UserRef;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Privately to the member who asked.
+    Me,
+    /// Posted in the room where it was asked.
+    Here,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Me => "me",
+            Delivery::Here => "here",
+        }
+    }
+
+    pub fn parse(text: &str) -> Delivery {
+        if text == "here" {
+            Delivery::Here
+        } else {
+            Delivery::Me
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReminder {
+    pub platform: String,
+    pub society: String,
+    pub owner: UserRef,
+    pub delivery: Delivery,
+    pub room: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub zone: String,
+    pub rule: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reminder {
+    pub id: i64,
+    pub platform: String,
+    pub society: String,
+    pub owner: UserRef,
+    pub delivery: Delivery,
+    pub room: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    /// The next time it fires (or last fired, once done).
+    pub due_at: DateTime<Utc>,
+    pub zone: String,
+    pub rule: Option<String>,
+    pub active: bool,
+}
+
+/// Reminders a member set, with the job that fires each.
+#[async_trait]
+pub trait ReminderStore: Send + Sync {
+    /// Stores the reminder and its job together.
+    async fn create_reminder(&self, reminder: &NewReminder) -> StoreResult<Reminder>;
+    async fn reminder(&self, id: i64) -> StoreResult<Option<Reminder>>;
+    /// The member's reminders that will still fire, soonest first.
+    async fn active_reminders(&self, society: &str, user_id: &str) -> StoreResult<Vec<Reminder>>;
+    async fn cancel_reminder(&self, id: i64) -> StoreResult<bool>;
+    /// Sets the next firing time and makes the reminder active again.
+    async fn reschedule_reminder(&self, id: i64, due_at: DateTime<Utc>) -> StoreResult<bool>;
+}

@@ -1,0 +1,34 @@
+//! Upkeep of the whole database: row counts and pruning what no feature needs any more.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::result::StoreResult;
+
+/// Row counts, for "nothing was stored" checks and `!profile`'s summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub profiles: i64,
+    pub reminders: i64,
+    pub jobs: i64,
+    pub outbox: i64,
+    pub confirmations: i64,
+    pub admin_log: i64,
+    /// Pairing programmes, their members, mentor offers and rounds together.
+    pub pairing: i64,
+    /// Events and RSVPs together.
+    pub events: i64,
+    /// Shout-outs, digests and welcome dialogues together.
+    pub community: i64,
+}
+
+/// Questions about every table at once, rather than one capability's.
+#[async_trait]
+pub trait UpkeepStore: Send + Sync {
+    async fn counts(&self) -> StoreResult<Counts>;
+
+    /// Deletes what no feature needs any more: finished reminders and their jobs, delivered
+    /// or abandoned outbox rows and seen-event keys older than `before`, expired questions.
+    /// Returns how many rows went.
+    async fn prune(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
+}

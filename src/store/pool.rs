@@ -1,0 +1,107 @@
+//! `SqlStore` itself: the pool, which backend it speaks, its migrations and transactions.
+//! Each capability's file implements its part of the store on it.
+
+use std::time::Duration as StdDuration;
+
+use sqlx::AnyPool;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+
+use super::rows::db;
+use super::url::{Backend, DatabaseUrl};
+use crate::core::store::StoreResult;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+pub struct SqlStore {
+    pub(super) pool: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    /// Connects, creating the SQLite file (and its directory) if needed, and applies migrations.
+    pub async fn open(url: &DatabaseUrl) -> anyhow::Result<SqlStore> {
+        install_default_drivers();
+        let mut options = AnyPoolOptions::new();
+        if url.is_memory() {
+            // Each connection to `:memory:` is its own database: keep exactly one, forever.
+            options = options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        } else if url.backend() == Backend::Sqlite {
+            url.create_parent_dir()?;
+            // With WAL, NORMAL keeps the file consistent after a crash and saves an fsync per
+            // commit; a power cut may lose the last commits, which the outbox keys make safe
+            // to redo.
+            options = options.max_connections(4).after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(conn)
+                        .await?;
+                    Ok(())
+                })
+            });
+        } else {
+            options = options.max_connections(8);
+        }
+        let pool = options
+            .acquire_timeout(StdDuration::from_secs(10))
+            .connect(url.as_str())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", url.redacted()))?;
+        let store = SqlStore {
+            pool,
+            backend: url.backend(),
+        };
+        if store.backend == Backend::Sqlite && !url.is_memory() {
+            // WAL lets the scheduler read while a command writes; it persists in the file.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&store.pool)
+                .await?;
+        }
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A transaction, for reading then writing. On SQLite it takes the write lock at the
+    /// start (`BEGIN IMMEDIATE`): a deferred transaction that read first is refused at once
+    /// (SQLITE_BUSY_SNAPSHOT) if another connection wrote meanwhile, and the busy timeout does
+    /// not help with that; waiting for the lock up front does.
+    pub(super) async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .map_err(db)
+    }
+
+    /// Picks the claim query: PostgreSQL skips rows another process has locked.
+    pub(super) fn claim_sql(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Reminders, read together with their job's schedule.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::jobs::{add_job, stop_job};
+use super::pool::SqlStore;
+use super::rows::{db, from_ts, ts};
+use crate::core::io::UserRef;
+use crate::core::store::{
+    Delivery, JobKind, NewJob, NewReminder, Reminder, ReminderStore, StoreResult,
+};
+
+/// A reminder with its job's schedule. A macro, not a const, so `concat!` can build `&'static str`
+/// queries from it (sqlx takes no other query text without an assertion).
+macro_rules! reminder_select {
+    () => {
+        "SELECT r.id, r.platform, r.society, r.owner_id, r.owner_name, r.delivery, r.room, r.text, r.created_at, j.due_at, j.zone, j.rule, j.state \
+         FROM reminders r JOIN jobs j ON j.kind = 'reminder' AND j.subject = r.id"
+    };
+}
+
+const REMINDER_BY_ID: &str = concat!(reminder_select!(), " WHERE r.id = $1");
+const ACTIVE_REMINDERS: &str = concat!(
+    reminder_select!(),
+    " WHERE r.society = $1 AND r.owner_id = $2 AND j.state = 'pending' ORDER BY j.due_at, r.id"
+);
+
+#[derive(sqlx::FromRow)]
+struct ReminderRow {
+    id: i64,
+    platform: String,
+    society: String,
+    owner_id: String,
+    owner_name: String,
+    delivery: String,
+    room: String,
+    text: String,
+    created_at: i64,
+    due_at: i64,
+    zone: String,
+    rule: Option<String>,
+    state: String,
+}
+
+impl From<ReminderRow> for Reminder {
+    fn from(r: ReminderRow) -> Self {
+        Reminder {
+            id: r.id,
+            platform: r.platform,
+            society: r.society,
+            owner: UserRef {
+                id: r.owner_id,
+                name: r.owner_name,
+            },
+            delivery: Delivery::parse(&r.delivery),
+            room: r.room,
+            text: r.text,
+            created_at: from_ts(r.created_at),
+            due_at: from_ts(r.due_at),
+            zone: r.zone,
+            rule: r.rule,
+            active: r.state == "pending",
+        }
+    }
+}
+
+#[async_trait]
+impl ReminderStore for SqlStore {
+    async fn create_reminder(&self, r: &NewReminder) -> StoreResult<Reminder> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO reminders (platform, society, owner_id, owner_name, delivery, room, text, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&r.platform)
+        .bind(&r.society)
+        .bind(&r.owner.id)
+        .bind(&r.owner.name)
+        .bind(r.delivery.as_str())
+        .bind(&r.room)
+        .bind(&r.text)
+        .bind(ts(r.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        add_job(
+            &mut *tx,
+            &NewJob {
+                kind: JobKind::Reminder,
+                subject: id,
+                platform: r.platform.clone(),
+                society: r.society.clone(),
+                due_at: r.due_at,
+                zone: r.zone.clone(),
+                rule: r.rule.clone(),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Reminder {
+            id,
+            platform: r.platform.clone(),
+            society: r.society.clone(),
+            owner: r.owner.clone(),
+            delivery: r.delivery,
+            room: r.room.clone(),
+            text: r.text.clone(),
+            created_at: r.created_at,
+            due_at: r.due_at,
+            zone: r.zone.clone(),
+            rule: r.rule.clone(),
+            active: true,
+        })
+    }
+
+    async fn reminder(&self, id: i64) -> StoreResult<Option<Reminder>> {
+        let row: Option<ReminderRow> = sqlx::query_as(REMINDER_BY_ID)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.map(Reminder::from))
+    }
+
+    async fn active_reminders(&self, society: &str, user_id: &str) -> StoreResult<Vec<Reminder>> {
+        let rows: Vec<ReminderRow> = sqlx::query_as(ACTIVE_REMINDERS)
+            .bind(society)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(Reminder::from).collect())
+    }
+
+    async fn cancel_reminder(&self, id: i64) -> StoreResult<bool> {
+        stop_job(&self.pool, JobKind::Reminder, id).await
+    }
+
+    async fn reschedule_reminder(&self, id: i64, due_at: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'pending', due_at = $1, lease_owner = NULL, lease_until = NULL WHERE kind = 'reminder' AND subject = $2 AND state <> 'cancelled'",
+        )
+        .bind(ts(due_at))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,74 @@
+//! Row counts across every table, and pruning what no feature needs any more.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::pool::SqlStore;
+use super::rows::{db, ts};
+use crate::core::store::{Counts, StoreResult, UpkeepStore};
+
+#[async_trait]
+impl UpkeepStore for SqlStore {
+    async fn counts(&self) -> StoreResult<Counts> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM reminders), (SELECT COUNT(*) FROM jobs), \
+                    (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM confirmations), (SELECT COUNT(*) FROM admin_log), \
+                    (SELECT COUNT(*) FROM coffee_programmes) + (SELECT COUNT(*) FROM coffee_members) + (SELECT COUNT(*) FROM mentor_roles) + (SELECT COUNT(*) FROM coffee_rounds), \
+                    (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM rsvps) + (SELECT COUNT(*) FROM attendance) + (SELECT COUNT(*) FROM event_series) \
+                    + (SELECT COUNT(*) FROM event_skips) + (SELECT COUNT(*) FROM event_imports) + (SELECT COUNT(*) FROM calendar_feeds), \
+                    (SELECT COUNT(*) FROM shoutouts) + (SELECT COUNT(*) FROM shoutout_digests) + (SELECT COUNT(*) FROM onboarding)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        let get = |i: usize| -> StoreResult<i64> { row.try_get(i).map_err(db) };
+        Ok(Counts {
+            profiles: get(0)?,
+            reminders: get(1)?,
+            jobs: get(2)?,
+            outbox: get(3)?,
+            confirmations: get(4)?,
+            admin_log: get(5)?,
+            pairing: get(6)?,
+            events: get(7)?,
+            community: get(8)?,
+        })
+    }
+
+    async fn prune(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let mut removed = 0;
+        for (sql, at) in [
+            (
+                "DELETE FROM reminders WHERE id IN (SELECT subject FROM jobs WHERE kind = 'reminder' AND state IN ('done', 'cancelled') AND due_at < $1)",
+                before,
+            ),
+            (
+                "DELETE FROM jobs WHERE state IN ('done', 'cancelled') AND due_at < $1",
+                before,
+            ),
+            (
+                "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND created_at < $1",
+                before,
+            ),
+            ("DELETE FROM inbound_seen WHERE seen_at < $1", before),
+            ("DELETE FROM platform_memory WHERE created_at < $1", before),
+            ("DELETE FROM confirmations WHERE expires_at < $1", now),
+            // A declined shout-out, or one never answered, is not kept once its question expired.
+            (
+                "DELETE FROM shoutouts WHERE status IN ('declined', 'pending') AND created_at < $1",
+                before,
+            ),
+        ] {
+            removed += sqlx::query(sql)
+                .bind(ts(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(removed)
+    }
+}
