@@ -55,7 +55,7 @@ pub fn pick(prompts: &[String], seed: u64, group: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use crate::core::*;
+    use super::*;
 
     #[test]
     fn the_built_in_list_reads_and_says_nothing_clinical() {
