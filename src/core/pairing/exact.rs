@@ -1,7 +1,7 @@
 //! The certified tier: a matching proven optimal over every pair, not only the candidates.
 
 use super::blossom::NONE;
-use super::matching::{CANDIDATES, Complete, EdgeSet, RANDOM_CANDIDATES, add_always, solve, top};
+use super::candidates::{CANDIDATES, Complete, EdgeSet, RANDOM_CANDIDATES, add_always, solve, top};
 use super::rng::Rng;
 
 /// Certified tier: edges with negative reduced cost added per vertex and pricing round.

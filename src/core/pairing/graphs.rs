@@ -1,9 +1,9 @@
 //! The complete graphs that get matched: the members (with a phantom vertex when the roster
 //! is odd) and, for groups of four, pairs of members taken as blocks.
 
-use super::SCARCITY;
-use super::matching::{CANDIDATES, Complete};
+use super::candidates::{CANDIDATES, Complete};
 use super::round_robin::round_robin_partner;
+use super::tunables::SCARCITY;
 use super::weights::{Scorer, Weights, tie};
 
 /// The members, plus a phantom vertex `m` for an odd roster: whoever is matched to it is the

@@ -1,12 +1,12 @@
 //! Sizes 3 and 4: every grouping tried up to [`EXHAUSTIVE_MAX`] members; above it, groups
 //! built from matchings and polished by the local search.
 
-use super::EXHAUSTIVE_MAX;
 use super::blossom::NONE;
 use super::graphs::{Blocks, Members};
 use super::local_search::{LOCAL_SEARCH_FULL_MAX, best_home, improve};
 use super::matching::{pairs_of, perfect_matching};
 use super::rng::Rng;
+use super::tunables::EXHAUSTIVE_MAX;
 use super::weights::{Scorer, Weights, group_repeats, group_weight};
 
 pub(super) fn arrange(scorer: &Scorer, sizes: &[usize], rng: &mut Rng) -> Vec<Vec<usize>> {

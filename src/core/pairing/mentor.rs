@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 
 use super::blossom::{Edge, Solver};
+use super::person::MentorRole;
+use super::request::Request;
+use super::tunables::{MENTOR_SEATS_MAX, PREFERENCE, SPREAD};
 use super::weights::{X_MAX, norm, recency, tie};
-use super::{MENTOR_SEATS_MAX, MentorRole, PREFERENCE, Request, SPREAD};
 
 /// Mentor mode: above this many possible (seat, mentee) edges, each mentee keeps only its best
 /// mentors.

@@ -55,6 +55,7 @@
 //! the optimum instead of a hope. Weights are `i64` and exact: no float ties.
 
 mod blossom;
+mod candidates;
 mod exact;
 mod graphs;
 mod groups;
@@ -62,154 +63,27 @@ mod history;
 mod local_search;
 mod matching;
 mod mentor;
+mod mode;
 mod pairs;
+mod person;
+mod request;
 mod rng;
 mod round_robin;
 mod sampled;
+mod tunables;
 mod weights;
 
 pub use history::History;
+pub use mode::Mode;
+pub use person::{MentorRole, Person};
+pub use request::{Outcome, Request};
 pub use rng::Rng;
+pub use tunables::{
+    EXACT_MAX, EXHAUSTIVE_MAX, FALLBACK_ALL_MAX, MENTOR_SEATS_MAX, PREFERENCE, RECENCY_CAP,
+    RECENCY_PER_ROUND, ROTATION, SCARCITY, SPREAD, TIE_SPAN, TIMES_PENALTY,
+};
 
 use weights::Scorer;
-
-// ---------------------------------------------------------------------------------------------
-// Tunables
-// ---------------------------------------------------------------------------------------------
-
-/// Largest roster (size 2) whose matching is certified optimal over all pairs. Above it the
-/// sampled tier (greedy + augmenting repair + 2-opt on a candidate graph) takes over.
-///
-/// Why 1,000: the certified tier prices all `n^2 / 2` pairs at least twice and re-solves when
-/// pricing finds violators. Measured in release on this 2-core machine (`cargo bench --bench
-/// pairing`, "tiers" table, varying a little from run to run): 30–40 ms at 1,000 members,
-/// 55–70 ms at 1,500, 0.1–0.15 s at 2,000 and 0.2–0.4 s at 3,000 in random mode; but in the
-/// hard case (cross-specialty mode with 80% of members in one specialty, so everyone's
-/// favourite partners are the same few and the blossom algorithm needs many dual updates)
-/// 0.5–0.8 s at 1,000, 1.0–1.2 s at 1,500 and 1.7–2.7 s at 2,000. The sampled tier does 1,000
-/// members in about 5 ms and 10,000 in 0.06–0.1 s. So 1,000 keeps the worst certified round
-/// under a second, in line with the 1 s budget for 10,000 members.
-pub const EXACT_MAX: usize = 1_000;
-
-/// Largest roster for sizes 3 and 4 that is solved by trying every grouping (12 members in
-/// groups of three: 15,400 groupings).
-pub const EXHAUSTIVE_MAX: usize = 12;
-
-/// Random tie-break range per pair.
-pub const TIE_SPAN: i64 = 32;
-/// Bonus for the pairs of this round's round-robin class (see the module notes); larger than
-/// the tie-break span so a whole class wins, smaller than a preference.
-pub const ROTATION: i64 = 256;
-/// Bonus for a pair that satisfies the mode's preference.
-pub const PREFERENCE: i64 = 1_024;
-/// Largest scarcity bonus (both members have almost no strangers left).
-pub const SCARCITY: i64 = 512;
-/// Weight per round since a repeated pair last met: one round of recency outweighs a
-/// preference.
-pub const RECENCY_PER_ROUND: i64 = 2_048;
-/// Rounds after which recency stops counting (two years of weekly rounds).
-pub const RECENCY_CAP: u32 = 104;
-/// Penalty per earlier meeting of a repeated pair (beyond the first).
-pub const TIMES_PENALTY: i64 = 512;
-/// Mentor mode: bonus per unused seat of a mentor, so mentees spread over mentors.
-pub const SPREAD: i64 = 64;
-
-/// Odd rosters up to this size try every member as the "third" in the fallback search; larger
-/// ones try a few.
-pub const FALLBACK_ALL_MAX: usize = 400;
-/// Mentor mode: seats per mentor per round are capped here (and at the number of mentees).
-pub const MENTOR_SEATS_MAX: usize = 64;
-
-// ---------------------------------------------------------------------------------------------
-// Public types
-// ---------------------------------------------------------------------------------------------
-
-/// How a programme wants its members mixed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// No preference beyond avoiding repeats.
-    #[default]
-    Random,
-    /// Prefer pairs whose (known) specialties differ.
-    CrossSpecialty,
-    /// Prefer pairs whose (known) stages differ.
-    CrossStage,
-    /// Mentors with mentees only.
-    Mentor,
-}
-
-impl Mode {
-    pub const ALL: [Mode; 4] = [
-        Mode::Random,
-        Mode::CrossSpecialty,
-        Mode::CrossStage,
-        Mode::Mentor,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Random => "random",
-            Mode::CrossSpecialty => "cross-specialty",
-            Mode::CrossStage => "cross-stage",
-            Mode::Mentor => "mentor",
-        }
-    }
-
-    /// The inverse of [`Mode::as_str`]; ignores case and surrounding space.
-    pub fn parse(text: &str) -> Option<Mode> {
-        let text = text.trim();
-        Mode::ALL
-            .into_iter()
-            .find(|mode| mode.as_str().eq_ignore_ascii_case(text))
-    }
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A member's part in mentor mode (ignored in the other modes).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub enum MentorRole {
-    #[default]
-    Neither,
-    /// Offers to meet up to `capacity` mentees a round.
-    Mentor { capacity: u32 },
-    /// Looks for a mentor, optionally one of a given specialty.
-    Mentee { wants_specialty: Option<String> },
-}
-
-/// What the algorithm knows of a member. Specialties compare ignoring case and surrounding
-/// space; a stage rank is larger for more senior members.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Person {
-    pub specialty: Option<String>,
-    pub stage_rank: Option<u8>,
-    pub mentor: MentorRole,
-}
-
-/// One round to arrange. `people` are the eligible members; indices everywhere are positions
-/// in it.
-#[derive(Clone, Copy, Debug)]
-pub struct Request<'a> {
-    pub people: &'a [Person],
-    pub history: &'a History,
-    /// Members per group: 2, 3 or 4 (clamped into that range). Ignored in mentor mode.
-    pub size: usize,
-    pub mode: Mode,
-    pub seed: u64,
-}
-
-/// The round: groups (members ascending, groups ordered by first member), members left
-/// without a partner this round, and how many within-group pairs had met before.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Outcome {
-    pub groups: Vec<Vec<usize>>,
-    pub unmatched: Vec<usize>,
-    pub repeats: usize,
-}
 
 /// Arranges one round. Never panics; see the module notes for the rules.
 pub fn arrange(request: &Request) -> Outcome {
@@ -296,18 +170,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn modes_round_trip() {
-        for mode in Mode::ALL {
-            assert_eq!(Mode::parse(mode.as_str()), Some(mode));
-            assert_eq!(
-                Mode::parse(&format!(" {} ", mode.as_str().to_uppercase())),
-                Some(mode)
-            );
-        }
-        assert_eq!(Mode::parse("crossspecialty"), None);
-    }
-
-    #[test]
     fn sizes_follow_the_rules() {
         assert_eq!(group_sizes(0, 2), Vec::<usize>::new());
         assert_eq!(group_sizes(1, 2), Vec::<usize>::new());
@@ -319,5 +181,33 @@ mod tests {
         assert_eq!(group_sizes(9, 4), vec![5, 4]);
         assert_eq!(group_sizes(6, 9), vec![6]);
         assert_eq!(group_sizes(5, 0), vec![3, 2]);
+    }
+
+    /// Small odd rosters forced onto the sampled tier once overflowed the phantom's masked weight.
+    #[test]
+    fn small_odd_rosters_on_the_sampled_tier_group_everyone() {
+        for n in 1..=11 {
+            let people: Vec<Person> = (0..n)
+                .map(|_| Person {
+                    specialty: None,
+                    stage_rank: None,
+                    mentor: MentorRole::Neither,
+                })
+                .collect();
+            let history = History::new();
+            let outcome = arrange_with_exact_max(
+                &Request {
+                    people: &people,
+                    history: &history,
+                    size: 2,
+                    mode: Mode::Random,
+                    seed: 7,
+                },
+                0,
+            );
+            let grouped: usize = outcome.groups.iter().map(Vec::len).sum();
+            assert_eq!(grouped + outcome.unmatched.len(), n);
+            assert_eq!(outcome.repeats, 0);
+        }
     }
 }

@@ -1,12 +1,13 @@
 //! Size 2: one maximum-weight perfect matching. An odd roster gets its one group of three from
 //! a phantom vertex, and a fallback search when that triple leaves a repeat.
 
-use super::FALLBACK_ALL_MAX;
 use super::blossom::{Edge, NONE};
+use super::candidates::solve;
 use super::graphs::Members;
 use super::local_search::{LOCAL_SEARCH_FULL_MAX, best_home, improve};
-use super::matching::{pairs_of, perfect_matching, solve};
+use super::matching::{pairs_of, perfect_matching};
 use super::rng::Rng;
+use super::tunables::FALLBACK_ALL_MAX;
 use super::weights::{Scorer, Weights, group_repeats, total_repeats};
 
 /// Odd rosters above [`FALLBACK_ALL_MAX`] members try this many as the "third".

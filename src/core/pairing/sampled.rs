@@ -1,7 +1,7 @@
 //! The sampled tier, for graphs too large to certify: fast, with no proof of optimality.
 
 use super::blossom::{Edge, NONE};
-use super::matching::{CANDIDATES, Complete, EdgeSet, RANDOM_CANDIDATES, add_always, solve, top};
+use super::candidates::{CANDIDATES, Complete, EdgeSet, RANDOM_CANDIDATES, add_always, solve, top};
 use super::rng::Rng;
 
 /// Sampled tier: vertices a breadth-first augmenting-path search may visit per exposed vertex.
@@ -210,39 +210,6 @@ fn two_opt<G: Complete>(graph: &G, edges: &[Edge], mates: &mut [usize], rng: &mu
         }
         if !improved {
             break;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::{History, MentorRole, Mode, Person, Request, arrange_with_exact_max};
-
-    /// Small odd rosters forced onto this tier once overflowed the phantom's masked weight.
-    #[test]
-    fn small_odd_rosters_on_the_sampled_tier_group_everyone() {
-        for n in 1..=11 {
-            let people: Vec<Person> = (0..n)
-                .map(|_| Person {
-                    specialty: None,
-                    stage_rank: None,
-                    mentor: MentorRole::Neither,
-                })
-                .collect();
-            let history = History::new();
-            let outcome = arrange_with_exact_max(
-                &Request {
-                    people: &people,
-                    history: &history,
-                    size: 2,
-                    mode: Mode::Random,
-                    seed: 7,
-                },
-                0,
-            );
-            let grouped: usize = outcome.groups.iter().map(Vec::len).sum();
-            assert_eq!(grouped + outcome.unmatched.len(), n);
-            assert_eq!(outcome.repeats, 0);
         }
     }
 }

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use super::mode::Mode;
+use super::request::Request;
 use super::rng::{Rng, mix64};
 use super::round_robin::pair_class;
-use super::{
-    Mode, PREFERENCE, RECENCY_CAP, RECENCY_PER_ROUND, ROTATION, Request, SCARCITY, SPREAD,
-    TIE_SPAN, TIMES_PENALTY,
+use super::tunables::{
+    PREFERENCE, RECENCY_CAP, RECENCY_PER_ROUND, ROTATION, SCARCITY, SPREAD, TIE_SPAN, TIMES_PENALTY,
 };
 
 /// The largest `X` part of any weight, mentor spread included (see the module notes).
