@@ -1,0 +1,269 @@
+//! `profile`, `forget`, `welcome` and the committee's `committee log`: their table entries, what
+//! they parse to, and their parsers.
+
+use super::spec::{CommandSpec, Form};
+use super::syntax::{incomplete, split_word, unknown_option};
+use crate::core::error::CommandError;
+
+pub(super) const PROFILE: CommandSpec = CommandSpec {
+    name: "profile",
+    summary: "see or change what Rounds knows about you",
+    forms: &[
+        Form {
+            usage: "profile",
+            summary: "show everything stored about you",
+        },
+        Form {
+            usage: "profile timezone <zone>",
+            summary: "your IANA timezone, e.g. Australia/Sydney",
+        },
+        Form {
+            usage: "profile stage <student|intern|resident|registrar|consultant|other>",
+            summary: "your career stage",
+        },
+        Form {
+            usage: "profile specialty <text>",
+            summary: "your specialty or the one you are aiming for",
+        },
+        Form {
+            usage: "profile hospital <text>",
+            summary: "where you work",
+        },
+        Form {
+            usage: "profile img <yes|no>",
+            summary: "whether you are an international medical graduate",
+        },
+        Form {
+            usage: "profile shoutouts <ask|auto|never>",
+            summary: "colleagues' shout-outs about you: ask you first, post straight away, or never",
+        },
+    ],
+    examples: &[
+        "profile timezone Australia/Sydney",
+        "profile stage registrar",
+        "profile specialty emergency medicine",
+    ],
+    committee_only: false,
+};
+
+pub(super) const WELCOME: CommandSpec = CommandSpec {
+    name: "welcome",
+    summary: "the welcome for newcomers: answer its questions, or preview it",
+    forms: &[
+        Form {
+            usage: "welcome",
+            summary: "answer the welcome questions (again)",
+        },
+        Form {
+            usage: "welcome skip",
+            summary: "stop the welcome questions",
+        },
+        Form {
+            usage: "welcome preview",
+            summary: "committee: see what a newcomer sees",
+        },
+    ],
+    examples: &["welcome", "welcome preview"],
+    committee_only: false,
+};
+
+pub(super) const COMMITTEE: CommandSpec = CommandSpec {
+    name: "committee",
+    summary: "the committee's log: missed reminders and failed deliveries",
+    forms: &[Form {
+        usage: "committee log",
+        summary: "the latest entries for this society",
+    }],
+    examples: &["committee log"],
+    committee_only: true,
+};
+
+pub(super) const FORGET: CommandSpec = CommandSpec {
+    name: "forget",
+    summary: "erase everything Rounds holds about you",
+    forms: &[
+        Form {
+            usage: "forget me",
+            summary: "asks you to confirm, then erases your data",
+        },
+        Form {
+            usage: "forget me confirm",
+            summary: "confirm the erasure",
+        },
+    ],
+    examples: &["forget me"],
+    committee_only: false,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Student,
+    Intern,
+    Resident,
+    Registrar,
+    Consultant,
+    Other,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::Student,
+        Stage::Intern,
+        Stage::Resident,
+        Stage::Registrar,
+        Stage::Consultant,
+        Stage::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Student => "student",
+            Stage::Intern => "intern",
+            Stage::Resident => "resident",
+            Stage::Registrar => "registrar",
+            Stage::Consultant => "consultant",
+            Stage::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Stage> {
+        let text = text.trim().to_lowercase();
+        Stage::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProfileCommand {
+    Show,
+    Timezone(String),
+    Stage(Stage),
+    Specialty(String),
+    Hospital(String),
+    Img(bool),
+    /// `ask`, `auto` or `never`.
+    Shoutouts(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WelcomeCommand {
+    Start,
+    Skip,
+    Preview,
+}
+
+/// The longest specialty or hospital name kept; longer text is refused, not truncated.
+pub const MAX_PROFILE_TEXT: usize = 80;
+
+pub(super) fn parse_profile(rest: &str, prefix: &str) -> Result<ProfileCommand, CommandError> {
+    let (field, value) = split_word(rest);
+    let need = |example: &'static str| incomplete(prefix, &PROFILE, example);
+    let command = match field.as_str() {
+        "" | "show" => ProfileCommand::Show,
+        "timezone" | "tz" | "zone" => {
+            if value.is_empty() {
+                return Err(need("profile timezone Australia/Sydney"));
+            }
+            ProfileCommand::Timezone(value.to_string())
+        }
+        "stage" => {
+            if value.is_empty() {
+                return Err(need("profile stage registrar"));
+            }
+            let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+            ProfileCommand::Stage(
+                Stage::parse(value)
+                    .ok_or_else(|| unknown_option(prefix, "profile", value, &stages))?,
+            )
+        }
+        "specialty" | "speciality" => {
+            if value.is_empty() {
+                return Err(need("profile specialty emergency medicine"));
+            }
+            ProfileCommand::Specialty(value.to_string())
+        }
+        "hospital" => {
+            if value.is_empty() {
+                return Err(need("profile hospital Royal North Shore"));
+            }
+            ProfileCommand::Hospital(value.to_string())
+        }
+        "shoutouts" | "shoutout" | "shout-outs" => match value.to_lowercase().as_str() {
+            v @ ("ask" | "auto" | "never") => ProfileCommand::Shoutouts(v.to_string()),
+            "" => return Err(need("profile shoutouts auto")),
+            other => {
+                return Err(unknown_option(
+                    prefix,
+                    "profile",
+                    other,
+                    &["ask", "auto", "never"],
+                ));
+            }
+        },
+        "img" => match value.to_lowercase().as_str() {
+            "yes" | "y" | "true" => ProfileCommand::Img(true),
+            "no" | "n" | "false" => ProfileCommand::Img(false),
+            "" => return Err(need("profile img yes")),
+            other => return Err(unknown_option(prefix, "profile", other, &["yes", "no"])),
+        },
+        other => {
+            return Err(unknown_option(
+                prefix,
+                "profile",
+                other,
+                &[
+                    "timezone",
+                    "stage",
+                    "specialty",
+                    "hospital",
+                    "img",
+                    "shoutouts",
+                ],
+            ));
+        }
+    };
+    Ok(command)
+}
+
+/// Whether the erasure is confirmed.
+pub(super) fn parse_forget(rest: &str, prefix: &str) -> Result<bool, CommandError> {
+    let (who, rest) = split_word(rest);
+    if who != "me" {
+        if who.is_empty() {
+            return Err(incomplete(prefix, &FORGET, "forget me"));
+        }
+        return Err(unknown_option(prefix, "forget", &who, &["me"]));
+    }
+    let (confirm, _) = split_word(rest);
+    match confirm.as_str() {
+        "" => Ok(false),
+        "confirm" | "yes" => Ok(true),
+        other => Err(unknown_option(
+            prefix,
+            "forget",
+            other,
+            &["me", "me confirm"],
+        )),
+    }
+}
+
+pub(super) fn parse_welcome(rest: &str, prefix: &str) -> Result<WelcomeCommand, CommandError> {
+    match split_word(rest).0.as_str() {
+        "" | "start" | "again" => Ok(WelcomeCommand::Start),
+        "skip" | "stop" => Ok(WelcomeCommand::Skip),
+        "preview" => Ok(WelcomeCommand::Preview),
+        other => Err(unknown_option(
+            prefix,
+            "welcome",
+            other,
+            &["skip", "preview"],
+        )),
+    }
+}
+
+/// `log` is the committee's only sub-command, and the default.
+pub(super) fn parse_committee(rest: &str, prefix: &str) -> Result<(), CommandError> {
+    match split_word(rest).0.as_str() {
+        "log" | "" => Ok(()),
+        other => Err(unknown_option(prefix, "committee", other, &["log"])),
+    }
+}

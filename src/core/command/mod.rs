@@ -1,0 +1,139 @@
+//! The one command parser. Text platforms feed it directly; Discord's slash commands are
+//! generated from `COMMANDS` and rebuilt into the same text, so help never drifts from parsing.
+//!
+//! Each capability's file holds its entries of the one `COMMANDS` table (`table.rs` orders
+//! them), its sub-command types and its parser; this file finds the command's name and hands
+//! the rest of the line to that parser.
+
+mod coffee;
+mod events;
+mod help;
+mod members;
+mod parsed;
+mod reminders;
+mod shoutouts;
+mod spec;
+mod syntax;
+mod table;
+
+pub use coffee::{COFFEE_MODES, CoffeeCommand, CoffeeSetup, MAX_MENTOR_CAPACITY, MentorCommand};
+pub use events::{EventCommand, RsvpAnswer};
+pub use members::{MAX_PROFILE_TEXT, ProfileCommand, Stage, WelcomeCommand};
+pub use parsed::{Command, Parsed};
+pub use reminders::{RemindTarget, RemindersCommand};
+pub use shoutouts::{MilestoneKind, ShoutoutCommand};
+pub use spec::{CommandSpec, Form};
+pub use table::{COMMANDS, help_text, spec};
+
+use crate::core::error::CommandError;
+use syntax::{first_word, split_word};
+use table::unknown;
+
+/// The longest command line the bot reads; longer input is refused before any parsing.
+pub const MAX_COMMAND_CHARS: usize = 2000;
+
+/// Parses one line. With `prefix_optional` (the shell), a line without the prefix is a command
+/// only when its first word names one, so ordinary chat stays chat.
+pub fn parse(text: &str, prefix: &str, prefix_optional: bool) -> Parsed {
+    let text = text.trim();
+    let body = match text.strip_prefix(prefix) {
+        Some(body) if !prefix.is_empty() => body,
+        _ => {
+            let first = first_word(text).to_lowercase();
+            if (prefix_optional || prefix.is_empty()) && spec(&first).is_some() {
+                text
+            } else {
+                return Parsed::NotCommand;
+            }
+        }
+    };
+    let length = body.chars().count();
+    if length > MAX_COMMAND_CHARS {
+        return Parsed::Invalid(CommandError::TooLong {
+            length,
+            max: MAX_COMMAND_CHARS,
+        });
+    }
+    match parse_body(body.trim_start(), prefix) {
+        Ok(command) => Parsed::Command(command),
+        Err(error) => Parsed::Invalid(error),
+    }
+}
+
+fn parse_body(body: &str, prefix: &str) -> Result<Command, CommandError> {
+    let (name, rest) = split_word(body);
+    if name.is_empty() {
+        return Err(unknown(prefix, ""));
+    }
+    match name.as_str() {
+        "help" | "?" => Ok(Command::Help {
+            topic: help::parse_help(rest, prefix),
+        }),
+        "remind" => reminders::parse_remind(rest, prefix)
+            .map(|(target, rest)| Command::Remind { target, rest }),
+        "reminders" => reminders::parse_reminders(rest, prefix).map(Command::Reminders),
+        "profile" => members::parse_profile(rest, prefix).map(Command::Profile),
+        "forget" => members::parse_forget(rest, prefix).map(|confirm| Command::Forget { confirm }),
+        "shoutout" | "shout-out" | "shoutouts" => {
+            shoutouts::parse_shoutout(rest, prefix).map(Command::Shoutout)
+        }
+        "milestone" => shoutouts::parse_milestone(rest, prefix)
+            .map(|(kind, text)| Command::Milestone { kind, text }),
+        "followup" | "follow-up" => reminders::parse_followup(rest, prefix)
+            .map(|(member, rest)| Command::Followup { member, rest }),
+        "welcome" => members::parse_welcome(rest, prefix).map(Command::Welcome),
+        "coffee" => coffee::parse_coffee(rest, prefix).map(Command::Coffee),
+        "event" | "events" => events::parse_event(rest, prefix).map(Command::Event),
+        "rsvp" => events::parse_rsvp(rest, prefix).map(|(id, answer)| Command::Rsvp { id, answer }),
+        "cpd" => events::parse_cpd(rest, prefix).map(|export| Command::Cpd { export }),
+        "mentor" => coffee::parse_mentor(rest, prefix).map(Command::Mentor),
+        "committee" => members::parse_committee(rest, prefix).map(|()| Command::CommitteeLog),
+        other => Err(unknown(prefix, other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_is_required_unless_optional() {
+        assert_eq!(parse("hello there", "!", false), Parsed::NotCommand);
+        assert_eq!(parse("help", "!", false), Parsed::NotCommand);
+        assert!(matches!(parse("help", "!", true), Parsed::Command(_)));
+        assert_eq!(parse("hello there", "!", true), Parsed::NotCommand);
+        assert!(matches!(parse("!HELP", "!", false), Parsed::Command(_)));
+    }
+
+    #[test]
+    fn every_documented_form_parses() {
+        for command in COMMANDS {
+            for example in command.examples {
+                assert!(
+                    matches!(
+                        parse(&format!("!{example}"), "!", false),
+                        Parsed::Command(_)
+                    ),
+                    "{example}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_command_suggests_a_near_one() {
+        match parse("!remnd me in 2m x", "!", false) {
+            Parsed::Invalid(e) => assert!(e.to_string().contains("`!remind`"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn help_covers_every_command() {
+        let help = help_text("!", None).unwrap();
+        for command in COMMANDS {
+            assert!(help.contains(&format!("`!{}`", command.name)));
+            assert!(help_text("!", Some(command.name)).is_ok());
+        }
+    }
+}
