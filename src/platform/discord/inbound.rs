@@ -9,9 +9,8 @@ use serenity::all::{
     InteractionId, Member, Message, Ready, ResumedEvent, RoleId, Timestamp, User, UserId,
 };
 
-use super::PLATFORM;
 use super::commands::{self, Invocation};
-use super::links::{DEFAULT_SOCIETY, Links};
+use super::links::{DEFAULT_SOCIETY, Links, PLATFORM};
 use super::modal;
 use crate::clock::Clock;
 use crate::core::io::{Inbound, Origin, UserRef};

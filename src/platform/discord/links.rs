@@ -4,6 +4,9 @@ use serenity::all::{ChannelId, GuildId, RoleId};
 
 use crate::config::DiscordLink;
 
+/// How the core names this platform (origins, memory keys, idempotency keys).
+pub const PLATFORM: &str = "discord";
+
 /// The key of the society for guilds no configuration claims.
 pub const DEFAULT_SOCIETY: &str = "default";
 

@@ -20,9 +20,8 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::config::{DiscordConfig, DiscordLink, ShardRange};
 use crate::runtime::Runtime;
+pub use links::PLATFORM;
 pub use outbound::DiscordAdapter;
-
-pub const PLATFORM: &str = "discord";
 
 /// Member joins (GUILD_MEMBERS: the welcome for newcomers) and message content are privileged
 /// intents: switch on "Server Members Intent" and "Message Content Intent" for the bot in the

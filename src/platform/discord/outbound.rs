@@ -13,9 +13,8 @@ use serenity::all::{
 };
 use serenity::builder::Builder;
 
-use super::PLATFORM;
 use super::inbound::BUTTON_PREFIX;
-use super::links::Links;
+use super::links::{Links, PLATFORM};
 use crate::core::io::{Action, CalendarEntry, Message, UserRef};
 use crate::core::store::MemoryStore;
 use crate::platform::{Adapter, DeliveryError};

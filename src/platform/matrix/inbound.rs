@@ -18,8 +18,7 @@ use matrix_sdk::ruma::events::space::child::OriginalSyncSpaceChildEvent;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 
-use super::PLATFORM;
-use super::rooms::{DEFAULT_SOCIETY, Rooms};
+use super::rooms::{DEFAULT_SOCIETY, PLATFORM, Rooms};
 use crate::clock::Clock;
 use crate::core::io::{Inbound, Origin, UserRef};
 use crate::runtime::Runtime;

@@ -22,8 +22,7 @@ use crate::clock::Clock;
 use crate::config::{MatrixConfig, MatrixLink};
 use crate::runtime::Runtime;
 pub use outbound::MatrixAdapter;
-
-pub const PLATFORM: &str = "matrix";
+pub use rooms::PLATFORM;
 
 /// How long one sync waits for new events before returning empty.
 const SYNC_WAIT: Duration = Duration::from_secs(30);

@@ -19,9 +19,8 @@ use matrix_sdk::ruma::events::{InitialStateEvent, Mentions};
 use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedTransactionId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::{Client, Room};
 
-use super::PLATFORM;
 use super::render::{CHOICE_KEYS, html};
-use super::rooms::Rooms;
+use super::rooms::{PLATFORM, Rooms};
 use crate::core::io::{Action, Message, UserRef};
 use crate::core::store::MemoryStore;
 use crate::platform::{Adapter, DeliveryError};

@@ -12,6 +12,9 @@ use matrix_sdk::ruma::{RoomId, UserId};
 
 use crate::config::MatrixLink;
 
+/// How the core names this platform (origins, memory keys, idempotency keys).
+pub const PLATFORM: &str = "matrix";
+
 /// The key of the society for rooms no configuration claims.
 pub const DEFAULT_SOCIETY: &str = "default";
 
