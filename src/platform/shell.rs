@@ -568,10 +568,14 @@ where
     E: AsyncWrite + Unpin,
 {
     let mut lines = input.lines();
-    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+    // The first tick waits a second and typed lines win a tie: an immediate tick could fire
+    // stored jobs on the wall clock before a piped `/clock` line set the simulated one.
+    let second = std::time::Duration::from_secs(1);
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            biased;
             line = lines.next_line() => {
                 let Some(line) = line? else { break };
                 let step = shell.line(&line).await?;
