@@ -1,11 +1,16 @@
 //! Personal reminders end to end through the runtime: every time form, listing, cancel, snooze,
-//! room reminders, and DST in four zones.
+//! room reminders, and DST in four zones; follow-ups (`!followup`, the one-tap follow-up after
+//! a coffee or an event) and stay-in-touch nudges, on SQLite and PostgreSQL.
 
 mod support;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use chrono_tz::Tz;
 use rounds::core::io::Action;
+use rounds::core::store::Store;
+use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
 
 const SYDNEY: Tz = chrono_tz::Australia::Sydney;
@@ -248,4 +253,118 @@ async fn dst_in_four_zones() {
             "{zone_name}"
         );
     }
+}
+
+async fn followup_story(store: Arc<dyn Store>) {
+    let h = Harness::new(store.clone(), community_settings());
+    let now = at("2026-11-23T09:00:00+11:00");
+    let [chair, ana, ben] = ["chair", "ana", "ben"].map(Member::new);
+
+    let said = h
+        .say(
+            ana.says("!followup @ben:test in 3 days ask about the audit"),
+            now,
+        )
+        .await;
+    assert!(
+        said[0].contains("to follow up with ben: ask about the audit"),
+        "{said:?}"
+    );
+    let fired = h.tick(now + Duration::days(3)).await;
+    assert_eq!(
+        fired,
+        ["⏰ Reminder: follow up with ben: ask about the audit"]
+    );
+    let refused = h.say(ana.says("!followup ben tomorrow"), now).await;
+    assert!(refused[0].contains("@mention"), "{refused:?}");
+    let refused = h
+        .say(ana.says("!followup @ben:test every Monday 9am"), now)
+        .await;
+    assert!(refused[0].contains("happens once"), "{refused:?}");
+
+    // After a coffee meeting: one follow-up choice, and the stay-in-touch nudge months later.
+    h.say(
+        chair.says("!coffee setup every Monday 09:00 checkin 2 days"),
+        now,
+    )
+    .await;
+    h.say(ana.says("!coffee join"), now).await;
+    h.say(ben.says("!coffee join"), now).await;
+    let monday = at("2026-11-30T09:00:00+11:00");
+    h.tick(monday).await;
+    let checkin = monday + Duration::days(2);
+    h.tick(checkin).await;
+    let group = store
+        .coffee_groups(store.programmes(SOCIETY).await.unwrap()[0].id)
+        .await
+        .unwrap()[0]
+        .id;
+    h.say(ana.chooses(&format!("coffee:{group}:met")), checkin)
+        .await;
+    let offered = h.adapter.shown();
+    let ids = choice_ids(&offered[0].1);
+    assert_eq!(ids, [format!("followup:coffee:{group}")]);
+    let said = h.say(ana.chooses(&ids[0]), checkin).await;
+    assert!(
+        said[0].contains("follow up with ben from your coffee (round 1)"),
+        "{said:?}"
+    );
+    // ben's choice is not ana's.
+    let refused = h.say(Member::new("cai").chooses(&ids[0]), checkin).await;
+    assert!(refused[0].contains("not yours"), "{refused:?}");
+
+    let nudged = h.tick(monday + Duration::days(90)).await;
+    assert!(
+        nudged
+            .iter()
+            .any(|t| t.contains("since you met ben over coffee")),
+        "{nudged:?}"
+    );
+    assert!(
+        !nudged.iter().any(|t| t.contains("since you met ana")),
+        "ben did not say they met: {nudged:?}"
+    );
+
+    // After an event: checking in offers the follow-up.
+    h.say(
+        chair.says("!event create Grand rounds | 2026-12-10 12:30 | for 1h"),
+        now,
+    )
+    .await;
+    let during = at("2026-12-10T12:45:00+11:00");
+    let code = h.say(chair.says("!event checkin-code E1"), during).await;
+    let code = code[0]
+        .split('`')
+        .find(|w| w.starts_with("!event checkin E1 "))
+        .map(|w| w.trim_start_matches("!event checkin E1 ").to_string())
+        .unwrap_or_else(|| panic!("{code:?}"));
+    h.say(ana.says(&format!("!event checkin E1 {code}")), during)
+        .await;
+    let ids = choice_ids(&h.adapter.shown()[0].1);
+    assert_eq!(ids, ["followup:event:1"]);
+    let said = h.say(ana.chooses("followup:event:1"), during).await;
+    assert!(
+        said[0].contains("follow up with the people you met at Grand rounds"),
+        "{said:?}"
+    );
+    let refused = h.say(ben.chooses("followup:event:1"), during).await;
+    assert!(
+        refused[0].contains("not yours"),
+        "ben did not attend: {refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn followups_on_sqlite() {
+    followup_story(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn followups_on_postgres() {
+    // A fresh database: the story counts on its own ids (E1).
+    let db = PgDatabase::create().await;
+    let store: Arc<dyn Store> =
+        Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    followup_story(store).await;
+    db.drop().await;
 }

@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 use sqlx::Connection;
 
 use rounds::core::io::{Action, Inbound, Origin, UserRef};
 use rounds::core::store::Store;
-use rounds::core::{Bot, Settings, Society};
+use rounds::core::{Bot, Settings, Society, Welcome};
 use rounds::platform::{Adapter, DeliveryError};
 use rounds::runtime::Runtime;
 use rounds::store::{DatabaseUrl, SqlStore};
@@ -129,6 +129,24 @@ pub fn settings_beside_default(society: Society) -> Settings {
         welcome: Default::default(),
         stay_in_touch: None,
     });
+    settings.societies.insert(society.key.clone(), society);
+    settings
+}
+
+/// Settings with a welcome dialogue (two groups to join) and stay-in-touch nudges after 90 days,
+/// for the welcome, shout-out and follow-up stories.
+pub fn community_settings() -> Settings {
+    let mut society = society(chrono_tz::Australia::Sydney);
+    society.welcome = Welcome {
+        text: Some("We run grand rounds every Thursday.".into()),
+        code_of_conduct: Some("be kind; no patient details.".into()),
+        groups: vec![
+            ("intern".into(), "interns".into()),
+            ("emergency medicine".into(), "ed".into()),
+        ],
+    };
+    society.stay_in_touch = Some(Duration::days(90));
+    let mut settings = Settings::new(society.clone());
     settings.societies.insert(society.key.clone(), society);
     settings
 }
@@ -287,6 +305,28 @@ pub fn text_of(action: &Action) -> Option<String> {
         Action::JoinGroup { user, group, .. } => Some(format!("[group] {} joins {group}", user.id)),
         Action::AdminLog { text, .. } => Some(format!("[admin log] {text}")),
         Action::React { .. } | Action::Calendar { .. } => None,
+    }
+}
+
+/// The direct messages shown to the member named `to`.
+pub fn dms(h: &Harness, to: &str) -> Vec<Action> {
+    h.adapter
+        .shown()
+        .into_iter()
+        .filter_map(|(_, a)| match &a {
+            Action::Remind { user, .. } if user.name == to => Some(a),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The ids of the choices a reply or direct message offers.
+pub fn choice_ids(action: &Action) -> Vec<String> {
+    match action {
+        Action::Remind { message, .. } | Action::Reply { message, .. } => {
+            message.choices.iter().map(|c| c.id.clone()).collect()
+        }
+        _ => Vec::new(),
     }
 }
 

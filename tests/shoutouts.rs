@@ -1,7 +1,7 @@
-//! Shout-outs, follow-ups and onboarding through the core, the store and the scheduler, on
+//! Shout-outs and milestones end to end through the core, the store and the scheduler, on
 //! SQLite and PostgreSQL: consent before a colleague's news is posted, the identifier guard,
 //! DOI lookups (through the real HTTP client against a local Crossref stand-in), the digest,
-//! follow-up reminders and stay-in-touch nudges, the welcome dialogue, and erasure.
+//! pruning, and erasure.
 
 mod support;
 
@@ -10,31 +10,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use chrono::Duration;
-use rounds::core::Welcome;
 use rounds::core::doi::DoiLookup;
 use rounds::core::doi::{Doi, LookupError, Publication};
 use rounds::core::io::Action;
 use rounds::core::store::Store;
 use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
-
-const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
-
-fn community_settings() -> rounds::core::Settings {
-    let mut society = society(SYDNEY);
-    society.welcome = Welcome {
-        text: Some("We run grand rounds every Thursday.".into()),
-        code_of_conduct: Some("be kind; no patient details.".into()),
-        groups: vec![
-            ("intern".into(), "interns".into()),
-            ("emergency medicine".into(), "ed".into()),
-        ],
-    };
-    society.stay_in_touch = Some(Duration::days(90));
-    let mut settings = rounds::core::Settings::new(society.clone());
-    settings.societies.insert(society.key.clone(), society);
-    settings
-}
 
 fn celebrations(h: &Harness) -> Vec<(String, Option<String>)> {
     h.adapter
@@ -45,26 +26,6 @@ fn celebrations(h: &Harness) -> Vec<(String, Option<String>)> {
             _ => None,
         })
         .collect()
-}
-
-fn dms(h: &Harness, to: &str) -> Vec<Action> {
-    h.adapter
-        .shown()
-        .into_iter()
-        .filter_map(|(_, a)| match &a {
-            Action::Remind { user, .. } if user.name == to => Some(a),
-            _ => None,
-        })
-        .collect()
-}
-
-fn choice_ids(action: &Action) -> Vec<String> {
-    match action {
-        Action::Remind { message, .. } | Action::Reply { message, .. } => {
-            message.choices.iter().map(|c| c.id.clone()).collect()
-        }
-        _ => Vec::new(),
-    }
 }
 
 /// A lookup that answers from a table, counting calls.
@@ -307,284 +268,19 @@ async fn shoutout_story(store: Arc<dyn Store>) {
     assert!(store.shoutout(3).await.unwrap().is_some());
 }
 
-async fn welcome_story(store: Arc<dyn Store>) {
-    let h = Harness::new(store.clone(), community_settings());
-    let now = at("2026-11-23T09:00:00+11:00");
-    let newbie = Member::new("newbie");
-    let chair = Member::new("chair");
-
-    h.say(newbie.joins(), now).await;
-    let welcome = dms(&h, "newbie");
-    assert_eq!(welcome.len(), 2, "{welcome:?}");
-    let first = text_of(&welcome[0]).unwrap();
-    assert!(
-        first.starts_with("Welcome to Test Society, newbie!"),
-        "{first}"
-    );
-    assert!(first.contains("We run grand rounds every Thursday."));
-    assert!(first.contains("Our code of conduct: be kind; no patient details."));
-    assert!(
-        text_of(&welcome[1])
-            .unwrap()
-            .starts_with("1/6 · What stage")
-    );
-    assert!(choice_ids(&welcome[1]).contains(&"onboard:stage:intern".to_string()));
-
-    // A join Rounds only hears of long after (it was offline) is not answered at all.
-    let mut late = Member::new("late").joins();
-    if let rounds::core::io::Inbound::Join { origin, .. } = &mut late {
-        origin.sent_at = Some(now - Duration::days(30));
-    }
-    assert!(h.say(late, now).await.is_empty());
-
-    // Joining again (after leaving) is not a second welcome.
-    assert!(h.say(newbie.joins(), now).await.is_empty());
-
-    // Answers: a choice, typed text in the DM, a command, a skip.
-    h.say(newbie.chooses("onboard:stage:intern"), now).await;
-    let shown = h.adapter.shown();
-    assert!(
-        shown
-            .iter()
-            .any(|(_, a)| matches!(a, Action::JoinGroup { group, .. } if group == "interns")),
-        "{shown:?}"
-    );
-    assert!(
-        h.adapter
-            .texts()
-            .last()
-            .unwrap()
-            .starts_with("2/6 · What is your specialty")
-    );
-    // An answer to a question already answered changes nothing.
-    let stale = h.say(newbie.chooses("onboard:stage:registrar"), now).await;
-    assert!(stale[0].contains("already answered"), "{stale:?}");
-    // Chat in a shared room is not an answer; in the DM it is.
-    assert!(
-        h.say(newbie.says("emergency medicine"), now)
-            .await
-            .is_empty()
-    );
-    h.say(newbie.says_privately("Emergency Medicine"), now)
-        .await;
-    let shown = h.adapter.shown();
-    assert!(
-        shown
-            .iter()
-            .any(|(_, a)| matches!(a, Action::JoinGroup { group, .. } if group == "ed")),
-        "{shown:?}"
-    );
-    assert!(
-        h.adapter
-            .texts()
-            .last()
-            .unwrap()
-            .starts_with("3/6 · Which timezone")
-    );
-    let bad = h.say(newbie.says_privately("Mars/Olympus_Mons"), now).await;
-    assert_eq!(bad.len(), 1, "{bad:?}");
-    h.say(newbie.says("!profile timezone Europe/London"), now)
-        .await;
-    assert!(
-        h.adapter
-            .texts()
-            .last()
-            .unwrap()
-            .starts_with("4/6 · Which hospital")
-    );
-    h.say(newbie.chooses("onboard:hospital:skip"), now).await;
-    let coffee = h.say(newbie.chooses("onboard:coffee:yes"), now).await;
-    assert!(
-        coffee[0].contains("has no coffee pairings yet"),
-        "{coffee:?}"
-    );
-    let done = h.say(newbie.chooses("onboard:shoutouts:auto"), now).await;
-    assert!(done[0].starts_with("All done"), "{done:?}");
-
-    let profile = store
-        .profile(SOCIETY, "@newbie:test")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(profile.stage.as_deref(), Some("intern"));
-    assert_eq!(profile.specialty.as_deref(), Some("Emergency Medicine"));
-    assert_eq!(profile.timezone.as_deref(), Some("Europe/London"));
-    assert_eq!(profile.hospital, None);
-    assert_eq!(profile.shoutouts.as_deref(), Some("auto"));
-
-    // Event titles and places are public too: the guard stops them for organisers as well.
-    let refused = h
-        .say(
-            chair.says("!event create Case review UR 4459812 | tomorrow 12:30"),
-            now,
-        )
-        .await;
-    assert!(refused[1].contains("record number"), "{refused:?}");
-    let refused = h
-        .say(
-            chair.says(
-                "!event create Case review | tomorrow 12:30 | at Bed 4, Medicare 2123 45670 1",
-            ),
-            now,
-        )
-        .await;
-    assert!(refused[1].contains("Medicare"), "{refused:?}");
-    assert!(
-        store
-            .upcoming_events(SOCIETY, now)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-
-    // Preview is the committee's; skipping stops the questions.
-    let refused = h.say(newbie.says("!welcome preview"), now).await;
-    assert!(refused[0].contains("Only the committee"), "{refused:?}");
-    let preview = h.say(chair.says("!welcome preview"), now).await;
-    assert!(
-        preview[0].contains("We run grand rounds every Thursday."),
-        "{preview:?}"
-    );
-    assert!(preview[0].contains("Intern"), "{preview:?}");
-    h.say(chair.says("!welcome"), now).await;
-    h.say(chair.says("!welcome skip"), now).await;
-    assert!(
-        h.say(chair.says_privately("cardiology"), now)
-            .await
-            .is_empty()
-    );
-    let stale = h.say(chair.chooses("onboard:stage:consultant"), now).await;
-    assert!(stale[0].contains("already answered"), "{stale:?}");
-}
-
-async fn followup_story(store: Arc<dyn Store>) {
-    let h = Harness::new(store.clone(), community_settings());
-    let now = at("2026-11-23T09:00:00+11:00");
-    let [chair, ana, ben] = ["chair", "ana", "ben"].map(Member::new);
-
-    let said = h
-        .say(
-            ana.says("!followup @ben:test in 3 days ask about the audit"),
-            now,
-        )
-        .await;
-    assert!(
-        said[0].contains("to follow up with ben: ask about the audit"),
-        "{said:?}"
-    );
-    let fired = h.tick(now + Duration::days(3)).await;
-    assert_eq!(
-        fired,
-        ["⏰ Reminder: follow up with ben: ask about the audit"]
-    );
-    let refused = h.say(ana.says("!followup ben tomorrow"), now).await;
-    assert!(refused[0].contains("@mention"), "{refused:?}");
-    let refused = h
-        .say(ana.says("!followup @ben:test every Monday 9am"), now)
-        .await;
-    assert!(refused[0].contains("happens once"), "{refused:?}");
-
-    // After a coffee meeting: one follow-up choice, and the stay-in-touch nudge months later.
-    h.say(
-        chair.says("!coffee setup every Monday 09:00 checkin 2 days"),
-        now,
-    )
-    .await;
-    h.say(ana.says("!coffee join"), now).await;
-    h.say(ben.says("!coffee join"), now).await;
-    let monday = at("2026-11-30T09:00:00+11:00");
-    h.tick(monday).await;
-    let checkin = monday + Duration::days(2);
-    h.tick(checkin).await;
-    let group = store
-        .coffee_groups(store.programmes(SOCIETY).await.unwrap()[0].id)
-        .await
-        .unwrap()[0]
-        .id;
-    h.say(ana.chooses(&format!("coffee:{group}:met")), checkin)
-        .await;
-    let offered = h.adapter.shown();
-    let ids = choice_ids(&offered[0].1);
-    assert_eq!(ids, [format!("followup:coffee:{group}")]);
-    let said = h.say(ana.chooses(&ids[0]), checkin).await;
-    assert!(
-        said[0].contains("follow up with ben from your coffee (round 1)"),
-        "{said:?}"
-    );
-    // ben's choice is not ana's.
-    let refused = h.say(Member::new("cai").chooses(&ids[0]), checkin).await;
-    assert!(refused[0].contains("not yours"), "{refused:?}");
-
-    let nudged = h.tick(monday + Duration::days(90)).await;
-    assert!(
-        nudged
-            .iter()
-            .any(|t| t.contains("since you met ben over coffee")),
-        "{nudged:?}"
-    );
-    assert!(
-        !nudged.iter().any(|t| t.contains("since you met ana")),
-        "ben did not say they met: {nudged:?}"
-    );
-
-    // After an event: checking in offers the follow-up.
-    h.say(
-        chair.says("!event create Grand rounds | 2026-12-10 12:30 | for 1h"),
-        now,
-    )
-    .await;
-    let during = at("2026-12-10T12:45:00+11:00");
-    let code = h.say(chair.says("!event checkin-code E1"), during).await;
-    let code = code[0]
-        .split('`')
-        .find(|w| w.starts_with("!event checkin E1 "))
-        .map(|w| w.trim_start_matches("!event checkin E1 ").to_string())
-        .unwrap_or_else(|| panic!("{code:?}"));
-    h.say(ana.says(&format!("!event checkin E1 {code}")), during)
-        .await;
-    let ids = choice_ids(&h.adapter.shown()[0].1);
-    assert_eq!(ids, ["followup:event:1"]);
-    let said = h.say(ana.chooses("followup:event:1"), during).await;
-    assert!(
-        said[0].contains("follow up with the people you met at Grand rounds"),
-        "{said:?}"
-    );
-    let refused = h.say(ben.chooses("followup:event:1"), during).await;
-    assert!(
-        refused[0].contains("not yours"),
-        "ben did not attend: {refused:?}"
-    );
-}
-
 #[tokio::test]
 async fn shoutouts_on_sqlite() {
     shoutout_story(sqlite_memory().await).await;
 }
 
 #[tokio::test]
-async fn welcome_on_sqlite() {
-    welcome_story(sqlite_memory().await).await;
-}
-
-#[tokio::test]
-async fn followups_on_sqlite() {
-    followup_story(sqlite_memory().await).await;
-}
-
-#[tokio::test]
-async fn community_on_postgres() {
-    // A fresh database each: the stories count on their own ids (S1, E1).
-    for story in 0..3 {
-        let db = PgDatabase::create().await;
-        let store: Arc<dyn Store> =
-            Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
-        match story {
-            0 => shoutout_story(store).await,
-            1 => welcome_story(store).await,
-            _ => followup_story(store).await,
-        }
-        db.drop().await;
-    }
+async fn shoutouts_on_postgres() {
+    // A fresh database: the story counts on its own ids (S1, S2, S3).
+    let db = PgDatabase::create().await;
+    let store: Arc<dyn Store> =
+        Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    shoutout_story(store).await;
+    db.drop().await;
 }
 
 /// The real HTTP client against a local stand-in that answers like Crossref.
