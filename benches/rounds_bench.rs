@@ -13,6 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 use rounds::core::io::{Action, Inbound, Origin, UserRef};
 use rounds::core::store::{Delivery, NewReminder, ReminderStore, UpkeepStore};
+use rounds::core::when::Rule;
 use rounds::core::{Bot, Settings, Society};
 use rounds::platform::{Adapter, DeliveryError};
 use rounds::runtime::Runtime;
@@ -123,9 +124,9 @@ async fn seed_due(store: &SqlStore, count: usize, due: DateTime<Utc>) {
                 text: "review the rota".into(),
                 created_at: due - Duration::hours(1),
                 due_at: due,
-                zone: "Australia/Sydney".into(),
+                zone: chrono_tz::Australia::Sydney,
                 rule: if n % 2 == 0 {
-                    Some("daily at=08:00".into())
+                    Some(Rule::from_text("daily at=08:00").expect("a stored rule"))
                 } else {
                     None
                 },

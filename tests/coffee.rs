@@ -448,8 +448,8 @@ async fn a_round_fired_twice_is_recorded_once() {
         platform: PLATFORM.to_string(),
         society: SOCIETY.to_string(),
         due_at: due,
-        zone: programme.zone.clone(),
-        rule: Some(programme.rule.clone()),
+        zone: programme.zone,
+        rule: Some(rounds::core::store::JobRule::Every(programme.rule.clone())),
     };
     // As after a crash between firing and finishing: the same occurrence fires twice.
     let first = bot.fire(&job, due).await.unwrap();

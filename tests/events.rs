@@ -7,8 +7,9 @@ mod support;
 use std::sync::Arc;
 
 use chrono::Duration;
+use rounds::core::command::RsvpAnswer;
 use rounds::core::io::{Action, UserRef};
-use rounds::core::store::{EventStore, Store};
+use rounds::core::store::{EventStore, RsvpState, Store};
 use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
 
@@ -190,13 +191,28 @@ async fn simultaneous_drop_outs_promote_two_people_once_each() {
         }
         let people: Vec<UserRef> = ["p1", "p2", "w1", "w2", "w3"].map(user).to_vec();
         for (n, person) in people.iter().enumerate() {
-            a.rsvp(event, person, "going", now + Duration::seconds(n as i64))
-                .await
-                .unwrap();
+            a.rsvp(
+                event,
+                person,
+                RsvpAnswer::Going,
+                now + Duration::seconds(n as i64),
+            )
+            .await
+            .unwrap();
         }
         let (x, y) = tokio::join!(
-            a.rsvp(event, &people[0], "no", now + Duration::minutes(1)),
-            b.rsvp(event, &people[1], "no", now + Duration::minutes(1)),
+            a.rsvp(
+                event,
+                &people[0],
+                RsvpAnswer::No,
+                now + Duration::minutes(1)
+            ),
+            b.rsvp(
+                event,
+                &people[1],
+                RsvpAnswer::No,
+                now + Duration::minutes(1)
+            ),
         );
         let mut promoted: Vec<String> = x
             .unwrap()
@@ -212,7 +228,7 @@ async fn simultaneous_drop_outs_promote_two_people_once_each() {
             .await
             .unwrap()
             .into_iter()
-            .filter(|r| r.answer == "going")
+            .filter(|r| r.answer == RsvpState::Going)
             .count();
         assert_eq!(going, 2, "event {event}");
     }

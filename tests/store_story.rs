@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use rounds::core::io::{Action, Message};
 use rounds::core::store::{Delivery, MemoryStore, NewReminder, OutboxItem, Profile, Store};
+use rounds::core::when::Rule;
 use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
 
@@ -26,7 +27,7 @@ fn reminder(
         text: text.into(),
         created_at,
         due_at,
-        zone: "Australia/Sydney".into(),
+        zone: chrono_tz::Australia::Sydney,
         rule: None,
     }
 }
@@ -44,7 +45,7 @@ async fn story(store: &dyn Store) {
         society: SOCIETY.into(),
         user_id: "@ana:test".into(),
         name: "ana".into(),
-        timezone: Some("Australia/Sydney".into()),
+        timezone: Some(chrono_tz::Australia::Sydney),
         stage: Some("registrar".into()),
         specialty: None,
         hospital: Some("Westmead".into()),
@@ -73,7 +74,10 @@ async fn story(store: &dyn Store) {
     let weekly = store
         .create_reminder(&NewReminder {
             delivery: Delivery::Here,
-            rule: Some("weekly 1 mon 08:00".into()),
+            rule: Some(
+                Rule::from_text("weekly every=1 days=mon at=08:00 anchor=2026-03-30")
+                    .expect("a stored rule"),
+            ),
             ..reminder("ana", "review the rota", t0, t0 + Duration::hours(1))
         })
         .await

@@ -189,7 +189,6 @@ pub async fn zone_of(
         .profile(&society.key, user_id)
         .await?
         .and_then(|p| p.timezone)
-        .and_then(|z| z.parse::<Tz>().ok())
         .unwrap_or(society.timezone))
 }
 

@@ -85,16 +85,27 @@ impl Refusal {
     }
 }
 
-/// The store failed. `detail` goes to the logs, never to a member.
+/// The store failed. It goes to the logs, never to a member.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("store error: {detail}")]
-pub struct StoreError {
-    pub detail: String,
+pub enum StoreError {
+    /// The database could not be reached or refused the query.
+    #[error("store error: {detail}")]
+    Failed { detail: String },
+    /// A stored value the core cannot read, such as a zone chrono-tz does not know: the row is
+    /// named so the operator can find and mend it, rather than the core guessing a default.
+    #[error("stored {table} row {id} has an unreadable {column} `{value}`")]
+    Corrupt {
+        table: &'static str,
+        /// The row's key: its id, or the columns of its primary key.
+        id: String,
+        column: &'static str,
+        value: String,
+    },
 }
 
 impl StoreError {
     pub fn new(detail: impl std::fmt::Display) -> Self {
-        StoreError {
+        StoreError::Failed {
             detail: detail.to_string(),
         }
     }

@@ -2,7 +2,6 @@
 //! own news), the celebrations room, and the periodic digest.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::command::{MilestoneKind, ShoutoutCommand};
 use super::context::{Bot, Ctx, Fired};
@@ -12,7 +11,9 @@ use super::identifiers;
 use super::io::{Action, Choice, Message, UserRef};
 use super::mention;
 use super::short_id::{IdKind, ShortId};
-use super::store::{Digest, Job, JobKind, NewJob, Shoutout};
+use super::store::{
+    Digest, Job, JobKind, JobRule, NewJob, Shoutout, ShoutoutPreference, ShoutoutStatus,
+};
 use super::time_format;
 use super::when::Rule;
 
@@ -158,14 +159,14 @@ async fn share(
             .await?
             .and_then(|p| p.shoutouts)
     };
-    if preference.as_deref() == Some("never") {
+    if preference == Some(ShoutoutPreference::Never) {
         return Err(Refusal::said(format!(
             "{} has asked not to be the subject of shout-outs, so nothing was posted. You could congratulate them directly.",
             subject.name
         )));
     }
     let (publication, lookup_note) = publication(kind, &text, lookup).await;
-    let post_now = own || preference.as_deref() == Some("auto");
+    let post_now = own || preference == Some(ShoutoutPreference::Auto);
     let shoutout = ctx
         .store
         .create_shoutout(&Shoutout {
@@ -175,10 +176,14 @@ async fn share(
             room: ctx.origin.room.clone(),
             author: ctx.sender.clone(),
             subject: subject.clone(),
-            kind: kind.as_str().to_string(),
+            kind,
             text,
             publication,
-            status: if post_now { "posted" } else { "pending" }.to_string(),
+            status: if post_now {
+                ShoutoutStatus::Posted
+            } else {
+                ShoutoutStatus::Pending
+            },
             created_at: ctx.now,
             posted_at: post_now.then_some(ctx.now),
         })
@@ -228,33 +233,28 @@ async fn share(
 
 /// The shout-out's lines as its subject reads them when asked.
 fn summary(s: &Shoutout) -> String {
-    let mut text = format!("{}: {}", label(&s.kind), s.text);
+    let mut text = format!("{}: {}", label(s.kind), s.text);
     if let Some(publication) = &s.publication {
         text.push_str(&format!("\n📄 {publication}"));
     }
     text
 }
 
-fn label(kind: &str) -> &'static str {
-    match MilestoneKind::parse(kind) {
-        Some(MilestoneKind::Publication) => "Publication",
-        Some(MilestoneKind::Exam) => "Exam",
-        Some(MilestoneKind::NewPost) => "New post",
-        Some(MilestoneKind::Award) => "Award",
-        Some(MilestoneKind::Grant) => "Grant",
-        Some(MilestoneKind::Talk) => "Talk",
-        _ => "News",
+fn label(kind: MilestoneKind) -> &'static str {
+    match kind {
+        MilestoneKind::Publication => "Publication",
+        MilestoneKind::Exam => "Exam",
+        MilestoneKind::NewPost => "New post",
+        MilestoneKind::Award => "Award",
+        MilestoneKind::Grant => "Grant",
+        MilestoneKind::Talk => "Talk",
+        MilestoneKind::Other => "News",
     }
 }
 
 /// The post for the celebrations room.
 pub fn celebration(s: &Shoutout) -> Message {
-    let mut text = format!(
-        "{EMOJI} {} · {}\n{}",
-        label(&s.kind),
-        s.subject.name,
-        s.text
-    );
+    let mut text = format!("{EMOJI} {} · {}\n{}", label(s.kind), s.subject.name, s.text);
     if let Some(publication) = &s.publication {
         text.push_str(&format!("\n📄 {publication}"));
     }
@@ -290,8 +290,8 @@ async fn posted(ctx: &Ctx<'_>, s: &Shoutout) -> Result<Vec<Action>, Refusal> {
                     platform: s.platform.clone(),
                     society: s.society.clone(),
                     due_at: due,
-                    zone: ctx.society.timezone.name().to_string(),
-                    rule: Some(rule.to_text()),
+                    zone: ctx.society.timezone,
+                    rule: Some(JobRule::Every(rule)),
                 },
             )
             .await?;
@@ -315,17 +315,21 @@ async fn decide(ctx: &Ctx<'_>, id: ShortId, approve: bool) -> Result<Vec<Action>
             )));
         }
     };
-    if shoutout.status != "pending" {
+    if shoutout.status != ShoutoutStatus::Pending {
         return Err(Refusal::said(format!(
             "You already answered {id}: it was {}.",
-            if shoutout.status == "posted" {
+            if shoutout.status == ShoutoutStatus::Posted {
                 "posted"
             } else {
                 "not posted"
             }
         )));
     }
-    let status = if approve { "posted" } else { "declined" };
+    let status = if approve {
+        ShoutoutStatus::Posted
+    } else {
+        ShoutoutStatus::Declined
+    };
     if !ctx
         .store
         .decide_shoutout(shoutout.id, status, ctx.now)
@@ -336,7 +340,7 @@ async fn decide(ctx: &Ctx<'_>, id: ShortId, approve: bool) -> Result<Vec<Action>
     let author = shoutout.author.clone();
     if approve {
         let shoutout = Shoutout {
-            status: status.to_string(),
+            status,
             posted_at: Some(ctx.now),
             ..shoutout
         };
@@ -395,14 +399,9 @@ async fn pending(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
 /// posts nothing. The period runs back from this firing as far as the next one is ahead, so a
 /// firing repeated after a crash lists the same shout-outs (and its outbox key dedups it).
 pub async fn fire_digest(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
-    let zone: Tz = job
-        .zone
-        .parse()
-        .unwrap_or(bot.society(&job.society).timezone);
-    let rule = job.rule.as_deref().and_then(|r| Rule::from_text(r).ok());
-    let next_due = rule
-        .as_ref()
-        .and_then(|rule| rule.next_after(job.due_at.max(now), zone));
+    let zone = job.zone;
+    let rule = job.repeat();
+    let next_due = rule.and_then(|rule| rule.next_after(job.due_at.max(now), zone));
     let Some(digest) = bot.store().digest(job.subject).await? else {
         return Ok(Fired {
             actions: Vec::new(),
@@ -410,7 +409,6 @@ pub async fn fire_digest(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fir
         });
     };
     let period = rule
-        .as_ref()
         .and_then(|rule| rule.next_after(job.due_at, zone))
         .map(|next| next - job.due_at)
         .unwrap_or(chrono::Duration::days(7));
@@ -435,7 +433,7 @@ pub async fn fire_digest(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fir
         lines.push(format!(
             "• {} · {}: {}",
             s.subject.name,
-            label(&s.kind),
+            label(s.kind),
             s.text
         ));
     }

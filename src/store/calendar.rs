@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::events::{EventRow, event_select, insert_event};
 use super::jobs::{add_job, stop_job};
 use super::pool::SqlStore;
-use super::rows::{db, from_ts, ts};
+use super::rows::{Stored, db, from_ts, ts};
 use crate::core::store::{CalendarStore, Event, EventImport, JobKind, NewJob, Series, StoreResult};
 
 macro_rules! series_select {
@@ -35,11 +35,19 @@ struct SeriesRow {
     cancelled: i64,
 }
 
-impl From<SeriesRow> for Series {
-    fn from(r: SeriesRow) -> Self {
-        Series {
+impl TryFrom<SeriesRow> for Series {
+    type Error = crate::core::error::StoreError;
+
+    fn try_from(r: SeriesRow) -> StoreResult<Self> {
+        let row = Stored {
+            table: "event_series",
+            id: &r.id,
+        };
+        let zone = row.zone("zone", &r.zone)?;
+        let rule = row.rule("rule", &r.rule)?;
+        Ok(Series {
             id: r.id,
-            rule: r.rule,
+            rule,
             first_at: from_ts(r.first_at),
             cancelled: r.cancelled != 0,
             template: Event {
@@ -50,7 +58,7 @@ impl From<SeriesRow> for Series {
                 title: r.title,
                 starts_at: from_ts(r.first_at),
                 duration: Duration::seconds(r.duration_secs),
-                zone: r.zone,
+                zone,
                 place: r.place,
                 capacity: r.capacity,
                 kind: r.kind,
@@ -62,7 +70,7 @@ impl From<SeriesRow> for Series {
                 import: None,
                 source_uid: None,
             },
-        }
+        })
     }
 }
 
@@ -104,7 +112,7 @@ impl CalendarStore for SqlStore {
         series: &Series,
         first: &Event,
         first_reminder: Option<DateTime<Utc>>,
-        offsets: &str,
+        offsets: &[Duration],
         now: DateTime<Utc>,
     ) -> StoreResult<(Series, Event)> {
         let t = &series.template;
@@ -116,8 +124,8 @@ impl CalendarStore for SqlStore {
         .bind(&t.society)
         .bind(&t.platform)
         .bind(&t.room)
-        .bind(&series.rule)
-        .bind(&t.zone)
+        .bind(series.rule.to_text())
+        .bind(t.zone.name())
         .bind(ts(series.first_at))
         .bind(&t.title)
         .bind(t.duration.num_seconds())
@@ -141,7 +149,7 @@ impl CalendarStore for SqlStore {
                 platform: t.platform.clone(),
                 society: t.society.clone(),
                 due_at: first.starts_at,
-                zone: t.zone.clone(),
+                zone: t.zone,
                 // The series row holds the rule; firing reads it from there.
                 rule: None,
             },
@@ -165,7 +173,7 @@ impl CalendarStore for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        Ok(row.map(Series::from))
+        row.map(Series::try_from).transpose()
     }
 
     async fn society_series(&self, society: &str) -> StoreResult<Vec<Series>> {
@@ -175,7 +183,7 @@ impl CalendarStore for SqlStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-        Ok(rows.into_iter().map(Series::from).collect())
+        rows.into_iter().map(Series::try_from).collect()
     }
 
     async fn update_series(&self, series: &Series) -> StoreResult<()> {
@@ -248,7 +256,7 @@ impl CalendarStore for SqlStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        Ok(row.map(Event::from))
+        row.map(Event::try_from).transpose()
     }
 
     async fn feed_events(&self, society: &str, since: DateTime<Utc>) -> StoreResult<Vec<Event>> {
@@ -261,7 +269,7 @@ impl CalendarStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows.into_iter().map(Event::from).collect())
+        rows.into_iter().map(Event::try_from).collect()
     }
 
     async fn feed_token(
@@ -357,7 +365,7 @@ impl CalendarStore for SqlStore {
                 platform: import.platform.clone(),
                 society: import.society.clone(),
                 due_at: now,
-                zone: "UTC".to_string(),
+                zone: chrono_tz::UTC,
                 rule: None,
             },
         )
@@ -429,7 +437,7 @@ impl CalendarStore for SqlStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        Ok(row.map(Event::from))
+        row.map(Event::try_from).transpose()
     }
 
     async fn imported_events(&self, import: i64, after: DateTime<Utc>) -> StoreResult<Vec<Event>> {
@@ -442,6 +450,6 @@ impl CalendarStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows.into_iter().map(Event::from).collect())
+        rows.into_iter().map(Event::try_from).collect()
     }
 }

@@ -6,16 +6,17 @@ use sqlx::Row;
 
 use super::jobs::{add_job, reschedule_job};
 use super::pool::SqlStore;
-use super::rows::{db, from_ts, ts};
+use super::rows::{Key, Stored, db, from_ts, ts};
 use crate::core::io::UserRef;
+use crate::core::pairing::Mode;
 use crate::core::store::{
-    CoffeeGroup, CoffeeMember, CoffeeStore, GroupMember, JobKind, MentorOffer, MentorRole, NewJob,
-    NewRound, Programme, StoreResult,
+    CheckinAnswer, CoffeeGroup, CoffeeMember, CoffeeStore, GroupMember, JobKind, JobRule,
+    MentorOffer, MentorRole, NewJob, NewRound, Programme, StoreResult,
 };
 
 macro_rules! programme_select {
     () => {
-        "SELECT p.id, p.society, p.grp, p.platform, p.room, p.size, p.mode, p.checkin_secs, j.rule, j.zone, j.due_at \
+        "SELECT p.id, p.society, p.grp, p.platform, p.room, p.size, p.mode, p.checkin_secs, j.id AS job_id, j.rule, j.zone, j.due_at \
          FROM coffee_programmes p JOIN jobs j ON j.kind = 'coffee_round' AND j.subject = p.id"
     };
 }
@@ -49,26 +50,41 @@ struct ProgrammeRow {
     size: i64,
     mode: String,
     checkin_secs: i64,
+    job_id: i64,
     rule: Option<String>,
     zone: String,
     due_at: i64,
 }
 
-impl From<ProgrammeRow> for Programme {
-    fn from(r: ProgrammeRow) -> Self {
-        Programme {
+impl TryFrom<ProgrammeRow> for Programme {
+    type Error = crate::core::error::StoreError;
+
+    fn try_from(r: ProgrammeRow) -> StoreResult<Self> {
+        let mode = Stored {
+            table: "coffee_programmes",
+            id: &r.id,
+        }
+        .read("mode", &r.mode, |text| {
+            Mode::ALL.into_iter().find(|mode| mode.as_str() == text)
+        })?;
+        // The schedule is the round job's.
+        let job = Stored {
+            table: "jobs",
+            id: &r.job_id,
+        };
+        Ok(Programme {
             id: r.id,
             society: r.society,
             group: r.grp,
             platform: r.platform,
             room: r.room,
             size: r.size,
-            mode: r.mode,
+            mode,
             checkin: Duration::seconds(r.checkin_secs),
-            rule: r.rule.unwrap_or_default(),
-            zone: r.zone,
+            rule: job.rule("rule", r.rule.as_deref().unwrap_or_default())?,
+            zone: job.zone("zone", &r.zone)?,
             next_round: from_ts(r.due_at),
-        }
+        })
     }
 }
 
@@ -109,15 +125,26 @@ struct MentorRow {
     wants_specialty: Option<String>,
 }
 
-impl From<MentorRow> for MentorRole {
-    fn from(r: MentorRow) -> Self {
-        MentorRole {
+impl TryFrom<MentorRow> for MentorRole {
+    type Error = crate::core::error::StoreError;
+
+    fn try_from(r: MentorRow) -> StoreResult<Self> {
+        let is_mentor = Stored {
+            table: "mentor_roles",
+            id: &Key(&[&r.society, &r.user_id]),
+        }
+        .read("role", &r.role, |role| match role {
+            "mentor" => Some(true),
+            "mentee" => Some(false),
+            _ => None,
+        })?;
+        Ok(MentorRole {
             society: r.society,
             user: UserRef {
                 id: r.user_id,
                 name: r.name,
             },
-            offer: if r.role == "mentor" {
+            offer: if is_mentor {
                 MentorOffer::Mentor {
                     capacity: r.capacity,
                 }
@@ -126,7 +153,7 @@ impl From<MentorRow> for MentorRole {
                     wants_specialty: r.wants_specialty,
                 }
             },
-        }
+        })
     }
 }
 
@@ -144,15 +171,25 @@ struct GroupRow {
 }
 
 /// Rows arrive one per group member, already ordered by group; fold them into groups.
-fn fold_groups(rows: Vec<GroupRow>) -> Vec<CoffeeGroup> {
+fn fold_groups(rows: Vec<GroupRow>) -> StoreResult<Vec<CoffeeGroup>> {
     let mut groups: Vec<CoffeeGroup> = Vec::new();
     for row in rows {
+        let answer = match &row.answer {
+            Some(answer) => Some(
+                Stored {
+                    table: "coffee_group_members",
+                    id: &Key(&[&row.id, &row.user_id]),
+                }
+                .read("answer", answer, CheckinAnswer::parse)?,
+            ),
+            None => None,
+        };
         let member = GroupMember {
             user: UserRef {
                 id: row.user_id,
                 name: row.name,
             },
-            answer: row.answer,
+            answer,
         };
         match groups.last_mut() {
             Some(group) if group.id == row.id => group.members.push(member),
@@ -167,7 +204,7 @@ fn fold_groups(rows: Vec<GroupRow>) -> Vec<CoffeeGroup> {
             }),
         }
     }
-    groups
+    Ok(groups)
 }
 
 #[async_trait]
@@ -185,7 +222,7 @@ impl CoffeeStore for SqlStore {
         .bind(&p.platform)
         .bind(&p.room)
         .bind(p.size)
-        .bind(&p.mode)
+        .bind(p.mode.as_str())
         .bind(p.checkin.num_seconds())
         .bind(ts(now))
         .fetch_one(&mut *tx)
@@ -201,8 +238,8 @@ impl CoffeeStore for SqlStore {
                 platform: p.platform.clone(),
                 society: p.society.clone(),
                 due_at: p.next_round,
-                zone: p.zone.clone(),
-                rule: Some(p.rule.clone()),
+                zone: p.zone,
+                rule: Some(JobRule::Every(p.rule.clone())),
             },
         )
         .await?;
@@ -217,7 +254,7 @@ impl CoffeeStore for SqlStore {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(db)?;
-        Ok(row.map(Programme::from))
+        row.map(Programme::try_from).transpose()
     }
 
     async fn programmes(&self, society: &str) -> StoreResult<Vec<Programme>> {
@@ -229,7 +266,7 @@ impl CoffeeStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows.into_iter().map(Programme::from).collect())
+        rows.into_iter().map(Programme::try_from).collect()
     }
 
     async fn save_coffee_member(&self, m: &CoffeeMember) -> StoreResult<()> {
@@ -331,7 +368,7 @@ impl CoffeeStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows.into_iter().map(MentorRole::from).collect())
+        rows.into_iter().map(MentorRole::try_from).collect()
     }
 
     async fn mentor_role(&self, society: &str, user_id: &str) -> StoreResult<Option<MentorRole>> {
@@ -344,7 +381,7 @@ impl CoffeeStore for SqlStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        Ok(row.map(MentorRole::from))
+        row.map(MentorRole::try_from).transpose()
     }
 
     async fn record_round(&self, round: &NewRound) -> StoreResult<Vec<CoffeeGroup>> {
@@ -433,7 +470,7 @@ impl CoffeeStore for SqlStore {
                     platform: round.platform.clone(),
                     society: round.society.clone(),
                     due_at: round.checkin_at,
-                    zone: round.zone.clone(),
+                    zone: round.zone,
                     rule: None,
                 },
             )
@@ -480,13 +517,13 @@ impl CoffeeStore for SqlStore {
         &self,
         group: i64,
         user_id: &str,
-        answer: &str,
+        answer: CheckinAnswer,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE coffee_group_members SET answer = $1, answered_at = $2 WHERE grp = $3 AND user_id = $4",
         )
-        .bind(answer)
+        .bind(answer.as_str())
         .bind(ts(now))
         .bind(group)
         .bind(user_id)
@@ -506,7 +543,7 @@ impl SqlStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        Ok(fold_groups(rows))
+        fold_groups(rows)
     }
 }
 

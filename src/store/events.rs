@@ -6,9 +6,12 @@ use sqlx::Row;
 
 use super::jobs::{reschedule_job, stop_job};
 use super::pool::SqlStore;
-use super::rows::{db, from_ts, ts};
+use super::rows::{Key, Stored, db, from_ts, ts};
+use crate::core::command::RsvpAnswer;
 use crate::core::io::UserRef;
-use crate::core::store::{Event, EventStore, JobKind, NewJob, Rsvp, RsvpOutcome, StoreResult};
+use crate::core::store::{
+    Event, EventStore, JobKind, JobRule, NewJob, Rsvp, RsvpOutcome, RsvpState, StoreResult,
+};
 
 macro_rules! event_select {
     () => {
@@ -39,9 +42,16 @@ pub(super) struct EventRow {
     source_uid: Option<String>,
 }
 
-impl From<EventRow> for Event {
-    fn from(r: EventRow) -> Self {
-        Event {
+impl TryFrom<EventRow> for Event {
+    type Error = crate::core::error::StoreError;
+
+    fn try_from(r: EventRow) -> StoreResult<Self> {
+        let zone = Stored {
+            table: "events",
+            id: &r.id,
+        }
+        .zone("zone", &r.zone)?;
+        Ok(Event {
             id: r.id,
             society: r.society,
             platform: r.platform,
@@ -49,7 +59,7 @@ impl From<EventRow> for Event {
             title: r.title,
             starts_at: from_ts(r.starts_at),
             duration: Duration::seconds(r.duration_secs),
-            zone: r.zone,
+            zone,
             place: r.place,
             capacity: r.capacity,
             kind: r.kind,
@@ -60,7 +70,7 @@ impl From<EventRow> for Event {
             sequence: r.sequence,
             import: r.import,
             source_uid: r.source_uid,
-        }
+        })
     }
 }
 
@@ -72,13 +82,22 @@ struct RsvpRow {
     answered_at: i64,
 }
 
+/// A stored answer; `event` and `user_id` name the row for errors.
+fn rsvp_state(event: i64, user_id: &str, answer: &str) -> StoreResult<RsvpState> {
+    Stored {
+        table: "rsvps",
+        id: &Key(&[&event, &user_id]),
+    }
+    .read("answer", answer, RsvpState::parse)
+}
+
 #[async_trait]
 impl EventStore for SqlStore {
     async fn create_event(
         &self,
         e: &Event,
         first_reminder: Option<DateTime<Utc>>,
-        offsets: &str,
+        offsets: &[Duration],
         now: DateTime<Utc>,
     ) -> StoreResult<Event> {
         let mut tx = self.begin().await?;
@@ -93,7 +112,7 @@ impl EventStore for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        Ok(row.map(Event::from))
+        row.map(Event::try_from).transpose()
     }
 
     async fn upcoming_events(&self, society: &str, now: DateTime<Utc>) -> StoreResult<Vec<Event>> {
@@ -106,7 +125,7 @@ impl EventStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows.into_iter().map(Event::from).collect())
+        rows.into_iter().map(Event::try_from).collect()
     }
 
     async fn cancel_event(&self, id: i64) -> StoreResult<bool> {
@@ -126,7 +145,7 @@ impl EventStore for SqlStore {
         &self,
         e: &Event,
         first_reminder: Option<DateTime<Utc>>,
-        offsets: &str,
+        offsets: &[Duration],
     ) -> StoreResult<Vec<UserRef>> {
         let mut tx = self.begin().await?;
         // Locked like an answer, so a place opened by a larger capacity goes to one member.
@@ -163,7 +182,7 @@ impl EventStore for SqlStore {
         &self,
         event: i64,
         user: &UserRef,
-        answer: &str,
+        answer: RsvpAnswer,
         now: DateTime<Utc>,
     ) -> StoreResult<RsvpOutcome> {
         let mut tx = self.begin().await?;
@@ -189,20 +208,23 @@ impl EventStore for SqlStore {
                 .map(|row| row.try_get(0))
                 .transpose()
                 .map_err(db)?;
-        let new = match (answer, previous.as_deref()) {
+        let previous = previous
+            .map(|text| rsvp_state(event, &user.id, &text))
+            .transpose()?;
+        let new = match (answer, previous) {
             // Saying "going" again keeps one's place (and place in the queue).
-            ("going", Some(kept @ ("going" | "waitlist"))) => kept.to_string(),
-            ("going", _) => {
+            (RsvpAnswer::Going, Some(kept @ (RsvpState::Going | RsvpState::Waitlist))) => kept,
+            (RsvpAnswer::Going, _) => {
                 let taken = going(&mut tx, event).await?;
                 if capacity.is_none_or(|c| taken < c) {
-                    "going".to_string()
+                    RsvpState::Going
                 } else {
-                    "waitlist".to_string()
+                    RsvpState::Waitlist
                 }
             }
-            (other, _) => other.to_string(),
+            (other, _) => RsvpState::from(other),
         };
-        if previous.as_deref() != Some(new.as_str()) {
+        if previous != Some(new) {
             sqlx::query(
                 "INSERT INTO rsvps (event, user_id, name, answer, answered_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (event, user_id) DO UPDATE SET name = $3, answer = $4, answered_at = $5",
@@ -210,14 +232,14 @@ impl EventStore for SqlStore {
             .bind(event)
             .bind(&user.id)
             .bind(&user.name)
-            .bind(&new)
+            .bind(new.as_str())
             .bind(ts(now))
             .execute(&mut *tx)
             .await
             .map_err(db)?;
         }
         let promoted = promote(&mut tx, event, capacity).await?;
-        let waitlist_place = if new == "waitlist" {
+        let waitlist_place = if new == RsvpState::Waitlist {
             let ahead: i64 = sqlx::query(
                 "SELECT COUNT(*) FROM rsvps r, rsvps me WHERE r.event = $1 AND me.event = $1 AND me.user_id = $2 \
                  AND r.answer = 'waitlist' AND (r.answered_at < me.answered_at OR (r.answered_at = me.answered_at AND r.user_id < me.user_id))",
@@ -249,17 +271,18 @@ impl EventStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Rsvp {
-                user: UserRef {
-                    id: r.user_id,
-                    name: r.name,
-                },
-                answer: r.answer,
-                answered_at: from_ts(r.answered_at),
+        rows.into_iter()
+            .map(|r| {
+                Ok(Rsvp {
+                    answer: rsvp_state(event, &r.user_id, &r.answer)?,
+                    user: UserRef {
+                        id: r.user_id,
+                        name: r.name,
+                    },
+                    answered_at: from_ts(r.answered_at),
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()> {
@@ -334,7 +357,7 @@ impl EventStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows.into_iter().map(Event::from).collect())
+        rows.into_iter().map(Event::try_from).collect()
     }
 }
 
@@ -343,7 +366,7 @@ pub(super) async fn insert_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     e: &Event,
     first_reminder: Option<DateTime<Utc>>,
-    offsets: &str,
+    offsets: &[Duration],
     now: DateTime<Utc>,
 ) -> StoreResult<Event> {
     let id: i64 = sqlx::query(
@@ -356,7 +379,7 @@ pub(super) async fn insert_event(
     .bind(&e.title)
     .bind(ts(e.starts_at))
     .bind(e.duration.num_seconds())
-    .bind(&e.zone)
+    .bind(e.zone.name())
     .bind(&e.place)
     .bind(e.capacity)
     .bind(&e.kind)
@@ -386,7 +409,7 @@ async fn schedule_reminders(
     id: i64,
     e: &Event,
     first_reminder: Option<DateTime<Utc>>,
-    offsets: &str,
+    offsets: &[Duration],
 ) -> StoreResult<()> {
     match first_reminder {
         Some(due) => {
@@ -398,8 +421,8 @@ async fn schedule_reminders(
                     platform: e.platform.clone(),
                     society: e.society.clone(),
                     due_at: due,
-                    zone: e.zone.clone(),
-                    rule: Some(offsets.to_string()),
+                    zone: e.zone,
+                    rule: Some(JobRule::Before(offsets.to_vec())),
                 },
             )
             .await?;

@@ -1,8 +1,48 @@
 //! Writing a job row inside the caller's transaction, for every capability whose rows come with
 //! a job: add it, point it at a new time, or stop it.
 
-use super::rows::{db, ts};
-use crate::core::store::{JobKind, NewJob, StoreResult};
+use chrono::Duration;
+
+use super::rows::{Stored, db, ts};
+use crate::core::store::{JobKind, JobRule, NewJob, StoreResult};
+
+/// A job's `rule` column: a rule's text, or an event's reminder offsets in seconds separated
+/// by commas.
+pub(super) fn rule_text(rule: &JobRule) -> String {
+    match rule {
+        JobRule::Every(rule) => rule.to_text(),
+        JobRule::Before(offsets) => offsets
+            .iter()
+            .map(|offset| offset.num_seconds().to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+/// The inverse of [`rule_text`] for a job of `kind`; `row` names the job for errors.
+pub(super) fn read_rule(
+    row: &Stored<'_>,
+    kind: JobKind,
+    text: Option<&str>,
+) -> StoreResult<Option<JobRule>> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let rule = match kind {
+        JobKind::EventReminders => JobRule::Before(row.read("rule", text, offsets)?),
+        _ => JobRule::Every(row.rule("rule", text)?),
+    };
+    Ok(Some(rule))
+}
+
+fn offsets(text: &str) -> Option<Vec<Duration>> {
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(',')
+        .map(|seconds| Duration::try_seconds(seconds.parse().ok()?))
+        .collect()
+}
 
 /// Stops a job's pending firing because its subject was cancelled or removed; true if one was
 /// pending.
@@ -36,8 +76,8 @@ pub(super) async fn add_job<'e>(
     .bind(&job.platform)
     .bind(&job.society)
     .bind(ts(job.due_at))
-    .bind(&job.zone)
-    .bind(&job.rule)
+    .bind(job.zone.name())
+    .bind(job.rule.as_ref().map(rule_text))
     .execute(executor)
     .await
     .map_err(db)?;
@@ -59,8 +99,8 @@ pub(super) async fn reschedule_job<'e>(
     .bind(&job.platform)
     .bind(&job.society)
     .bind(ts(job.due_at))
-    .bind(&job.zone)
-    .bind(&job.rule)
+    .bind(job.zone.name())
+    .bind(job.rule.as_ref().map(rule_text))
     .execute(executor)
     .await
     .map_err(db)?;

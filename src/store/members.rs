@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::pool::SqlStore;
-use super::rows::{db, from_ts, ts};
-use crate::core::store::{Erasure, MemberStore, Profile, StoreResult};
+use super::rows::{Key, Stored, db, from_ts, ts};
+use crate::core::store::{Erasure, MemberStore, Profile, ShoutoutPreference, StoreResult};
 
 /// The columns a `Profile` is read from.
 macro_rules! profile_select {
@@ -28,19 +28,36 @@ struct ProfileRow {
     shoutouts: Option<String>,
 }
 
-impl From<ProfileRow> for Profile {
-    fn from(r: ProfileRow) -> Self {
-        Profile {
+impl TryFrom<ProfileRow> for Profile {
+    type Error = crate::core::error::StoreError;
+
+    fn try_from(r: ProfileRow) -> StoreResult<Self> {
+        let id = Key(&[&r.society, &r.user_id]);
+        let row = Stored {
+            table: "profiles",
+            id: &id,
+        };
+        let timezone = r
+            .timezone
+            .as_deref()
+            .map(|zone| row.zone("timezone", zone))
+            .transpose()?;
+        let shoutouts = r
+            .shoutouts
+            .as_deref()
+            .map(|text| row.read("shoutouts", text, ShoutoutPreference::parse))
+            .transpose()?;
+        Ok(Profile {
             society: r.society,
             user_id: r.user_id,
             name: r.name,
-            timezone: r.timezone,
+            timezone,
             stage: r.stage,
             specialty: r.specialty,
             hospital: r.hospital,
             img: r.img.map(|v| v != 0),
-            shoutouts: r.shoutouts,
-        }
+            shoutouts,
+        })
     }
 }
 
@@ -56,7 +73,7 @@ impl MemberStore for SqlStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        Ok(row.map(Profile::from))
+        row.map(Profile::try_from).transpose()
     }
 
     async fn save_profile(&self, p: &Profile, now: DateTime<Utc>) -> StoreResult<()> {
@@ -68,13 +85,13 @@ impl MemberStore for SqlStore {
         .bind(&p.society)
         .bind(&p.user_id)
         .bind(&p.name)
-        .bind(&p.timezone)
+        .bind(p.timezone.map(|zone| zone.name()))
         .bind(&p.stage)
         .bind(&p.specialty)
         .bind(&p.hospital)
         .bind(p.img.map(i64::from))
         .bind(ts(now))
-        .bind(&p.shoutouts)
+        .bind(p.shoutouts.map(ShoutoutPreference::as_str))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -88,7 +105,7 @@ impl MemberStore for SqlStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-        Ok(rows.into_iter().map(Profile::from).collect())
+        rows.into_iter().map(Profile::try_from).collect()
     }
 
     async fn ask_confirmation(

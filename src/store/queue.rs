@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::jobs::add_job;
+use super::jobs::{add_job, read_rule};
 use super::pool::SqlStore;
-use super::rows::{db, from_ts, ts};
+use super::rows::{Stored, db, from_ts, ts};
 use crate::core::error::StoreError;
 use crate::core::io::Action;
 use crate::core::store::{
@@ -26,22 +26,37 @@ struct JobRow {
 }
 
 impl JobRow {
-    /// None for a kind this build does not know (a newer version wrote it); it stays leased
-    /// until the lease runs out and is left for a process that knows it.
+    /// None for a kind this build does not know (a newer version wrote it), or for a row whose
+    /// zone or rule does not parse (logged with the row named). Either stays leased until the
+    /// lease runs out and is left for a process that can read it; the other jobs still fire.
     fn into_job(self) -> Option<Job> {
         let Some(kind) = JobKind::parse(&self.kind) else {
             tracing::warn!(id = self.id, kind = %self.kind, "unknown job kind");
             return None;
         };
-        Some(Job {
+        match self.read(kind) {
+            Ok(job) => Some(job),
+            Err(error) => {
+                tracing::error!(%error, "a due job cannot be read; it is left alone");
+                None
+            }
+        }
+    }
+
+    fn read(self, kind: JobKind) -> StoreResult<Job> {
+        let row = Stored {
+            table: "jobs",
+            id: &self.id,
+        };
+        Ok(Job {
             id: self.id,
             kind,
             subject: self.subject,
             platform: self.platform,
             society: self.society,
             due_at: from_ts(self.due_at),
-            zone: self.zone,
-            rule: self.rule,
+            zone: row.zone("zone", &self.zone)?,
+            rule: read_rule(&row, kind, self.rule.as_deref())?,
         })
     }
 }

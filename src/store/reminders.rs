@@ -6,17 +6,17 @@ use sqlx::Row;
 
 use super::jobs::{add_job, stop_job};
 use super::pool::SqlStore;
-use super::rows::{db, from_ts, ts};
+use super::rows::{Stored, db, from_ts, ts};
 use crate::core::io::UserRef;
 use crate::core::store::{
-    Delivery, JobKind, NewJob, NewReminder, Reminder, ReminderStore, StoreResult,
+    Delivery, JobKind, JobRule, NewJob, NewReminder, Reminder, ReminderStore, StoreResult,
 };
 
 /// A reminder with its job's schedule. A macro, not a const, so `concat!` can build `&'static str`
 /// queries from it (sqlx takes no other query text without an assertion).
 macro_rules! reminder_select {
     () => {
-        "SELECT r.id, r.platform, r.society, r.owner_id, r.owner_name, r.delivery, r.room, r.text, r.created_at, j.due_at, j.zone, j.rule, j.state \
+        "SELECT r.id, r.platform, r.society, r.owner_id, r.owner_name, r.delivery, r.room, r.text, r.created_at, j.id AS job_id, j.due_at, j.zone, j.rule, j.state \
          FROM reminders r JOIN jobs j ON j.kind = 'reminder' AND j.subject = r.id"
     };
 }
@@ -38,15 +38,34 @@ struct ReminderRow {
     room: String,
     text: String,
     created_at: i64,
+    job_id: i64,
     due_at: i64,
     zone: String,
     rule: Option<String>,
     state: String,
 }
 
-impl From<ReminderRow> for Reminder {
-    fn from(r: ReminderRow) -> Self {
-        Reminder {
+impl TryFrom<ReminderRow> for Reminder {
+    type Error = crate::core::error::StoreError;
+
+    fn try_from(r: ReminderRow) -> StoreResult<Self> {
+        let delivery = Stored {
+            table: "reminders",
+            id: &r.id,
+        }
+        .read("delivery", &r.delivery, Delivery::parse)?;
+        // The schedule is the job's.
+        let job = Stored {
+            table: "jobs",
+            id: &r.job_id,
+        };
+        let zone = job.zone("zone", &r.zone)?;
+        let rule = r
+            .rule
+            .as_deref()
+            .map(|text| job.rule("rule", text))
+            .transpose()?;
+        Ok(Reminder {
             id: r.id,
             platform: r.platform,
             society: r.society,
@@ -54,15 +73,15 @@ impl From<ReminderRow> for Reminder {
                 id: r.owner_id,
                 name: r.owner_name,
             },
-            delivery: Delivery::parse(&r.delivery),
+            delivery,
             room: r.room,
             text: r.text,
             created_at: from_ts(r.created_at),
             due_at: from_ts(r.due_at),
-            zone: r.zone,
-            rule: r.rule,
+            zone,
+            rule,
             active: r.state == "pending",
-        }
+        })
     }
 }
 
@@ -95,8 +114,8 @@ impl ReminderStore for SqlStore {
                 platform: r.platform.clone(),
                 society: r.society.clone(),
                 due_at: r.due_at,
-                zone: r.zone.clone(),
-                rule: r.rule.clone(),
+                zone: r.zone,
+                rule: r.rule.clone().map(JobRule::Every),
             },
         )
         .await?;
@@ -111,7 +130,7 @@ impl ReminderStore for SqlStore {
             text: r.text.clone(),
             created_at: r.created_at,
             due_at: r.due_at,
-            zone: r.zone.clone(),
+            zone: r.zone,
             rule: r.rule.clone(),
             active: true,
         })
@@ -123,7 +142,7 @@ impl ReminderStore for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        Ok(row.map(Reminder::from))
+        row.map(Reminder::try_from).transpose()
     }
 
     async fn active_reminders(&self, society: &str, user_id: &str) -> StoreResult<Vec<Reminder>> {
@@ -133,7 +152,7 @@ impl ReminderStore for SqlStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        Ok(rows.into_iter().map(Reminder::from).collect())
+        rows.into_iter().map(Reminder::try_from).collect()
     }
 
     async fn cancel_reminder(&self, id: i64) -> StoreResult<bool> {

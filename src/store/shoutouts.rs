@@ -6,9 +6,10 @@ use sqlx::Row;
 
 use super::jobs::add_job;
 use super::pool::SqlStore;
-use super::rows::{db, from_ts, ts};
+use super::rows::{Stored, db, from_ts, ts};
+use crate::core::command::MilestoneKind;
 use crate::core::io::UserRef;
-use crate::core::store::{Digest, NewJob, Shoutout, ShoutoutStore, StoreResult};
+use crate::core::store::{Digest, NewJob, Shoutout, ShoutoutStatus, ShoutoutStore, StoreResult};
 
 macro_rules! shoutout_select {
     () => {
@@ -40,9 +41,21 @@ struct ShoutoutRow {
     posted_at: Option<i64>,
 }
 
-impl From<ShoutoutRow> for Shoutout {
-    fn from(r: ShoutoutRow) -> Self {
-        Shoutout {
+impl TryFrom<ShoutoutRow> for Shoutout {
+    type Error = crate::core::error::StoreError;
+
+    fn try_from(r: ShoutoutRow) -> StoreResult<Self> {
+        let row = Stored {
+            table: "shoutouts",
+            id: &r.id,
+        };
+        let kind = row.read("kind", &r.kind, |text| {
+            MilestoneKind::ALL
+                .into_iter()
+                .find(|kind| kind.as_str() == text)
+        })?;
+        let status = row.read("status", &r.status, ShoutoutStatus::parse)?;
+        Ok(Shoutout {
             id: r.id,
             society: r.society,
             platform: r.platform,
@@ -55,13 +68,13 @@ impl From<ShoutoutRow> for Shoutout {
                 id: r.subject_id,
                 name: r.subject_name,
             },
-            kind: r.kind,
+            kind,
             text: r.text,
             publication: r.publication,
-            status: r.status,
+            status,
             created_at: from_ts(r.created_at),
             posted_at: r.posted_at.map(from_ts),
-        }
+        })
     }
 }
 
@@ -103,10 +116,10 @@ impl ShoutoutStore for SqlStore {
         .bind(&s.author.name)
         .bind(&s.subject.id)
         .bind(&s.subject.name)
-        .bind(&s.kind)
+        .bind(s.kind.as_str())
         .bind(&s.text)
         .bind(&s.publication)
-        .bind(&s.status)
+        .bind(s.status.as_str())
         .bind(ts(s.created_at))
         .bind(s.posted_at.map(ts))
         .fetch_one(&self.pool)
@@ -123,21 +136,21 @@ impl ShoutoutStore for SqlStore {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(db)?;
-        Ok(row.map(Shoutout::from))
+        row.map(Shoutout::try_from).transpose()
     }
 
     async fn decide_shoutout(
         &self,
         id: i64,
-        status: &str,
+        status: ShoutoutStatus,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let posted_at = (status == "posted").then(|| ts(now));
+        let posted_at = (status == ShoutoutStatus::Posted).then(|| ts(now));
         let done = sqlx::query(
             "UPDATE shoutouts SET status = $2, posted_at = $3 WHERE id = $1 AND status = 'pending'",
         )
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(posted_at)
         .execute(&self.pool)
         .await
@@ -163,7 +176,7 @@ impl ShoutoutStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows.into_iter().map(Shoutout::from).collect())
+        rows.into_iter().map(Shoutout::try_from).collect()
     }
 
     async fn pending_shoutouts(&self, society: &str, subject: &str) -> StoreResult<Vec<Shoutout>> {
@@ -176,7 +189,7 @@ impl ShoutoutStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows.into_iter().map(Shoutout::from).collect())
+        rows.into_iter().map(Shoutout::try_from).collect()
     }
 
     async fn ensure_digest(&self, d: &Digest, job: &NewJob) -> StoreResult<Digest> {

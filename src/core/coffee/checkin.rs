@@ -4,12 +4,12 @@ use super::round::meeting;
 
 use chrono::{DateTime, Utc};
 
-use super::programme::*;
+use super::programme::{PLANNED_REMINDER, programme_name};
 use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::{Action, Choice, Message, UserRef};
 use crate::core::reminders::followups;
-use crate::core::store::Job;
+use crate::core::store::{CheckinAnswer, Job};
 use crate::core::time_format;
 
 /// A round's check-in: each group is asked, in its own room or thread, whether they met.
@@ -80,48 +80,44 @@ pub async fn choice(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {
         return Err(expired());
     }
     let others = group.others_of(&ctx.sender.id);
-    match answer {
-        "met" | "planned" | "no" => {
-            ctx.store
-                .answer_checkin(group.id, &ctx.sender.id, answer, ctx.now)
-                .await?;
-            if answer == "met" {
-                followups::schedule_stay_in_touch(ctx, &group).await?;
-            }
-            Ok(vec![match answer {
-                "met" => ctx.reply_message(
-                    Message::text(format!(
-                        "Lovely: noted that you met {others}. Thanks for telling me."
-                    ))
-                    .with_choices(vec![followups::offer(&format!("coffee:{}", group.id))]),
-                    true,
-                ),
-                "planned" => ctx.reply_message(
-                    Message::text(format!(
-                        "Noted: you have planned to meet {others}. Shall I remind you in {}?",
-                        time_format::span(PLANNED_REMINDER)
-                    ))
-                    .with_choices(vec![Choice {
-                        id: format!("coffee:{}:remind", group.id),
-                        label: format!("Remind me in {}", time_format::span(PLANNED_REMINDER)),
-                    }]),
-                    true,
-                ),
-                _ => ctx.private_reply("No problem: there's always the next round."),
-            }])
-        }
-        "remind" => {
-            let due = ctx.now + PLANNED_REMINDER;
-            let text = format!(
-                "meet {others} for the coffee you planned (round {})",
-                group.number
-            );
-            let (id, zone) = crate::core::reminders::private(ctx, due, text).await?;
-            Ok(vec![ctx.private_reply(format!(
-                "I'll remind you on {} ({id}).",
-                time_format::local(due, zone, ctx.now),
-            ))])
-        }
-        _ => Err(expired()),
+    if answer == "remind" {
+        let due = ctx.now + PLANNED_REMINDER;
+        let text = format!(
+            "meet {others} for the coffee you planned (round {})",
+            group.number
+        );
+        let (id, zone) = crate::core::reminders::private(ctx, due, text).await?;
+        return Ok(vec![ctx.private_reply(format!(
+            "I'll remind you on {} ({id}).",
+            time_format::local(due, zone, ctx.now),
+        ))]);
     }
+    let answer = CheckinAnswer::parse(answer).ok_or_else(expired)?;
+    ctx.store
+        .answer_checkin(group.id, &ctx.sender.id, answer, ctx.now)
+        .await?;
+    if answer == CheckinAnswer::Met {
+        followups::schedule_stay_in_touch(ctx, &group).await?;
+    }
+    Ok(vec![match answer {
+        CheckinAnswer::Met => ctx.reply_message(
+            Message::text(format!(
+                "Lovely: noted that you met {others}. Thanks for telling me."
+            ))
+            .with_choices(vec![followups::offer(&format!("coffee:{}", group.id))]),
+            true,
+        ),
+        CheckinAnswer::Planned => ctx.reply_message(
+            Message::text(format!(
+                "Noted: you have planned to meet {others}. Shall I remind you in {}?",
+                time_format::span(PLANNED_REMINDER)
+            ))
+            .with_choices(vec![Choice {
+                id: format!("coffee:{}:remind", group.id),
+                label: format!("Remind me in {}", time_format::span(PLANNED_REMINDER)),
+            }]),
+            true,
+        ),
+        CheckinAnswer::No => ctx.private_reply("No problem: there's always the next round."),
+    }])
 }

@@ -4,16 +4,19 @@
 use super::round::{plan, roster};
 use std::collections::HashSet;
 
-use super::programme::*;
+use super::programme::{
+    DEFAULT_CHECKIN, DEFAULT_RULE, capitalise, find_programme, group_key, group_option,
+    parse_checkin, programme_name,
+};
 use super::round::run_round;
 use crate::core::command::CoffeeSetup;
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::Action;
 use crate::core::pairing::Mode;
-use crate::core::store::{CoffeeGroup, CoffeeMember, Programme};
+use crate::core::store::{CheckinAnswer, CoffeeGroup, CoffeeMember, Programme};
 use crate::core::time_format;
-use crate::core::when::{self, Rule};
+use crate::core::when;
 
 pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Action>, Refusal> {
     ctx.committee_only("coffee setup")?;
@@ -42,7 +45,7 @@ pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Actio
                     ctx.prefix()
                 )));
             };
-            (rule.to_text(), schedule.first)
+            (rule, schedule.first)
         }
     };
     let checkin = match &setup.checkin {
@@ -64,15 +67,17 @@ pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Actio
             .unwrap_or(2),
         mode: setup
             .mode
-            .or(existing.as_ref().map(|p| p.mode.clone()))
-            .unwrap_or_else(|| Mode::Random.as_str().to_string()),
+            .as_deref()
+            .and_then(Mode::parse)
+            .or(existing.as_ref().map(|p| p.mode))
+            .unwrap_or(Mode::Random),
         checkin,
         rule,
-        zone: zone.name().to_string(),
+        zone,
         next_round,
     };
     let programme = ctx.store.save_programme(&programme, ctx.now).await?;
-    if programme.mode == Mode::Mentor.as_str() {
+    if programme.mode == Mode::Mentor {
         // Whoever already offered or asked is in, as `!mentor` promises.
         let members = ctx.store.coffee_members(programme.id).await?;
         for role in ctx.store.mentor_roles(&ctx.society.key).await? {
@@ -84,10 +89,8 @@ pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Actio
         }
     }
     let p = ctx.prefix();
-    let described = Rule::from_text(&programme.rule)
-        .map(|r| r.describe())
-        .unwrap_or_else(|_| programme.rule.clone());
-    let how = if programme.mode == Mode::Mentor.as_str() {
+    let described = programme.rule.describe();
+    let how = if programme.mode == Mode::Mentor {
         format!(
             "mentors with mentees; mentors offer with `{p}mentor offer`, mentees ask with `{p}mentor seek`"
         )
@@ -194,15 +197,22 @@ pub(super) async fn stats(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Acti
         .count();
     let met = asked
         .iter()
-        .filter(|g| g.members.iter().any(|m| m.answer.as_deref() == Some("met")))
+        .filter(|g| {
+            g.members
+                .iter()
+                .any(|m| m.answer == Some(CheckinAnswer::Met))
+        })
         .count();
     let planned = asked
         .iter()
         .filter(|g| {
             g.members
                 .iter()
-                .any(|m| m.answer.as_deref() == Some("planned"))
-                && !g.members.iter().any(|m| m.answer.as_deref() == Some("met"))
+                .any(|m| m.answer == Some(CheckinAnswer::Planned))
+                && !g
+                    .members
+                    .iter()
+                    .any(|m| m.answer == Some(CheckinAnswer::Met))
         })
         .count();
     // Oldest round first, so a pair counts as a repeat from its second meeting on.

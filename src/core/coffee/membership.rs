@@ -3,19 +3,21 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::programme::*;
+use super::programme::{
+    HISTORY_SHOWN, LONGEST_PAUSE, capitalise, find_programme, group_option, programme_name,
+};
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::Action;
 use crate::core::pairing::Mode;
-use crate::core::store::{CoffeeMember, Programme};
+use crate::core::store::{CheckinAnswer, CoffeeMember, Programme};
 use crate::core::time_format;
 use crate::core::when::{self};
 
 pub(super) async fn join(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
     let programme = find_programme(ctx, group).await?;
     let p = ctx.prefix();
-    if programme.mode == Mode::Mentor.as_str() {
+    if programme.mode == Mode::Mentor {
         let role = ctx
             .store
             .mentor_role(&ctx.society.key, &ctx.sender.id)
@@ -181,12 +183,12 @@ pub(super) async fn status(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     Ok(vec![ctx.private_reply(lines.join("\n"))])
 }
 
-fn answer_text(answer: Option<&str>) -> &'static str {
+fn answer_text(answer: Option<CheckinAnswer>) -> &'static str {
     match answer {
-        Some("met") => "met",
-        Some("planned") => "planned",
-        Some("no") => "did not meet",
-        _ => "no answer",
+        Some(CheckinAnswer::Met) => "met",
+        Some(CheckinAnswer::Planned) => "planned",
+        Some(CheckinAnswer::No) => "did not meet",
+        None => "no answer",
     }
 }
 
@@ -206,7 +208,7 @@ pub(super) async fn history(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
                     time_format::local(group.ran_at, zone, ctx.now),
                     group.number,
                     group.others_of(&ctx.sender.id),
-                    answer_text(me.answer.as_deref())
+                    answer_text(me.answer)
                 ),
             ));
         }

@@ -122,6 +122,6 @@ async fn mentor_programmes(ctx: &Ctx<'_>) -> Result<Vec<crate::core::store::Prog
         .programmes(&ctx.society.key)
         .await?
         .into_iter()
-        .filter(|p| p.mode == Mode::Mentor.as_str())
+        .filter(|p| p.mode == Mode::Mentor)
         .collect())
 }

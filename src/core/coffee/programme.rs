@@ -26,7 +26,7 @@ pub(super) fn group_key(group: Option<&str>) -> String {
 }
 /// "the coffee pairings" or "the surgery group's coffee pairings".
 pub(super) fn programme_name(programme: &Programme) -> String {
-    let kind = if programme.mode == Mode::Mentor.as_str() {
+    let kind = if programme.mode == Mode::Mentor {
         "mentor pairings"
     } else {
         "coffee pairings"

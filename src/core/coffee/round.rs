@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use super::icebreakers;
-use super::programme::*;
+use super::programme::{
+    MISSED_CHECKINS_BEFORE_PAUSE, capitalise, group_option, indefinitely, programme_name,
+};
 use crate::core::command::Stage;
 use crate::core::context::{Bot, Fired, Settings, Society};
 use crate::core::error::StoreError;
@@ -18,7 +19,6 @@ use crate::core::store::{
     CoffeeGroup, CoffeeMember, Job, MentorOffer, NewRound, Profile, Programme, Store,
 };
 use crate::core::time_format;
-use crate::core::when::Rule;
 
 fn stage_rank(stage: Option<&str>) -> Option<u8> {
     match Stage::parse(stage?)? {
@@ -71,7 +71,7 @@ pub(super) async fn roster(store: &dyn Store, programme: &Programme) -> Result<R
         .into_iter()
         .map(|p| (p.user_id.clone(), p))
         .collect();
-    let mentors = if programme.mode == Mode::Mentor.as_str() {
+    let mentors = if programme.mode == Mode::Mentor {
         store
             .mentor_roles(&programme.society)
             .await?
@@ -128,7 +128,7 @@ pub(super) fn plan(
     scheduled_for: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Plan {
-    let mode = Mode::parse(&programme.mode).unwrap_or(Mode::Random);
+    let mode = programme.mode;
     let mut eligible: Vec<&CoffeeMember> = Vec::new();
     let mut paused = Vec::new();
     let past_groups = groups_by_member(&roster.past);
@@ -279,14 +279,14 @@ pub async fn run_round(
             programme: programme.id,
             platform: programme.platform.clone(),
             society: programme.society.clone(),
-            zone: programme.zone.clone(),
+            zone: programme.zone,
             scheduled_for,
             ran_at: now,
             checkin_at: now + programme.checkin,
             groups: plan.groups.clone(),
         })
         .await?;
-    let zone: Tz = programme.zone.parse().unwrap_or(society.timezone);
+    let zone = programme.zone;
     let name = programme_name(programme);
     let p = &settings.prefix;
     let mut actions = Vec::new();
@@ -322,7 +322,7 @@ pub async fn run_round(
         });
     }
     for user in &plan.alone {
-        let why = if programme.mode == Mode::Mentor.as_str() {
+        let why = if programme.mode == Mode::Mentor {
             "no mentor had room for you this round"
         } else {
             "you were the only one in it"
@@ -372,7 +372,7 @@ pub async fn fire_round(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fire
         });
     };
     let society = bot.society(&job.society);
-    let zone: Tz = job.zone.parse().unwrap_or(society.timezone);
+    let zone = job.zone;
     let actions = if now - job.due_at > bot.settings().catch_up {
         vec![Action::AdminLog {
             society: job.society.clone(),
@@ -395,13 +395,8 @@ pub async fn fire_round(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fire
         .await?
         .0
     };
-    let next_due = match job.rule.as_deref().map(Rule::from_text) {
-        Some(Ok(rule)) => rule.next_after(job.due_at.max(now), zone),
-        Some(Err(error)) => {
-            tracing::error!(job = job.id, %error, "stored pairing rule no longer parses; stopping it");
-            None
-        }
-        None => None,
-    };
+    let next_due = job
+        .repeat()
+        .and_then(|rule| rule.next_after(job.due_at.max(now), zone));
     Ok(Fired { actions, next_due })
 }

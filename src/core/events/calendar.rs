@@ -2,7 +2,6 @@
 //! society's feed, which the HTTP server serves), and the feed itself.
 
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 
 use super::access::{find, organisers_only};
 use super::notices::description;
@@ -13,7 +12,6 @@ use crate::core::ics::{self, CalendarEvent};
 use crate::core::io::{Action, Message};
 use crate::core::short_id::ShortId;
 use crate::core::store::{Event, Series, Store};
-use crate::core::when::Rule;
 
 pub const MIME: &str = "text/calendar";
 /// A feed keeps past events this long, so last week's grand rounds stay in members' calendars.
@@ -27,10 +25,6 @@ fn series_uid(series: &Series) -> String {
     format!("series-{}-{}@rounds", series.id, series.template.society)
 }
 
-fn zone(event: &Event) -> Tz {
-    event.zone.parse().unwrap_or(Tz::UTC)
-}
-
 fn one(event: &Event, settings: &Settings, stamp: DateTime<Utc>) -> CalendarEvent {
     CalendarEvent {
         uid: event
@@ -41,7 +35,7 @@ fn one(event: &Event, settings: &Settings, stamp: DateTime<Utc>) -> CalendarEven
         title: event.title.clone(),
         starts_at: event.starts_at,
         duration: event.duration,
-        zone: zone(event),
+        zone: event.zone,
         place: event.place.clone(),
         description: Some(description(event, settings)),
         rrule: None,
@@ -65,9 +59,7 @@ async fn series_entry(
         starts_at: series.first_at,
         ..series.template.clone()
     };
-    let rrule = Rule::from_text(&series.rule)
-        .ok()
-        .and_then(|rule| series::rrule(&rule));
+    let rrule = series::rrule(&series.rule);
     Ok(CalendarEvent {
         uid: series_uid(series),
         rrule,

@@ -53,7 +53,7 @@ pub(super) fn draft(
         title,
         starts_at: starts_at.first,
         duration: DEFAULT_DURATION,
-        zone: zone.name().to_string(),
+        zone,
         place: None,
         capacity: None,
         kind: "other".to_string(),

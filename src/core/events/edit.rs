@@ -12,7 +12,7 @@ use crate::core::context::{Ctx, Settings, Society};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::{Action, Message, UserRef};
 use crate::core::short_id::{IdKind, ShortId};
-use crate::core::store::{Event, Store};
+use crate::core::store::{Event, RsvpState, Store};
 use crate::core::time_format;
 use crate::core::when;
 
@@ -140,7 +140,7 @@ pub(super) async fn changed(
     let mut told = 0;
     if !changes.is_empty() {
         let zones = zones(store, &after.society).await?;
-        for rsvp in rsvps.iter().filter(|r| r.answer != "no") {
+        for rsvp in rsvps.iter().filter(|r| r.answer != RsvpState::No) {
             let zone = zone_in(&zones, &rsvp.user.id, society.timezone);
             told += 1;
             actions.push(Action::Remind {

@@ -196,7 +196,7 @@ fn draft(bot: &Bot, import: &EventImport, item: &ImportedEvent) -> Event {
         duration: item
             .duration
             .clamp(Duration::minutes(1), Duration::days(14)),
-        zone: item.zone.unwrap_or(society.timezone).name().to_string(),
+        zone: item.zone.unwrap_or(society.timezone),
         place: item.place.clone(),
         capacity: None,
         kind: "other".to_string(),

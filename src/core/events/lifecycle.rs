@@ -26,7 +26,7 @@ pub(super) async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Actio
         Some(rule) => {
             let series = Series {
                 id: 0,
-                rule: rule.to_text(),
+                rule: rule.clone(),
                 first_at: draft.starts_at,
                 template: draft.clone(),
                 cancelled: false,
@@ -98,7 +98,7 @@ pub(super) async fn show(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refu
             .push("Part of a series; the next date is announced when this one begins.".to_string());
     }
     if let Some(mine) = rsvps.iter().find(|r| r.user.id == ctx.sender.id) {
-        lines.push(format!("Your answer: {}", mine.answer));
+        lines.push(format!("Your answer: {}", mine.answer.as_str()));
     }
     Ok(vec![ctx.private_reply(lines.join("\n"))])
 }

@@ -10,7 +10,7 @@ use crate::core::context::{Settings, Society, zone_of};
 use crate::core::error::StoreError;
 use crate::core::io::{Action, CalendarEntry, Choice, Message, UserRef};
 use crate::core::short_id::{IdKind, ShortId};
-use crate::core::store::{Event, Profile, Rsvp};
+use crate::core::store::{Event, Profile, Rsvp, RsvpState};
 use crate::core::time_format;
 
 fn rsvp_choices(id: i64) -> Vec<Choice> {
@@ -73,13 +73,13 @@ pub(super) fn announcement(
 pub(super) fn counts_line(event: &Event, rsvps: &[Rsvp]) -> String {
     format!(
         "Going: {}{} · waitlist: {} · maybe: {}",
-        count(rsvps, "going"),
+        count(rsvps, RsvpState::Going),
         event
             .capacity
             .map(|c| format!(" of {c}"))
             .unwrap_or_default(),
-        count(rsvps, "waitlist"),
-        count(rsvps, "maybe")
+        count(rsvps, RsvpState::Waitlist),
+        count(rsvps, RsvpState::Maybe)
     )
 }
 /// The platform calendar's copy of the event (Discord's Events tab).
@@ -126,7 +126,7 @@ pub(super) fn refreshed(
         message: announcement(settings, society, event, rsvps),
     }
 }
-pub(super) fn count(rsvps: &[crate::core::store::Rsvp], answer: &str) -> usize {
+pub(super) fn count(rsvps: &[Rsvp], answer: RsvpState) -> usize {
     rsvps.iter().filter(|r| r.answer == answer).count()
 }
 /// What follows a cancellation (already stored): a notice to everyone who answered (each in
@@ -144,7 +144,7 @@ pub(super) async fn cancellation(
     let zones = zones(store, &event.society).await?;
     let mut actions: Vec<Action> = rsvps
         .iter()
-        .filter(|r| r.answer != "no")
+        .filter(|r| r.answer != RsvpState::No)
         .map(|r| Action::Remind {
             user: r.user.clone(),
             message: Message::text(format!(
@@ -190,7 +190,7 @@ pub(super) async fn zones(
         .profiles(society)
         .await?
         .into_iter()
-        .filter_map(|p: Profile| Some((p.user_id, p.timezone?.parse::<Tz>().ok()?)))
+        .filter_map(|p: Profile| Some((p.user_id, p.timezone?)))
         .collect())
 }
 pub(super) fn zone_in(zones: &HashMap<String, Tz>, user: &str, fallback: Tz) -> Tz {

@@ -7,33 +7,32 @@ use crate::core::context::{Bot, Fired, Settings};
 use crate::core::error::StoreError;
 use crate::core::io::{Action, Message};
 use crate::core::short_id::{IdKind, ShortId};
-use crate::core::store::{Event, Job};
+use crate::core::store::{Event, Job, JobRule, RsvpState};
 use crate::core::time_format;
 
-/// The first reminder still ahead, and the offsets in the form the job keeps them.
+/// The first reminder still ahead, and the offsets the job keeps.
 pub(super) fn first_reminder(
     settings: &Settings,
     event: &Event,
     now: DateTime<Utc>,
-) -> (Option<DateTime<Utc>>, String) {
-    let offsets = settings
+) -> (Option<DateTime<Utc>>, Vec<Duration>) {
+    // The job stores whole seconds, so the offsets are kept as it will read them back.
+    let offsets: Vec<Duration> = settings
         .event_reminders
         .iter()
-        .map(|o| o.num_seconds().to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+        .map(|o| Duration::seconds(o.num_seconds()))
+        .collect();
     (next_reminder(event.starts_at, &offsets, now), offsets)
 }
 /// The next reminder time strictly after `after`.
 fn next_reminder(
     starts_at: DateTime<Utc>,
-    offsets: &str,
+    offsets: &[Duration],
     after: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
     offsets
-        .split(',')
-        .filter_map(|o| o.parse::<i64>().ok())
-        .map(|seconds| starts_at - Duration::seconds(seconds))
+        .iter()
+        .map(|offset| starts_at - *offset)
         .filter(|at| *at > after)
         .min()
 }
@@ -47,8 +46,11 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
             next_due: None,
         });
     };
-    let offsets = job.rule.clone().unwrap_or_default();
-    let next_due = next_reminder(event.starts_at, &offsets, job.due_at.max(now));
+    let offsets = match &job.rule {
+        Some(JobRule::Before(offsets)) => offsets.as_slice(),
+        _ => &[],
+    };
+    let next_due = next_reminder(event.starts_at, offsets, job.due_at.max(now));
     // A reminder for an event that has already begun helps nobody.
     if event.cancelled || now >= event.starts_at {
         return Ok(Fired {
@@ -64,7 +66,7 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
         .rsvps(event.id)
         .await?
         .into_iter()
-        .filter(|r| r.answer == "going")
+        .filter(|r| r.answer == RsvpState::Going)
         .map(|r| {
             let zone = zone_in(&zones, &r.user.id, society.timezone);
             let when = time_format::local(event.starts_at, zone, now);

@@ -8,6 +8,7 @@ use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::Action;
 use crate::core::short_id::{IdKind, ShortId};
+use crate::core::store::RsvpState;
 use crate::core::time_format;
 
 /// `!rsvp <id> <answer>` and the announcement's choices (`event:<id>:<answer>`).
@@ -21,17 +22,17 @@ pub async fn rsvp(ctx: &Ctx<'_>, id: ShortId, answer: RsvpAnswer) -> Result<Vec<
     }
     let outcome = ctx
         .store
-        .rsvp(event.id, ctx.sender, answer.as_str(), ctx.now)
+        .rsvp(event.id, ctx.sender, answer, ctx.now)
         .await?;
     let zone = ctx.member_zone().await?;
     let when = time_format::local(event.starts_at, zone, ctx.now);
-    let said = match (outcome.answer.as_str(), outcome.waitlist_place) {
-        ("going", _) => format!("You're going to {} ({id}), {when}.", event.title),
-        ("waitlist", Some(place)) => format!(
+    let said = match (outcome.answer, outcome.waitlist_place) {
+        (RsvpState::Going, _) => format!("You're going to {} ({id}), {when}.", event.title),
+        (RsvpState::Waitlist, Some(place)) => format!(
             "{} ({id}) is full: you're number {place} on the waitlist. I'll tell you if a place opens up.",
             event.title
         ),
-        ("maybe", _) => format!("Noted: maybe for {} ({id}).", event.title),
+        (RsvpState::Maybe, _) => format!("Noted: maybe for {} ({id}).", event.title),
         _ => format!("Noted: you can't go to {} ({id}).", event.title),
     };
     let mut actions = vec![ctx.private_reply(said)];

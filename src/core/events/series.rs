@@ -3,7 +3,6 @@
 //! `!event cancel <id> series` ends the series.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
 
 use super::access::{find, organisers_only};
 use super::notices;
@@ -29,21 +28,16 @@ pub(super) fn check_rule(rule: &Rule, prefix: &str) -> Result<(), Refusal> {
     }
 }
 
-fn zone_of(series: &Series) -> Tz {
-    series.template.zone.parse().unwrap_or(Tz::UTC)
-}
-
 /// The series' next date after `after` that is not skipped.
 pub(super) fn next_date(
     series: &Series,
     after: DateTime<Utc>,
     skipped: &[DateTime<Utc>],
 ) -> Option<DateTime<Utc>> {
-    let rule = Rule::from_text(&series.rule).ok()?;
-    let zone = zone_of(series);
+    let zone = series.template.zone;
     let mut after = after;
     for _ in 0..MAX_SKIPS_IN_A_ROW {
-        let next = rule.next_after(after, zone)?;
+        let next = series.rule.next_after(after, zone)?;
         if !skipped.contains(&next) {
             return Some(next);
         }
@@ -54,10 +48,11 @@ pub(super) fn next_date(
 
 /// The series' date on a local calendar day, if it has one that day.
 fn date_on(series: &Series, day: NaiveDate) -> Option<DateTime<Utc>> {
-    let zone = zone_of(series);
+    let zone = series.template.zone;
     let midnight = when::resolve_local(day, chrono::NaiveTime::MIN, zone)?;
-    let rule = Rule::from_text(&series.rule).ok()?;
-    rule.next_after(midnight - Duration::seconds(1), zone)
+    series
+        .rule
+        .next_after(midnight - Duration::seconds(1), zone)
         .filter(|at| at.with_timezone(&zone).date_naive() == day)
         .filter(|at| *at >= series.first_at)
 }
@@ -117,7 +112,7 @@ pub async fn skip(ctx: &Ctx<'_>, id: ShortId, date: &str) -> Result<Vec<Action>,
     let Some(series) = ctx.store.series(series_id).await? else {
         return Err(Refusal::said(format!("{id}'s series no longer exists.")));
     };
-    let zone = zone_of(&series);
+    let zone = series.template.zone;
     let day = when::parse(date, ctx.now, zone)?
         .first
         .with_timezone(&zone)
@@ -126,9 +121,7 @@ pub async fn skip(ctx: &Ctx<'_>, id: ShortId, date: &str) -> Result<Vec<Action>,
         return Err(Refusal::said(format!(
             "{id}'s series has no date on {}; it repeats {}.",
             day.format("%a %-d %b %Y"),
-            Rule::from_text(&series.rule)
-                .map(|r| r.describe())
-                .unwrap_or_default()
+            series.rule.describe()
         )));
     };
     if starts_at <= ctx.now {

@@ -8,7 +8,7 @@ use crate::core::command::{CoffeeCommand, Stage, WelcomeCommand};
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::{Action, Choice, Message};
-use crate::core::store::Profile;
+use crate::core::store::{Profile, ShoutoutPreference};
 use crate::core::time_format;
 use crate::core::when;
 
@@ -320,7 +320,7 @@ async fn apply(ctx: &Ctx<'_>, step: Step, value: &str) -> Result<Vec<Action>, Re
             } else {
                 when::parse_zone(value)?
             };
-            profile.timezone = Some(zone.name().to_string());
+            profile.timezone = Some(zone);
             Some(format!(
                 "Your timezone is {} (it is {} there).",
                 zone.name(),
@@ -353,8 +353,7 @@ async fn apply(ctx: &Ctx<'_>, step: Step, value: &str) -> Result<Vec<Action>, Re
             );
         }
         Step::Shoutouts => {
-            profile.shoutouts =
-                Some(value.to_string()).filter(|v| ["ask", "auto", "never"].contains(&v.as_str()));
+            profile.shoutouts = ShoutoutPreference::parse(value);
             None
         }
     };

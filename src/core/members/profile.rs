@@ -6,7 +6,7 @@ use crate::core::command::ProfileCommand;
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::Action;
-use crate::core::store::Profile;
+use crate::core::store::{Profile, ShoutoutPreference};
 use crate::core::time_format;
 use crate::core::when;
 
@@ -34,7 +34,7 @@ pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, 
         ProfileCommand::Show => unreachable!("handled above"),
         ProfileCommand::Timezone(text) => {
             let zone = when::parse_zone(&text)?;
-            profile.timezone = Some(zone.name().to_string());
+            profile.timezone = Some(zone);
             format!(
                 "Your timezone is now {} (it is {} there).",
                 zone.name(),
@@ -59,7 +59,7 @@ pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, 
                 "never" => "Colleagues can no longer post shout-outs about you.",
                 _ => "I'll ask you before posting a colleague's shout-out about you.",
             };
-            profile.shoutouts = Some(choice);
+            profile.shoutouts = ShoutoutPreference::parse(&choice);
             said.to_string()
         }
         ProfileCommand::Img(img) => {
@@ -90,8 +90,8 @@ async fn show(ctx: &Ctx<'_>, profile: Option<Profile>) -> Result<Vec<Action>, Re
         .len();
     let profile = profile.unwrap_or_default();
     let unset = "not set".to_string();
-    let zone = match &profile.timezone {
-        Some(zone) => zone.clone(),
+    let zone = match profile.timezone {
+        Some(zone) => zone.name().to_string(),
         None => format!("not set (the society's: {})", ctx.society.timezone.name()),
     };
     let lines = [
@@ -124,10 +124,10 @@ async fn show(ctx: &Ctx<'_>, profile: Option<Profile>) -> Result<Vec<Action>, Re
         ),
         format!(
             "colleagues' shout-outs about you: {}",
-            match profile.shoutouts.as_deref() {
-                Some("auto") => "posted straight away",
-                Some("never") => "never posted",
-                _ => "posted once you approve (the default)",
+            match profile.shoutouts {
+                Some(ShoutoutPreference::Auto) => "posted straight away",
+                Some(ShoutoutPreference::Never) => "never posted",
+                Some(ShoutoutPreference::Ask) | None => "posted once you approve (the default)",
             }
         ),
         format!("active reminders: {reminders} (see them with `{p}reminders`)"),

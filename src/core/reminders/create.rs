@@ -8,6 +8,7 @@ use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::short_id::{IdKind, ShortId};
 use crate::core::store::{Delivery, NewReminder, Reminder};
+use crate::core::when::Rule;
 
 /// The longest reminder text kept; longer text is refused rather than cut.
 pub const MAX_REMINDER_CHARS: usize = 500;
@@ -20,7 +21,7 @@ pub(super) async fn create(
     text: String,
     due: DateTime<Utc>,
     zone: Tz,
-    rule: Option<String>,
+    rule: Option<Rule>,
 ) -> Result<Reminder, Refusal> {
     let active = ctx
         .store
@@ -44,7 +45,7 @@ pub(super) async fn create(
             text,
             created_at: ctx.now,
             due_at: due,
-            zone: zone.name().to_string(),
+            zone,
             rule,
         })
         .await?)

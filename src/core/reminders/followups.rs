@@ -8,7 +8,7 @@ use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::{Action, Choice, Message};
 use crate::core::mention;
-use crate::core::store::{CoffeeGroup, Job, JobKind, NewJob};
+use crate::core::store::{CheckinAnswer, CoffeeGroup, Job, JobKind, NewJob};
 use crate::core::time_format;
 use crate::core::when;
 
@@ -102,7 +102,7 @@ pub async fn schedule_stay_in_touch(ctx: &Ctx<'_>, group: &CoffeeGroup) -> Resul
             platform: ctx.origin.platform.clone(),
             society: ctx.society.key.clone(),
             due_at: group.ran_at + after,
-            zone: ctx.society.timezone.name().to_string(),
+            zone: ctx.society.timezone,
             rule: None,
         })
         .await?;
@@ -132,7 +132,7 @@ pub async fn fire_stay_in_touch(
     let actions = group
         .members
         .iter()
-        .filter(|m| m.answer.as_deref() == Some("met"))
+        .filter(|m| m.answer == Some(CheckinAnswer::Met))
         .map(|m| Action::Remind {
             user: m.user.clone(),
             message: Message::text(format!(

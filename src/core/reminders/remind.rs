@@ -2,7 +2,6 @@
 
 use super::create::{MAX_REMINDER_CHARS, create};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use crate::core::command::{RemindTarget, RemindersCommand};
 use crate::core::context::{Bot, Ctx, Fired};
@@ -11,7 +10,7 @@ use crate::core::io::{Action, Message, UserRef};
 use crate::core::short_id::{IdKind, ShortId};
 use crate::core::store::{Delivery, Job, Reminder};
 use crate::core::time_format;
-use crate::core::when::{self, Rule};
+use crate::core::when;
 
 pub async fn remind(
     ctx: &Ctx<'_>,
@@ -43,7 +42,7 @@ pub async fn remind(
         what.to_string(),
         schedule.first,
         zone,
-        schedule.rule.as_ref().map(Rule::to_text),
+        schedule.rule.clone(),
     )
     .await?;
     let id = ShortId::new(IdKind::Reminder, reminder.id);
@@ -87,11 +86,7 @@ async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
             "{id} · {}",
             time_format::local(reminder.due_at, zone, ctx.now)
         );
-        if let Some(rule) = reminder
-            .rule
-            .as_deref()
-            .and_then(|r| Rule::from_text(r).ok())
-        {
+        if let Some(rule) = &reminder.rule {
             line.push_str(&format!(" · {}", rule.describe()));
         }
         if reminder.delivery == Delivery::Here {
@@ -160,10 +155,7 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
         });
     };
     let settings = bot.settings();
-    let zone: Tz = job
-        .zone
-        .parse()
-        .unwrap_or(bot.society(&job.society).timezone);
+    let zone = job.zone;
     let id = ShortId::new(IdKind::Reminder, reminder.id);
     let lateness = now - job.due_at;
     let due_text = time_format::local(job.due_at, zone, now);
@@ -202,18 +194,11 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
         vec![delivery_action(&reminder, &owner, &late)]
     };
 
-    let next_due = match job.rule.as_deref() {
-        None => None,
-        Some(text) => match Rule::from_text(text) {
-            // After downtime the missed occurrences are not replayed one by one: the next
-            // one is the first still ahead.
-            Ok(rule) => rule.next_after(job.due_at.max(now), zone),
-            Err(error) => {
-                tracing::error!(job = job.id, %error, "stored rule no longer parses; stopping it");
-                None
-            }
-        },
-    };
+    // After downtime the missed occurrences are not replayed one by one: the next one is the
+    // first still ahead.
+    let next_due = job
+        .repeat()
+        .and_then(|rule| rule.next_after(job.due_at.max(now), zone));
     Ok(Fired { actions, next_due })
 }
 fn delivery_action(reminder: &Reminder, owner: &UserRef, late: &str) -> Action {

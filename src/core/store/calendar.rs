@@ -2,17 +2,18 @@
 //! imported from a URL.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::events::Event;
 use super::result::StoreResult;
+use crate::core::when::Rule;
 
 /// A repeating event: `template` holds what each date copies (its id and start are unused).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Series {
     pub id: i64,
-    /// As `when::Rule::to_text`, computed in `template.zone`.
-    pub rule: String,
+    /// Computed in `template.zone`.
+    pub rule: Rule,
     pub first_at: DateTime<Utc>,
     pub template: Event,
     pub cancelled: bool,
@@ -40,7 +41,7 @@ pub trait CalendarStore: Send + Sync {
         series: &Series,
         first: &Event,
         first_reminder: Option<DateTime<Utc>>,
-        reminder_offsets: &str,
+        reminder_offsets: &[Duration],
         now: DateTime<Utc>,
     ) -> StoreResult<(Series, Event)>;
     async fn series(&self, id: i64) -> StoreResult<Option<Series>>;

@@ -3,9 +3,12 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use super::result::StoreResult;
 use crate::core::io::UserRef;
+use crate::core::pairing::Mode;
+use crate::core::when::Rule;
 
 /// A pairing programme: who is paired how often, and where it was set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,11 +21,11 @@ pub struct Programme {
     /// Where it was set up; round summaries are posted there.
     pub room: String,
     pub size: i64,
-    pub mode: String,
+    pub mode: Mode,
     pub checkin: chrono::Duration,
-    /// The schedule, as `when::Rule::to_text`, computed in `zone`.
-    pub rule: String,
-    pub zone: String,
+    /// The schedule, computed in `zone`.
+    pub rule: Rule,
+    pub zone: Tz,
     /// The next scheduled round.
     pub next_round: DateTime<Utc>,
 }
@@ -74,18 +77,50 @@ pub struct NewRound {
     pub programme: i64,
     pub platform: String,
     pub society: String,
-    pub zone: String,
+    pub zone: Tz,
     pub scheduled_for: DateTime<Utc>,
     pub ran_at: DateTime<Utc>,
     pub checkin_at: DateTime<Utc>,
     pub groups: Vec<Vec<UserRef>>,
 }
 
+/// A group member's answer to the did-you-meet check-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckinAnswer {
+    Met,
+    Planned,
+    No,
+}
+
+impl CheckinAnswer {
+    pub const ALL: [CheckinAnswer; 3] = [
+        CheckinAnswer::Met,
+        CheckinAnswer::Planned,
+        CheckinAnswer::No,
+    ];
+
+    /// As stored, and as the check-in's choices name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckinAnswer::Met => "met",
+            CheckinAnswer::Planned => "planned",
+            CheckinAnswer::No => "no",
+        }
+    }
+
+    /// The inverse of [`CheckinAnswer::as_str`], exactly.
+    pub fn parse(text: &str) -> Option<CheckinAnswer> {
+        CheckinAnswer::ALL
+            .into_iter()
+            .find(|answer| answer.as_str() == text)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupMember {
     pub user: UserRef,
-    /// `met`, `planned` or `no`; None while unanswered.
-    pub answer: Option<String>,
+    /// None while unanswered.
+    pub answer: Option<CheckinAnswer>,
 }
 
 /// One group of one round, as recorded.
@@ -153,7 +188,7 @@ pub trait CoffeeStore: Send + Sync {
         &self,
         group: i64,
         user_id: &str,
-        answer: &str,
+        answer: CheckinAnswer,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
 }

@@ -1,9 +1,11 @@
 //! Events, the answers to them (with the waitlist) and who checked in.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
 
 use super::result::StoreResult;
+use crate::core::command::RsvpAnswer;
 use crate::core::io::UserRef;
 
 /// An event as stored. Times are UTC; `zone` is the organiser's, for showing the series.
@@ -16,8 +18,8 @@ pub struct Event {
     pub room: String,
     pub title: String,
     pub starts_at: DateTime<Utc>,
-    pub duration: chrono::Duration,
-    pub zone: String,
+    pub duration: Duration,
+    pub zone: Tz,
     pub place: Option<String>,
     /// None: no limit.
     pub capacity: Option<i64>,
@@ -35,19 +37,64 @@ pub struct Event {
     pub source_uid: Option<String>,
 }
 
-/// A member's answer to an event: `going`, `waitlist`, `maybe` or `no`.
+/// Where a member stands for an event. A member asks for an `RsvpAnswer`; `going` beyond the
+/// capacity is kept as `Waitlist` until a place opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RsvpState {
+    Going,
+    Waitlist,
+    Maybe,
+    No,
+}
+
+impl RsvpState {
+    pub const ALL: [RsvpState; 4] = [
+        RsvpState::Going,
+        RsvpState::Waitlist,
+        RsvpState::Maybe,
+        RsvpState::No,
+    ];
+
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RsvpState::Going => "going",
+            RsvpState::Waitlist => "waitlist",
+            RsvpState::Maybe => "maybe",
+            RsvpState::No => "no",
+        }
+    }
+
+    /// The inverse of [`RsvpState::as_str`], exactly.
+    pub fn parse(text: &str) -> Option<RsvpState> {
+        RsvpState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == text)
+    }
+}
+
+impl From<RsvpAnswer> for RsvpState {
+    fn from(answer: RsvpAnswer) -> Self {
+        match answer {
+            RsvpAnswer::Going => RsvpState::Going,
+            RsvpAnswer::Maybe => RsvpState::Maybe,
+            RsvpAnswer::No => RsvpState::No,
+        }
+    }
+}
+
+/// A member's answer to an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rsvp {
     pub user: UserRef,
-    pub answer: String,
+    pub answer: RsvpState,
     pub answered_at: DateTime<Utc>,
 }
 
 /// What an RSVP changed: the member's own place, and who moved up from the waitlist.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RsvpOutcome {
-    /// `going`, `waitlist`, `maybe` or `no`.
-    pub answer: String,
+    pub answer: RsvpState,
     /// 1-based place on the waitlist, when waitlisted.
     pub waitlist_place: Option<i64>,
     pub promoted: Vec<UserRef>,
@@ -61,7 +108,7 @@ pub trait EventStore: Send + Sync {
         &self,
         event: &Event,
         first_reminder: Option<DateTime<Utc>>,
-        reminder_offsets: &str,
+        reminder_offsets: &[Duration],
         now: DateTime<Utc>,
     ) -> StoreResult<Event>;
     async fn event(&self, id: i64) -> StoreResult<Option<Event>>;
@@ -77,7 +124,7 @@ pub trait EventStore: Send + Sync {
         &self,
         event: &Event,
         first_reminder: Option<DateTime<Utc>>,
-        reminder_offsets: &str,
+        reminder_offsets: &[Duration],
     ) -> StoreResult<Vec<UserRef>>;
     /// Records an answer in one transaction: `going` beyond the capacity joins the waitlist;
     /// a place given up goes to the first on the waitlist. Concurrent answers never promote
@@ -86,7 +133,7 @@ pub trait EventStore: Send + Sync {
         &self,
         event: i64,
         user: &UserRef,
-        answer: &str,
+        answer: RsvpAnswer,
         now: DateTime<Utc>,
     ) -> StoreResult<RsvpOutcome>;
     /// Every answer, in answer order.

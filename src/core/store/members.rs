@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use super::result::StoreResult;
 
@@ -12,13 +13,48 @@ pub struct Profile {
     pub society: String,
     pub user_id: String,
     pub name: String,
-    pub timezone: Option<String>,
+    pub timezone: Option<Tz>,
     pub stage: Option<String>,
     pub specialty: Option<String>,
     pub hospital: Option<String>,
     pub img: Option<bool>,
-    /// How colleagues' shout-outs about them are handled: `ask` (None), `auto` or `never`.
-    pub shoutouts: Option<String>,
+    /// How colleagues' shout-outs about them are handled; None is `Ask`.
+    pub shoutouts: Option<ShoutoutPreference>,
+}
+
+/// How colleagues' shout-outs about a member are handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShoutoutPreference {
+    /// Posted once the member approves.
+    Ask,
+    /// Posted straight away.
+    Auto,
+    /// Never posted.
+    Never,
+}
+
+impl ShoutoutPreference {
+    pub const ALL: [ShoutoutPreference; 3] = [
+        ShoutoutPreference::Ask,
+        ShoutoutPreference::Auto,
+        ShoutoutPreference::Never,
+    ];
+
+    /// As stored, and as `!profile shoutouts` names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShoutoutPreference::Ask => "ask",
+            ShoutoutPreference::Auto => "auto",
+            ShoutoutPreference::Never => "never",
+        }
+    }
+
+    /// The inverse of [`ShoutoutPreference::as_str`], exactly.
+    pub fn parse(text: &str) -> Option<ShoutoutPreference> {
+        ShoutoutPreference::ALL
+            .into_iter()
+            .find(|preference| preference.as_str() == text)
+    }
 }
 
 /// What `!forget me` removed, so the member can be told.

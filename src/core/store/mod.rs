@@ -17,16 +17,16 @@ mod upkeep;
 
 pub use calendar::{CalendarStore, EventImport, Series};
 pub use coffee::{
-    CoffeeGroup, CoffeeMember, CoffeeStore, GroupMember, MentorOffer, MentorRole, NewRound,
-    Programme,
+    CheckinAnswer, CoffeeGroup, CoffeeMember, CoffeeStore, GroupMember, MentorOffer, MentorRole,
+    NewRound, Programme,
 };
-pub use events::{Event, EventStore, Rsvp, RsvpOutcome};
-pub use members::{Erasure, MemberStore, Profile};
+pub use events::{Event, EventStore, Rsvp, RsvpOutcome, RsvpState};
+pub use members::{Erasure, MemberStore, Profile, ShoutoutPreference};
 pub use memory::MemoryStore;
-pub use queue::{FiredJob, Job, JobKind, NewJob, OutboxItem, PendingSend, QueueStore};
+pub use queue::{FiredJob, Job, JobKind, JobRule, NewJob, OutboxItem, PendingSend, QueueStore};
 pub use reminders::{Delivery, NewReminder, Reminder, ReminderStore};
 pub use result::StoreResult;
-pub use shoutouts::{Digest, Shoutout, ShoutoutStore};
+pub use shoutouts::{Digest, Shoutout, ShoutoutStatus, ShoutoutStore};
 pub use upkeep::{Counts, UpkeepStore};
 
 /// Everything the core asks of persistence. Implemented for whatever implements every part.

@@ -2,10 +2,12 @@
 //! the queue, so a crash between firing and sending loses nothing and repeats nothing.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
 
 use super::result::StoreResult;
 use crate::core::io::Action;
+use crate::core::when::Rule;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobKind {
@@ -55,6 +57,16 @@ impl JobKind {
     }
 }
 
+/// How a job moves on after it fires, as its row's `rule` column holds it. A job with none
+/// fires once, or its feature works out the next time (a series reads its own rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobRule {
+    /// To the rule's next occurrence, computed in the job's zone (reminders, rounds, digests).
+    Every(Rule),
+    /// An event's reminders: how long before the event each one goes, one firing per offset.
+    Before(Vec<Duration>),
+}
+
 /// A job to add, for features whose job belongs to no other row's transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewJob {
@@ -63,8 +75,8 @@ pub struct NewJob {
     pub platform: String,
     pub society: String,
     pub due_at: DateTime<Utc>,
-    pub zone: String,
-    pub rule: Option<String>,
+    pub zone: Tz,
+    pub rule: Option<JobRule>,
 }
 
 /// A scheduled piece of work: the queue is this table.
@@ -78,8 +90,18 @@ pub struct Job {
     pub society: String,
     pub due_at: DateTime<Utc>,
     /// The IANA zone the due time was computed in; recurrences are recomputed in it.
-    pub zone: String,
-    pub rule: Option<String>,
+    pub zone: Tz,
+    pub rule: Option<JobRule>,
+}
+
+impl Job {
+    /// The rule it repeats by, for a job that repeats by one.
+    pub fn repeat(&self) -> Option<&Rule> {
+        match &self.rule {
+            Some(JobRule::Every(rule)) => Some(rule),
+            _ => None,
+        }
+    }
 }
 
 /// An action to send, with the key that makes sending it twice harmless.

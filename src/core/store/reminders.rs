@@ -2,9 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use super::result::StoreResult;
 use crate::core::io::UserRef;
+use crate::core::when::Rule;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delivery {
@@ -22,12 +24,11 @@ impl Delivery {
         }
     }
 
-    pub fn parse(text: &str) -> Delivery {
-        if text == "here" {
-            Delivery::Here
-        } else {
-            Delivery::Me
-        }
+    /// The inverse of [`Delivery::as_str`], exactly.
+    pub fn parse(text: &str) -> Option<Delivery> {
+        [Delivery::Me, Delivery::Here]
+            .into_iter()
+            .find(|delivery| delivery.as_str() == text)
     }
 }
 
@@ -41,8 +42,8 @@ pub struct NewReminder {
     pub text: String,
     pub created_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
-    pub zone: String,
-    pub rule: Option<String>,
+    pub zone: Tz,
+    pub rule: Option<Rule>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,8 +58,8 @@ pub struct Reminder {
     pub created_at: DateTime<Utc>,
     /// The next time it fires (or last fired, once done).
     pub due_at: DateTime<Utc>,
-    pub zone: String,
-    pub rule: Option<String>,
+    pub zone: Tz,
+    pub rule: Option<Rule>,
     pub active: bool,
 }
 

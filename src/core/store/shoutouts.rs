@@ -5,10 +5,43 @@ use chrono::{DateTime, Utc};
 
 use super::queue::NewJob;
 use super::result::StoreResult;
+use crate::core::command::MilestoneKind;
 use crate::core::io::UserRef;
 
-/// A member's news. `status`: `pending` (waiting for the member it is about), `posted` or
-/// `declined`.
+/// Where a shout-out stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShoutoutStatus {
+    /// Waiting for the member it is about.
+    Pending,
+    Posted,
+    Declined,
+}
+
+impl ShoutoutStatus {
+    pub const ALL: [ShoutoutStatus; 3] = [
+        ShoutoutStatus::Pending,
+        ShoutoutStatus::Posted,
+        ShoutoutStatus::Declined,
+    ];
+
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShoutoutStatus::Pending => "pending",
+            ShoutoutStatus::Posted => "posted",
+            ShoutoutStatus::Declined => "declined",
+        }
+    }
+
+    /// The inverse of [`ShoutoutStatus::as_str`], exactly.
+    pub fn parse(text: &str) -> Option<ShoutoutStatus> {
+        ShoutoutStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+/// A member's news.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shoutout {
     pub id: i64,
@@ -18,11 +51,11 @@ pub struct Shoutout {
     pub room: String,
     pub author: UserRef,
     pub subject: UserRef,
-    pub kind: String,
+    pub kind: MilestoneKind,
     pub text: String,
     /// The looked-up publication line (`“Title”, Journal (2024)`), for a DOI.
     pub publication: Option<String>,
-    pub status: String,
+    pub status: ShoutoutStatus,
     pub created_at: DateTime<Utc>,
     pub posted_at: Option<DateTime<Utc>>,
 }
@@ -43,10 +76,14 @@ pub trait ShoutoutStore: Send + Sync {
     /// Stores a shout-out (its `id` is ignored) and returns it with its id.
     async fn create_shoutout(&self, shoutout: &Shoutout) -> StoreResult<Shoutout>;
     async fn shoutout(&self, id: i64) -> StoreResult<Option<Shoutout>>;
-    /// Moves a pending shout-out to `posted` (stamped `now`) or `declined`; false if it was
+    /// Moves a pending shout-out to `Posted` (stamped `now`) or `Declined`; false if it was
     /// no longer pending, so a double click posts once.
-    async fn decide_shoutout(&self, id: i64, status: &str, now: DateTime<Utc>)
-    -> StoreResult<bool>;
+    async fn decide_shoutout(
+        &self,
+        id: i64,
+        status: ShoutoutStatus,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Shout-outs posted in the society on the platform in `[since, until)`, oldest first.
     async fn posted_shoutouts(
         &self,
