@@ -436,7 +436,7 @@ fn read_scopes(relative: &str, module: Vec<String>, source: &str) -> Vec<Scope> 
             Tok::Ident(first)
                 if tok(i + 1) == Some(&Tok::PathSep)
                     && !matches!(
-                        i.checked_sub(1).and_then(|p| tok(p)),
+                        i.checked_sub(1).and_then(&tok),
                         Some(Tok::PathSep | Tok::Punct('.'))
                     ) =>
             {
