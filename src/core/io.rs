@@ -143,9 +143,9 @@ impl Message {
     }
 }
 
-/// An event as a platform calendar shows it.
+/// An event as a platform's own calendar shows it (Discord's Scheduled Events).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CalendarEntry {
+pub struct MirrorEntry {
     pub title: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -187,11 +187,12 @@ pub enum Action {
     },
     /// Mirror an event into the platform's own calendar where it has one (Discord's Scheduled
     /// Events) and the society enabled it; `entry: None` removes the mirror. Other platforms
-    /// ignore it.
-    Calendar {
+    /// ignore it. Stored under its first name, `calendar`, so queued rows stay readable.
+    #[serde(rename = "calendar")]
+    MirrorEvent {
         society: String,
         topic: String,
-        entry: Option<CalendarEntry>,
+        entry: Option<MirrorEntry>,
     },
     /// A post in the society's celebrations room (or `fallback_room` where the platform has
     /// none configured), which the bot then reacts to with `emoji` when one is given.
@@ -248,5 +249,27 @@ impl Action {
             | Action::Celebrate { message, .. } => message.mentions.first().map(|m| m.id.clone()),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The outbox keeps actions as JSON: a renamed variant must still read rows queued under
+    /// its old name.
+    #[test]
+    fn a_mirrored_event_is_stored_under_its_first_name() {
+        let action = Action::MirrorEvent {
+            society: "ams".to_string(),
+            topic: "event:1".to_string(),
+            entry: None,
+        };
+        let json = serde_json::to_string(&action).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"calendar","society":"ams","topic":"event:1","entry":null}"#
+        );
+        assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), action);
     }
 }

@@ -235,7 +235,7 @@ impl Adapter for ShellOutput {
                 );
             }
             // The shell has no calendar of its own; `event ics` shows the file instead.
-            Action::Calendar { .. } => {}
+            Action::MirrorEvent { .. } => {}
             Action::Remind { user, message } => {
                 write_message(
                     &mut screen,

@@ -304,7 +304,7 @@ pub fn text_of(action: &Action) -> Option<String> {
         | Action::Edit { message, .. } => Some(message.text.clone()),
         Action::JoinGroup { user, group, .. } => Some(format!("[group] {} joins {group}", user.id)),
         Action::AdminLog { text, .. } => Some(format!("[admin log] {text}")),
-        Action::React { .. } | Action::Calendar { .. } => None,
+        Action::React { .. } | Action::MirrorEvent { .. } => None,
     }
 }
 

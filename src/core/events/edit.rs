@@ -130,10 +130,10 @@ pub(super) async fn changed(
     let rsvps = store.rsvps(after.id).await?;
     let mut actions = vec![
         notices::refreshed(settings, society, after, &rsvps),
-        Action::Calendar {
+        Action::MirrorEvent {
             society: after.society.clone(),
             topic: notices::topic(after),
-            entry: notices::calendar_entry(settings, after),
+            entry: notices::mirror_entry(settings, after),
         },
     ];
     let changes = what_changed(before, after);

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::core::context::{Settings, Society, zone_of};
 use crate::core::error::StoreError;
-use crate::core::io::{Action, CalendarEntry, Choice, Message, UserRef};
+use crate::core::io::{Action, Choice, Message, MirrorEntry, UserRef};
 use crate::core::short_id::{IdKind, ShortId};
 use crate::core::store::{Event, Profile, Rsvp, RsvpState};
 use crate::core::time_format;
@@ -83,8 +83,8 @@ pub(super) fn counts_line(event: &Event, rsvps: &[Rsvp]) -> String {
     )
 }
 /// The platform calendar's copy of the event (Discord's Events tab).
-pub(super) fn calendar_entry(settings: &Settings, event: &Event) -> Option<CalendarEntry> {
-    (!event.cancelled).then(|| CalendarEntry {
+pub(super) fn mirror_entry(settings: &Settings, event: &Event) -> Option<MirrorEntry> {
+    (!event.cancelled).then(|| MirrorEntry {
         title: event.title.clone(),
         starts_at: event.starts_at,
         ends_at: event.starts_at + event.duration,
@@ -106,10 +106,10 @@ pub(super) fn announce(
             message: announcement(settings, society, event, rsvps),
             topic: Some(topic(event)),
         },
-        Action::Calendar {
+        Action::MirrorEvent {
             society: event.society.clone(),
             topic: topic(event),
-            entry: calendar_entry(settings, event),
+            entry: mirror_entry(settings, event),
         },
     ]
 }
@@ -174,7 +174,7 @@ pub(super) async fn cancellation(
         )),
         topic: None,
     });
-    actions.push(Action::Calendar {
+    actions.push(Action::MirrorEvent {
         society: event.society.clone(),
         topic: topic(event),
         entry: None,

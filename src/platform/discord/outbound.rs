@@ -15,7 +15,7 @@ use serenity::builder::Builder;
 
 use super::inbound::BUTTON_PREFIX;
 use super::links::{Links, PLATFORM};
-use crate::core::io::{Action, CalendarEntry, Message, UserRef};
+use crate::core::io::{Action, Message, MirrorEntry, UserRef};
 use crate::core::store::MemoryStore;
 use crate::platform::{Adapter, DeliveryError};
 
@@ -211,7 +211,7 @@ impl DiscordAdapter {
         &self,
         society: &str,
         topic: &str,
-        entry: Option<&CalendarEntry>,
+        entry: Option<&MirrorEntry>,
     ) -> Result<(), DeliveryError> {
         let Some(guild) = self.links.scheduled_events_guild(society) else {
             return Ok(());
@@ -538,7 +538,7 @@ impl Adapter for DiscordAdapter {
                 Ok(())
             }
             Action::Edit { topic, message, .. } => self.edit(topic, message).await,
-            Action::Calendar {
+            Action::MirrorEvent {
                 society,
                 topic,
                 entry,

@@ -342,7 +342,7 @@ impl Adapter for MatrixAdapter {
             }
             Action::Edit { topic, message, .. } => self.edit(key, topic, message).await,
             // Matrix has no shared calendar; members subscribe to the society's feed instead.
-            Action::Calendar { .. } => Ok(()),
+            Action::MirrorEvent { .. } => Ok(()),
             Action::Remind { user, message } => {
                 let room = self.direct_room(user).await?;
                 self.send(&room, key, message, None).await.map(drop)
