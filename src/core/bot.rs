@@ -15,10 +15,33 @@ use super::shoutouts;
 use super::store::{Job, JobKind};
 use super::time_format;
 
+/// What one inbound event produced, and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub actions: Vec<Action>,
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Acted on (which may change the store).
+    Done,
+    /// Refused with a reason: bad input, not allowed, or too late. Nothing was changed.
+    Refused,
+    /// The store failed; the member got an apology.
+    Failed,
+}
+
 impl Bot {
     /// Answers one inbound event. Never fails: a refusal becomes a reply, and a store failure
     /// becomes an apology (and an error in the log).
     pub async fn handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> Vec<Action> {
+        self.answer(inbound, now).await.actions
+    }
+
+    /// `handle`, saying also how it ended: a refused event changed nothing, which the hostile
+    /// input tests hold the core to.
+    pub async fn answer(&self, inbound: &Inbound, now: DateTime<Utc>) -> Answer {
         let origin = inbound.origin();
         let ctx = Ctx {
             store: self.store().as_ref(),
@@ -32,7 +55,12 @@ impl Bot {
         let result = match inbound {
             // A join seen long after it happened is no time for a welcome, nor for an apology
             // in a shared room.
-            Inbound::Join { .. } if late > self.settings().catch_up => return Vec::new(),
+            Inbound::Join { .. } if late > self.settings().catch_up => {
+                return Answer {
+                    actions: Vec::new(),
+                    outcome: Outcome::Refused,
+                };
+            }
             _ if late > self.settings().catch_up => Err(Refusal::said(format!(
                 "I was offline when you sent this ({} ago) and have not acted on it. Please send it again if you still need it.",
                 time_format::span(late)
@@ -70,13 +98,19 @@ impl Bot {
                         }
                     }
                 }
-                actions
+                Answer {
+                    actions,
+                    outcome: Outcome::Done,
+                }
             }
             Err(refusal) => {
-                if let Refusal::Store(error) = &refusal {
+                let outcome = if let Refusal::Store(error) = &refusal {
                     tracing::error!(%error, "store failed while handling a command");
-                }
-                match refusal {
+                    Outcome::Failed
+                } else {
+                    Outcome::Refused
+                };
+                let actions = match refusal {
                     Refusal::Withheld(reason) if !origin.is_direct => vec![
                         ctx.private_reply(
                             "I did not post that, and nothing was changed. I've sent you the reason in a direct message.",
@@ -87,7 +121,8 @@ impl Bot {
                         },
                     ],
                     refusal => vec![ctx.private_reply(refusal.to_string())],
-                }
+                };
+                Answer { actions, outcome }
             }
         }
     }

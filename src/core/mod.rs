@@ -13,7 +13,7 @@
 //!   traits and records), `command` (the parser), `when`, `pairing`, `ics`, `doi`,
 //!   `identifiers`, `mention`, `short_id`, `time_format`, `error`.
 
-mod bot;
+pub mod bot;
 pub mod coffee;
 pub mod command;
 pub mod context;
@@ -33,4 +33,5 @@ pub mod store;
 pub mod time_format;
 pub mod when;
 
+pub use bot::{Answer, Outcome};
 pub use context::{Bot, Ctx, Fired, Settings, Society, Welcome, zone_of};
