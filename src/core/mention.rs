@@ -4,7 +4,7 @@
 //! parsing lives here once: Discord's `<@id>` and `<@!id>`, a Matrix id (`@user:server`), and
 //! the shell's `@name`.
 
-use super::Ctx;
+use super::context::Ctx;
 use super::error::Refusal;
 use super::io::UserRef;
 

@@ -2,8 +2,8 @@
 //! pairing programmes pair them; offering or asking joins every such programme in the society.
 
 use super::programme::group_hint;
-use crate::core::Ctx;
 use crate::core::command::{MAX_PROFILE_TEXT, MentorCommand};
+use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::Action;
 use crate::core::pairing::Mode;

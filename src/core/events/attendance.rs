@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::access::{find, organisers_only};
-use crate::core::Ctx;
+use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::{Action, Message};
 use crate::core::pairing::Rng;

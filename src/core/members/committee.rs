@@ -1,6 +1,6 @@
 //! What only a society's committee may see or do. Checked here, not by platform permissions.
 
-use crate::core::Ctx;
+use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::Action;
 use crate::core::time_format;

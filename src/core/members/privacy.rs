@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 
-use crate::core::Ctx;
+use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::{Action, Choice, Message};
 
