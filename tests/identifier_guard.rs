@@ -1,6 +1,6 @@
 //! Runs the identifier guard over the example lists in tests/data/identifiers.
 
-use rounds::core::identifiers::{Identifier, check};
+use rounds::core::identifiers::{Identifier, check, guard};
 
 fn lines(name: &str) -> Vec<String> {
     let path = format!(
@@ -11,8 +11,29 @@ fn lines(name: &str) -> Vec<String> {
     text.lines()
         .map(str::trim_end)
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(String::from)
+        .map(unescape)
         .collect()
+}
+
+/// Invisible characters are written `\u{200B}` in the lists, so a reader can see them.
+fn unescape(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find("\\u{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 3..];
+        let end = after
+            .find('}')
+            .unwrap_or_else(|| panic!("unclosed escape in {line:?}"));
+        let code = u32::from_str_radix(&after[..end], 16)
+            .ok()
+            .and_then(char::from_u32)
+            .unwrap_or_else(|| panic!("bad escape in {line:?}"));
+        out.push(code);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[test]
@@ -78,4 +99,30 @@ fn every_rule_has_stopped_examples() {
             .count();
         assert!(n >= 3, "rule {rule} has only {n} examples");
     }
+}
+
+#[test]
+fn the_reply_says_what_to_change() {
+    let Err(refusal) = guard("Thanks for looking after NHS 943 476 5919", "shout-out") else {
+        panic!("an NHS number was let through");
+    };
+    let reply = refusal.to_string();
+    assert!(
+        reply.contains("looks like an NHS number; remove it, or write it without the number"),
+        "{reply}"
+    );
+    let Err(refusal) = guard("Mrs Jones DOB 3/4/1951", "shout-out") else {
+        panic!("a date of birth was let through");
+    };
+    assert!(
+        refusal
+            .to_string()
+            .contains("date of birth; remove the date"),
+        "{refusal}"
+    );
+}
+
+#[test]
+fn escapes_in_the_lists_are_read_as_characters() {
+    assert_eq!(unescape("D\\u{200B}OB"), "D\u{200B}OB");
 }

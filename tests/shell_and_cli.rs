@@ -468,7 +468,7 @@ emergency medicine
 shoutout @intern1 award Best intern of the year
 /as intern1
 1
-milestone other Thanks for the help with 943 476 5919
+milestone other Thanks for the help with patient 943 476 5919
 milestone publication Our first paper! doi:10.5694/mja2.51234
 ";
     let output = rounds(
@@ -512,7 +512,7 @@ milestone publication Our first paper! doi:10.5694/mja2.51234
         "[2026-11-23 09:00] #general rounds: I did not post that, and nothing was changed. I've sent you the reason in a direct message.",
     );
     at(
-        "[2026-11-23 09:00] @intern1 (dm) rounds: I did not use that shout-out because it contains what looks like an NHS number. Patient details never go in anything Rounds shows others; nothing was posted or changed.",
+        "[2026-11-23 09:00] @intern1 (dm) rounds: I did not use that shout-out because it contains what looks like an NHS number; remove it, or write it without the number. Patient details never go in anything Rounds shows others; nothing was posted or changed.",
     );
     assert!(!lines.iter().any(|l| l.contains("943 476 5919")));
     // The DOI's title, from the stand-in.

@@ -6,11 +6,18 @@
 //! ORCIDs, room and phone numbers, so every rule needs either a checksum or an
 //! explicit keyword: a bare number or a bare date never stops a post.
 //!
+//! Before any rule runs the text is normalised (see `normalise`), so invisible
+//! characters, fullwidth forms and unusual dashes or spaces cannot hide a number
+//! or a keyword from the rules.
+//!
 //! The text is split into tokens (letter runs, ASCII digit runs, single other
 //! characters; whitespace only separates), and all positions are char
 //! offsets, so no input can make a rule slice inside a UTF-8 character.
 
 use std::ops::Range;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 /// Why a text was stopped. Display is one short clause that follows
 /// "I did not post that because ".
@@ -30,6 +37,16 @@ pub enum Identifier {
     Ssn,
 }
 
+impl Identifier {
+    /// What the author can change so the text goes through: follows "because {self}; ".
+    pub fn what_to_change(&self) -> &'static str {
+        match self {
+            Identifier::DateOfBirth => "remove the date",
+            _ => "remove it, or write it without the number",
+        }
+    }
+}
+
 /// Dates in or before this year are birth dates of people who are now adults;
 /// later ones are usually events (exams, start dates, newborn announcements).
 const BIRTH_YEAR_MAX: u32 = 2010;
@@ -41,6 +58,31 @@ const CUE_RADIUS: usize = 80;
 const LABEL_REACH: usize = 4;
 /// How many tokens a date may be after "DOB" or "born".
 const DATE_REACH: usize = 5;
+/// Words that put a person next to a number that only a checksum marks: about
+/// one random 10-digit number in ten passes the NHS or Medicare check, so a
+/// checksum alone is not enough.
+const PERSON_WORDS: [&str; 20] = [
+    "nhs",
+    "medicare",
+    "ihi",
+    "dob",
+    "birthdate",
+    "born",
+    "card",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "referral",
+    "referred",
+    "admitted",
+    "discharged",
+    "transferred",
+    "handover",
+    "caring",
+    "cared",
+];
 
 /// Months match by any prefix of three or more letters ("Mar", "Sept").
 const MONTHS: &str =
@@ -60,17 +102,24 @@ const EVENT_WORDS: [&str; 15] = [
 ///   number`, `record no` (so "medical record number" too), followed within 4
 ///   tokens (skipping `no`, `number`, `num`, `nbr`, `is`, `:#-.=(`)
 ///   by a number of at least 5 digits, optionally with a 1–3 letter prefix
-///   glued on ("RMH1234567"), and possibly grouped by single spaces/hyphens.
-/// * **Numbers**: digit groups joined by one space or one hyphen (the same
+///   glued on ("RMH1234567") or a 1–5 letter site code before it ("RMH
+///   1234567"), and possibly grouped by single spaces, hyphens, dots or
+///   thousands commas ("1,234,567").
+/// * **Numbers**: digit groups joined by one space, hyphen or dot (the same
 ///   joiner throughout) are read as one number; any run of whole groups is a
 ///   candidate. Groups glued to letters, or to `.` `/` `_` `@` `=` `?` `&` `%`
 ///   `~` plus more text (DOIs, URLs, decimals), or to `:` `,` `-` plus digits
 ///   (times, thousands) cannot start/end a candidate; a number glued to a
 ///   leading `+` is an international phone number and is skipped whole.
 ///   Checksum-only matches are ignored when `phone`, `tel`, `ph`, `mobile`,
-///   `mob`, `fax`, `zoom`, `teams`, `webex`, `meeting`, `webinar`,
+///   `mob`, `pager`, `bleep`, `ext`, `code`, `fax`, `zoom`, `teams`, `webex`, `meeting`, `webinar`,
 ///   `passcode`, `pin`, `abn`, `acn`, `isbn`, `issn`, `pmid`, `orcid`, `doi`,
 ///   `invoice`, `order`, `booking` or `ticket` is within 4 tokens before it.
+///   An NHS or Medicare match found by its checksum alone, without its
+///   keyword before it, also needs a person nearby: a name within 40 chars,
+///   or within 80 chars a patient cue, a birth-year date, `looking after`,
+///   `date of birth` or one of `PERSON_WORDS` (`NHS`, `DOB`, `Mrs`,
+///   `referral`, ...).
 ///   - **IHI**: 16 digits starting `800360` that pass Luhn, or any 16 digits
 ///     after the word `IHI`.
 ///   - **Medicare**: 10 digits (11 with the individual reference number),
@@ -96,12 +145,70 @@ const EVENT_WORDS: [&str; 15] = [
 ///     `ward`, `MRN`, `URN`, or an age/sex: `45yo`, `45 y/o`, `aged 45`,
 ///     `72M`, `F 34`, `45 years old`.
 pub fn check(text: &str) -> Option<Identifier> {
-    let toks = tokenize(text);
+    let toks = tokenize(&normalise(text));
     [record_number(&toks), numbers(&toks), date_of_birth(&toks)]
         .into_iter()
         .flatten()
         .min_by_key(|(pos, _)| *pos)
         .map(|(_, id)| id)
+}
+
+/// The text as the rules read it: format characters (zero-width space and
+/// joiners, word joiner, soft hyphen, byte order mark, bidi controls) dropped,
+/// Unicode NFKC applied (fullwidth letters and digits become ASCII, NBSP a
+/// space), other scripts' decimal digits read as ASCII digits, every dash and
+/// minus read as `-`, combining marks on ASCII letters and digits dropped, and
+/// each run of whitespace read as one space.
+fn normalise(text: &str) -> String {
+    let visible = text.chars().filter(|&c| !is_format(c));
+    let mut out = String::with_capacity(text.len());
+    for c in visible.nfkc() {
+        let c = match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' => '-',
+            _ if c.is_whitespace() => ' ',
+            _ => ascii_digit(c).unwrap_or(c),
+        };
+        let last = out.chars().next_back();
+        let on_ascii = last.is_some_and(|l| l.is_ascii_alphanumeric());
+        if (c == ' ' && last == Some(' ')) || (on_ascii && is_combining_mark(c)) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Unicode format characters (category Cf) that render as nothing, plus the
+/// combining grapheme joiner and Mongolian vowel separator, which behave alike.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// A decimal digit of another script (Arabic-Indic, Devanagari, Bengali, Thai...)
+/// as an ASCII digit; NFKC leaves these as they are.
+fn ascii_digit(c: char) -> Option<char> {
+    const ZEROS: [u32; 12] = [
+        0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0D66,
+        0x0E50,
+    ];
+    let code = u32::from(c);
+    ZEROS
+        .iter()
+        .find(|&&zero| (zero..zero + 10).contains(&code))
+        .and_then(|&zero| char::from_digit(code - zero, 10))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,19 +308,26 @@ fn embedded(toks: &[Tok], i: usize, left: bool) -> bool {
     }
 }
 
-/// Digit groups joined by a single space or hyphen ("943 476 5919",
-/// "123-45-6789"): the token index of each group and the joiner after each.
-fn cluster(toks: &[Tok], first: usize) -> (Vec<usize>, Vec<char>) {
+/// Digit groups joined by a single space or by one of the `joiners` glued on
+/// both sides ("943 476 5919", "123-45-6789", "640.123.4563"): the token index
+/// of each group and the joiner after each. A comma joins only thousands
+/// ("1,234,567").
+fn cluster(toks: &[Tok], first: usize, joiners: &str) -> (Vec<usize>, Vec<char>) {
     let (mut groups, mut joins) = (vec![first], Vec::new());
     let is_num = |k: usize| toks.get(k).is_some_and(|t| t.kind == Kind::Num);
     let mut k = first;
     loop {
-        let (next, join) = if is_sym(toks, k + 1, "-")
-            && glued(toks, k, k + 1)
-            && glued(toks, k + 1, k + 2)
-            && is_num(k + 2)
-        {
-            (k + 2, '-')
+        let joiner = match toks.get(k + 1).map(|t| t.kind) {
+            Some(Kind::Sym(c)) if joiners.contains(c) => Some(c),
+            _ => None,
+        };
+        let (next, join) = if let Some(c) = joiner.filter(|&c| {
+            glued(toks, k, k + 1)
+                && glued(toks, k + 1, k + 2)
+                && is_num(k + 2)
+                && (c != ',' || toks[k + 2].text.len() == 3)
+        }) {
+            (k + 2, c)
         } else if is_num(k + 1) && toks[k + 1].start == toks[k].end + 1 {
             (k + 1, ' ')
         } else {
@@ -240,7 +354,13 @@ fn record_number(toks: &[Tok]) -> Option<(usize, Identifier)> {
 
 /// How many digits the number after a record keyword has (0 if none follows).
 fn record_digits(toks: &[Tok], from: usize) -> usize {
-    let count = |k: usize| cluster(toks, k).0.iter().map(|&g| toks[g].text.len()).sum();
+    let count = |k: usize| {
+        cluster(toks, k, "-.,")
+            .0
+            .iter()
+            .map(|&g| toks[g].text.len())
+            .sum()
+    };
     for k in from..toks.len().min(from + LABEL_REACH) {
         let t = &toks[k];
         match t.kind {
@@ -252,6 +372,13 @@ fn record_digits(toks: &[Tok], from: usize) -> usize {
                 return count(k + 1);
             }
             Kind::Word if t.is_any(&["no", "number", "num", "nbr", "is"]) => {}
+            // A site code before the digits, as in "MRN: RMH 1234567".
+            Kind::Word
+                if t.text.chars().count() <= 5
+                    && toks.get(k + 1).is_some_and(|n| n.kind == Kind::Num) =>
+            {
+                return count(k + 1);
+            }
             Kind::Sym(':' | '#' | '-' | '.' | '=' | '(') => {}
             _ => return 0,
         }
@@ -275,9 +402,10 @@ fn label_before(toks: &[Tok], i: usize) -> Option<Label> {
         "medicare" => Some(Label::Medicare),
         "ihi" => Some(Label::Ihi),
         "nhs" => Some(Label::Nhs),
-        "phone" | "tel" | "ph" | "mobile" | "mob" | "fax" | "zoom" | "teams" | "webex"
-        | "meeting" | "webinar" | "passcode" | "pin" | "abn" | "acn" | "isbn" | "issn" | "pmid"
-        | "orcid" | "doi" | "invoice" | "order" | "booking" | "ticket" => Some(Label::Benign),
+        "phone" | "tel" | "ph" | "mobile" | "mob" | "pager" | "bleep" | "ext" | "code" | "fax"
+        | "zoom" | "teams" | "webex" | "meeting" | "webinar" | "passcode" | "pin" | "abn"
+        | "acn" | "isbn" | "issn" | "pmid" | "orcid" | "doi" | "invoice" | "order" | "booking"
+        | "ticket" => Some(Label::Benign),
         _ => None,
     };
     toks[..i]
@@ -295,7 +423,7 @@ fn numbers(toks: &[Tok]) -> Option<(usize, Identifier)> {
             i += 1;
             continue;
         }
-        let (groups, joins) = cluster(toks, i);
+        let (groups, joins) = cluster(toks, i, "-.");
         let (first, last) = (i, groups[groups.len() - 1]);
         i = last + 1;
         // "+61 412 ..." and "+44 20 ...": international phone numbers.
@@ -320,7 +448,16 @@ fn numbers(toks: &[Tok]) -> Option<(usize, Identifier)> {
                 }
                 digits.push_str(group);
                 shape.push(group.len());
-                if let Some(id) = classify(&digits, &shape, label) {
+                let Some(id) = classify(&digits, &shape, label) else {
+                    continue;
+                };
+                let by_keyword = matches!(
+                    (&id, label),
+                    (Identifier::Nhs, Some(Label::Nhs))
+                        | (Identifier::Medicare, Some(Label::Medicare))
+                );
+                let checksum_only = matches!(id, Identifier::Nhs | Identifier::Medicare);
+                if !checksum_only || by_keyword || person_near(toks, groups[s], groups[e]) {
                     return Some((toks[groups[s]].start, id));
                 }
             }
@@ -395,6 +532,19 @@ fn ssn_valid(d: &[u32]) -> bool {
         && !matches!(part(0..3), Some(0 | 666 | 900..))
         && part(3..5) != Some(0)
         && part(5..9) != Some(0)
+}
+
+/// Whether something near tokens `first..=last` points to a person, so that a
+/// number passing a checksum is likely theirs rather than a code or a phone.
+fn person_near(toks: &[Tok], first: usize, last: usize) -> bool {
+    let cue = |k: usize| {
+        patient_cue(toks, k)
+            || toks[k].is_any(&PERSON_WORDS)
+            || phrase_at(toks, k, "looking after|date of birth|d . o . b").is_some()
+            || date_at(toks, k).is_some_and(|(_, year)| year <= BIRTH_YEAR_MAX)
+    };
+    near(toks, first, last, CUE_RADIUS).any(cue)
+        || near(toks, first, last, NAME_RADIUS).any(|k| name_at(toks, k))
 }
 
 fn date_of_birth(toks: &[Tok]) -> Option<(usize, Identifier)> {
@@ -563,7 +713,8 @@ fn full_year(y: &str) -> Option<u32> {
 pub fn guard(text: &str, what: &str) -> Result<(), super::error::Refusal> {
     match check(text) {
         Some(found) => Err(super::error::Refusal::Withheld(format!(
-            "I did not use that {what} because {found}. Patient details never go in anything Rounds shows others; nothing was posted or changed."
+            "I did not use that {what} because {found}; {}. Patient details never go in anything Rounds shows others; nothing was posted or changed.",
+            found.what_to_change()
         ))),
         None => Ok(()),
     }
@@ -642,6 +793,30 @@ mod tests {
     }
 
     #[test]
+    fn normalising_reveals_what_was_hidden() {
+        assert_eq!(normalise("D\u{200B}O\u{00AD}B"), "DOB");
+        assert_eq!(normalise("ＮＨＳ　６４０"), "NHS 640");
+        assert_eq!(normalise("640\u{2011}123\u{2013}4563"), "640-123-4563");
+        assert_eq!(normalise("640\u{00A0}\u{00A0}123\n\t4563"), "640 123 4563");
+        assert_eq!(normalise("٦٤٠ १२३"), "640 123");
+        assert_eq!(normalise("9\u{0336}4\u{FE0F}3 café"), "943 café");
+    }
+
+    #[test]
+    fn a_checksum_alone_needs_a_person_nearby() {
+        assert_eq!(check("ref 4010234563"), None);
+        assert_eq!(check("NHS 4010234563"), Some(Identifier::Nhs));
+        assert_eq!(check("ref 4010234563 for Mrs Jones"), Some(Identifier::Nhs));
+        assert_eq!(check("Jane Citizen 401 023 4563"), Some(Identifier::Nhs));
+        // Medicare by checksum has the same one-in-ten chance, so the same rule.
+        assert_eq!(check("Confirmation 3025187973"), None);
+        assert_eq!(check("Medicare 3025187973"), Some(Identifier::Medicare));
+        assert_eq!(check("pt 3025187973"), Some(Identifier::Medicare));
+        // An IHI's prefix is rare enough in itself.
+        assert_eq!(check("Record 8003609900001239"), Some(Identifier::Ihi));
+    }
+
+    #[test]
     fn never_panics() {
         let long = format!(
             "{}{}{}",
@@ -659,6 +834,11 @@ mod tests {
             "+",
             "12/",
             "March",
+            "\u{200B}\u{FEFF}\u{00AD}",
+            "MRN RMH",
+            "MRN 1,",
+            "NHS 640.",
+            "ＤＯＢ",
             &long,
         ] {
             let _ = check(text);
