@@ -54,6 +54,13 @@ fn cases() -> Vec<(String, &'static str)> {
         (format!("!{long_line}"), "too long"),
         ("!reminders cancel".into(), "needs more"),
         ("!reminders cancel 7".into(), "is not a reminder id"),
+        ("!rsvp X7 going".into(), "is not an event id"),
+        ("!remind here * * * * * * * hello".into(), "5 fields"),
+        ("!remind me 0 8 * * 1 2026 to x".into(), "5 fields"),
+        (
+            "!remind me in 5 minutes to a\0b".into(),
+            "control character",
+        ),
         (
             "!reminders cancel E3".into(),
             "is the id of an event, not of a reminder",
@@ -347,4 +354,46 @@ async fn a_redelivered_message_is_answered_once() {
     assert_eq!(h.say(message.clone(), now).await.len(), 1);
     assert!(h.say(message, now).await.is_empty());
     assert_eq!(h.store.counts().await.unwrap().reminders, 1);
+}
+
+/// NUL and other control characters are bad input on both backends (PostgreSQL cannot store a
+/// NUL, so it once surfaced as "Something went wrong"): one short answer, nothing changed.
+async fn control_characters_story(h: Harness) {
+    let now = at("2026-11-22T14:00:00+11:00");
+    let ana = Member::new("ana");
+    for input in [
+        "!remind me in 5 minutes to a\0b",
+        "!remind here in 5 minutes to \u{1b}[2Jcleared",
+        "!profile bio x\0y",
+        "!event create A\0B | tomorrow 9am",
+        "!shoutout @ben:test thanks\u{7f}",
+    ] {
+        let before = h.store.counts().await.unwrap();
+        let replies = h.say(ana.says(input), now).await;
+        assert_eq!(replies.len(), 1, "{input:?}: {replies:?}");
+        assert!(
+            replies[0].contains("control character"),
+            "{input:?}: {replies:?}"
+        );
+        let after = h.store.counts().await.unwrap();
+        assert_eq!(durable(&before), durable(&after), "{input:?}");
+    }
+}
+
+#[tokio::test]
+async fn control_characters_are_refused_on_sqlite() {
+    control_characters_story(Harness::sqlite(SYDNEY).await).await;
+}
+
+#[tokio::test]
+async fn control_characters_are_refused_on_postgres() {
+    let db = PgDatabase::create().await;
+    let store = std::sync::Arc::new(
+        rounds::store::SqlStore::open(&rounds::store::DatabaseUrl::parse(&db.url))
+            .await
+            .unwrap(),
+    );
+    control_characters_story(Harness::new(store.clone(), settings(SYDNEY))).await;
+    store.close().await;
+    db.drop().await;
 }

@@ -321,3 +321,83 @@ async fn attendance_and_cpd_on_postgres() {
     store.close().await;
     db.drop().await;
 }
+
+/// The code an organiser opens for E1 at `during`, read from the reply.
+async fn open_code(h: &Harness, chair: &Member, during: chrono::DateTime<chrono::Utc>) -> String {
+    let opened = h.say(chair.says("!event checkin-code E1"), during).await;
+    opened[0]
+        .split("Check-in code for ")
+        .nth(1)
+        .and_then(|rest| rest.split(": ").nth(1))
+        .and_then(|rest| rest.split('.').next())
+        .unwrap_or_else(|| panic!("{opened:?}"))
+        .to_string()
+}
+
+/// Check-in codes cannot be guessed: they come from the OS random source (the same event at the
+/// same instant in another store gets another code), a member has a few wrong tries per event and
+/// is then told to ask an organiser, and the count survives in the store. The CPD export
+/// neutralises cells a spreadsheet would run as formulas.
+async fn checkin_guard_story(store: Arc<dyn Store>, other: Arc<dyn Store>) {
+    let h = Harness::new(store, settings(SYDNEY));
+    let h2 = Harness::new(other, settings(SYDNEY));
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let [ana, ben] = ["ana", "ben"].map(Member::new);
+    let create = "!event create =HYPERLINK(\"http://evil\";\"x\") | Thursday 07:30 | for 1h | at @Library | cpd 1";
+    for h in [&h, &h2] {
+        let made = h.say(chair.says(create), now).await;
+        assert!(made[0].contains("E1"), "{made:?}");
+    }
+    let during = at("2026-11-26T07:45:00+11:00");
+    let code = open_code(&h, &chair, during).await;
+    let other_code = open_code(&h2, &chair, during).await;
+    assert_ne!(code, other_code, "codes are not derived from time and id");
+
+    use rounds::core::events::attendance::MAX_CHECKIN_TRIES;
+    for n in 1..=MAX_CHECKIN_TRIES {
+        let wrong = h.say(ana.says("!event checkin E1 ZZZZZZ"), during).await;
+        assert!(wrong[0].contains("not the check-in code"), "{n}: {wrong:?}");
+    }
+    // Now even the right code is refused for ana, and the reason says what to do.
+    let locked = h
+        .say(ana.says(&format!("!event checkin E1 {code}")), during)
+        .await;
+    assert!(locked[0].contains("ask an organiser"), "{locked:?}");
+    assert!(!locked[0].starts_with("Checked in"), "{locked:?}");
+    let present = h.say(chair.says("!event attendance E1"), during).await;
+    assert!(present[0].contains("0 checked in"), "{present:?}");
+    // Ben's tries are his own.
+    let ok = h
+        .say(ben.says(&format!("!event checkin E1 {code}")), during)
+        .await;
+    assert!(ok[0].starts_with("Checked in to"), "{ok:?}");
+
+    let csv = h.say(ben.says("!cpd export"), during).await;
+    assert_eq!(
+        csv[0],
+        "date,title,kind,hours,place\n2026-11-26,\"'=HYPERLINK(\"\"http://evil\"\";\"\"x\"\")\",other,1,'@Library"
+    );
+}
+
+#[tokio::test]
+async fn checkin_guard_on_sqlite() {
+    checkin_guard_story(sqlite_memory().await, sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn checkin_guard_on_postgres() {
+    let db = PgDatabase::create().await;
+    let other = PgDatabase::create().await;
+    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let other_store = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&other.url))
+            .await
+            .unwrap(),
+    );
+    checkin_guard_story(store.clone(), other_store.clone()).await;
+    store.close().await;
+    other_store.close().await;
+    db.drop().await;
+    other.drop().await;
+}

@@ -368,3 +368,108 @@ async fn followups_on_postgres() {
     followup_story(store).await;
     db.drop().await;
 }
+
+/// Room reminders cannot flood a room: a repeating one may not repeat more often than hourly,
+/// a room holds at most `MAX_ACTIVE_PER_ROOM` active ones whoever set them, and a malformed
+/// cron is refused rather than read as every minute. Private reminders keep their own rules.
+async fn room_flood_story(store: Arc<dyn Store>) {
+    use rounds::core::reminders::{MAX_ACTIVE_PER_ROOM, MIN_ROOM_REPEAT};
+    let h = Harness::new(store.clone(), settings(SYDNEY));
+    let now = at("2026-11-22T14:00:00+11:00");
+    let [ana, ben] = ["ana", "ben"].map(Member::new);
+    assert_eq!(MIN_ROOM_REPEAT, Duration::hours(1));
+
+    let count = |h: &Harness| {
+        let store = h.store.clone();
+        async move { store.counts().await.unwrap().reminders }
+    };
+    for flood in [
+        "!remind here * * * * * ward round",
+        "!remind here */30 * * * * ward round",
+        "!remind here 0,1 9 * * 1 ward round",
+    ] {
+        let before = count(&h).await;
+        let refused = h.say(ana.says(flood), now).await;
+        assert!(
+            refused[0].contains("at most once an hour"),
+            "{flood}: {refused:?}"
+        );
+        assert!(refused[0].contains("remind me"), "{flood}: {refused:?}");
+        assert_eq!(count(&h).await, before, "{flood}");
+    }
+    let refused = h
+        .say(ana.says("!remind here * * * * * * * hello"), now)
+        .await;
+    assert!(refused[0].contains("5 fields"), "{refused:?}");
+    assert_eq!(count(&h).await, 0);
+
+    // Private reminders may still repeat every minute.
+    let mine = h.say(ana.says("!remind me * * * * * stretch"), now).await;
+    assert!(mine[0].starts_with("Got it (R"), "{mine:?}");
+    // Hourly in the room is allowed, and so are one-offs, up to the room's cap (any author).
+    let hourly = h.say(ana.says("!remind here 0 * * * * huddle"), now).await;
+    assert!(hourly[0].starts_with("Got it (R"), "{hourly:?}");
+    for n in 1..MAX_ACTIVE_PER_ROOM {
+        let who = if n % 2 == 0 { &ana } else { &ben };
+        let ok = h
+            .say(
+                who.says(&format!("!remind here in {n} hours to item {n}")),
+                now,
+            )
+            .await;
+        assert!(ok[0].starts_with("Got it (R"), "{n}: {ok:?}");
+    }
+    let before = count(&h).await;
+    let full = h
+        .say(ben.says("!remind here in 5 hours to one too many"), now)
+        .await;
+    assert!(
+        full[0].contains(&format!("already has {MAX_ACTIVE_PER_ROOM} reminders")),
+        "{full:?}"
+    );
+    assert!(full[0].contains("reminders cancel"), "{full:?}");
+    assert_eq!(count(&h).await, before);
+    // A private reminder is not counted against the room.
+    let mine = h.say(ben.says("!remind me in 5 hours to file"), now).await;
+    assert!(mine[0].starts_with("Got it (R"), "{mine:?}");
+    // Cancelling one makes room again.
+    let cancelled = h.say(ana.says("!reminders cancel R2"), now).await;
+    assert!(cancelled[0].starts_with("Cancelled R2"), "{cancelled:?}");
+    let ok = h
+        .say(ben.says("!remind here in 5 hours to fits now"), now)
+        .await;
+    assert!(ok[0].starts_with("Got it (R"), "{ok:?}");
+    // A fired room reminder snoozed back counts against the cap too.
+    let later = now + Duration::minutes(90);
+    let shown = run_until(&h, now, later).await;
+    assert!(!shown.is_empty());
+    let ok = h
+        .say(ana.says("!remind here in 5 hours to fills it again"), later)
+        .await;
+    assert!(ok[0].starts_with("Got it (R"), "{ok:?}");
+    let first_one_off = "R3";
+    let snoozed = h
+        .say(
+            ben.says(&format!("!reminders snooze {first_one_off} 1h")),
+            later,
+        )
+        .await;
+    assert!(
+        snoozed[0].contains(&format!("already has {MAX_ACTIVE_PER_ROOM} reminders")),
+        "{snoozed:?}"
+    );
+}
+
+#[tokio::test]
+async fn room_floods_are_refused_on_sqlite() {
+    room_flood_story(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn room_floods_are_refused_on_postgres() {
+    let db = PgDatabase::create().await;
+    let store: Arc<dyn Store> =
+        Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    room_flood_story(store).await;
+    db.drop().await;
+}

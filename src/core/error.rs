@@ -27,9 +27,11 @@ pub enum CommandError {
         given: String,
         options: String,
     },
-    #[error("`{given}` is not a {kind} id; {kind} ids look like `{example}`.")]
+    #[error("`{given}` is not {a_kind} id; {kind} ids look like `{example}`.")]
     BadId {
         given: String,
+        /// The kind with its article ("an event"), so the sentence reads right for every kind.
+        a_kind: &'static str,
         kind: &'static str,
         example: String,
     },
@@ -56,6 +58,10 @@ pub enum CommandError {
     },
     #[error("That message is too long ({length} characters); I read at most {max}.")]
     TooLong { length: usize, max: usize },
+    #[error(
+        "That message has a control character (such as NUL or escape) in it; type it again as plain text."
+    )]
+    ControlCharacter,
 }
 
 /// Why a command was refused. Nothing was changed when one of these is returned.

@@ -63,6 +63,7 @@ impl ShortId {
         let text = text.trim();
         let bad = || CommandError::BadId {
             given: text.chars().take(20).collect(),
+            a_kind: expected.a_noun(),
             kind: expected.noun(),
             example: format!("{}7", expected.letter()),
         };
@@ -109,6 +110,18 @@ mod tests {
         ));
         for bad in ["", "R", "7", "Rx", "R-1", "R99999999999999999", "Z3"] {
             assert!(ShortId::parse(bad, IdKind::Reminder).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_id_is_named_with_the_right_article() {
+        for (kind, want) in [
+            (IdKind::Reminder, "is not a reminder id"),
+            (IdKind::Event, "is not an event id"),
+            (IdKind::Shoutout, "is not a shout-out id"),
+        ] {
+            let shown = ShortId::parse("x7", kind).unwrap_err().to_string();
+            assert!(shown.contains(want), "{shown}");
         }
     }
 }

@@ -307,6 +307,37 @@ impl EventStore for SqlStore {
             .flatten())
     }
 
+    async fn checkin_failures(&self, event: i64, user_id: &str) -> StoreResult<u32> {
+        let failures: Option<i64> =
+            sqlx::query("SELECT failures FROM checkin_attempts WHERE event = $1 AND user_id = $2")
+                .bind(event)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?
+                .map(|row| row.try_get(0))
+                .transpose()
+                .map_err(db)?;
+        Ok(failures.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+
+    async fn record_checkin_failure(&self, event: i64, user_id: &str) -> StoreResult<u32> {
+        // One statement, so two wrong codes at once both count.
+        let failures: i64 = sqlx::query(
+            "INSERT INTO checkin_attempts (event, user_id, failures) VALUES ($1, $2, 1) \
+             ON CONFLICT (event, user_id) DO UPDATE SET failures = checkin_attempts.failures + 1 \
+             RETURNING failures",
+        )
+        .bind(event)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+    }
+
     async fn record_attendance(
         &self,
         event: i64,
@@ -486,4 +517,5 @@ async fn going(tx: &mut sqlx::Transaction<'_, sqlx::Any>, event: i64) -> StoreRe
 pub(super) const ERASE_MEMBER: &[&str] = &[
     "DELETE FROM rsvps WHERE user_id = $2 AND event IN (SELECT id FROM events WHERE society = $1)",
     "DELETE FROM attendance WHERE user_id = $2 AND event IN (SELECT id FROM events WHERE society = $1)",
+    "DELETE FROM checkin_attempts WHERE user_id = $2 AND event IN (SELECT id FROM events WHERE society = $1)",
 ];

@@ -155,6 +155,21 @@ impl ReminderStore for SqlStore {
         rows.into_iter().map(Reminder::try_from).collect()
     }
 
+    async fn count_active_room_reminders(&self, platform: &str, room: &str) -> StoreResult<usize> {
+        let count: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM reminders r JOIN jobs j ON j.kind = 'reminder' AND j.subject = r.id \
+             WHERE r.platform = $1 AND r.room = $2 AND r.delivery = 'here' AND j.state = 'pending'",
+        )
+        .bind(platform)
+        .bind(room)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        Ok(usize::try_from(count).unwrap_or(usize::MAX))
+    }
+
     async fn cancel_reminder(&self, id: i64) -> StoreResult<bool> {
         stop_job(&self.pool, JobKind::Reminder, id).await
     }

@@ -54,6 +54,14 @@ pub fn parse(text: &str, prefix: &str, prefix_optional: bool) -> Parsed {
             max: MAX_COMMAND_CHARS,
         });
     }
+    // Refused before any parsing: a NUL cannot be stored on PostgreSQL, and escapes or bells
+    // would reach other members' screens as typed. Tabs and line breaks are ordinary text.
+    if body
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Parsed::Invalid(CommandError::ControlCharacter);
+    }
     match parse_body(body.trim_start(), prefix) {
         Ok(command) => Parsed::Command(command),
         Err(error) => Parsed::Invalid(error),
@@ -135,5 +143,29 @@ mod tests {
             assert!(help.contains(&format!("`!{}`", command.name)));
             assert!(help_text("!", Some(command.name)).is_ok());
         }
+    }
+
+    #[test]
+    fn control_characters_are_refused_before_parsing() {
+        for line in [
+            "!remind me in 5 minutes to a\0b",
+            "!profile set bio x\u{1b}[2J",
+            "!event create A\u{7}B | tomorrow 9am",
+            "!remind me in 5 minutes to x\u{85}y",
+        ] {
+            match parse(line, "!", false) {
+                Parsed::Invalid(e @ CommandError::ControlCharacter) => {
+                    assert!(e.to_string().contains("control character"), "{e}")
+                }
+                other => panic!("{line:?}: {other:?}"),
+            }
+        }
+        // Tabs and line breaks are ordinary text.
+        assert!(matches!(
+            parse("!remind me in 5 minutes to a\tb\r\nc", "!", false),
+            Parsed::Command(_)
+        ));
+        // Chat is still ignored, whatever it holds.
+        assert_eq!(parse("hello\0", "!", false), Parsed::NotCommand);
     }
 }

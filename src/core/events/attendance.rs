@@ -7,7 +7,6 @@ use super::access::{find, organisers_only};
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::{Action, Message};
-use crate::core::pairing::Rng;
 use crate::core::reminders::followups;
 use crate::core::short_id::ShortId;
 use crate::core::store::Event;
@@ -18,6 +17,8 @@ pub const CHECKIN_MARGIN: Duration = Duration::minutes(30);
 /// No 0/O or 1/I, so a code read out in a lecture theatre is typed right.
 const CODE_LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const CODE_LENGTH: usize = 6;
+/// Wrong codes a member may type for one event before only an organiser can check them in.
+pub const MAX_CHECKIN_TRIES: u32 = 5;
 
 fn window(event: &Event) -> (DateTime<Utc>, DateTime<Utc>) {
     (
@@ -26,13 +27,18 @@ fn window(event: &Event) -> (DateTime<Utc>, DateTime<Utc>) {
     )
 }
 
-fn new_code(event: &Event, now: DateTime<Utc>) -> String {
-    let mut rng = Rng::new(
-        (now.timestamp_nanos_opt().unwrap_or_default() as u64) ^ (event.id as u64).rotate_left(32),
-    );
-    (0..CODE_LENGTH)
-        .map(|_| CODE_LETTERS[rng.below(CODE_LETTERS.len())] as char)
-        .collect()
+/// A code from the OS random source: one derived from the time and the event id could be
+/// worked out by anyone who knows roughly when it was opened.
+fn new_code() -> Result<String, Refusal> {
+    let mut bytes = [0u8; CODE_LENGTH];
+    getrandom::fill(&mut bytes).map_err(|_| {
+        Refusal::said("I couldn't make a check-in code just now; please try again.")
+    })?;
+    // 32 letters divide 256, so every letter is equally likely.
+    Ok(bytes
+        .iter()
+        .map(|b| CODE_LETTERS[usize::from(*b) % CODE_LETTERS.len()] as char)
+        .collect())
 }
 
 pub async fn open_code(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
@@ -43,7 +49,7 @@ pub async fn open_code(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusa
     let code = match ctx.store.checkin_code(event.id).await? {
         Some(code) => code,
         None => {
-            let code = new_code(&event, ctx.now);
+            let code = new_code()?;
             ctx.store.set_checkin_code(event.id, &code).await?;
             code
         }
@@ -65,11 +71,25 @@ pub async fn check_in(ctx: &Ctx<'_>, id: ShortId, code: &str) -> Result<Vec<Acti
             "Check-in for {id} is open only during the event (from 30 minutes before to 30 minutes after)."
         )));
     }
+    let refused_after_tries = || {
+        Refusal::said(format!(
+            "Too many wrong codes for {id}; ask an organiser to check you in."
+        ))
+    };
+    if ctx.store.checkin_failures(event.id, &ctx.sender.id).await? >= MAX_CHECKIN_TRIES {
+        return Err(refused_after_tries());
+    }
     match ctx.store.checkin_code(event.id).await? {
         Some(expected) if expected == code => {}
         _ => {
+            let failures = ctx
+                .store
+                .record_checkin_failure(event.id, &ctx.sender.id)
+                .await?;
+            let left = MAX_CHECKIN_TRIES.saturating_sub(failures);
             return Err(Refusal::said(format!(
-                "That is not the check-in code for {id}; ask the organiser for it."
+                "That is not the check-in code for {id}; ask the organiser for it. {left} {} left.",
+                if left == 1 { "try" } else { "tries" }
             )));
         }
     }
@@ -116,12 +136,18 @@ pub async fn list(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
     Ok(vec![ctx.private_reply(lines.join("\n"))])
 }
 
-/// One CSV field, quoted when it must be (RFC 4180).
+/// One CSV field, quoted when it must be (RFC 4180). A cell a spreadsheet would run as a
+/// formula (`=HYPERLINK(…)` in an event title) is prefixed with `'`, so it shows as text.
 fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_string()
+        text
     }
 }
 
@@ -139,7 +165,7 @@ pub async fn cpd(ctx: &Ctx<'_>, export: bool) -> Result<Vec<Action>, Refusal> {
                     .format("%Y-%m-%d")
                     .to_string(),
                 csv_field(&e.title),
-                e.kind.clone(),
+                csv_field(&e.kind),
                 hours(e).to_string(),
                 csv_field(e.place.as_deref().unwrap_or("")),
             ]

@@ -5,5 +5,7 @@ pub mod create;
 pub mod followups;
 pub mod remind;
 
-pub use create::{MAX_ACTIVE_PER_MEMBER, MAX_REMINDER_CHARS, private};
+pub use create::{
+    MAX_ACTIVE_PER_MEMBER, MAX_ACTIVE_PER_ROOM, MAX_REMINDER_CHARS, MIN_ROOM_REPEAT, private,
+};
 pub use remind::{fire, manage, remind};

@@ -1,6 +1,6 @@
 //! Personal and room reminders: `!remind`, `!reminders`, and firing them when due.
 
-use super::create::{MAX_REMINDER_CHARS, create};
+use super::create::{MAX_REMINDER_CHARS, create, room_has_space};
 use chrono::{DateTime, Utc};
 
 use crate::core::command::{RemindTarget, RemindersCommand};
@@ -125,6 +125,10 @@ pub(super) async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Re
 async fn snooze(ctx: &Ctx<'_>, id: ShortId, duration: &str) -> Result<Vec<Action>, Refusal> {
     let by = when::parse_duration(duration)?;
     let reminder = own(ctx, id).await?;
+    // A fired room reminder brought back takes a place in its room again.
+    if !reminder.active && reminder.delivery == Delivery::Here {
+        room_has_space(ctx, &reminder.platform, &reminder.room).await?;
+    }
     // A pending reminder is pushed back from when it was due; a fired one comes back from now.
     let base = if reminder.active {
         reminder.due_at.max(ctx.now)

@@ -140,6 +140,10 @@ pub trait EventStore: Send + Sync {
     async fn rsvps(&self, event: i64) -> StoreResult<Vec<Rsvp>>;
     async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()>;
     async fn checkin_code(&self, event: i64) -> StoreResult<Option<String>>;
+    /// Wrong check-in codes the member has typed for the event.
+    async fn checkin_failures(&self, event: i64, user_id: &str) -> StoreResult<u32>;
+    /// Counts one more wrong code from the member and returns their new total.
+    async fn record_checkin_failure(&self, event: i64, user_id: &str) -> StoreResult<u32>;
     /// Records that the member attended; false if they had already checked in.
     async fn record_attendance(
         &self,

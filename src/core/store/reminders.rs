@@ -71,6 +71,8 @@ pub trait ReminderStore: Send + Sync {
     async fn reminder(&self, id: i64) -> StoreResult<Option<Reminder>>;
     /// The member's reminders that will still fire, soonest first.
     async fn active_reminders(&self, society: &str, user_id: &str) -> StoreResult<Vec<Reminder>>;
+    /// Reminders that will still be posted in this room, whoever set them.
+    async fn count_active_room_reminders(&self, platform: &str, room: &str) -> StoreResult<usize>;
     async fn cancel_reminder(&self, id: i64) -> StoreResult<bool>;
     /// Sets the next firing time and makes the reminder active again.
     async fn reschedule_reminder(&self, id: i64, due_at: DateTime<Utc>) -> StoreResult<bool>;

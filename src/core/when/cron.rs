@@ -197,3 +197,16 @@ pub(super) fn looks_like_cron(words: &[&str]) -> bool {
             .iter()
             .any(|w| w.chars().any(|c| c.is_ascii_digit() || c == '*'))
 }
+
+/// A word right after five cron fields that could itself be a field (`*`, `*/2`, `2026`): the
+/// crate's 6/7-field forms would read it so, Unix cron would not, so the expression is
+/// ambiguous and the member is asked to say which they meant.
+pub(super) fn could_be_cron_field(word: &str) -> bool {
+    !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '*' | '/' | ',' | '-' | '?'))
+        && word
+            .chars()
+            .any(|c| c.is_ascii_digit() || matches!(c, '*' | '?'))
+}

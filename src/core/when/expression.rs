@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::absolute::{parse_absolute, parse_in};
-use super::cron::{cron_schedules, looks_like_cron};
+use super::cron::{could_be_cron_field, cron_schedules, looks_like_cron};
 use super::error::{SPECIFIC, WhenError, clip};
 use super::recurrence::{Rule, Schedule, parse_recurrence};
 use super::tokens::tokenize;
@@ -38,6 +38,15 @@ pub fn split_when(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<(Schedule, S
             // the time ("tomorrow 13pm clinic"): scheduling the shorter run would hide a typo.
             Ok(_) if best.rank() >= SPECIFIC => break,
             Ok(schedule) => {
+                if matches!(schedule.rule, Some(Rule::Cron(_)))
+                    && let Some(next) = tokens.get(n)
+                    && could_be_cron_field(&next.word)
+                {
+                    return Err(WhenError::BadCron(format!(
+                        "\"{}\" has more than 5 fields; cron here takes exactly 5 (minute hour day month weekday). If your text starts with a number, put \"to\" before it",
+                        clip(&words[..=n].join(" "))
+                    )));
+                }
                 let rest = tokens.get(n - 1).map_or("", |t| &text[t.end..]);
                 return Ok((schedule, strip_lead(rest).to_string()));
             }

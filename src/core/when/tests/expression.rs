@@ -281,3 +281,26 @@ fn odd_but_valid_edges() {
     );
     assert_eq!(Rule::Cron("nonsense".into()).next_after(now(), SYD), None);
 }
+
+/// Words after five cron fields that could be more cron fields ("* * * * * * * hello") are not
+/// read as every minute plus text: cron in a message has exactly five fields.
+#[test]
+fn split_when_refuses_cron_with_extra_fields() {
+    for text in [
+        "* * * * * * * hello",
+        "* * * * * * hello",
+        "cron * * * * * * * hello",
+        "0 8 * * 1 */2 take the bins out",
+        "0 8 * * 1 2026 take the bins out",
+    ] {
+        match split_when(text, now(), SYD) {
+            Err(WhenError::BadCron(why)) => assert!(why.contains("5 fields"), "{text}: {why}"),
+            other => panic!("{text:?} gave {other:?}"),
+        }
+    }
+    // Five fields and a text that starts with a word still split; `to` separates a number.
+    let (_, rest) = split_when("0 8 * * 1 to 2 people", now(), SYD).expect("to");
+    assert_eq!(rest, "2 people");
+    let (_, rest) = split_when("* * * * * hello", now(), SYD).expect("plain");
+    assert_eq!(rest, "hello");
+}
