@@ -15,6 +15,9 @@ use crate::core::when;
 use crate::core::{Settings, Society};
 use crate::store::DatabaseUrl;
 
+mod parse_error;
+use parse_error::parse_error;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -364,7 +367,7 @@ impl Config {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read the config file {}", path.display()))?;
                 let parsed: FileConfig =
-                    toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+                    toml::from_str(&text).map_err(|e| parse_error(path, &text, &e))?;
                 (text, parsed)
             }
             None => (String::new(), FileConfig::default()),

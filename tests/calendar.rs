@@ -462,3 +462,101 @@ async fn a_feed_that_cannot_be_fetched_is_reported_once() {
         .await;
     assert!(listed[0].contains("last try failed"), "{listed:?}");
 }
+
+/// Serves a fixed body per URL, changed between syncs as a feed's owner would.
+#[derive(Default)]
+struct FeedsByUrl(std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+impl FeedsByUrl {
+    fn set(&self, url: &str, body: String) {
+        self.0.lock().unwrap().insert(url.to_string(), body);
+    }
+}
+
+#[async_trait::async_trait]
+impl rounds::core::events::fetch::Fetcher for FeedsByUrl {
+    async fn fetch(&self, url: &str) -> Result<String, String> {
+        self.0
+            .lock()
+            .unwrap()
+            .get(url)
+            .cloned()
+            .ok_or_else(|| "not found".to_string())
+    }
+}
+
+fn one_event_feed(uid: &str, title: &str, status: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n\
+         DTSTAMP:20261120T000000Z\r\nDTSTART:20261126T203000Z\r\nDTEND:20261126T213000Z\r\n\
+         SUMMARY:{title}\r\nSTATUS:{status}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+/// A UID belongs to the feed that published it: another feed reusing it makes its own event and
+/// can neither rewrite nor cancel the first feed's.
+async fn uids_are_scoped_to_their_import(store: Arc<dyn Store>) {
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let feeds = Arc::new(FeedsByUrl::default());
+    let bot = Arc::new(Bot::new(store, settings(SYDNEY)).with_fetcher(feeds.clone()));
+    let h = Harness::with_bot(bot);
+    let (first, second) = (
+        "https://one.example/feed.ics",
+        "https://two.example/feed.ics",
+    );
+    feeds.set(
+        first,
+        one_event_feed("shared@uid", "Journal club", "CONFIRMED"),
+    );
+    feeds.set(
+        second,
+        one_event_feed("shared@uid", "Hijacked", "CONFIRMED"),
+    );
+
+    h_says(&h, &chair, &format!("!event import {first}"), now).await;
+    h.tick(now).await;
+    let later = now + Duration::minutes(5);
+    h_says(&h, &chair, &format!("!event import {second}"), later).await;
+    h.tick(later).await;
+    let mut titles: Vec<String> = h
+        .store
+        .upcoming_events(SOCIETY, now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.title)
+        .collect();
+    titles.sort();
+    assert_eq!(titles, ["Hijacked", "Journal club"]);
+
+    // The second feed cancels "its" event: only its own copy goes.
+    feeds.set(
+        second,
+        one_event_feed("shared@uid", "Hijacked", "CANCELLED"),
+    );
+    h.tick(later + Duration::days(1)).await;
+    let left: Vec<String> = h
+        .store
+        .upcoming_events(SOCIETY, now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.title)
+        .collect();
+    assert_eq!(left, ["Journal club"]);
+}
+
+#[tokio::test]
+async fn uids_are_scoped_to_their_import_on_sqlite() {
+    uids_are_scoped_to_their_import(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn uids_are_scoped_to_their_import_on_postgres() {
+    let db = PgDatabase::create().await;
+    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    uids_are_scoped_to_their_import(store.clone()).await;
+    store.close().await;
+    db.drop().await;
+}

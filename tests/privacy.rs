@@ -2,7 +2,11 @@
 
 mod support;
 
+use std::sync::Arc;
+
 use chrono::Duration;
+use rounds::core::store::{Store, member_memory_key};
+use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
 
 const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
@@ -157,4 +161,134 @@ async fn forget_me_erases_everything_after_confirmation_and_nothing_else() {
     assert_eq!(counts.reminders, 1);
     // Left: ben's own milestone and the digest it is listed in.
     assert_eq!(counts.community, 2);
+}
+
+/// What erasure must reach beyond the member's own rows: colleagues' follow-ups that name
+/// them, what an adapter remembers about them, and their partners' coffee history.
+async fn erasure_reaches_what_others_hold(store: Arc<dyn Store>) {
+    let h = Harness::new(store, settings(SYDNEY));
+    let now = at("2026-11-22T14:00:00+11:00");
+    let monday = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let ana = Member::new("anastasia");
+    let ben = Member::new("ben");
+    h.say(ana.says("!profile stage intern"), now).await;
+    h.say(chair.says("!coffee setup every Monday 09:00"), now)
+        .await;
+    h.say(ana.says("!coffee join"), now).await;
+    h.say(ben.says("!coffee join"), now).await;
+    h.tick(monday).await;
+    let programme = &h.store.programmes(SOCIETY).await.unwrap()[0];
+    let group = h.store.coffee_groups(programme.id).await.unwrap().remove(0);
+    assert_eq!(group.members.len(), 2);
+
+    let said = h
+        .say(
+            ben.says("!followup @anastasia:test in 3 days ask about the audit"),
+            monday,
+        )
+        .await;
+    assert!(said[0].contains("follow up with anastasia"), "{said:?}");
+    let said = h
+        .say(
+            ben.chooses(&format!("followup:coffee:{}", group.id)),
+            monday,
+        )
+        .await;
+    assert!(said[0].contains("follow up with anastasia"), "{said:?}");
+    // What a platform remembers about each member (on Discord: the DM channel, the society).
+    for (member, value) in [(&ana, "111"), (&ben, "222")] {
+        for kind in ["dm", "society"] {
+            h.store
+                .remember(
+                    "discord",
+                    &member_memory_key(kind, &member.user.id),
+                    value,
+                    monday,
+                )
+                .await
+                .unwrap();
+        }
+    }
+    h.store
+        .remember("discord", "announce:event:1", "999", monday)
+        .await
+        .unwrap();
+
+    h.say(ana.says("!forget me"), monday).await;
+    let done = h.say(ana.says("!forget me confirm"), monday).await;
+    assert!(done[0].starts_with("Done."), "{done:?}");
+
+    // Ben keeps his follow-ups, at the times he chose, without her name.
+    let mut texts: Vec<String> = h
+        .store
+        .active_reminders(SOCIETY, &ben.user.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.text)
+        .collect();
+    texts.sort();
+    assert_eq!(
+        texts,
+        vec![
+            "follow up with a former member: ask about the audit".to_string(),
+            "follow up with your coffee group from round 1".to_string(),
+        ]
+    );
+    let fired = h.tick(monday + Duration::days(3)).await;
+    assert!(
+        fired
+            .iter()
+            .any(|t| t.contains("follow up with a former member: ask about the audit")),
+        "{fired:?}"
+    );
+    assert!(fired.iter().all(|t| !t.contains("anastasia")), "{fired:?}");
+
+    // Her platform memory is gone; ben's and the rest stay.
+    for kind in ["dm", "society"] {
+        let key = member_memory_key(kind, &ana.user.id);
+        assert_eq!(
+            h.store.recall("discord", &key).await.unwrap(),
+            None,
+            "{key}"
+        );
+        let key = member_memory_key(kind, &ben.user.id);
+        assert_eq!(
+            h.store.recall("discord", &key).await.unwrap().as_deref(),
+            Some("222"),
+            "{key}"
+        );
+    }
+    assert!(
+        h.store
+            .recall("discord", "announce:event:1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Ben's coffee history names her as a former member, not a blank.
+    let history = h
+        .say(ben.says("!coffee history"), monday + Duration::days(3))
+        .await;
+    assert!(
+        history[0].contains("round 1 · with a former member ·"),
+        "{history:?}"
+    );
+    assert!(!history[0].contains("anastasia"), "{history:?}");
+}
+
+#[tokio::test]
+async fn erasure_reaches_what_others_hold_on_sqlite() {
+    erasure_reaches_what_others_hold(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn erasure_reaches_what_others_hold_on_postgres() {
+    let db = PgDatabase::create().await;
+    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    erasure_reaches_what_others_hold(store.clone()).await;
+    store.close().await;
+    db.drop().await;
 }

@@ -231,6 +231,37 @@ fn config_errors_name_the_key_and_line() {
 }
 
 #[test]
+fn config_parse_errors_do_not_echo_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rounds.toml");
+    // An unterminated string and a wrongly typed value: both make TOML quote the line.
+    for (text, line) in [
+        (
+            "command_prefix = \"!\"\n[discord]\ntoken = \"abcSECRETtoken123\n",
+            "line 3",
+        ),
+        (
+            "[matrix]\nhomeserver = \"https://m.example\"\npassword = 9876543210123\n",
+            "line 3",
+        ),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let output = rounds(
+            &["check-config", "--config", &path.to_string_lossy()],
+            &[],
+            "",
+        );
+        assert_eq!(output.status.code(), Some(1));
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !said.contains("abcSECRET") && !said.contains("9876543210123"),
+            "{said}"
+        );
+        assert!(said.contains(line) && said.contains("column "), "{said}");
+    }
+}
+
+#[test]
 fn example_config_is_valid() {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/config/rounds.example.toml");
     let output = rounds(&["check-config", "--config", example], &[], "");

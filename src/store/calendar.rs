@@ -427,12 +427,12 @@ impl CalendarStore for SqlStore {
         Ok(())
     }
 
-    async fn event_by_source(&self, society: &str, uid: &str) -> StoreResult<Option<Event>> {
+    async fn event_by_source(&self, import: i64, uid: &str) -> StoreResult<Option<Event>> {
         let row: Option<EventRow> = sqlx::query_as(concat!(
             event_select!(),
-            " WHERE society = $1 AND source_uid = $2"
+            " WHERE import = $1 AND source_uid = $2"
         ))
-        .bind(society)
+        .bind(import)
         .bind(uid)
         .fetch_optional(&self.pool)
         .await

@@ -189,6 +189,7 @@ impl MemberStore for SqlStore {
         ];
         for sql in own
             .iter()
+            .chain(super::reminders::ERASE_MEMBER)
             .chain(super::coffee::ERASE_MEMBER)
             .chain(super::events::ERASE_MEMBER)
             .chain(super::shoutouts::ERASE_MEMBER)
@@ -201,6 +202,7 @@ impl MemberStore for SqlStore {
                 .map_err(db)?
                 .rows_affected();
         }
+        other += super::memory::erase_member_memory(&mut tx, user_id).await?;
         tx.commit().await.map_err(db)?;
         Ok(Erasure {
             profile,

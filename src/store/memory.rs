@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::pool::SqlStore;
 use super::rows::{db, ts};
-use crate::core::store::{MemoryStore, StoreResult};
+use crate::core::store::{MEMBER_MEMORY_PREFIX, MemoryStore, StoreResult, member_of_memory_key};
 
 #[async_trait]
 impl MemoryStore for SqlStore {
@@ -54,4 +54,44 @@ impl MemoryStore for SqlStore {
             .transpose()
             .map_err(db)
     }
+}
+
+/// Deletes what any adapter remembers about the member under
+/// [`member_memory_key`](crate::core::store::member_memory_key)s. Platform
+/// memory is not per society: a DM channel or a last-used society is the member's, wherever
+/// they asked to be forgotten, and an adapter finds either again when the member returns.
+pub(super) async fn erase_member_memory(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    member_id: &str,
+) -> StoreResult<u64> {
+    let escaped: String = member_id
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let rows =
+        sqlx::query("SELECT platform, key FROM platform_memory WHERE key LIKE $1 ESCAPE '\\'")
+            .bind(format!("{MEMBER_MEMORY_PREFIX}%:{escaped}"))
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db)?;
+    let mut erased = 0;
+    for row in rows {
+        let platform: String = row.try_get(0).map_err(db)?;
+        let key: String = row.try_get(1).map_err(db)?;
+        // LIKE's `%` could span a colon; the exact member is read back from the key.
+        if member_of_memory_key(&key) != Some(member_id) {
+            continue;
+        }
+        erased += sqlx::query("DELETE FROM platform_memory WHERE platform = $1 AND key = $2")
+            .bind(platform)
+            .bind(key)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+    }
+    Ok(erased)
 }

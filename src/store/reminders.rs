@@ -185,4 +185,35 @@ impl ReminderStore for SqlStore {
         .map_err(db)?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn add_reminder_subject(
+        &self,
+        reminder: i64,
+        society: &str,
+        member_id: &str,
+        anonymised_text: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO reminder_subjects (reminder, society, member_id, anonymised_text) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (reminder, member_id) DO UPDATE SET anonymised_text = $4",
+        )
+        .bind(reminder)
+        .bind(society)
+        .bind(member_id)
+        .bind(anonymised_text)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
 }
+
+/// Run by `erase_member` (society `$1`, member `$2`) after the member's own reminders are gone:
+/// others' reminders that name the member take their anonymised text, and the notes of whom
+/// reminders name go for the member and for reminders that no longer exist.
+pub(super) const ERASE_MEMBER: &[&str] = &[
+    "UPDATE reminders SET text = (SELECT s.anonymised_text FROM reminder_subjects s \
+     WHERE s.reminder = reminders.id AND s.society = $1 AND s.member_id = $2) \
+     WHERE id IN (SELECT reminder FROM reminder_subjects WHERE society = $1 AND member_id = $2)",
+    "DELETE FROM reminder_subjects WHERE society = $1 AND (member_id = $2 OR reminder NOT IN (SELECT id FROM reminders))",
+];

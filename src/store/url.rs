@@ -72,19 +72,48 @@ impl DatabaseUrl {
         Ok(())
     }
 
-    /// The URL with any password removed, for messages and logs.
+    /// The URL with any password removed, for messages and logs: the one in the user part and
+    /// the `password`/`sslpassword` query parameters libpq also reads.
     pub fn redacted(&self) -> String {
         match (self.backend, self.url.split_once("://")) {
-            (Backend::Postgres, Some((scheme, rest))) => match rest.split_once('@') {
-                Some((user, host)) => {
-                    let user = user.split(':').next().unwrap_or("");
-                    format!("{scheme}://{user}@{host}")
+            (Backend::Postgres, Some((scheme, rest))) => {
+                let (before_query, query) = match rest.split_once('?') {
+                    Some((before, query)) => (before, Some(query)),
+                    None => (rest, None),
+                };
+                // The user part ends at the last `@`, as the `url` crate that sqlx uses reads it,
+                // so a password holding an unescaped `@` is removed whole.
+                let location = match before_query.rsplit_once('@') {
+                    Some((user, host)) => {
+                        let user = user.split(':').next().unwrap_or("");
+                        format!("{user}@{host}")
+                    }
+                    None => before_query.to_string(),
+                };
+                match query {
+                    Some(query) => format!("{scheme}://{location}?{}", redacted_query(query)),
+                    None => format!("{scheme}://{location}"),
                 }
-                None => self.url.clone(),
-            },
+            }
             _ => self.url.clone(),
         }
     }
+}
+
+/// Query parameters whose value is a credential (libpq's names; `passfile` is only a path).
+const SECRET_PARAMETERS: [&str; 2] = ["password", "sslpassword"];
+
+fn redacted_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if SECRET_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) => {
+                format!("{name}=***")
+            }
+            _ => pair.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[cfg(test)]
@@ -109,6 +138,39 @@ mod tests {
         assert_eq!(
             DatabaseUrl::parse("sqlite:x.db").as_str(),
             "sqlite://x.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn redaction_removes_a_password_holding_an_at_sign() {
+        let url = DatabaseUrl::parse("postgres://u:p@ss@host/db");
+        assert_eq!(url.redacted(), "postgres://u@host/db");
+        let url = DatabaseUrl::parse("postgresql://u:a@b@c@host:5432/db?sslmode=require");
+        assert_eq!(
+            url.redacted(),
+            "postgresql://u@host:5432/db?sslmode=require"
+        );
+    }
+
+    #[test]
+    fn redaction_removes_password_query_parameters() {
+        let url = DatabaseUrl::parse("postgres://host/db?password=hunter2");
+        assert_eq!(url.redacted(), "postgres://host/db?password=***");
+        let url = DatabaseUrl::parse(
+            "postgres://u@host/db?sslmode=verify-full&PassWord=hunter2&sslpassword=k3y&passfile=/run/pgpass",
+        );
+        let redacted = url.redacted();
+        assert!(
+            !redacted.contains("hunter2") && !redacted.contains("k3y"),
+            "{redacted}"
+        );
+        assert_eq!(
+            redacted,
+            "postgres://u@host/db?sslmode=verify-full&PassWord=***&sslpassword=***&passfile=/run/pgpass"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@host/db").redacted(),
+            "postgres://u@host/db"
         );
     }
 }

@@ -243,7 +243,7 @@ async fn sync(
             continue;
         }
         let fresh = draft(bot, import, &item);
-        match store.event_by_source(&import.society, &item.uid).await? {
+        match store.event_by_source(import.id, &item.uid).await? {
             None if item.cancelled => {}
             None => {
                 let (first, offsets) = first_reminder(bot.settings(), &fresh, now);

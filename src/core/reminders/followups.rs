@@ -8,7 +8,7 @@ use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::{Action, Choice, Message};
 use crate::core::mention;
-use crate::core::store::{CheckinAnswer, CoffeeGroup, Job, JobKind, NewJob};
+use crate::core::store::{CheckinAnswer, CoffeeGroup, FORMER_MEMBER, Job, JobKind, NewJob};
 use crate::core::time_format;
 use crate::core::when;
 
@@ -27,21 +27,38 @@ pub async fn followup(ctx: &Ctx<'_>, member: &str, rest: &str) -> Result<Vec<Act
         )));
     }
     let note = note.trim();
-    let text = if note.is_empty() {
-        format!("follow up with {}", member.name)
-    } else {
-        format!("follow up with {}: {note}", member.name)
+    let about = |name: &str| {
+        if note.is_empty() {
+            format!("follow up with {name}")
+        } else {
+            format!("follow up with {name}: {note}")
+        }
     };
+    let text = about(&member.name);
     if text.chars().count() > MAX_REMINDER_CHARS {
         return Err(Refusal::said(format!(
             "That note is too long; I keep at most {MAX_REMINDER_CHARS} characters."
         )));
     }
-    remind(ctx, schedule.first, text).await
+    // The note is the owner's own words and stays; the name Rounds resolved is the member's.
+    let subjects = [(member.id.clone(), about(FORMER_MEMBER))];
+    remind(ctx, schedule.first, text, &subjects).await
 }
 
-async fn remind(ctx: &Ctx<'_>, due: DateTime<Utc>, text: String) -> Result<Vec<Action>, Refusal> {
+/// A reminder `text` for its owner, naming the members in `subjects`: each with the text the
+/// reminder keeps if that member erases their data.
+async fn remind(
+    ctx: &Ctx<'_>,
+    due: DateTime<Utc>,
+    text: String,
+    subjects: &[(String, String)],
+) -> Result<Vec<Action>, Refusal> {
     let (id, zone) = create::private(ctx, due, text.clone()).await?;
+    for (member_id, anonymised) in subjects {
+        ctx.store
+            .add_reminder_subject(id.number, &ctx.society.key, member_id, anonymised)
+            .await?;
+    }
     Ok(vec![ctx.private_reply(format!(
         "Got it ({id}): I'll remind you on {} to {text}. Cancel with `{}reminders cancel {id}`.",
         time_format::local(due, zone, ctx.now),
@@ -63,12 +80,25 @@ pub async fn choice(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {
         || Refusal::said("That choice has expired or is not yours to make; nothing was changed.");
     let (what, id) = rest.split_once(':').ok_or_else(expired)?;
     let id: i64 = id.parse().map_err(|_| expired())?;
+    let mut subjects = Vec::new();
     let text = match what {
         "coffee" => {
             let group = ctx.store.coffee_group(id).await?.ok_or_else(expired)?;
             if !group.members.iter().any(|m| m.user.id == ctx.sender.id) {
                 return Err(expired());
             }
+            // Without names, so it stays right whichever of the others erases their data.
+            let anonymised = format!(
+                "follow up with your coffee group from round {}",
+                group.number
+            );
+            subjects.extend(
+                group
+                    .members
+                    .iter()
+                    .filter(|m| m.user.id != ctx.sender.id)
+                    .map(|m| (m.user.id.clone(), anonymised.clone())),
+            );
             format!(
                 "follow up with {} from your coffee (round {})",
                 group.others_of(&ctx.sender.id),
@@ -87,7 +117,7 @@ pub async fn choice(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {
         }
         _ => return Err(expired()),
     };
-    remind(ctx, ctx.now + FOLLOW_UP_AFTER, text).await
+    remind(ctx, ctx.now + FOLLOW_UP_AFTER, text, &subjects).await
 }
 
 /// After a member says they met: the society's stay-in-touch nudge for the group, if it has one.

@@ -91,8 +91,9 @@ pub trait CalendarStore: Send + Sync {
         synced_at: DateTime<Utc>,
         error: Option<&str>,
     ) -> StoreResult<()>;
-    /// The event an import made for a feed UID.
-    async fn event_by_source(&self, society: &str, uid: &str) -> StoreResult<Option<Event>>;
+    /// The event this import made for a feed UID; a UID is scoped to its import, so one feed
+    /// cannot reach another's events by reusing its UIDs.
+    async fn event_by_source(&self, import: i64, uid: &str) -> StoreResult<Option<Event>>;
     /// The import's events not cancelled that start after `after`.
     async fn imported_events(&self, import: i64, after: DateTime<Utc>) -> StoreResult<Vec<Event>>;
 }

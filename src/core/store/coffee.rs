@@ -136,15 +136,23 @@ pub struct CoffeeGroup {
     pub members: Vec<GroupMember>,
 }
 
+/// How Rounds names someone who erased their data, in what others still hold.
+pub const FORMER_MEMBER: &str = "a former member";
+
 impl CoffeeGroup {
     /// The other members' names as one of them reads them: "ana and ben".
+    /// When every other member erased their data, they are "a former member", not a blank.
     pub fn others_of(&self, user_id: &str) -> String {
-        self.members
+        let others: Vec<&str> = self
+            .members
             .iter()
             .filter(|m| m.user.id != user_id)
             .map(|m| m.user.name.as_str())
-            .collect::<Vec<_>>()
-            .join(" and ")
+            .collect();
+        if others.is_empty() {
+            return FORMER_MEMBER.to_string();
+        }
+        others.join(" and ")
     }
 }
 

@@ -6,6 +6,23 @@ use chrono::{DateTime, Utc};
 
 use super::result::StoreResult;
 
+/// The key an adapter remembers something about one member under: `member:<kind>:<member id>`,
+/// `kind` without a colon (`dm`, `society`). Erasing a member deletes every key of this shape
+/// that ends in their id, so an adapter that keys member data this way needs no erasure code of
+/// its own, and the core needs to know nothing of the platform.
+pub fn member_memory_key(kind: &str, member_id: &str) -> String {
+    debug_assert!(!kind.contains(':'), "a member memory kind has no colon");
+    format!("{MEMBER_MEMORY_PREFIX}{kind}:{member_id}")
+}
+
+pub const MEMBER_MEMORY_PREFIX: &str = "member:";
+
+/// The member a [`member_memory_key`] is about, if `key` is one.
+pub fn member_of_memory_key(key: &str) -> Option<&str> {
+    let (_, member) = key.strip_prefix(MEMBER_MEMORY_PREFIX)?.split_once(':')?;
+    Some(member)
+}
+
 /// What adapters remember between events; an adapter needs nothing else from the store.
 #[async_trait]
 pub trait MemoryStore: Send + Sync {
@@ -23,4 +40,19 @@ pub trait MemoryStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn recall(&self, platform: &str, key: &str) -> StoreResult<Option<String>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_memory_key_names_its_member_exactly() {
+        for member in ["123456789012345678", "@ana:matrix.example.org", "@a_b%c:x"] {
+            let key = member_memory_key("dm", member);
+            assert_eq!(member_of_memory_key(&key), Some(member));
+        }
+        assert_eq!(member_of_memory_key("announce:event:1"), None);
+        assert_eq!(member_of_memory_key("dm:123"), None);
+    }
 }

@@ -17,12 +17,12 @@ mod upkeep;
 
 pub use calendar::{CalendarStore, EventImport, Series};
 pub use coffee::{
-    CheckinAnswer, CoffeeGroup, CoffeeMember, CoffeeStore, GroupMember, MentorOffer, MentorRole,
-    NewRound, Programme,
+    CheckinAnswer, CoffeeGroup, CoffeeMember, CoffeeStore, FORMER_MEMBER, GroupMember, MentorOffer,
+    MentorRole, NewRound, Programme,
 };
 pub use events::{Event, EventStore, Rsvp, RsvpOutcome, RsvpState};
 pub use members::{Erasure, MemberStore, Profile, ShoutoutPreference};
-pub use memory::MemoryStore;
+pub use memory::{MEMBER_MEMORY_PREFIX, MemoryStore, member_memory_key, member_of_memory_key};
 pub use queue::{FiredJob, Job, JobKind, JobRule, NewJob, OutboxItem, PendingSend, QueueStore};
 pub use reminders::{Delivery, NewReminder, Reminder, ReminderStore};
 pub use result::StoreResult;

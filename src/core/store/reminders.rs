@@ -76,4 +76,13 @@ pub trait ReminderStore: Send + Sync {
     async fn cancel_reminder(&self, id: i64) -> StoreResult<bool>;
     /// Sets the next firing time and makes the reminder active again.
     async fn reschedule_reminder(&self, id: i64, due_at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Notes that the reminder names `member_id` (a follow-up about them): if they erase their
+    /// data, the reminder keeps firing for its owner with `anonymised_text` as its text.
+    async fn add_reminder_subject(
+        &self,
+        reminder: i64,
+        society: &str,
+        member_id: &str,
+        anonymised_text: &str,
+    ) -> StoreResult<()>;
 }

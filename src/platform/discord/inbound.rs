@@ -14,6 +14,7 @@ use super::links::{DEFAULT_SOCIETY, Links, PLATFORM};
 use super::modal;
 use crate::clock::Clock;
 use crate::core::io::{Inbound, Origin, UserRef};
+use crate::core::store::member_memory_key;
 use crate::runtime::Runtime;
 
 /// Custom ids of Rounds' buttons start with this, so other bots' buttons are left alone.
@@ -40,9 +41,10 @@ fn person(user: &User, nick: Option<&str>) -> UserRef {
     }
 }
 
-/// What Rounds remembers of the society a member last used it in, for their direct messages.
+/// What Rounds remembers of the society a member last used it in, for their direct messages;
+/// a member memory key, so erasing the member deletes it.
 fn society_memory(user: UserId) -> String {
-    format!("society:{user}")
+    member_memory_key("society", &user.to_string())
 }
 
 impl Handler {

@@ -16,7 +16,7 @@ use serenity::builder::Builder;
 use super::inbound::BUTTON_PREFIX;
 use super::links::{Links, PLATFORM};
 use crate::core::io::{Action, Message, MirrorEntry, UserRef};
-use crate::core::store::MemoryStore;
+use crate::core::store::{MemoryStore, member_memory_key};
 use crate::platform::{Adapter, DeliveryError};
 
 pub struct DiscordAdapter {
@@ -316,7 +316,8 @@ impl DiscordAdapter {
 
     /// The member's DM channel; a reminder goes there only when the member asked for one.
     async fn direct_channel(&self, user: &UserRef) -> Result<ChannelId, DeliveryError> {
-        let memory = format!("dm:{}", user.id);
+        // A member memory key, so erasing the member deletes it.
+        let memory = member_memory_key("dm", &user.id);
         if let Some(id) = self
             .store
             .recall(PLATFORM, &memory)
