@@ -269,6 +269,82 @@ async fn a_reminder_is_set_and_delivered_without_mass_pings() {
     bot.stop().await;
 }
 
+/// With mass mentions allowed in #announcements, a member's words still never ping everyone:
+/// neither their room reminder, nor its acknowledgement, nor their milestone. An organiser's
+/// event announcement in the same channel does.
+#[tokio::test]
+async fn only_an_organisers_announcement_may_ping_everyone() {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_linked(settings, |link| {
+        link.allow_mass_mentions = true;
+        link.celebrations = Some(NEWS);
+    })
+    .await;
+    let post_in_news = |needle: &'static str| {
+        move |r: &Recorded| {
+            r.method == "POST"
+                && r.route() == format!("/channels/{NEWS}/messages")
+                && body(r)["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains(needle))
+        }
+    };
+
+    bot.standin
+        .message_create(
+            GUILD,
+            NEWS,
+            &bob(),
+            "!remind here in 1 minute to bring coffee @everyone",
+        )
+        .await;
+    let got_it = bot.request(post_in_news("Got it (R1)")).await;
+    assert_eq!(body(&got_it)["allowed_mentions"]["parse"], json!([]));
+    bot.clock.advance(chrono::Duration::minutes(2));
+    let reminder = bot.request(post_in_news("⏰ Reminder from")).await;
+    assert_eq!(
+        body(&reminder)["allowed_mentions"]["parse"],
+        json!([]),
+        "a member's reminder: no @everyone, no roles"
+    );
+    assert_eq!(
+        body(&reminder)["allowed_mentions"]["users"],
+        json!([bob().id.to_string()])
+    );
+
+    bot.standin
+        .message_create(
+            GUILD,
+            NEWS,
+            &bob(),
+            "!milestone other @everyone I matched into cardiology",
+        )
+        .await;
+    let milestone = bot.request(post_in_news("I matched into cardiology")).await;
+    assert_eq!(body(&milestone)["allowed_mentions"]["parse"], json!([]));
+
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt("details", "Grand rounds @everyone | in 25 hours")]),
+    )
+    .await;
+    // The clock was moved on for the reminder, so the answer may carry a late label.
+    assert!(said.contains("Created E1"), "{said}");
+    let announcement = bot.request(post_in_news("📅 Grand rounds")).await;
+    let parse = &body(&announcement)["allowed_mentions"]["parse"];
+    assert!(
+        parse.as_array().unwrap().contains(&json!("everyone")),
+        "{parse}"
+    );
+    bot.stop().await;
+}
+
 /// Discord lets any member see a guild command; the committee check happens in the core.
 #[tokio::test]
 async fn committee_commands_are_checked_in_the_core() {

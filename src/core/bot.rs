@@ -11,6 +11,7 @@ use super::events;
 use super::io::{Action, Inbound, Message};
 use super::members::{committee, onboarding, privacy, profile};
 use super::reminders::{self, followups};
+use super::shared_text;
 use super::shoutouts;
 use super::store::{Job, JobKind};
 use super::time_format;
@@ -128,6 +129,10 @@ impl Bot {
     }
 
     async fn run(&self, ctx: &Ctx<'_>, command: Command) -> Result<Vec<Action>, Refusal> {
+        // Before any feature sees the command, so none can store or post its text unchecked.
+        for (text, what) in command.shared_texts() {
+            shared_text::check(text, what)?;
+        }
         match command {
             Command::Help { topic } => {
                 Ok(vec![ctx.private_reply(command::help_text(

@@ -99,6 +99,12 @@ pub struct Message {
     /// A file sent with the text (an .ics calendar, a CSV export).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+    /// Whether `@everyone`, `@here`, `@room` and role mentions in the text may ping. Only an
+    /// organiser's or the committee's own announcement sets it; text that carries a member's
+    /// words never does, so a member cannot borrow the bot to ping the whole society. The
+    /// adapter pings only if this and the society's configuration both allow it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mass_mentions: bool,
 }
 
 /// A small text file: adapters upload it (Matrix, Discord) or print it (the shell).
@@ -125,6 +131,12 @@ impl Message {
 
     pub fn with_mentions(mut self, mentions: Vec<UserRef>) -> Self {
         self.mentions = mentions;
+        self
+    }
+
+    /// Marks an organiser's or the committee's announcement, whose mass mentions may ping.
+    pub fn allowing_mass_mentions(mut self) -> Self {
+        self.mass_mentions = true;
         self
     }
 

@@ -8,6 +8,8 @@ use super::context::Ctx;
 use super::error::Refusal;
 use super::io::UserRef;
 
+const MASS_MENTIONS: [&str; 4] = ["everyone", "here", "room", "channel"];
+
 /// The platform id a typed mention stands for, or None if the text is not a mention.
 pub fn id_of(text: &str) -> Option<String> {
     let text = text.trim();
@@ -17,6 +19,10 @@ pub fn id_of(text: &str) -> Option<String> {
             .then(|| inner.to_string());
     }
     let rest = text.strip_prefix('@')?;
+    // Whole-room pings on Discord and Matrix: never one member, whatever a shell name may be.
+    if MASS_MENTIONS.contains(&rest.to_lowercase().as_str()) {
+        return None;
+    }
     if rest.is_empty() || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return None;
     }
@@ -79,6 +85,9 @@ mod tests {
         assert_eq!(id_of("<@abc>"), None);
         assert_eq!(id_of("@"), None);
         assert_eq!(id_of("@a/b"), None);
+        assert_eq!(id_of("@everyone"), None);
+        assert_eq!(id_of("@Here"), None);
+        assert_eq!(id_of("@room"), None);
         assert_eq!(readable("@ana:example.org"), "ana");
         assert_eq!(readable("123456"), "<@123456>");
     }

@@ -7,9 +7,9 @@ use super::command::{MilestoneKind, ShoutoutCommand};
 use super::context::{Bot, Ctx, Fired};
 use super::doi::{self, DoiLookup};
 use super::error::{Refusal, StoreError};
-use super::identifiers;
 use super::io::{Action, Choice, Message, UserRef};
 use super::mention;
+use super::shared_text;
 use super::short_id::{IdKind, ShortId};
 use super::store::{
     Digest, Job, JobKind, JobRule, NewJob, Shoutout, ShoutoutPreference, ShoutoutStatus,
@@ -91,7 +91,7 @@ fn check_text(
             "That shout-out is {length} characters long; I keep at most {MAX_SHOUTOUT_CHARS}. Shorten it and try again."
         )));
     }
-    identifiers::guard(text, "shout-out")?;
+    shared_text::check(text, "shout-out")?;
     let own = subject.id == ctx.sender.id;
     if kind == MilestoneKind::Exam && !own {
         return Err(Refusal::said(format!(

@@ -31,7 +31,7 @@ pub(super) fn one_line(text: &str, what: &str, max: usize) -> Result<String, Ref
             "The {what} must be one line of 1 to {max} characters."
         )));
     }
-    crate::core::identifiers::guard(text, &format!("event {what}"))?;
+    crate::core::shared_text::check(text, &format!("event {what}"))?;
     Ok(text.to_string())
 }
 /// Reads `create`'s fields: title, when, then `for`, `at`, `capacity`, `kind`, `cpd`, `group`,

@@ -47,6 +47,7 @@ pub(super) fn topic(event: &Event) -> String {
     format!("event:{}", event.id)
 }
 /// The announcement's text: what, when (in the society's zone), where, and the current counts.
+/// Only organisers create events, so their announcement may ping the society where allowed.
 pub(super) fn announcement(
     settings: &Settings,
     society: &Society,
@@ -64,11 +65,13 @@ pub(super) fn announcement(
     }];
     lines.extend(describe(event, society.timezone, now));
     if event.cancelled {
-        return Message::text(lines.join("\n"));
+        return Message::text(lines.join("\n")).allowing_mass_mentions();
     }
     lines.push(counts_line(event, rsvps));
     lines.push(format!("Answer below, or with `{p}rsvp {id} going`."));
-    Message::text(lines.join("\n")).with_choices(rsvp_choices(event.id))
+    Message::text(lines.join("\n"))
+        .with_choices(rsvp_choices(event.id))
+        .allowing_mass_mentions()
 }
 pub(super) fn counts_line(event: &Event, rsvps: &[Rsvp]) -> String {
     format!(
@@ -171,7 +174,8 @@ pub(super) async fn cancellation(
             "📅 Cancelled: {} ({id}), {}.",
             event.title,
             time_format::local(event.starts_at, society.timezone, now)
-        )),
+        ))
+        .allowing_mass_mentions(),
         topic: None,
     });
     actions.push(Action::MirrorEvent {

@@ -20,6 +20,6 @@ pub fn clean_text(text: &str, field: &str) -> Result<String, Refusal> {
         )));
     }
     // Introductions show it to the member's pairings.
-    crate::core::identifiers::guard(text, field)?;
+    crate::core::shared_text::check(text, field)?;
     Ok(text.to_string())
 }

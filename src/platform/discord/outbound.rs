@@ -138,9 +138,17 @@ impl DiscordAdapter {
         DiscordAdapter { http, store, links }
     }
 
-    fn allowed(&self, channel: ChannelId, users: Vec<UserId>) -> CreateAllowedMentions {
+    /// Members named in the message always ping; `@everyone`, `@here` and roles only in an
+    /// organiser's or the committee's announcement (the core's say) where the society allows
+    /// them (the operator's say).
+    fn allowed(
+        &self,
+        channel: ChannelId,
+        message: &Message,
+        users: Vec<UserId>,
+    ) -> CreateAllowedMentions {
         let allowed = CreateAllowedMentions::new().users(users);
-        if self.links.mass_mentions_allowed(channel) {
+        if message.mass_mentions && self.links.mass_mentions_allowed(channel) {
             allowed.everyone(true).all_roles(true)
         } else {
             allowed
@@ -157,7 +165,7 @@ impl DiscordAdapter {
         let (text, users) = content(message);
         let mut create = CreateMessage::new()
             .content(text)
-            .allowed_mentions(self.allowed(channel, users))
+            .allowed_mentions(self.allowed(channel, message, users))
             .components(buttons(message))
             .nonce(Nonce::String(nonce(key)))
             .enforce_nonce(true);
@@ -197,7 +205,7 @@ impl DiscordAdapter {
                 MessageId::new(id_of(id, "message")?),
                 EditMessage::new()
                     .content(text)
-                    .allowed_mentions(self.allowed(channel, users))
+                    .allowed_mentions(self.allowed(channel, message, users))
                     .components(buttons(message)),
             )
             .await

@@ -112,6 +112,8 @@ fn content(message: &Message) -> RoomMessageEventContent {
         .iter()
         .filter_map(|m| UserId::parse(&m.id).ok())
         .collect();
+    // Intentional mentions name only the members the core named: `@room` typed in a member's
+    // words (or anywhere) never pings the room, and Matrix has no setting that would allow it.
     content.mentions = Some(Mentions::with_user_ids(users));
     content
 }
@@ -405,5 +407,24 @@ impl Adapter for MatrixAdapter {
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::io::UserRef;
+
+    #[test]
+    fn at_room_never_pings_even_in_an_announcement() {
+        let message = Message::text("@room ⏰ Reminder from ana: bring coffee")
+            .with_mentions(vec![UserRef {
+                id: "@ana:example.org".into(),
+                name: "ana".into(),
+            }])
+            .allowing_mass_mentions();
+        let mentions = content(&message).mentions.unwrap();
+        assert!(!mentions.room);
+        assert_eq!(mentions.user_ids.len(), 1);
     }
 }
