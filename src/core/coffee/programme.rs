@@ -17,13 +17,16 @@ pub(super) const LONGEST_PAUSE: Duration = Duration::days(366);
 /// "Planned" offers a reminder this far ahead.
 pub(super) const PLANNED_REMINDER: Duration = Duration::days(2);
 pub(super) const HISTORY_SHOWN: usize = 20;
+
 /// Paused until they come back: far enough never to be reached, small enough for any database.
 pub(super) fn indefinitely() -> DateTime<Utc> {
     DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
+
 pub(super) fn group_key(group: Option<&str>) -> String {
     group.map(|g| g.trim().to_lowercase()).unwrap_or_default()
 }
+
 /// "the coffee pairings" or "the surgery group's coffee pairings".
 pub(super) fn programme_name(programme: &Programme) -> String {
     let kind = if programme.mode == Mode::Mentor {
@@ -37,6 +40,7 @@ pub(super) fn programme_name(programme: &Programme) -> String {
         format!("the {} group's {kind}", programme.group)
     }
 }
+
 /// " (add `group surgery`)" when the programme is a group's, for commands that must name it.
 pub fn group_hint(programme: &Programme) -> String {
     if programme.group.is_empty() {
@@ -45,6 +49,7 @@ pub fn group_hint(programme: &Programme) -> String {
         format!(" (add `group {}`)", programme.group)
     }
 }
+
 pub(super) fn group_option(programme: &Programme) -> String {
     if programme.group.is_empty() {
         String::new()
@@ -52,6 +57,7 @@ pub(super) fn group_option(programme: &Programme) -> String {
         format!(" group {}", programme.group)
     }
 }
+
 /// The programme a member means: the named group's, else the society-wide one, else the only one.
 pub(super) async fn find_programme(
     ctx: &Ctx<'_>,
@@ -94,6 +100,7 @@ pub(super) async fn find_programme(
         ),
     }))
 }
+
 pub(super) fn parse_checkin(text: &str) -> Result<Duration, Refusal> {
     let span = when::parse_duration(text)?;
     if span < Duration::hours(1) || span > Duration::days(28) {
@@ -103,6 +110,7 @@ pub(super) fn parse_checkin(text: &str) -> Result<Duration, Refusal> {
     }
     Ok(span)
 }
+
 pub fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {

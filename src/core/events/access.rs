@@ -16,6 +16,7 @@ pub(super) fn organisers_only(ctx: &Ctx<'_>, what: &str) -> Result<(), Refusal> 
         )))
     }
 }
+
 /// The event if it exists in this society, else a refusal that names the id.
 pub(super) async fn find(ctx: &Ctx<'_>, id: ShortId) -> Result<Event, Refusal> {
     match ctx.store.event(id.number).await? {

@@ -23,6 +23,7 @@ const MAX_PLACE: usize = 300;
 const MAX_DURATION: Duration = Duration::days(14);
 const MAX_CAPACITY: i64 = 100_000;
 const DEFAULT_DURATION: Duration = Duration::hours(1);
+
 pub(super) fn one_line(text: &str, what: &str, max: usize) -> Result<String, Refusal> {
     let text = text.trim();
     let length = text.chars().count();
@@ -34,6 +35,7 @@ pub(super) fn one_line(text: &str, what: &str, max: usize) -> Result<String, Ref
     crate::core::shared_text::check(text, &format!("event {what}"))?;
     Ok(text.to_string())
 }
+
 /// Reads `create`'s fields: title, when, then `for`, `at`, `capacity`, `kind`, `cpd`, `group`,
 /// `every`. A repeating time (in `when` or `every`) makes a series: the rule is returned too.
 pub(super) fn draft(
@@ -96,6 +98,7 @@ pub(super) fn draft(
     }
     Ok((event, rule))
 }
+
 /// `key value` of one `|`-separated field, the key lowercased.
 pub(super) fn split_field(field: &str) -> (String, &str) {
     match field.split_once(char::is_whitespace) {
@@ -103,6 +106,7 @@ pub(super) fn split_field(field: &str) -> (String, &str) {
         None => (field.to_lowercase(), ""),
     }
 }
+
 pub(super) enum FieldError {
     Unknown,
     Bad(Refusal),

@@ -50,6 +50,7 @@ pub(super) async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Actio
     )));
     Ok(actions)
 }
+
 pub(super) async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     let events = ctx.store.upcoming_events(&ctx.society.key, ctx.now).await?;
     let p = ctx.prefix();
@@ -82,6 +83,7 @@ pub(super) async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     ));
     Ok(vec![ctx.private_reply(lines.join("\n"))])
 }
+
 pub(super) async fn show(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
     let event = find(ctx, id).await?;
     let zone = ctx.member_zone().await?;
@@ -102,6 +104,7 @@ pub(super) async fn show(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refu
     }
     Ok(vec![ctx.private_reply(lines.join("\n"))])
 }
+
 pub(super) async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
     organisers_only(ctx, "cancel")?;
     let event = find(ctx, id).await?;

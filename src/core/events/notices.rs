@@ -22,6 +22,7 @@ fn rsvp_choices(id: i64) -> Vec<Choice> {
         })
         .collect()
 }
+
 /// The lines every view of an event shares: when (in the reader's zone), how long, where.
 pub(super) fn describe(event: &Event, zone: Tz, now: DateTime<Utc>) -> Vec<String> {
     let mut lines = vec![format!(
@@ -42,12 +43,13 @@ pub(super) fn describe(event: &Event, zone: Tz, now: DateTime<Utc>) -> Vec<Strin
     lines.push(facts.join(" · "));
     lines
 }
+
 /// The topic an event's announcement is remembered under, for edits.
 pub(super) fn topic(event: &Event) -> String {
     format!("event:{}", event.id)
 }
+
 /// The announcement's text: what, when (in the society's zone), where, and the current counts.
-/// Only organisers create events, so their announcement may ping the society where allowed.
 pub(super) fn announcement(
     settings: &Settings,
     society: &Society,
@@ -65,14 +67,26 @@ pub(super) fn announcement(
     }];
     lines.extend(describe(event, society.timezone, now));
     if event.cancelled {
-        return Message::text(lines.join("\n")).allowing_mass_mentions();
+        return may_ping(Message::text(lines.join("\n")), event);
     }
     lines.push(counts_line(event, rsvps));
     lines.push(format!("Answer below, or with `{p}rsvp {id} going`."));
-    Message::text(lines.join("\n"))
-        .with_choices(rsvp_choices(event.id))
-        .allowing_mass_mentions()
+    may_ping(
+        Message::text(lines.join("\n")).with_choices(rsvp_choices(event.id)),
+        event,
+    )
 }
+
+/// Organisers' own events may ping the society where the platform allows it; an imported
+/// entry carries a feed's words, not an organiser's, so it never does.
+fn may_ping(message: Message, event: &Event) -> Message {
+    if event.import.is_none() {
+        message.allowing_mass_mentions()
+    } else {
+        message
+    }
+}
+
 pub(super) fn counts_line(event: &Event, rsvps: &[Rsvp]) -> String {
     format!(
         "Going: {}{} · waitlist: {} · maybe: {}",
@@ -85,6 +99,7 @@ pub(super) fn counts_line(event: &Event, rsvps: &[Rsvp]) -> String {
         count(rsvps, RsvpState::Maybe)
     )
 }
+
 /// The platform calendar's copy of the event (Discord's Events tab).
 pub(super) fn mirror_entry(settings: &Settings, event: &Event) -> Option<MirrorEntry> {
     (!event.cancelled).then(|| MirrorEntry {
@@ -95,6 +110,7 @@ pub(super) fn mirror_entry(settings: &Settings, event: &Event) -> Option<MirrorE
         description: description(event, settings),
     })
 }
+
 /// A new event's announcement, and its copy in the platform's calendar.
 pub(super) fn announce(
     settings: &Settings,
@@ -116,6 +132,7 @@ pub(super) fn announce(
         },
     ]
 }
+
 /// The announcement rewritten with the event as it is now (counts, details, cancellation).
 pub(super) fn refreshed(
     settings: &Settings,
@@ -129,9 +146,11 @@ pub(super) fn refreshed(
         message: announcement(settings, society, event, rsvps),
     }
 }
+
 pub(super) fn count(rsvps: &[Rsvp], answer: RsvpState) -> usize {
     rsvps.iter().filter(|r| r.answer == answer).count()
 }
+
 /// What follows a cancellation (already stored): a notice to everyone who answered (each in
 /// their own zone), the announcement marked cancelled, a cancellation post, the calendar
 /// copy removed. Returns the actions and how many members were told.
@@ -170,12 +189,14 @@ pub(super) async fn cancellation(
     actions.push(Action::Announce {
         society: event.society.clone(),
         fallback_room: event.room.clone(),
-        message: Message::text(format!(
-            "📅 Cancelled: {} ({id}), {}.",
-            event.title,
-            time_format::local(event.starts_at, society.timezone, now)
-        ))
-        .allowing_mass_mentions(),
+        message: may_ping(
+            Message::text(format!(
+                "📅 Cancelled: {} ({id}), {}.",
+                event.title,
+                time_format::local(event.starts_at, society.timezone, now)
+            )),
+            event,
+        ),
         topic: None,
     });
     actions.push(Action::MirrorEvent {
@@ -185,6 +206,7 @@ pub(super) async fn cancellation(
     });
     Ok((actions, told))
 }
+
 /// Every member's own zone, for showing times to each of them.
 pub(super) async fn zones(
     store: &dyn crate::core::store::Store,
@@ -197,9 +219,11 @@ pub(super) async fn zones(
         .filter_map(|p: Profile| Some((p.user_id, p.timezone?)))
         .collect())
 }
+
 pub(super) fn zone_in(zones: &HashMap<String, Tz>, user: &str, fallback: Tz) -> Tz {
     zones.get(user).copied().unwrap_or(fallback)
 }
+
 /// Tells each member moved up from the waitlist that they have a place, in their own zone.
 pub(super) async fn promotion_notices(
     store: &dyn crate::core::store::Store,

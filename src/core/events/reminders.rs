@@ -24,6 +24,7 @@ pub(super) fn first_reminder(
         .collect();
     (next_reminder(event.starts_at, &offsets, now), offsets)
 }
+
 /// The next reminder time strictly after `after`.
 fn next_reminder(
     starts_at: DateTime<Utc>,
@@ -36,6 +37,7 @@ fn next_reminder(
         .filter(|at| *at > after)
         .min()
 }
+
 /// A reminder before an event, to everyone going, each in their own zone; the job then moves
 /// on to the next offset.
 pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {

@@ -43,6 +43,7 @@ pub async fn rsvp(ctx: &Ctx<'_>, id: ShortId, answer: RsvpAnswer) -> Result<Vec<
     );
     Ok(actions)
 }
+
 pub async fn choice(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {
     let expired = || Refusal::said("That choice has expired; nothing was changed.");
     let (id, answer) = rest.split_once(':').ok_or_else(expired)?;

@@ -19,6 +19,7 @@ pub const MAX_ACTIVE_PER_MEMBER: usize = 100;
 pub const MIN_ROOM_REPEAT: Duration = Duration::hours(1);
 /// Active reminders one room may hold, whoever set them.
 pub const MAX_ACTIVE_PER_ROOM: usize = 10;
+
 /// Stores a reminder of the sender's, refusing one past `MAX_ACTIVE_PER_MEMBER`.
 pub(super) async fn create(
     ctx: &Ctx<'_>,
@@ -61,6 +62,7 @@ pub(super) async fn create(
         })
         .await?)
 }
+
 /// Occurrences looked at for the shortest gap: enough to see a burst inside a day or a week
 /// ("0,1 9 * * 1") without walking far.
 const REPEAT_SAMPLE: usize = 48;

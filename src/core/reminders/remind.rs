@@ -60,6 +60,7 @@ pub async fn remind(
         "Got it ({id}): {place} on {when_text}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
     ))])
 }
+
 pub async fn manage(ctx: &Ctx<'_>, command: RemindersCommand) -> Result<Vec<Action>, Refusal> {
     match command {
         RemindersCommand::List => list(ctx).await,
@@ -67,6 +68,7 @@ pub async fn manage(ctx: &Ctx<'_>, command: RemindersCommand) -> Result<Vec<Acti
         RemindersCommand::Snooze(id, duration) => snooze(ctx, id, &duration).await,
     }
 }
+
 async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     let zone = ctx.member_zone().await?;
     let reminders = ctx
@@ -100,6 +102,7 @@ async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     ));
     Ok(vec![ctx.private_reply(lines.join("\n"))])
 }
+
 /// The member's own reminder, or a refusal that does not reveal whether someone else's exists.
 async fn own(ctx: &Ctx<'_>, id: ShortId) -> Result<Reminder, Refusal> {
     match ctx.store.reminder(id.number).await? {
@@ -110,6 +113,7 @@ async fn own(ctx: &Ctx<'_>, id: ShortId) -> Result<Reminder, Refusal> {
         ))),
     }
 }
+
 pub(super) async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
     let reminder = own(ctx, id).await?;
     if !reminder.active || !ctx.store.cancel_reminder(reminder.id).await? {
@@ -122,6 +126,7 @@ pub(super) async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Re
         reminder.text
     ))])
 }
+
 async fn snooze(ctx: &Ctx<'_>, id: ShortId, duration: &str) -> Result<Vec<Action>, Refusal> {
     let by = when::parse_duration(duration)?;
     let reminder = own(ctx, id).await?;
@@ -149,6 +154,7 @@ async fn snooze(ctx: &Ctx<'_>, id: ShortId, duration: &str) -> Result<Vec<Action
         time_format::local(due, zone, ctx.now)
     ))])
 }
+
 /// Fires a due reminder: delivers it (labelled late after downtime), or, if it is older than the
 /// catch-up window, tells its owner and the committee instead of delivering something stale.
 pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
@@ -205,6 +211,7 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
         .and_then(|rule| rule.next_after(job.due_at.max(now), zone));
     Ok(Fired { actions, next_due })
 }
+
 fn delivery_action(reminder: &Reminder, owner: &UserRef, late: &str) -> Action {
     match reminder.delivery {
         Delivery::Me => Action::Remind {
