@@ -371,6 +371,18 @@ async fn the_feed_is_served_over_http_and_imported_by_another_rounds() {
             .any(|t| t.starts_with("Imported 10 event(s) from ")),
         "{first_sync:?}"
     );
+    // A feed's words are not an organiser's: its announcements never ping the whole society.
+    let announcements: Vec<bool> = b
+        .adapter
+        .shown()
+        .into_iter()
+        .filter_map(|(_, a)| match a {
+            Action::Announce { message, .. } => Some(message.mass_mentions),
+            _ => None,
+        })
+        .collect();
+    assert!(!announcements.is_empty());
+    assert!(!announcements.contains(&true), "{announcements:?}");
     let imported = b.store.upcoming_events(SOCIETY, now).await.unwrap();
     assert_eq!(imported.len(), 10);
     assert_eq!(imported[0].title, "Sim lab");
