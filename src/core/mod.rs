@@ -11,7 +11,7 @@
 //! - `context`: what features are handed (`Bot`, `Ctx`, `Settings`, `Society`);
 //! - the floor every layer shares: `io` (inbound events and actions), `store` (the persistence
 //!   traits and records), `command` (the parser), `when`, `pairing`, `ics`, `doi`,
-//!   `identifiers`, `mention`, `short_id`, `time_format`, `error`.
+//!   `identifiers`, `mention`, `secret_url`, `short_id`, `time_format`, `error`.
 
 mod bot;
 pub mod coffee;
@@ -27,6 +27,7 @@ pub mod members;
 pub mod mention;
 pub mod pairing;
 pub mod reminders;
+pub mod secret_url;
 pub mod short_id;
 pub mod shoutouts;
 pub mod store;
