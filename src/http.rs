@@ -584,3 +584,70 @@ async fn feed(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_global_addresses_are_public() {
+        for private in [
+            "127.0.0.1",
+            "127.255.0.9",
+            "0.0.0.0",
+            "10.2.3.4",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "100.127.255.254",
+            "192.0.2.7",
+            "198.51.100.7",
+            "203.0.113.7",
+            "198.18.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::",
+            "fd12:3456::1",
+            "fc00::1",
+            "fe80::1",
+            "ff02::1",
+            "2001:db8::1",
+            "2001::1",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "172.32.0.1",
+            "100.128.0.1",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2606:4700:4700::1111",
+            "2a00:1450:4009:81f::200e",
+        ] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn a_feed_address_is_limited_per_minute_and_forgiven_after_it() {
+        let limiter = FeedLimiter::new(2);
+        let start = std::time::Instant::now();
+        let one: IpAddr = "203.0.113.1".parse().unwrap();
+        let other: IpAddr = "203.0.113.2".parse().unwrap();
+        assert!(limiter.allows(one, start));
+        assert!(limiter.allows(one, start));
+        assert!(!limiter.allows(one, start));
+        assert!(limiter.allows(other, start));
+        assert!(limiter.allows(one, start + Duration::from_secs(61)));
+    }
+}
