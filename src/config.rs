@@ -76,6 +76,8 @@ struct HttpSection {
     bind: Option<Spanned<String>>,
     /// The address members reach it by (behind a proxy), for the feed links Rounds hands out.
     public_url: Option<Spanned<String>>,
+    /// Hosts `!event import` may read although they are private addresses (an intranet).
+    allowed_import_hosts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -302,6 +304,7 @@ pub struct Config {
     /// How long before an event its reminders go out.
     pub event_reminders: Vec<Duration>,
     pub http: Option<HttpConfig>,
+    pub import_fetch: crate::http::FetchPolicy,
     /// As `when::Rule` text; None: no digest.
     pub shoutout_digest: Option<String>,
     /// Where DOIs are looked up (the Crossref REST API).
@@ -326,6 +329,10 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("ROUNDS_EVENTS_REMINDERS", "events.reminders"),
     ("ROUNDS_HTTP_BIND", "http.bind"),
     ("ROUNDS_HTTP_PUBLIC_URL", "http.public_url"),
+    (
+        "ROUNDS_HTTP_ALLOWED_IMPORT_HOSTS",
+        "http.allowed_import_hosts",
+    ),
     ("ROUNDS_SHOUTOUTS_DIGEST", "shoutouts.digest"),
     ("ROUNDS_DOI_API_BASE", "shoutouts.doi_api_base"),
     ("ROUNDS_MATRIX_HOMESERVER", "matrix.homeserver"),
@@ -490,6 +497,10 @@ impl Config {
             }
             None => None,
         };
+        let import_fetch = crate::http::FetchPolicy::allowing_listed(
+            set(env, "ROUNDS_HTTP_ALLOWED_IMPORT_HOSTS"),
+            parsed.http.allowed_import_hosts.clone(),
+        );
 
         let shoutout_digest = match pick("ROUNDS_SHOUTOUTS_DIGEST", &parsed.shoutouts.digest) {
             Some((text, _)) if text.trim().eq_ignore_ascii_case("off") => None,
@@ -660,6 +671,7 @@ impl Config {
             icebreakers,
             event_reminders,
             http,
+            import_fetch,
             shoutout_digest,
             doi_api_base,
             societies,

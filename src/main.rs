@@ -106,7 +106,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.shoutout_digest = config.shoutout_digest.clone();
             let bot = Arc::new(
                 rounds::core::Bot::new(Arc::new(store), settings)
-                    .with_fetcher(Arc::new(HttpFetcher::new()?))
+                    .with_fetcher(Arc::new(HttpFetcher::with_policy(&config.import_fetch)?))
                     .with_doi_lookup(Arc::new(CrossrefLookup::new(&config.doi_api_base)?)),
             );
             let (_stop_http, http_shutdown) = tokio::sync::watch::channel(false);
@@ -165,7 +165,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Arc::new(SqlStore::open(&config.database).await?);
             let bot = Arc::new(
                 rounds::core::Bot::new(store, config.settings())
-                    .with_fetcher(Arc::new(HttpFetcher::new()?))
+                    .with_fetcher(Arc::new(HttpFetcher::with_policy(&config.import_fetch)?))
                     .with_doi_lookup(Arc::new(CrossrefLookup::new(&config.doi_api_base)?)),
             );
             let runtime = Arc::new(rounds::runtime::Runtime::new(bot.clone()));

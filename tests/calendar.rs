@@ -13,15 +13,17 @@ use rounds::clock::Clock;
 use rounds::core::Bot;
 use rounds::core::io::Action;
 use rounds::core::store::Store;
-use rounds::http::HttpFetcher;
+use rounds::http::{FetchPolicy, HttpFetcher};
 use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
 
 const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
 
 fn harness(store: Arc<dyn Store>, settings: rounds::core::Settings) -> (Harness, Arc<Bot>) {
-    let bot =
-        Arc::new(Bot::new(store, settings).with_fetcher(Arc::new(HttpFetcher::new().unwrap())));
+    // The feeds these tests import are served on loopback, which only the operator's
+    // allow-list opens.
+    let fetcher = HttpFetcher::with_policy(&FetchPolicy::allowing(&["127.0.0.1"])).unwrap();
+    let bot = Arc::new(Bot::new(store, settings).with_fetcher(Arc::new(fetcher)));
     (Harness::with_bot(bot.clone()), bot)
 }
 

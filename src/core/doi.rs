@@ -111,7 +111,16 @@ fn doi_at(text: &str, at: usize) -> Option<Doi> {
         return None;
     }
     let raw = format!("{}/{suffix}", &text[at..at + 3 + i]);
-    Some(Doi(percent_decode(&raw).unwrap_or(raw)))
+    let doi = percent_decode(&raw).unwrap_or(raw);
+    // `.` and `..` segments would be resolved by the URL parser into another path on the
+    // lookup host (`10.1234/../../secret`); no registered DOI has one.
+    if doi
+        .split(['/', '\\'])
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return None;
+    }
+    Some(Doi(doi))
 }
 
 /// The suffix ends at whitespace, or at a closing bracket it never opened: that one belongs to the
@@ -435,6 +444,22 @@ mod tests {
         assert_eq!(upper, lower);
         assert_eq!(upper.to_string(), "10.1056/NEJMOA2034577");
         assert_eq!(std::collections::HashSet::from([upper, lower]).len(), 1);
+    }
+
+    #[test]
+    fn dot_segments_are_not_dois() {
+        for text in [
+            "doi:10.1234/../../secret",
+            "10.1234/./x",
+            "https://doi.org/10.1234/a/../../../admin",
+            "10.1234/%2e%2e/%2E%2E/secret",
+            "10.1234/a\\..\\..\\b",
+        ] {
+            assert_eq!(find(text), None, "{text}");
+        }
+        // Dots inside a segment are ordinary DOI text.
+        assert_eq!(find("10.1234/a..b").unwrap().as_str(), "10.1234/a..b");
+        assert_eq!(find("10.1234/.x").unwrap().as_str(), "10.1234/.x");
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! - `context`: what features are handed (`Bot`, `Ctx`, `Settings`, `Society`);
 //! - the floor every layer shares: `io` (inbound events and actions), `store` (the persistence
 //!   traits and records), `command` (the parser), `when`, `pairing`, `ics`, `doi`,
-//!   `identifiers`, `shared_text` (the rule for text shown to others), `mention`, `short_id`, `time_format`, `error`.
+//!   `identifiers`, `shared_text` (the one rule for text shown to others), `mention`,
+//!   `secret_url` (addresses shown and logged without their secrets), `short_id`,
+//!   `time_format`, `error`.
 
 pub mod bot;
 pub mod coffee;
@@ -27,6 +29,7 @@ pub mod members;
 pub mod mention;
 pub mod pairing;
 pub mod reminders;
+pub mod secret_url;
 pub mod shared_text;
 pub mod short_id;
 pub mod shoutouts;

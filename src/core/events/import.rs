@@ -16,6 +16,7 @@ use crate::core::error::{Refusal, StoreError};
 use crate::core::ics::{self, ImportedEvent};
 use crate::core::identifiers;
 use crate::core::io::{Action, Message};
+use crate::core::secret_url::redacted;
 use crate::core::store::{Event, EventImport, Job};
 use crate::core::time_format;
 
@@ -68,7 +69,7 @@ pub async fn import(ctx: &Ctx<'_>, url: Option<String>) -> Result<Vec<Action>, R
                 (Some(at), None) => format!("synced {}", time_format::local(*at, zone, ctx.now)),
                 (None, None) => "not synced yet".to_string(),
             };
-            lines.push(format!("{} · {state}", import.url));
+            lines.push(format!("{} · {state}", redacted(&import.url)));
         }
         lines.push(format!("Stop one with `{p}event import stop <url>`."));
         return Ok(vec![ctx.private_reply(lines.join("\n"))]);
@@ -93,15 +94,16 @@ pub async fn import(ctx: &Ctx<'_>, url: Option<String>) -> Result<Vec<Action>, R
         return Err(Refusal::said(format!(
             "{} already imports {}; it re-syncs daily{}.",
             ctx.society.name,
-            import.url,
+            redacted(&import.url),
             import
                 .last_error
                 .map(|e| format!(" (last try failed: {e})"))
                 .unwrap_or_default()
         )));
     }
+    let shown = redacted(&url);
     Ok(vec![ctx.private_reply(format!(
-        "Importing {url}: events in the next {} days are added and announced here shortly, and it re-syncs daily. Stop with `{p}event import stop {url}`.",
+        "Importing {shown}: events in the next {} days are added and announced here shortly, and it re-syncs daily. Stop with `{p}event import stop {shown}`.",
         HORIZON.num_days()
     ))])
 }
@@ -111,16 +113,26 @@ pub async fn stop(ctx: &Ctx<'_>, url: &str) -> Result<Vec<Action>, Refusal> {
     organisers_only(ctx, "import")?;
     let url = normalise(url)?;
     let imports = ctx.store.imports(&ctx.society.key).await?;
-    let Some(import) = imports.into_iter().find(|i| i.url == url) else {
+    // The list shows addresses redacted, so the redacted form names a feed too when it is the
+    // only one that looks so.
+    let mut alike = imports
+        .iter()
+        .filter(|i| redacted(&i.url) == redacted(&url));
+    let found = match imports.iter().find(|i| i.url == url) {
+        Some(exact) => Some(exact),
+        None => alike.next().filter(|_| alike.next().is_none()),
+    };
+    let shown = redacted(&url);
+    let Some(import) = found else {
         return Err(Refusal::said(format!(
-            "{} does not import {url}; see the list with `{}event import`.",
+            "{} does not import {shown}; see the list with `{}event import`.",
             ctx.society.name,
             ctx.prefix()
         )));
     };
     ctx.store.remove_import(import.id).await?;
     Ok(vec![ctx.private_reply(format!(
-        "Stopped importing {url}. Events already imported stay; cancel any with `{}event cancel <id>`.",
+        "Stopped importing {shown}. Events already imported stay; cancel any with `{}event cancel <id>`.",
         ctx.prefix()
     ))])
 }
@@ -158,7 +170,7 @@ async fn failed(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Action>, StoreError> {
-    tracing::warn!(url = %import.url, reason, "calendar import failed");
+    tracing::warn!(url = %redacted(&import.url), reason, "calendar import failed");
     bot.store()
         .mark_import(import.id, now, Some(reason))
         .await?;
@@ -168,7 +180,7 @@ async fn failed(
     }
     let text = format!(
         "Could not import {}: {reason}. I'll try again tomorrow.",
-        import.url
+        redacted(&import.url)
     );
     let mut actions = vec![Action::AdminLog {
         society: import.society.clone(),
@@ -236,7 +248,7 @@ async fn sync(
                 about: None,
                 text: format!(
                     "An event from {} starting {} was not imported because {found}.",
-                    import.url,
+                    redacted(&import.url),
                     time_format::local(item.starts_at, society.timezone, now)
                 ),
             });
@@ -316,7 +328,7 @@ async fn sync(
             about: None,
             text: format!(
                 "{} lists more than {MAX_ENTRIES} events in the next {} days; only the first {MAX_ENTRIES} were imported.",
-                import.url,
+                redacted(&import.url),
                 HORIZON.num_days()
             ),
         });
@@ -327,12 +339,12 @@ async fn sync(
             message: Message::text(format!(
                 "Imported {} event(s) from {} (the next {} days); it re-syncs daily.",
                 added,
-                import.url,
+                redacted(&import.url),
                 HORIZON.num_days()
             )),
         });
     } else if added + changed + cancelled > 0 {
-        tracing::info!(url = %import.url, added, changed, cancelled, "calendar re-synced");
+        tracing::info!(url = %redacted(&import.url), added, changed, cancelled, "calendar re-synced");
     }
     Ok(actions)
 }
