@@ -135,7 +135,7 @@ impl AllowedHosts {
 
     fn allows(&self, host: &str) -> bool {
         let host = host_key(host);
-        self.0.iter().any(|allowed| *allowed == host)
+        self.0.contains(&host)
     }
 
     /// Refuses a URL whose host is a non-public IP literal. The URL parser has already turned
