@@ -262,11 +262,7 @@ async fn series_edits_and_ics_on_sqlite() {
 
 #[tokio::test]
 async fn series_edits_and_ics_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
-    series_story(store.clone()).await;
-    store.close().await;
-    db.drop().await;
+    on_postgres(series_story).await;
 }
 
 /// Serves a bot's feeds on `listener`, its clock set to `now`.
@@ -568,9 +564,5 @@ async fn uids_are_scoped_to_their_import_on_sqlite() {
 
 #[tokio::test]
 async fn uids_are_scoped_to_their_import_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
-    uids_are_scoped_to_their_import(store.clone()).await;
-    store.close().await;
-    db.drop().await;
+    on_postgres(uids_are_scoped_to_their_import).await;
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use rounds::core::io::{Action, UserRef};
 use rounds::core::store::Store;
-use rounds::store::{DatabaseUrl, SqlStore};
+
 use support::*;
 
 const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
@@ -270,11 +270,7 @@ async fn a_weekly_programme_on_sqlite() {
 
 #[tokio::test]
 async fn a_weekly_programme_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
-    story(store.clone()).await;
-    store.close().await;
-    db.drop().await;
+    on_postgres(story).await;
 }
 
 fn introduced_pairs(h: &Harness) -> Vec<(String, String)> {

@@ -156,11 +156,7 @@ async fn events_on_sqlite() {
 
 #[tokio::test]
 async fn events_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
-    story(store.clone()).await;
-    store.close().await;
-    db.drop().await;
+    on_postgres(story).await;
 }
 
 /// Two drop-outs at the same moment, through separate connections to one PostgreSQL database:
@@ -315,11 +311,7 @@ async fn attendance_and_cpd_on_sqlite() {
 
 #[tokio::test]
 async fn attendance_and_cpd_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
-    attendance_story(store.clone()).await;
-    store.close().await;
-    db.drop().await;
+    on_postgres(attendance_story).await;
 }
 
 /// The code an organiser opens for E1 at `during`, read from the reply.

@@ -18,7 +18,7 @@ use rounds::core::Bot;
 use rounds::core::events::Fetcher;
 use rounds::core::store::Store;
 use rounds::http::{FETCH_FAILED, FetchPolicy, HttpFetcher};
-use rounds::store::{DatabaseUrl, SqlStore};
+
 use support::*;
 
 const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
@@ -315,11 +315,7 @@ async fn secret_feed_addresses_are_shown_and_logged_redacted_on_sqlite() {
 
 #[tokio::test]
 async fn secret_feed_addresses_are_shown_and_logged_redacted_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
-    secrets_story(store.clone()).await;
-    store.close().await;
-    db.drop().await;
+    on_postgres(secrets_story).await;
 }
 
 async fn refused_story(store: Arc<dyn Store>) {
@@ -359,11 +355,7 @@ async fn an_import_of_loopback_fetches_nothing_on_sqlite() {
 
 #[tokio::test]
 async fn an_import_of_loopback_fetches_nothing_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
-    refused_story(store.clone()).await;
-    store.close().await;
-    db.drop().await;
+    on_postgres(refused_story).await;
 }
 
 #[test]

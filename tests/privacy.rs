@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use rounds::core::store::{Store, member_memory_key};
-use rounds::store::{DatabaseUrl, SqlStore};
+
 use support::*;
 
 const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
@@ -286,9 +286,5 @@ async fn erasure_reaches_what_others_hold_on_sqlite() {
 
 #[tokio::test]
 async fn erasure_reaches_what_others_hold_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
-    erasure_reaches_what_others_hold(store.clone()).await;
-    store.close().await;
-    db.drop().await;
+    on_postgres(erasure_reaches_what_others_hold).await;
 }

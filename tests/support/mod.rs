@@ -76,6 +76,19 @@ impl PgDatabase {
     }
 }
 
+/// Runs a story on a fresh PostgreSQL database of its own, then closes and drops it.
+pub async fn on_postgres<F, Fut>(story: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let db = PgDatabase::create().await;
+    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    story(store.clone()).await;
+    store.close().await;
+    db.drop().await;
+}
+
 pub async fn sqlite_memory() -> Arc<SqlStore> {
     Arc::new(
         SqlStore::open(&DatabaseUrl::parse(":memory:"))
