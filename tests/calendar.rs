@@ -14,7 +14,7 @@ use rounds::core::Bot;
 use rounds::core::io::Action;
 use rounds::core::store::Store;
 use rounds::http::{FetchPolicy, HttpFetcher};
-use rounds::store::{DatabaseUrl, SqlStore};
+
 use support::*;
 
 const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
