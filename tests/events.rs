@@ -364,6 +364,12 @@ async fn checkin_guard_story(store: Arc<dyn Store>, other: Arc<dyn Store>) {
         .say(ben.says(&format!("!event checkin E1 {code}")), during)
         .await;
     assert!(ok[0].starts_with("Checked in to"), "{ok:?}");
+    // An organiser showing the code again gives ana her tries back.
+    assert_eq!(open_code(&h, &chair, during).await, code);
+    let again = h
+        .say(ana.says(&format!("!event checkin E1 {code}")), during)
+        .await;
+    assert!(again[0].starts_with("Checked in to"), "{again:?}");
 
     let csv = h.say(ben.says("!cpd export"), during).await;
     assert_eq!(

@@ -321,6 +321,15 @@ impl EventStore for SqlStore {
         Ok(failures.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)))
     }
 
+    async fn clear_checkin_failures(&self, event: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM checkin_attempts WHERE event = $1")
+            .bind(event)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     async fn record_checkin_failure(&self, event: i64, user_id: &str) -> StoreResult<u32> {
         // One statement, so two wrong codes at once both count.
         let failures: i64 = sqlx::query(

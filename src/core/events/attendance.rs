@@ -54,6 +54,9 @@ pub async fn open_code(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusa
             code
         }
     };
+    // The organiser is showing the code to the room: members who ran out of tries (a typo too
+    // many) get them back, which is how "ask an organiser" is answered.
+    ctx.store.clear_checkin_failures(event.id).await?;
     Ok(vec![ctx.private_reply(format!(
         "Check-in code for {} ({id}): {code}. Members type `{}event checkin {id} {code}` between {} and {}.",
         event.title,
@@ -73,7 +76,7 @@ pub async fn check_in(ctx: &Ctx<'_>, id: ShortId, code: &str) -> Result<Vec<Acti
     }
     let refused_after_tries = || {
         Refusal::said(format!(
-            "Too many wrong codes for {id}; ask an organiser to check you in."
+            "Too many wrong codes for {id}; ask an organiser to show the code again, which gives you new tries."
         ))
     };
     if ctx.store.checkin_failures(event.id, &ctx.sender.id).await? >= MAX_CHECKIN_TRIES {

@@ -142,6 +142,8 @@ pub trait EventStore: Send + Sync {
     async fn checkin_code(&self, event: i64) -> StoreResult<Option<String>>;
     /// Wrong check-in codes the member has typed for the event.
     async fn checkin_failures(&self, event: i64, user_id: &str) -> StoreResult<u32>;
+    /// Forgets every member's wrong codes for the event: an organiser has the code in hand.
+    async fn clear_checkin_failures(&self, event: i64) -> StoreResult<()>;
     /// Counts one more wrong code from the member and returns their new total.
     async fn record_checkin_failure(&self, event: i64, user_id: &str) -> StoreResult<u32>;
     /// Records that the member attended; false if they had already checked in.
