@@ -12,7 +12,7 @@ use crate::core::io::{Action, Inbound};
 use crate::core::store::OutboxItem;
 use crate::outbox;
 use crate::platform::Adapter;
-use crate::scheduler::{self, Scheduler};
+use crate::scheduler::{self, Lane, Scheduler};
 
 pub struct Runtime {
     bot: Arc<Bot>,
@@ -111,14 +111,27 @@ impl Runtime {
 
     /// Runs the scheduler and the senders for every adapter until `shutdown` turns true: every
     /// quarter second, and at once when a command has just been answered. One per process.
+    /// Jobs that fetch from other servers run in a loop of their own, so a slow feed holds back
+    /// only its own import and never a reminder or a reply.
     pub async fn drive(
+        &self,
+        adapters: &[std::sync::Arc<dyn Adapter>],
+        clock: &crate::clock::Clock,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        tokio::join!(
+            self.drive_main(adapters, clock, shutdown.clone()),
+            self.drive_fetching(clock, shutdown),
+        );
+    }
+
+    async fn drive_main(
         &self,
         adapters: &[std::sync::Arc<dyn Adapter>],
         clock: &crate::clock::Clock,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
-        let mut beat = tokio::time::interval(std::time::Duration::from_millis(250));
-        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut beat = quarter_second_beat();
         loop {
             tokio::select! {
                 _ = beat.tick() => {}
@@ -130,7 +143,7 @@ impl Runtime {
                 }
             }
             let now = clock.now();
-            if let Err(error) = self.tick(now).await {
+            if let Err(error) = self.scheduler.tick_lane(now, Lane::Main).await {
                 tracing::error!(%error, "scheduler tick failed");
             }
             for adapter in adapters {
@@ -140,4 +153,34 @@ impl Runtime {
             }
         }
     }
+
+    /// Fires the jobs that fetch; what they queue is sent by `drive_main`, roused at once.
+    async fn drive_fetching(
+        &self,
+        clock: &crate::clock::Clock,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut beat = quarter_second_beat();
+        loop {
+            tokio::select! {
+                _ = beat.tick() => {}
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        return;
+                    }
+                }
+            }
+            match self.scheduler.tick_lane(clock.now(), Lane::Fetching).await {
+                Ok(0) => {}
+                Ok(_) => self.wake.notify_one(),
+                Err(error) => tracing::error!(%error, "fetching tick failed"),
+            }
+        }
+    }
+}
+
+fn quarter_second_beat() -> tokio::time::Interval {
+    let mut beat = tokio::time::interval(std::time::Duration::from_millis(250));
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    beat
 }

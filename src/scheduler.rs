@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::core::Bot;
 use crate::core::error::StoreError;
 use crate::core::io::Action;
-use crate::core::store::{FiredJob, Job, OutboxItem};
+use crate::core::store::{FiredJob, Job, JobKind, KindFilter, OutboxItem};
 use tracing::Instrument;
 
 /// Finished reminders stay this long (so a fired one can still be snoozed), then are deleted.
@@ -22,6 +22,28 @@ const PRUNE_EVERY: Duration = Duration::hours(1);
 /// How long a claimed job stays reserved for its claimer.
 pub const JOB_LEASE: Duration = Duration::seconds(60);
 const CLAIM_BATCH: i64 = 500;
+
+/// Jobs that wait on other servers (a calendar feed can drip for its whole timeout).
+const FETCHING: &[JobKind] = &[JobKind::EventImport];
+
+/// A share of the jobs, so `Runtime::drive` can fire the slow ones apart from those that must
+/// go on time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    /// Every job that reads other servers.
+    Fetching,
+    /// Every other job.
+    Main,
+}
+
+impl Lane {
+    fn kinds(self) -> KindFilter<'static> {
+        match self {
+            Lane::Fetching => KindFilter::Only(FETCHING),
+            Lane::Main => KindFilter::Except(FETCHING),
+        }
+    }
+}
 
 pub struct Scheduler {
     bot: Arc<Bot>,
@@ -44,12 +66,25 @@ impl Scheduler {
 
     /// Fires every job due at `now`, oldest first. Returns how many fired.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.tick_kinds(now, KindFilter::All).await
+    }
+
+    /// `tick` for the jobs of one lane.
+    pub async fn tick_lane(&self, now: DateTime<Utc>, lane: Lane) -> Result<usize, StoreError> {
+        self.tick_kinds(now, lane.kinds()).await
+    }
+
+    async fn tick_kinds(
+        &self,
+        now: DateTime<Utc>,
+        kinds: KindFilter<'_>,
+    ) -> Result<usize, StoreError> {
         self.prune_now_and_then(now).await?;
         let store = self.bot.store();
         let mut fired = 0;
         loop {
             let jobs = store
-                .claim_due_jobs(now, &self.owner, now + JOB_LEASE, CLAIM_BATCH)
+                .claim_due_jobs_of(now, &self.owner, now + JOB_LEASE, CLAIM_BATCH, kinds)
                 .await?;
             let claimed = jobs.len();
             let mut batch = Vec::with_capacity(claimed);

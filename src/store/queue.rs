@@ -10,7 +10,7 @@ use super::rows::{Stored, db, from_ts, ts};
 use crate::core::error::StoreError;
 use crate::core::io::Action;
 use crate::core::store::{
-    FiredJob, Job, JobKind, NewJob, OutboxItem, PendingSend, QueueStore, StoreResult,
+    FiredJob, Job, JobKind, KindFilter, NewJob, OutboxItem, PendingSend, QueueStore, StoreResult,
 };
 
 #[derive(sqlx::FromRow)]
@@ -73,31 +73,48 @@ struct OutboxRow {
 
 #[async_trait]
 impl QueueStore for SqlStore {
-    async fn claim_due_jobs(
+    async fn claim_due_jobs_of(
         &self,
         now: DateTime<Utc>,
         owner: &str,
         lease_until: DateTime<Utc>,
         limit: i64,
+        kinds: KindFilter<'_>,
     ) -> StoreResult<Vec<Job>> {
-        let sql = self.claim_sql(
-            "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE id IN (\
-               SELECT id FROM jobs WHERE state = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
-               ORDER BY due_at, id LIMIT $4) \
-             RETURNING id, kind, subject, platform, society, due_at, zone, rule",
-            "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE id IN (\
-               SELECT id FROM jobs WHERE state = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
-               ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, kind, subject, platform, society, due_at, zone, rule",
-        );
-        let rows: Vec<JobRow> = sqlx::query_as(sql)
+        let (listed, among) = match kinds {
+            KindFilter::All => (&[][..], "NOT IN"),
+            KindFilter::Only([]) => return Ok(Vec::new()),
+            KindFilter::Only(listed) => (listed, "IN"),
+            KindFilter::Except(listed) => (listed, "NOT IN"),
+        };
+        let kind_clause = if listed.is_empty() {
+            String::new()
+        } else {
+            let places: Vec<String> = (0..listed.len()).map(|n| format!("${}", n + 5)).collect();
+            format!(" AND kind {among} ({})", places.join(", "))
+        };
+        let sql = self
+            .claim_sql(
+                "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE id IN (\
+                   SELECT id FROM jobs WHERE state = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3){kinds} \
+                   ORDER BY due_at, id LIMIT $4) \
+                 RETURNING id, kind, subject, platform, society, due_at, zone, rule",
+                "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE id IN (\
+                   SELECT id FROM jobs WHERE state = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3){kinds} \
+                   ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, kind, subject, platform, society, due_at, zone, rule",
+            )
+            .replace("{kinds}", &kind_clause);
+        // Only placeholders were spliced in; the kinds themselves are bound.
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(owner)
             .bind(ts(lease_until))
             .bind(ts(now))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
+            .bind(limit);
+        for kind in listed {
+            query = query.bind(kind.as_str());
+        }
+        let rows: Vec<JobRow> = query.fetch_all(&self.pool).await.map_err(db)?;
         let mut jobs: Vec<Job> = rows.into_iter().filter_map(JobRow::into_job).collect();
         jobs.sort_by_key(|j| (j.due_at, j.id));
         Ok(jobs)

@@ -23,7 +23,9 @@ pub use coffee::{
 pub use events::{Event, EventStore, Rsvp, RsvpOutcome, RsvpState};
 pub use members::{Erasure, MemberStore, Profile, ShoutoutPreference};
 pub use memory::{MEMBER_MEMORY_PREFIX, MemoryStore, member_memory_key, member_of_memory_key};
-pub use queue::{FiredJob, Job, JobKind, JobRule, NewJob, OutboxItem, PendingSend, QueueStore};
+pub use queue::{
+    FiredJob, Job, JobKind, JobRule, KindFilter, NewJob, OutboxItem, PendingSend, QueueStore,
+};
 pub use reminders::{Delivery, NewReminder, Reminder, ReminderStore};
 pub use result::StoreResult;
 pub use shoutouts::{Digest, Shoutout, ShoutoutStatus, ShoutoutStore};

@@ -57,6 +57,14 @@ impl JobKind {
     }
 }
 
+/// Which kinds of due job a claim takes, so slow kinds can be fired apart from the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KindFilter<'a> {
+    All,
+    Only(&'a [JobKind]),
+    Except(&'a [JobKind]),
+}
+
 /// How a job moves on after it fires, as its row's `rule` column holds it. A job with none
 /// fires once, or its feature works out the next time (a series reads its own rule).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,6 +153,18 @@ pub trait QueueStore: Send + Sync {
         owner: &str,
         lease_until: DateTime<Utc>,
         limit: i64,
+    ) -> StoreResult<Vec<Job>> {
+        self.claim_due_jobs_of(now, owner, lease_until, limit, KindFilter::All)
+            .await
+    }
+    /// `claim_due_jobs` for only the kinds `kinds` lets through.
+    async fn claim_due_jobs_of(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+        kinds: KindFilter<'_>,
     ) -> StoreResult<Vec<Job>>;
     /// In one transaction, for each fired job: queue its actions and move it on to its next
     /// due time (or finish it). A job whose lease `owner` no longer holds is skipped with
