@@ -1806,3 +1806,115 @@ async fn a_celebration_retried_after_its_reaction_failed_is_posted_once_and_reac
     assert_eq!(grants, 1);
     bot.stop().await;
 }
+
+/// A guild no fixture world holds, linked to a second society, so Rounds has to remember which
+/// society a member last used it in (with one link it never needs to).
+const ELSEWHERE: u64 = 1_300_000_000_000_000_900;
+
+#[tokio::test]
+async fn forgetting_a_member_on_discord_erases_their_dm_channel_and_last_society() {
+    use rounds::core::store::{MemoryStore, member_memory_key};
+
+    let standin = StandIn::start(world()).await;
+    let store = support::sqlite_memory().await;
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    let mut other = support::society(chrono_tz::Australia::Sydney);
+    other.key = "elsewhere".into();
+    other.name = "Elsewhere Society".into();
+    settings.societies.insert(other.key.clone(), other);
+    let runtime = Arc::new(Runtime::new(Arc::new(Bot::new(store.clone(), settings))));
+    let clock = Clock::wall();
+    let config = DiscordConfig {
+        token: "test-token".into(),
+        api_base: Some(standin.api_base()),
+        shards: ShardRange::ALL,
+    };
+    let links = vec![
+        DiscordLink {
+            society: support::SOCIETY.into(),
+            guild: GUILD,
+            pairing: Some(PAIRING),
+            announcements: Some(NEWS),
+            ..DiscordLink::default()
+        },
+        DiscordLink {
+            society: "elsewhere".into(),
+            guild: ELSEWHERE,
+            ..DiscordLink::default()
+        },
+    ];
+    let bot = DiscordBot::connect(&config, links, runtime.clone(), clock.clone())
+        .await
+        .unwrap();
+    let bot = run(standin, bot, runtime, clock).await;
+
+    let member = alice().id.to_string();
+    let dm_key = member_memory_key("dm", &member);
+    let society_key = member_memory_key("society", &member);
+    let recall = |key: String| {
+        let store = store.clone();
+        async move { store.recall("discord", &key).await.unwrap() }
+    };
+
+    // A reminder by direct message opens Alice's DM channel; asking for it in the guild notes
+    // her society.
+    let options = json!([{"type": 1, "name": "me", "options": [
+        {"type": 3, "name": "when", "value": "in 1 minute"},
+        {"type": 3, "name": "what", "value": "to take the bloods"}
+    ]}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "remind", options)
+        .await;
+    let answer = bot.answer(&token).await;
+    assert!(text(&answer).starts_with("Got it (R1)"), "{answer}");
+    bot.clock.advance(chrono::Duration::minutes(2));
+    let told = bot_dms(&bot, &alice(), 1).await;
+    assert!(text(&told[0]).contains("take the bloods"), "{told:?}");
+    let dm_channel = bot.standin.dm_channel(alice().id).expect("a DM channel");
+    assert_eq!(recall(dm_key.clone()).await, Some(dm_channel.to_string()));
+    assert_eq!(
+        recall(society_key.clone()).await,
+        Some(support::SOCIETY.to_string())
+    );
+
+    // She asks to be forgotten and confirms with the button.
+    let options = json!([{"type": 1, "name": "me", "options": []}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "forget", options)
+        .await;
+    let question = bot.answer(&token).await;
+    assert_eq!(
+        question["components"][0]["components"][0]["custom_id"],
+        "rounds:forget:yes"
+    );
+    let (_, click) = bot
+        .standin
+        .button_click(
+            GUILD,
+            GENERAL,
+            &alice(),
+            // The deferred answer's own id is Discord's to give; the click only needs one.
+            1_300_000_000_000_009_999,
+            "rounds:forget:yes",
+        )
+        .await;
+    let done = bot
+        .request(|r| r.method == "POST" && r.route() == format!("/webhooks/{APP}/{click}"))
+        .await;
+    assert!(
+        // The clock was moved on for the reminder, so the answer may carry a late label.
+        text(&body(&done)).contains("Done. I erased"),
+        "{:?}",
+        body(&done)
+    );
+
+    assert_eq!(recall(dm_key).await, None, "the DM channel is forgotten");
+    assert_eq!(
+        recall(society_key).await,
+        None,
+        "the last society is forgotten"
+    );
+    bot.stop().await;
+}
