@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use rounds::core::store::{Store, member_memory_key};
+use rounds::store::{DatabaseUrl, SqlStore};
 
 use support::*;
 
@@ -287,4 +288,75 @@ async fn erasure_reaches_what_others_hold_on_sqlite() {
 #[tokio::test]
 async fn erasure_reaches_what_others_hold_on_postgres() {
     on_postgres(erasure_reaches_what_others_hold).await;
+}
+
+/// Discord kept a member's DM channel and last society as `dm:<id>` and `society:<id>` before
+/// migration 0010, which renames them to the `member:` keys erasure finds: members who used
+/// Rounds before the upgrade are erased as fully as new ones.
+async fn memory_from_before_the_upgrade(
+    store: Arc<dyn Store>,
+    raw: &RawSql,
+    migration: &'static str,
+) {
+    raw.run(
+        "INSERT INTO platform_memory (platform, key, value, created_at) VALUES \
+         ('discord', 'dm:123', '456', 0), ('discord', 'society:123', 'ams', 0), \
+         ('matrix', 'dm:123', 'kept', 0)",
+    )
+    .await;
+    let rename = &migration[migration
+        .find("UPDATE platform_memory")
+        .expect("0010 renames Discord's memory keys")..];
+    raw.run(rename).await;
+    let recall = |key: String| {
+        let store = store.clone();
+        async move { store.recall("discord", &key).await.unwrap() }
+    };
+    assert_eq!(
+        recall(member_memory_key("dm", "123")).await.as_deref(),
+        Some("456")
+    );
+    assert_eq!(
+        recall(member_memory_key("society", "123")).await.as_deref(),
+        Some("ams")
+    );
+    store.erase_member(SOCIETY, "123").await.unwrap();
+    assert_eq!(recall(member_memory_key("dm", "123")).await, None);
+    assert_eq!(recall(member_memory_key("society", "123")).await, None);
+    // Another platform's keys are not Discord's to rename.
+    assert_eq!(
+        store.recall("matrix", "dm:123").await.unwrap().as_deref(),
+        Some("kept")
+    );
+}
+
+#[tokio::test]
+async fn memory_from_before_the_upgrade_is_erased_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rounds.db");
+    let store = SqlStore::open(&DatabaseUrl::parse(&path.to_string_lossy()))
+        .await
+        .unwrap();
+    let raw = RawSql::Sqlite(format!("sqlite://{}", path.to_string_lossy()));
+    memory_from_before_the_upgrade(
+        Arc::new(store),
+        &raw,
+        include_str!("../migrations/sqlite/0010_erasure_reaches_others.sql"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn memory_from_before_the_upgrade_is_erased_on_postgres() {
+    let db = PgDatabase::create().await;
+    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let raw = RawSql::Postgres(db.url.clone());
+    memory_from_before_the_upgrade(
+        store.clone(),
+        &raw,
+        include_str!("../migrations/postgres/0010_erasure_reaches_others.sql"),
+    )
+    .await;
+    store.close().await;
+    db.drop().await;
 }

@@ -10,33 +10,9 @@ use std::sync::Arc;
 use chrono::Duration;
 use rounds::core::store::Store;
 use rounds::store::{DatabaseUrl, SqlStore};
-use sqlx::Connection;
 use support::*;
 
 const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
-
-/// A connection of its own to the store's database, as an operator's hand edit would use.
-enum Raw {
-    Sqlite(String),
-    Postgres(String),
-}
-
-impl Raw {
-    async fn run(&self, sql: &'static str) {
-        match self {
-            Raw::Sqlite(url) => {
-                let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-                sqlx::query(sql).execute(&mut conn).await.unwrap();
-                conn.close().await.unwrap();
-            }
-            Raw::Postgres(url) => {
-                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-                sqlx::query(sql).execute(&mut conn).await.unwrap();
-                conn.close().await.unwrap();
-            }
-        }
-    }
-}
 
 /// The read failed, and its error says every one of `named`.
 fn unreadable<T: Debug, E: std::fmt::Display + Debug>(read: Result<T, E>, named: &[&str]) {
@@ -48,7 +24,7 @@ fn unreadable<T: Debug, E: std::fmt::Display + Debug>(read: Result<T, E>, named:
     }
 }
 
-async fn story(store: Arc<dyn Store>, raw: &Raw) {
+async fn story(store: Arc<dyn Store>, raw: &RawSql) {
     let h = Harness::new(store.clone(), settings(SYDNEY));
     let now = at("2026-11-23T09:00:00+11:00");
     let chair = Member::new("chair");
@@ -248,7 +224,7 @@ async fn unreadable_values_name_their_row_on_sqlite() {
     let store = SqlStore::open(&DatabaseUrl::parse(&path.to_string_lossy()))
         .await
         .unwrap();
-    let raw = Raw::Sqlite(format!("sqlite://{}", path.to_string_lossy()));
+    let raw = RawSql::Sqlite(format!("sqlite://{}", path.to_string_lossy()));
     story(Arc::new(store), &raw).await;
 }
 
@@ -256,7 +232,7 @@ async fn unreadable_values_name_their_row_on_sqlite() {
 async fn unreadable_values_name_their_row_on_postgres() {
     let db = PgDatabase::create().await;
     let store = SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap();
-    let raw = Raw::Postgres(db.url.clone());
+    let raw = RawSql::Postgres(db.url.clone());
     let store = Arc::new(store);
     story(store.clone(), &raw).await;
     store.close().await;

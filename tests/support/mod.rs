@@ -89,6 +89,29 @@ where
     db.drop().await;
 }
 
+/// SQL run on a connection of its own to the store's database, as an operator's hand edit would use.
+pub enum RawSql {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl RawSql {
+    pub async fn run(&self, sql: &'static str) {
+        match self {
+            RawSql::Sqlite(url) => {
+                let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+            }
+            RawSql::Postgres(url) => {
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+            }
+        }
+    }
+}
+
 pub async fn sqlite_memory() -> Arc<SqlStore> {
     Arc::new(
         SqlStore::open(&DatabaseUrl::parse(":memory:"))
