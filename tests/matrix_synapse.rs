@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::matrix_member::{Member, Seen, Synapse, invite_bot, wait_joined};
+use support::matrix_member::{Member, Seen, Synapse, invite_bot, join_invited};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -918,19 +918,7 @@ struct CommitteeScene {
 async fn room_of_three(alice: &Member, bob: &Member, bot_user: &str) -> matrix_sdk::Room {
     let room = alice.room_with(bot_user, false).await;
     room.invite_user_by_id(&bob.user).await.unwrap();
-    // Bob joins himself rather than waiting for his sync to bring the invite: under a loaded
-    // test run that sync can lag past the wait. A join racing his auto-join is harmless.
-    for attempt in 0..8 {
-        match bob.client.join_room_by_id(room.room_id()).await {
-            Ok(_) => break,
-            Err(error) if attempt < 7 => {
-                eprintln!("bob joining {} failed, retrying: {error}", room.room_id());
-                tokio::time::sleep(std::time::Duration::from_millis(250 << attempt.min(4))).await;
-            }
-            Err(error) => panic!("bob cannot join {}: {error}", room.room_id()),
-        }
-    }
-    wait_joined(&room, &bob.user).await;
+    join_invited(bob, &room).await;
     room
 }
 
@@ -1046,7 +1034,7 @@ impl SocietyScene {
         let (user, password) = self.synapse.register(prefix);
         let member = Member::login(&self.synapse, &user, &password).await;
         self.general.invite_user_by_id(&member.user).await.unwrap();
-        wait_joined(&self.general, &member.user).await;
+        join_invited(&member, &self.general).await;
         member
     }
 }
@@ -1104,8 +1092,8 @@ async fn a_newcomer_is_welcomed_privately_and_their_answers_invite_them_to_their
         })
         .await;
     assert_eq!(specialty.room, welcome.room);
-    // An intern is invited to the interns' room (and this member's client accepts).
-    wait_joined(&scene.interns, &carol.user).await;
+    // An intern is invited to the interns' room (the join fails unless Rounds invited them).
+    join_invited(&carol, &scene.interns).await;
 
     // A typed answer in the direct room answers the specialty question.
     carol.say(&direct, "emergency medicine").await;
@@ -1137,7 +1125,7 @@ async fn a_newcomer_is_welcomed_privately_and_their_answers_invite_them_to_their
         .await
         .unwrap();
     scene.general.invite_user_by_id(&carol.user).await.unwrap();
-    wait_joined(&scene.general, &carol.user).await;
+    join_invited(&carol, &scene.general).await;
     let later = carol.collect(&bot_user, Duration::from_secs(3)).await;
     assert!(
         later.iter().all(|s| !s.body.starts_with("Welcome to")),

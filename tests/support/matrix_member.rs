@@ -94,6 +94,27 @@ pub async fn invite_bot(rooms: &[&Room], bot: &UserId) {
     }
 }
 
+/// `member` joins `room` they were invited to, without waiting for their sync to bring the
+/// invite (under a loaded test run it can lag past the wait; a join racing their automatic one
+/// is harmless), then waits until the inviter's client sees them in it.
+pub async fn join_invited(member: &Member, room: &Room) {
+    for attempt in 0..8 {
+        match member.client.join_room_by_id(room.room_id()).await {
+            Ok(_) => break,
+            Err(error) if attempt < 7 => {
+                eprintln!(
+                    "{} joining {} failed, retrying: {error}",
+                    member.user,
+                    room.room_id()
+                );
+                tokio::time::sleep(Duration::from_millis(250 << attempt.min(4))).await;
+            }
+            Err(error) => panic!("{} cannot join {}: {error}", member.user, room.room_id()),
+        }
+    }
+    wait_joined(room, &member.user).await;
+}
+
 /// Waits until `user` has joined `room`, as seen by this member's client.
 pub async fn wait_joined(room: &Room, user: &UserId) {
     tokio::time::timeout(WAIT, async {
