@@ -9,7 +9,6 @@ use super::doi::{self, DoiLookup};
 use super::error::{Refusal, StoreError};
 use super::io::{Action, Choice, Message, UserRef};
 use super::mention;
-use super::shared_text;
 use super::short_id::{IdKind, ShortId};
 use super::store::{
     Digest, Job, JobKind, JobRule, NewJob, Shoutout, ShoutoutPreference, ShoutoutStatus,
@@ -77,7 +76,8 @@ fn reads_as_failure(text: &str) -> bool {
     FAILURE_WORDS.iter().any(|w| lower.contains(w))
 }
 
-/// Checks what would be posted publicly: length, patient identifiers, bad news.
+/// Checks what would be posted publicly: length and bad news. Patient identifiers and
+/// direction characters were checked for every command in `Bot::run` (`Command::shared_texts`).
 fn check_text(
     ctx: &Ctx<'_>,
     subject: &UserRef,
@@ -91,7 +91,6 @@ fn check_text(
             "That shout-out is {length} characters long; I keep at most {MAX_SHOUTOUT_CHARS}. Shorten it and try again."
         )));
     }
-    shared_text::check(text, "shout-out")?;
     let own = subject.id == ctx.sender.id;
     if kind == MilestoneKind::Exam && !own {
         return Err(Refusal::said(format!(

@@ -32,7 +32,8 @@ pub(super) fn one_line(text: &str, what: &str, max: usize) -> Result<String, Ref
             "The {what} must be one line of 1 to {max} characters."
         )));
     }
-    crate::core::shared_text::check(text, &format!("event {what}"))?;
+    // Patient identifiers and direction characters: `Bot::run` checked every field already
+    // (`Command::shared_texts`), before this command began.
     Ok(text.to_string())
 }
 
