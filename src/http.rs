@@ -19,6 +19,7 @@ use crate::core::doi::DoiLookup;
 use crate::core::doi::{Doi, LookupError, Publication, parse_crossref};
 use crate::core::events::Fetcher;
 use crate::core::events::calendar;
+pub use crate::core::events::fetch::FETCH_FAILED;
 use crate::core::secret_url::redacted;
 
 /// Feeds larger than this are refused rather than read into memory.
@@ -72,11 +73,6 @@ impl FetchPolicy {
         }
     }
 }
-
-/// What a member is told whatever went wrong: telling a closed port from a database or a web
-/// server would make `!event import` a port scanner. The log has the detail.
-pub const FETCH_FAILED: &str =
-    "I couldn't read that calendar (check that the address opens a public .ics feed)";
 
 /// Fetches import feeds over http(s), with a timeout and a size limit, from public addresses
 /// only (or the hosts the operator allows).
