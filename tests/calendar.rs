@@ -228,6 +228,13 @@ async fn series_story(store: Arc<dyn Store>) {
     assert_eq!(property(&events[0], "EXDATE"), ["20261203T123000"]);
     assert_eq!(property(&events[0], "DTSTART"), ["20261126T123000"]);
     assert_eq!(property(&events[0], "SUMMARY"), ["Grand rounds"]);
+    // The series entry stands for every date, so it names no one event's id (it once said
+    // "E0", which answers nothing).
+    let description = property(&events[0], "DESCRIPTION").join("");
+    assert!(
+        description.contains("Answer on each date's announcement") && !description.contains("E0"),
+        "{description}"
+    );
 
     // Ending the series cancels the announced date, with notices, and makes no more.
     let ended = h.say(chair.says("!event cancel E2 series"), later).await;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::access::{find, organisers_only};
-use super::notices::description;
+use super::notices::{description, series_description};
 use super::series;
 use crate::core::context::{Ctx, Settings, Society};
 use crate::core::error::{Refusal, StoreError};
@@ -65,6 +65,7 @@ async fn series_entry(
         rrule,
         exdates,
         cancelled: series.cancelled,
+        description: Some(series_description(&series.template)),
         ..one(&first, settings, stamp)
     })
 }

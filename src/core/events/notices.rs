@@ -251,11 +251,22 @@ pub(super) async fn promotion_notices(
 
 /// What an event is, for calendars: kind, CPD hours, and how to answer.
 pub(super) fn description(event: &Event, settings: &Settings) -> String {
+    let id = ShortId::new(IdKind::Event, event.id);
+    let answer = format!("Answer with {}rsvp {id} going", settings.prefix);
+    described(event, answer)
+}
+
+/// `description` for a whole series. Its template is no event of its own (it has no id a
+/// member could answer), so it points to each date's announcement, which carries the id.
+pub(super) fn series_description(template: &Event) -> String {
+    described(template, "Answer on each date's announcement".to_string())
+}
+
+fn described(event: &Event, answer: String) -> String {
     let mut parts = vec![event.kind.replace('-', " ")];
     if let Some(minutes) = event.cpd_minutes {
         parts.push(format!("CPD {} h", minutes as f64 / 60.0));
     }
-    let id = ShortId::new(IdKind::Event, event.id);
-    parts.push(format!("Answer with {}rsvp {id} going", settings.prefix));
+    parts.push(answer);
     parts.join(" · ")
 }
