@@ -2,7 +2,8 @@
 //! guilds. The bot is the real `rounds run` binary, configured by environment variables alone.
 //!
 //!   cargo bench --bench discord_roundtrip
-//! `ROUNDS_BENCH_ROUNDTRIPS` (default 500) and `ROUNDS_BENCH_IDLE_SECS` (default 60) set the sizes.
+//! `ROUNDS_BENCH_ROUNDTRIPS` (default 500) and `ROUNDS_BENCH_IDLE_SECS` (default 60) set the sizes;
+//! `ROUNDS_BENCH_BIN` measures another build of `rounds` (the README's release-profile figures).
 //! Under `cargo test` (no `--bench` argument) it does nothing.
 
 #[path = "../tests/support/discord_standin.rs"]
@@ -14,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use discord_standin::{FixtureGuild, FixtureUser, StandIn, World};
-use measure::{Bot, env_number, percentile, rss_kib};
+use measure::{Bot, env_number, percentile, rounds_binary, rss_kib};
 
 const GUILDS: u64 = 50;
 
@@ -48,7 +49,7 @@ async fn main() {
     let member = world.guilds[0].members[0].clone();
     let standin = StandIn::start(world).await;
     let data = tempfile::tempdir().unwrap();
-    let bot = Bot(Command::new(env!("CARGO_BIN_EXE_rounds"))
+    let bot = Bot(Command::new(rounds_binary(env!("CARGO_BIN_EXE_rounds")))
         .arg("run")
         .env("ROUNDS_DISCORD_TOKEN", "bench-token")
         .env("ROUNDS_DISCORD_API_BASE", standin.api_base())

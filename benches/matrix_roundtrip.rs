@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use matrix_member::{Member, Synapse};
-use measure::{Bot, env_number, percentile, rss_kib};
+use measure::{Bot, env_number, percentile, rounds_binary, rss_kib};
 
 #[tokio::main]
 async fn main() {
@@ -29,7 +29,7 @@ async fn main() {
     let data = tempfile::tempdir().unwrap();
 
     // The real binary, as deployed: configured by environment variables alone.
-    let bot = Bot(Command::new(env!("CARGO_BIN_EXE_rounds"))
+    let bot = Bot(Command::new(rounds_binary(env!("CARGO_BIN_EXE_rounds")))
         .arg("run")
         .env("ROUNDS_MATRIX_HOMESERVER", &synapse.url)
         .env("ROUNDS_MATRIX_USER", &bot_user)

@@ -11,6 +11,12 @@ pub fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The `rounds` binary to measure: `ROUNDS_BENCH_BIN` when set (to compare two builds, e.g.
+/// before and after a release-profile change, with one harness), else the one cargo built.
+pub fn rounds_binary(built: &str) -> String {
+    std::env::var("ROUNDS_BENCH_BIN").unwrap_or_else(|_| built.to_string())
+}
+
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
