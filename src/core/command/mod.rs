@@ -137,6 +137,29 @@ mod tests {
     }
 
     #[test]
+    fn a_command_is_named_as_in_the_table_whatever_alias_was_typed() {
+        for command in COMMANDS {
+            for example in command.examples {
+                match parse(&format!("!{example}"), "!", false) {
+                    Parsed::Command(parsed) => assert_eq!(parsed.name(), command.name, "{example}"),
+                    other => panic!("{example}: {other:?}"),
+                }
+            }
+        }
+        for (alias, name) in [
+            ("shout-out", "shoutout"),
+            ("events", "event"),
+            ("?", "help"),
+        ] {
+            match parse(&format!("!{alias}"), "!", false) {
+                Parsed::Command(parsed) => assert_eq!(parsed.name(), name),
+                Parsed::Invalid(_) => {}
+                other => panic!("{alias}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn help_covers_every_command() {
         let help = help_text("!", None).unwrap();
         for command in COMMANDS {
