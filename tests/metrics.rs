@@ -330,9 +330,9 @@ async fn session(store: Arc<dyn Store>) {
         )),
         2.0
     );
-    // Two queued answers (one after a retry), four replies, one reminder.
+    // Two queued answers (one after a retry), three refusals (chat gets no reply), one reminder.
     assert_eq!(moved(&|s| deliveries(s, "retry")), 1.0);
-    assert_eq!(moved(&|s| deliveries(s, "sent")), 2.0 + 4.0 + 1.0);
+    assert_eq!(moved(&|s| deliveries(s, "sent")), 2.0 + 3.0 + 1.0);
     assert_eq!(moved(&|s| deliveries(s, "failed")), 0.0);
     assert_eq!(
         moved(&|s| s.value(series::JOBS_FIRED, &[("kind", "reminder")])),

@@ -77,7 +77,9 @@ impl Bot {
         };
         let kind = match (inbound, &parsed) {
             (_, Some(Parsed::Command(command))) => command.name(),
-            (_, Some(Parsed::Invalid(_))) => "invalid",
+            (Inbound::Message { text, .. }, Some(Parsed::Invalid(_))) => {
+                command::attempted(text, &self.settings().prefix).unwrap_or("invalid")
+            }
             (Inbound::Message { .. }, _) => "text",
             (Inbound::Choice { .. }, _) => "choice",
             (Inbound::Withdraw { .. }, _) => "withdraw",
