@@ -416,31 +416,87 @@ async fn imports_and_doi_lookups_are_counted_by_outcome() {
     assert_eq!(moved(series::DOI_LOOKUPS, "found"), 0.0);
 }
 
+/// Scrapes until `discord`'s connection gauge reads `want`; the gateway's events arrive on
+/// serenity's own tasks, so the gauge follows them a moment later.
+async fn discord_gauge_reaches(address: &str, want: f64) -> Scrape {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let scrape = scrape(address).await;
+        let label = [("platform", rounds::platform::discord::PLATFORM)];
+        if scrape.samples.contains_key(&(
+            series::PLATFORM_CONNECTED.to_string(),
+            label
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )) && scrape.value(series::PLATFORM_CONNECTED, &label) == want
+        {
+            return scrape;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} never read {want}",
+            series::PLATFORM_CONNECTED
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
-async fn platform_connection_state_is_a_gauge_per_platform() {
+async fn the_discord_connection_is_a_gauge_that_reads_1_when_ready_and_0_when_stopped() {
+    use rounds::config::{DiscordConfig, DiscordLink, ShardRange};
+    use rounds::platform::discord::DiscordBot;
+    use support::discord_standin::{FixtureGuild, FixtureUser, StandIn, World};
+
     let _turn = TURN.lock().await;
+    const GUILD: u64 = 1_300_000_000_000_000_100;
+    let standin = StandIn::start(World {
+        application_id: 1_300_000_000_000_000_001,
+        bot: FixtureUser::new(1_300_000_000_000_000_002, "Rounds"),
+        guilds: vec![FixtureGuild {
+            id: GUILD,
+            name: "Medical Society".into(),
+            channels: vec![(1_300_000_000_000_000_101, "general".into())],
+            roles: vec![],
+            members: vec![FixtureUser::new(1_300_000_000_000_000_201, "alice")],
+        }],
+    })
+    .await;
     let bot = Arc::new(Bot::new(sqlite_memory().await, settings(SYDNEY)));
-    let (address, _stop) = serve(bot, Clock::wall()).await;
-    series::platform_connected("matrix", true);
-    series::platform_connected("discord", false);
-    let up = scrape(&address).await;
+    let (address, _stop_http) = serve(bot.clone(), Clock::wall()).await;
+    let runtime = Arc::new(rounds::runtime::Runtime::new(bot));
+    let config = DiscordConfig {
+        token: "test-token".into(),
+        api_base: Some(standin.api_base()),
+        shards: ShardRange::ALL,
+    };
+    let link = DiscordLink {
+        society: SOCIETY.into(),
+        guild: GUILD,
+        ..DiscordLink::default()
+    };
+    let discord = DiscordBot::connect(&config, vec![link], runtime.clone(), Clock::wall())
+        .await
+        .unwrap();
+    assert!(
+        standin.saw_get_gateway(),
+        "the gateway address came from elsewhere"
+    );
+    let adapter = discord.adapter.clone();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let task = spawn_with_drive(
+        discord.run(shutdown.clone()),
+        runtime,
+        adapter,
+        Clock::wall(),
+        shutdown,
+    );
+    standin.wait_ready().await;
+    let up = discord_gauge_reaches(&address, 1.0).await;
     assert_eq!(up.types[series::PLATFORM_CONNECTED], "gauge");
-    assert_eq!(
-        up.value(series::PLATFORM_CONNECTED, &[("platform", "matrix")]),
-        1.0
-    );
-    assert_eq!(
-        up.value(series::PLATFORM_CONNECTED, &[("platform", "discord")]),
-        0.0
-    );
-    assert!(up.samples.contains_key(&(
-        series::PLATFORM_CONNECTED.to_string(),
-        BTreeMap::from([("platform".to_string(), "discord".to_string())])
-    )));
-    series::platform_connected("matrix", false);
-    let down = scrape(&address).await;
-    assert_eq!(
-        down.value(series::PLATFORM_CONNECTED, &[("platform", "matrix")]),
-        0.0
-    );
+
+    stop.send(true).unwrap();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(30), task).await;
+    assert!(ended.is_ok(), "the Discord adapter did not stop");
+    discord_gauge_reaches(&address, 0.0).await;
 }
