@@ -78,14 +78,7 @@ impl Runtime {
         };
         let started = std::time::Instant::now();
         let answer = self.bot.answer(inbound, now).await;
-        let (kind, outcome) = (answer.kind, answer.outcome.as_str());
-        telemetry::command_answered(
-            &origin.platform,
-            &origin.society,
-            kind,
-            outcome,
-            started.elapsed(),
-        );
+        telemetry::command_answered(origin, &answer, started.elapsed());
         let items: Vec<OutboxItem> = answer
             .actions
             .into_iter()

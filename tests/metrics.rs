@@ -107,14 +107,16 @@ fn parse_exposition(body: &str) -> Scrape {
                 .unwrap_or_else(|_| panic!("bad timestamp, {}", at()));
         }
         assert!(fields.next().is_none(), "trailing text, {}", at());
-        let family = family_of(&name, &scrape.types)
-            .unwrap_or_else(|| panic!("a sample before its TYPE, {}", at()));
+        assert!(
+            family_of(&name, &scrape.types).is_some(),
+            "a sample before its TYPE, {}",
+            at()
+        );
         assert!(
             name.starts_with("rounds_"),
             "series not named rounds_*, {}",
             at()
         );
-        let _ = family;
         let earlier = scrape.samples.insert((name, labels), value);
         assert!(earlier.is_none(), "the same series twice, {}", at());
     }

@@ -9,6 +9,9 @@ pub mod metrics;
 
 use std::time::Duration;
 
+use crate::core::Answer;
+use crate::core::io::Origin;
+
 /// How one attempt at sending an outbox row ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delivery {
@@ -29,19 +32,14 @@ impl Delivery {
     }
 }
 
-/// One inbound event answered. `kind` and `outcome` are labels from the core
-/// (`Answer::kind`, `Outcome::as_str`); nothing the member wrote reaches the log.
-pub fn command_answered(
-    platform: &str,
-    society: &str,
-    kind: &'static str,
-    outcome: &'static str,
-    took: Duration,
-) {
-    metrics::command_answered(platform, kind, outcome, took);
+/// One inbound event answered: its kind and outcome as the core labelled them, where it came
+/// from, and how long the core took. Nothing the member wrote, nor their name, reaches the log.
+pub fn command_answered(origin: &Origin, answer: &Answer, took: Duration) {
+    let (kind, outcome) = (answer.kind, answer.outcome.as_str());
+    metrics::command_answered(&origin.platform, kind, outcome, took);
     tracing::info!(
-        platform,
-        society,
+        platform = %origin.platform,
+        society = %origin.society,
         kind,
         outcome,
         latency_ms = took.as_millis() as u64,
