@@ -342,6 +342,10 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("ROUNDS_DISCORD_TOKEN", "discord.token (secret)"),
     ("ROUNDS_DISCORD_API_BASE", "discord.api_base"),
     ("ROUNDS_DISCORD_SHARDS", "discord.shards"),
+    (
+        "ROUNDS_LOG_FORMAT",
+        "log format: text or json (environment only)",
+    ),
 ];
 
 /// Where a value came from, for error messages.

@@ -268,31 +268,60 @@ async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<
 #[async_trait]
 impl Fetcher for HttpFetcher {
     async fn fetch(&self, url: &str) -> Result<String, String> {
-        let shown = redacted(url);
-        let fail = |detail: String| {
-            tracing::warn!(url = %shown, %detail, "calendar fetch failed");
-            FETCH_FAILED.to_string()
+        let fetched = self.fetch_counted(url).await;
+        let outcome = match &fetched {
+            Ok(_) => "fetched",
+            Err(Failure::Refused) => "refused",
+            Err(Failure::Failed) => "failed",
         };
-        let parsed = reqwest::Url::parse(url).map_err(|e| fail(format!("not a URL: {e}")))?;
+        crate::telemetry::metrics::import_fetched(outcome);
+        fetched.map_err(|_| FETCH_FAILED.to_string())
+    }
+}
+
+/// Why a fetch gave nothing, for the imports series: the members see one answer for both.
+enum Failure {
+    /// Not a URL, or an address that is not public.
+    Refused,
+    /// The server or the network failed.
+    Failed,
+}
+
+impl HttpFetcher {
+    async fn fetch_counted(&self, url: &str) -> Result<String, Failure> {
+        let shown = redacted(url);
+        let fail = |failure: Failure, detail: String| {
+            tracing::warn!(url = %shown, %detail, "calendar fetch failed");
+            failure
+        };
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| fail(Failure::Refused, format!("not a URL: {e}")))?;
         self.allowed
             .check_url(&parsed)
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| fail(Failure::Refused, e.to_string()))?;
         let response = self
             .client
             .get(parsed)
             .send()
             .await
-            .map_err(|e| fail(describe(&e)))?;
+            .map_err(|e| fail(Failure::Failed, describe(&e)))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(fail(format!("the server answered {status}")));
+            return Err(fail(
+                Failure::Failed,
+                format!("the server answered {status}"),
+            ));
         }
         match read_capped(response, MAX_FEED_BYTES).await {
             Ok(body) => Ok(String::from_utf8_lossy(&body).into_owned()),
-            Err(ReadError::TooLarge) => Err(fail("the feed is larger than 2 MB".to_string())),
-            Err(ReadError::BrokeOff(e)) => {
-                Err(fail(format!("the download broke off: {}", describe(&e))))
-            }
+            Err(ReadError::TooLarge) => Err(fail(
+                Failure::Failed,
+                "the feed is larger than 2 MB".to_string(),
+            )),
+            Err(ReadError::BrokeOff(e)) => Err(fail(
+                Failure::Failed,
+                format!("the download broke off: {}", describe(&e)),
+            )),
         }
     }
 }
@@ -344,6 +373,19 @@ impl CrossrefLookup {
 #[async_trait]
 impl DoiLookup for CrossrefLookup {
     async fn lookup(&self, doi: &Doi) -> Result<Publication, LookupError> {
+        let found = self.lookup_uncounted(doi).await;
+        crate::telemetry::metrics::doi_looked_up(match &found {
+            Ok(_) => "found",
+            Err(LookupError::NotFound) => "not_found",
+            Err(LookupError::Unreachable) => "unreachable",
+            Err(LookupError::Unreadable) => "unreadable",
+        });
+        found
+    }
+}
+
+impl CrossrefLookup {
+    async fn lookup_uncounted(&self, doi: &Doi) -> Result<Publication, LookupError> {
         let response = self
             .client
             .get(doi.api_url(&self.base))
@@ -370,10 +412,12 @@ struct Served {
 
 /// `clock` dates the feed (what counts as past); the shell and tests may shift it.
 pub fn router(bot: Arc<Bot>, clock: Clock) -> Router {
+    let metrics = crate::telemetry::metrics::routes(bot.clone(), clock.clone());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/calendar/{society}/{file}", get(feed))
         .with_state(Served { bot, clock })
+        .merge(metrics)
 }
 
 /// What one client may hold of the server. Without these, half-sent requests held sockets
@@ -420,7 +464,7 @@ pub async fn serve_with(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
-    tracing::info!(%address, "serving calendar feeds and /healthz");
+    tracing::info!(%address, "serving calendar feeds, /healthz and /metrics");
     let routes = hyper_util::service::TowerToHyperService::new(router(bot, clock));
     let feed_limiter = Arc::new(FeedLimiter::new(limits.feed_requests_per_minute));
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));

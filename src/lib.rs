@@ -1,7 +1,8 @@
 //! Rounds: a community bot for medical societies on Discord, Matrix and the terminal.
 //!
 //! `core` holds every rule and knows no platform or database; `store` persists on SQLite or
-//! PostgreSQL; `scheduler` and `outbox` make the database the queue; `platform` holds adapters.
+//! PostgreSQL; `scheduler` and `outbox` make the database the queue; `platform` holds adapters;
+//! `telemetry` is what an operator sees: metrics and log lines.
 
 pub mod clock;
 pub mod config;
@@ -12,3 +13,4 @@ pub mod platform;
 pub mod runtime;
 pub mod scheduler;
 pub mod store;
+pub mod telemetry;

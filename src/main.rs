@@ -7,7 +7,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 use rounds::clock::Clock;
 use rounds::config::Config;
@@ -18,6 +17,7 @@ use rounds::platform::discord::DiscordBot;
 use rounds::platform::matrix::MatrixBot;
 use rounds::platform::shell::{self, Shell};
 use rounds::store::{DatabaseUrl, SqlStore};
+use rounds::telemetry::logs::{self, LogFormat};
 
 /// Rounds: events, coffee pairings, shout-outs and reminders for medical societies.
 #[derive(Parser)]
@@ -60,15 +60,16 @@ const SHELL_DEFAULT_ZONE: Tz = chrono_tz::Australia::Sydney;
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = matches!(cli.command, Command::Shell { .. });
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-            // Rounds keeps its keys in its own store and uses no server-side key
-            // backup, which matrix-sdk would otherwise warn about on every key it shares.
-            let base = if quiet { "warn" } else { "info" };
-            EnvFilter::new(format!("{base},matrix_sdk_crypto::backups=error"))
-        }))
-        .init();
+    let format = match LogFormat::from_env() {
+        Ok(format) => format,
+        Err(error) => {
+            eprintln!("rounds: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    logs::init(format, quiet);
+    // Installed before anything is counted, so the first commands are in /metrics too.
+    rounds::telemetry::metrics::handle();
     match run(cli).await {
         Ok(code) => code,
         Err(error) => {
@@ -114,7 +115,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let listener = tokio::net::TcpListener::bind(http.bind)
                     .await
                     .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
-                eprintln!("# Calendar feeds and /healthz at {}", http.public_url);
+                eprintln!(
+                    "# Calendar feeds, /healthz and /metrics at {}",
+                    http.public_url
+                );
                 tokio::spawn(rounds::http::serve(
                     listener,
                     bot.clone(),

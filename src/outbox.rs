@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::core::error::StoreError;
 use crate::core::store::Store;
 use crate::platform::{Adapter, DeliveryError};
+use crate::telemetry::{self, Delivery};
 
 /// How long a claimed outbox row stays reserved for its sender.
 pub const SEND_LEASE: Duration = Duration::seconds(60);
@@ -36,33 +37,31 @@ pub async fn deliver(
         }
         for send in batch {
             let attempts = send.attempts + 1;
-            match adapter.perform(&send.key, &send.action).await {
+            let (key, platform) = (send.key.as_str(), adapter.platform());
+            match adapter.perform(key, &send.action).await {
                 Ok(()) => {
                     store.mark_sent(send.id, now).await?;
+                    telemetry::delivery(key, platform, Delivery::Sent, attempts, None);
                     delivered += 1;
                 }
                 Err(DeliveryError::Permanent(reason)) => {
+                    telemetry::delivery(key, platform, Delivery::Failed, attempts, Some(&reason));
                     give_up(store, &send.society, send.id, attempts, &reason, now).await?;
                 }
                 Err(error) if attempts >= MAX_ATTEMPTS => {
-                    give_up(
-                        store,
-                        &send.society,
-                        send.id,
-                        attempts,
-                        &error.to_string(),
-                        now,
-                    )
-                    .await?;
+                    let reason = error.to_string();
+                    telemetry::delivery(key, platform, Delivery::Failed, attempts, Some(&reason));
+                    give_up(store, &send.society, send.id, attempts, &reason, now).await?;
                 }
                 Err(error) => {
                     let wait = match &error {
                         DeliveryError::RateLimited { retry_after } => *retry_after,
                         _ => backoff(attempts),
                     };
-                    tracing::warn!(key = %send.key, attempts, %error, "send failed; will retry");
+                    let reason = error.to_string();
+                    telemetry::delivery(key, platform, Delivery::Retry, attempts, Some(&reason));
                     store
-                        .mark_retry(send.id, attempts, now + wait, &error.to_string())
+                        .mark_retry(send.id, attempts, now + wait, &reason)
                         .await?;
                 }
             }
@@ -78,7 +77,6 @@ async fn give_up(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    tracing::error!(id, attempts, reason, "giving up on a send");
     store.mark_failed(id, attempts, reason).await?;
     store
         .admin_log(

@@ -13,6 +13,7 @@ use crate::core::store::OutboxItem;
 use crate::outbox;
 use crate::platform::Adapter;
 use crate::scheduler::{self, Lane, Scheduler};
+use crate::telemetry;
 
 pub struct Runtime {
     bot: Arc<Bot>,
@@ -75,8 +76,11 @@ impl Runtime {
                 self.anonymous.fetch_add(1, Ordering::Relaxed)
             ),
         };
-        let actions = self.bot.handle(inbound, now).await;
-        let items: Vec<OutboxItem> = actions
+        let started = std::time::Instant::now();
+        let answer = self.bot.answer(inbound, now).await;
+        telemetry::command_answered(origin, &answer, started.elapsed());
+        let items: Vec<OutboxItem> = answer
+            .actions
             .into_iter()
             .enumerate()
             .map(|(n, action)| OutboxItem {

@@ -13,6 +13,7 @@ use crate::core::Bot;
 use crate::core::error::StoreError;
 use crate::core::io::Action;
 use crate::core::store::{FiredJob, Job, JobKind, KindFilter, OutboxItem};
+use crate::telemetry;
 use tracing::Instrument;
 
 /// Finished reminders stay this long (so a fired one can still be snoozed), then are deleted.
@@ -37,6 +38,14 @@ pub enum Lane {
 }
 
 impl Lane {
+    /// The lane's name in the scheduler ticks series.
+    fn label(self) -> &'static str {
+        match self {
+            Lane::Fetching => "fetching",
+            Lane::Main => "main",
+        }
+    }
+
     fn kinds(self) -> KindFilter<'static> {
         match self {
             Lane::Fetching => KindFilter::Only(FETCHING),
@@ -66,19 +75,21 @@ impl Scheduler {
 
     /// Fires every job due at `now`, oldest first. Returns how many fired.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        self.tick_kinds(now, KindFilter::All).await
+        self.tick_kinds(now, KindFilter::All, "all").await
     }
 
     /// `tick` for the jobs of one lane.
     pub async fn tick_lane(&self, now: DateTime<Utc>, lane: Lane) -> Result<usize, StoreError> {
-        self.tick_kinds(now, lane.kinds()).await
+        self.tick_kinds(now, lane.kinds(), lane.label()).await
     }
 
     async fn tick_kinds(
         &self,
         now: DateTime<Utc>,
         kinds: KindFilter<'_>,
+        lane: &'static str,
     ) -> Result<usize, StoreError> {
+        telemetry::metrics::scheduler_tick(lane);
         self.prune_now_and_then(now).await?;
         let store = self.bot.store();
         let mut fired = 0;
@@ -89,9 +100,13 @@ impl Scheduler {
             let claimed = jobs.len();
             let mut batch = Vec::with_capacity(claimed);
             for job in jobs {
-                let span = tracing::info_span!("job", id = job.id, kind = job.kind.as_str());
+                let (id, kind, lateness) = (job.id, job.kind.as_str(), now - job.due_at);
+                let span = tracing::info_span!("job", id, kind);
                 match self.fire(job, now).instrument(span).await {
-                    Ok(done) => batch.push(done),
+                    Ok(done) => {
+                        telemetry::job_fired(kind, id, lateness);
+                        batch.push(done)
+                    }
                     Err(error) => {
                         tracing::error!(%error, "firing failed; it will be retried when the lease ends")
                     }

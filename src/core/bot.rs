@@ -21,6 +21,9 @@ use super::time_format;
 pub struct Answer {
     pub actions: Vec<Action>,
     pub outcome: Outcome,
+    /// What the event was, for logs and metrics: the command's name (`remind`, `event`...), or
+    /// `text`, `invalid`, `choice`, `withdraw` or `join`. Never anything the member wrote.
+    pub kind: &'static str,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +34,17 @@ pub enum Outcome {
     Refused,
     /// The store failed; the member got an apology.
     Failed,
+}
+
+impl Outcome {
+    /// The outcome as a log and metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+        }
+    }
 }
 
 impl Bot {
@@ -53,34 +67,47 @@ impl Bot {
             now,
         };
         let late = origin.sent_at.map(|sent| now - sent).unwrap_or_default();
-        let result = match inbound {
+        let parsed = match inbound {
+            Inbound::Message { text, .. } => Some(command::parse(
+                text,
+                &self.settings().prefix,
+                self.settings().prefix_optional,
+            )),
+            _ => None,
+        };
+        let kind = match (inbound, &parsed) {
+            (_, Some(Parsed::Command(command))) => command.name(),
+            (Inbound::Message { text, .. }, Some(Parsed::Invalid(_))) => {
+                command::attempted(text, &self.settings().prefix).unwrap_or("invalid")
+            }
+            (Inbound::Message { .. }, _) => "text",
+            (Inbound::Choice { .. }, _) => "choice",
+            (Inbound::Withdraw { .. }, _) => "withdraw",
+            (Inbound::Join { .. }, _) => "join",
+        };
+        let result = match (inbound, parsed) {
             // A join seen long after it happened is no time for a welcome, nor for an apology
             // in a shared room.
-            Inbound::Join { .. } if late > self.settings().catch_up => {
+            (Inbound::Join { .. }, _) if late > self.settings().catch_up => {
                 return Answer {
                     actions: Vec::new(),
                     outcome: Outcome::Refused,
+                    kind,
                 };
             }
             _ if late > self.settings().catch_up => Err(Refusal::said(format!(
                 "I was offline when you sent this ({} ago) and have not acted on it. Please send it again if you still need it.",
                 time_format::span(late)
             ))),
-            Inbound::Message { text, .. } => {
-                match command::parse(
-                    text,
-                    &self.settings().prefix,
-                    self.settings().prefix_optional,
-                ) {
-                    Parsed::NotCommand => onboarding::chat(&ctx, text).await,
-                    Parsed::Invalid(error) => Err(Refusal::from(error)),
-                    Parsed::Command(command) => self.run(&ctx, command).await,
-                }
-            }
-            Inbound::Choice { choice, .. } => self.choose(&ctx, choice).await,
+            (Inbound::Message { text, .. }, parsed) => match parsed {
+                Some(Parsed::Invalid(error)) => Err(Refusal::from(error)),
+                Some(Parsed::Command(command)) => self.run(&ctx, command).await,
+                Some(Parsed::NotCommand) | None => onboarding::chat(&ctx, text).await,
+            },
+            (Inbound::Choice { choice, .. }, _) => self.choose(&ctx, choice).await,
             // No choice offered today can be taken back: erasure is confirmed or declined once.
-            Inbound::Withdraw { .. } => Ok(Vec::new()),
-            Inbound::Join { .. } => onboarding::joined(&ctx).await,
+            (Inbound::Withdraw { .. }, _) => Ok(Vec::new()),
+            (Inbound::Join { .. }, _) => onboarding::joined(&ctx).await,
         };
         match result {
             Ok(mut actions) => {
@@ -102,6 +129,7 @@ impl Bot {
                 Answer {
                     actions,
                     outcome: Outcome::Done,
+                    kind,
                 }
             }
             Err(refusal) => {
@@ -123,7 +151,11 @@ impl Bot {
                     ],
                     refusal => vec![ctx.private_reply(refusal.to_string())],
                 };
-                Answer { actions, outcome }
+                Answer {
+                    actions,
+                    outcome,
+                    kind,
+                }
             }
         }
     }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::pool::SqlStore;
-use super::rows::{db, ts};
-use crate::core::store::{Counts, StoreResult, UpkeepStore};
+use super::rows::{db, from_ts, ts};
+use crate::core::store::{Counts, QueueHealth, StoreResult, UpkeepStore};
 
 #[async_trait]
 impl UpkeepStore for SqlStore {
@@ -33,6 +33,28 @@ impl UpkeepStore for SqlStore {
             pairing: get(6)?,
             events: get(7)?,
             community: get(8)?,
+        })
+    }
+
+    async fn queue_health(&self, now: DateTime<Utc>) -> StoreResult<QueueHealth> {
+        // Both answers come from the indexes the senders and the scheduler claim with.
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending'), \
+                    (SELECT MIN(created_at) FROM outbox WHERE state = 'pending'), \
+                    (SELECT MIN(due_at) FROM jobs WHERE state = 'pending' AND due_at <= $1 \
+                       AND (lease_until IS NULL OR lease_until < $1))",
+        )
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        let pending: i64 = row.try_get(0).map_err(db)?;
+        let oldest: Option<i64> = row.try_get(1).map_err(db)?;
+        let due: Option<i64> = row.try_get(2).map_err(db)?;
+        Ok(QueueHealth {
+            outbox_pending: pending,
+            oldest_pending_since: oldest.map(from_ts),
+            oldest_unclaimed_due: due.map(from_ts),
         })
     }
 

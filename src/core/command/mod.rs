@@ -68,13 +68,32 @@ pub fn parse(text: &str, prefix: &str, prefix_optional: bool) -> Parsed {
     }
 }
 
+/// The table's name for a command word, aliases included (`shout-out`, `events`, `?`).
+fn canonical(word: &str) -> &str {
+    match word {
+        "?" => "help",
+        "shout-out" | "shoutouts" => "shoutout",
+        "follow-up" => "followup",
+        "events" => "event",
+        other => other,
+    }
+}
+
+/// The name of the command a line tried to give, even when its arguments did not parse: a
+/// label for logs and metrics (`!remind me` is a refused `remind`, not an unknown command).
+pub fn attempted(text: &str, prefix: &str) -> Option<&'static str> {
+    let text = text.trim();
+    let body = text.strip_prefix(prefix).unwrap_or(text);
+    spec(canonical(&first_word(body.trim_start()).to_lowercase())).map(|spec| spec.name)
+}
+
 fn parse_body(body: &str, prefix: &str) -> Result<Command, CommandError> {
     let (name, rest) = split_word(body);
     if name.is_empty() {
         return Err(unknown(prefix, ""));
     }
-    match name.as_str() {
-        "help" | "?" => Ok(Command::Help {
+    match canonical(&name) {
+        "help" => Ok(Command::Help {
             topic: help::parse_help(rest, prefix),
         }),
         "remind" => reminders::parse_remind(rest, prefix)
@@ -82,16 +101,14 @@ fn parse_body(body: &str, prefix: &str) -> Result<Command, CommandError> {
         "reminders" => reminders::parse_reminders(rest, prefix).map(Command::Reminders),
         "profile" => members::parse_profile(rest, prefix).map(Command::Profile),
         "forget" => members::parse_forget(rest, prefix).map(|confirm| Command::Forget { confirm }),
-        "shoutout" | "shout-out" | "shoutouts" => {
-            shoutouts::parse_shoutout(rest, prefix).map(Command::Shoutout)
-        }
+        "shoutout" => shoutouts::parse_shoutout(rest, prefix).map(Command::Shoutout),
         "milestone" => shoutouts::parse_milestone(rest, prefix)
             .map(|(kind, text)| Command::Milestone { kind, text }),
-        "followup" | "follow-up" => reminders::parse_followup(rest, prefix)
+        "followup" => reminders::parse_followup(rest, prefix)
             .map(|(member, rest)| Command::Followup { member, rest }),
         "welcome" => members::parse_welcome(rest, prefix).map(Command::Welcome),
         "coffee" => coffee::parse_coffee(rest, prefix).map(Command::Coffee),
-        "event" | "events" => events::parse_event(rest, prefix).map(Command::Event),
+        "event" => events::parse_event(rest, prefix).map(Command::Event),
         "rsvp" => events::parse_rsvp(rest, prefix).map(|(id, answer)| Command::Rsvp { id, answer }),
         "cpd" => events::parse_cpd(rest, prefix).map(|export| Command::Cpd { export }),
         "mentor" => coffee::parse_mentor(rest, prefix).map(Command::Mentor),
@@ -134,6 +151,38 @@ mod tests {
             Parsed::Invalid(e) => assert!(e.to_string().contains("`!remind`"), "{e}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_command_is_named_as_in_the_table_whatever_alias_was_typed() {
+        for command in COMMANDS {
+            for example in command.examples {
+                match parse(&format!("!{example}"), "!", false) {
+                    Parsed::Command(parsed) => assert_eq!(parsed.name(), command.name, "{example}"),
+                    other => panic!("{example}: {other:?}"),
+                }
+            }
+        }
+        for (alias, name) in [
+            ("shout-out", "shoutout"),
+            ("events", "event"),
+            ("?", "help"),
+        ] {
+            match parse(&format!("!{alias}"), "!", false) {
+                Parsed::Command(parsed) => assert_eq!(parsed.name(), name),
+                Parsed::Invalid(_) => {}
+                other => panic!("{alias}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_malformed_command_is_still_named_and_an_unknown_one_is_not() {
+        assert_eq!(attempted("!remind me", "!"), Some("remind"));
+        assert_eq!(attempted("  !Shout-out", "!"), Some("shoutout"));
+        assert_eq!(attempted("events nonsense", "!"), Some("event"));
+        assert_eq!(attempted("!remnd me tomorrow", "!"), None);
+        assert_eq!(attempted("!", "!"), None);
     }
 
     #[test]

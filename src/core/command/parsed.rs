@@ -47,6 +47,30 @@ pub enum Command {
     Welcome(WelcomeCommand),
 }
 
+impl Command {
+    /// The command's name in the `COMMANDS` table (`remind`, `event`, `coffee`...), whatever alias
+    /// was typed: a label for logs and metrics that never carries what the member wrote.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Help { .. } => "help",
+            Command::Remind { .. } => "remind",
+            Command::Reminders(_) => "reminders",
+            Command::Profile(_) => "profile",
+            Command::Forget { .. } => "forget",
+            Command::CommitteeLog => "committee",
+            Command::Coffee(_) => "coffee",
+            Command::Mentor(_) => "mentor",
+            Command::Event(_) => "event",
+            Command::Rsvp { .. } => "rsvp",
+            Command::Cpd { .. } => "cpd",
+            Command::Shoutout(_) => "shoutout",
+            Command::Milestone { .. } => "milestone",
+            Command::Followup { .. } => "followup",
+            Command::Welcome(_) => "welcome",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Parsed {
     /// Ordinary chat: the bot stays quiet.

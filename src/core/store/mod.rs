@@ -29,7 +29,7 @@ pub use queue::{
 pub use reminders::{Delivery, NewReminder, Reminder, ReminderStore};
 pub use result::StoreResult;
 pub use shoutouts::{Digest, Shoutout, ShoutoutStatus, ShoutoutStore};
-pub use upkeep::{Counts, UpkeepStore};
+pub use upkeep::{Counts, QueueHealth, UpkeepStore};
 
 /// Everything the core asks of persistence. Implemented for whatever implements every part.
 pub trait Store:

@@ -22,6 +22,17 @@ pub struct Counts {
     pub community: i64,
 }
 
+/// How far behind the queues are, for the operator's gauges.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueueHealth {
+    /// Outbox rows waiting to be sent (including those waiting for a retry).
+    pub outbox_pending: i64,
+    /// When the oldest of them was queued.
+    pub oldest_pending_since: Option<DateTime<Utc>>,
+    /// The due time of the oldest job that is due and not claimed by any process.
+    pub oldest_unclaimed_due: Option<DateTime<Utc>>,
+}
+
 /// Questions about every table at once, rather than one capability's.
 #[async_trait]
 pub trait UpkeepStore: Send + Sync {
@@ -30,5 +41,8 @@ pub trait UpkeepStore: Send + Sync {
     /// Deletes what no feature needs any more: finished reminders and their jobs, delivered
     /// or abandoned outbox rows and seen-event keys older than `before`, expired questions.
     /// Returns how many rows went.
+    /// The outbox's depth and age and the oldest due job nobody has claimed, as of `now`.
+    async fn queue_health(&self, now: DateTime<Utc>) -> StoreResult<QueueHealth>;
+
     async fn prune(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
 }

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serenity::all::{
-    ChannelId, Context, CreateInteractionResponse, EventHandler, Guild, GuildId, Interaction,
-    InteractionId, Member, Message, Ready, ResumedEvent, RoleId, Timestamp, User, UserId,
+    ChannelId, ConnectionStage, Context, CreateInteractionResponse, EventHandler, Guild, GuildId,
+    Interaction, InteractionId, Member, Message, Ready, ResumedEvent, RoleId,
+    ShardStageUpdateEvent, Timestamp, User, UserId,
 };
 
 use super::commands::{self, Invocation};
@@ -169,11 +170,19 @@ impl Handler {
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
+        crate::telemetry::metrics::platform_connected(PLATFORM, true);
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
     }
 
     async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        crate::telemetry::metrics::platform_connected(PLATFORM, true);
         tracing::info!("Discord gateway session resumed");
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        let connected = event.new == ConnectionStage::Connected;
+        crate::telemetry::metrics::platform_connected(PLATFORM, connected);
+        tracing::debug!(shard = %event.shard_id, stage = %event.new, "Discord shard stage");
     }
 
     /// Commands are registered per guild, in one bulk overwrite, each time a guild arrives.

@@ -110,6 +110,7 @@ impl DiscordBot {
                 .start_shard_range(shards.first..shards.last, shards.total)
                 .await
         };
+        crate::telemetry::metrics::platform_connected(PLATFORM, false);
         result.map_err(|e| anyhow::anyhow!("the Discord gateway stopped: {e}"))
     }
 }

@@ -91,6 +91,7 @@ impl MatrixBot {
                 result = self.client.sync_once(SyncSettings::default().timeout(SYNC_WAIT)) => {
                     match result {
                         Ok(_) => {
+                            crate::telemetry::metrics::platform_connected(PLATFORM, true);
                             backoff = Duration::from_secs(1);
                             syncs += 1;
                             // Spaces change rarely; re-read their children now and then.
@@ -99,6 +100,7 @@ impl MatrixBot {
                             }
                         }
                         Err(error) => {
+                            crate::telemetry::metrics::platform_connected(PLATFORM, false);
                             tracing::warn!(%error, ?backoff, "Matrix sync failed; retrying");
                             tokio::time::sleep(backoff).await;
                             backoff = (backoff * 2).min(Duration::from_secs(60));
@@ -112,6 +114,7 @@ impl MatrixBot {
                 }
             }
         }
+        crate::telemetry::metrics::platform_connected(PLATFORM, false);
         Ok(())
     }
 }
