@@ -6,12 +6,10 @@ use std::time::Duration as StdDuration;
 use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 
+use super::migrations::MigrationName;
 use super::rows::db;
 use super::url::{Backend, DatabaseUrl};
 use crate::core::store::StoreResult;
-
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 pub struct SqlStore {
     pub(super) pool: AnyPool,
@@ -21,6 +19,19 @@ pub struct SqlStore {
 impl SqlStore {
     /// Connects, creating the SQLite file (and its directory) if needed, and applies migrations.
     pub async fn open(url: &DatabaseUrl) -> anyhow::Result<SqlStore> {
+        Ok(SqlStore::open_reporting(url).await?.0)
+    }
+
+    /// `open`, also saying which migrations it applied (none when the schema was up to date).
+    pub async fn open_reporting(
+        url: &DatabaseUrl,
+    ) -> anyhow::Result<(SqlStore, Vec<MigrationName>)> {
+        let store = SqlStore::connect(url).await?;
+        let applied = store.migrate().await?;
+        Ok((store, applied))
+    }
+
+    async fn connect(url: &DatabaseUrl) -> anyhow::Result<SqlStore> {
         install_default_drivers();
         let mut options = AnyPoolOptions::new();
         if url.is_memory() {
@@ -61,20 +72,7 @@ impl SqlStore {
                 .execute(&store.pool)
                 .await?;
         }
-        store.migrate().await?;
         Ok(store)
-    }
-
-    pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator
-            .run(&self.pool)
-            .await
-            .map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))?;
-        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
