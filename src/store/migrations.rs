@@ -131,6 +131,15 @@ fn state_of(backend: Backend, rows: &AppliedRows) -> MigrationState {
 }
 
 impl SqlStore {
+    /// `open`, also saying which migrations it applied (none when the schema was up to date).
+    pub async fn open_reporting(
+        url: &DatabaseUrl,
+    ) -> anyhow::Result<(SqlStore, Vec<MigrationName>)> {
+        let store = SqlStore::connect(url).await?;
+        let applied = store.migrate().await?;
+        Ok((store, applied))
+    }
+
     /// Applies the pending migrations and names them.
     pub async fn migrate(&self) -> anyhow::Result<Vec<MigrationName>> {
         let mut conn = self.pool.acquire().await?;

@@ -6,7 +6,6 @@ use std::time::Duration as StdDuration;
 use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 
-use super::migrations::MigrationName;
 use super::rows::db;
 use super::url::{Backend, DatabaseUrl};
 use crate::core::store::StoreResult;
@@ -22,16 +21,8 @@ impl SqlStore {
         Ok(SqlStore::open_reporting(url).await?.0)
     }
 
-    /// `open`, also saying which migrations it applied (none when the schema was up to date).
-    pub async fn open_reporting(
-        url: &DatabaseUrl,
-    ) -> anyhow::Result<(SqlStore, Vec<MigrationName>)> {
-        let store = SqlStore::connect(url).await?;
-        let applied = store.migrate().await?;
-        Ok((store, applied))
-    }
-
-    async fn connect(url: &DatabaseUrl) -> anyhow::Result<SqlStore> {
+    /// Connects without migrating.
+    pub(super) async fn connect(url: &DatabaseUrl) -> anyhow::Result<SqlStore> {
         install_default_drivers();
         let mut options = AnyPoolOptions::new();
         if url.is_memory() {
