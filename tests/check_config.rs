@@ -134,6 +134,30 @@ fn an_unreachable_database_names_the_setting_and_the_fix() {
         ],
     );
     assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.db");
+    std::fs::write(
+        &file,
+        "these are ward notes, not a database, and long enough to be read",
+    )
+    .unwrap();
+    let run = rounds_in(
+        dir.path(),
+        &["check-config"],
+        &[
+            ("ROUNDS_DATA_DIR", &dir.path().to_string_lossy()),
+            ("ROUNDS_DATABASE_URL", &file.to_string_lossy()),
+        ],
+    );
+    assert_error(
+        &run,
+        &[
+            "`database.url` (from ROUNDS_DATABASE_URL)",
+            "not a database",
+            "Rounds SQLite database",
+        ],
+    );
 }
 
 #[test]

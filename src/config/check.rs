@@ -7,7 +7,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use super::{Config, ENV_KEYS};
-use crate::store::{DatabaseUrl, MigrationState, SqlStore};
+use crate::store::{Backend, DatabaseUrl, MigrationState, SqlStore};
 
 /// `ROUNDS_*` variables read outside `ENV_KEYS`: by the command line itself.
 pub const OTHER_ENV_KEYS: &[(&str, &str)] = &[("ROUNDS_CONFIG", "--config")];
@@ -154,10 +154,17 @@ async fn database(config: &Config, report: &mut Report) {
     let state = match SqlStore::migration_state(url).await {
         Ok(state) => state,
         Err(e) => {
-            report.errors.push(format!(
-                "{origin}: {e:#}: check the server is running and the host, port, user, password \
-                 and database name in database.url (or ROUNDS_DATABASE_URL)"
-            ));
+            let fix = match url.backend() {
+                Backend::Postgres => {
+                    "check the server is running and the host, port, user, password and \
+                     database name in database.url (or ROUNDS_DATABASE_URL)"
+                }
+                Backend::Sqlite => {
+                    "check the file is a Rounds SQLite database that can be read, or correct \
+                     database.url (or ROUNDS_DATABASE_URL)"
+                }
+            };
+            report.errors.push(format!("{origin}: {e:#}: {fix}"));
             return;
         }
     };
