@@ -303,6 +303,14 @@ impl Config {
             "scheduler.late_after",
             Duration::minutes(2),
         )?;
+        if late_after >= catch_up {
+            early_warnings.push(format!(
+                "`scheduler.late_after` ({}) is not shorter than `scheduler.catch_up` ({}): a job \
+                 that late is not sent at all, so none is ever labelled late. Make late_after the shorter",
+                crate::core::time_format::span(late_after),
+                crate::core::time_format::span(catch_up)
+            ));
+        }
         let icebreakers = match pick("ROUNDS_COFFEE_ICEBREAKERS", &parsed.coffee.icebreakers) {
             Some((file, source)) => {
                 let described = source.describe("coffee.icebreakers");

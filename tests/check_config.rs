@@ -534,6 +534,19 @@ fn warnings_do_not_fail_the_check() {
 }
 
 #[test]
+fn a_late_label_that_can_never_apply_is_a_warning() {
+    let run = check_file("[scheduler]\ncatch_up = \"1h\"\nlate_after = \"2h\"\n", &[]);
+    assert_passes(&run);
+    assert!(
+        run.stderr
+            .contains("`scheduler.late_after` (2h) is not shorter than `scheduler.catch_up` (1h)")
+            && run.stderr.contains("Make late_after the shorter"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn stay_in_touch_takes_months_and_years() {
     for span in ["3 months", "1 year", "6 weeks", "1 year 6 months"] {
         let run = check_file(
