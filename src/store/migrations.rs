@@ -140,7 +140,9 @@ impl SqlStore {
         Ok((store, applied))
     }
 
-    /// Applies the pending migrations and names them.
+    /// Applies the pending migrations and names them: those pending when it began (another
+    /// process migrating the same PostgreSQL database at once may have applied some of them;
+    /// sqlx's lock keeps each one applied once).
     pub async fn migrate(&self) -> anyhow::Result<Vec<MigrationName>> {
         let mut conn = self.pool.acquire().await?;
         let before = state_of(
