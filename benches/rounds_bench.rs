@@ -51,7 +51,8 @@ fn settings() -> Settings {
 }
 
 async fn runtime_on_file(dir: &tempfile::TempDir) -> (Arc<SqlStore>, Runtime) {
-    let url = DatabaseUrl::parse(&dir.path().join("bench.db").to_string_lossy());
+    let url =
+        DatabaseUrl::parse(&dir.path().join("bench.db").to_string_lossy()).expect("a database URL");
     let store = Arc::new(SqlStore::open(&url).await.expect("open"));
     let bot = Arc::new(Bot::new(store.clone(), settings()));
     (store, Runtime::new(bot))

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use chrono::Duration;
 use chrono_tz::Tz;
-use serde::Deserialize;
 use toml::Spanned;
 
 use crate::core::coffee::icebreakers;
@@ -15,137 +14,20 @@ use crate::core::when;
 use crate::core::{Settings, Society};
 use crate::store::DatabaseUrl;
 
+pub mod check;
+pub mod commands;
+mod file;
 mod parse_error;
+mod references;
+use file::{FileConfig, Source};
 use parse_error::parse_error;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    data_dir: Option<Spanned<String>>,
-    timezone: Option<Spanned<String>>,
-    command_prefix: Option<Spanned<String>>,
-    #[serde(default)]
-    database: DatabaseSection,
-    #[serde(default)]
-    scheduler: SchedulerSection,
-    #[serde(default)]
-    coffee: CoffeeSection,
-    #[serde(default)]
-    events: EventsSection,
-    #[serde(default)]
-    http: HttpSection,
-    #[serde(default)]
-    shoutouts: ShoutoutsSection,
-    #[serde(default)]
-    societies: Vec<SocietySection>,
-    matrix: Option<MatrixSection>,
-    discord: Option<DiscordSection>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DatabaseSection {
-    url: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SchedulerSection {
-    catch_up: Option<Spanned<String>>,
-    late_after: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CoffeeSection {
-    /// A TOML file with `prompts = [...]`; the built-in list otherwise.
-    icebreakers: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EventsSection {
-    /// How long before an event reminders go out, e.g. "24h,1h".
-    reminders: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HttpSection {
-    /// Where the calendar feeds and /healthz are served, e.g. "127.0.0.1:8080". Off unless set.
-    bind: Option<Spanned<String>>,
-    /// The address members reach it by (behind a proxy), for the feed links Rounds hands out.
-    public_url: Option<Spanned<String>>,
-    /// Hosts `!event import` may read although they are private addresses (an intranet).
-    allowed_import_hosts: Option<Vec<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ShoutoutsSection {
-    /// When the digest of the period's shout-outs is posted, e.g. "every Friday 16:00"; "off".
-    digest: Option<Spanned<String>>,
-    /// The Crossref REST API base for DOI lookups.
-    doi_api_base: Option<Spanned<String>>,
-}
+pub use references::DEFAULT_SOCIETY_KEY;
 
 /// The HTTP server for calendar feeds and health checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpConfig {
     pub bind: std::net::SocketAddr,
     pub public_url: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SocietySection {
-    key: Spanned<String>,
-    name: Option<String>,
-    timezone: Option<Spanned<String>>,
-    #[serde(default)]
-    committee: Vec<String>,
-    /// Platform user ids who may create and manage events without being on the committee.
-    #[serde(default)]
-    organisers: Vec<String>,
-    /// The society's member groups (interns, imgs...); the welcome dialogue puts newcomers in them.
-    #[serde(default)]
-    groups: Vec<String>,
-    /// What a newcomer is told first, privately.
-    welcome: Option<String>,
-    code_of_conduct: Option<String>,
-    /// Months after a coffee meeting to suggest reconnecting, e.g. "3 months"; off unless set.
-    stay_in_touch: Option<Spanned<String>>,
-    /// A welcome answer (career stage or specialty) and the group it puts the member in.
-    #[serde(default)]
-    group_for: std::collections::BTreeMap<String, Spanned<String>>,
-    matrix: Option<SocietyMatrixSection>,
-    discord: Option<SocietyDiscordSection>,
-}
-
-/// Where a society lives on Discord: a guild and its channels.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SocietyDiscordSection {
-    guild: u64,
-    announcements: Option<u64>,
-    celebrations: Option<u64>,
-    /// Private threads for introductions are made here.
-    pairing: Option<u64>,
-    /// Where committee-log entries go.
-    admin_channel: Option<u64>,
-    /// Members with this role are the committee, whatever Discord's command permissions say.
-    committee_role: Option<u64>,
-    /// Members with this role may create and manage events.
-    organiser_role: Option<u64>,
-    /// Whether text Rounds posts may ping @everyone, @here or roles. Off unless set.
-    #[serde(default)]
-    allow_mass_mentions: bool,
-    /// Mirror each event into the guild's Events tab (Discord Scheduled Events).
-    #[serde(default)]
-    scheduled_events: bool,
-    /// The role each of the society's groups grants.
-    #[serde(default)]
-    group_roles: std::collections::BTreeMap<String, u64>,
 }
 
 /// A society's Discord guild and channels, as configured.
@@ -164,28 +46,6 @@ pub struct DiscordLink {
     pub group_roles: std::collections::BTreeMap<String, u64>,
 }
 
-/// Where a society lives on Matrix.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SocietyMatrixSection {
-    /// A space whose child rooms are the society's rooms.
-    space: Option<String>,
-    #[serde(default)]
-    rooms: Vec<String>,
-    /// Where committee-log entries are posted.
-    admin_room: Option<String>,
-    /// Where events are announced; otherwise the room they were created in.
-    announcements: Option<String>,
-    /// Where shout-outs and their digest are posted; otherwise the room they were asked in.
-    celebrations: Option<String>,
-    /// The room each of the society's groups invites its members to.
-    #[serde(default)]
-    group_rooms: std::collections::BTreeMap<String, String>,
-    /// Other homeservers whose users may invite Rounds.
-    #[serde(default)]
-    allowed_servers: Vec<String>,
-}
-
 /// A society's Matrix rooms, as configured.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MatrixLink {
@@ -198,24 +58,6 @@ pub struct MatrixLink {
     /// Group name → the room its members are invited to.
     pub group_rooms: std::collections::BTreeMap<String, String>,
     pub allowed_servers: Vec<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MatrixSection {
-    homeserver: Option<String>,
-    user: Option<String>,
-    /// Present only so that a secret written in the file is refused with a clear message.
-    password: Option<Spanned<String>>,
-    access_token: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DiscordSection {
-    api_base: Option<String>,
-    shards: Option<Spanned<String>>,
-    token: Option<Spanned<String>>,
 }
 
 #[derive(Clone)]
@@ -288,9 +130,32 @@ impl std::fmt::Debug for DiscordConfig {
     }
 }
 
+/// Where the settings `check-config` tests came from, as error messages name them.
+#[derive(Clone, Debug)]
+pub struct Origins {
+    pub data_dir: String,
+    pub database: String,
+    pub http_bind: String,
+}
+
+impl Default for Origins {
+    fn default() -> Self {
+        Origins {
+            data_dir: "`data_dir` (default: \"data\")".to_string(),
+            database:
+                "`database.url` (default: rounds.db in data_dir; set it or ROUNDS_DATABASE_URL)"
+                    .to_string(),
+            http_bind: "`http.bind`".to_string(),
+        }
+    }
+}
+
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
+    pub origins: Origins,
+    /// What runs but probably not as meant; `check-config` prints these.
+    pub warnings: Vec<String>,
     pub data_dir: PathBuf,
     pub database: DatabaseUrl,
     /// The zone of rooms that belong to no configured society.
@@ -348,28 +213,6 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Where a value came from, for error messages.
-enum Source<'a> {
-    File {
-        path: &'a Path,
-        text: &'a str,
-        span: std::ops::Range<usize>,
-    },
-    Env(&'static str),
-}
-
-impl Source<'_> {
-    fn describe(&self, key: &str) -> String {
-        match self {
-            Source::File { path, text, span } => {
-                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                format!("`{key}` ({}, line {line})", path.display())
-            }
-            Source::Env(var) => format!("`{key}` (from {var})"),
-        }
-    }
-}
-
 impl Config {
     /// Loads `file` if given, then applies the environment in `env`.
     pub fn load(file: Option<&Path>, env: &HashMap<String, String>) -> anyhow::Result<Config> {
@@ -423,8 +266,16 @@ impl Config {
                 .map(|(v, _)| v)
                 .unwrap_or_else(|| "data".to_string()),
         );
+        let mut origins = Origins::default();
+        let mut early_warnings = Vec::new();
+        if let Some((_, source)) = pick("ROUNDS_DATA_DIR", &parsed.data_dir) {
+            origins.data_dir = source.describe("data_dir");
+        }
         let database = match pick("ROUNDS_DATABASE_URL", &parsed.database.url) {
-            Some((url, _)) => DatabaseUrl::parse(&url),
+            Some((url, source)) => {
+                origins.database = source.describe("database.url");
+                DatabaseUrl::parse(&url).map_err(|e| anyhow!("{}: {e}", origins.database))?
+            }
             None => DatabaseUrl::in_data_dir(&data_dir, "rounds.db"),
         };
         let (timezone, timezone_set) = match pick("ROUNDS_TIMEZONE", &parsed.timezone) {
@@ -456,6 +307,14 @@ impl Config {
             "scheduler.late_after",
             Duration::minutes(2),
         )?;
+        if late_after >= catch_up {
+            early_warnings.push(format!(
+                "`scheduler.late_after` ({}) is not shorter than `scheduler.catch_up` ({}): a job \
+                 that late is not sent at all, so none is ever labelled late. Make late_after the shorter",
+                crate::core::time_format::span(late_after),
+                crate::core::time_format::span(catch_up)
+            ));
+        }
         let icebreakers = match pick("ROUNDS_COFFEE_ICEBREAKERS", &parsed.coffee.icebreakers) {
             Some((file, source)) => {
                 let described = source.describe("coffee.icebreakers");
@@ -488,6 +347,7 @@ impl Config {
         };
         let http = match pick("ROUNDS_HTTP_BIND", &parsed.http.bind) {
             Some((bind, source)) => {
+                origins.http_bind = source.describe("http.bind");
                 let bind: std::net::SocketAddr = bind.parse().map_err(|_| {
                     anyhow!(
                         "{} must be an address and port like \"127.0.0.1:8080\"",
@@ -499,7 +359,15 @@ impl Config {
                     .unwrap_or_else(|| format!("http://{bind}"));
                 Some(HttpConfig { bind, public_url })
             }
-            None => None,
+            None => {
+                if let Some((_, source)) = pick("ROUNDS_HTTP_PUBLIC_URL", &parsed.http.public_url) {
+                    early_warnings.push(format!(
+                        "{} is set but `http.bind` is not, so no server runs: set http.bind (or ROUNDS_HTTP_BIND) too",
+                        source.describe("http.public_url")
+                    ));
+                }
+                None
+            }
         };
         let import_fetch = crate::http::FetchPolicy::allowing_listed(
             set(env, "ROUNDS_HTTP_ALLOWED_IMPORT_HOSTS"),
@@ -524,6 +392,12 @@ impl Config {
             .map(|(url, _)| url.trim_end_matches('/').to_string())
             .unwrap_or_else(|| "https://api.crossref.org".to_string());
 
+        let references = references::check(&parsed.societies, &from_file);
+        if !references.errors.is_empty() {
+            bail!("{}", references.errors.join("\n"));
+        }
+        let mut warnings = early_warnings;
+        warnings.extend(references.warnings);
         let mut societies = Vec::new();
         let mut matrix_links = Vec::new();
         let mut discord_links = Vec::new();
@@ -544,50 +418,54 @@ impl Config {
                 None => timezone,
             };
             if let Some(d) = &section.discord {
+                let id = |value: &Option<Spanned<u64>>| value.as_ref().map(|v| *v.get_ref());
                 discord_links.push(DiscordLink {
                     society: key.clone(),
-                    guild: d.guild,
-                    announcements: d.announcements,
-                    celebrations: d.celebrations,
-                    pairing: d.pairing,
-                    admin_channel: d.admin_channel,
-                    committee_role: d.committee_role,
+                    guild: *d.guild.get_ref(),
+                    announcements: id(&d.announcements),
+                    celebrations: id(&d.celebrations),
+                    pairing: id(&d.pairing),
+                    admin_channel: id(&d.admin_channel),
+                    committee_role: id(&d.committee_role),
                     allow_mass_mentions: d.allow_mass_mentions,
                     scheduled_events: d.scheduled_events,
-                    group_roles: d.group_roles.clone(),
+                    group_roles: d
+                        .group_roles
+                        .iter()
+                        .map(|(group, role)| (group.clone(), *role.get_ref()))
+                        .collect(),
                 });
             }
             if let Some(m) = &section.matrix {
+                let room =
+                    |value: &Option<Spanned<String>>| value.as_ref().map(|v| v.get_ref().clone());
                 matrix_links.push(MatrixLink {
                     society: key.clone(),
-                    space: m.space.clone(),
-                    rooms: m.rooms.clone(),
-                    admin_room: m.admin_room.clone(),
-                    announcements: m.announcements.clone(),
-                    celebrations: m.celebrations.clone(),
-                    group_rooms: m.group_rooms.clone(),
+                    space: room(&m.space),
+                    rooms: m.rooms.iter().map(|r| r.get_ref().clone()).collect(),
+                    admin_room: room(&m.admin_room),
+                    announcements: room(&m.announcements),
+                    celebrations: room(&m.celebrations),
+                    group_rooms: m
+                        .group_rooms
+                        .iter()
+                        .map(|(group, room)| (group.clone(), room.get_ref().clone()))
+                        .collect(),
                     allowed_servers: m.allowed_servers.clone(),
                 });
             }
             let mut groups = Vec::new();
             for (answer, group) in &section.group_for {
-                if !section.groups.contains(group.get_ref()) {
-                    bail!(
-                        "{} names the group `{}`, which is not in the society's `groups`",
-                        from_file(group.span()).describe("societies.group_for"),
-                        group.get_ref()
-                    );
-                }
                 groups.push((answer.trim().to_lowercase(), group.get_ref().clone()));
             }
             let stay_in_touch = match &section.stay_in_touch {
                 Some(text) => Some(
-                    when::parse_duration(text.get_ref())
+                    when::parse_setting_span(text.get_ref())
                         .ok()
                         .filter(|d| *d >= Duration::days(7) && *d <= Duration::days(3 * 366))
                         .ok_or_else(|| {
                             anyhow!(
-                                "{} must be a span between 1 week and 3 years, like \"3 months\"",
+                                "{} must be a span between 1 week and 3 years, like \"3 months\" (a month counts as 30 days)",
                                 from_file(text.span()).describe("societies.stay_in_touch")
                             )
                         })?,
@@ -608,14 +486,14 @@ impl Config {
                 committee_roles: section
                     .discord
                     .as_ref()
-                    .and_then(|d| d.committee_role)
+                    .and_then(|d| d.committee_role.as_ref())
                     .map(|role| vec![role.to_string()])
                     .unwrap_or_default(),
                 organisers: section.organisers.clone(),
                 organiser_roles: section
                     .discord
                     .as_ref()
-                    .and_then(|d| d.organiser_role)
+                    .and_then(|d| d.organiser_role.as_ref())
                     .map(|role| vec![role.to_string()])
                     .unwrap_or_default(),
             });
@@ -665,6 +543,8 @@ impl Config {
         });
 
         Ok(Config {
+            origins,
+            warnings,
             data_dir,
             database,
             timezone,
@@ -694,10 +574,22 @@ impl Config {
         Config::load(file, &env)
     }
 
+    /// The configured platforms, as "Matrix and Discord"; None when there are none.
+    pub fn platforms(&self) -> Option<String> {
+        let mut names = Vec::new();
+        if self.matrix.is_some() {
+            names.push("Matrix");
+        }
+        if self.discord.is_some() {
+            names.push("Discord");
+        }
+        (!names.is_empty()).then(|| names.join(" and "))
+    }
+
     /// The core's settings for a running bot.
     pub fn settings(&self) -> Settings {
         let default = Society {
-            key: "default".to_string(),
+            key: DEFAULT_SOCIETY_KEY.to_string(),
             name: "this community".to_string(),
             timezone: self.timezone,
             committee: Vec::new(),

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
 
 use rounds::clock::Clock;
-use rounds::config::Config;
+use rounds::config::{Config, commands};
 use rounds::core::when;
 use rounds::http::{CrossrefLookup, HttpFetcher};
 use rounds::platform::Adapter;
@@ -84,7 +84,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Shell { db, timezone } => {
             let database = match db {
-                Some(db) => DatabaseUrl::parse(&db),
+                Some(db) => commands::db_flag(&db)?,
                 None => DatabaseUrl::in_data_dir(&config.data_dir, "shell.db"),
             };
             let zone = match timezone {
@@ -131,30 +131,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             shell::run(shell, input, tokio::io::stdout(), tokio::io::stderr()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Migrate { db } => {
-            let database = db
-                .map(|d| DatabaseUrl::parse(&d))
-                .unwrap_or(config.database.clone());
-            let store = SqlStore::open(&database)
-                .await
-                .with_context(|| format!("migrating {}", database.redacted()))?;
-            store.close().await;
-            println!("database {} is up to date", database.redacted());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::CheckConfig => {
-            println!("configuration is valid");
-            println!("  data directory: {}", config.data_dir.display());
-            println!("  database: {}", config.database.redacted());
-            println!("  default timezone: {}", config.timezone.name());
-            println!("  command prefix: {}", config.command_prefix);
-            println!("  societies: {}", config.societies.len());
-            println!(
-                "  platforms: {}",
-                platforms(&config).unwrap_or_else(|| "none".to_string())
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Migrate { db } => commands::migrate(&config, db.as_deref()).await,
+        Command::CheckConfig => Ok(commands::check_config(&config).await),
         Command::Run => {
             if platforms(&config).is_none() {
                 eprintln!(
@@ -237,12 +215,5 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn platforms(config: &Config) -> Option<String> {
-    let mut names = Vec::new();
-    if config.matrix.is_some() {
-        names.push("Matrix");
-    }
-    if config.discord.is_some() {
-        names.push("Discord");
-    }
-    (!names.is_empty()).then(|| names.join(" and "))
+    config.platforms()
 }

@@ -389,9 +389,11 @@ async fn control_characters_are_refused_on_sqlite() {
 async fn control_characters_are_refused_on_postgres() {
     let db = PgDatabase::create().await;
     let store = std::sync::Arc::new(
-        rounds::store::SqlStore::open(&rounds::store::DatabaseUrl::parse(&db.url))
-            .await
-            .unwrap(),
+        rounds::store::SqlStore::open(
+            &rounds::store::DatabaseUrl::parse(&db.url).expect("a database URL"),
+        )
+        .await
+        .unwrap(),
     );
     control_characters_story(Harness::new(store.clone(), settings(SYDNEY))).await;
     store.close().await;

@@ -164,8 +164,16 @@ async fn events_on_postgres() {
 #[tokio::test]
 async fn simultaneous_drop_outs_promote_two_people_once_each() {
     let db = PgDatabase::create().await;
-    let a = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
-    let b = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let a = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+            .await
+            .unwrap(),
+    );
+    let b = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+            .await
+            .unwrap(),
+    );
     let now = at("2026-11-23T09:00:00+11:00");
     let h = Harness::new(a.clone(), settings(SYDNEY));
     let chair = Member::new("chair");
@@ -387,9 +395,13 @@ async fn checkin_guard_on_sqlite() {
 async fn checkin_guard_on_postgres() {
     let db = PgDatabase::create().await;
     let other = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let store = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+            .await
+            .unwrap(),
+    );
     let other_store = Arc::new(
-        SqlStore::open(&DatabaseUrl::parse(&other.url))
+        SqlStore::open(&DatabaseUrl::parse(&other.url).expect("a database URL"))
             .await
             .unwrap(),
     );

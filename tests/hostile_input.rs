@@ -259,7 +259,7 @@ fn hostile_text_on_postgres_never_panics_fails_or_changes_a_refusal() {
     let (bot, db) = runtime.block_on(async {
         let db = PgDatabase::create().await;
         let store: Arc<dyn Store> = Arc::new(
-            SqlStore::open(&DatabaseUrl::parse(&db.url))
+            SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
                 .await
                 .expect("open postgres"),
         );

@@ -65,9 +65,9 @@ async fn start_linked_bot(
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .try_init();
     let store = Arc::new(
-        SqlStore::open(&DatabaseUrl::parse(
-            &data.join("rounds.db").to_string_lossy(),
-        ))
+        SqlStore::open(
+            &DatabaseUrl::parse(&data.join("rounds.db").to_string_lossy()).expect("a database URL"),
+        )
         .await
         .unwrap(),
     );
@@ -356,7 +356,7 @@ async fn a_second_process_on_the_same_store_fails_fast() {
     let (_keep, data) = data_dir();
     let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, Clock::wall()).await;
     let store = Arc::new(
-        SqlStore::open(&DatabaseUrl::parse(":memory:"))
+        SqlStore::open(&DatabaseUrl::parse(":memory:").expect("a database URL"))
             .await
             .unwrap(),
     );

@@ -177,8 +177,11 @@ async fn welcome_on_sqlite() {
 async fn welcome_on_postgres() {
     // A fresh database: the story counts on an empty one (no events yet).
     let db = PgDatabase::create().await;
-    let store: Arc<dyn Store> =
-        Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+            .await
+            .unwrap(),
+    );
     welcome_story(store).await;
     db.drop().await;
 }

@@ -334,9 +334,10 @@ async fn memory_from_before_the_upgrade(
 async fn memory_from_before_the_upgrade_is_erased_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rounds.db");
-    let store = SqlStore::open(&DatabaseUrl::parse(&path.to_string_lossy()))
-        .await
-        .unwrap();
+    let store =
+        SqlStore::open(&DatabaseUrl::parse(&path.to_string_lossy()).expect("a database URL"))
+            .await
+            .unwrap();
     let raw = RawSql::Sqlite(format!("sqlite://{}", path.to_string_lossy()));
     memory_from_before_the_upgrade(
         Arc::new(store),
@@ -349,7 +350,11 @@ async fn memory_from_before_the_upgrade_is_erased_on_sqlite() {
 #[tokio::test]
 async fn memory_from_before_the_upgrade_is_erased_on_postgres() {
     let db = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let store = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+            .await
+            .unwrap(),
+    );
     let raw = RawSql::Postgres(db.url.clone());
     memory_from_before_the_upgrade(
         store.clone(),

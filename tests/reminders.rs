@@ -363,8 +363,11 @@ async fn followups_on_sqlite() {
 async fn followups_on_postgres() {
     // A fresh database: the story counts on its own ids (E1).
     let db = PgDatabase::create().await;
-    let store: Arc<dyn Store> =
-        Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+            .await
+            .unwrap(),
+    );
     followup_story(store).await;
     db.drop().await;
 }
@@ -468,8 +471,11 @@ async fn room_floods_are_refused_on_sqlite() {
 #[tokio::test]
 async fn room_floods_are_refused_on_postgres() {
     let db = PgDatabase::create().await;
-    let store: Arc<dyn Store> =
-        Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+            .await
+            .unwrap(),
+    );
     room_flood_story(store).await;
     db.drop().await;
 }

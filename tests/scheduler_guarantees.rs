@@ -268,7 +268,7 @@ async fn recurring_reminder_after_downtime_fires_once_then_resumes() {
 #[tokio::test]
 async fn two_schedulers_on_one_postgres_fire_each_job_once() {
     let db = PgDatabase::create().await;
-    let url = DatabaseUrl::parse(&db.url);
+    let url = DatabaseUrl::parse(&db.url).expect("a database URL");
     let first: Arc<dyn Store> = Arc::new(SqlStore::open(&url).await.unwrap());
     let second: Arc<dyn Store> = Arc::new(SqlStore::open(&url).await.unwrap());
     let a = Harness::new(first.clone(), settings(SYDNEY));

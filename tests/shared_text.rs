@@ -126,8 +126,11 @@ async fn shared_text_is_checked_on_sqlite() {
 #[tokio::test]
 async fn shared_text_is_checked_on_postgres() {
     let db = PgDatabase::create().await;
-    let store: Arc<dyn Store> =
-        Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+            .await
+            .unwrap(),
+    );
     story(store).await;
     db.drop().await;
 }

@@ -277,8 +277,11 @@ async fn shoutouts_on_sqlite() {
 async fn shoutouts_on_postgres() {
     // A fresh database: the story counts on its own ids (S1, S2, S3).
     let db = PgDatabase::create().await;
-    let store: Arc<dyn Store> =
-        Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+            .await
+            .unwrap(),
+    );
     shoutout_story(store).await;
     db.drop().await;
 }

@@ -383,7 +383,9 @@ async fn store_story_on_sqlite() {
 #[tokio::test]
 async fn store_story_on_postgres() {
     let db = PgDatabase::create().await;
-    let store = SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap();
+    let store = SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+        .await
+        .unwrap();
     story(&store).await;
     store.close().await;
     db.drop().await;
@@ -393,7 +395,7 @@ async fn store_story_on_postgres() {
 async fn sqlite_file_is_created_and_migrated_on_first_start() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/data/rounds.db");
-    let url = DatabaseUrl::parse(&path.to_string_lossy());
+    let url = DatabaseUrl::parse(&path.to_string_lossy()).expect("a database URL");
     let t0 = utc(2026, 1, 1, 0, 0);
     {
         let store = SqlStore::open(&url).await.unwrap();

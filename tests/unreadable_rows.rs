@@ -221,9 +221,10 @@ async fn story(store: Arc<dyn Store>, raw: &RawSql) {
 async fn unreadable_values_name_their_row_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rounds.db");
-    let store = SqlStore::open(&DatabaseUrl::parse(&path.to_string_lossy()))
-        .await
-        .unwrap();
+    let store =
+        SqlStore::open(&DatabaseUrl::parse(&path.to_string_lossy()).expect("a database URL"))
+            .await
+            .unwrap();
     let raw = RawSql::Sqlite(format!("sqlite://{}", path.to_string_lossy()));
     story(Arc::new(store), &raw).await;
 }
@@ -231,7 +232,9 @@ async fn unreadable_values_name_their_row_on_sqlite() {
 #[tokio::test]
 async fn unreadable_values_name_their_row_on_postgres() {
     let db = PgDatabase::create().await;
-    let store = SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap();
+    let store = SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+        .await
+        .unwrap();
     let raw = RawSql::Postgres(db.url.clone());
     let store = Arc::new(store);
     story(store.clone(), &raw).await;

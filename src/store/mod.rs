@@ -11,6 +11,7 @@ mod events;
 mod jobs;
 mod members;
 mod memory;
+mod migrations;
 mod pool;
 mod queue;
 mod reminders;
@@ -19,5 +20,6 @@ mod shoutouts;
 mod upkeep;
 mod url;
 
+pub use migrations::{MigrationName, MigrationState};
 pub use pool::SqlStore;
-pub use url::{Backend, DatabaseUrl};
+pub use url::{ACCEPTED_DATABASES, Backend, DatabaseUrl, DatabaseUrlError};

@@ -10,9 +10,6 @@ use super::rows::db;
 use super::url::{Backend, DatabaseUrl};
 use crate::core::store::StoreResult;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
-
 pub struct SqlStore {
     pub(super) pool: AnyPool,
     backend: Backend,
@@ -21,6 +18,11 @@ pub struct SqlStore {
 impl SqlStore {
     /// Connects, creating the SQLite file (and its directory) if needed, and applies migrations.
     pub async fn open(url: &DatabaseUrl) -> anyhow::Result<SqlStore> {
+        Ok(SqlStore::open_reporting(url).await?.0)
+    }
+
+    /// Connects without migrating.
+    pub(super) async fn connect(url: &DatabaseUrl) -> anyhow::Result<SqlStore> {
         install_default_drivers();
         let mut options = AnyPoolOptions::new();
         if url.is_memory() {
@@ -61,20 +63,7 @@ impl SqlStore {
                 .execute(&store.pool)
                 .await?;
         }
-        store.migrate().await?;
         Ok(store)
-    }
-
-    pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator
-            .run(&self.pool)
-            .await
-            .map_err(|e| anyhow::anyhow!("migrating the database failed: {e}"))?;
-        Ok(())
     }
 
     pub fn backend(&self) -> Backend {

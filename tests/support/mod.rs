@@ -83,7 +83,11 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     let db = PgDatabase::create().await;
-    let store = Arc::new(SqlStore::open(&DatabaseUrl::parse(&db.url)).await.unwrap());
+    let store = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
+            .await
+            .unwrap(),
+    );
     story(store.clone()).await;
     store.close().await;
     db.drop().await;
@@ -114,7 +118,7 @@ impl RawSql {
 
 pub async fn sqlite_memory() -> Arc<SqlStore> {
     Arc::new(
-        SqlStore::open(&DatabaseUrl::parse(":memory:"))
+        SqlStore::open(&DatabaseUrl::parse(":memory:").expect("a database URL"))
             .await
             .expect("open sqlite"),
     )

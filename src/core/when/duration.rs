@@ -103,3 +103,36 @@ pub fn parse_duration(text: &str) -> Result<Duration, WhenError> {
     }
     Duration::try_seconds(span.seconds).ok_or(WhenError::TooFar)
 }
+
+/// Days a month counts for in a setting's span; see `parse_setting_span`.
+pub const DAYS_PER_MONTH: i64 = 30;
+/// Days a year counts for in a setting's span.
+pub const DAYS_PER_YEAR: i64 = 365;
+
+/// Spans written in configuration ("3 months", "1 year", "6 weeks", "90d").
+///
+/// A setting such as `stay_in_touch` is a length added to many different instants, not a date
+/// on someone's calendar, so a month is 30 days and a year 365 days here: "3 months" after a
+/// round on 31 January is 1 May, not an impossible 31 April. Members' own "in 2 months"
+/// (`parse`) keeps counting calendar months. The same 5-year limit as `parse_duration` holds.
+pub fn parse_setting_span(text: &str) -> Result<Duration, WhenError> {
+    if text.trim().is_empty() {
+        return Err(WhenError::Empty);
+    }
+    let span = parse_span(text)?;
+    let years = i64::try_from(span.months / 12).map_err(|_| WhenError::TooFar)?;
+    let months = i64::try_from(span.months % 12).map_err(|_| WhenError::TooFar)?;
+    let seconds = years
+        .checked_mul(DAYS_PER_YEAR)
+        .and_then(|d| d.checked_add(months * DAYS_PER_MONTH))
+        .and_then(|d| d.checked_mul(86_400))
+        .and_then(|s| s.checked_add(span.seconds))
+        .ok_or(WhenError::TooFar)?;
+    if seconds == 0 {
+        return Err(WhenError::ZeroDuration);
+    }
+    if seconds > 5 * 366 * 86_400 {
+        return Err(WhenError::TooFar);
+    }
+    Duration::try_seconds(seconds).ok_or(WhenError::TooFar)
+}

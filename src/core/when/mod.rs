@@ -26,7 +26,7 @@ mod tokens;
 mod words;
 mod zone;
 
-pub use duration::parse_duration;
+pub use duration::{DAYS_PER_MONTH, DAYS_PER_YEAR, parse_duration, parse_setting_span};
 pub use error::WhenError;
 pub use expression::{parse, split_when};
 pub use recurrence::{Rule, Schedule};

@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 
-use crate::core::when::duration::parse_duration;
+use crate::core::when::duration::{parse_duration, parse_setting_span};
 use crate::core::when::error::WhenError;
 
 #[test]
@@ -41,6 +41,41 @@ fn durations() {
     ));
     assert!(matches!(
         parse_duration("10"),
+        Err(WhenError::BadDuration(_))
+    ));
+}
+
+#[test]
+fn setting_spans_count_a_month_as_30_days_and_a_year_as_365() {
+    let day = 86_400;
+    for (text, secs) in [
+        ("3 months", 90 * day),
+        ("1 month", 30 * day),
+        ("a year", 365 * day),
+        ("1 year 2 months", (365 + 60) * day),
+        ("2 weeks", 14 * day),
+        ("90d", 90 * day),
+    ] {
+        assert_eq!(
+            parse_setting_span(text),
+            Ok(Duration::seconds(secs)),
+            "{text}"
+        );
+    }
+    assert_eq!(parse_setting_span(" "), Err(WhenError::Empty));
+    assert_eq!(parse_setting_span("0 months"), Err(WhenError::ZeroDuration));
+    assert_eq!(parse_setting_span("6 years"), Err(WhenError::TooFar));
+    assert_eq!(
+        parse_setting_span("99999999999 years"),
+        Err(WhenError::TooFar)
+    );
+    assert!(matches!(
+        parse_setting_span("in 3 months"),
+        Err(WhenError::BadDuration(_))
+    ));
+    // Members' durations still refuse months: their "in 2 months" is a calendar date instead.
+    assert!(matches!(
+        parse_duration("3 months"),
         Err(WhenError::BadDuration(_))
     ));
 }

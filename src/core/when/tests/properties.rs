@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use proptest::prelude::*;
 
 use super::fixtures::{AKL, LON, NYC, SYD, now, t, utc};
-use crate::core::when::duration::parse_duration;
+use crate::core::when::duration::{parse_duration, parse_setting_span};
 use crate::core::when::error::WhenError;
 use crate::core::when::expression::{parse, split_when};
 use crate::core::when::recurrence::{Rule, Schedule, weeks_between};
@@ -79,6 +79,7 @@ proptest! {
         let _ = parse(&text, now(), tz);
         let _ = split_when(&text, now(), tz);
         let _ = parse_duration(&text);
+        let _ = parse_setting_span(&text);
         let _ = parse_zone(&text);
         let _ = Rule::from_text(&text);
     }
@@ -88,6 +89,7 @@ proptest! {
         let _ = parse(&text, now(), tz);
         let _ = split_when(&text, now(), tz);
         let _ = parse_duration(&text);
+        let _ = parse_setting_span(&text);
     }
 
     #[test]
