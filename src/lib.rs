@@ -11,4 +11,5 @@ pub mod outbox;
 pub mod platform;
 pub mod runtime;
 pub mod scheduler;
+pub mod stop;
 pub mod store;
