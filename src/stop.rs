@@ -67,9 +67,20 @@ impl StopSignals {
         }
     }
 
-    /// The guard for a stop that started some other way (an adapter ended) or by a signal.
-    async fn watch_stop(&mut self, mut stopping: tokio::sync::watch::Receiver<bool>) {
-        let _ = stopping.wait_for(|stop| *stop).await;
+    /// Waits for the first signal and starts the stop (`stop` turns true), or for a stop that
+    /// started without one (an adapter ended), then guards it: a second signal exits at once
+    /// with a non-zero status, and a stop still running at `STOP_DEADLINE` exits anyway (0 after
+    /// a signal, 1 after an adapter failed). Run it in a task of its own for the process's life.
+    pub async fn watch(mut self, stop: std::sync::Arc<tokio::sync::watch::Sender<bool>>) {
+        let mut stopping = stop.subscribe();
+        let late_exit = tokio::select! {
+            first = self.next() => {
+                tracing::info!("stopping on {}", first.name());
+                stop.send_replace(true);
+                0
+            }
+            _ = stopping.wait_for(|stop| *stop) => 1,
+        };
         let deadline = Instant::now() + STOP_DEADLINE;
         tokio::select! {
             again = self.next() => {
@@ -82,25 +93,9 @@ impl StopSignals {
                      (its leases run out and the next start sends it again under the same key)",
                     STOP_DEADLINE.as_secs()
                 );
-                std::process::exit(0);
+                std::process::exit(late_exit);
             }
         }
-    }
-
-    /// Waits for the first signal and starts the stop (`stop` turns true), or for a stop that
-    /// started without one (an adapter ended), then guards it: a second signal exits at once
-    /// with a non-zero status, and a stop still running at `STOP_DEADLINE` exits anyway. Run it
-    /// in a task of its own for the life of the process.
-    pub async fn watch(mut self, stop: std::sync::Arc<tokio::sync::watch::Sender<bool>>) {
-        let mut stopping = stop.subscribe();
-        tokio::select! {
-            first = self.next() => {
-                tracing::info!("stopping on {}", first.name());
-                stop.send_replace(true);
-            }
-            _ = stopping.wait_for(|stop| *stop) => {}
-        }
-        self.watch_stop(stop.subscribe()).await;
     }
 }
 
