@@ -12,5 +12,6 @@ pub mod outbox;
 pub mod platform;
 pub mod runtime;
 pub mod scheduler;
+pub mod stop;
 pub mod store;
 pub mod telemetry;

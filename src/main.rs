@@ -16,8 +16,10 @@ use rounds::platform::Adapter;
 use rounds::platform::discord::DiscordBot;
 use rounds::platform::matrix::MatrixBot;
 use rounds::platform::shell::{self, Shell};
+use rounds::stop::{self, DRAIN_DEADLINE, StopSignals, Tasks};
 use rounds::store::{DatabaseUrl, SqlStore};
 use rounds::telemetry::logs::{self, LogFormat};
+use tokio::time::Instant;
 
 /// Rounds: events, coffee pairings, shout-outs and reminders for medical societies.
 #[derive(Parser)]
@@ -133,84 +135,143 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate { db } => commands::migrate(&config, db.as_deref()).await,
         Command::CheckConfig => Ok(commands::check_config(&config).await),
-        Command::Run => {
-            if platforms(&config).is_none() {
-                eprintln!(
-                    "rounds: no platform is configured, so there is nothing to run.\n\
-                     For Matrix set ROUNDS_MATRIX_HOMESERVER, ROUNDS_MATRIX_USER and ROUNDS_MATRIX_PASSWORD (or ROUNDS_MATRIX_ACCESS_TOKEN).\n\
-                     For Discord set ROUNDS_DISCORD_TOKEN.\n\
-                     To try Rounds without an account, run `rounds shell`."
-                );
-                return Ok(ExitCode::from(2));
-            }
-            let store: Arc<dyn rounds::core::store::Store> =
-                Arc::new(SqlStore::open(&config.database).await?);
-            let bot = Arc::new(
-                rounds::core::Bot::new(store, config.settings())
-                    .with_fetcher(Arc::new(HttpFetcher::with_policy(&config.import_fetch)?))
-                    .with_doi_lookup(Arc::new(CrossrefLookup::new(&config.doi_api_base)?)),
-            );
-            let runtime = Arc::new(rounds::runtime::Runtime::new(bot.clone()));
-            let (stop, shutdown) = tokio::sync::watch::channel(false);
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    tracing::info!("stopping");
-                    let _ = stop.send(true);
-                }
-            });
-            let mut running = tokio::task::JoinSet::new();
-            if let Some(http) = &config.http {
-                let listener = tokio::net::TcpListener::bind(http.bind)
-                    .await
-                    .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
-                running.spawn(rounds::http::serve(
-                    listener,
-                    bot.clone(),
-                    Clock::wall(),
-                    shutdown.clone(),
-                ));
-            }
-            let mut adapters: Vec<Arc<dyn Adapter>> = Vec::new();
-            if let Some(matrix) = &config.matrix {
-                let bot = MatrixBot::connect(
-                    matrix,
-                    config.matrix_links.clone(),
-                    &config.data_dir,
-                    runtime.clone(),
-                    Clock::wall(),
-                )
-                .await?;
-                adapters.push(bot.adapter.clone());
-                running.spawn(bot.run(shutdown.clone()));
-            }
-            if let Some(discord) = &config.discord {
-                let bot = DiscordBot::connect(
-                    discord,
-                    config.discord_links.clone(),
-                    runtime.clone(),
-                    Clock::wall(),
-                )
-                .await?;
-                adapters.push(bot.adapter.clone());
-                running.spawn(bot.run(shutdown.clone()));
-            }
-            // One loop fires due jobs and sends through every adapter.
-            let drive_shutdown = shutdown.clone();
-            running.spawn(async move {
-                runtime
-                    .drive(&adapters, &Clock::wall(), drive_shutdown)
-                    .await;
-                Ok(())
-            });
-            // The first adapter to stop (an error, or Ctrl-C) stops the process.
-            let first = running.join_next().await;
-            running.abort_all();
-            match first {
-                Some(Ok(Err(error))) => Err(error),
-                Some(Err(error)) => Err(error.into()),
-                _ => Ok(ExitCode::SUCCESS),
+        Command::Run => run_bot(config).await,
+    }
+}
+
+/// `rounds run`: every configured platform, the HTTP feeds and the one drive loop, until a
+/// signal (or an adapter ending) starts the ordered stop in `rounds::stop`.
+async fn run_bot(config: Config) -> anyhow::Result<ExitCode> {
+    if platforms(&config).is_none() {
+        eprintln!(
+            "rounds: no platform is configured, so there is nothing to run.\n{}",
+            rounds::config::check::NO_PLATFORM_ADVICE
+        );
+        return Ok(ExitCode::from(2));
+    }
+    // What check-config would warn about (an unknown ROUNDS_* variable, a room of a platform
+    // that is not configured) is worth one line each at start, where an operator looks.
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    // Caught from here on, so a stop asked for while connecting is still an ordered one.
+    let signals = StopSignals::install().context("cannot listen for SIGTERM and SIGINT")?;
+    let (stop, mut shutdown) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    tokio::spawn(signals.watch(stop.clone()));
+
+    let sql = Arc::new(SqlStore::open(&config.database).await?);
+    let store: Arc<dyn rounds::core::store::Store> = sql.clone();
+    let bot = Arc::new(
+        rounds::core::Bot::new(store, config.settings())
+            .with_fetcher(Arc::new(HttpFetcher::with_policy(&config.import_fetch)?))
+            .with_doi_lookup(Arc::new(CrossrefLookup::new(&config.doi_api_base)?)),
+    );
+    let runtime = Arc::new(rounds::runtime::Runtime::new(bot.clone()));
+    let mut tasks = Tasks::default();
+    let started = start_tasks(&config, &bot, &runtime, &mut tasks, &mut shutdown).await;
+    let failure = match started {
+        Err(error) => Some(error),
+        Ok(()) => {
+            tokio::select! {
+                _ = shutdown.wait_for(|stop| *stop) => None,
+                ended = tasks.next_end() => match ended {
+                    Some((name, Err(error))) => Some(error.context(format!("{name} stopped"))),
+                    Some((name, Ok(()))) => {
+                        tracing::info!("stopping: {name} ended");
+                        None
+                    }
+                    None => None,
+                },
             }
         }
+    };
+    // The order matters: inbound stops and the send in flight finishes, then the leases go
+    // back, then the store closes.
+    stop.send_replace(true);
+    let abandoned = tasks.drain(Instant::now() + DRAIN_DEADLINE).await;
+    if !abandoned.is_empty() {
+        tracing::warn!(
+            "the stop deadline passed with {} still running; abandoning it",
+            abandoned.join(", ")
+        );
+    }
+    stop::release_and_report(&runtime, &abandoned).await;
+    drop(runtime);
+    drop(bot);
+    stop::close_store(sql.close()).await;
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Connects each configured platform and spawns it, the HTTP feeds and the drive loop. A stop
+/// asked for while a platform is still connecting ends the wait for it.
+async fn start_tasks(
+    config: &Config,
+    bot: &Arc<rounds::core::Bot>,
+    runtime: &Arc<rounds::runtime::Runtime>,
+    tasks: &mut Tasks,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    if let Some(http) = &config.http {
+        let listener = tokio::net::TcpListener::bind(http.bind)
+            .await
+            .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
+        tasks.spawn(
+            "the HTTP server",
+            rounds::http::serve(listener, bot.clone(), Clock::wall(), shutdown.clone()),
+        );
+    }
+    let mut adapters: Vec<Arc<dyn Adapter>> = Vec::new();
+    if let Some(matrix) = &config.matrix {
+        let connect = MatrixBot::connect(
+            matrix,
+            config.matrix_links.clone(),
+            &config.data_dir,
+            runtime.clone(),
+            Clock::wall(),
+        );
+        let Some(bot) = until_stopped(shutdown, connect).await? else {
+            return Ok(());
+        };
+        adapters.push(bot.adapter.clone());
+        tasks.spawn("Matrix", bot.run(shutdown.clone()));
+    }
+    if let Some(discord) = &config.discord {
+        let connect = DiscordBot::connect(
+            discord,
+            config.discord_links.clone(),
+            runtime.clone(),
+            Clock::wall(),
+        );
+        let Some(bot) = until_stopped(shutdown, connect).await? else {
+            return Ok(());
+        };
+        adapters.push(bot.adapter.clone());
+        tasks.spawn("Discord", bot.run(shutdown.clone()));
+    }
+    // One loop fires due jobs and sends through every adapter.
+    let runtime = runtime.clone();
+    let drive_shutdown = shutdown.clone();
+    tasks.spawn("the send loop", async move {
+        runtime
+            .drive(&adapters, &Clock::wall(), drive_shutdown)
+            .await;
+        Ok(())
+    });
+    Ok(())
+}
+
+/// `work`, unless the stop starts first (None).
+async fn until_stopped<T>(
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+    work: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<Option<T>> {
+    tokio::select! {
+        done = work => done.map(Some),
+        _ = shutdown.wait_for(|stop| *stop) => Ok(None),
     }
 }
 

@@ -27,8 +27,25 @@ pub async fn deliver(
     owner: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    deliver_until(store, adapter, owner, now, &|| false).await
+}
+
+/// `deliver`, asking `stopping` before each send and returning early once it says yes. The send
+/// in flight always finishes and is recorded (a send cut off halfway might be shown and then
+/// repeated). Rows of the batch left unsent keep this owner's lease until
+/// `QueueStore::release_leases` hands them back.
+pub async fn deliver_until(
+    store: &dyn Store,
+    adapter: &dyn Adapter,
+    owner: &str,
+    now: DateTime<Utc>,
+    stopping: &(dyn Fn() -> bool + Sync),
+) -> Result<usize, StoreError> {
     let mut delivered = 0;
     loop {
+        if stopping() {
+            return Ok(delivered);
+        }
         let batch = store
             .claim_outbox(adapter.platform(), now, owner, now + SEND_LEASE, 100)
             .await?;
@@ -36,6 +53,9 @@ pub async fn deliver(
             return Ok(delivered);
         }
         for send in batch {
+            if stopping() {
+                return Ok(delivered);
+            }
             let attempts = send.attempts + 1;
             let (key, platform) = (send.key.as_str(), adapter.platform());
             match adapter.perform(key, &send.action).await {

@@ -9,7 +9,7 @@ use tracing::Instrument;
 use crate::core::Bot;
 use crate::core::error::StoreError;
 use crate::core::io::{Action, Inbound};
-use crate::core::store::OutboxItem;
+use crate::core::store::{OutboxItem, QueueTally};
 use crate::outbox;
 use crate::platform::Adapter;
 use crate::scheduler::{self, Lane, Scheduler};
@@ -136,22 +136,37 @@ impl Runtime {
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut beat = quarter_second_beat();
+        // Only the wait is raced against the stop, never the work: a tick or a send that has
+        // begun finishes and is recorded, and the stop is noticed between sends.
+        let stopping = {
+            let shutdown = shutdown.clone();
+            move || *shutdown.borrow()
+        };
         loop {
             tokio::select! {
                 _ = beat.tick() => {}
                 _ = self.wake.notified() => {}
                 changed = shutdown.changed() => {
-                    if changed.is_err() || *shutdown.borrow() {
+                    if changed.is_err() {
                         return;
                     }
                 }
+            }
+            if stopping() {
+                return;
             }
             let now = clock.now();
             if let Err(error) = self.scheduler.tick_lane(now, Lane::Main).await {
                 tracing::error!(%error, "scheduler tick failed");
             }
             for adapter in adapters {
-                if let Err(error) = self.deliver(adapter.as_ref(), now).await {
+                if stopping() {
+                    return;
+                }
+                let store = self.bot.store().as_ref();
+                let sent =
+                    outbox::deliver_until(store, adapter.as_ref(), &self.owner, now, &stopping);
+                if let Err(error) = sent.await {
                     tracing::error!(%error, platform = adapter.platform(), "delivery failed");
                 }
             }
@@ -159,6 +174,8 @@ impl Runtime {
     }
 
     /// Fires the jobs that fetch; what they queue is sent by `drive_main`, roused at once.
+    /// A stop cuts a fetch short: its job is only leased, and `release_leases` hands it back
+    /// for the next start to fire again (a feed can take its whole timeout to answer).
     async fn drive_fetching(
         &self,
         clock: &crate::clock::Clock,
@@ -174,12 +191,27 @@ impl Runtime {
                     }
                 }
             }
-            match self.scheduler.tick_lane(clock.now(), Lane::Fetching).await {
+            let fired = tokio::select! {
+                fired = self.scheduler.tick_lane(clock.now(), Lane::Fetching) => fired,
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            };
+            match fired {
                 Ok(0) => {}
                 Ok(_) => self.wake.notify_one(),
                 Err(error) => tracing::error!(%error, "fetching tick failed"),
             }
         }
+    }
+
+    /// Hands back the leases this process holds on unsent rows and unfinished jobs, for a
+    /// stop: the next process claims them at once instead of after the lease.
+    pub async fn release_leases(&self) -> Result<QueueTally, StoreError> {
+        self.bot.store().release_leases(&self.owner).await
+    }
+
+    /// Sends and jobs waiting at `now`, for the line a stop logs.
+    pub async fn waiting(&self, now: DateTime<Utc>) -> Result<QueueTally, StoreError> {
+        self.bot.store().waiting(now).await
     }
 }
 

@@ -10,7 +10,8 @@ use super::rows::{Stored, db, from_ts, ts};
 use crate::core::error::StoreError;
 use crate::core::io::Action;
 use crate::core::store::{
-    FiredJob, Job, JobKind, KindFilter, NewJob, OutboxItem, PendingSend, QueueStore, StoreResult,
+    FiredJob, Job, JobKind, KindFilter, NewJob, OutboxItem, PendingSend, QueueStore, QueueTally,
+    StoreResult,
 };
 
 #[derive(sqlx::FromRow)]
@@ -279,6 +280,50 @@ impl QueueStore for SqlStore {
 
     async fn add_job(&self, job: &NewJob) -> StoreResult<bool> {
         add_job(&self.pool, job).await
+    }
+
+    async fn release_leases(&self, owner: &str) -> StoreResult<QueueTally> {
+        // Only pending rows: a sent or failed row's lease is already cleared, and a job's state
+        // and due time stay as they are, so the next claimer fires the same occurrence (and its
+        // outbox keys, already queued or not, repeat nothing).
+        let mut tx = self.begin().await?;
+        let sends = sqlx::query(
+            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'pending'",
+        )
+        .bind(owner)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        let jobs = sqlx::query(
+            "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'pending'",
+        )
+        .bind(owner)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        tx.commit().await.map_err(db)?;
+        Ok(QueueTally { sends, jobs })
+    }
+
+    async fn waiting(&self, now: DateTime<Utc>) -> StoreResult<QueueTally> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND next_try_at <= $1), \
+                    (SELECT COUNT(*) FROM jobs WHERE state = 'pending' AND due_at <= $1)",
+        )
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        let count = |i: usize| -> StoreResult<u64> {
+            let n: i64 = row.try_get(i).map_err(db)?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        Ok(QueueTally {
+            sends: count(0)?,
+            jobs: count(1)?,
+        })
     }
 }
 

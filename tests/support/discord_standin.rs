@@ -246,6 +246,8 @@ struct StateInner {
     dm_channels: HashMap<u64, u64>,             // user -> channel
     thread_members: HashMap<u64, Vec<u64>>,
     rate_limits: Vec<(String, String, f64)>,
+    /// (method, path prefix, delay): responses held back after the request took effect.
+    delays: Vec<(String, String, Duration)>,
     scheduled_events: HashMap<u64, Value>,
     /// (channel, message, emoji, user) for each reaction added.
     reactions: Vec<(u64, u64, String, u64)>,
@@ -345,6 +347,7 @@ impl StandIn {
             dm_channels: HashMap::new(),
             thread_members: HashMap::new(),
             rate_limits: Vec::new(),
+            delays: Vec::new(),
             scheduled_events: HashMap::new(),
             reactions: Vec::new(),
             member_roles: HashMap::new(),
@@ -833,6 +836,18 @@ impl StandIn {
         ));
     }
 
+    /// From now on, every request with `method` whose path starts with `path_prefix` (with or
+    /// without the `/api/v10` prefix) takes effect at once, as Discord would, but its response
+    /// is held back `delay`: a slow network, so a test can catch the client mid-request. A new
+    /// delay for the same method and prefix replaces the old one (`Duration::ZERO`: none).
+    pub fn delay_responses(&self, method: &str, path_prefix: &str, delay: Duration) {
+        let method = method.to_ascii_uppercase();
+        let mut st = self.shared.lock();
+        st.delays
+            .retain(|(m, prefix, _)| !(*m == method && prefix == path_prefix));
+        st.delays.push((method, path_prefix.to_string(), delay));
+    }
+
     /// The first recorded request (past or future) that matches, or None after `timeout`.
     pub async fn wait_for_request(
         &self,
@@ -1106,6 +1121,20 @@ async fn rest(
         });
     }
     shared.bump();
+    let delay = {
+        let st = shared.lock();
+        let bare = path.strip_prefix("/api/v10").unwrap_or(&path);
+        st.delays
+            .iter()
+            .find(|(m, prefix, _)| {
+                m == method.as_str()
+                    && (path.starts_with(prefix.as_str()) || bare.starts_with(prefix.as_str()))
+            })
+            .map(|(_, _, delay)| *delay)
+    };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
 
     let mut response = match &reply.body {
         Some(v) => (

@@ -25,6 +25,7 @@ pub use members::{Erasure, MemberStore, Profile, ShoutoutPreference};
 pub use memory::{MEMBER_MEMORY_PREFIX, MemoryStore, member_memory_key, member_of_memory_key};
 pub use queue::{
     FiredJob, Job, JobKind, JobRule, KindFilter, NewJob, OutboxItem, PendingSend, QueueStore,
+    QueueTally,
 };
 pub use reminders::{Delivery, NewReminder, Reminder, ReminderStore};
 pub use result::StoreResult;

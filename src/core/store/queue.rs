@@ -142,6 +142,13 @@ pub struct PendingSend {
     pub attempts: i64,
 }
 
+/// How many sends and jobs a count covers: what a stopping process gave back, or what waits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueTally {
+    pub sends: u64,
+    pub jobs: u64,
+}
+
 /// Jobs that fire when due, and actions queued until a platform has sent them.
 #[async_trait]
 pub trait QueueStore: Send + Sync {
@@ -223,4 +230,12 @@ pub trait QueueStore: Send + Sync {
 
     /// Adds a job unless one of that kind and subject exists; true if it was added.
     async fn add_job(&self, job: &NewJob) -> StoreResult<bool>;
+
+    /// Gives up every lease `owner` holds on pending outbox rows and jobs, so that another
+    /// process, or this one's next start, claims them at once instead of after the lease runs
+    /// out. A stopping process calls it once it has finished its last send. Says how many.
+    async fn release_leases(&self, owner: &str) -> StoreResult<QueueTally>;
+
+    /// What waits at `now`: pending sends ready to go and pending jobs due.
+    async fn waiting(&self, now: DateTime<Utc>) -> StoreResult<QueueTally>;
 }

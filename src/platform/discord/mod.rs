@@ -34,6 +34,9 @@ pub fn intents() -> GatewayIntents {
         | GatewayIntents::DIRECT_MESSAGES
 }
 
+/// How long a stop waits for serenity to report its shards closed after asking them to close.
+const GATEWAY_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub struct DiscordBot {
     client: Client,
     pub adapter: Arc<DiscordAdapter>,
@@ -90,27 +93,41 @@ impl DiscordBot {
     }
 
     /// Connects the configured shards until `shutdown` turns true; answers go out through
-    /// `Runtime::drive`.
+    /// `Runtime::drive`. On the stop the gateway connections are closed, so no new event comes
+    /// in; sends already queued are the drive loop's to finish.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
         let manager = self.client.shard_manager.clone();
-        tokio::spawn(async move {
-            loop {
-                if shutdown.changed().await.is_err() || *shutdown.borrow() {
-                    break;
-                }
-            }
-            manager.shutdown_all().await;
-        });
         let shards = self.shards;
-        let result = if shards == ShardRange::ALL {
-            self.client.start().await
-        } else {
-            // serenity's range end is inclusive.
-            self.client
-                .start_shard_range(shards.first..shards.last, shards.total)
-                .await
+        let client = &mut self.client;
+        let start = async move {
+            let result = if shards == ShardRange::ALL {
+                client.start().await
+            } else {
+                // serenity's range end is inclusive.
+                client
+                    .start_shard_range(shards.first..shards.last, shards.total)
+                    .await
+            };
+            result.map_err(|e| anyhow::anyhow!("the Discord gateway stopped: {e}"))
+        };
+        tokio::pin!(start);
+        let ended = tokio::select! {
+            result = &mut start => Some(result),
+            _ = shutdown.wait_for(|stop| *stop) => None,
+        };
+        let result = match ended {
+            Some(result) => result,
+            None => {
+                tracing::info!("closing the Discord gateway");
+                manager.shutdown_all().await;
+                // serenity lets `start` return once every shard has closed, but not when none
+                // had booted yet: then there is nothing left to wait for.
+                tokio::time::timeout(GATEWAY_CLOSE_GRACE, start)
+                    .await
+                    .unwrap_or(Ok(()))
+            }
         };
         crate::telemetry::metrics::platform_connected(PLATFORM, false);
-        result.map_err(|e| anyhow::anyhow!("the Discord gateway stopped: {e}"))
+        result
     }
 }

@@ -26,6 +26,8 @@ pub use rooms::PLATFORM;
 
 /// How long one sync waits for new events before returning empty.
 const SYNC_WAIT: Duration = Duration::from_secs(30);
+/// How long a stop lets a sync in progress finish before dropping it.
+const SYNC_STOP_GRACE: Duration = Duration::from_secs(1);
 
 pub struct MatrixBot {
     pub client: Client,
@@ -87,34 +89,48 @@ impl MatrixBot {
         let mut backoff = Duration::from_secs(1);
         let mut syncs: u64 = 0;
         loop {
-            tokio::select! {
-                result = self.client.sync_once(SyncSettings::default().timeout(SYNC_WAIT)) => {
-                    match result {
-                        Ok(_) => {
-                            crate::telemetry::metrics::platform_connected(PLATFORM, true);
-                            backoff = Duration::from_secs(1);
-                            syncs += 1;
-                            // Spaces change rarely; re-read their children now and then.
-                            if syncs.is_multiple_of(20) {
-                                self.handlers.rooms.refresh_spaces(&self.client).await;
-                            }
-                        }
-                        Err(error) => {
-                            crate::telemetry::metrics::platform_connected(PLATFORM, false);
-                            tracing::warn!(%error, ?backoff, "Matrix sync failed; retrying");
-                            tokio::time::sleep(backoff).await;
-                            backoff = (backoff * 2).min(Duration::from_secs(60));
-                        }
+            let stopped = *shutdown.borrow();
+            if stopped {
+                break;
+            }
+            let sync = self
+                .client
+                .sync_once(SyncSettings::default().timeout(SYNC_WAIT));
+            tokio::pin!(sync);
+            let synced = tokio::select! {
+                result = &mut sync => Some(result),
+                _ = shutdown.wait_for(|stop| *stop) => None,
+            };
+            let Some(result) = synced else {
+                // A sync that has events in hand is handing them to the handlers: let it
+                // queue their answers. One still waiting on the server is dropped; its
+                // token was not saved, so the next start reads the same events.
+                let _ = tokio::time::timeout(SYNC_STOP_GRACE, sync).await;
+                break;
+            };
+            match result {
+                Ok(_) => {
+                    crate::telemetry::metrics::platform_connected(PLATFORM, true);
+                    backoff = Duration::from_secs(1);
+                    syncs += 1;
+                    // Spaces change rarely; re-read their children now and then.
+                    if syncs.is_multiple_of(20) {
+                        self.handlers.rooms.refresh_spaces(&self.client).await;
                     }
                 }
-                changed = shutdown.changed() => {
-                    if changed.is_err() || *shutdown.borrow() {
-                        break;
+                Err(error) => {
+                    crate::telemetry::metrics::platform_connected(PLATFORM, false);
+                    tracing::warn!(%error, ?backoff, "Matrix sync failed; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.wait_for(|stop| *stop) => break,
                     }
+                    backoff = (backoff * 2).min(Duration::from_secs(60));
                 }
             }
         }
         crate::telemetry::metrics::platform_connected(PLATFORM, false);
+        tracing::info!("stopped syncing with Matrix");
         Ok(())
     }
 }

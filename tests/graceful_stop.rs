@@ -1,0 +1,547 @@
+//! `rounds run` stops in order on SIGTERM and SIGINT, as `docker stop` and `systemctl stop` ask:
+//! the send in flight finishes, the leases go back to the queue, one line says what is left,
+//! and the process exits 0 within five seconds. The next start sends the rest at once, and
+//! every message reaches Discord exactly once. The binary runs against the Discord stand-in.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use rounds::core::io::{Action, Message};
+use rounds::core::store::{JobKind, NewJob, OutboxItem, QueueStore, Store};
+use rounds::store::{DatabaseUrl, SqlStore};
+use support::discord_standin::*;
+
+const APP: u64 = 1_310_000_000_000_000_001;
+const GUILD: u64 = 1_310_000_000_000_000_100;
+const GENERAL: u64 = 1_310_000_000_000_000_101;
+/// The bound the task sets for a stop: from the signal to the exit.
+const STOP_BOUND: Duration = Duration::from_secs(5);
+/// Generous waits for things that take no time at all on a quiet machine.
+const WAIT: Duration = Duration::from_secs(30);
+
+fn world() -> World {
+    World {
+        application_id: APP,
+        bot: FixtureUser::new(1_310_000_000_000_000_002, "Rounds"),
+        guilds: vec![FixtureGuild {
+            id: GUILD,
+            name: "Medical Society".into(),
+            channels: vec![(GENERAL, "general".into())],
+            roles: vec![],
+            members: vec![FixtureUser::new(1_310_000_000_000_000_201, "alice")],
+        }],
+    }
+}
+
+/// A deployment's files: the data directory, its SQLite database and a config linking the
+/// society to the stand-in's guild.
+struct Deployment {
+    dir: tempfile::TempDir,
+    database: String,
+    config: PathBuf,
+}
+
+impl Deployment {
+    fn new() -> Deployment {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = format!("sqlite://{}", dir.path().join("rounds.db").display());
+        let config = dir.path().join("rounds.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[[societies]]\nkey = \"{}\"\n[societies.discord]\nguild = {GUILD}\n",
+                support::SOCIETY
+            ),
+        )
+        .expect("write config");
+        Deployment {
+            dir,
+            database,
+            config,
+        }
+    }
+
+    /// Queues `count` posts to #general, as a burst of due reminders would; returns their texts.
+    async fn queue_notices(&self, count: usize) -> Vec<String> {
+        let store = SqlStore::open(&DatabaseUrl::parse(&self.database).expect("a database URL"))
+            .await
+            .expect("open the deployment's database");
+        let texts: Vec<String> = (0..count).map(|n| format!("notice {n:03}")).collect();
+        let items: Vec<OutboxItem> = texts
+            .iter()
+            .enumerate()
+            .map(|(n, text)| OutboxItem {
+                key: format!("test:notice:{n}"),
+                platform: "discord".into(),
+                society: support::SOCIETY.into(),
+                member: None,
+                action: Action::Post {
+                    room: GENERAL.to_string(),
+                    message: Message {
+                        text: text.clone(),
+                        ..Message::default()
+                    },
+                },
+            })
+            .collect();
+        store.enqueue(&items, Utc::now()).await.expect("enqueue");
+        store.close().await;
+        texts
+    }
+
+    fn command(&self, program: &Path, args: &[&str], standin: &StandIn) -> Command {
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        // The test decides the environment: nothing from the developer's shell leaks in.
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")) {
+            command.env_remove(key);
+        }
+        command
+            .env("RUST_LOG", "info")
+            .env("ROUNDS_CONFIG", &self.config)
+            .env("ROUNDS_DATA_DIR", self.dir.path())
+            .env("ROUNDS_DATABASE_URL", &self.database)
+            .env("ROUNDS_DISCORD_TOKEN", "test-token")
+            .env("ROUNDS_DISCORD_API_BASE", standin.api_base());
+        command
+    }
+
+    /// `rounds run`, its log collected as it comes.
+    fn start(&self, standin: &StandIn) -> Running {
+        let binary = Path::new(env!("CARGO_BIN_EXE_rounds"));
+        Running::spawn(self.command(binary, &["run"], standin))
+    }
+}
+
+/// A running process and the lines of its log so far.
+struct Running {
+    child: Child,
+    log: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    fn spawn(mut command: Command) -> Running {
+        let mut child = command.spawn().expect("start the process");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let lines = log.clone();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        Running {
+            child,
+            log,
+            reader: Some(reader),
+        }
+    }
+
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.pid()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Waits for the exit, at most `bound`; the log is complete once this returns.
+    async fn exit_within(&mut self, bound: Duration) -> ExitStatus {
+        let deadline = tokio::time::Instant::now() + bound;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the process") {
+                if let Some(reader) = self.reader.take() {
+                    reader.join().expect("log reader");
+                }
+                return status;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "the process did not exit within {bound:?} of the signal; its log:\n{}",
+                    self.log().join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    fn lines_with(&self, text: &str) -> Vec<String> {
+        self.log()
+            .into_iter()
+            .filter(|line| line.contains(text))
+            .collect()
+    }
+
+    async fn wait_for_log(&self, text: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.lines_with(text).is_empty() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no log line with {text:?}; the log:\n{}",
+                self.log().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The count in the stop's last line, "left pending: N sends and M jobs due now".
+    fn left_pending(&self) -> (u64, u64) {
+        let lines = self.lines_with("left pending: ");
+        assert_eq!(
+            lines.len(),
+            1,
+            "one line says what was left pending; the log:\n{}",
+            self.log().join("\n")
+        );
+        let rest = lines[0].split("left pending: ").nth(1).unwrap();
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        assert_eq!(
+            (words[1], words[2], words[4], words[5], words[6]),
+            ("sends", "and", "jobs", "due", "now"),
+            "unexpected wording: {}",
+            lines[0]
+        );
+        (words[0].parse().unwrap(), words[3].parse().unwrap())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.reader.is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The texts of the messages in #general, as members see them.
+fn shown(standin: &StandIn) -> Vec<String> {
+    standin
+        .channel_messages(GENERAL)
+        .iter()
+        .filter_map(|m| m["content"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// How many times each text was posted to #general (a repeat with the same nonce included).
+fn posts_of(standin: &StandIn, text: &str) -> usize {
+    let path = format!("/channels/{GENERAL}/messages");
+    standin
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.route() == path)
+        .filter(|r| {
+            r.body
+                .as_ref()
+                .is_some_and(|b| b["content"].as_str() == Some(text))
+        })
+        .count()
+}
+
+async fn wait_for_shown(standin: &StandIn, at_least: usize) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while shown(standin).len() < at_least {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} of {at_least} messages reached the stand-in",
+            shown(standin).len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Every text shown exactly once, nothing else shown, and none posted twice.
+fn assert_each_once(standin: &StandIn, texts: &[String]) {
+    let shown = shown(standin);
+    for text in texts {
+        let times = shown.iter().filter(|s| *s == text).count();
+        assert_eq!(times, 1, "{text:?} was shown {times} times");
+        assert_eq!(posts_of(standin, text), 1, "{text:?} was posted again");
+    }
+    assert_eq!(shown.len(), texts.len(), "unexpected messages: {shown:?}");
+}
+
+/// Starts `rounds run` busy with `count` queued posts, each answered slowly, and signals it
+/// with `signal` once a few have arrived. Returns the texts and the stopped process.
+async fn stop_mid_delivery(
+    deployment: &Deployment,
+    standin: &StandIn,
+    count: usize,
+    signal: &str,
+) -> (Vec<String>, Running) {
+    let texts = deployment.queue_notices(count).await;
+    standin.delay_responses(
+        "POST",
+        &format!("/channels/{GENERAL}/messages"),
+        Duration::from_millis(150),
+    );
+    let mut first = deployment.start(standin);
+    standin.wait_ready().await;
+    wait_for_shown(standin, 3).await;
+    first.signal(signal);
+    let status = first.exit_within(STOP_BOUND).await;
+    assert!(
+        status.success(),
+        "a stop on {signal} exits 0, not {status}; the log:\n{}",
+        first.log().join("\n")
+    );
+    (texts, first)
+}
+
+#[tokio::test]
+async fn sigterm_mid_delivery_finishes_the_send_in_flight_and_the_next_start_sends_the_rest() {
+    let standin = StandIn::start(world()).await;
+    let deployment = Deployment::new();
+    let (texts, first) = stop_mid_delivery(&deployment, &standin, 40, "TERM").await;
+
+    assert_eq!(first.lines_with("stopping on SIGTERM").len(), 1);
+    let (pending, jobs) = first.left_pending();
+    let delivered = shown(&standin).len();
+    assert!(pending > 0, "the stop came mid-delivery, so some were left");
+    assert_eq!(jobs, 0);
+    // The send in flight finished and was recorded: what Discord shows and what is left
+    // pending add up, so nothing is sent twice or lost.
+    assert_eq!(delivered as u64 + pending, texts.len() as u64);
+    for text in shown(&standin) {
+        assert_eq!(posts_of(&standin, &text), 1, "{text:?} was posted twice");
+    }
+
+    // The first process's leases were given back: the next start sends the rest at once, not
+    // after the 60 s lease (WAIT is shorter than that).
+    let mut second = deployment.start(&standin);
+    wait_for_shown(&standin, texts.len()).await;
+    second.signal("TERM");
+    assert!(second.exit_within(STOP_BOUND).await.success());
+    assert_eq!(second.left_pending(), (0, 0));
+    assert_each_once(&standin, &texts);
+}
+
+#[tokio::test]
+async fn sigint_stops_the_same_way() {
+    let standin = StandIn::start(world()).await;
+    let deployment = Deployment::new();
+    let (texts, first) = stop_mid_delivery(&deployment, &standin, 15, "INT").await;
+    assert_eq!(first.lines_with("stopping on SIGINT").len(), 1);
+    let (pending, _) = first.left_pending();
+    assert_eq!(shown(&standin).len() as u64 + pending, texts.len() as u64);
+
+    let mut second = deployment.start(&standin);
+    wait_for_shown(&standin, texts.len()).await;
+    second.signal("INT");
+    assert!(second.exit_within(STOP_BOUND).await.success());
+    assert_each_once(&standin, &texts);
+}
+
+#[tokio::test]
+async fn a_send_that_outlasts_the_deadline_is_abandoned_and_sent_once_on_the_next_start() {
+    let standin = StandIn::start(world()).await;
+    let deployment = Deployment::new();
+    let texts = deployment.queue_notices(3).await;
+    // Discord takes the message at once but answers far too late for the stop.
+    standin.delay_responses(
+        "POST",
+        &format!("/channels/{GENERAL}/messages"),
+        Duration::from_secs(30),
+    );
+    let mut first = deployment.start(&standin);
+    standin.wait_ready().await;
+    wait_for_shown(&standin, 1).await;
+    first.signal("TERM");
+    let status = first.exit_within(STOP_BOUND).await;
+    assert!(status.success(), "the deadline still exits 0, not {status}");
+    assert_eq!(first.lines_with("abandoning").len(), 1, "{:?}", first.log());
+    // Nothing was marked sent, so all three wait for the next start.
+    assert_eq!(first.left_pending(), (3, 0));
+
+    // The abandoned send may have reached Discord; sent again under the same nonce, it is
+    // still shown once.
+    standin.delay_responses(
+        "POST",
+        &format!("/channels/{GENERAL}/messages"),
+        Duration::ZERO,
+    );
+    let mut second = deployment.start(&standin);
+    wait_for_shown(&standin, texts.len()).await;
+    second.signal("TERM");
+    assert!(second.exit_within(STOP_BOUND).await.success());
+    let shown = shown(&standin);
+    for text in &texts {
+        assert_eq!(shown.iter().filter(|s| *s == text).count(), 1, "{text:?}");
+    }
+    assert_eq!(shown.len(), texts.len());
+}
+
+#[tokio::test]
+async fn a_second_signal_during_the_stop_exits_at_once_with_failure() {
+    let standin = StandIn::start(world()).await;
+    let deployment = Deployment::new();
+    deployment.queue_notices(3).await;
+    standin.delay_responses(
+        "POST",
+        &format!("/channels/{GENERAL}/messages"),
+        Duration::from_secs(30),
+    );
+    let mut running = deployment.start(&standin);
+    standin.wait_ready().await;
+    wait_for_shown(&standin, 1).await;
+    running.signal("TERM");
+    running.wait_for_log("stopping on SIGTERM").await;
+    running.signal("INT");
+    // Well before the stop's own deadline would end it.
+    let status = running.exit_within(Duration::from_secs(2)).await;
+    assert_eq!(status.code(), Some(130), "{:?}", running.log());
+    assert_eq!(running.lines_with("SIGINT during the stop").len(), 1);
+}
+
+#[tokio::test]
+async fn under_tini_sigterm_reaches_rounds_and_the_stop_is_the_same() {
+    let tini = ["/usr/bin/tini", "/sbin/tini", "/usr/local/bin/tini"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.exists());
+    let Some(tini) = tini else {
+        eprintln!(
+            "SKIPPED: tini is not installed (apt-get install -y tini); the Docker image runs Rounds under it"
+        );
+        return;
+    };
+    let standin = StandIn::start(world()).await;
+    let deployment = Deployment::new();
+    let texts = deployment.queue_notices(15).await;
+    standin.delay_responses(
+        "POST",
+        &format!("/channels/{GENERAL}/messages"),
+        Duration::from_millis(150),
+    );
+    let binary = env!("CARGO_BIN_EXE_rounds");
+    let mut under_tini = Running::spawn(deployment.command(tini, &["--", binary, "run"], &standin));
+    standin.wait_ready().await;
+    wait_for_shown(&standin, 3).await;
+    // The signal goes to tini, PID 1 in the container, which passes it on.
+    under_tini.signal("TERM");
+    let status = under_tini.exit_within(STOP_BOUND).await;
+    assert!(status.success(), "tini exits with Rounds' 0, not {status}");
+    assert_eq!(under_tini.lines_with("stopping on SIGTERM").len(), 1);
+    let (pending, _) = under_tini.left_pending();
+    assert_eq!(shown(&standin).len() as u64 + pending, texts.len() as u64);
+}
+
+/// The store part of the stop, on both backends: what one owner releases another claims at once.
+async fn released_leases_are_claimable_at_once(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let lease = now + chrono::Duration::seconds(60);
+    let items: Vec<OutboxItem> = (0..3)
+        .map(|n| OutboxItem {
+            key: format!("release:{n}"),
+            platform: "discord".into(),
+            society: support::SOCIETY.into(),
+            member: None,
+            action: Action::Post {
+                room: GENERAL.to_string(),
+                message: Message {
+                    text: format!("release {n}"),
+                    ..Message::default()
+                },
+            },
+        })
+        .collect();
+    store.enqueue(&items, now).await.unwrap();
+    for subject in [1, 2] {
+        let job = NewJob {
+            kind: JobKind::Reminder,
+            subject,
+            platform: "discord".into(),
+            society: support::SOCIETY.into(),
+            due_at: now - chrono::Duration::seconds(1),
+            zone: chrono_tz::UTC,
+            rule: None,
+        };
+        assert!(store.add_job(&job).await.unwrap());
+    }
+
+    // The stopping process holds two sends and both jobs; a third send is leased by a live
+    // neighbour whose lease must stay its own.
+    let stopping = store
+        .claim_outbox("discord", now, "stopping", lease, 2)
+        .await
+        .unwrap();
+    assert_eq!(stopping.len(), 2);
+    let neighbour = store
+        .claim_outbox("discord", now, "neighbour", lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(neighbour.len(), 1);
+    let jobs = store
+        .claim_due_jobs(now, "stopping", lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 2);
+    // One of the two sends went out before the stop; its row is no longer leased.
+    store.mark_sent(stopping[0].id, now).await.unwrap();
+
+    let before = store.waiting(now).await.unwrap();
+    assert_eq!((before.sends, before.jobs), (2, 2));
+    assert!(
+        store
+            .claim_outbox("discord", now, "next", lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased rows are not claimable before the release"
+    );
+
+    let released = store.release_leases("stopping").await.unwrap();
+    assert_eq!((released.sends, released.jobs), (1, 2));
+
+    // Claimable at the same instant by another owner: the lease no longer stands in the way.
+    let next = store
+        .claim_outbox("discord", now, "next", lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        next.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![stopping[1].id]
+    );
+    let next_jobs = store.claim_due_jobs(now, "next", lease, 10).await.unwrap();
+    assert_eq!(
+        next_jobs.iter().map(|j| j.id).collect::<Vec<_>>(),
+        jobs.iter().map(|j| j.id).collect::<Vec<_>>()
+    );
+    // A second release by the stopped owner has nothing left to give back.
+    let again = store.release_leases("stopping").await.unwrap();
+    assert_eq!((again.sends, again.jobs), (0, 0));
+    // Nothing was sent or fired by the release itself.
+    let after = store.waiting(now).await.unwrap();
+    assert_eq!((after.sends, after.jobs), (2, 2));
+}
+
+#[tokio::test]
+async fn released_leases_are_claimable_at_once_on_sqlite() {
+    released_leases_are_claimable_at_once(support::sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn released_leases_are_claimable_at_once_on_postgres() {
+    support::on_postgres(released_leases_are_claimable_at_once).await;
+}
