@@ -114,7 +114,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let listener = tokio::net::TcpListener::bind(http.bind)
                     .await
                     .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
-                eprintln!("# Calendar feeds and /healthz at {}", http.public_url);
+                eprintln!(
+                    "# Calendar feeds, /healthz and /readyz at {}",
+                    http.public_url
+                );
                 tokio::spawn(rounds::http::serve(
                     listener,
                     bot.clone(),
@@ -181,10 +184,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let listener = tokio::net::TcpListener::bind(http.bind)
                     .await
                     .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
-                running.spawn(rounds::http::serve(
+                running.spawn(rounds::http::serve_with_readiness(
                     listener,
                     bot.clone(),
                     Clock::wall(),
+                    runtime.readiness().clone(),
                     shutdown.clone(),
                 ));
             }

@@ -6,6 +6,7 @@
 //! `GET /api/v10/gateway`. In production the rate limiter is on and handles 429s itself.
 
 pub mod commands;
+pub mod direct;
 pub mod inbound;
 pub mod links;
 pub mod modal;
@@ -66,6 +67,7 @@ impl DiscordBot {
         shards: ShardRange,
     ) -> anyhow::Result<DiscordBot> {
         let http = http.default_allowed_mentions(CreateAllowedMentions::new());
+        runtime.readiness().expect(PLATFORM);
         let links = Arc::new(links::Links::new(links));
         let handler = inbound::Handler {
             runtime: runtime.clone(),

@@ -36,7 +36,7 @@ pub fn nonce(key: &str) -> String {
     format!("r{hash:016x}")
 }
 
-fn delivery_error(error: serenity::Error) -> DeliveryError {
+pub(super) fn delivery_error(error: serenity::Error) -> DeliveryError {
     if let serenity::Error::Http(http) = &error
         && let Some(status) = http.status_code()
     {

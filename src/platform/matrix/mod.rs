@@ -57,6 +57,7 @@ impl MatrixBot {
             rooms.clone(),
         ));
         tracing::info!(user = %own_user, first_start = connected.first_start, "connected to Matrix");
+        runtime.readiness().expect(PLATFORM);
         Ok(MatrixBot {
             client,
             adapter,
@@ -91,6 +92,7 @@ impl MatrixBot {
                 result = self.client.sync_once(SyncSettings::default().timeout(SYNC_WAIT)) => {
                     match result {
                         Ok(_) => {
+                            self.handlers.runtime.readiness().connected(PLATFORM);
                             backoff = Duration::from_secs(1);
                             syncs += 1;
                             // Spaces change rarely; re-read their children now and then.
@@ -100,6 +102,10 @@ impl MatrixBot {
                         }
                         Err(error) => {
                             tracing::warn!(%error, ?backoff, "Matrix sync failed; retrying");
+                            self.handlers
+                                .runtime
+                                .readiness()
+                                .disconnected(PLATFORM, "sync failing");
                             tokio::time::sleep(backoff).await;
                             backoff = (backoff * 2).min(Duration::from_secs(60));
                         }
