@@ -87,7 +87,8 @@ impl Runtime {
     }
 
     /// Handles one inbound event and queues the answer. An event the store has seen before
-    /// (a platform redelivery) is ignored, so it is never answered twice.
+    /// (a platform redelivery) is ignored, so it is never answered twice; one whose answer could
+    /// not be queued is unmarked, so its redelivery is answered.
     pub async fn receive(
         &self,
         inbound: &Inbound,
