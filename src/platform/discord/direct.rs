@@ -11,7 +11,7 @@ use serenity::all::{
 
 use serenity::builder::Builder;
 
-use super::outbound::{delivery_error, nonce};
+use super::sending::{delivery_error, nonce};
 use crate::platform::{DeliveryError, DirectReply};
 
 /// Where the member who sent one event is waiting for an answer.
