@@ -21,6 +21,7 @@ use crate::core::events::Fetcher;
 use crate::core::events::calendar;
 pub use crate::core::events::fetch::FETCH_FAILED;
 use crate::core::secret_url::redacted;
+use crate::health::Readiness;
 
 /// Feeds larger than this are refused rather than read into memory.
 pub const MAX_FEED_BYTES: usize = 2 * 1024 * 1024;
@@ -408,15 +409,27 @@ impl CrossrefLookup {
 struct Served {
     bot: Arc<Bot>,
     clock: Clock,
+    readiness: Readiness,
 }
 
-/// `clock` dates the feed (what counts as past); the shell and tests may shift it.
+/// `clock` dates the feed (what counts as past); the shell and tests may shift it. No platform
+/// is expected to be connected: the shell's case.
 pub fn router(bot: Arc<Bot>, clock: Clock) -> Router {
+    router_with_readiness(bot, clock, Readiness::new())
+}
+
+/// `router`, with `/readyz` also requiring each platform `readiness` expects to be connected.
+pub fn router_with_readiness(bot: Arc<Bot>, clock: Clock, readiness: Readiness) -> Router {
     let metrics = crate::telemetry::metrics::routes(bot.clone(), clock.clone());
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/calendar/{society}/{file}", get(feed))
-        .with_state(Served { bot, clock })
+        .with_state(Served {
+            bot,
+            clock,
+            readiness,
+        })
         .merge(metrics)
 }
 
@@ -461,11 +474,33 @@ pub async fn serve_with(
     bot: Arc<Bot>,
     clock: Clock,
     limits: ServeLimits,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let routes = router(bot, clock);
+    serve_routes(listener, routes, limits, shutdown).await
+}
+
+/// `serve`, for `rounds run`: `/readyz` also requires the platforms `readiness` expects.
+pub async fn serve_with_readiness(
+    listener: tokio::net::TcpListener,
+    bot: Arc<Bot>,
+    clock: Clock,
+    readiness: Readiness,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let routes = router_with_readiness(bot, clock, readiness);
+    serve_routes(listener, routes, ServeLimits::default(), shutdown).await
+}
+
+async fn serve_routes(
+    listener: tokio::net::TcpListener,
+    routes: Router,
+    limits: ServeLimits,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
-    tracing::info!(%address, "serving calendar feeds, /healthz and /metrics");
-    let routes = hyper_util::service::TowerToHyperService::new(router(bot, clock));
+    tracing::info!(%address, "serving calendar feeds, /healthz, /readyz and /metrics");
+    let routes = hyper_util::service::TowerToHyperService::new(routes);
     let feed_limiter = Arc::new(FeedLimiter::new(limits.feed_requests_per_minute));
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let mut http1 = hyper::server::conn::http1::Builder::new();
@@ -575,19 +610,47 @@ impl FeedLimiter {
     }
 }
 
-/// 200 when the database answers, 503 otherwise: a load balancer or orchestrator can act on it.
-async fn healthz(State(served): State<Served>) -> Response {
-    match served.bot.store().stored_feed_token("").await {
-        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
-        Err(error) => {
-            tracing::error!(%error, "health check: the database did not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+/// Liveness: the process answers HTTP. It touches nothing else, so an orchestrator restarts
+/// Rounds only when Rounds itself is stuck, never because its database is.
+async fn healthz() -> Response {
+    (StatusCode::OK, "ok\n").into_response()
+}
+
+/// Readiness: 200 only when the store takes a write and every expected platform is connected;
+/// otherwise 503 with one line per failing part. Answers within a second whatever the store
+/// does, so a probe's own timeout never decides.
+async fn readyz(State(served): State<Served>) -> Response {
+    let mut failing = Vec::new();
+    let probe = served.bot.store().probe_write(served.clock.now());
+    match tokio::time::timeout(STORE_PROBE_TIMEOUT, probe).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: the store refused a write");
+            failing.push("store: cannot write".to_string());
         }
+        Err(_) => {
+            tracing::warn!(timeout = ?STORE_PROBE_TIMEOUT, "readiness: the store did not answer");
+            failing.push(format!(
+                "store: no answer within {} ms",
+                STORE_PROBE_TIMEOUT.as_millis()
+            ));
+        }
+    }
+    failing.extend(served.readiness.failing());
+    if failing.is_empty() {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        let mut body = failing.join("\n");
+        body.push('\n');
+        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
     }
 }
 
+/// Leaves room within `/readyz`'s one second for the rest of the answer.
+const STORE_PROBE_TIMEOUT: Duration = Duration::from_millis(800);
+
 async fn feed(
-    State(Served { bot, clock }): State<Served>,
+    State(Served { bot, clock, .. }): State<Served>,
     Path((society, file)): Path<(String, String)>,
 ) -> Response {
     // One answer for every wrong society, token or file name: nothing to probe.

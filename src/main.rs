@@ -118,7 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .await
                     .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
                 eprintln!(
-                    "# Calendar feeds, /healthz and /metrics at {}",
+                    "# Calendar feeds, /healthz, /readyz and /metrics at {}",
                     http.public_url
                 );
                 tokio::spawn(rounds::http::serve(
@@ -221,7 +221,13 @@ async fn start_tasks(
             .with_context(|| format!("[http] bind: cannot listen on {}", http.bind))?;
         tasks.spawn(
             "the HTTP server",
-            rounds::http::serve(listener, bot.clone(), Clock::wall(), shutdown.clone()),
+            rounds::http::serve_with_readiness(
+                listener,
+                bot.clone(),
+                Clock::wall(),
+                runtime.readiness().clone(),
+                shutdown.clone(),
+            ),
         );
     }
     let mut adapters: Vec<Arc<dyn Adapter>> = Vec::new();

@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use tracing::Instrument;
 
 use crate::core::Bot;
-use crate::core::error::StoreError;
+use crate::core::error::{STORE_UNAVAILABLE, StoreError};
 use crate::core::io::{Action, Inbound};
 use crate::core::store::{OutboxItem, QueueTally};
+use crate::health::Readiness;
 use crate::outbox;
-use crate::platform::Adapter;
+use crate::platform::{Adapter, DirectReply};
 use crate::scheduler::{self, Lane, Scheduler};
 use crate::telemetry;
 
@@ -22,6 +23,8 @@ pub struct Runtime {
     anonymous: AtomicU64,
     /// Rouses `drive` as soon as an answer is queued, instead of at the next beat.
     wake: tokio::sync::Notify,
+    /// Which platforms are connected, set by the adapters and read by `/readyz`.
+    readiness: Readiness,
 }
 
 impl Runtime {
@@ -33,6 +36,7 @@ impl Runtime {
             owner,
             anonymous: AtomicU64::new(0),
             wake: tokio::sync::Notify::new(),
+            readiness: Readiness::new(),
         }
     }
 
@@ -40,8 +44,52 @@ impl Runtime {
         &self.bot
     }
 
+    pub fn readiness(&self) -> &Readiness {
+        &self.readiness
+    }
+
+    /// `receive`, and when the store could not take the event, the member waiting for an
+    /// answer is told so through `direct`. The error is logged here, once, with its cause;
+    /// callers only learn that nothing was queued.
+    pub async fn receive_or_tell(
+        &self,
+        inbound: &Inbound,
+        now: DateTime<Utc>,
+        direct: &dyn DirectReply,
+    ) -> Result<usize, StoreError> {
+        let received = self.receive(inbound, now).await;
+        if let Err(error) = &received {
+            self.tell_store_failure(inbound, error, direct).await;
+        }
+        received
+    }
+
+    /// Logs a store failure that kept `inbound` from being handled and, if its sender awaits
+    /// an answer, sends them [`STORE_UNAVAILABLE`] directly. For adapters whose own first
+    /// write (before `receive`) failed, too.
+    pub async fn tell_store_failure(
+        &self,
+        inbound: &Inbound,
+        error: &StoreError,
+        direct: &dyn DirectReply,
+    ) {
+        let origin = inbound.origin();
+        let told = self.bot.awaits_answer(inbound);
+        tracing::error!(
+            %error,
+            platform = %origin.platform,
+            society = %origin.society,
+            member_told = told,
+            "the store could not take an inbound event"
+        );
+        if told && let Err(failed) = direct.say(STORE_UNAVAILABLE).await {
+            tracing::error!(error = %failed, platform = %origin.platform, "could not tell the member either");
+        }
+    }
+
     /// Handles one inbound event and queues the answer. An event the store has seen before
-    /// (a platform redelivery) is ignored, so it is never answered twice.
+    /// (a platform redelivery) is ignored, so it is never answered twice; one whose answer could
+    /// not be queued is unmarked, so its redelivery is answered.
     pub async fn receive(
         &self,
         inbound: &Inbound,
@@ -76,6 +124,28 @@ impl Runtime {
                 self.anonymous.fetch_add(1, Ordering::Relaxed)
             ),
         };
+        let queued = self.answer_and_queue(inbound, &base, now).await;
+        if queued.is_err() && origin.message_id.is_some() {
+            self.unsee(&base).await;
+        }
+        queued
+    }
+
+    /// Undoes `first_sight` for an event that was not answered, so its redelivery is.
+    async fn unsee(&self, key: &str) {
+        if let Err(error) = self.bot.store().unsee(key).await {
+            tracing::error!(%error, %key, "an unanswered event stays marked seen; a redelivery will be ignored");
+        }
+    }
+
+    async fn answer_and_queue(
+        &self,
+        inbound: &Inbound,
+        base: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let origin = inbound.origin();
+        let store = self.bot.store();
         let started = std::time::Instant::now();
         let answer = self.bot.answer(inbound, now).await;
         telemetry::command_answered(origin, &answer, started.elapsed());

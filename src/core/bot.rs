@@ -54,6 +54,27 @@ impl Bot {
         self.answer(inbound, now).await.actions
     }
 
+    /// Whether the sender of `inbound` is waiting for an answer: a command, a choice, or anything
+    /// said to Rounds in a direct room. Chat in a shared room, a join and a withdrawn choice
+    /// are not, so a store outage does not make Rounds apologise to every passing message.
+    pub fn awaits_answer(&self, inbound: &Inbound) -> bool {
+        match inbound {
+            Inbound::Message { origin, text, .. } => {
+                origin.is_direct
+                    || !matches!(
+                        command::parse(
+                            text,
+                            &self.settings().prefix,
+                            self.settings().prefix_optional
+                        ),
+                        Parsed::NotCommand
+                    )
+            }
+            Inbound::Choice { .. } => true,
+            Inbound::Withdraw { .. } | Inbound::Join { .. } => false,
+        }
+    }
+
     /// `handle`, saying also how it ended: a refused event changed nothing, which the hostile
     /// input tests hold the core to.
     pub async fn answer(&self, inbound: &Inbound, now: DateTime<Utc>) -> Answer {

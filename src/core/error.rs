@@ -64,6 +64,11 @@ pub enum CommandError {
     ControlCharacter,
 }
 
+/// What a member reads when the store could not take their command at all, so nothing was
+/// queued to answer them: every adapter sends this one text directly, bypassing the outbox (which
+/// lives in that same store).
+pub const STORE_UNAVAILABLE: &str = "I couldn't save that just now; please try again in a minute.";
+
 /// Why a command was refused. Nothing was changed when one of these is returned.
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {

@@ -28,3 +28,12 @@ pub trait Adapter: Send + Sync {
     /// show the member one message.
     async fn perform(&self, key: &str, action: &Action) -> Result<(), DeliveryError>;
 }
+
+/// Answers the member who sent one inbound event, straight away and without the outbox: for
+/// when the store (where the outbox lives) cannot take the event. Each adapter builds one per
+/// event from what it has at hand (the channel, the interaction's token, the room); the runtime
+/// decides whether it is used and with which words.
+#[async_trait]
+pub trait DirectReply: Send + Sync {
+    async fn say(&self, text: &str) -> Result<(), DeliveryError>;
+}

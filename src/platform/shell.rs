@@ -12,7 +12,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::{Adapter, DeliveryError};
+use super::{Adapter, DeliveryError, DirectReply};
 use crate::core::io::{Action, Choice, Inbound, Message, Origin, UserRef};
 use crate::core::store::Store;
 use crate::core::when;
@@ -166,6 +166,23 @@ fn write_message(screen: &mut Screen, target: &str, message: &Message, audience:
             audience,
             choices: message.choices.clone(),
         });
+    }
+}
+
+/// The answer to the line just typed, printed at once in its room like any reply, for when the
+/// store (and so the outbox) cannot take it.
+struct InRoom<'a> {
+    output: &'a ShellOutput,
+    room: String,
+}
+
+#[async_trait]
+impl DirectReply for InRoom<'_> {
+    async fn say(&self, text: &str) -> Result<(), DeliveryError> {
+        let mut screen = self.output.screen();
+        let audience = Audience::Room(self.room.clone());
+        write_message(&mut screen, &self.room, &Message::text(text), audience);
+        Ok(())
     }
 }
 
@@ -401,7 +418,13 @@ impl Shell {
             },
         };
         let now = self.now();
-        let answered = self.runtime.receive(&inbound, now).await?;
+        let Ok(answered) = self.receive(&inbound, now).await else {
+            // The store failed: the apology is printed, and nothing else can run until it is back.
+            return Ok(Step {
+                said: self.output.take_lines(),
+                ..Step::default()
+            });
+        };
         let mut step = Step {
             said: self.settle().await?,
             ..Step::default()
@@ -413,6 +436,20 @@ impl Shell {
             );
         }
         Ok(step)
+    }
+
+    /// Receives a line's event; the runtime has already logged a failure and told the member.
+    async fn receive(
+        &self,
+        inbound: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<usize, crate::core::error::StoreError> {
+        self.output.set_now(now);
+        let direct = InRoom {
+            output: &self.output,
+            room: self.room.clone(),
+        };
+        self.runtime.receive_or_tell(inbound, now, &direct).await
     }
 
     /// A bare number answers the newest choice offered to this member or in this room.
@@ -460,7 +497,11 @@ impl Shell {
                     sender: self.sender(),
                 };
                 let now = self.now();
-                self.runtime.receive(&inbound, now).await?;
+                if self.receive(&inbound, now).await.is_err() {
+                    return Ok(Step::note(
+                        "the store could not take that join; nothing was saved (see the log)",
+                    ));
+                }
                 let mut step = Step {
                     said: self.settle().await?,
                     ..Step::default()

@@ -22,6 +22,15 @@ impl MemoryStore for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn unsee(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM inbound_seen WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     async fn remember(
         &self,
         platform: &str,

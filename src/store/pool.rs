@@ -10,6 +10,9 @@ use super::rows::db;
 use super::url::{Backend, DatabaseUrl};
 use crate::core::store::StoreResult;
 
+/// How long a PostgreSQL query waits for a connection, counting reconnection attempts.
+const POSTGRES_ACQUIRE_TIMEOUT: StdDuration = StdDuration::from_secs(1);
+
 pub struct SqlStore {
     pub(super) pool: AnyPool,
     backend: Backend,
@@ -24,7 +27,8 @@ impl SqlStore {
     /// Connects without migrating.
     pub(super) async fn connect(url: &DatabaseUrl) -> anyhow::Result<SqlStore> {
         install_default_drivers();
-        let mut options = AnyPoolOptions::new();
+        // SQLite only waits here for one of its own connections, busy with another write.
+        let mut options = AnyPoolOptions::new().acquire_timeout(StdDuration::from_secs(10));
         if url.is_memory() {
             // Each connection to `:memory:` is its own database: keep exactly one, forever.
             options = options
@@ -37,19 +41,31 @@ impl SqlStore {
             // With WAL, NORMAL keeps the file consistent after a crash and saves an fsync per
             // commit; a power cut may lose the last commits, which the outbox keys make safe
             // to redo.
-            options = options.max_connections(4).after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    sqlx::query("PRAGMA synchronous = NORMAL")
-                        .execute(conn)
-                        .await?;
-                    Ok(())
+            options = options
+                .max_connections(4)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(conn)
+                            .await?;
+                        Ok(())
+                    })
                 })
-            });
+                // When a COMMIT fails for a full disk, SQLite rolls the transaction back itself
+                // and sqlx's ROLLBACK then fails, so sqlx still counts a transaction open and
+                // that connection refuses every later BEGIN, long after the disk has room
+                // again: it is closed instead of being handed out.
+                .before_acquire(|conn, _meta| {
+                    Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+                });
         } else {
-            options = options.max_connections(8);
+            // A server that cannot be reached makes sqlx retry the connection until this
+            // deadline: a second keeps a member's command, and readiness, from hanging on it.
+            options = options
+                .max_connections(8)
+                .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT);
         }
         let pool = options
-            .acquire_timeout(StdDuration::from_secs(10))
             .connect(url.as_str())
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", url.redacted()))?;

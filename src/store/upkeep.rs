@@ -93,4 +93,50 @@ impl UpkeepStore for SqlStore {
         tx.commit().await.map_err(db)?;
         Ok(removed)
     }
+
+    async fn probe_write(&self, now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        // Unique even for two probes in the same instant, which would otherwise collide.
+        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let key = format!(
+            "write-probe:{}:{}",
+            now.timestamp_nanos_opt().unwrap_or_default(),
+            PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        sqlx::query(
+            "INSERT INTO platform_memory (platform, key, value, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(PROBE_PLATFORM)
+        .bind(&key)
+        .bind(probe_value())
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query("DELETE FROM platform_memory WHERE platform = $1 AND key = $2")
+            .bind(PROBE_PLATFORM)
+            .bind(&key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+}
+
+/// No adapter uses this platform name, so the probe's row can never be read as memory.
+const PROBE_PLATFORM: &str = "rounds-probe";
+
+/// Larger than a page (SQLite's 4 KiB, PostgreSQL's TOAST threshold) and without repeats, so
+/// writing it needs space that a full disk does not have, rather than room left in a page.
+fn probe_value() -> String {
+    let mut state: u32 = 0x9e37_79b9;
+    (0..9000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            char::from(b'a' + (state % 26) as u8)
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@
 
 pub mod discord_standin;
 pub mod matrix_member;
+pub mod tcp_proxy;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -45,4 +45,9 @@ pub trait UpkeepStore: Send + Sync {
     async fn queue_health(&self, now: DateTime<Utc>) -> StoreResult<QueueHealth>;
 
     async fn prune(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// Fails unless the store can take a write now: writes a row large enough to need fresh
+    /// space, deletes it, and commits, so a full disk or a lost connection shows here as it
+    /// would on a member's command. Leaves nothing behind.
+    async fn probe_write(&self, now: DateTime<Utc>) -> StoreResult<()>;
 }

@@ -11,12 +11,21 @@ use serenity::all::{
 };
 
 use super::commands::{self, Invocation};
+use super::direct::{DiscordDirect, Waiting};
 use super::links::{DEFAULT_SOCIETY, Links, PLATFORM};
 use super::modal;
 use crate::clock::Clock;
 use crate::core::io::{Inbound, Origin, UserRef};
 use crate::core::store::member_memory_key;
 use crate::runtime::Runtime;
+
+/// How an interaction is answered: a command or form by editing its deferred response, a
+/// button by a follow-up.
+#[derive(Clone, Copy)]
+enum Kind {
+    Command,
+    Component,
+}
 
 /// Custom ids of Rounds' buttons start with this, so other bots' buttons are left alone.
 pub const BUTTON_PREFIX: &str = "rounds:";
@@ -140,28 +149,60 @@ impl Handler {
         (origin, person(user, member.and_then(|m| m.nick.as_deref())))
     }
 
-    async fn receive(&self, inbound: Inbound) {
-        if let Err(error) = self.runtime.receive(&inbound, self.clock.now()).await {
-            tracing::error!(%error, "could not handle a Discord event");
-        }
+    /// Queues the answer; if the store cannot take the event, the runtime has the member told
+    /// through `direct` (and logs why), so there is nothing left to do here either way.
+    async fn receive(&self, inbound: Inbound, direct: DiscordDirect) {
+        let _ = self
+            .runtime
+            .receive_or_tell(&inbound, self.clock.now(), &direct)
+            .await;
     }
 
-    /// An interaction's token, kept so the outbox can answer it later.
-    async fn remember_interaction(&self, id: &str, kind: &str, token: &str) -> bool {
-        let store = self.runtime.bot().store();
-        match store
+    /// Keeps an interaction's token, so the outbox can answer it later, then receives it. If the
+    /// token cannot be kept, neither can the command: the member is told directly.
+    async fn receive_interaction(
+        &self,
+        ctx: &Context,
+        id: InteractionId,
+        kind: Kind,
+        token: &str,
+        inbound: Inbound,
+    ) {
+        let (kind, waiting) = match kind {
+            Kind::Command => (
+                "command",
+                Waiting::Command {
+                    token: token.to_string(),
+                },
+            ),
+            Kind::Component => (
+                "component",
+                Waiting::Component {
+                    token: token.to_string(),
+                },
+            ),
+        };
+        let direct = DiscordDirect {
+            http: ctx.http.clone(),
+            waiting,
+        };
+        let kept = self
+            .runtime
+            .bot()
+            .store()
             .remember(
                 PLATFORM,
                 &format!("interaction:{id}"),
                 &format!("{kind}:{token}"),
                 self.clock.now(),
             )
-            .await
-        {
-            Ok(()) => true,
+            .await;
+        match kept {
+            Ok(()) => self.receive(inbound, direct).await,
             Err(error) => {
-                tracing::error!(%error, "cannot remember an interaction");
-                false
+                self.runtime
+                    .tell_store_failure(&inbound, &error, &direct)
+                    .await
             }
         }
     }
@@ -170,19 +211,29 @@ impl Handler {
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
-        crate::telemetry::metrics::platform_connected(PLATFORM, true);
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+        self.runtime.readiness().connected(PLATFORM);
     }
 
     async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
-        crate::telemetry::metrics::platform_connected(PLATFORM, true);
         tracing::info!("Discord gateway session resumed");
+        self.runtime.readiness().connected(PLATFORM);
     }
 
+    /// Ready and resume say when the session is usable again; this says when it is lost.
     async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
-        let connected = event.new == ConnectionStage::Connected;
-        crate::telemetry::metrics::platform_connected(PLATFORM, connected);
         tracing::debug!(shard = %event.shard_id, stage = %event.new, "Discord shard stage");
+        match event.new {
+            ConnectionStage::Connected => {}
+            ConnectionStage::Disconnected => self
+                .runtime
+                .readiness()
+                .disconnected(PLATFORM, "gateway disconnected"),
+            _ => self
+                .runtime
+                .readiness()
+                .disconnected(PLATFORM, "gateway reconnecting"),
+        }
     }
 
     /// Commands are registered per guild, in one bulk overwrite, each time a guild arrives.
@@ -222,10 +273,14 @@ impl EventHandler for Handler {
             },
             sender: person(&member.user, member.nick.as_deref()),
         };
-        self.receive(inbound).await;
+        let direct = DiscordDirect {
+            http: ctx.http.clone(),
+            waiting: Waiting::Nobody,
+        };
+        self.receive(inbound, direct).await;
     }
 
-    async fn message(&self, _ctx: Context, message: Message) {
+    async fn message(&self, ctx: Context, message: Message) {
         if message.author.bot {
             return;
         }
@@ -248,7 +303,14 @@ impl EventHandler for Handler {
             sender: person(&message.author, nick),
             text: message.content.clone(),
         };
-        self.receive(inbound).await;
+        let direct = DiscordDirect {
+            http: ctx.http.clone(),
+            waiting: Waiting::Message {
+                channel: message.channel_id,
+                message: message.id,
+            },
+        };
+        self.receive(inbound, direct).await;
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -266,13 +328,6 @@ impl EventHandler for Handler {
                 }
                 if let Err(error) = command.defer_ephemeral(&ctx.http).await {
                     tracing::warn!(%error, "could not acknowledge a slash command");
-                    return;
-                }
-                let id = command.id.to_string();
-                if !self
-                    .remember_interaction(&id, "command", &command.token)
-                    .await
-                {
                     return;
                 }
                 let text = format!(
@@ -294,7 +349,8 @@ impl EventHandler for Handler {
                     sender,
                     text,
                 };
-                self.receive(inbound).await;
+                self.receive_interaction(&ctx, command.id, Kind::Command, &command.token, inbound)
+                    .await;
             }
             Interaction::Component(click) => {
                 let Some(choice) = click.data.custom_id.strip_prefix(BUTTON_PREFIX) else {
@@ -303,13 +359,6 @@ impl EventHandler for Handler {
                 let choice = choice.to_string();
                 if let Err(error) = click.defer(&ctx.http).await {
                     tracing::warn!(%error, "could not acknowledge a button");
-                    return;
-                }
-                let id = click.id.to_string();
-                if !self
-                    .remember_interaction(&id, "component", &click.token)
-                    .await
-                {
                     return;
                 }
                 let (origin, sender) = self
@@ -326,7 +375,8 @@ impl EventHandler for Handler {
                     sender,
                     choice,
                 };
-                self.receive(inbound).await;
+                self.receive_interaction(&ctx, click.id, Kind::Component, &click.token, inbound)
+                    .await;
             }
             Interaction::Modal(submit) => {
                 let values = modal::values(&submit.data.components);
@@ -335,14 +385,6 @@ impl EventHandler for Handler {
                 };
                 if let Err(error) = submit.defer_ephemeral(&ctx.http).await {
                     tracing::warn!(%error, "could not acknowledge a form");
-                    return;
-                }
-                let id = submit.id.to_string();
-                // Answered like a slash command: by editing the deferred response.
-                if !self
-                    .remember_interaction(&id, "command", &submit.token)
-                    .await
-                {
                     return;
                 }
                 let (origin, sender) = self
@@ -359,7 +401,9 @@ impl EventHandler for Handler {
                     sender,
                     text: format!("{}{text}", self.prefix),
                 };
-                self.receive(inbound).await;
+                // Answered like a slash command: by editing the deferred response.
+                self.receive_interaction(&ctx, submit.id, Kind::Command, &submit.token, inbound)
+                    .await;
             }
             _ => {}
         }

@@ -6,10 +6,12 @@
 //! `GET /api/v10/gateway`. In production the rate limiter is on and handles 429s itself.
 
 pub mod commands;
+pub mod direct;
 pub mod inbound;
 pub mod links;
 pub mod modal;
 pub mod outbound;
+mod sending;
 
 use std::sync::Arc;
 
@@ -41,6 +43,7 @@ pub struct DiscordBot {
     client: Client,
     pub adapter: Arc<DiscordAdapter>,
     shards: ShardRange,
+    readiness: crate::health::Readiness,
 }
 
 impl DiscordBot {
@@ -69,6 +72,7 @@ impl DiscordBot {
         shards: ShardRange,
     ) -> anyhow::Result<DiscordBot> {
         let http = http.default_allowed_mentions(CreateAllowedMentions::new());
+        runtime.readiness().expect(PLATFORM);
         let links = Arc::new(links::Links::new(links));
         let handler = inbound::Handler {
             runtime: runtime.clone(),
@@ -89,6 +93,7 @@ impl DiscordBot {
             client,
             adapter,
             shards,
+            readiness: runtime.readiness().clone(),
         })
     }
 
@@ -127,7 +132,7 @@ impl DiscordBot {
                     .unwrap_or(Ok(()))
             }
         };
-        crate::telemetry::metrics::platform_connected(PLATFORM, false);
+        self.readiness.disconnected(PLATFORM, "stopped");
         result
     }
 }

@@ -15,6 +15,8 @@ use serenity::builder::Builder;
 
 use super::inbound::BUTTON_PREFIX;
 use super::links::{Links, PLATFORM};
+use super::sending::delivery_error;
+pub use super::sending::nonce;
 use crate::core::io::{Action, Message, MirrorEntry, UserRef};
 use crate::core::store::{MemoryStore, member_memory_key};
 use crate::platform::{Adapter, DeliveryError};
@@ -23,34 +25,6 @@ pub struct DiscordAdapter {
     http: Arc<Http>,
     store: Arc<dyn MemoryStore>,
     links: Arc<Links>,
-}
-
-/// Discord nonces hold at most 25 characters; outbox keys are longer, so they are hashed
-/// (FNV-1a, stable across restarts and builds).
-pub fn nonce(key: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in key.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("r{hash:016x}")
-}
-
-fn delivery_error(error: serenity::Error) -> DeliveryError {
-    if let serenity::Error::Http(http) = &error
-        && let Some(status) = http.status_code()
-    {
-        return match status.as_u16() {
-            // serenity drops the body's retry_after when its own rate limiter is off (test
-            // stand-ins); in production the rate limiter waits and retries by itself.
-            429 => DeliveryError::RateLimited {
-                retry_after: chrono::Duration::seconds(2),
-            },
-            400 | 403 | 404 => DeliveryError::Permanent(error.to_string()),
-            _ => DeliveryError::Transient(error.to_string()),
-        };
-    }
-    DeliveryError::Transient(error.to_string())
 }
 
 fn store_error(error: crate::core::error::StoreError) -> DeliveryError {

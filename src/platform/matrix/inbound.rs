@@ -15,13 +15,43 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::events::space::child::OriginalSyncSpaceChildEvent;
-use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedUserId, UserId};
+use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedTransactionId, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 
+use super::outbound::{content, delivery_error};
 use super::rooms::{DEFAULT_SOCIETY, PLATFORM, Rooms};
 use crate::clock::Clock;
-use crate::core::io::{Inbound, Origin, UserRef};
+use crate::core::io::{Inbound, Message, Origin, UserRef};
+use crate::platform::{DeliveryError, DirectReply};
 use crate::runtime::Runtime;
+
+/// Answers in the room an event came from, without the outbox. The transaction id comes from
+/// the event's id, so a retry for the same event shows one answer.
+struct InRoom {
+    room: Room,
+    txn: OwnedTransactionId,
+}
+
+impl InRoom {
+    fn new(room: &Room, event_id: &str) -> InRoom {
+        InRoom {
+            room: room.clone(),
+            txn: OwnedTransactionId::from(format!("direct:{event_id}")),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl DirectReply for InRoom {
+    async fn say(&self, text: &str) -> Result<(), DeliveryError> {
+        self.room
+            .send(content(&Message::text(text)))
+            .with_transaction_id(self.txn.clone())
+            .await
+            .map(|_| ())
+            .map_err(delivery_error)
+    }
+}
 
 /// What every handler needs; cloned into each call by matrix-sdk.
 #[derive(Clone)]
@@ -202,10 +232,15 @@ impl Handlers {
         }
     }
 
-    async fn receive(&self, inbound: Inbound) {
-        if let Err(error) = self.runtime.receive(&inbound, self.clock.now()).await {
-            tracing::error!(%error, "could not handle a Matrix event");
-        }
+    /// Queues the answer; if the store cannot take the event, the runtime has the member told
+    /// in `room` (and logs why), so there is nothing left to do here either way.
+    async fn receive(&self, inbound: Inbound, room: &Room) {
+        let event_id = inbound.origin().message_id.clone().unwrap_or_default();
+        let direct = InRoom::new(room, &event_id);
+        let _ = self
+            .runtime
+            .receive_or_tell(&inbound, self.clock.now(), &direct)
+            .await;
     }
 
     async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
@@ -235,7 +270,7 @@ impl Handlers {
             sender: self.member(&room, &ev.sender).await,
             text,
         };
-        self.receive(inbound).await;
+        self.receive(inbound, &room).await;
     }
 
     async fn on_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
@@ -280,7 +315,7 @@ impl Handlers {
             sender: self.member(&room, &ev.sender).await,
             choice,
         };
-        self.receive(inbound).await;
+        self.receive(inbound, &room).await;
     }
 
     async fn on_redaction(&self, ev: OriginalSyncRoomRedactionEvent, room: Room) {
@@ -306,7 +341,7 @@ impl Handlers {
             sender: self.member(&room, &ev.sender).await,
             choice,
         };
-        self.receive(inbound).await;
+        self.receive(inbound, &room).await;
     }
 
     /// A member joined a society's room or space: the core welcomes them (once). Profile
@@ -359,7 +394,7 @@ impl Handlers {
                 name,
             },
         };
-        self.receive(inbound).await;
+        self.receive(inbound, &room).await;
     }
 
     async fn on_invite(&self, ev: StrippedRoomMemberEvent, room: Room) {

@@ -59,6 +59,7 @@ impl MatrixBot {
             rooms.clone(),
         ));
         tracing::info!(user = %own_user, first_start = connected.first_start, "connected to Matrix");
+        runtime.readiness().expect(PLATFORM);
         Ok(MatrixBot {
             client,
             adapter,
@@ -110,7 +111,7 @@ impl MatrixBot {
             };
             match result {
                 Ok(_) => {
-                    crate::telemetry::metrics::platform_connected(PLATFORM, true);
+                    self.handlers.runtime.readiness().connected(PLATFORM);
                     backoff = Duration::from_secs(1);
                     syncs += 1;
                     // Spaces change rarely; re-read their children now and then.
@@ -119,8 +120,11 @@ impl MatrixBot {
                     }
                 }
                 Err(error) => {
-                    crate::telemetry::metrics::platform_connected(PLATFORM, false);
                     tracing::warn!(%error, ?backoff, "Matrix sync failed; retrying");
+                    self.handlers
+                        .runtime
+                        .readiness()
+                        .disconnected(PLATFORM, "sync failing");
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
                         _ = shutdown.wait_for(|stop| *stop) => break,
@@ -129,7 +133,10 @@ impl MatrixBot {
                 }
             }
         }
-        crate::telemetry::metrics::platform_connected(PLATFORM, false);
+        self.handlers
+            .runtime
+            .readiness()
+            .disconnected(PLATFORM, "stopped");
         tracing::info!("stopped syncing with Matrix");
         Ok(())
     }

@@ -45,7 +45,7 @@ impl MatrixAdapter {
     }
 }
 
-fn delivery_error(error: matrix_sdk::Error) -> DeliveryError {
+pub(super) fn delivery_error(error: matrix_sdk::Error) -> DeliveryError {
     match error.client_api_error_kind() {
         Some(ErrorKind::LimitExceeded(limit)) => {
             let retry_after = match &limit.retry_after {
@@ -94,7 +94,7 @@ fn txn(key: &str, part: &str) -> OwnedTransactionId {
     OwnedTransactionId::from(format!("{key}{part}"))
 }
 
-fn content(message: &Message) -> RoomMessageEventContent {
+pub(super) fn content(message: &Message) -> RoomMessageEventContent {
     let mut text = message.text.clone();
     if !message.choices.is_empty() {
         let listed: Vec<String> = message
