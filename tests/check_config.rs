@@ -15,16 +15,13 @@ struct Run {
 
 /// Runs `rounds` in `dir` with only the given `ROUNDS_*` variables.
 fn rounds_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rounds"));
+    let mut command = support::rounds_command();
     command
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")) {
-        command.env_remove(key);
-    }
     for (key, value) in envs {
         command.env(key, value);
     }

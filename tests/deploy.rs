@@ -4,6 +4,8 @@
 //! the image and compose file holding what an operator relies on (an init, a volume, a health
 //! check, the ports).
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -16,11 +18,8 @@ fn read(path: &str) -> String {
 }
 
 fn rounds(args: &[&str], envs: &BTreeMap<String, String>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rounds"));
+    let mut command = support::rounds_command();
     command.args(args).stdin(Stdio::null());
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")) {
-        command.env_remove(key);
-    }
     command.envs(envs);
     command.output().expect("run rounds")
 }
@@ -357,7 +356,7 @@ fn healthcheck(port: u16) -> Vec<String> {
 fn the_image_health_check_passes_against_a_running_rounds_and_fails_without_one() {
     let port = free_port();
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rounds"))
+    let mut child = support::rounds_command()
         .args(["shell", "--db", ":memory:"])
         .env("ROUNDS_DATA_DIR", data.path())
         .env("ROUNDS_HTTP_BIND", format!("127.0.0.1:{port}"))

@@ -102,10 +102,7 @@ impl Deployment {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        // The test decides the environment: nothing from the developer's shell leaks in.
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")) {
-            command.env_remove(key);
-        }
+        support::clear_rounds_env(&mut command);
         command
             .env("RUST_LOG", "info")
             .env("ROUNDS_CONFIG", &self.config)

@@ -4,6 +4,8 @@
 //! gives one JSON object per line; stderr is a pipe here, so no colour codes; and an unknown
 //! format is refused before anything runs.
 
+mod support;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -18,7 +20,7 @@ const SESSION: &str = "/clock 2026-11-23T09:00:00+11:00\n\
     /advance 3m\n";
 
 fn rounds(envs: &[(&str, &str)], stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rounds"));
+    let mut command = support::rounds_command();
     command
         .args(["shell", "--db", ":memory:"])
         .stdin(Stdio::piped())
@@ -26,9 +28,6 @@ fn rounds(envs: &[(&str, &str)], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         // The tests decide the environment: nothing from the developer's shell leaks in.
         .env_remove("RUST_LOG");
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")) {
-        command.env_remove(key);
-    }
     for (key, value) in envs {
         command.env(key, value);
     }

@@ -7,6 +7,8 @@
 //! A block that looks like a shell session (it sets the simulated clock) but lacks the `$` line
 //! fails too: every example a reader may copy is checked.
 
+mod support;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -80,7 +82,7 @@ fn transcripts(readme: &str) -> Vec<Transcript> {
 
 fn replay(transcript: &Transcript) -> (Vec<String>, Vec<String>) {
     let data = tempfile::tempdir().expect("data directory");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rounds"));
+    let mut command = support::rounds_command();
     command
         .arg("shell")
         .args(&transcript.args)
@@ -88,11 +90,6 @@ fn replay(transcript: &Transcript) -> (Vec<String>, Vec<String>) {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env("ROUNDS_DATA_DIR", data.path());
-    // A reader runs the transcript with no settings of their own; so does the test.
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")) {
-        command.env_remove(key);
-    }
-    command.env("ROUNDS_DATA_DIR", data.path());
     let mut child = command.spawn().expect("start rounds shell");
     let mut input = transcript.typed.join("\n");
     input.push('\n');

@@ -1,20 +1,18 @@
 //! The `rounds` binary itself: the shell driven through a pipe, as a script would, and the
 //! command line's answers when something is missing or wrong.
 
+mod support;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn rounds(args: &[&str], envs: &[(&str, &str)], stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rounds"));
+    let mut command = support::rounds_command();
     command
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // The tests decide the environment: nothing from the developer's shell leaks in.
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")) {
-        command.env_remove(key);
-    }
     for (key, value) in envs {
         command.env(key, value);
     }

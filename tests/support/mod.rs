@@ -26,6 +26,22 @@ pub const PLATFORM: &str = "test";
 pub const SOCIETY: &str = "ams";
 
 /// The server the test script provides; override with ROUNDS_TEST_POSTGRES.
+/// The `rounds` binary, with none of the developer's `ROUNDS_*` variables: each test decides
+/// the environment it runs in.
+pub fn rounds_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rounds"));
+    clear_rounds_env(&mut command);
+    command
+}
+
+/// Removes every `ROUNDS_*` variable of the test process from what `command` will see (for a
+/// command that runs `rounds` under something else, such as an init).
+pub fn clear_rounds_env(command: &mut std::process::Command) {
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("ROUNDS_")) {
+        command.env_remove(key);
+    }
+}
+
 pub fn postgres_admin_url() -> String {
     std::env::var("ROUNDS_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
