@@ -7,7 +7,7 @@
 mod support;
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 /// Typed lines whose words must never reach a log: a reminder's text and ordinary chat.
 const SECRET_WORDS: [&str; 2] = ["call the registrar", "patient in bed four"];

@@ -10,7 +10,7 @@
 mod support;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const COMMAND: &str = "$ cargo run --release -- shell";
 

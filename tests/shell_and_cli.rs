@@ -4,7 +4,7 @@
 mod support;
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn rounds(args: &[&str], envs: &[(&str, &str)], stdin: &str) -> Output {
     let mut command = support::rounds_command();
