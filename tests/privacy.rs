@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use rounds::core::store::{Store, member_memory_key};
-use rounds::store::{DatabaseUrl, SqlStore};
 
 use support::*;
 
@@ -332,15 +331,9 @@ async fn memory_from_before_the_upgrade(
 
 #[tokio::test]
 async fn memory_from_before_the_upgrade_is_erased_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rounds.db");
-    let store =
-        SqlStore::open(&DatabaseUrl::parse(&path.to_string_lossy()).expect("a database URL"))
-            .await
-            .unwrap();
-    let raw = RawSql::Sqlite(format!("sqlite://{}", path.to_string_lossy()));
+    let (_dir, store, raw) = sqlite_file_with_raw().await;
     memory_from_before_the_upgrade(
-        Arc::new(store),
+        store,
         &raw,
         include_str!("../migrations/sqlite/0010_erasure_reaches_others.sql"),
     )
@@ -349,13 +342,7 @@ async fn memory_from_before_the_upgrade_is_erased_on_sqlite() {
 
 #[tokio::test]
 async fn memory_from_before_the_upgrade_is_erased_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = Arc::new(
-        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
-            .await
-            .unwrap(),
-    );
-    let raw = RawSql::Postgres(db.url.clone());
+    let (db, store, raw) = postgres_with_raw().await;
     memory_from_before_the_upgrade(
         store.clone(),
         &raw,

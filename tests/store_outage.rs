@@ -335,15 +335,9 @@ async fn an_event_the_outbox_refused_is_answered_when_redelivered(
 
 #[tokio::test]
 async fn an_event_the_outbox_refused_is_not_marked_seen_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rounds.db");
-    let store =
-        SqlStore::open(&DatabaseUrl::parse(&path.to_string_lossy()).expect("a database URL"))
-            .await
-            .unwrap();
-    let raw = RawSql::Sqlite(format!("sqlite://{}", path.to_string_lossy()));
+    let (_dir, store, raw) = sqlite_file_with_raw().await;
     an_event_the_outbox_refused_is_answered_when_redelivered(
-        Arc::new(store),
+        store,
         async || {
             raw.run(
                 "CREATE TRIGGER outbox_full BEFORE INSERT ON outbox \
@@ -358,13 +352,7 @@ async fn an_event_the_outbox_refused_is_not_marked_seen_on_sqlite() {
 
 #[tokio::test]
 async fn an_event_the_outbox_refused_is_not_marked_seen_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = Arc::new(
-        SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
-            .await
-            .unwrap(),
-    );
-    let raw = RawSql::Postgres(db.url.clone());
+    let (db, store, raw) = postgres_with_raw().await;
     an_event_the_outbox_refused_is_answered_when_redelivered(
         store.clone(),
         async || {

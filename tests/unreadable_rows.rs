@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use rounds::core::store::Store;
-use rounds::store::{DatabaseUrl, SqlStore};
 use support::*;
 
 const SYDNEY: chrono_tz::Tz = chrono_tz::Australia::Sydney;
@@ -219,24 +218,13 @@ async fn story(store: Arc<dyn Store>, raw: &RawSql) {
 
 #[tokio::test]
 async fn unreadable_values_name_their_row_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rounds.db");
-    let store =
-        SqlStore::open(&DatabaseUrl::parse(&path.to_string_lossy()).expect("a database URL"))
-            .await
-            .unwrap();
-    let raw = RawSql::Sqlite(format!("sqlite://{}", path.to_string_lossy()));
-    story(Arc::new(store), &raw).await;
+    let (_dir, store, raw) = sqlite_file_with_raw().await;
+    story(store, &raw).await;
 }
 
 #[tokio::test]
 async fn unreadable_values_name_their_row_on_postgres() {
-    let db = PgDatabase::create().await;
-    let store = SqlStore::open(&DatabaseUrl::parse(&db.url).expect("a database URL"))
-        .await
-        .unwrap();
-    let raw = RawSql::Postgres(db.url.clone());
-    let store = Arc::new(store);
+    let (db, store, raw) = postgres_with_raw().await;
     story(store.clone(), &raw).await;
     store.close().await;
     db.drop().await;

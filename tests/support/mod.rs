@@ -110,6 +110,25 @@ where
     db.drop().await;
 }
 
+/// A store on a fresh SQLite file, and a raw connection to the same file for edits the store
+/// would refuse. Keep the directory alive as long as the store.
+pub async fn sqlite_file_with_raw() -> (tempfile::TempDir, Arc<SqlStore>, RawSql) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rounds.db").to_string_lossy().into_owned();
+    let url = DatabaseUrl::parse(&path).expect("a database URL");
+    let store = Arc::new(SqlStore::open(&url).await.unwrap());
+    (dir, store, RawSql::Sqlite(format!("sqlite://{path}")))
+}
+
+/// `sqlite_file_with_raw` on a fresh PostgreSQL database; drop the database when done.
+pub async fn postgres_with_raw() -> (PgDatabase, Arc<SqlStore>, RawSql) {
+    let db = PgDatabase::create().await;
+    let url = DatabaseUrl::parse(&db.url).expect("a database URL");
+    let store = Arc::new(SqlStore::open(&url).await.unwrap());
+    let raw = RawSql::Postgres(db.url.clone());
+    (db, store, raw)
+}
+
 /// SQL run on a connection of its own to the store's database, as an operator's hand edit would use.
 pub enum RawSql {
     Sqlite(String),
