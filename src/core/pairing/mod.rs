@@ -28,10 +28,13 @@
 //!   a mentor met before; among such groupings the fewest repeats win.
 //!
 //! # Group sizes
-//! With `n` members and size `s` (2, 3 or 4; anything else is clamped): `max(1, n / s)` groups
-//! whose sizes differ by at most one, so every group has at least `s` members and the
-//! remainder members each join a different group (size 2, odd `n`: exactly one group of three).
-//! A roster smaller than `s` but of at least two is one group; a roster of one is unmatched.
+//! With `n` members and size `s` (2, 3 or 4; anything else is clamped) every group has
+//! `s - 1`, `s` or `s + 1` members (never fewer than two), and as few groups as possible are
+//! off-size. When two shapes have equally few off-size groups, the one with fewer, larger
+//! groups wins: size 4 with 10 members is 5 + 5, not 4 + 3 + 3, as size 2 with an odd roster
+//! is pairs and one group of three. So size 4 gives 6 → 3 + 3, 7 → 4 + 3, 9 → 5 + 4 and
+//! 14 → 5 + 5 + 4; size 3 gives 5 → 3 + 2 and 8 → 3 + 3 + 2. A roster too small for any
+//! group in range (2 members, size 4) is one group of them all; a roster of one is unmatched.
 //!
 //! # Weights
 //! Each pair's weight is `NEW` (if the two have never met) plus a small part `X`:
@@ -118,17 +121,31 @@ pub fn arrange_with_exact_max(request: &Request, exact_max: usize) -> Outcome {
     finish(groups, unmatched, request.history)
 }
 
-/// Sizes of the groups for `n` members in groups of `size` (see the module notes).
+/// Sizes of the groups for `n` members in groups of `size`, largest first (see the module
+/// notes).
 pub fn group_sizes(n: usize, size: usize) -> Vec<usize> {
     let size = size.clamp(2, 4);
     if n < 2 {
         return Vec::new();
     }
-    let count = (n / size).max(1);
-    let (base, extra) = (n / count, n % count);
-    (0..count)
-        .map(|k| if k < extra { base + 1 } else { base })
-        .collect()
+    // With `count` groups, `n - count * size` members are over (each makes one group of
+    // `size + 1`) or under (each takes one from a group, leaving `size - 1`).
+    let smallest = (size - 1).max(2);
+    let best = (n.div_ceil(size + 1)..=n / smallest)
+        .filter_map(|count| {
+            let off = n.abs_diff(count * size);
+            (off <= count).then_some((off, count))
+        })
+        .min();
+    let Some((off, count)) = best else {
+        return vec![n];
+    };
+    let other = if n > count * size { size + 1 } else { size - 1 };
+    let mut sizes: Vec<usize> = (0..count)
+        .map(|k| if k < off { other } else { size })
+        .collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    sizes
 }
 
 fn pairs_in(sizes: &[usize]) -> usize {
@@ -177,9 +194,18 @@ mod tests {
         assert_eq!(group_sizes(3, 2), vec![3]);
         assert_eq!(group_sizes(7, 2), vec![3, 2, 2]);
         assert_eq!(group_sizes(7, 3), vec![4, 3]);
-        assert_eq!(group_sizes(11, 3), vec![4, 4, 3]);
+        assert_eq!(group_sizes(5, 3), vec![3, 2]);
+        assert_eq!(group_sizes(8, 3), vec![3, 3, 2]);
+        assert_eq!(group_sizes(11, 3), vec![3, 3, 3, 2]);
+        assert_eq!(group_sizes(3, 4), vec![3]);
+        assert_eq!(group_sizes(5, 4), vec![5]);
+        assert_eq!(group_sizes(6, 4), vec![3, 3]);
+        assert_eq!(group_sizes(7, 4), vec![4, 3]);
         assert_eq!(group_sizes(9, 4), vec![5, 4]);
-        assert_eq!(group_sizes(6, 9), vec![6]);
+        assert_eq!(group_sizes(10, 4), vec![5, 5]);
+        assert_eq!(group_sizes(11, 4), vec![4, 4, 3]);
+        assert_eq!(group_sizes(14, 4), vec![5, 5, 4]);
+        assert_eq!(group_sizes(6, 9), vec![3, 3]);
         assert_eq!(group_sizes(5, 0), vec![3, 2]);
     }
 
