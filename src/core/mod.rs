@@ -28,6 +28,7 @@ pub mod io;
 pub mod members;
 pub mod mention;
 pub mod pairing;
+pub mod plural;
 pub mod reminders;
 pub mod secret_url;
 pub mod shared_text;
