@@ -118,11 +118,11 @@ fn cases() -> Vec<(String, &'static str)> {
         ("!coffee dance".into(), "is not something `!coffee` can do"),
         (
             "!coffee setup size 5".into(),
-            "is not something `!coffee` can do",
+            "The group size must be a whole number from 2 to 4, not `5`.",
         ),
         (
             "!coffee setup mode speed-dating".into(),
-            "is not something `!coffee` can do",
+            "The mode must be one of `random`,",
         ),
         (
             "!coffee setup group a group b".into(),

@@ -56,6 +56,12 @@ pub enum CommandError {
         min: i64,
         max: i64,
     },
+    #[error("The {what} must be one of {options}, not `{given}`.")]
+    NotOneOf {
+        what: &'static str,
+        given: String,
+        options: String,
+    },
     #[error("That message is too long ({length} characters); I read at most {max}.")]
     TooLong { length: usize, max: usize },
     #[error(

@@ -1,7 +1,7 @@
 //! `coffee` and `mentor`: their table entries, what they parse to, and their parsers.
 
 use super::spec::{CommandSpec, Form};
-use super::syntax::{incomplete, keyword_values, split_word, unknown_option};
+use super::syntax::{incomplete, keyword_values, not_one_of, split_word, unknown_option};
 use crate::core::error::CommandError;
 
 pub(super) const COFFEE: CommandSpec = CommandSpec {
@@ -33,8 +33,8 @@ pub(super) const COFFEE: CommandSpec = CommandSpec {
             summary: "who you have been paired with, newest first",
         },
         Form {
-            usage: "coffee setup [group <name>] [every <rule>] [size <2|3|4>] [mode <random|cross-specialty|cross-stage|mentor>] [checkin <duration>]",
-            summary: "committee: start or change a pairing programme",
+            usage: "coffee setup [new] [group <name>] [every <rule>] [size <2|3|4>] [mode <random|cross-specialty|cross-stage|mentor>] [checkin <duration>]",
+            summary: "committee: start or change a pairing programme (`new` starts a group's)",
         },
         Form {
             usage: "coffee run [group <name>]",
@@ -42,7 +42,7 @@ pub(super) const COFFEE: CommandSpec = CommandSpec {
         },
         Form {
             usage: "coffee preview [group <name>]",
-            summary: "committee: who would be paired now (posts nothing)",
+            summary: "committee: who the next round would pair (posts nothing)",
         },
         Form {
             usage: "coffee stats [group <name>]",
@@ -53,7 +53,7 @@ pub(super) const COFFEE: CommandSpec = CommandSpec {
         "coffee join",
         "coffee pause 2 weeks",
         "coffee setup every Monday 09:00 size 2 mode cross-specialty checkin 5 days",
-        "coffee setup group surgery every 2 weeks on Thursday 12:30 mode mentor",
+        "coffee setup new group surgery every 2 weeks on Thursday 12:30 mode mentor",
     ],
     committee_only: false,
 };
@@ -86,6 +86,9 @@ pub(super) const MENTOR: CommandSpec = CommandSpec {
 /// `!coffee setup` options; None means "keep the current value, or the default".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CoffeeSetup {
+    /// `new`: the group is to be started; without it, a group must already exist, so a typo
+    /// in its name cannot start another programme.
+    pub new: bool,
     pub group: Option<String>,
     pub every: Option<String>,
     pub size: Option<i64>,
@@ -132,6 +135,9 @@ pub enum MentorCommand {
 
 /// The most mentees one mentor may take in a round.
 pub const MAX_MENTOR_CAPACITY: i64 = 10;
+/// Members per group a programme may ask for.
+pub const MIN_GROUP_SIZE: i64 = 2;
+pub const MAX_GROUP_SIZE: i64 = 4;
 pub const COFFEE_MODES: [&str; 4] = ["random", "cross-specialty", "cross-stage", "mentor"];
 
 pub(super) fn parse_coffee(rest: &str, prefix: &str) -> Result<CoffeeCommand, CommandError> {
@@ -153,17 +159,23 @@ pub(super) fn parse_coffee(rest: &str, prefix: &str) -> Result<CoffeeCommand, Co
             "group" => group = Some(value),
             "every" => setup.every = Some(value),
             "size" => {
-                setup.size = Some(match value.as_str() {
-                    "2" => 2,
-                    "3" => 3,
-                    "4" => 4,
-                    other => return Err(unknown_option(prefix, "coffee", other, &["2", "3", "4"])),
-                })
+                setup.size = Some(
+                    value
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|n| (MIN_GROUP_SIZE..=MAX_GROUP_SIZE).contains(n))
+                        .ok_or_else(|| CommandError::OutOfRange {
+                            what: "group size",
+                            given: value.chars().take(20).collect(),
+                            min: MIN_GROUP_SIZE,
+                            max: MAX_GROUP_SIZE,
+                        })?,
+                )
             }
             "mode" => {
                 let mode = value.to_lowercase();
                 if !COFFEE_MODES.contains(&mode.as_str()) {
-                    return Err(unknown_option(prefix, "coffee", &value, &COFFEE_MODES));
+                    return Err(not_one_of("mode", &value, &COFFEE_MODES));
                 }
                 setup.mode = Some(mode);
             }
@@ -183,6 +195,11 @@ pub(super) fn parse_coffee(rest: &str, prefix: &str) -> Result<CoffeeCommand, Co
         }
     };
     match verb.as_str() {
+        "setup" if leading.eq_ignore_ascii_case("new") => {
+            setup.new = true;
+            setup.group = group;
+            Ok(CoffeeCommand::Setup(setup))
+        }
         "setup" => {
             setup.group = group;
             no_leading(CoffeeCommand::Setup(setup))

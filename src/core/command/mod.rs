@@ -23,7 +23,7 @@ pub use parsed::{Command, Parsed};
 pub use reminders::{RemindTarget, RemindersCommand};
 pub use shoutouts::{MilestoneKind, ShoutoutCommand};
 pub use spec::{CommandSpec, Form};
-pub use table::{COMMANDS, help_text, spec};
+pub use table::{COMMANDS, edit_distance, help_text, spec};
 
 use crate::core::error::CommandError;
 use syntax::{first_word, split_word};

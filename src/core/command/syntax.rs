@@ -75,6 +75,19 @@ pub(super) fn unknown_option(
     }
 }
 
+/// A keyword's value that is none of the values it takes.
+pub(super) fn not_one_of(what: &'static str, given: &str, options: &[&str]) -> CommandError {
+    CommandError::NotOneOf {
+        what,
+        given: given.chars().take(40).collect(),
+        options: options
+            .iter()
+            .map(|o| format!("`{o}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 /// The words before any keyword, then each keyword with its value.
 pub(super) type KeywordValues = (String, Vec<(&'static str, String)>);
 

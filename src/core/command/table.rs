@@ -45,7 +45,8 @@ pub(super) fn unknown(prefix: &str, given: &str) -> CommandError {
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Single-character edits (insert, delete, replace) from `a` to `b`: how near a typo is.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
