@@ -353,14 +353,14 @@ async fn mentor_pairings_respect_capacity_and_seniority() {
     let offered = h
         .say(consultant.says("!mentor offer capacity 2"), now)
         .await;
-    assert!(offered[0].contains("up to 2 mentee(s)"), "{offered:?}");
+    assert!(offered[0].contains("up to 2 mentees"), "{offered:?}");
     assert!(
         offered[0].contains("has not started mentor pairings"),
         "{offered:?}"
     );
     let said = h
         .say(
-            boss.says("!coffee setup group mentoring every Monday 09:00 mode mentor"),
+            boss.says("!coffee setup new group mentoring every Monday 09:00 mode mentor"),
             now,
         )
         .await;
@@ -473,7 +473,7 @@ async fn group_programmes_are_named_when_there_are_several() {
     let now = at("2026-11-22T14:00:00+11:00");
     let ana = Member::new("ana");
     h.say(
-        boss.says("!coffee setup group surgery every Thursday 12:30 size 3"),
+        boss.says("!coffee setup new group surgery every Thursday 12:30 size 3"),
         now,
     )
     .await;
@@ -484,7 +484,7 @@ async fn group_programmes_are_named_when_there_are_several() {
         "{joined:?}"
     );
     h.say(
-        boss.says("!coffee setup group medicine every Friday 12:30"),
+        boss.says("!coffee setup new group medicine every Friday 12:30"),
         now,
     )
     .await;
@@ -506,5 +506,277 @@ async fn group_programmes_are_named_when_there_are_several() {
             && changed[0].contains("groups of 3")
             && changed[0].contains("Thursday"),
         "{changed:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The committee's defects (issue 16): each reproduced first on a fresh database.
+// ---------------------------------------------------------------------------------------------
+
+/// A programme with members `names` joined, on SQLite, Sunday afternoon before the first
+/// Monday 09:00 round.
+async fn programme_with(
+    setup: &str,
+    names: &[&str],
+) -> (Harness, Member, DateTime<Utc>, Vec<Member>) {
+    let h = Harness::sqlite(SYDNEY).await;
+    let boss = chair();
+    let now = at("2026-11-22T14:00:00+11:00");
+    let said = h.say(boss.says(setup), now).await;
+    assert!(said[0].starts_with("☕"), "{said:?}");
+    let members: Vec<Member> = names.iter().map(|n| Member::new(n)).collect();
+    for member in &members {
+        let said = h.say(member.says("!coffee join"), now).await;
+        assert!(said[0].starts_with("You are in"), "{said:?}");
+    }
+    (h, boss, now, members)
+}
+
+fn sorted_groups(mut groups: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    for group in &mut groups {
+        group.sort();
+    }
+    groups.sort();
+    groups
+}
+
+#[tokio::test]
+async fn size_four_with_seven_members_makes_a_four_and_a_three() {
+    let names = ["ana", "ben", "cai", "dee", "eli", "fay", "gus"];
+    let (h, _, _, _) = programme_with("!coffee setup every Monday 09:00 size 4", &names).await;
+    h.tick(at("2026-11-23T09:00:00+11:00")).await;
+    let mut sizes: Vec<usize> = introductions(&h).iter().map(|(n, _)| n.len()).collect();
+    sizes.sort();
+    assert_eq!(sizes, vec![3, 4]);
+}
+
+#[tokio::test]
+async fn preview_shows_the_groups_the_next_round_makes() {
+    let names = ["ana", "ben", "cai", "dee", "eli", "fay", "gus", "hal"];
+    let (h, boss, now, _) = programme_with("!coffee setup every Monday 09:00", &names).await;
+    let preview = h.say(boss.says("!coffee preview"), now).await;
+    assert!(
+        preview[0].contains("Mon 23 Nov 09:00") && preview[0].contains("nothing is posted"),
+        "{preview:?}"
+    );
+    let previewed: Vec<Vec<String>> = preview[0]
+        .lines()
+        .filter_map(|l| l.strip_prefix("• "))
+        .map(|l| l.split(" + ").map(str::to_string).collect())
+        .collect();
+    assert_eq!(previewed.len(), 4, "{preview:?}");
+    h.tick(at("2026-11-23T09:00:00+11:00")).await;
+    let ran: Vec<Vec<String>> = introductions(&h).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(sorted_groups(previewed), sorted_groups(ran));
+}
+
+#[tokio::test]
+async fn a_second_run_of_the_same_round_is_refused_and_sends_nothing() {
+    let (h, boss, now, _) = programme_with("!coffee setup", &["ana", "ben", "cai", "dee"]).await;
+    let first = h.say(boss.says("!coffee run"), now).await;
+    assert_eq!(introductions(&h).len(), 2, "{first:?}");
+    assert!(
+        first
+            .iter()
+            .any(|t| t.starts_with("Ran a round of the coffee pairings now: 2 introductions.")),
+        "{first:?}"
+    );
+    let second = h
+        .say(boss.says("!coffee run"), now + Duration::seconds(20))
+        .await;
+    assert!(introductions(&h).is_empty(), "{second:?}");
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_eq!(
+        second[0],
+        "The round of Sun 22 Nov 14:00 AEDT already ran (2 groups); nothing was sent again. Next round: Mon 23 Nov 09:00 AEDT."
+    );
+    let stats = h.say(boss.says("!coffee stats"), now).await;
+    assert!(stats[0].contains("rounds: 1 (2 groups)"), "{stats:?}");
+    assert!(stats[0].contains("repeats so far: 0"), "{stats:?}");
+}
+
+#[tokio::test]
+async fn a_run_in_a_later_minute_is_a_new_round_whose_repeats_stats_agree_with() {
+    let (h, boss, now, _) = programme_with("!coffee setup", &["ana", "ben", "cai"]).await;
+    let first = h.say(boss.says("!coffee run"), now).await;
+    assert!(
+        first.iter().any(|t| t
+            == "Ran a round of the coffee pairings now: 1 introduction. The schedule is unchanged."),
+        "{first:?}"
+    );
+    assert!(
+        first
+            .iter()
+            .any(|t| t.contains("3 members in 1 group; introductions are out")),
+        "{first:?}"
+    );
+    let later = now + Duration::minutes(2);
+    let second = h.say(boss.says("!coffee run"), later).await;
+    assert!(
+        second
+            .iter()
+            .any(|t| t
+                .contains("3 pairs had met before: no grouping without a repeat was possible.")),
+        "{second:?}"
+    );
+    let stats = h.say(boss.says("!coffee stats"), later).await;
+    assert!(stats[0].contains("rounds: 2 (2 groups)"), "{stats:?}");
+    assert!(stats[0].contains("repeats so far: 3"), "{stats:?}");
+}
+
+#[tokio::test]
+async fn setup_of_an_unknown_group_asks_back_and_changes_nothing() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let boss = chair();
+    let now = at("2026-11-22T14:00:00+11:00");
+    let started = h
+        .say(
+            boss.says("!coffee setup new group mentoring mode mentor"),
+            now,
+        )
+        .await;
+    assert!(started[0].contains("started"), "{started:?}");
+    let typo = h
+        .say(
+            boss.says("!coffee setup group mentorng every Monday 09:00"),
+            now,
+        )
+        .await;
+    assert_eq!(
+        typo[0],
+        "There is no group `mentorng`. Did you mean `mentoring`? To start a new group, type `!coffee setup new group mentorng`, with any other options."
+    );
+    assert_eq!(h.store.programmes(SOCIETY).await.unwrap().len(), 1);
+    let again = h
+        .say(boss.says("!coffee setup new group mentoring"), now)
+        .await;
+    assert!(again[0].contains("already has pairings"), "{again:?}");
+    let made = h
+        .say(
+            boss.says("!coffee setup new group mentorng every Monday 09:00"),
+            now,
+        )
+        .await;
+    assert!(
+        made[0].contains("mentorng group's coffee pairings"),
+        "{made:?}"
+    );
+    assert_eq!(h.store.programmes(SOCIETY).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_bad_size_or_mode_says_which_option_is_wrong() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let boss = chair();
+    let now = at("2026-11-22T14:00:00+11:00");
+    let size = h.say(boss.says("!coffee setup size 5"), now).await;
+    assert_eq!(
+        size[0],
+        "The group size must be a whole number from 2 to 4, not `5`."
+    );
+    let mode = h.say(boss.says("!coffee setup mode fancy"), now).await;
+    assert_eq!(
+        mode[0],
+        "The mode must be one of `random`, `cross-specialty`, `cross-stage`, `mentor`, not `fancy`."
+    );
+}
+
+#[tokio::test]
+async fn coffee_replies_count_in_words_that_agree() {
+    let (h, boss, now, members) = programme_with("!coffee setup", &["ana", "ben"]).await;
+    // No check-in asked yet: say so instead of "n/a".
+    h.say(boss.says("!coffee run"), now).await;
+    let stats = h.say(boss.says("!coffee stats"), now).await;
+    assert!(
+        stats[0].contains("meeting rate: no check-ins asked yet"),
+        "{stats:?}"
+    );
+    assert!(stats[0].contains("rounds: 1 (1 group)"), "{stats:?}");
+    // A group that does not exist, where no group has pairings.
+    let ana = &members[0];
+    let unknown = h.say(ana.says("!coffee join group paeds"), now).await;
+    assert_eq!(
+        unknown[0],
+        "There are no pairings for a group called paeds. Groups with pairings: none yet."
+    );
+    // Skipping the next round: the next round is the one after it.
+    h.say(ana.says("!coffee skip"), now).await;
+    let status = h.say(ana.says("!coffee status"), now).await;
+    assert!(
+        status[0].contains(
+            "skipping the round on Mon 23 Nov 09:00 AEDT; next round Mon 30 Nov 09:00 AEDT"
+        ),
+        "{status:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_community_without_a_name_starts_its_sentences_with_a_capital() {
+    let mut society = support::society(SYDNEY);
+    society.name = "this community".to_string();
+    let mut settings = rounds::core::context::Settings::new(society.clone());
+    settings.societies.insert(society.key.clone(), society);
+    let h = Harness::new(sqlite_memory().await, settings);
+    let now = at("2026-11-22T14:00:00+11:00");
+    let ana = Member::new("ana");
+    let said = h.say(ana.says("!coffee join"), now).await;
+    assert_eq!(
+        said[0],
+        "This community has no coffee pairings yet. The committee can start them with `!coffee setup`."
+    );
+    let status = h.say(ana.says("!coffee status"), now).await;
+    assert!(status[0].starts_with("This community has no"), "{status:?}");
+}
+
+#[tokio::test]
+async fn mentor_replies_name_the_mentor_commands_and_let_registrars_mentor() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let boss = chair();
+    let now = at("2026-11-22T14:00:00+11:00");
+    h.say(
+        boss.says("!coffee setup new group mentoring every Monday 09:00 mode mentor"),
+        now,
+    )
+    .await;
+    let reg = Member::new("reg");
+    h.say(reg.says("!profile stage registrar"), now).await;
+    let offered = h.say(reg.says("!mentor offer"), now).await;
+    assert!(
+        offered[0].starts_with("Thank you: you offer to mentor up to 1 mentee a round. As a registrar, you'll be paired with mentees at an earlier stage (students, interns and residents) and with those who haven't shared theirs."),
+        "{offered:?}"
+    );
+    assert!(!offered[0].contains("consultant"), "{offered:?}");
+    let shown = h.say(reg.says("!mentor"), now).await;
+    assert!(
+        shown[0].starts_with("You offer to mentor up to 1 mentee a round."),
+        "{shown:?}"
+    );
+    let two = h.say(reg.says("!mentor offer capacity 2"), now).await;
+    assert!(two[0].contains("up to 2 mentees a round"), "{two:?}");
+    let unstaged = Member::new("unstaged");
+    let offered = h.say(unstaged.says("!mentor offer"), now).await;
+    assert!(
+        offered[0].contains("Share your stage with `!profile stage <stage>`"),
+        "{offered:?}"
+    );
+    let stu = Member::new("stu");
+    h.say(stu.says("!profile stage student"), now).await;
+    h.say(stu.says("!mentor seek"), now).await;
+    h.tick(at("2026-11-23T09:00:00+11:00")).await;
+    let posts: Vec<String> = h
+        .adapter
+        .shown()
+        .into_iter()
+        .filter_map(|(_, a)| match &a {
+            Action::Post { .. } => text_of(&a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert!(
+        posts[0].contains(
+            "Offer to mentor with `!mentor offer` or ask for a mentor with `!mentor seek`."
+        ) && !posts[0].contains("coffee join"),
+        "{posts:?}"
     );
 }

@@ -675,7 +675,7 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
         body(&summary)["content"]
             .as_str()
             .unwrap()
-            .starts_with("☕ Round 1 of the coffee pairings: 2 members in 1 groups")
+            .starts_with("☕ Round 1 of the coffee pairings: 2 members in 1 group;")
     );
 
     // An hour later the check-in is posted in the same thread, with buttons.

@@ -23,7 +23,7 @@ macro_rules! programme_select {
 
 macro_rules! group_select {
     () => {
-        "SELECT g.id, g.programme, g.round, r.number, r.ran_at, r.checkin_at, m.user_id, m.name, m.answer \
+        "SELECT g.id, g.programme, g.round, r.number, r.scheduled_for, r.ran_at, r.checkin_at, m.user_id, m.name, m.answer \
          FROM coffee_groups g JOIN coffee_rounds r ON r.id = g.round JOIN coffee_group_members m ON m.grp = g.id"
     };
 }
@@ -163,6 +163,7 @@ struct GroupRow {
     programme: i64,
     round: i64,
     number: i64,
+    scheduled_for: i64,
     ran_at: i64,
     checkin_at: i64,
     user_id: String,
@@ -198,6 +199,7 @@ fn fold_groups(rows: Vec<GroupRow>) -> StoreResult<Vec<CoffeeGroup>> {
                 programme: row.programme,
                 round: row.round,
                 number: row.number,
+                scheduled_for: from_ts(row.scheduled_for),
                 ran_at: from_ts(row.ran_at),
                 checkin_at: from_ts(row.checkin_at),
                 members: vec![member],
@@ -450,6 +452,7 @@ impl CoffeeStore for SqlStore {
                 programme: round.programme,
                 round: round_id,
                 number,
+                scheduled_for: round.scheduled_for,
                 ran_at: round.ran_at,
                 checkin_at: round.checkin_at,
                 members: members

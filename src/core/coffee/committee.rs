@@ -9,14 +9,16 @@ use super::programme::{
     parse_checkin, programme_name,
 };
 use super::round::run_round;
-use crate::core::command::CoffeeSetup;
+use crate::core::command::{CoffeeSetup, edit_distance};
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::Action;
 use crate::core::pairing::Mode;
+use crate::core::plural;
 use crate::core::store::{CheckinAnswer, CoffeeGroup, CoffeeMember, Programme};
 use crate::core::time_format;
 use crate::core::when;
+use chrono::{Duration, DurationRound};
 
 pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Action>, Refusal> {
     ctx.committee_only("coffee setup")?;
@@ -24,12 +26,32 @@ pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Actio
     if group.chars().count() > 40 {
         return Err(Refusal::said("A group name can be at most 40 characters."));
     }
-    let existing = ctx
-        .store
-        .programmes(&ctx.society.key)
-        .await?
-        .into_iter()
-        .find(|p| p.group == group);
+    let programmes = ctx.store.programmes(&ctx.society.key).await?;
+    let existing = programmes.iter().find(|p| p.group == group).cloned();
+    let p = ctx.prefix();
+    match (&existing, setup.new) {
+        (Some(_), true) if !group.is_empty() => {
+            return Err(Refusal::said(format!(
+                "The group `{group}` already has pairings; to change them, type the same without `new`."
+            )));
+        }
+        // The society-wide programme has no name to mistype; a group's must exist or be
+        // started with `new`, so a typo asks back instead of starting a second programme.
+        (None, false) if !group.is_empty() => {
+            let names: Vec<&str> = programmes
+                .iter()
+                .map(|p| p.group.as_str())
+                .filter(|g| !g.is_empty())
+                .collect();
+            let guess = closest(&group, &names)
+                .map(|name| format!(" Did you mean `{name}`?"))
+                .unwrap_or_default();
+            return Err(Refusal::said(format!(
+                "There is no group `{group}`.{guess} To start a new group, type `{p}coffee setup new group {group}`, with any other options."
+            )));
+        }
+        _ => {}
+    }
     let zone = ctx.society.timezone;
     let (rule, next_round) = match (&setup.every, &existing) {
         (None, Some(old)) => (old.rule.clone(), old.next_round),
@@ -88,7 +110,6 @@ pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Actio
             }
         }
     }
-    let p = ctx.prefix();
     let described = programme.rule.describe();
     let how = if programme.mode == Mode::Mentor {
         format!(
@@ -119,12 +140,29 @@ pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Actio
 pub(super) async fn run_now(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
     ctx.committee_only("coffee run")?;
     let programme = find_programme(ctx, group).await?;
+    // A round run by hand is the round of its minute: a second `run` within it (a double
+    // click, a retyped command) is the same round, which must not introduce anyone twice.
+    let scheduled_for = ctx
+        .now
+        .duration_trunc(Duration::minutes(1))
+        .unwrap_or(ctx.now);
+    let past = ctx.store.coffee_groups(programme.id).await?;
+    if let Some(last) = past.first().filter(|g| g.scheduled_for == scheduled_for) {
+        let zone = ctx.member_zone().await?;
+        let groups = past.iter().filter(|g| g.round == last.round).count();
+        return Err(Refusal::said(format!(
+            "The round of {} already ran ({}); nothing was sent again. Next round: {}.",
+            time_format::local(last.scheduled_for, zone, ctx.now),
+            plural::count(groups, "group", "groups"),
+            time_format::local(programme.next_round, zone, ctx.now)
+        )));
+    }
     let (mut actions, repeats) = run_round(
         ctx.store,
         ctx.settings,
         ctx.society,
         &programme,
-        ctx.now,
+        scheduled_for,
         ctx.now,
     )
     .await?;
@@ -133,25 +171,43 @@ pub(super) async fn run_now(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Ac
         .filter(|a| matches!(a, Action::Introduce { .. }))
         .count();
     let repeat_note = if repeats > 0 {
-        format!(" {repeats} pair(s) had met before: no grouping without a repeat was possible.")
+        format!(
+            " {} met before: no grouping without a repeat was possible.",
+            plural::count(repeats, "pair had", "pairs had")
+        )
     } else {
         String::new()
     };
     actions.push(ctx.private_reply(format!(
-        "Ran a round of {} now: {introduced} introductions.{repeat_note} The schedule is unchanged.",
-        programme_name(&programme)
+        "Ran a round of {} now: {}.{repeat_note} The schedule is unchanged.",
+        programme_name(&programme),
+        plural::count(introduced, "introduction", "introductions")
     )));
     Ok(actions)
 }
 
+/// The existing name nearest to `given`, when it is close enough to be a typo of it.
+fn closest<'a>(given: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(|name| (edit_distance(given, name), *name))
+        .filter(|(d, name)| *d <= 2.max(name.chars().count() / 4))
+        .min()
+        .map(|(_, name)| name)
+}
+
+/// What the next scheduled round would make with today's members: the same plan, for the
+/// same round time and so the same seed, as the round itself will run.
 pub(super) async fn preview(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
     ctx.committee_only("coffee preview")?;
     let programme = find_programme(ctx, group).await?;
     let roster = roster(ctx.store, &programme).await?;
-    let plan = plan(&programme, &roster, ctx.now, ctx.now);
+    let plan = plan(&programme, &roster, programme.next_round, ctx.now);
+    let zone = ctx.member_zone().await?;
     let mut lines = vec![format!(
-        "If {} ran now (nothing is posted):",
-        programme_name(&programme)
+        "If the round of {} on {} ran with today's members (nothing is posted):",
+        programme_name(&programme),
+        time_format::local(programme.next_round, zone, ctx.now)
     )];
     if plan.groups.is_empty() {
         lines.push("no groups: fewer than two members can be paired.".to_string());
@@ -173,8 +229,8 @@ pub(super) async fn preview(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Ac
     }
     if plan.repeats > 0 {
         lines.push(format!(
-            "{} pair(s) would meet again: no grouping without a repeat exists.",
-            plan.repeats
+            "{} meet again: no grouping without a repeat exists.",
+            plural::count(plan.repeats, "pair would", "pairs would")
         ));
     }
     Ok(vec![ctx.private_reply(lines.join("\n"))])
@@ -232,11 +288,7 @@ pub(super) async fn stats(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Acti
             }
         }
     }
-    let percent = |part: usize, whole: usize| {
-        (part * 100)
-            .checked_div(whole)
-            .map_or_else(|| "n/a".to_string(), |p| format!("{p}%"))
-    };
+    let percent = |part: usize, whole: usize| format!("{}%", part * 100 / whole.max(1));
     let zone = ctx.member_zone().await?;
     let lines = [
         format!(
@@ -249,13 +301,21 @@ pub(super) async fn stats(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Acti
             members.len(),
             members.len() - active
         ),
-        format!("rounds: {} ({} groups)", rounds.len(), past.len()),
         format!(
-            "meeting rate: {} of groups asked met ({met} of {}), {planned} more planned; {} answered",
-            percent(met, asked.len()),
-            asked.len(),
-            percent(answered, asked.len())
+            "rounds: {} ({})",
+            rounds.len(),
+            plural::count(past.len(), "group", "groups")
         ),
+        if asked.is_empty() {
+            "meeting rate: no check-ins asked yet".to_string()
+        } else {
+            format!(
+                "meeting rate: {} of groups asked met ({met} of {}), {planned} more planned; {} answered",
+                percent(met, asked.len()),
+                asked.len(),
+                percent(answered, asked.len())
+            )
+        },
         format!("repeats so far: {repeats}"),
         format!(
             "next round: {}",

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::programme::{
-    HISTORY_SHOWN, LONGEST_PAUSE, capitalise, find_programme, group_option, programme_name,
+    HISTORY_SHOWN, LONGEST_PAUSE, capitalise, find_programme, group_option, next_round_for,
+    no_programme_yet, programme_name,
 };
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
@@ -125,10 +126,19 @@ pub(super) async fn skip(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Actio
     member.skip_until = Some(programme.next_round);
     ctx.store.save_coffee_member(&member).await?;
     let zone = ctx.member_zone().await?;
-    Ok(vec![ctx.private_reply(format!(
-        "You'll sit out the round on {}; you're back in the one after.",
-        time_format::local(programme.next_round, zone, ctx.now)
-    ))])
+    let back = next_round_for(&programme, &member);
+    Ok(vec![ctx.private_reply(if back > programme.next_round {
+        format!(
+            "You'll sit out the round on {}; you're back in the one on {}.",
+            time_format::local(programme.next_round, zone, ctx.now),
+            time_format::local(back, zone, ctx.now)
+        )
+    } else {
+        format!(
+            "You'll sit out the round on {}; you're back in the one after.",
+            time_format::local(programme.next_round, zone, ctx.now)
+        )
+    })])
 }
 
 /// A member's state in words: "active", "paused until …", "skipping the round on …".
@@ -154,10 +164,7 @@ pub(super) async fn status(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     let programmes = ctx.store.programmes(&ctx.society.key).await?;
     let p = ctx.prefix();
     if programmes.is_empty() {
-        return Ok(vec![ctx.private_reply(format!(
-            "{} has no coffee pairings yet. The committee can start them with `{p}coffee setup`.",
-            ctx.society.name
-        ))]);
+        return Ok(vec![ctx.private_reply(no_programme_yet(ctx))]);
     }
     let zone = ctx.member_zone().await?;
     let mut lines = vec![format!("Your pairings in {}:", ctx.society.name)];
@@ -166,9 +173,10 @@ pub(super) async fn status(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
         let next = time_format::local(programme.next_round, zone, ctx.now);
         lines.push(match member {
             Some(m) => format!(
-                "{}: {}; next round {next}",
+                "{}: {}; next round {}",
                 capitalise(&programme_name(programme)),
-                state_text(&m, zone, ctx.now)
+                state_text(&m, zone, ctx.now),
+                time_format::local(next_round_for(programme, &m), zone, ctx.now)
             ),
             None => format!(
                 "{}: not joined (`{p}coffee join{}`); next round {next}",

@@ -2,11 +2,13 @@
 //! pairing programmes pair them; offering or asking joins every such programme in the society.
 
 use super::programme::group_hint;
-use crate::core::command::{MAX_PROFILE_TEXT, MentorCommand};
+use super::round::stage_rank;
+use crate::core::command::{MAX_PROFILE_TEXT, MentorCommand, Stage};
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::Action;
 use crate::core::pairing::Mode;
+use crate::core::plural;
 use crate::core::store::{CoffeeMember, MentorOffer, MentorRole};
 
 pub async fn run(ctx: &Ctx<'_>, command: MentorCommand) -> Result<Vec<Action>, Refusal> {
@@ -19,7 +21,8 @@ pub async fn run(ctx: &Ctx<'_>, command: MentorCommand) -> Result<Vec<Action>, R
         MentorCommand::Show => {
             return Ok(vec![ctx.private_reply(match current.map(|r| r.offer) {
                 Some(MentorOffer::Mentor { capacity }) => format!(
-                    "You offer to mentor up to {capacity} mentee(s) a round. Change it with `{p}mentor offer capacity 2`, withdraw with `{p}mentor stop`."
+                    "You offer to mentor up to {} a round. Change it with `{p}mentor offer capacity 2`, withdraw with `{p}mentor stop`.",
+                    mentees(capacity)
                 ),
                 Some(MentorOffer::Mentee { wants_specialty }) => format!(
                     "You have asked for a mentor{}. Withdraw with `{p}mentor stop`.",
@@ -94,9 +97,18 @@ pub async fn run(ctx: &Ctx<'_>, command: MentorCommand) -> Result<Vec<Action>, R
         }
     }
     let said = match offer {
-        MentorOffer::Mentor { capacity } => format!(
-            "Thank you: you offer to mentor up to {capacity} mentee(s) a round. Mentees are juniors to you; share your stage with `{p}profile stage consultant`."
-        ),
+        MentorOffer::Mentor { capacity } => {
+            let stage = ctx
+                .store
+                .profile(&ctx.society.key, &ctx.sender.id)
+                .await?
+                .and_then(|profile| profile.stage);
+            format!(
+                "Thank you: you offer to mentor up to {} a round. {}",
+                mentees(capacity),
+                whom_you_mentor(stage.as_deref(), p)
+            )
+        }
         MentorOffer::Mentee { wants_specialty } => format!(
             "Noted: you would like a mentor{}.",
             wants_specialty
@@ -114,6 +126,36 @@ pub async fn run(ctx: &Ctx<'_>, command: MentorCommand) -> Result<Vec<Action>, R
         )
     };
     Ok(vec![ctx.private_reply(format!("{said}{when}"))])
+}
+
+fn mentees(capacity: i64) -> String {
+    plural::count(usize::try_from(capacity).unwrap_or(0), "mentee", "mentees")
+}
+
+/// Who a mentor is paired with, by the pairing's rule: mentees at an earlier stage, and those
+/// whose stage is unknown. Any stage can mentor someone earlier; none is told to claim another.
+fn whom_you_mentor(stage: Option<&str>, p: &str) -> String {
+    let earlier: Vec<String> = Stage::ALL
+        .into_iter()
+        .filter(|s| stage_rank(Some(s.as_str())) < stage_rank(stage))
+        .filter(|s| stage_rank(Some(s.as_str())).is_some())
+        .map(|s| format!("{}s", s.as_str()))
+        .collect();
+    match (stage, stage_rank(stage), earlier.split_last()) {
+        (Some(stage), Some(_), Some((last, []))) => format!(
+            "As a {stage}, you'll be paired with mentees at an earlier stage ({last}) and with those who haven't shared theirs."
+        ),
+        (Some(stage), Some(_), Some((last, rest))) => format!(
+            "As a {stage}, you'll be paired with mentees at an earlier stage ({} and {last}) and with those who haven't shared theirs.",
+            rest.join(", ")
+        ),
+        (Some(stage), Some(_), None) => format!(
+            "As a {stage}, you'll be paired with mentees who haven't shared their stage: mentors meet mentees at an earlier stage than their own, and {stage} is the first."
+        ),
+        _ => format!(
+            "Share your stage with `{p}profile stage <stage>` so I can pair you with mentees at an earlier stage than yours; until then, any mentee may be paired with you."
+        ),
+    }
 }
 
 async fn mentor_programmes(ctx: &Ctx<'_>) -> Result<Vec<crate::core::store::Programme>, Refusal> {

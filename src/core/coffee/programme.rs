@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::pairing::Mode;
-use crate::core::store::Programme;
+use crate::core::store::{CoffeeMember, Programme};
 use crate::core::when::{self};
 
 pub const DEFAULT_RULE: &str = "every Monday 09:00";
@@ -66,10 +66,7 @@ pub(super) async fn find_programme(
     let programmes = ctx.store.programmes(&ctx.society.key).await?;
     let p = ctx.prefix();
     if programmes.is_empty() {
-        return Err(Refusal::said(format!(
-            "{} has no coffee pairings yet. The committee can start them with `{p}coffee setup`.",
-            ctx.society.name
-        )));
+        return Err(Refusal::said(no_programme_yet(ctx)));
     }
     let key = group_key(group);
     if let Some(found) = programmes.iter().find(|pr| pr.group == key) {
@@ -87,11 +84,15 @@ pub(super) async fn find_programme(
         Some(name) => format!(
             "There are no pairings for a group called {}. Groups with pairings: {}.",
             name.chars().take(40).collect::<String>(),
-            groups.join(", ")
+            if groups.is_empty() {
+                "none yet".to_string()
+            } else {
+                groups.join(", ")
+            }
         ),
         None => format!(
             "{} runs pairings per group; add which one, e.g. `{p}coffee join {}`. Groups: {}.",
-            ctx.society.name,
+            capitalise(&ctx.society.name),
             groups
                 .first()
                 .map(|g| g.trim_matches('`'))
@@ -99,6 +100,45 @@ pub(super) async fn find_programme(
             groups.join(", ")
         ),
     }))
+}
+
+/// "Demo Society has no coffee pairings yet…", for a member asking before there are any.
+pub(super) fn no_programme_yet(ctx: &Ctx<'_>) -> String {
+    format!(
+        "{} has no coffee pairings yet. The committee can start them with `{}coffee setup`.",
+        capitalise(&ctx.society.name),
+        ctx.prefix()
+    )
+}
+
+/// The first scheduled round the member takes part in: the programme's next round unless
+/// they skip it or are paused past it. Paused until they come back, it is the programme's.
+pub(super) fn next_round_for(programme: &Programme, member: &CoffeeMember) -> DateTime<Utc> {
+    let mut round = programme.next_round;
+    if let Some(until) = member.paused_until.filter(|until| *until > round) {
+        if member.auto_paused || until >= indefinitely() {
+            return programme.next_round;
+        }
+        // The first occurrence at or after the pause's end.
+        match programme
+            .rule
+            .next_after(until - Duration::seconds(1), programme.zone)
+        {
+            Some(first) => round = first,
+            None => return programme.next_round,
+        }
+    }
+    // A skip covers one round, so this takes a step or two.
+    for _ in 0..4 {
+        if member.takes_part_in(round) {
+            return round;
+        }
+        match programme.rule.next_after(round, programme.zone) {
+            Some(next) => round = next,
+            None => break,
+        }
+    }
+    programme.next_round
 }
 
 pub(super) fn parse_checkin(text: &str) -> Result<Duration, Refusal> {

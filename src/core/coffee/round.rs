@@ -14,13 +14,16 @@ use crate::core::context::{Bot, Fired, Settings, Society};
 use crate::core::error::StoreError;
 use crate::core::io::{Action, Message, UserRef};
 use crate::core::pairing::{self, History, Mode, Person};
+use crate::core::plural;
 use crate::core::store::GroupMember;
 use crate::core::store::{
     CoffeeGroup, CoffeeMember, Job, MentorOffer, NewRound, Profile, Programme, Store,
 };
 use crate::core::time_format;
 
-fn stage_rank(stage: Option<&str>) -> Option<u8> {
+/// Where a stage sits in training, earliest first; a mentor is paired only with mentees at an
+/// earlier stage when both stages are known. None for `other` or no stage.
+pub(super) fn stage_rank(stage: Option<&str>) -> Option<u8> {
     match Stage::parse(stage?)? {
         Stage::Student => Some(0),
         Stage::Intern => Some(1),
@@ -133,9 +136,7 @@ pub(super) fn plan(
     let mut paused = Vec::new();
     let past_groups = groups_by_member(&roster.past);
     for member in &roster.members {
-        let is_paused = member.paused_until.is_some_and(|u| u > scheduled_for);
-        let skipping = member.skip_until.is_some_and(|s| s >= scheduled_for);
-        if is_paused || skipping {
+        if !member.takes_part_in(scheduled_for) {
             continue;
         }
         if mode == Mode::Mentor && !roster.mentors.contains_key(&member.user.id) {
@@ -347,12 +348,20 @@ pub async fn run_round(
     }
     if let Some(number) = number {
         let people: usize = groups.iter().map(|g| g.members.len()).sum();
+        // Mentor programmes are joined by offering or asking, not by `coffee join`.
+        let how_to_join = if programme.mode == Mode::Mentor {
+            format!(
+                "Offer to mentor with `{p}mentor offer` or ask for a mentor with `{p}mentor seek`."
+            )
+        } else {
+            format!("Join with `{p}coffee join{}`.", group_option(programme))
+        };
         actions.push(Action::Post {
             room: programme.room.clone(),
             message: Message::text(format!(
-                "☕ Round {number} of {name}: {people} members in {} groups; introductions are out. Join with `{p}coffee join{}`.",
-                groups.len(),
-                group_option(programme)
+                "☕ Round {number} of {name}: {} in {}; introductions are out. {how_to_join}",
+                plural::count(people, "member", "members"),
+                plural::count(groups.len(), "group", "groups"),
             )),
         });
     }

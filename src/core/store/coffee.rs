@@ -45,6 +45,12 @@ pub struct CoffeeMember {
 }
 
 impl CoffeeMember {
+    /// Whether the round at `scheduled_for` includes them: not paused past it, not skipping it.
+    pub fn takes_part_in(&self, scheduled_for: DateTime<Utc>) -> bool {
+        self.paused_until.is_none_or(|until| until <= scheduled_for)
+            && self.skip_until.is_none_or(|skip| skip < scheduled_for)
+    }
+
     /// A member joining (or coming back) now: active, nothing skipped.
     pub fn joining(programme: i64, user: UserRef, now: DateTime<Utc>) -> CoffeeMember {
         CoffeeMember {
@@ -131,6 +137,8 @@ pub struct CoffeeGroup {
     pub round: i64,
     /// 1 for the programme's first round.
     pub number: i64,
+    /// The round's time: its schedule's occurrence, or the minute a committee member ran it.
+    pub scheduled_for: DateTime<Utc>,
     pub ran_at: DateTime<Utc>,
     pub checkin_at: DateTime<Utc>,
     pub members: Vec<GroupMember>,
