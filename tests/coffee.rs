@@ -759,6 +759,15 @@ async fn mentor_replies_name_the_mentor_commands_and_let_registrars_mentor() {
         offered[0].contains("Share your stage with `!profile stage <stage>`"),
         "{offered:?}"
     );
+    let status = h
+        .say(Member::new("nobody").says("!coffee status"), now)
+        .await;
+    assert!(
+        status[0].contains(
+            "The mentoring group's mentor pairings: not joined (`!mentor offer` or `!mentor seek`)"
+        ),
+        "{status:?}"
+    );
     let stu = Member::new("stu");
     h.say(stu.says("!profile stage student"), now).await;
     h.say(stu.says("!mentor seek"), now).await;
@@ -774,9 +783,8 @@ async fn mentor_replies_name_the_mentor_commands_and_let_registrars_mentor() {
         .collect();
     assert_eq!(posts.len(), 1, "{posts:?}");
     assert!(
-        posts[0].contains(
-            "Offer to mentor with `!mentor offer` or ask for a mentor with `!mentor seek`."
-        ) && !posts[0].contains("coffee join"),
+        posts[0].contains("Join with `!mentor offer` or `!mentor seek`.")
+            && !posts[0].contains("coffee join"),
         "{posts:?}"
     );
 }

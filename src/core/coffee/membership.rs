@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::programme::{
-    HISTORY_SHOWN, LONGEST_PAUSE, capitalise, find_programme, group_option, next_round_for,
-    no_programme_yet, programme_name,
+    HISTORY_SHOWN, LONGEST_PAUSE, capitalise, find_programme, group_option, join_commands,
+    next_round_for, no_programme_yet, programme_name,
 };
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
@@ -179,9 +179,9 @@ pub(super) async fn status(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
                 time_format::local(next_round_for(programme, &m), zone, ctx.now)
             ),
             None => format!(
-                "{}: not joined (`{p}coffee join{}`); next round {next}",
+                "{}: not joined ({}); next round {next}",
                 capitalise(&programme_name(programme)),
-                group_option(programme)
+                join_commands(programme, p)
             ),
         });
     }

@@ -58,6 +58,15 @@ pub(super) fn group_option(programme: &Programme) -> String {
     }
 }
 
+/// The command(s) that join a programme: mentor programmes are joined by offering or asking.
+pub(super) fn join_commands(programme: &Programme, p: &str) -> String {
+    if programme.mode == Mode::Mentor {
+        format!("`{p}mentor offer` or `{p}mentor seek`")
+    } else {
+        format!("`{p}coffee join{}`", group_option(programme))
+    }
+}
+
 /// The programme a member means: the named group's, else the society-wide one, else the only one.
 pub(super) async fn find_programme(
     ctx: &Ctx<'_>,

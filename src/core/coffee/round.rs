@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::icebreakers;
 use super::programme::{
-    MISSED_CHECKINS_BEFORE_PAUSE, capitalise, group_option, indefinitely, programme_name,
+    MISSED_CHECKINS_BEFORE_PAUSE, capitalise, group_option, indefinitely, join_commands,
+    programme_name,
 };
 use crate::core::command::Stage;
 use crate::core::context::{Bot, Fired, Settings, Society};
@@ -348,20 +349,13 @@ pub async fn run_round(
     }
     if let Some(number) = number {
         let people: usize = groups.iter().map(|g| g.members.len()).sum();
-        // Mentor programmes are joined by offering or asking, not by `coffee join`.
-        let how_to_join = if programme.mode == Mode::Mentor {
-            format!(
-                "Offer to mentor with `{p}mentor offer` or ask for a mentor with `{p}mentor seek`."
-            )
-        } else {
-            format!("Join with `{p}coffee join{}`.", group_option(programme))
-        };
         actions.push(Action::Post {
             room: programme.room.clone(),
             message: Message::text(format!(
-                "☕ Round {number} of {name}: {} in {}; introductions are out. {how_to_join}",
+                "☕ Round {number} of {name}: {} in {}; introductions are out. Join with {}.",
                 plural::count(people, "member", "members"),
                 plural::count(groups.len(), "group", "groups"),
+                join_commands(programme, p)
             )),
         });
     }
