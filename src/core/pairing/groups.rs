@@ -46,8 +46,8 @@ fn repeat_members(scorer: &Scorer, groups: &[Vec<usize>]) -> Vec<usize> {
     out
 }
 
-/// Size 4: pairs by matching, then pairs of pairs by matching; the (at most three)
-/// members left over each join a different group.
+/// Groups of four and five: pairs by matching, then pairs of pairs by matching; the (at
+/// most three) members left over each join a different group.
 fn pairs_then_pairs(scorer: &Scorer, weights: &Weights, rng: &mut Rng) -> Vec<Vec<usize>> {
     let m = scorer.m;
     let odd = m % 2 == 1;
@@ -89,8 +89,9 @@ fn pairs_then_pairs(scorer: &Scorer, weights: &Weights, rng: &mut Rng) -> Vec<Ve
     groups
 }
 
-/// Size 3: pairs by matching; the weakest pairs beyond the number of groups dissolve, and
-/// their members (hardest to place first) each join the best pair with room.
+/// Groups of two to four with some of two or three (size 3, and size 4 one short): pairs by
+/// matching; the weakest pairs beyond the number of groups dissolve, and their members
+/// (hardest to place first) each join the best pair with room.
 fn pairs_plus_singles(
     scorer: &Scorer,
     weights: &Weights,

@@ -16,8 +16,8 @@
 //!   among strangers that contains two of that member's strangers (exact: every member is
 //!   tried up to [`FALLBACK_ALL_MAX`] members, a few up to 2,001, none beyond).
 //! * Sizes 3 and 4: exhaustive search up to [`EXHAUSTIVE_MAX`] members; above it matchings
-//!   build the groups (pairs, then pairs of pairs for size 4; pairs plus single members for
-//!   size 3) and a local search swaps and moves members between groups, with random kicks
+//!   build the groups (pairs, then pairs of pairs when every group has four or five; pairs
+//!   plus single members when some group has two or three) and a local search swaps and moves members between groups, with random kicks
 //!   while a repeat remains.
 //! * Mentor mode: a maximum-cardinality, maximum-weight matching between mentor "seats" (a
 //!   mentor offers `capacity` seats, at most one per mentee and at most
