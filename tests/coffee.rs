@@ -615,6 +615,26 @@ async fn a_second_run_of_the_same_round_is_refused_and_sends_nothing() {
 }
 
 #[tokio::test]
+async fn a_run_just_after_the_scheduled_round_is_that_round() {
+    let (h, boss, _, _) = programme_with(
+        "!coffee setup every Monday 09:00",
+        &["ana", "ben", "cai", "dee"],
+    )
+    .await;
+    let monday = at("2026-11-23T09:00:00+11:00");
+    h.tick(monday).await;
+    let again = h
+        .say(boss.says("!coffee run"), monday + Duration::seconds(30))
+        .await;
+    assert_eq!(
+        again,
+        vec![
+            "The round of Mon 23 Nov 09:00 AEDT already ran (2 groups); nothing was sent again. Next round: Mon 30 Nov 09:00 AEDT."
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_run_in_a_later_minute_is_a_new_round_whose_repeats_stats_agree_with() {
     let (h, boss, now, _) = programme_with("!coffee setup", &["ana", "ben", "cai"]).await;
     let first = h.say(boss.says("!coffee run"), now).await;

@@ -18,7 +18,13 @@ use crate::core::plural;
 use crate::core::store::{CheckinAnswer, CoffeeGroup, CoffeeMember, Programme};
 use crate::core::time_format;
 use crate::core::when;
-use chrono::{Duration, DurationRound};
+use chrono::Duration;
+
+/// A `coffee run` this soon after the last round (a double click, a command typed twice) is
+/// taken for that round again, which must not introduce anyone twice; a later one is a new
+/// round. The manual round's own time stays its key, so it cannot take the place of a
+/// scheduled occurrence in the store.
+const SAME_ROUND_WITHIN: Duration = Duration::minutes(1);
 
 pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Action>, Refusal> {
     ctx.committee_only("coffee setup")?;
@@ -140,14 +146,11 @@ pub(super) async fn setup(ctx: &Ctx<'_>, setup: CoffeeSetup) -> Result<Vec<Actio
 pub(super) async fn run_now(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Action>, Refusal> {
     ctx.committee_only("coffee run")?;
     let programme = find_programme(ctx, group).await?;
-    // A round run by hand is the round of its minute: a second `run` within it (a double
-    // click, a retyped command) is the same round, which must not introduce anyone twice.
-    let scheduled_for = ctx
-        .now
-        .duration_trunc(Duration::minutes(1))
-        .unwrap_or(ctx.now);
     let past = ctx.store.coffee_groups(programme.id).await?;
-    if let Some(last) = past.first().filter(|g| g.scheduled_for == scheduled_for) {
+    if let Some(last) = past
+        .first()
+        .filter(|g| ctx.now - g.ran_at < SAME_ROUND_WITHIN)
+    {
         let zone = ctx.member_zone().await?;
         let groups = past.iter().filter(|g| g.round == last.round).count();
         return Err(Refusal::said(format!(
@@ -162,7 +165,7 @@ pub(super) async fn run_now(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Ac
         ctx.settings,
         ctx.society,
         &programme,
-        scheduled_for,
+        ctx.now,
         ctx.now,
     )
     .await?;
