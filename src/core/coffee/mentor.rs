@@ -141,19 +141,26 @@ fn whom_you_mentor(stage: Option<&str>, p: &str) -> String {
         .filter(|s| stage_rank(Some(s.as_str())).is_some())
         .map(|s| format!("{}s", s.as_str()))
         .collect();
-    match (stage, stage_rank(stage), earlier.split_last()) {
-        (Some(stage), Some(_), Some((last, []))) => format!(
-            "As a {stage}, you'll be paired with mentees at an earlier stage ({last}) and with those who haven't shared theirs."
+    let Some(stage) = stage.filter(|_| stage_rank(stage).is_some()) else {
+        return format!(
+            "Share your stage with `{p}profile stage <stage>` so I can pair you with mentees at an earlier stage than yours; until then, any mentee may be paired with you."
+        );
+    };
+    let a = if stage.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    match earlier.split_last() {
+        Some((last, [])) => format!(
+            "As {a} {stage}, you'll be paired with mentees at an earlier stage ({last}) and with those who haven't shared theirs."
         ),
-        (Some(stage), Some(_), Some((last, rest))) => format!(
-            "As a {stage}, you'll be paired with mentees at an earlier stage ({} and {last}) and with those who haven't shared theirs.",
+        Some((last, rest)) => format!(
+            "As {a} {stage}, you'll be paired with mentees at an earlier stage ({} and {last}) and with those who haven't shared theirs.",
             rest.join(", ")
         ),
-        (Some(stage), Some(_), None) => format!(
-            "As a {stage}, you'll be paired with mentees who haven't shared their stage: mentors meet mentees at an earlier stage than their own, and {stage} is the first."
-        ),
-        _ => format!(
-            "Share your stage with `{p}profile stage <stage>` so I can pair you with mentees at an earlier stage than yours; until then, any mentee may be paired with you."
+        None => format!(
+            "As {a} {stage}, you'll be paired with mentees who haven't shared their stage: mentors meet mentees at an earlier stage than their own, and {stage} is the first."
         ),
     }
 }
@@ -166,4 +173,30 @@ async fn mentor_programmes(ctx: &Ctx<'_>) -> Result<Vec<crate::core::store::Prog
         .into_iter()
         .filter(|p| p.mode == Mode::Mentor)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whom_you_mentor;
+
+    #[test]
+    fn every_stage_is_told_whom_it_mentors() {
+        assert_eq!(
+            whom_you_mentor(Some("intern"), "!"),
+            "As an intern, you'll be paired with mentees at an earlier stage (students) and with those who haven't shared theirs."
+        );
+        assert_eq!(
+            whom_you_mentor(Some("registrar"), "!"),
+            "As a registrar, you'll be paired with mentees at an earlier stage (students, interns and residents) and with those who haven't shared theirs."
+        );
+        assert!(whom_you_mentor(Some("student"), "!").starts_with(
+            "As a student, you'll be paired with mentees who haven't shared their stage"
+        ));
+        for unknown in [None, Some("other")] {
+            assert!(
+                whom_you_mentor(unknown, "!")
+                    .starts_with("Share your stage with `!profile stage <stage>`")
+            );
+        }
+    }
 }
