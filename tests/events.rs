@@ -411,3 +411,62 @@ async fn checkin_guard_on_postgres() {
     db.drop().await;
     other.drop().await;
 }
+
+/// Erasing a member who was going gives their place up exactly as `!rsvp … no` does: the first
+/// on the waitlist is promoted and told, and the announcement shows the new counts.
+async fn erasure_gives_up_the_place_story(store: Arc<dyn Store>) {
+    let h = Harness::new(store, settings(SYDNEY));
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let [ana, ben] = ["ana", "ben"].map(Member::new);
+    h.say(
+        chair.says("!event create Sim session | Thursday 07:30 | capacity 1"),
+        now,
+    )
+    .await;
+    h.say(ana.says("!rsvp E1 going"), now).await;
+    h.say(ben.says("!rsvp E1 going"), now + Duration::seconds(1))
+        .await;
+    h.say(ana.says("!forget me"), now).await;
+    let erased = h.say(ana.says("!forget me confirm"), now).await;
+    assert!(
+        erased.iter().any(|t| t.starts_with("Done. I erased")),
+        "{erased:?}"
+    );
+    assert_eq!(
+        reminded(&h),
+        vec![(
+            "ben".to_string(),
+            "Good news: a place opened up and you're now going to Sim session (E1), Thu 26 Nov 07:30 AEDT."
+                .to_string()
+        )]
+    );
+    let edited: Vec<String> = h
+        .adapter
+        .shown()
+        .into_iter()
+        .filter_map(|(_, a)| match a {
+            Action::Edit { message, .. } => Some(message.text),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        edited.len() == 1 && edited[0].contains("Going: 1 of 1 · waitlist: 0"),
+        "{edited:?}"
+    );
+    let show = h.say(ben.says("!event show E1"), now).await;
+    assert!(show[0].contains("Going: 1 of 1 · waitlist: 0"), "{show:?}");
+    assert!(show[0].contains("Your answer: going"), "{show:?}");
+    let rsvps = h.store.rsvps(1).await.unwrap();
+    assert!(rsvps.iter().all(|r| r.user.name != "ana"), "{rsvps:?}");
+}
+
+#[tokio::test]
+async fn erasure_gives_up_the_place_on_sqlite() {
+    erasure_gives_up_the_place_story(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn erasure_gives_up_the_place_on_postgres() {
+    on_postgres(erasure_gives_up_the_place_story).await;
+}

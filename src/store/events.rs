@@ -285,6 +285,19 @@ impl EventStore for SqlStore {
             .collect()
     }
 
+    async fn answered_events(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE society = $1 AND id IN (SELECT event FROM rsvps WHERE user_id = $2 AND answer <> 'no') ORDER BY starts_at, id"
+        ))
+        .bind(society)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(Event::try_from).collect()
+    }
+
     async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()> {
         sqlx::query("UPDATE events SET checkin_code = $1 WHERE id = $2")
             .bind(code)

@@ -138,6 +138,8 @@ pub trait EventStore: Send + Sync {
     ) -> StoreResult<RsvpOutcome>;
     /// Every answer, in answer order.
     async fn rsvps(&self, event: i64) -> StoreResult<Vec<Rsvp>>;
+    /// The society's events the member answered other than `no`, soonest first.
+    async fn answered_events(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>>;
     async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()>;
     async fn checkin_code(&self, event: i64) -> StoreResult<Option<String>>;
     /// Wrong check-in codes the member has typed for the event.
