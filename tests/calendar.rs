@@ -175,7 +175,7 @@ async fn series_story(store: Arc<dyn Store>) {
         .await;
     assert!(
         edited.iter().any(|t| t.starts_with("Updated E2.")
-            && t.contains("3 member(s) who answered were told")
+            && t.contains("3 members who answered were told")
             && t.contains("1 moved up from the waitlist")),
         "{edited:?}"
     );
@@ -241,8 +241,7 @@ async fn series_story(store: Arc<dyn Store>) {
     assert!(
         ended
             .iter()
-            .any(|t| t.starts_with("Ended the series of Grand rounds")
-                && t.contains("3 member(s)")),
+            .any(|t| t.starts_with("Ended the series of Grand rounds") && t.contains("3 members")),
         "{ended:?}"
     );
     assert_eq!(reminded(&h).len(), 3);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::draft::kind_label;
 use crate::core::context::{Settings, Society, zone_of};
 use crate::core::error::StoreError;
 use crate::core::io::{Action, Choice, Message, MirrorEntry, UserRef};
@@ -33,15 +34,36 @@ pub(super) fn describe(event: &Event, zone: Tz, now: DateTime<Utc>) -> Vec<Strin
     if let Some(place) = &event.place {
         lines.push(format!("Where: {place}"));
     }
-    let mut facts = vec![event.kind.replace('-', " ")];
+    let mut facts: Vec<String> = kind_label(&event.kind)
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     if let Some(minutes) = event.cpd_minutes {
         facts.push(format!("CPD: {} h", minutes as f64 / 60.0));
     }
     if let Some(capacity) = event.capacity {
-        facts.push(format!("{capacity} places"));
+        facts.push(counted(capacity, "place", "places"));
     }
-    lines.push(facts.join(" · "));
+    if !facts.is_empty() {
+        lines.push(facts.join(" · "));
+    }
     lines
+}
+
+/// "1 place", "40 places".
+pub(super) fn counted(n: impl Into<i64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// How many members who had answered were told: "1 member who answered was told".
+pub(super) fn members_told(n: usize, who: &str) -> String {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    format!(
+        "{} {who} {}",
+        counted(n, "member", "members"),
+        if n == 1 { "was told" } else { "were told" }
+    )
 }
 
 /// The topic an event's announcement is remembered under, for edits.
@@ -263,7 +285,10 @@ pub(super) fn series_description(template: &Event) -> String {
 }
 
 fn described(event: &Event, answer: String) -> String {
-    let mut parts = vec![event.kind.replace('-', " ")];
+    let mut parts: Vec<String> = kind_label(&event.kind)
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     if let Some(minutes) = event.cpd_minutes {
         parts.push(format!("CPD {} h", minutes as f64 / 60.0));
     }

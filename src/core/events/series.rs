@@ -153,7 +153,7 @@ pub async fn skip(ctx: &Ctx<'_>, id: ShortId, date: &str) -> Result<Vec<Action>,
         time_format::local(starts_at, member_zone, ctx.now),
         series.template.title,
         if told > 0 {
-            format!("; {told} member(s) who had answered were told")
+            format!("; {}", notices::members_told(told, "who had answered"))
         } else {
             String::new()
         }
@@ -190,8 +190,9 @@ pub async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> 
         }
     }
     actions.push(ctx.private_reply(format!(
-        "Ended the series of {}: no more dates will be announced; {told} member(s) who had answered upcoming dates were told.",
-        event.title
+        "Ended the series of {}: no more dates will be announced; {}.",
+        event.title,
+        notices::members_told(told, "who had answered upcoming dates")
     )));
     Ok(actions)
 }
