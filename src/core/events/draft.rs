@@ -78,6 +78,7 @@ pub(super) fn draft(
         cancelled: false,
         series: None,
         sequence: 0,
+        modified_at: ctx.now,
         import: None,
         source_uid: None,
     };

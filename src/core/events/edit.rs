@@ -68,7 +68,10 @@ pub async fn edit(ctx: &Ctx<'_>, id: ShortId, fields: &[String]) -> Result<Vec<A
         )));
     }
     let (first, offsets) = first_reminder(ctx.settings, &after, ctx.now);
-    let promoted = ctx.store.update_event(&after, first, &offsets).await?;
+    let promoted = ctx
+        .store
+        .update_event(&after, first, &offsets, ctx.now)
+        .await?;
     if whole_series
         && let Some(series_id) = before.series
         && let Some(mut series) = ctx.store.series(series_id).await?
@@ -80,7 +83,7 @@ pub async fn edit(ctx: &Ctx<'_>, id: ShortId, fields: &[String]) -> Result<Vec<A
         t.capacity = after.capacity;
         t.kind = after.kind.clone();
         t.cpd_minutes = after.cpd_minutes;
-        ctx.store.update_series(&series).await?;
+        ctx.store.update_series(&series, ctx.now).await?;
     }
     let changes = what_changed(&before, &after);
     let (mut actions, told) = changed(

@@ -30,6 +30,9 @@ pub(super) async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Actio
                 first_at: draft.starts_at,
                 template: draft.clone(),
                 cancelled: false,
+                sequence: 0,
+                modified_at: ctx.now,
+                ended_at: None,
             };
             ctx.store
                 .create_series(&series, &draft, first, &offsets, ctx.now)
@@ -135,12 +138,14 @@ fn who_answered(rsvps: &[Rsvp]) -> Vec<String> {
 pub(super) async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
     organisers_only(ctx, "cancel")?;
     let event = find(ctx, id).await?;
-    if !ctx.store.cancel_event(event.id).await? {
+    if !ctx.store.cancel_event(event.id, ctx.now).await? {
         return Err(Refusal::said(format!("{id} is already cancelled.")));
     }
     if let Some(series) = event.series {
         // Calendars then leave the date out of the series too.
-        ctx.store.skip_date(series, event.starts_at).await?;
+        ctx.store
+            .skip_date(series, event.starts_at, ctx.now)
+            .await?;
     }
     let (mut actions, told) =
         cancellation(ctx.store, ctx.settings, ctx.society, &event, ctx.now).await?;
