@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::access::{find, organisers_only};
-use super::draft::kind_label;
+use super::notices::kind_label;
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::{Action, Message};

@@ -19,18 +19,6 @@ pub const KINDS: [&str; 6] = [
     "conference",
     "other",
 ];
-/// An event's kind as members read it; `other`, the default, is no kind at all.
-pub fn kind_label(kind: &str) -> Option<&'static str> {
-    match kind {
-        "grand-rounds" => Some("Grand rounds"),
-        "cpd" => Some("CPD session"),
-        "journal-club" => Some("Journal club"),
-        "social" => Some("Social"),
-        "conference" => Some("Conference"),
-        _ => None,
-    }
-}
-
 const MAX_TITLE: usize = 200;
 const MAX_PLACE: usize = 300;
 const MAX_DURATION: Duration = Duration::days(14);

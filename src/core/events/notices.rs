@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::draft::kind_label;
 use crate::core::context::{Settings, Society, zone_of};
 use crate::core::error::StoreError;
 use crate::core::io::{Action, Choice, Message, MirrorEntry, UserRef};
@@ -48,6 +47,18 @@ pub(super) fn describe(event: &Event, zone: Tz, now: DateTime<Utc>) -> Vec<Strin
         lines.push(facts.join(" · "));
     }
     lines
+}
+
+/// An event's kind as members read it; `other`, the default, is no kind at all.
+pub fn kind_label(kind: &str) -> Option<&'static str> {
+    match kind {
+        "grand-rounds" => Some("Grand rounds"),
+        "cpd" => Some("CPD session"),
+        "journal-club" => Some("Journal club"),
+        "social" => Some("Social"),
+        "conference" => Some("Conference"),
+        _ => None,
+    }
 }
 
 /// "1 place", "40 places".
