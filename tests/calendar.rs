@@ -226,6 +226,8 @@ async fn series_story(store: Arc<dyn Store>) {
         ["FREQ=WEEKLY;INTERVAL=1;BYDAY=TH;WKST=MO"]
     );
     assert_eq!(property(&events[0], "EXDATE"), ["20261203T123000"]);
+    // The skipped date changed the series' entry; editing one date (E2) did not.
+    assert_eq!(property(&events[0], "SEQUENCE"), ["1"]);
     assert_eq!(property(&events[0], "DTSTART"), ["20261126T123000"]);
     assert_eq!(property(&events[0], "SUMMARY"), ["Grand rounds"]);
     // The series entry stands for every date, so it names no one event's id (it once said
