@@ -175,7 +175,7 @@ async fn series_story(store: Arc<dyn Store>) {
         .await;
     assert!(
         edited.iter().any(|t| t.starts_with("Updated E2.")
-            && t.contains("3 member(s) who answered were told")
+            && t.contains("3 members who answered were told")
             && t.contains("1 moved up from the waitlist")),
         "{edited:?}"
     );
@@ -226,6 +226,8 @@ async fn series_story(store: Arc<dyn Store>) {
         ["FREQ=WEEKLY;INTERVAL=1;BYDAY=TH;WKST=MO"]
     );
     assert_eq!(property(&events[0], "EXDATE"), ["20261203T123000"]);
+    // The skipped date changed the series' entry; editing one date (E2) did not.
+    assert_eq!(property(&events[0], "SEQUENCE"), ["1"]);
     assert_eq!(property(&events[0], "DTSTART"), ["20261126T123000"]);
     assert_eq!(property(&events[0], "SUMMARY"), ["Grand rounds"]);
     // The series entry stands for every date, so it names no one event's id (it once said
@@ -241,8 +243,7 @@ async fn series_story(store: Arc<dyn Store>) {
     assert!(
         ended
             .iter()
-            .any(|t| t.starts_with("Ended the series of Grand rounds")
-                && t.contains("3 member(s)")),
+            .any(|t| t.starts_with("Ended the series of Grand rounds") && t.contains("3 members")),
         "{ended:?}"
     );
     assert_eq!(reminded(&h).len(), 3);
@@ -572,4 +573,151 @@ async fn uids_are_scoped_to_their_import_on_sqlite() {
 #[tokio::test]
 async fn uids_are_scoped_to_their_import_on_postgres() {
     on_postgres(uids_are_scoped_to_their_import).await;
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// `!event ics` for the event `id`, asked at `now`, read by an independent parser.
+async fn ics_of(
+    h: &Harness,
+    member: &Member,
+    id: &str,
+    now: DateTime<Utc>,
+) -> ical::parser::ical::component::IcalEvent {
+    h.say(member.says(&format!("!event ics {id}")), now).await;
+    let mut events = ical_events(&attachment(h).1);
+    assert_eq!(events.len(), 1);
+    events.remove(0)
+}
+
+/// Calendar apps replace their copy only when SEQUENCE goes up: each edit and cancellation of
+/// an event or a series raises it, LAST-MODIFIED says when that change was made (DTSTAMP says
+/// when the file was), and ending a series keeps the dates already held: its RRULE stops at the
+/// end instead of the whole series turning cancelled. One that never met is cancelled whole.
+async fn calendar_changes_story(store: Arc<dyn Store>) {
+    let (h, bot) = harness(store.clone(), settings(SYDNEY));
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let ana = Member::new("ana");
+    h.say(
+        chair.says("!event create Sim session | Wednesday 07:30 | at Skills lab"),
+        now,
+    )
+    .await;
+    let made = ics_of(&h, &ana, "E1", now + Duration::minutes(5)).await;
+    assert_eq!(property(&made, "SEQUENCE"), ["0"]);
+    assert_eq!(property(&made, "LAST-MODIFIED"), [stamp(now).as_str()]);
+    assert_eq!(
+        property(&made, "DTSTAMP"),
+        [stamp(now + Duration::minutes(5)).as_str()]
+    );
+    let edited_at = now + Duration::hours(1);
+    h.say(chair.says("!event edit E1 | at Library"), edited_at)
+        .await;
+    let edited = ics_of(&h, &ana, "E1", now + Duration::hours(2)).await;
+    assert_eq!(property(&edited, "SEQUENCE"), ["1"]);
+    assert_eq!(
+        property(&edited, "LAST-MODIFIED"),
+        [stamp(edited_at).as_str()]
+    );
+    let cancelled_at = now + Duration::hours(3);
+    h.say(chair.says("!event cancel E1"), cancelled_at).await;
+    let cancelled = ics_of(&h, &ana, "E1", now + Duration::hours(4)).await;
+    assert_eq!(property(&cancelled, "STATUS"), ["CANCELLED"]);
+    assert_eq!(property(&cancelled, "SEQUENCE"), ["2"]);
+    assert_eq!(
+        property(&cancelled, "LAST-MODIFIED"),
+        [stamp(cancelled_at).as_str()]
+    );
+
+    // A weekly series: its first date (E2) is held, the second (E3) announced when it begins.
+    h.say(
+        chair.says(
+            "!event create Grand rounds | Thursday 12:30 | every Thursday 12:30 | at Auditorium",
+        ),
+        now,
+    )
+    .await;
+    h.tick(at("2026-11-26T12:30:00+11:00")).await;
+    let series = ics_of(&h, &ana, "E3", at("2026-11-26T13:00:00+11:00")).await;
+    assert_eq!(property(&series, "SEQUENCE"), ["0"]);
+    assert_eq!(property(&series, "LAST-MODIFIED"), [stamp(now).as_str()]);
+    let moved_at = at("2026-11-27T09:00:00+11:00");
+    h.say(chair.says("!event edit E3 | at Library | all"), moved_at)
+        .await;
+    let moved = ics_of(&h, &ana, "E3", moved_at).await;
+    assert_eq!(property(&moved, "SEQUENCE"), ["1"]);
+    assert_eq!(
+        property(&moved, "LAST-MODIFIED"),
+        [stamp(moved_at).as_str()]
+    );
+    let ended_at = at("2026-11-28T09:00:00+11:00");
+    h.say(chair.says("!event cancel E3 series"), ended_at).await;
+    let ended = ics_of(&h, &ana, "E3", ended_at + Duration::hours(1)).await;
+    // The 26 November date was held: the series stays, and stops at its end.
+    assert_eq!(property(&ended, "STATUS"), ["CONFIRMED"]);
+    assert_eq!(
+        property(&ended, "RRULE"),
+        [format!(
+            "FREQ=WEEKLY;INTERVAL=1;BYDAY=TH;WKST=MO;UNTIL={}",
+            stamp(ended_at)
+        )
+        .as_str()]
+    );
+    assert_eq!(property(&ended, "DTSTART"), ["20261126T123000"]);
+    assert_eq!(property(&ended, "SEQUENCE"), ["2"]);
+    assert_eq!(
+        property(&ended, "LAST-MODIFIED"),
+        [stamp(ended_at).as_str()]
+    );
+
+    // A series ended before it ever met is cancelled whole.
+    h.say(
+        chair.says("!event create Journal club | Friday 07:30 | every Friday 07:30"),
+        ended_at,
+    )
+    .await;
+    h.say(chair.says("!event cancel E4 series"), ended_at).await;
+    let never = ics_of(&h, &ana, "E4", ended_at).await;
+    assert_eq!(property(&never, "STATUS"), ["CANCELLED"]);
+    assert_eq!(property(&never, "SEQUENCE"), ["1"]);
+
+    // The subscription feed says the same as the files.
+    let society = bot.society(SOCIETY);
+    let feed = rounds::core::events::calendar::feed(
+        store.as_ref(),
+        bot.settings(),
+        society,
+        ended_at + Duration::hours(1),
+    )
+    .await
+    .unwrap();
+    let feed = ical_events(&feed);
+    let by_summary = |title: &str| {
+        feed.iter()
+            .find(|e| property(e, "SUMMARY") == [title])
+            .unwrap_or_else(|| panic!("{title} in the feed"))
+    };
+    assert_eq!(property(by_summary("Sim session"), "SEQUENCE"), ["2"]);
+    assert_eq!(property(by_summary("Grand rounds"), "SEQUENCE"), ["2"]);
+    assert_eq!(
+        property(by_summary("Grand rounds"), "STATUS"),
+        ["CONFIRMED"]
+    );
+    assert_eq!(
+        property(by_summary("Journal club"), "STATUS"),
+        ["CANCELLED"]
+    );
+}
+
+#[tokio::test]
+async fn calendar_changes_on_sqlite() {
+    calendar_changes_story(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn calendar_changes_on_postgres() {
+    on_postgres(calendar_changes_story).await;
 }

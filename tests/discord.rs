@@ -918,7 +918,7 @@ async fn an_event_on_discord_counts_answers_reminds_twice_and_records_attendance
         "create",
         json!([opt(
             "details",
-            "Grand rounds | in 25 hours | for 1h | at Theatre 2 | capacity 2 | kind cpd | cpd 1.5"
+            "Grand rounds | in 25 hours | for 1h30m | at Theatre 2 | capacity 2 | kind cpd | cpd 1.5"
         )]),
     )
     .await;
@@ -1032,7 +1032,10 @@ async fn an_event_on_discord_counts_answers_reminds_twice_and_records_attendance
     );
     let csv = slash(&bot, &bob(), "cpd", "export", json!([])).await;
     assert!(csv.contains("date,title,kind,hours,place"), "{csv}");
-    assert!(csv.contains(",Grand rounds,cpd,1.5,Theatre 2"), "{csv}");
+    assert!(
+        csv.contains(",Grand rounds,CPD session,1.5,Theatre 2"),
+        "{csv}"
+    );
     bot.stop().await;
 }
 
@@ -1063,7 +1066,7 @@ async fn cancelling_an_event_tells_those_who_answered_and_marks_the_announcement
 
     let said = slash(&bot, &alice(), "event", "cancel", json!([opt("id", "E1")])).await;
     assert!(
-        said.starts_with("Cancelled E1; 2 member(s) who answered were told."),
+        said.starts_with("Cancelled E1; 2 members who answered were told."),
         "{said}"
     );
     for member in [alice(), bob()] {
@@ -1400,7 +1403,7 @@ async fn event_create_without_details_opens_a_form_whose_submission_creates_the_
                 ("title", "Grand rounds"),
                 ("when", "in 3 days"),
                 ("where", "Theatre 2"),
-                ("more", "capacity 40\nkind cpd | cpd 1.5"),
+                ("more", "for 2h\ncapacity 40\nkind cpd | cpd 1.5"),
             ],
         )
         .await;
@@ -1421,7 +1424,7 @@ async fn event_create_without_details_opens_a_form_whose_submission_creates_the_
     let content = post["content"].as_str().unwrap();
     assert!(content.contains("Where: Theatre 2"), "{content}");
     assert!(
-        content.contains("cpd · CPD: 1.5 h · 40 places"),
+        content.contains("CPD session · CPD: 1.5 h · 40 places"),
         "{content}"
     );
     // The slash command itself was answered by the form only, never edited.

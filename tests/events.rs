@@ -40,7 +40,7 @@ async fn story(store: Arc<dyn Store>) {
     assert!(refused[0].contains("Only the organisers"), "{refused:?}");
 
     h.say(
-        chair.says("!event create Journal club | Thursday 07:30 | for 1h | at Library | capacity 2 | kind journal-club | cpd 1.5"),
+        chair.says("!event create Journal club | Thursday 07:30 | for 1h30m | at Library | capacity 2 | kind journal-club | cpd 1.5"),
         now,
     )
     .await;
@@ -134,7 +134,7 @@ async fn story(store: Arc<dyn Store>) {
     assert!(
         cancel
             .iter()
-            .any(|t| t.starts_with("Cancelled E1; 2 member(s)")),
+            .any(|t| t.starts_with("Cancelled E1; 2 members who answered were told")),
         "{cancel:?}"
     );
     assert!(
@@ -247,10 +247,12 @@ async fn attendance_story(store: Arc<dyn Store>) {
     let chair = Member::new("chair");
     let [ana, ben] = ["ana", "ben"].map(Member::new);
     h.say(
-        chair.says("!event create Journal club, \"sepsis\" | Thursday 07:30 | for 1h | at Library, level 2 | cpd 1.5"),
+        chair.says("!event create Journal club, \"sepsis\" | Thursday 07:30 | for 1h30m | at Library, level 2 | cpd 1.5"),
         now,
     )
     .await;
+    h.say(ana.says("!rsvp E1 going"), now).await;
+    h.say(ben.says("!rsvp E1 going"), now).await;
     let during = at("2026-11-26T07:45:00+11:00");
     let early = h.say(ana.says("!event checkin E1 ABCDEF"), now).await;
     assert!(early[0].contains("open only during the event"), "{early:?}");
@@ -306,7 +308,7 @@ async fn attendance_story(store: Arc<dyn Store>) {
     let csv = h.say(ana.says("!cpd export"), during).await;
     assert_eq!(
         csv[0],
-        "date,title,kind,hours,place\n2026-11-26,\"Journal club, \"\"sepsis\"\"\",other,1.5,\"Library, level 2\""
+        "date,title,kind,hours,place\n2026-11-26,\"Journal club, \"\"sepsis\"\"\",,1.5,\"Library, level 2\""
     );
     let empty = h.say(chair.says("!cpd"), during).await;
     assert!(empty[0].contains("is empty"), "{empty:?}");
@@ -348,6 +350,8 @@ async fn checkin_guard_story(store: Arc<dyn Store>, other: Arc<dyn Store>) {
     for h in [&h, &h2] {
         let made = h.say(chair.says(create), now).await;
         assert!(made[0].contains("E1"), "{made:?}");
+        h.say(ana.says("!rsvp E1 going"), now).await;
+        h.say(ben.says("!rsvp E1 going"), now).await;
     }
     let during = at("2026-11-26T07:45:00+11:00");
     let code = open_code(&h, &chair, during).await;
@@ -382,7 +386,7 @@ async fn checkin_guard_story(store: Arc<dyn Store>, other: Arc<dyn Store>) {
     let csv = h.say(ben.says("!cpd export"), during).await;
     assert_eq!(
         csv[0],
-        "date,title,kind,hours,place\n2026-11-26,\"'=HYPERLINK(\"\"http://evil\"\";\"\"x\"\")\",other,1,'@Library"
+        "date,title,kind,hours,place\n2026-11-26,\"'=HYPERLINK(\"\"http://evil\"\";\"\"x\"\")\",,1,'@Library"
     );
 }
 
@@ -410,4 +414,238 @@ async fn checkin_guard_on_postgres() {
     other_store.close().await;
     db.drop().await;
     other.drop().await;
+}
+
+/// Erasing a member who was going gives their place up exactly as `!rsvp … no` does: the first
+/// on the waitlist is promoted and told, and the announcement shows the new counts.
+async fn erasure_gives_up_the_place_story(store: Arc<dyn Store>) {
+    let h = Harness::new(store, settings(SYDNEY));
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let [ana, ben] = ["ana", "ben"].map(Member::new);
+    h.say(
+        chair.says("!event create Sim session | Thursday 07:30 | capacity 1"),
+        now,
+    )
+    .await;
+    h.say(ana.says("!rsvp E1 going"), now).await;
+    h.say(ben.says("!rsvp E1 going"), now + Duration::seconds(1))
+        .await;
+    h.say(ana.says("!forget me"), now).await;
+    let erased = h.say(ana.says("!forget me confirm"), now).await;
+    assert!(
+        erased.iter().any(|t| t.starts_with("Done. I erased")),
+        "{erased:?}"
+    );
+    assert_eq!(
+        reminded(&h),
+        vec![(
+            "ben".to_string(),
+            "Good news: a place opened up and you're now going to Sim session (E1), Thu 26 Nov 07:30 AEDT."
+                .to_string()
+        )]
+    );
+    let edited: Vec<String> = h
+        .adapter
+        .shown()
+        .into_iter()
+        .filter_map(|(_, a)| match a {
+            Action::Edit { message, .. } => Some(message.text),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        edited.len() == 1 && edited[0].contains("Going: 1 of 1 · waitlist: 0"),
+        "{edited:?}"
+    );
+    let show = h.say(ben.says("!event show E1"), now).await;
+    assert!(show[0].contains("Going: 1 of 1 · waitlist: 0"), "{show:?}");
+    assert!(show[0].contains("Your answer: going"), "{show:?}");
+    let rsvps = h.store.rsvps(1).await.unwrap();
+    assert!(rsvps.iter().all(|r| r.user.name != "ana"), "{rsvps:?}");
+}
+
+#[tokio::test]
+async fn erasure_gives_up_the_place_on_sqlite() {
+    erasure_gives_up_the_place_story(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn erasure_gives_up_the_place_on_postgres() {
+    on_postgres(erasure_gives_up_the_place_story).await;
+}
+
+/// `!event show` gives organisers (and the committee) who is going, who waits (in order) and
+/// who said maybe, by display name; other members see the counts only.
+#[tokio::test]
+async fn organisers_see_who_is_going() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let [ana, ben, cai, dee, eve] = ["ana", "ben", "cai", "dee", "eve"].map(Member::new);
+    h.say(
+        chair.says("!event create Sim session | Thursday 07:30 | capacity 2"),
+        now,
+    )
+    .await;
+    for (n, member) in [&ana, &dee, &cai, &ben].into_iter().enumerate() {
+        h.say(
+            member.says("!rsvp E1 going"),
+            now + Duration::seconds(n as i64),
+        )
+        .await;
+    }
+    h.say(eve.says("!rsvp E1 maybe"), now).await;
+    let shown = h.say(chair.says("!event show E1"), now).await;
+    assert!(
+        shown[0].contains("Going: 2 of 2 · waitlist: 2 · maybe: 1"),
+        "{shown:?}"
+    );
+    assert!(shown[0].contains("\nGoing: ana, dee\n"), "{shown:?}");
+    assert!(
+        shown[0].contains("\nWaitlist, in order: cai, ben\n"),
+        "{shown:?}"
+    );
+    assert!(shown[0].contains("\nMaybe: eve"), "{shown:?}");
+    assert!(!shown[0].contains("@ana:test"), "names only: {shown:?}");
+    let member_view = h.say(ana.says("!event show E1"), now).await;
+    assert!(
+        member_view[0].contains("Going: 2 of 2 · waitlist: 2 · maybe: 1"),
+        "{member_view:?}"
+    );
+    assert!(
+        !member_view[0].contains("dee") && !member_view[0].contains("Waitlist,"),
+        "{member_view:?}"
+    );
+}
+
+/// Check-in is for members going: one still on the waitlist, or who never answered, is refused
+/// with what to do, and an organiser can check a member in by name whatever their answer.
+#[tokio::test]
+async fn checkin_is_for_those_going() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let [ana, ben, cai] = ["ana", "ben", "cai"].map(Member::new);
+    h.say(
+        chair.says("!event create Sim session | Thursday 07:30 | for 1h | capacity 1 | cpd 1"),
+        now,
+    )
+    .await;
+    h.say(ana.says("!rsvp E1 going"), now).await;
+    h.say(ben.says("!rsvp E1 going"), now + Duration::seconds(1))
+        .await;
+    let during = at("2026-11-26T07:45:00+11:00");
+    let code = open_code(&h, &chair, during).await;
+    let waiting = h
+        .say(ben.says(&format!("!event checkin E1 {code}")), during)
+        .await;
+    assert!(
+        waiting[0].contains("you're on the waitlist") && waiting[0].contains("an organiser"),
+        "{waiting:?}"
+    );
+    let unanswered = h
+        .say(cai.says(&format!("!event checkin E1 {code}")), during)
+        .await;
+    assert!(unanswered[0].contains("!rsvp E1 going"), "{unanswered:?}");
+    let ok = h
+        .say(ana.says(&format!("!event checkin E1 {code}")), during)
+        .await;
+    assert!(ok[0].starts_with("Checked in to Sim session"), "{ok:?}");
+    let not_theirs = h.say(ana.says("!event checkin E1 @cai:test"), during).await;
+    assert!(
+        not_theirs[0].contains("Only the organisers"),
+        "{not_theirs:?}"
+    );
+    let by_organiser = h
+        .say(chair.says("!event checkin E1 @ben:test"), during)
+        .await;
+    assert!(
+        by_organiser[0].starts_with("Checked ben in to Sim session (E1)"),
+        "{by_organiser:?}"
+    );
+    let present = h.say(chair.says("!event attendance E1"), during).await;
+    assert!(present[0].contains("2 checked in"), "{present:?}");
+    let log = h.say(ben.says("!cpd"), during).await;
+    assert!(log[0].contains("Total: 1 h"), "{log:?}");
+}
+
+/// CPD hours are at most the event's length unless the organiser says `override`; the rule
+/// holds for `create` and `edit` alike, whichever order the fields come in.
+#[tokio::test]
+async fn cpd_hours_are_at_most_the_length_unless_overridden() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let refused = h
+        .say(
+            chair.says("!event create Sim session | Thursday 07:30 | for 1h | cpd 100"),
+            now,
+        )
+        .await;
+    assert!(
+        refused[0].contains("at most the event's length (1h)")
+            && refused[0].contains("cpd 100 override"),
+        "{refused:?}"
+    );
+    assert!(h.store.event(1).await.unwrap().is_none());
+    let made = h
+        .say(
+            chair.says("!event create Sim session | Thursday 07:30 | cpd 2 override | for 1h"),
+            now,
+        )
+        .await;
+    assert!(made.iter().any(|t| t.contains("CPD: 2 h")), "{made:?}");
+    let edit = h.say(chair.says("!event edit E1 | cpd 3"), now).await;
+    assert!(edit[0].contains("at most the event's length"), "{edit:?}");
+    let edit = h
+        .say(chair.says("!event edit E1 | cpd 3 | for 3h"), now)
+        .await;
+    assert!(edit.iter().any(|t| t.starts_with("Updated E1")), "{edit:?}");
+    assert_eq!(
+        h.store.event(1).await.unwrap().unwrap().cpd_minutes,
+        Some(180)
+    );
+}
+
+/// What members read: a kind as words (none for an event without one), counts in the singular
+/// when there is one, and an empty CPD export that says so instead of a bare header.
+#[tokio::test]
+async fn event_wording_reads_naturally() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-23T09:00:00+11:00");
+    let chair = Member::new("chair");
+    let ana = Member::new("ana");
+    let made = h
+        .say(
+            chair.says("!event create Sepsis update | Thursday 12:30 | capacity 1 | kind grand-rounds | cpd 1"),
+            now,
+        )
+        .await;
+    assert!(
+        made[0].contains("\nGrand rounds · CPD: 1 h · 1 place\n"),
+        "{made:?}"
+    );
+    let plain = h
+        .say(chair.says("!event create Drinks | Friday 18:00"), now)
+        .await;
+    assert!(
+        !plain[0].contains("other") && !plain[0].contains("\n\n"),
+        "{plain:?}"
+    );
+    let shown = h.say(ana.says("!event show E2"), now).await;
+    assert!(!shown[0].contains("other"), "{shown:?}");
+    h.say(ana.says("!rsvp E1 going"), now).await;
+    let cancelled = h.say(chair.says("!event cancel E1"), now).await;
+    assert!(
+        cancelled
+            .iter()
+            .any(|t| t == "Cancelled E1; 1 member who answered was told."),
+        "{cancelled:?}"
+    );
+    let export = h.say(ana.says("!cpd export"), now).await;
+    assert!(
+        export[0].contains("nothing to export yet") && !export[0].contains("date,title"),
+        "{export:?}"
+    );
 }

@@ -39,6 +39,7 @@ fn grand_rounds() -> CalendarEvent {
         cancelled: false,
         sequence: 3,
         stamp: utc(2026, 2, 1, 9, 0),
+        modified: utc(2026, 1, 20, 9, 0),
     }
 }
 
@@ -56,6 +57,7 @@ fn journal_club() -> CalendarEvent {
         cancelled: true,
         sequence: 1,
         stamp: utc(2026, 2, 2, 9, 0),
+        modified: utc(2026, 1, 21, 9, 0),
     }
 }
 
@@ -159,7 +161,8 @@ fn export_is_read_by_an_independent_parser() {
     assert_eq!(value(p, "STATUS"), "CONFIRMED");
     assert_eq!(value(p, "SEQUENCE"), "3");
     assert_eq!(value(p, "DTSTAMP"), "20260201T090000Z");
-    assert_eq!(value(p, "LAST-MODIFIED"), "20260201T090000Z");
+    // When it last changed, not when the file was made.
+    assert_eq!(value(p, "LAST-MODIFIED"), "20260120T090000Z");
 
     let club = event_by_uid(&cal, "journal-club@rounds");
     assert_eq!(value(&club.properties, "STATUS"), "CANCELLED");

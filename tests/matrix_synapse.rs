@@ -749,7 +749,7 @@ async fn a_cancelled_event_tells_everyone_who_answered_and_marks_its_announcemen
     assert!(
         reply
             .body
-            .contains("Cancelled E1; 2 member(s) who answered were told"),
+            .contains("Cancelled E1; 2 members who answered were told"),
         "{}",
         reply.body
     );
@@ -794,11 +794,13 @@ async fn an_event_as_an_ics_file_then_a_check_in_code_and_a_cpd_export() {
     alice
         .say(
             &room,
-            "!event create Sepsis update | in 2 hours | for 1h | at Lecture theatre 2 | cpd 1.5",
+            "!event create Sepsis update | in 2 hours | for 1h30m | at Lecture theatre 2 | cpd 1.5",
         )
         .await;
     bob.expect(&bot_user, |s| s.body.starts_with("📅 Sepsis update (E1)"))
         .await;
+    // Check-in is for members going.
+    bob.ask(&room, "!rsvp E1 going", &bot_user).await;
 
     // The event as a calendar file, sent after the text and downloaded like any attachment.
     let asked = bob.say(&room, "!event ics E1").await;

@@ -331,6 +331,8 @@ async fn followup_story(store: Arc<dyn Store>) {
         now,
     )
     .await;
+    // Check-in is for members going.
+    h.say(ana.says("!rsvp E1 going"), now).await;
     let during = at("2026-12-10T12:45:00+11:00");
     let code = h.say(chair.says("!event checkin-code E1"), during).await;
     let code = code[0]

@@ -12,7 +12,7 @@ use crate::core::store::{CalendarStore, Event, EventImport, JobKind, NewJob, Ser
 
 macro_rules! series_select {
     () => {
-        "SELECT id, society, platform, room, rule, zone, first_at, title, duration_secs, place, capacity, kind, cpd_minutes, grp, cancelled FROM event_series"
+        "SELECT id, society, platform, room, rule, zone, first_at, title, duration_secs, place, capacity, kind, cpd_minutes, grp, cancelled, sequence, COALESCE(modified_at, created_at) AS modified_at, ended_at FROM event_series"
     };
 }
 
@@ -33,6 +33,9 @@ struct SeriesRow {
     cpd_minutes: Option<i64>,
     grp: String,
     cancelled: i64,
+    sequence: i64,
+    modified_at: i64,
+    ended_at: Option<i64>,
 }
 
 impl TryFrom<SeriesRow> for Series {
@@ -50,6 +53,9 @@ impl TryFrom<SeriesRow> for Series {
             rule,
             first_at: from_ts(r.first_at),
             cancelled: r.cancelled != 0,
+            sequence: r.sequence,
+            modified_at: from_ts(r.modified_at),
+            ended_at: r.ended_at.map(from_ts),
             template: Event {
                 id: 0,
                 society: r.society,
@@ -66,7 +72,8 @@ impl TryFrom<SeriesRow> for Series {
                 group: r.grp,
                 cancelled: r.cancelled != 0,
                 series: Some(r.id),
-                sequence: 0,
+                sequence: r.sequence,
+                modified_at: from_ts(r.modified_at),
                 import: None,
                 source_uid: None,
             },
@@ -118,8 +125,8 @@ impl CalendarStore for SqlStore {
         let t = &series.template;
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query(
-            "INSERT INTO event_series (society, platform, room, rule, zone, first_at, title, duration_secs, place, capacity, kind, cpd_minutes, grp, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            "INSERT INTO event_series (society, platform, room, rule, zone, first_at, title, duration_secs, place, capacity, kind, cpd_minutes, grp, created_at, modified_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
         )
         .bind(&t.society)
         .bind(&t.platform)
@@ -163,6 +170,9 @@ impl CalendarStore for SqlStore {
         tx.commit().await.map_err(db)?;
         let mut series = series.clone();
         series.id = id;
+        series.sequence = 0;
+        series.modified_at = now;
+        series.ended_at = None;
         series.template.series = Some(id);
         Ok((series, event))
     }
@@ -186,10 +196,11 @@ impl CalendarStore for SqlStore {
         rows.into_iter().map(Series::try_from).collect()
     }
 
-    async fn update_series(&self, series: &Series) -> StoreResult<()> {
+    async fn update_series(&self, series: &Series, now: DateTime<Utc>) -> StoreResult<()> {
         let t = &series.template;
         sqlx::query(
-            "UPDATE event_series SET title = $1, duration_secs = $2, place = $3, capacity = $4, kind = $5, cpd_minutes = $6 WHERE id = $7",
+            "UPDATE event_series SET title = $1, duration_secs = $2, place = $3, capacity = $4, kind = $5, cpd_minutes = $6, \
+             sequence = sequence + 1, modified_at = $8 WHERE id = $7",
         )
         .bind(&t.title)
         .bind(t.duration.num_seconds())
@@ -198,36 +209,60 @@ impl CalendarStore for SqlStore {
         .bind(&t.kind)
         .bind(t.cpd_minutes)
         .bind(series.id)
+        .bind(ts(now))
         .execute(&self.pool)
         .await
         .map_err(db)?;
         Ok(())
     }
 
-    async fn cancel_series(&self, id: i64) -> StoreResult<bool> {
+    async fn cancel_series(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let done =
-            sqlx::query("UPDATE event_series SET cancelled = 1 WHERE id = $1 AND cancelled = 0")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected();
+        let done = sqlx::query(
+            "UPDATE event_series SET cancelled = 1, ended_at = $2, sequence = sequence + 1, modified_at = $2 \
+             WHERE id = $1 AND cancelled = 0",
+        )
+        .bind(id)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
         stop_job(&mut *tx, JobKind::EventSeries, id).await?;
         tx.commit().await.map_err(db)?;
         Ok(done == 1)
     }
 
-    async fn skip_date(&self, series: i64, starts_at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn skip_date(
+        &self,
+        series: i64,
+        starts_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "INSERT INTO event_skips (series, starts_at) VALUES ($1, $2) ON CONFLICT (series, starts_at) DO NOTHING",
         )
         .bind(series)
         .bind(ts(starts_at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        .map_err(db)?
+        .rows_affected()
+            == 1;
+        if done {
+            // A new EXDATE changes the series' calendar entry.
+            sqlx::query(
+                "UPDATE event_series SET sequence = sequence + 1, modified_at = $2 WHERE id = $1",
+            )
+            .bind(series)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(done)
     }
 
     async fn skipped_dates(&self, series: i64) -> StoreResult<Vec<DateTime<Utc>>> {

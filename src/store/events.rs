@@ -15,7 +15,7 @@ use crate::core::store::{
 
 macro_rules! event_select {
     () => {
-        "SELECT id, society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, cancelled, series, sequence, import, source_uid FROM events"
+        "SELECT id, society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, cancelled, series, sequence, COALESCE(modified_at, created_at) AS modified_at, import, source_uid FROM events"
     };
 }
 pub(super) use event_select;
@@ -38,6 +38,7 @@ pub(super) struct EventRow {
     cancelled: i64,
     series: Option<i64>,
     sequence: i64,
+    modified_at: i64,
     import: Option<i64>,
     source_uid: Option<String>,
 }
@@ -68,6 +69,7 @@ impl TryFrom<EventRow> for Event {
             cancelled: r.cancelled != 0,
             series: r.series,
             sequence: r.sequence,
+            modified_at: from_ts(r.modified_at),
             import: r.import,
             source_uid: r.source_uid,
         })
@@ -128,10 +130,13 @@ impl EventStore for SqlStore {
         rows.into_iter().map(Event::try_from).collect()
     }
 
-    async fn cancel_event(&self, id: i64) -> StoreResult<bool> {
+    async fn cancel_event(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE events SET cancelled = 1 WHERE id = $1 AND cancelled = 0")
-            .bind(id)
+        let done = sqlx::query(
+            "UPDATE events SET cancelled = 1, sequence = sequence + 1, modified_at = $2 WHERE id = $1 AND cancelled = 0",
+        )
+        .bind(id)
+        .bind(ts(now))
             .execute(&mut *tx)
             .await
             .map_err(db)?
@@ -146,6 +151,7 @@ impl EventStore for SqlStore {
         e: &Event,
         first_reminder: Option<DateTime<Utc>>,
         offsets: &[Duration],
+        now: DateTime<Utc>,
     ) -> StoreResult<Vec<UserRef>> {
         let mut tx = self.begin().await?;
         // Locked like an answer, so a place opened by a larger capacity goes to one member.
@@ -159,7 +165,7 @@ impl EventStore for SqlStore {
         .map_err(db)?;
         sqlx::query(
             "UPDATE events SET title = $1, starts_at = $2, duration_secs = $3, place = $4, capacity = $5, kind = $6, \
-             cpd_minutes = $7, sequence = sequence + 1 WHERE id = $8",
+             cpd_minutes = $7, sequence = sequence + 1, modified_at = $9 WHERE id = $8",
         )
         .bind(&e.title)
         .bind(ts(e.starts_at))
@@ -169,6 +175,7 @@ impl EventStore for SqlStore {
         .bind(&e.kind)
         .bind(e.cpd_minutes)
         .bind(e.id)
+        .bind(ts(now))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -283,6 +290,19 @@ impl EventStore for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn answered_events(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(concat!(
+            event_select!(),
+            " WHERE society = $1 AND id IN (SELECT event FROM rsvps WHERE user_id = $2 AND answer <> 'no') ORDER BY starts_at, id"
+        ))
+        .bind(society)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(Event::try_from).collect()
     }
 
     async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()> {
@@ -410,8 +430,8 @@ pub(super) async fn insert_event(
     now: DateTime<Utc>,
 ) -> StoreResult<Event> {
     let id: i64 = sqlx::query(
-        "INSERT INTO events (society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, created_at, series, import, source_uid) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        "INSERT INTO events (society, platform, room, title, starts_at, duration_secs, zone, place, capacity, kind, cpd_minutes, grp, created_at, series, import, source_uid, modified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $13) RETURNING id",
     )
     .bind(&e.society)
     .bind(&e.platform)
@@ -438,6 +458,7 @@ pub(super) async fn insert_event(
     Ok(Event {
         id,
         sequence: 0,
+        modified_at: now,
         ..e.clone()
     })
 }

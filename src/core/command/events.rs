@@ -16,7 +16,7 @@ pub(super) const EVENT: CommandSpec = CommandSpec {
         },
         Form {
             usage: "event show <id>",
-            summary: "one event, with who is going",
+            summary: "one event, with its counts; organisers also see who is going, waiting and maybe",
         },
         Form {
             usage: "event create <details>",
@@ -24,7 +24,7 @@ pub(super) const EVENT: CommandSpec = CommandSpec {
         },
         Form {
             usage: "event edit <id> <changes>",
-            summary: "organisers: | title … | when … | for 2h | at … | capacity n | kind … | cpd 1 (add | all to change the rest of a series)",
+            summary: "organisers: | title … | when … | for 2h | at … | capacity n | kind … | cpd 1 (more hours than its length: `cpd 3 override`; add | all to change the rest of a series)",
         },
         Form {
             usage: "event cancel <id>",
@@ -52,7 +52,7 @@ pub(super) const EVENT: CommandSpec = CommandSpec {
         },
         Form {
             usage: "event checkin <id> <code>",
-            summary: "record that you attended (for your CPD log)",
+            summary: "record that you attended, if going; organisers may give a @member instead of the code",
         },
         Form {
             usage: "event attendance <id>",
@@ -234,7 +234,14 @@ pub(super) fn parse_event(rest: &str, prefix: &str) -> Result<EventCommand, Comm
             if code.is_empty() {
                 return Err(incomplete(prefix, &EVENT, "event checkin E12 K7P2QX"));
             }
-            EventCommand::Checkin(id("event checkin E12 K7P2QX")?, code.to_uppercase())
+            // A member named instead of a code is an organiser checking them in; a mention
+            // keeps its case, since a Matrix id is case-sensitive.
+            let code = if code.starts_with('@') || code.starts_with("<@") {
+                code
+            } else {
+                code.to_uppercase()
+            };
+            EventCommand::Checkin(id("event checkin E12 K7P2QX")?, code)
         }
         "create" | "new" => {
             let fields: Vec<String> = rest.split('|').map(|f| f.trim().to_string()).collect();

@@ -4,12 +4,14 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::access::{find, organisers_only};
+use super::notices::kind_label;
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::{Action, Message};
+use crate::core::mention;
 use crate::core::reminders::followups;
-use crate::core::short_id::ShortId;
-use crate::core::store::Event;
+use crate::core::short_id::{IdKind, ShortId};
+use crate::core::store::{Event, RsvpState};
 use crate::core::time_format;
 
 /// Check-in is open from this long before the start until this long after the end.
@@ -66,6 +68,8 @@ pub async fn open_code(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusa
     ))])
 }
 
+/// `!event checkin <id> <code>`, or with a `@member` instead of the code, an organiser checking
+/// that member in.
 pub async fn check_in(ctx: &Ctx<'_>, id: ShortId, code: &str) -> Result<Vec<Action>, Refusal> {
     let event = find(ctx, id).await?;
     let (from, until) = window(&event);
@@ -73,6 +77,25 @@ pub async fn check_in(ctx: &Ctx<'_>, id: ShortId, code: &str) -> Result<Vec<Acti
         return Err(Refusal::said(format!(
             "Check-in for {id} is open only during the event (from 30 minutes before to 30 minutes after)."
         )));
+    }
+    if mention::id_of(code).is_some() {
+        return check_in_member(ctx, &event, code).await;
+    }
+    let rsvps = ctx.store.rsvps(event.id).await?;
+    let p = ctx.prefix();
+    // Checked before the code, so a member who may not check in spends none of their tries.
+    match rsvps.iter().find(|r| r.user.id == ctx.sender.id) {
+        Some(mine) if mine.answer == RsvpState::Going => {}
+        Some(mine) if mine.answer == RsvpState::Waitlist => {
+            return Err(Refusal::said(format!(
+                "Check-in for {id} is for members going, and you're on the waitlist. If you are there, ask an organiser to check you in (`{p}event checkin {id} @you`)."
+            )));
+        }
+        _ => {
+            return Err(Refusal::said(format!(
+                "Check-in for {id} is for members going: answer with `{p}rsvp {id} going` first, or ask an organiser to check you in."
+            )));
+        }
     }
     let refused_after_tries = || {
         Refusal::said(format!(
@@ -100,10 +123,7 @@ pub async fn check_in(ctx: &Ctx<'_>, id: ShortId, code: &str) -> Result<Vec<Acti
         .store
         .record_attendance(event.id, ctx.sender, ctx.now)
         .await?;
-    let hours = event
-        .cpd_minutes
-        .map(|m| format!(" ({} CPD h)", m as f64 / 60.0))
-        .unwrap_or_default();
+    let hours = cpd_hours(&event);
     if new {
         return Ok(vec![ctx.reply_message(
             Message::text(format!(
@@ -119,6 +139,54 @@ pub async fn check_in(ctx: &Ctx<'_>, id: ShortId, code: &str) -> Result<Vec<Acti
         "You had already checked in to {} ({id}).",
         event.title
     ))])
+}
+
+/// " (1.5 CPD h)", or nothing for an event without CPD hours.
+fn cpd_hours(event: &Event) -> String {
+    event
+        .cpd_minutes
+        .map(|m| format!(" ({} CPD h)", m as f64 / 60.0))
+        .unwrap_or_default()
+}
+
+/// An organiser's override: the named member is checked in whatever their answer, and no code
+/// is needed (the organiser sees them there).
+async fn check_in_member(
+    ctx: &Ctx<'_>,
+    event: &Event,
+    member: &str,
+) -> Result<Vec<Action>, Refusal> {
+    organisers_only(ctx, "check members in to")?;
+    let id = ShortId::new(IdKind::Event, event.id);
+    let mut member = mention::resolve(ctx, member).await?;
+    // The name they answered under, if they did, is the one organisers know them by here.
+    if let Some(answered) = ctx
+        .store
+        .rsvps(event.id)
+        .await?
+        .into_iter()
+        .find(|r| r.user.id == member.id)
+    {
+        member.name = answered.user.name;
+    }
+    let said = if ctx
+        .store
+        .record_attendance(event.id, &member, ctx.now)
+        .await?
+    {
+        format!(
+            "Checked {} in to {} ({id}){}.",
+            member.name,
+            event.title,
+            cpd_hours(event)
+        )
+    } else {
+        format!(
+            "{} had already checked in to {} ({id}).",
+            member.name, event.title
+        )
+    };
+    Ok(vec![ctx.private_reply(said)])
 }
 
 pub async fn list(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
@@ -159,6 +227,13 @@ pub async fn cpd(ctx: &Ctx<'_>, export: bool) -> Result<Vec<Action>, Refusal> {
     let zone = ctx.member_zone().await?;
     let hours = |e: &Event| e.cpd_minutes.unwrap_or(0) as f64 / 60.0;
     let total: f64 = events.iter().map(hours).sum();
+    if export && events.is_empty() {
+        return Ok(vec![ctx.private_reply(format!(
+            "Your CPD log in {} is empty, so there is nothing to export yet: check in at an event with `{}event checkin <id> <code>`.",
+            ctx.society.name,
+            ctx.prefix()
+        ))]);
+    }
     if export {
         let mut lines = vec!["date,title,kind,hours,place".to_string()];
         lines.extend(events.iter().map(|e| {
@@ -168,7 +243,7 @@ pub async fn cpd(ctx: &Ctx<'_>, export: bool) -> Result<Vec<Action>, Refusal> {
                     .format("%Y-%m-%d")
                     .to_string(),
                 csv_field(&e.title),
-                csv_field(&e.kind),
+                csv_field(kind_label(&e.kind).unwrap_or("")),
                 hours(e).to_string(),
                 csv_field(e.place.as_deref().unwrap_or("")),
             ]

@@ -43,10 +43,13 @@ fn one(event: &Event, settings: &Settings, stamp: DateTime<Utc>) -> CalendarEven
         cancelled: event.cancelled,
         sequence: event.sequence,
         stamp,
+        modified: event.modified_at,
     }
 }
 
-/// A series as one VEVENT with its RRULE; skipped and cancelled dates are EXDATEs.
+/// A series as one VEVENT with its RRULE; skipped and cancelled dates are EXDATEs. An ended
+/// series keeps the dates it held: its RRULE stops when it ended, and only a series that never
+/// met is cancelled as a whole.
 async fn series_entry(
     store: &dyn Store,
     settings: &Settings,
@@ -59,13 +62,23 @@ async fn series_entry(
         starts_at: series.first_at,
         ..series.template.clone()
     };
-    let rrule = series::rrule(&series.rule);
+    let mut rrule = series::rrule(&series.rule);
+    let mut cancelled = series.cancelled;
+    if series.cancelled
+        && let Some(ended) = series.ended_at.filter(|ended| *ended >= series.first_at)
+    {
+        // UNTIL is inclusive and, with a DTSTART in a zone, written in UTC (RFC 5545 3.3.10).
+        rrule = rrule.map(|rule| format!("{rule};UNTIL={}", ended.format("%Y%m%dT%H%M%SZ")));
+        cancelled = false;
+    }
     Ok(CalendarEvent {
         uid: series_uid(series),
         rrule,
         exdates,
-        cancelled: series.cancelled,
+        cancelled,
         description: Some(series_description(&series.template)),
+        sequence: series.sequence,
+        modified: series.modified_at,
         ..one(&first, settings, stamp)
     })
 }

@@ -8,6 +8,7 @@ use super::series;
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::store::Event;
+use crate::core::time_format;
 use crate::core::when::{self, Rule};
 
 pub const KINDS: [&str; 6] = [
@@ -65,6 +66,7 @@ pub(super) fn draft(
         cancelled: false,
         series: None,
         sequence: 0,
+        modified_at: ctx.now,
         import: None,
         source_uid: None,
     };
@@ -94,10 +96,50 @@ pub(super) fn draft(
             })?,
         }
     }
+    check_cpd_hours(&event, &fields[2..])?;
     if let Some(rule) = &rule {
         series::check_rule(rule, p)?;
     }
     Ok((event, rule))
+}
+
+/// A `cpd` field's hours, and whether the organiser said `override` after them.
+fn cpd_value(value: &str) -> (&str, bool) {
+    match value.rsplit_once(char::is_whitespace) {
+        Some((hours, word)) if word.eq_ignore_ascii_case("override") => (hours.trim(), true),
+        _ => (value, false),
+    }
+}
+
+/// CPD hours are at most the event's length: more is nearly always a slip (`cpd 100` for an
+/// hour's talk), so it takes the organiser's explicit `cpd 3 override`. Checked whenever
+/// `fields` set the hours or the length, so a later edit can't shrink the event under them
+/// unnoticed either.
+pub(super) fn check_cpd_hours(event: &Event, fields: &[String]) -> Result<(), Refusal> {
+    let mut touched = false;
+    let mut overridden = false;
+    for field in fields {
+        let (key, value) = split_field(field);
+        match key.as_str() {
+            "cpd" => {
+                touched = true;
+                overridden = cpd_value(value).1;
+            }
+            "for" => touched = true,
+            _ => {}
+        }
+    }
+    let Some(minutes) = event.cpd_minutes else {
+        return Ok(());
+    };
+    if !touched || overridden || minutes <= event.duration.num_minutes() {
+        return Ok(());
+    }
+    let hours = minutes as f64 / 60.0;
+    Err(Refusal::said(format!(
+        "CPD hours are at most the event's length ({}). If it really earns more, say so with `cpd {hours} override`.",
+        time_format::span(event.duration)
+    )))
 }
 
 /// `key value` of one `|`-separated field, the key lowercased.
@@ -161,12 +203,13 @@ pub(super) fn apply_field(event: &mut Event, key: &str, value: &str) -> Result<(
                 event.kind = kind;
             }
             "cpd" => {
-                let hours: f64 = value
+                let hours: f64 = cpd_value(value)
+                    .0
                     .parse()
                     .ok()
                     .filter(|h: &f64| h.is_finite() && *h > 0.0 && *h <= 100.0)
                     .ok_or_else(|| {
-                        Refusal::said("CPD hours must be a number above 0 and at most 100, e.g. `cpd 1.5`.")
+                        Refusal::said("CPD hours must be a number above 0 and at most 100, e.g. `cpd 1.5` (add `override` for more than the event's length).")
                     })?;
                 event.cpd_minutes = Some((hours * 60.0).round() as i64);
             }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::access::{find, organisers_only};
-use super::draft::{FieldError, apply_field, one_line, split_field};
+use super::draft::{FieldError, apply_field, check_cpd_hours, one_line, split_field};
 use super::notices::{self, zone_in, zones};
 use super::reminders::first_reminder;
 use crate::core::context::{Ctx, Settings, Society};
@@ -56,6 +56,7 @@ pub async fn edit(ctx: &Ctx<'_>, id: ShortId, fields: &[String]) -> Result<Vec<A
             })?,
         }
     }
+    check_cpd_hours(&after, fields)?;
     if whole_series && before.series.is_none() {
         return Err(Refusal::said(format!(
             "{id} is a single event; leave out `all`."
@@ -67,7 +68,10 @@ pub async fn edit(ctx: &Ctx<'_>, id: ShortId, fields: &[String]) -> Result<Vec<A
         )));
     }
     let (first, offsets) = first_reminder(ctx.settings, &after, ctx.now);
-    let promoted = ctx.store.update_event(&after, first, &offsets).await?;
+    let promoted = ctx
+        .store
+        .update_event(&after, first, &offsets, ctx.now)
+        .await?;
     if whole_series
         && let Some(series_id) = before.series
         && let Some(mut series) = ctx.store.series(series_id).await?
@@ -79,7 +83,7 @@ pub async fn edit(ctx: &Ctx<'_>, id: ShortId, fields: &[String]) -> Result<Vec<A
         t.capacity = after.capacity;
         t.kind = after.kind.clone();
         t.cpd_minutes = after.cpd_minutes;
-        ctx.store.update_series(&series).await?;
+        ctx.store.update_series(&series, ctx.now).await?;
     }
     let changes = what_changed(&before, &after);
     let (mut actions, told) = changed(
@@ -102,7 +106,10 @@ pub async fn edit(ctx: &Ctx<'_>, id: ShortId, fields: &[String]) -> Result<Vec<A
         if changes.is_empty() {
             String::new()
         } else {
-            format!(" {told} member(s) who answered were told what changed.")
+            format!(
+                " {} what changed.",
+                notices::members_told(told, "who answered")
+            )
         },
         if promoted.is_empty() {
             String::new()

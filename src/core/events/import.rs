@@ -196,7 +196,7 @@ async fn failed(
     Ok(actions)
 }
 
-fn draft(bot: &Bot, import: &EventImport, item: &ImportedEvent) -> Event {
+fn draft(bot: &Bot, import: &EventImport, item: &ImportedEvent, now: DateTime<Utc>) -> Event {
     let society = bot.society(&import.society);
     Event {
         id: 0,
@@ -217,6 +217,7 @@ fn draft(bot: &Bot, import: &EventImport, item: &ImportedEvent) -> Event {
         cancelled: false,
         series: None,
         sequence: 0,
+        modified_at: now,
         import: Some(import.id),
         source_uid: Some(item.uid.clone()),
     }
@@ -254,7 +255,7 @@ async fn sync(
             });
             continue;
         }
-        let fresh = draft(bot, import, &item);
+        let fresh = draft(bot, import, &item, now);
         match store.event_by_source(import.id, &item.uid).await? {
             None if item.cancelled => {}
             None => {
@@ -265,7 +266,7 @@ async fn sync(
             }
             Some(existing) if existing.cancelled => {}
             Some(existing) if item.cancelled => {
-                if store.cancel_event(existing.id).await? {
+                if store.cancel_event(existing.id, now).await? {
                     let (notices, _) = notices::cancellation(
                         store.as_ref(),
                         bot.settings(),
@@ -288,7 +289,7 @@ async fn sync(
                 };
                 if updated != existing {
                     let (first, offsets) = first_reminder(bot.settings(), &updated, now);
-                    let promoted = store.update_event(&updated, first, &offsets).await?;
+                    let promoted = store.update_event(&updated, first, &offsets, now).await?;
                     let (notices, _) = edit::changed(
                         store.as_ref(),
                         bot.settings(),
@@ -312,7 +313,7 @@ async fn sync(
                 .source_uid
                 .as_ref()
                 .is_some_and(|uid| seen.contains(uid));
-            if !listed && store.cancel_event(gone.id).await? {
+            if !listed && store.cancel_event(gone.id, now).await? {
                 let (notices, _) =
                     notices::cancellation(store.as_ref(), bot.settings(), society, &gone, now)
                         .await?;

@@ -2,14 +2,14 @@
 
 use super::access::{find, organisers_only};
 use super::draft::draft;
-use super::notices::{announce, cancellation, counts_line, describe};
+use super::notices::{announce, cancellation, counts_line, describe, members_told};
 use super::reminders::first_reminder;
 
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::io::Action;
 use crate::core::short_id::{IdKind, ShortId};
-use crate::core::store::Series;
+use crate::core::store::{Rsvp, RsvpState, Series};
 use crate::core::time_format;
 
 pub(super) async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Action>, Refusal> {
@@ -30,6 +30,9 @@ pub(super) async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Actio
                 first_at: draft.starts_at,
                 template: draft.clone(),
                 cancelled: false,
+                sequence: 0,
+                modified_at: ctx.now,
+                ended_at: None,
             };
             ctx.store
                 .create_series(&series, &draft, first, &offsets, ctx.now)
@@ -95,6 +98,9 @@ pub(super) async fn show(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refu
     )];
     lines.extend(describe(&event, zone, ctx.now));
     lines.push(counts_line(&event, &rsvps));
+    if ctx.is_organiser() {
+        lines.extend(who_answered(&rsvps));
+    }
     if event.series.is_some() {
         lines
             .push("Part of a series; the next date is announced when this one begins.".to_string());
@@ -105,15 +111,41 @@ pub(super) async fn show(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refu
     Ok(vec![ctx.private_reply(lines.join("\n"))])
 }
 
+/// For organisers: who is going, who waits (in the order places go to them) and who said maybe,
+/// by display name; a list nobody is on is left out.
+fn who_answered(rsvps: &[Rsvp]) -> Vec<String> {
+    // `rsvps` come in answer order, which is the waitlist's order.
+    let names = |state: RsvpState| -> Vec<&str> {
+        rsvps
+            .iter()
+            .filter(|r| r.answer == state)
+            .map(|r| r.user.name.as_str())
+            .collect()
+    };
+    [
+        ("Going", RsvpState::Going),
+        ("Waitlist, in order", RsvpState::Waitlist),
+        ("Maybe", RsvpState::Maybe),
+    ]
+    .into_iter()
+    .filter_map(|(label, state)| {
+        let names = names(state);
+        (!names.is_empty()).then(|| format!("{label}: {}", names.join(", ")))
+    })
+    .collect()
+}
+
 pub(super) async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
     organisers_only(ctx, "cancel")?;
     let event = find(ctx, id).await?;
-    if !ctx.store.cancel_event(event.id).await? {
+    if !ctx.store.cancel_event(event.id, ctx.now).await? {
         return Err(Refusal::said(format!("{id} is already cancelled.")));
     }
     if let Some(series) = event.series {
         // Calendars then leave the date out of the series too.
-        ctx.store.skip_date(series, event.starts_at).await?;
+        ctx.store
+            .skip_date(series, event.starts_at, ctx.now)
+            .await?;
     }
     let (mut actions, told) =
         cancellation(ctx.store, ctx.settings, ctx.society, &event, ctx.now).await?;
@@ -124,7 +156,8 @@ pub(super) async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Re
         String::new()
     };
     actions.push(ctx.private_reply(format!(
-        "Cancelled {id}; {told} member(s) who answered were told.{series}"
+        "Cancelled {id}; {}.{series}",
+        members_told(told, "who answered")
     )));
     Ok(actions)
 }

@@ -33,15 +33,48 @@ pub(super) fn describe(event: &Event, zone: Tz, now: DateTime<Utc>) -> Vec<Strin
     if let Some(place) = &event.place {
         lines.push(format!("Where: {place}"));
     }
-    let mut facts = vec![event.kind.replace('-', " ")];
+    let mut facts: Vec<String> = kind_label(&event.kind)
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     if let Some(minutes) = event.cpd_minutes {
         facts.push(format!("CPD: {} h", minutes as f64 / 60.0));
     }
     if let Some(capacity) = event.capacity {
-        facts.push(format!("{capacity} places"));
+        facts.push(counted(capacity, "place", "places"));
     }
-    lines.push(facts.join(" · "));
+    if !facts.is_empty() {
+        lines.push(facts.join(" · "));
+    }
     lines
+}
+
+/// An event's kind as members read it; `other`, the default, is no kind at all.
+pub fn kind_label(kind: &str) -> Option<&'static str> {
+    match kind {
+        "grand-rounds" => Some("Grand rounds"),
+        "cpd" => Some("CPD session"),
+        "journal-club" => Some("Journal club"),
+        "social" => Some("Social"),
+        "conference" => Some("Conference"),
+        _ => None,
+    }
+}
+
+/// "1 place", "40 places".
+pub(super) fn counted(n: impl Into<i64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// How many members who had answered were told: "1 member who answered was told".
+pub(super) fn members_told(n: usize, who: &str) -> String {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    format!(
+        "{} {who} {}",
+        counted(n, "member", "members"),
+        if n == 1 { "was told" } else { "were told" }
+    )
 }
 
 /// The topic an event's announcement is remembered under, for edits.
@@ -263,7 +296,10 @@ pub(super) fn series_description(template: &Event) -> String {
 }
 
 fn described(event: &Event, answer: String) -> String {
-    let mut parts = vec![event.kind.replace('-', " ")];
+    let mut parts: Vec<String> = kind_label(&event.kind)
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     if let Some(minutes) = event.cpd_minutes {
         parts.push(format!("CPD {} h", minutes as f64 / 60.0));
     }

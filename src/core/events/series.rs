@@ -130,7 +130,7 @@ pub async fn skip(ctx: &Ctx<'_>, id: ShortId, date: &str) -> Result<Vec<Action>,
             time_format::local(starts_at, zone, ctx.now)
         )));
     }
-    if !ctx.store.skip_date(series.id, starts_at).await? {
+    if !ctx.store.skip_date(series.id, starts_at, ctx.now).await? {
         return Err(Refusal::said(format!(
             "{} is already skipped.",
             time_format::local(starts_at, zone, ctx.now)
@@ -139,7 +139,7 @@ pub async fn skip(ctx: &Ctx<'_>, id: ShortId, date: &str) -> Result<Vec<Action>,
     let mut actions = Vec::new();
     let mut told = 0;
     if let Some(announced) = ctx.store.occurrence(series.id, starts_at).await?
-        && ctx.store.cancel_event(announced.id).await?
+        && ctx.store.cancel_event(announced.id, ctx.now).await?
     {
         let (cancelled, count) =
             notices::cancellation(ctx.store, ctx.settings, ctx.society, &announced, ctx.now)
@@ -153,7 +153,7 @@ pub async fn skip(ctx: &Ctx<'_>, id: ShortId, date: &str) -> Result<Vec<Action>,
         time_format::local(starts_at, member_zone, ctx.now),
         series.template.title,
         if told > 0 {
-            format!("; {told} member(s) who had answered were told")
+            format!("; {}", notices::members_told(told, "who had answered"))
         } else {
             String::new()
         }
@@ -172,7 +172,7 @@ pub async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> 
             "{id} is a single event, not a series; cancel it with `{p}event cancel {id}`."
         )));
     };
-    if !ctx.store.cancel_series(series_id).await? {
+    if !ctx.store.cancel_series(series_id, ctx.now).await? {
         return Err(Refusal::said(format!("{id}'s series is already ended.")));
     }
     let mut actions = Vec::new();
@@ -180,7 +180,7 @@ pub async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> 
     for upcoming in ctx.store.upcoming_events(&ctx.society.key, ctx.now).await? {
         if upcoming.series == Some(series_id)
             && upcoming.starts_at > ctx.now
-            && ctx.store.cancel_event(upcoming.id).await?
+            && ctx.store.cancel_event(upcoming.id, ctx.now).await?
         {
             let (cancelled, count) =
                 notices::cancellation(ctx.store, ctx.settings, ctx.society, &upcoming, ctx.now)
@@ -190,8 +190,9 @@ pub async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> 
         }
     }
     actions.push(ctx.private_reply(format!(
-        "Ended the series of {}: no more dates will be announced; {told} member(s) who had answered upcoming dates were told.",
-        event.title
+        "Ended the series of {}: no more dates will be announced; {}.",
+        event.title,
+        notices::members_told(told, "who had answered upcoming dates")
     )));
     Ok(actions)
 }

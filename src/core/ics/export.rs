@@ -28,8 +28,10 @@ pub struct CalendarEvent {
     pub cancelled: bool,
     /// Bumped on each edit so subscribed calendars replace their copy.
     pub sequence: i64,
-    /// DTSTAMP / LAST-MODIFIED.
+    /// When the file was made (DTSTAMP).
     pub stamp: DateTime<Utc>,
+    /// When the event last changed (LAST-MODIFIED).
+    pub modified: DateTime<Utc>,
 }
 
 /// A whole VCALENDAR (PRODID "-//Rounds//Rounds//EN", VERSION 2.0, CALSCALE GREGORIAN, METHOD PUBLISH,
@@ -70,7 +72,7 @@ fn write_vevent(w: &mut Writer<'_>, event: &CalendarEvent) {
     w.raw("BEGIN", "VEVENT");
     w.text("UID", &event.uid);
     w.raw("DTSTAMP", &utc_stamp(event.stamp));
-    w.raw("LAST-MODIFIED", &utc_stamp(event.stamp));
+    w.raw("LAST-MODIFIED", &utc_stamp(event.modified));
     w.raw("SEQUENCE", &event.sequence.max(0).to_string());
     w.with_tzid("DTSTART", tzid, &local_stamp(event.starts_at, event.zone));
     // DTEND must be later than DTSTART, so a zero or negative length is written as a duration.

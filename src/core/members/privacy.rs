@@ -4,6 +4,7 @@ use chrono::Duration;
 
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
+use crate::core::events;
 use crate::core::io::{Action, Choice, Message};
 
 const QUESTION: &str = "forget";
@@ -62,15 +63,18 @@ async fn erase(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
             "There is nothing to confirm: type `{p}forget me` first, then confirm within {CONFIRM_WITHIN_MINUTES} minutes."
         )));
     }
+    // Places the member held go to the waitlist first, exactly as if they had answered `no`.
+    let mut actions = events::rsvp::give_up_all(ctx).await?;
     let erased = ctx
         .store
         .erase_member(&ctx.society.key, &ctx.sender.id)
         .await?;
     tracing::info!(society = %ctx.society.key, "a member erased their data");
-    Ok(vec![ctx.private_reply(format!(
+    actions.push(ctx.private_reply(format!(
         "Done. I erased {}{} reminder(s) and {} other record(s). Rounds holds nothing more about you here.",
         if erased.profile { "your profile, " } else { "" },
         erased.reminders,
         erased.other_rows
-    ))])
+    )));
+    Ok(actions)
 }

@@ -17,6 +17,12 @@ pub struct Series {
     pub first_at: DateTime<Utc>,
     pub template: Event,
     pub cancelled: bool,
+    /// Raised by each change to the series as a whole (the iCalendar SEQUENCE of its entry).
+    pub sequence: i64,
+    /// When the series as a whole last changed (LAST-MODIFIED).
+    pub modified_at: DateTime<Utc>,
+    /// When a cancelled series was ended: its dates starting up to then were held.
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 /// A calendar imported from a URL and re-synced daily.
@@ -47,11 +53,18 @@ pub trait CalendarStore: Send + Sync {
     async fn series(&self, id: i64) -> StoreResult<Option<Series>>;
     /// Every series of the society, cancelled ones too (a feed shows them as cancelled).
     async fn society_series(&self, society: &str) -> StoreResult<Vec<Series>>;
-    async fn update_series(&self, series: &Series) -> StoreResult<()>;
-    /// Ends a series: no more dates are made. False if it already was.
-    async fn cancel_series(&self, id: i64) -> StoreResult<bool>;
-    /// Marks one date of a series as not happening; false if it already was.
-    async fn skip_date(&self, series: i64, starts_at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Stores the template's details; the series' SEQUENCE goes up.
+    async fn update_series(&self, series: &Series, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Ends a series at `now`: no more dates are made. False if it already was.
+    async fn cancel_series(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Marks one date of a series as not happening (the series' SEQUENCE goes up); false if it
+    /// already was.
+    async fn skip_date(
+        &self,
+        series: i64,
+        starts_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     async fn skipped_dates(&self, series: i64) -> StoreResult<Vec<DateTime<Utc>>>;
     /// The date of a series starting at `starts_at`, if it was made.
     async fn occurrence(&self, series: i64, starts_at: DateTime<Utc>)

@@ -30,8 +30,11 @@ pub struct Event {
     pub cancelled: bool,
     /// The series this is one date of.
     pub series: Option<i64>,
-    /// How many times it was edited (the iCalendar SEQUENCE).
+    /// How many times it was edited or cancelled (the iCalendar SEQUENCE).
     pub sequence: i64,
+    /// When its details last changed (the iCalendar LAST-MODIFIED): its creation, until a
+    /// change.
+    pub modified_at: DateTime<Utc>,
     /// The import it came from, and its UID in that feed.
     pub import: Option<i64>,
     pub source_uid: Option<String>,
@@ -114,8 +117,9 @@ pub trait EventStore: Send + Sync {
     async fn event(&self, id: i64) -> StoreResult<Option<Event>>;
     /// The society's events not cancelled that end after `now`, soonest first.
     async fn upcoming_events(&self, society: &str, now: DateTime<Utc>) -> StoreResult<Vec<Event>>;
-    /// Marks it cancelled and stops its reminders; false if it already was.
-    async fn cancel_event(&self, id: i64) -> StoreResult<bool>;
+    /// Marks it cancelled (its SEQUENCE goes up) and stops its reminders; false if it already
+    /// was.
+    async fn cancel_event(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
 
     /// Changes an event's details (its SEQUENCE goes up), moves its reminders to
     /// `first_reminder`, and fills any places a larger capacity opened from the waitlist, in
@@ -125,6 +129,7 @@ pub trait EventStore: Send + Sync {
         event: &Event,
         first_reminder: Option<DateTime<Utc>>,
         reminder_offsets: &[Duration],
+        now: DateTime<Utc>,
     ) -> StoreResult<Vec<UserRef>>;
     /// Records an answer in one transaction: `going` beyond the capacity joins the waitlist;
     /// a place given up goes to the first on the waitlist. Concurrent answers never promote
@@ -138,6 +143,8 @@ pub trait EventStore: Send + Sync {
     ) -> StoreResult<RsvpOutcome>;
     /// Every answer, in answer order.
     async fn rsvps(&self, event: i64) -> StoreResult<Vec<Rsvp>>;
+    /// The society's events the member answered other than `no`, soonest first.
+    async fn answered_events(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>>;
     async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()>;
     async fn checkin_code(&self, event: i64) -> StoreResult<Option<String>>;
     /// Wrong check-in codes the member has typed for the event.

@@ -50,7 +50,7 @@ pub fn event_create() -> CreateModal {
                 "More (optional; one per line or | between)",
                 "more",
             )
-            .placeholder("for 1h | capacity 40 | kind cpd | cpd 1.5")
+            .placeholder("for 1h | capacity 40 | kind cpd | cpd 1")
             .max_length(500)
             .required(false),
         ),
