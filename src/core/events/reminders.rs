@@ -3,6 +3,7 @@
 use super::notices::{zone_in, zones};
 use chrono::{DateTime, Duration, Utc};
 
+use crate::core::catch_up;
 use crate::core::context::{Bot, Fired, Settings};
 use crate::core::error::StoreError;
 use crate::core::io::{Action, Message};
@@ -39,7 +40,9 @@ fn next_reminder(
 }
 
 /// A reminder before an event, to everyone going, each in their own zone; the job then moves
-/// on to the next offset.
+/// on to the next offset. After downtime the reminders due meanwhile follow the catch-up rule:
+/// those still before the event are sent once, saying how long is really left; for an event
+/// that has begun members are not pinged, and the committee log says what was not sent.
 pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
     let store = bot.store();
     let Some(event) = store.event(job.subject).await? else {
@@ -52,19 +55,76 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
         Some(JobRule::Before(offsets)) => offsets.as_slice(),
         _ => &[],
     };
-    let next_due = next_reminder(event.starts_at, offsets, job.due_at.max(now));
-    // A reminder for an event that has already begun helps nobody.
-    if event.cancelled || now >= event.starts_at {
+    let settings = bot.settings();
+    let window = catch_up::Window {
+        catch_up: settings.catch_up,
+        late_after: settings.late_after,
+    };
+    let due = catch_up::occurrences(
+        job.due_at,
+        |after| next_reminder(event.starts_at, offsets, after),
+        now,
+        window,
+    );
+    let next_due = due.next_due;
+    let society = bot.society(&event.society);
+    let id = ShortId::new(IdKind::Event, event.id);
+    if event.cancelled {
         return Ok(Fired {
             actions: Vec::new(),
             next_due: None,
         });
     }
-    let society = bot.society(&event.society);
+    if now >= event.starts_at {
+        // A reminder for an event that has already begun helps nobody; but reminders that
+        // went unsent because Rounds was down are said, not dropped.
+        let actions = if due.late.is_empty() && due.missed.is_empty() {
+            Vec::new()
+        } else {
+            let zone = society.timezone;
+            let count = due.late.len() + due.missed.len() + due.on_time.len();
+            vec![Action::AdminLog {
+                society: event.society.clone(),
+                about: None,
+                text: format!(
+                    "{count} reminder{} for {} ({id}), {}, not sent: I was offline from before {} until after it began.",
+                    if count == 1 { "" } else { "s" },
+                    event.title,
+                    time_format::local(event.starts_at, zone, now),
+                    time_format::local(job.due_at, zone, now),
+                ),
+            }]
+        };
+        return Ok(Fired {
+            actions,
+            next_due: None,
+        });
+    }
+    let mut actions = Vec::new();
+    if let Some(missed) = due.missed_note(society.timezone, now) {
+        actions.push(Action::AdminLog {
+            society: event.society.clone(),
+            about: None,
+            text: format!(
+                "Missed the reminder{} for {} ({id}), {missed} (I was offline, past the catch-up window); members were not sent {}.",
+                if due.missed.len() == 1 { "" } else { "s" },
+                event.title,
+                if due.missed.len() == 1 { "it" } else { "them" },
+            ),
+        });
+    }
+    let Some(latest) = due.latest_to_send() else {
+        return Ok(Fired { actions, next_due });
+    };
     let zones = zones(store.as_ref(), &event.society).await?;
-    let id = ShortId::new(IdKind::Event, event.id);
-    let lead = event.starts_at - job.due_at;
-    let actions = store
+    // Late, the lead the reminder was for is no longer true: say what is left now.
+    let late = due.late_note(society.timezone, now);
+    let lead = if late.is_some() {
+        Duration::minutes(((event.starts_at - now).num_seconds() + 30) / 60)
+    } else {
+        event.starts_at - latest
+    };
+    let reminders = store
         .rsvps(event.id)
         .await?
         .into_iter()
@@ -82,11 +142,14 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
             {
                 text.push_str(&format!(" Where: {place}."));
             }
+            if let Some(note) = due.late_note(zone, now) {
+                text.push_str(&format!(" ({note})"));
+            }
             Action::Remind {
                 user: r.user,
                 message: Message::text(text),
             }
-        })
-        .collect();
+        });
+    actions.extend(reminders);
     Ok(Fired { actions, next_due })
 }
