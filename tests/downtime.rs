@@ -386,3 +386,29 @@ async fn a_digest_past_the_window_is_reported_and_a_late_one_still_sent() {
     );
     assert!(!digest[0].contains("Westmead"), "{digest:?}");
 }
+
+#[tokio::test]
+async fn series_dates_that_passed_in_the_gap_are_reported_not_announced() {
+    let h = Harness::sqlite(SYDNEY).await;
+    h.say(
+        chair().says(
+            "!event create Grand rounds | Thursday 12:30 | every Thursday 12:30 | at Auditorium",
+        ),
+        at("2026-11-30T09:00:00+11:00"),
+    )
+    .await;
+    // Down from before the first date (Thu 3 Dec) until Saturday 12 Dec: Thu 10 Dec began
+    // while Rounds was down.
+    let back = at("2026-12-12T10:00:00+11:00");
+    let mut shown = h.tick(back).await;
+    shown.extend(h.tick(back + Duration::minutes(1)).await);
+    let announced: Vec<&String> = shown.iter().filter(|t| t.starts_with("📅")).collect();
+    assert_eq!(announced.len(), 1, "{shown:?}");
+    assert!(announced[0].contains("Thu 17 Dec 12:30"), "{announced:?}");
+    let logged = admin_log(&shown);
+    assert_eq!(logged.len(), 1, "{shown:?}");
+    assert!(
+        logged[0].contains("Grand rounds") && logged[0].contains("Thu 10 Dec 12:30 AEDT"),
+        "{logged:?}"
+    );
+}

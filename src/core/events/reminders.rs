@@ -78,7 +78,12 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
     if now >= event.starts_at {
         // A reminder for an event that has already begun helps nobody; but reminders that
         // went unsent because Rounds was down are said, not dropped.
-        let actions = if due.late.is_empty() && due.missed.is_empty() {
+        let going = store
+            .rsvps(event.id)
+            .await?
+            .iter()
+            .any(|r| r.answer == RsvpState::Going);
+        let actions = if !going || (due.late.is_empty() && due.missed.is_empty()) {
             Vec::new()
         } else {
             let zone = society.timezone;
