@@ -12,9 +12,9 @@ use chrono_tz::Tz;
 use super::time_format;
 use super::when::Rule;
 
-/// More occurrences than this (a cron rule every minute through a long outage) are not listed
-/// one by one: the list stops and the job moves on from now.
-const MAX_LISTED: usize = 10_000;
+/// Each list holds at most this many occurrences (a cron rule every minute through a long
+/// outage has more): past it, the list skips ahead and `truncated` says so.
+const MAX_LISTED: usize = 500;
 
 /// How late a job may still be sent, and from when it is labelled late.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub struct Occurrences {
     pub on_time: Vec<DateTime<Utc>>,
     /// The first occurrence after now (None: the job is finished).
     pub next_due: Option<DateTime<Utc>>,
+    /// More occurrences were due than a list holds; the counts said are lower bounds.
+    pub truncated: bool,
 }
 
 /// Lists the occurrences of a job first due at `due` and repeating by `next` (the first
@@ -45,22 +47,29 @@ pub fn occurrences(
     window: Window,
 ) -> Occurrences {
     let mut listed = Occurrences::default();
+    let window_start = now - window.catch_up;
     let mut at = Some(due);
-    let mut count = 0;
     while let Some(occurrence) = at.filter(|at| *at <= now) {
         let lateness = now - occurrence;
-        if lateness > window.catch_up {
-            listed.missed.push(occurrence);
+        let list = if lateness > window.catch_up {
+            &mut listed.missed
         } else if lateness > window.late_after {
-            listed.late.push(occurrence);
+            &mut listed.late
         } else {
-            listed.on_time.push(occurrence);
-        }
-        count += 1;
-        // A rule that does not move forward, or one that fires too often to list, ends here.
+            &mut listed.on_time
+        };
+        list.push(occurrence);
+        let full = list.len() >= MAX_LISTED;
+        // A rule that does not move forward ends here.
         at = next(occurrence).filter(|after| *after > occurrence);
-        if count >= MAX_LISTED {
-            at = at.and_then(|at| if at <= now { next(now) } else { Some(at) });
+        if full && at.is_some_and(|at| at <= now) {
+            listed.truncated = true;
+            // Skip to the window's first occurrence, or past now once inside it.
+            at = if lateness > window.catch_up {
+                next(window_start - Duration::nanoseconds(1))
+            } else {
+                next(now)
+            };
         }
     }
     listed.next_due = at;
@@ -110,8 +119,16 @@ impl Occurrences {
                 "late: due {} to {}; {} occurrences while I was offline, sent once",
                 time_format::local(*first, zone, now),
                 time_format::local(*last, zone, now),
-                sends.len()
+                self.count(sends.len())
             )),
+        }
+    }
+
+    fn count(&self, listed: usize) -> String {
+        if self.truncated {
+            format!("more than {listed}")
+        } else {
+            listed.to_string()
         }
     }
 
@@ -123,7 +140,7 @@ impl Occurrences {
             [one] => Some(format!("due {}", time_format::local(*one, zone, now))),
             [first, .., last] => Some(format!(
                 "{} occurrences due {} to {}",
-                self.missed.len(),
+                self.count(self.missed.len()),
                 time_format::local(*first, zone, now),
                 time_format::local(*last, zone, now)
             )),
@@ -235,6 +252,26 @@ mod tests {
             vec![starts - Duration::hours(24), starts - Duration::hours(1)]
         );
         assert_eq!(listed.next_due, None);
+    }
+
+    #[test]
+    fn a_rule_too_frequent_to_list_skips_ahead_and_says_the_counts_are_bounds() {
+        let due = utc(2, 8);
+        let daily = Rule::from_text("daily at=08:00").unwrap();
+        let window = Window {
+            catch_up: Duration::days(600),
+            late_after: Duration::minutes(2),
+        };
+        let now = due + Duration::days(1200);
+        let listed = of_rule(due, Some(&daily), chrono_tz::UTC, now, window);
+        assert!(listed.truncated);
+        assert_eq!(listed.missed.len(), MAX_LISTED);
+        assert_eq!(listed.late.len(), MAX_LISTED);
+        // The window's first occurrence is listed after the skip, and the job moves on from now.
+        assert_eq!(listed.late[0], now - Duration::days(600));
+        assert_eq!(listed.next_due, Some(now + Duration::days(1)));
+        let note = listed.missed_note(chrono_tz::UTC, now).unwrap();
+        assert!(note.starts_with("more than 500 occurrences"), "{note}");
     }
 
     #[test]
