@@ -67,26 +67,35 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
         window,
     );
     let next_due = due.next_due;
-    let society = bot.society(&event.society);
-    let id = ShortId::new(IdKind::Event, event.id);
     if event.cancelled {
         return Ok(Fired {
             actions: Vec::new(),
             next_due: None,
         });
     }
+    let society = bot.society(&event.society);
+    let id = ShortId::new(IdKind::Event, event.id);
+    let going: Vec<_> = store
+        .rsvps(event.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.answer == RsvpState::Going)
+        .collect();
+    // With nobody going there is no one to remind, and nothing was lost.
+    if going.is_empty() {
+        let next_due = next_due.filter(|_| now < event.starts_at);
+        return Ok(Fired {
+            actions: Vec::new(),
+            next_due,
+        });
+    }
+    let zone = society.timezone;
     if now >= event.starts_at {
         // A reminder for an event that has already begun helps nobody; but reminders that
         // went unsent because Rounds was down are said, not dropped.
-        let going = store
-            .rsvps(event.id)
-            .await?
-            .iter()
-            .any(|r| r.answer == RsvpState::Going);
-        let actions = if !going || (due.late.is_empty() && due.missed.is_empty()) {
+        let actions = if due.late.is_empty() && due.missed.is_empty() {
             Vec::new()
         } else {
-            let zone = society.timezone;
             let count = due.late.len() + due.missed.len() + due.on_time.len();
             vec![Action::AdminLog {
                 society: event.society.clone(),
@@ -106,7 +115,7 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
         });
     }
     let mut actions = Vec::new();
-    if let Some(missed) = due.missed_note(society.timezone, now) {
+    if let Some(missed) = due.missed_note(zone, now) {
         actions.push(Action::AdminLog {
             society: event.society.clone(),
             about: None,
@@ -123,38 +132,32 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
     };
     let zones = zones(store.as_ref(), &event.society).await?;
     // Late, the lead the reminder was for is no longer true: say what is left now.
-    let late = due.late_note(society.timezone, now);
-    let lead = if late.is_some() {
-        Duration::minutes(((event.starts_at - now).num_seconds() + 30) / 60)
-    } else {
+    let lead = if due.late.is_empty() {
         event.starts_at - latest
+    } else {
+        Duration::minutes(((event.starts_at - now).num_seconds() + 30) / 60)
     };
-    let reminders = store
-        .rsvps(event.id)
-        .await?
-        .into_iter()
-        .filter(|r| r.answer == RsvpState::Going)
-        .map(|r| {
-            let zone = zone_in(&zones, &r.user.id, society.timezone);
-            let when = time_format::local(event.starts_at, zone, now);
-            let mut text = format!(
-                "⏰ In {}: {} ({id}), {when}.",
-                time_format::span(lead),
-                event.title
-            );
-            if (lead <= Duration::hours(2) || next_due.is_none())
-                && let Some(place) = &event.place
-            {
-                text.push_str(&format!(" Where: {place}."));
-            }
-            if let Some(note) = due.late_note(zone, now) {
-                text.push_str(&format!(" ({note})"));
-            }
-            Action::Remind {
-                user: r.user,
-                message: Message::text(text),
-            }
-        });
+    let reminders = going.into_iter().map(|r| {
+        let zone = zone_in(&zones, &r.user.id, society.timezone);
+        let when = time_format::local(event.starts_at, zone, now);
+        let mut text = format!(
+            "⏰ In {}: {} ({id}), {when}.",
+            time_format::span(lead),
+            event.title
+        );
+        if (lead <= Duration::hours(2) || next_due.is_none())
+            && let Some(place) = &event.place
+        {
+            text.push_str(&format!(" Where: {place}."));
+        }
+        if let Some(note) = due.late_note(zone, now) {
+            text.push_str(&format!(" ({note})"));
+        }
+        Action::Remind {
+            user: r.user,
+            message: Message::text(text),
+        }
+    });
     actions.extend(reminders);
     Ok(Fired { actions, next_due })
 }
