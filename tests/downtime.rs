@@ -315,7 +315,7 @@ async fn a_stay_in_touch_nudge_past_the_window_is_reported() {
     assert!(
         logged
             .iter()
-            .any(|t| t.contains("Missed the stay-in-touch nudge")),
+            .any(|t| t.contains("Missed the stay-in-touch nudge to 1 member of a round 1 coffee group, due Sun 28 Feb 09:00 AEDT (I was offline, past the catch-up window)")),
         "{shown:?}"
     );
 }

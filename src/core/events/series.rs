@@ -99,19 +99,27 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
         .collect();
     let zone = series.template.zone;
     if !begun.is_empty() {
-        let dates: Vec<String> = begun
-            .iter()
-            .map(|at| time_format::local(*at, zone, now))
-            .collect();
+        let dates = match begun.as_slice() {
+            [first, _, _, .., last] => format!(
+                "{} dates from {} to {}",
+                begun.len(),
+                time_format::local(*first, zone, now),
+                time_format::local(*last, zone, now)
+            ),
+            _ => begun
+                .iter()
+                .map(|at| time_format::local(*at, zone, now))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
         actions.push(Action::AdminLog {
             society: series.template.society.clone(),
             about: None,
             text: format!(
-                "{} of the series {} began while I was offline and {} never announced: {}.",
+                "{} of the series {} began while I was offline and {} never announced: {dates}.",
                 if begun.len() == 1 { "A date" } else { "Dates" },
                 series.template.title,
                 if begun.len() == 1 { "was" } else { "were" },
-                dates.join(", ")
             ),
         });
     }

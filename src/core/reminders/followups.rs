@@ -169,16 +169,18 @@ pub async fn fire_stay_in_touch(
             .filter(|m| m.answer == Some(CheckinAnswer::Met))
     };
     if let Some(missed) = due.missed_note(job.zone, now) {
-        if met().next().is_none() {
+        let count = met().count();
+        if count == 0 {
             return finished(Vec::new());
         }
-        let names: Vec<&str> = met().map(|m| m.user.name.as_str()).collect();
+        // Counted, not named: the committee log outlives a member's erasure.
         return finished(vec![Action::AdminLog {
             society: job.society.clone(),
             about: None,
             text: format!(
-                "Missed the stay-in-touch nudge to {}, {missed} (I was offline, past the catch-up window); it was not sent.",
-                names.join(", ")
+                "Missed the stay-in-touch nudge to {count} member{} of a round {} coffee group, {missed} (I was offline, past the catch-up window); it was not sent.",
+                if count == 1 { "" } else { "s" },
+                group.number
             ),
         }]);
     }
