@@ -11,11 +11,13 @@
 //! - `context`: what features are handed (`Bot`, `Ctx`, `Settings`, `Society`);
 //! - the floor every layer shares: `io` (inbound events and actions), `store` (the persistence
 //!   traits and records), `command` (the parser), `when`, `pairing`, `ics`, `doi`,
-//!   `identifiers`, `shared_text` (the one rule for text shown to others), `mention`,
+//!   `identifiers`, `catch_up` (what a job owes after downtime), `shared_text` (the one rule
+//!   for text shown to others), `mention`,
 //!   `secret_url` (addresses shown and logged without their secrets), `short_id`,
 //!   `time_format`, `error`.
 
 pub mod bot;
+pub mod catch_up;
 pub mod coffee;
 pub mod command;
 pub mod context;

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::catch_up;
 use super::command::{MilestoneKind, ShoutoutCommand};
 use super::context::{Bot, Ctx, Fired};
 use super::doi::{self, DoiLookup};
@@ -397,10 +398,19 @@ async fn pending(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
 /// The digest: the period's posted shout-outs in the celebrations room. A period with none
 /// posts nothing. The period runs back from this firing as far as the next one is ahead, so a
 /// firing repeated after a crash lists the same shout-outs (and its outbox key dedups it).
+/// After downtime the digests due meanwhile follow the catch-up rule: those inside the window
+/// are posted as one, labelled late, covering all their periods; older ones that had
+/// shout-outs to list are told to the committee.
 pub async fn fire_digest(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
     let zone = job.zone;
     let rule = job.repeat();
-    let next_due = rule.and_then(|rule| rule.next_after(job.due_at.max(now), zone));
+    let settings = bot.settings();
+    let window = catch_up::Window {
+        catch_up: settings.catch_up,
+        late_after: settings.late_after,
+    };
+    let due = catch_up::of_rule(job.due_at, rule, zone, now, window);
+    let next_due = due.next_due;
     let Some(digest) = bot.store().digest(job.subject).await? else {
         return Ok(Fired {
             actions: Vec::new(),
@@ -411,22 +421,48 @@ pub async fn fire_digest(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fir
         .and_then(|rule| rule.next_after(job.due_at, zone))
         .map(|next| next - job.due_at)
         .unwrap_or(chrono::Duration::days(7));
-    let since = job.due_at - period;
+    let mut actions = Vec::new();
+    if let (Some(first), Some(last), Some(missed)) = (
+        due.missed.first(),
+        due.missed.last(),
+        due.missed_note(zone, now),
+    ) {
+        let unlisted = bot
+            .store()
+            .posted_shoutouts(&digest.society, &digest.platform, *first - period, *last)
+            .await?
+            .len();
+        if unlisted > 0 {
+            actions.push(Action::AdminLog {
+                society: digest.society.clone(),
+                about: None,
+                text: format!(
+                    "Missed the shout-out digest, {missed} (I was offline, past the catch-up window); {unlisted} shout-out{} not listed.",
+                    if unlisted == 1 { " was" } else { "s were" }
+                ),
+            });
+        }
+    }
+    let (Some(first), Some(latest)) = (due.to_send().first().copied(), due.latest_to_send()) else {
+        return Ok(Fired { actions, next_due });
+    };
+    let since = first - period;
     let shoutouts = bot
         .store()
-        .posted_shoutouts(&digest.society, &digest.platform, since, job.due_at)
+        .posted_shoutouts(&digest.society, &digest.platform, since, latest)
         .await?;
-    if shoutouts.is_empty() || now - job.due_at > bot.settings().catch_up {
-        return Ok(Fired {
-            actions: Vec::new(),
-            next_due,
-        });
+    if shoutouts.is_empty() {
+        return Ok(Fired { actions, next_due });
     }
     let society = bot.society(&digest.society);
+    let late = due
+        .late_note(zone, now)
+        .map(|note| format!(" ({note})"))
+        .unwrap_or_default();
     let mut lines = vec![format!(
-        "🗓 Milestones in {} over the past {}:",
+        "🗓 Milestones in {} over the past {}{late}:",
         society.name,
-        time_format::span(period)
+        time_format::span(latest - since)
     )];
     for s in &shoutouts {
         lines.push(format!(
@@ -437,15 +473,13 @@ pub async fn fire_digest(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fir
         ));
     }
     lines.push("Congratulations, everyone!".to_string());
-    Ok(Fired {
-        actions: vec![Action::Celebrate {
-            society: digest.society.clone(),
-            fallback_room: digest.room.clone(),
-            message: Message::text(lines.join("\n")),
-            emoji: None,
-        }],
-        next_due,
-    })
+    actions.push(Action::Celebrate {
+        society: digest.society.clone(),
+        fallback_room: digest.room.clone(),
+        message: Message::text(lines.join("\n")),
+        emoji: None,
+    });
+    Ok(Fired { actions, next_due })
 }
 
 #[cfg(test)]

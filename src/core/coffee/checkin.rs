@@ -5,6 +5,7 @@ use super::round::meeting;
 use chrono::{DateTime, Utc};
 
 use super::programme::{PLANNED_REMINDER, programme_name};
+use crate::core::catch_up;
 use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::{Action, Choice, Message, UserRef};
@@ -12,7 +13,9 @@ use crate::core::reminders::followups;
 use crate::core::store::{CheckinAnswer, Job};
 use crate::core::time_format;
 
-/// A round's check-in: each group is asked, in its own room or thread, whether they met.
+/// A round's check-in: each group is asked, in its own room or thread, whether they met. Late
+/// after downtime it says so; past the catch-up window nobody is asked and the committee log
+/// says so instead.
 pub async fn fire_checkin(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
     let groups = bot.store().coffee_round_groups(job.subject).await?;
     let finished = |actions| {
@@ -21,15 +24,35 @@ pub async fn fire_checkin(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fi
             next_due: None,
         })
     };
-    if now - job.due_at > bot.settings().catch_up {
-        return finished(Vec::new());
-    }
     let Some(first) = groups.first() else {
         return finished(Vec::new());
     };
     let Some(programme) = bot.store().programme(first.programme).await? else {
         return finished(Vec::new());
     };
+    let settings = bot.settings();
+    let window = catch_up::Window {
+        catch_up: settings.catch_up,
+        late_after: settings.late_after,
+    };
+    let zone = job.zone;
+    let due = catch_up::of_rule(job.due_at, None, zone, now, window);
+    if let Some(missed) = due.missed_note(zone, now) {
+        return finished(vec![Action::AdminLog {
+            society: programme.society.clone(),
+            about: None,
+            text: format!(
+                "Missed the check-in of round {} of {}, {missed} (I was offline, past the catch-up window); its {} were not asked whether they met.",
+                first.number,
+                programme_name(&programme),
+                if groups.len() == 1 { "group" } else { "groups" },
+            ),
+        }]);
+    }
+    let late = due
+        .late_note(zone, now)
+        .map(|note| format!(" ({note})"))
+        .unwrap_or_default();
     let actions = groups
         .iter()
         .map(|group| {
@@ -39,7 +62,7 @@ pub async fn fire_checkin(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fi
                 society: programme.society.clone(),
                 members,
                 message: Message::text(format!(
-                    "How did round {} of {} go? Did you manage to meet {others}? Each of you can answer.",
+                    "How did round {} of {} go? Did you manage to meet {others}? Each of you can answer.{late}",
                     group.number,
                     programme_name(&programme)
                 ))

@@ -10,6 +10,7 @@ use super::programme::{
     MISSED_CHECKINS_BEFORE_PAUSE, capitalise, group_option, indefinitely, join_commands,
     programme_name,
 };
+use crate::core::catch_up;
 use crate::core::command::Stage;
 use crate::core::context::{Bot, Fired, Settings, Society};
 use crate::core::error::StoreError;
@@ -366,7 +367,8 @@ pub(super) fn meeting(group: i64) -> String {
     format!("coffee-group:{group}")
 }
 
-/// A due round: run it (unless it is too stale to be useful) and schedule the next.
+/// A due round: the rounds due since the job last fired follow the catch-up rule. Those
+/// inside the window run as one round, announced as late; older ones are told to the committee.
 pub async fn fire_round(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
     let Some(programme) = bot.store().programme(job.subject).await? else {
         return Ok(Fired {
@@ -376,30 +378,54 @@ pub async fn fire_round(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fire
     };
     let society = bot.society(&job.society);
     let zone = job.zone;
-    let actions = if now - job.due_at > bot.settings().catch_up {
-        vec![Action::AdminLog {
+    let settings = bot.settings();
+    let window = catch_up::Window {
+        catch_up: settings.catch_up,
+        late_after: settings.late_after,
+    };
+    let due = catch_up::of_rule(job.due_at, job.repeat(), zone, now, window);
+    let mut actions = Vec::new();
+    if let Some(missed) = due.missed_note(zone, now) {
+        let then = match (due.latest_to_send(), due.next_due) {
+            (Some(_), _) => "a late round runs now instead".to_string(),
+            (None, Some(next)) => {
+                format!("the next one runs {}", time_format::local(next, zone, now))
+            }
+            (None, None) => "no more are scheduled".to_string(),
+        };
+        actions.push(Action::AdminLog {
             society: job.society.clone(),
             about: None,
             text: format!(
-                "Missed the round of {} due {} (I was offline); the next one runs as scheduled.",
+                "Missed the round of {}, {missed} (I was offline, past the catch-up window); {then}.",
                 programme_name(&programme),
-                time_format::local(job.due_at, zone, now)
             ),
-        }]
-    } else {
-        run_round(
+        });
+    }
+    if let Some(latest) = due.latest_to_send() {
+        let (mut ran, _) = run_round(
             bot.store().as_ref(),
-            bot.settings(),
+            settings,
             society,
             &programme,
-            job.due_at,
+            latest,
             now,
         )
-        .await?
-        .0
-    };
-    let next_due = job
-        .repeat()
-        .and_then(|rule| rule.next_after(job.due_at.max(now), zone));
-    Ok(Fired { actions, next_due })
+        .await?;
+        // The room hears that the round is late, or stands for several.
+        if let Some(note) = due.late_note(zone, now) {
+            for action in &mut ran {
+                if let Action::Post { room, message } = action
+                    && *room == programme.room
+                {
+                    message.text = format!("{} ({note})", message.text);
+                }
+            }
+        }
+        actions.extend(ran);
+    }
+    Ok(Fired {
+        actions,
+        next_due: due.next_due,
+    })
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use super::access::{find, organisers_only};
 use super::notices;
 use super::reminders::first_reminder;
+use crate::core::catch_up;
 use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::Action;
@@ -58,8 +59,10 @@ fn date_on(series: &Series, day: NaiveDate) -> Option<DateTime<Utc>> {
 }
 
 /// Makes (or finds, if a first firing got that far) the series' next date and announces it;
-/// fires again when that date begins.
-pub async fn fire(bot: &Bot, job: &Job, _now: DateTime<Utc>) -> Result<Fired, StoreError> {
+/// fires again when that date begins. After downtime the dates that began meanwhile follow the
+/// catch-up rule: each is a date nobody was told of, and an event already under way is no
+/// news to announce, so the committee log lists them and the next date still ahead is made.
+pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
     let store = bot.store();
     let finished = Fired {
         actions: Vec::new(),
@@ -72,8 +75,59 @@ pub async fn fire(bot: &Bot, job: &Job, _now: DateTime<Utc>) -> Result<Fired, St
         return Ok(finished);
     }
     let skipped = store.skipped_dates(series.id).await?;
-    let Some(starts_at) = next_date(&series, job.due_at, &skipped) else {
-        return Ok(finished);
+    let settings = bot.settings();
+    let window = catch_up::Window {
+        catch_up: settings.catch_up,
+        late_after: settings.late_after,
+    };
+    let due = catch_up::occurrences(
+        job.due_at,
+        |after| next_date(&series, after, &skipped),
+        now,
+        window,
+    );
+    let mut actions = Vec::new();
+    // The job's own due time is the date that began, made and announced before; any later
+    // date already begun was never made.
+    let begun: Vec<DateTime<Utc>> = due
+        .missed
+        .iter()
+        .chain(&due.late)
+        .chain(&due.on_time)
+        .skip(1)
+        .copied()
+        .collect();
+    let zone = series.template.zone;
+    if !begun.is_empty() {
+        let dates = match begun.as_slice() {
+            [first, _, _, .., last] => format!(
+                "{} dates from {} to {}",
+                begun.len(),
+                time_format::local(*first, zone, now),
+                time_format::local(*last, zone, now)
+            ),
+            _ => begun
+                .iter()
+                .map(|at| time_format::local(*at, zone, now))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        actions.push(Action::AdminLog {
+            society: series.template.society.clone(),
+            about: None,
+            text: format!(
+                "{} of the series {} began while I was offline and {} never announced: {dates}.",
+                if begun.len() == 1 { "A date" } else { "Dates" },
+                series.template.title,
+                if begun.len() == 1 { "was" } else { "were" },
+            ),
+        });
+    }
+    let Some(starts_at) = due.next_due else {
+        return Ok(Fired {
+            actions,
+            next_due: None,
+        });
     };
     let event = match store.occurrence(series.id, starts_at).await? {
         Some(event) => event,
@@ -84,16 +138,17 @@ pub async fn fire(bot: &Bot, job: &Job, _now: DateTime<Utc>) -> Result<Fired, St
                 ..series.template.clone()
             };
             // The job's due time stands in for "now": a late firing still gets reminders
-            // that are ahead of the date.
-            let (first, offsets) = first_reminder(bot.settings(), &draft, job.due_at);
+            // that are ahead of the date (sent late, by the same catch-up rule).
+            let (first, offsets) = first_reminder(settings, &draft, job.due_at);
             store
                 .create_event(&draft, first, &offsets, job.due_at)
                 .await?
         }
     };
     let society = bot.society(&event.society);
+    actions.extend(notices::announce(settings, society, &event, &[]));
     Ok(Fired {
-        actions: notices::announce(bot.settings(), society, &event, &[]),
+        actions,
         next_due: Some(starts_at),
     })
 }

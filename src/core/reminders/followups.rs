@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::create::{self, MAX_REMINDER_CHARS};
+use crate::core::catch_up;
 use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::{Action, Choice, Message};
@@ -140,6 +141,7 @@ pub async fn schedule_stay_in_touch(ctx: &Ctx<'_>, group: &CoffeeGroup) -> Resul
 }
 
 /// The nudge itself: each member of the group who said they met is reminded of the others.
+/// Late after downtime it says so; past the catch-up window the committee log is told instead.
 pub async fn fire_stay_in_touch(
     bot: &Bot,
     job: &Job,
@@ -154,19 +156,45 @@ pub async fn fire_stay_in_touch(
     let Some(group) = bot.store().coffee_group(job.subject).await? else {
         return finished(Vec::new());
     };
-    if now - job.due_at > bot.settings().catch_up {
-        return finished(Vec::new());
+    let settings = bot.settings();
+    let window = catch_up::Window {
+        catch_up: settings.catch_up,
+        late_after: settings.late_after,
+    };
+    let due = catch_up::of_rule(job.due_at, None, job.zone, now, window);
+    let met = || {
+        group
+            .members
+            .iter()
+            .filter(|m| m.answer == Some(CheckinAnswer::Met))
+    };
+    if let Some(missed) = due.missed_note(job.zone, now) {
+        let count = met().count();
+        if count == 0 {
+            return finished(Vec::new());
+        }
+        // Counted, not named: the committee log outlives a member's erasure.
+        return finished(vec![Action::AdminLog {
+            society: job.society.clone(),
+            about: None,
+            text: format!(
+                "Missed the stay-in-touch nudge to {count} member{} of a round {} coffee group, {missed} (I was offline, past the catch-up window); it was not sent.",
+                if count == 1 { "" } else { "s" },
+                group.number
+            ),
+        }]);
     }
-    let prefix = &bot.settings().prefix;
+    let late = due
+        .late_note(job.zone, now)
+        .map(|note| format!(" ({note})"))
+        .unwrap_or_default();
+    let prefix = &settings.prefix;
     let span = time_format::span(job.due_at - group.ran_at);
-    let actions = group
-        .members
-        .iter()
-        .filter(|m| m.answer == Some(CheckinAnswer::Met))
+    let actions = met()
         .map(|m| Action::Remind {
             user: m.user.clone(),
             message: Message::text(format!(
-                "It's been {span} since you met {} over coffee. A short hello keeps the connection going; `{prefix}followup` can remind you later.",
+                "It's been {span} since you met {} over coffee. A short hello keeps the connection going; `{prefix}followup` can remind you later.{late}",
                 group.others_of(&m.user.id)
             )),
         })

@@ -3,6 +3,7 @@
 use super::create::{MAX_REMINDER_CHARS, create, room_has_space};
 use chrono::{DateTime, Utc};
 
+use crate::core::catch_up;
 use crate::core::command::{RemindTarget, RemindersCommand};
 use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
@@ -155,8 +156,9 @@ async fn snooze(ctx: &Ctx<'_>, id: ShortId, duration: &str) -> Result<Vec<Action
     ))])
 }
 
-/// Fires a due reminder: delivers it (labelled late after downtime), or, if it is older than the
-/// catch-up window, tells its owner and the committee instead of delivering something stale.
+/// Fires a due reminder: every occurrence due since it was last fired, by the catch-up rule.
+/// Those inside the window are delivered once (labelled late after downtime); those older are
+/// not sent stale but told to the owner and the committee.
 pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, StoreError> {
     let Some(reminder) = bot.store().reminder(job.subject).await? else {
         return Ok(Fired {
@@ -166,50 +168,54 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
     };
     let settings = bot.settings();
     let zone = job.zone;
+    let window = catch_up::Window {
+        catch_up: settings.catch_up,
+        late_after: settings.late_after,
+    };
+    let due = catch_up::of_rule(job.due_at, job.repeat(), zone, now, window);
     let id = ShortId::new(IdKind::Reminder, reminder.id);
-    let lateness = now - job.due_at;
-    let due_text = time_format::local(job.due_at, zone, now);
     let owner = reminder.owner.clone();
 
-    let actions = if lateness > settings.catch_up {
+    let mut actions = Vec::new();
+    if let (Some(missed), Some(first)) = (due.missed_note(zone, now), due.missed.first()) {
         let where_to = match reminder.delivery {
             Delivery::Me => String::new(),
             Delivery::Here => format!(" It was not posted in {}.", reminder.room),
         };
-        vec![
-            Action::Remind {
-                user: owner.clone(),
-                message: Message::text(format!(
-                    "I was offline and missed your reminder {id}, due {due_text}: {}. It is more than {} late, so I have not sent it now.{where_to}",
-                    reminder.text,
-                    time_format::span(settings.catch_up)
-                )),
-            },
-            Action::AdminLog {
-                society: job.society.clone(),
-                about: Some(owner.id.clone()),
-                text: format!(
-                    "Missed reminder {id} of {} (due {due_text}, {} late, past the catch-up window); its owner was told.",
-                    owner.name,
-                    time_format::span(lateness)
-                ),
-            },
-        ]
-    } else {
-        let late = if lateness > settings.late_after {
-            format!(" (late: due {due_text}; I was offline)")
+        let it_is = if due.missed.len() == 1 {
+            "It is"
         } else {
-            String::new()
+            "They are"
         };
-        vec![delivery_action(&reminder, &owner, &late)]
-    };
-
-    // After downtime the missed occurrences are not replayed one by one: the next one is the
-    // first still ahead.
-    let next_due = job
-        .repeat()
-        .and_then(|rule| rule.next_after(job.due_at.max(now), zone));
-    Ok(Fired { actions, next_due })
+        actions.push(Action::Remind {
+            user: owner.clone(),
+            message: Message::text(format!(
+                "I was offline and missed your reminder {id}, {missed}: {}. {it_is} more than {} late, so I have not sent it now.{where_to}",
+                reminder.text,
+                time_format::span(settings.catch_up)
+            )),
+        });
+        actions.push(Action::AdminLog {
+            society: job.society.clone(),
+            about: Some(owner.id.clone()),
+            text: format!(
+                "Missed reminder {id} of {} ({missed}, {} late, past the catch-up window); its owner was told.",
+                owner.name,
+                time_format::span(now - *first)
+            ),
+        });
+    }
+    if !due.to_send().is_empty() {
+        let late = due
+            .late_note(zone, now)
+            .map(|note| format!(" ({note})"))
+            .unwrap_or_default();
+        actions.push(delivery_action(&reminder, &owner, &late));
+    }
+    Ok(Fired {
+        actions,
+        next_due: due.next_due,
+    })
 }
 
 fn delivery_action(reminder: &Reminder, owner: &UserRef, late: &str) -> Action {
