@@ -87,6 +87,39 @@ pub struct Choice {
     pub label: String,
 }
 
+/// The question a choice answers. Each member answers an offer once (a second tap, or a
+/// reaction beside a button, changes nothing) unless the offer is changeable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    /// The same for every choice of one question: `coffee:12` for `coffee:12:met` and
+    /// `coffee:12:no`.
+    pub key: String,
+    /// An RSVP: members change their answer as plans change.
+    pub changeable: bool,
+}
+
+impl Choice {
+    /// The offer a choice id belongs to. Ids are read here, in one place, so no feature can
+    /// make a choice that escapes the once rule: an id of an unknown shape is an offer of its
+    /// own, answered once.
+    pub fn offer_of(id: &str) -> Offer {
+        let parts: Vec<&str> = id.split(':').collect();
+        let (key, changeable) = match parts.as_slice() {
+            ["event", ..] => (id.to_string(), true),
+            // `shoutout:approve:7` and `shoutout:decline:7` answer the one question about S7.
+            ["shoutout", _verb, shoutout] => (format!("shoutout:{shoutout}"), false),
+            // After "planned", the offered reminder is a question of its own.
+            ["coffee", _, "remind"] => (id.to_string(), false),
+            ["coffee", _, _] | ["onboard", _, _] | ["forget", _] => {
+                (parts[..parts.len() - 1].join(":"), false)
+            }
+            // A single-choice offer (the one-tap follow-up) or an unknown one.
+            _ => (id.to_string(), false),
+        };
+        Offer { key, changeable }
+    }
+}
+
 /// What the bot says. `text` is plain text with `backticks` for commands; adapters may render it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
