@@ -276,7 +276,9 @@ impl Bot {
 async fn reopen_offers(ctx: &Ctx<'_>, actions: &[Action]) -> Result<(), Refusal> {
     for action in actions {
         let (member, message) = match action {
-            Action::Reply { message, .. } => (&ctx.sender.id, message),
+            Action::Reply { message, asker, .. } => {
+                (asker.as_ref().unwrap_or(&ctx.sender.id), message)
+            }
             Action::Remind { user, message } => (&user.id, message),
             _ => continue,
         };

@@ -211,6 +211,10 @@ pub enum Action {
         to: Option<String>,
         private: bool,
         message: Message,
+        /// The member who is answered: the choices in `message` are theirs to make, even in a
+        /// shared room (the shell gives them their numbers). None in rows queued before it was kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asker: Option<String>,
     },
     /// A post in the society's announcements room (events), or in `fallback_room` where the
     /// platform has none configured.
