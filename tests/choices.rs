@@ -96,6 +96,14 @@ async fn once_story(store: Arc<dyn Store>) {
     }
     let rsvps = store.rsvps(1).await.unwrap();
     assert_eq!(rsvps.len(), 1, "{rsvps:?}");
+
+    // A button stays on Discord for good; the answer outlives the monthly pruning.
+    let later = checkin + Duration::days(60);
+    store
+        .prune(later - Duration::days(30), later)
+        .await
+        .unwrap();
+    assert_eq!(h.say(ana.chooses(&followup[0]), later).await, [ALREADY]);
 }
 
 async fn consent_and_erasure_story(store: Arc<dyn Store>) {

@@ -70,7 +70,8 @@ pub fn answer_memory_key(society: &str, member: &str, offer: &str) -> String {
     )
 }
 
-/// Answers are the core's memory, not an adapter's: no adapter uses this platform name.
+/// Answers are the core's memory, not an adapter's: no adapter uses this platform name, and
+/// pruning passes over it (`src/store/upkeep.rs` names it too).
 pub const ANSWERS_PLATFORM: &str = "rounds-answers";
 
 #[cfg(test)]
