@@ -305,6 +305,35 @@ impl Action {
 mod tests {
     use super::*;
 
+    /// Every choice of one question shares its offer; only an RSVP can be answered again.
+    #[test]
+    fn choices_of_one_question_share_an_offer() {
+        let table = [
+            ("coffee:12:met", "coffee:12", false),
+            ("coffee:12:no", "coffee:12", false),
+            ("coffee:12:remind", "coffee:12:remind", false),
+            ("followup:coffee:12", "followup:coffee:12", false),
+            ("followup:event:3", "followup:event:3", false),
+            ("shoutout:approve:7", "shoutout:7", false),
+            ("shoutout:decline:7", "shoutout:7", false),
+            ("forget:yes", "forget", false),
+            ("onboard:stage:intern", "onboard:stage", false),
+            ("onboard:stage:skip", "onboard:stage", false),
+            ("event:4:going", "event:4:going", true),
+            ("something:new", "something:new", false),
+        ];
+        for (id, key, changeable) in table {
+            assert_eq!(
+                Choice::offer_of(id),
+                Offer {
+                    key: key.to_string(),
+                    changeable
+                },
+                "{id}"
+            );
+        }
+    }
+
     /// The outbox keeps actions as JSON: a renamed variant must still read rows queued under
     /// its old name.
     #[test]
