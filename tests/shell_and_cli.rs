@@ -575,7 +575,11 @@ fn shell_numbers_answer_the_members_own_choices() {
          shoutout @newbie award Best intern\n\
          /as newbie\n\
          1\n\
-         2\n",
+         2\n\
+         /as ana\n\
+         forget me\n\
+         /room dm\n\
+         1\n",
     );
     assert!(output.status.success());
     let said = stdout_lines(&output);
@@ -609,6 +613,11 @@ fn shell_numbers_answer_the_members_own_choices() {
         posted
             .iter()
             .any(|l| l.contains("2/6 · What is your specialty")),
+        "{said:#?}"
+    );
+    // An answer's choices stay in the room it was given in: a `1` elsewhere erases nothing.
+    assert!(
+        !said.iter().any(|l| l.contains("Done. I erased")),
         "{said:#?}"
     );
 }

@@ -74,6 +74,11 @@ pub fn settings(timezone: Tz, prefix: &str) -> Settings {
 enum Audience {
     Room(String),
     Member(String),
+    /// An answer to a member: theirs, in the room it was shown in.
+    Asker {
+        member: String,
+        room: String,
+    },
     /// An introduction: any of its members may answer, from any room.
     Members(Vec<String>),
 }
@@ -216,7 +221,10 @@ impl Adapter for ShellOutput {
                 ..
             } => {
                 let audience = match asker {
-                    Some(member) => Audience::Member(member.clone()),
+                    Some(member) => Audience::Asker {
+                        member: member.clone(),
+                        room: room.clone(),
+                    },
                     None => Audience::Room(room.clone()),
                 };
                 write_message(&mut screen, room, message, audience);
@@ -489,6 +497,9 @@ impl Shell {
                 && match &o.audience {
                     Audience::Room(room) => *room == self.room,
                     Audience::Member(member) => *member == self.member,
+                    Audience::Asker { member, room } => {
+                        *member == self.member && *room == self.room
+                    }
                     Audience::Members(members) => members.contains(&self.member),
                 }
         })?;
