@@ -168,6 +168,82 @@ async fn welcome_story(store: Arc<dyn Store>) {
     assert!(stale[0].contains("already answered"), "{stale:?}");
 }
 
+/// Every question takes a typed answer in the DM, and `skip` typed is a skip, never a value.
+async fn typed_story(store: Arc<dyn Store>) {
+    let h = Harness::new(store.clone(), community_settings());
+    let now = at("2026-11-23T09:00:00+11:00");
+    let newbie = Member::new("newbie");
+    h.say(newbie.joins(), now).await;
+    let last = |h: &Harness| h.adapter.texts().last().cloned().unwrap_or_default();
+
+    // A stage with two readings is asked back, and the question stays.
+    let asked = h.say(newbie.says_privately("fellow"), now).await;
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        asked[0].contains("registrar") && asked[0].contains("consultant"),
+        "{asked:?}"
+    );
+    // A stage as doctors type it is recorded, and the answer says which.
+    let said = h.say(newbie.says_privately("reg"), now).await;
+    assert!(
+        said.iter().any(|t| t == "Your stage is now registrar."),
+        "{said:?}"
+    );
+    assert!(
+        last(&h).starts_with("2/6 · What is your specialty"),
+        "{said:?}"
+    );
+    h.say(newbie.says_privately("skip"), now).await;
+    assert!(last(&h).starts_with("3/6 · Which timezone"));
+    h.say(newbie.says_privately("Skip"), now).await;
+    assert!(last(&h).starts_with("4/6 · Which hospital"));
+    h.say(newbie.says_privately("skip"), now).await;
+    assert!(last(&h).starts_with("5/6 · Would you like"));
+    let coffee = h.say(newbie.says_privately("no"), now).await;
+    assert!(coffee.last().unwrap().starts_with("6/6 ·"), "{coffee:?}");
+    let done = h.say(newbie.says_privately("never"), now).await;
+    assert!(done.last().unwrap().starts_with("All done"), "{done:?}");
+
+    let profile = store
+        .profile(SOCIETY, &newbie.user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(profile.stage.as_deref(), Some("registrar"));
+    assert_eq!(profile.specialty, None);
+    assert_eq!(profile.hospital, None);
+    assert_eq!(profile.timezone, None);
+    assert_eq!(profile.shoutouts.map(|p| p.as_str()), Some("never"));
+
+    // Again, with `skip` typed at the first question and a stage typed by its own name.
+    h.say(newbie.says("!welcome"), now).await;
+    h.say(newbie.says_privately("skip"), now).await;
+    assert!(last(&h).starts_with("2/6 · What is your specialty"));
+    h.say(newbie.says("!welcome"), now).await;
+    let said = h.say(newbie.says_privately("consultant"), now).await;
+    assert!(
+        said.iter().any(|t| t == "Your stage is now consultant."),
+        "{said:?}"
+    );
+    // `!profile stage` reads doctors' titles the same way.
+    let said = h.say(newbie.says("!profile stage PGY1"), now).await;
+    assert_eq!(said[0], "Your stage is now intern.");
+    let said = h.say(newbie.says("!profile stage fellow"), now).await;
+    assert!(said[0].contains("registrar or consultant"), "{said:?}");
+    let profile = store.profile(SOCIETY, &newbie.user.id).await.unwrap();
+    assert_eq!(profile.unwrap().stage.as_deref(), Some("intern"));
+}
+
+#[tokio::test]
+async fn typed_answers_and_skip_on_sqlite() {
+    typed_story(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn typed_answers_and_skip_on_postgres() {
+    on_postgres(typed_story).await;
+}
+
 #[tokio::test]
 async fn welcome_on_sqlite() {
     welcome_story(sqlite_memory().await).await;

@@ -549,3 +549,75 @@ milestone publication Our first paper! doi:10.5694/mja2.51234
         "[2026-11-23 09:00] #celebrations rounds: 📄 “Sepsis recognition by interns”, Medical Journal of Australia (2026) https://doi.org/10.5694/mja2.51234",
     );
 }
+
+/// A number answers the newest choice offered to the member who types it: another member's
+/// offer in the same room is not theirs, and a choice they already answered steps aside for
+/// the one still waiting.
+#[test]
+fn shell_numbers_answer_the_members_own_choices() {
+    let output = rounds(
+        &["shell", "--db", ":memory:"],
+        &[],
+        "/clock 2026-11-23T09:00:00+11:00\n\
+         /as admin\n\
+         coffee setup every Monday 09:00 checkin 2 days\n\
+         /as a\n\
+         coffee join\n\
+         /as c\n\
+         coffee join\n\
+         /advance 10d\n\
+         /as a\n\
+         1\n\
+         /as c\n\
+         2\n\
+         /join newbie\n\
+         /as ana\n\
+         shoutout @newbie award Best intern\n\
+         /as newbie\n\
+         1\n\
+         2\n\
+         /as ana\n\
+         forget me\n\
+         /room dm\n\
+         1\n",
+    );
+    assert!(output.status.success());
+    let said = stdout_lines(&output);
+    let after = |marker: &str| -> Vec<String> {
+        let at = said
+            .iter()
+            .position(|l| l.contains(marker))
+            .unwrap_or_else(|| panic!("{marker}: {said:#?}"));
+        said[at + 1..].to_vec()
+    };
+    // a met c and is offered the follow-up in #general; c's `2` is still c's check-in answer.
+    let offered = after("Lovely: noted that you met c.");
+    assert_eq!(
+        offered[0],
+        "[2026-12-03 09:00] #general rounds: Reply with a number: 1) Remind me to follow up in a week"
+    );
+    assert_eq!(
+        offered[1],
+        "[2026-12-03 09:00] #general rounds: Noted: you have planned to meet a. Shall I remind you in 2d?",
+        "{said:#?}"
+    );
+    // newbie answers the shout-out, then the welcome question that was waiting.
+    let posted = after("Posted S1 in the celebrations room.");
+    assert!(
+        posted
+            .iter()
+            .any(|l| l.ends_with("@newbie (dm) rounds: (adds you to the group interns)")),
+        "{said:#?}"
+    );
+    assert!(
+        posted
+            .iter()
+            .any(|l| l.contains("2/6 · What is your specialty")),
+        "{said:#?}"
+    );
+    // An answer's choices stay in the room it was given in: a `1` elsewhere erases nothing.
+    assert!(
+        !said.iter().any(|l| l.contains("Done. I erased")),
+        "{said:#?}"
+    );
+}

@@ -8,7 +8,7 @@ use super::command::{self, Command, Parsed};
 use super::context::{Bot, Ctx, Fired};
 use super::error::{self, Refusal};
 use super::events;
-use super::io::{Action, Inbound, Message};
+use super::io::{Action, Choice, Inbound, Message};
 use super::members::{committee, onboarding, privacy, profile};
 use super::reminders::{self, followups};
 use super::shared_text;
@@ -130,6 +130,10 @@ impl Bot {
             (Inbound::Withdraw { .. }, _) => Ok(Vec::new()),
             (Inbound::Join { .. }, _) => onboarding::joined(&ctx).await,
         };
+        let result = match result {
+            Ok(actions) => reopen_offers(&ctx, &actions).await.map(|()| actions),
+            refused => refused,
+        };
         match result {
             Ok(mut actions) => {
                 if late > self.settings().late_after {
@@ -212,7 +216,33 @@ impl Bot {
         }
     }
 
+    /// A choice is answered once per member, whichever feature offered it: the answer is
+    /// recorded before the feature runs and taken back if the feature refuses or fails, so a
+    /// second tap (or a reaction beside a button) never acts twice.
     async fn choose(&self, ctx: &Ctx<'_>, choice: &str) -> Result<Vec<Action>, Refusal> {
+        let offer = Choice::offer_of(choice);
+        if offer.changeable {
+            return self.dispatch_choice(ctx, choice).await;
+        }
+        let (society, member) = (&ctx.society.key, &ctx.sender.id);
+        if ctx
+            .store
+            .record_answer(society, member, &offer.key, choice, ctx.now)
+            .await?
+            .is_some()
+        {
+            return Err(Refusal::said(
+                "You already answered that; nothing was changed.",
+            ));
+        }
+        let answered = self.dispatch_choice(ctx, choice).await;
+        if answered.is_err() {
+            ctx.store.reopen_offer(society, member, &offer.key).await?;
+        }
+        answered
+    }
+
+    async fn dispatch_choice(&self, ctx: &Ctx<'_>, choice: &str) -> Result<Vec<Action>, Refusal> {
         match choice.split_once(':') {
             Some(("forget", answer)) => privacy::forget_choice(ctx, answer).await,
             Some(("coffee", rest)) => coffee::choice(ctx, rest).await,
@@ -239,4 +269,27 @@ impl Bot {
             JobKind::StayInTouch => followups::fire_stay_in_touch(self, job, now).await,
         }
     }
+}
+
+/// Asking a member a question again (`forget me` a second time, the welcome restarted) opens
+/// it to them again: an offer is answered once each time it is made.
+async fn reopen_offers(ctx: &Ctx<'_>, actions: &[Action]) -> Result<(), Refusal> {
+    for action in actions {
+        let (member, message) = match action {
+            Action::Reply { message, asker, .. } => {
+                (asker.as_ref().unwrap_or(&ctx.sender.id), message)
+            }
+            Action::Remind { user, message } => (&user.id, message),
+            _ => continue,
+        };
+        for choice in &message.choices {
+            let offer = Choice::offer_of(&choice.id);
+            if !offer.changeable {
+                ctx.store
+                    .reopen_offer(&ctx.society.key, member, &offer.key)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -130,6 +130,7 @@ impl Ctx<'_> {
             to: self.origin.message_id.clone(),
             private,
             message,
+            asker: Some(self.sender.id.clone()),
         }
     }
 

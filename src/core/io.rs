@@ -87,6 +87,39 @@ pub struct Choice {
     pub label: String,
 }
 
+/// The question a choice answers. Each member answers an offer once (a second tap, or a
+/// reaction beside a button, changes nothing) unless the offer is changeable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    /// The same for every choice of one question: `coffee:12` for `coffee:12:met` and
+    /// `coffee:12:no`.
+    pub key: String,
+    /// An RSVP: members change their answer as plans change.
+    pub changeable: bool,
+}
+
+impl Choice {
+    /// The offer a choice id belongs to. Ids are read here, in one place, so no feature can
+    /// make a choice that escapes the once rule: an id of an unknown shape is an offer of its
+    /// own, answered once.
+    pub fn offer_of(id: &str) -> Offer {
+        let parts: Vec<&str> = id.split(':').collect();
+        let (key, changeable) = match parts.as_slice() {
+            ["event", ..] => (id.to_string(), true),
+            // `shoutout:approve:7` and `shoutout:decline:7` answer the one question about S7.
+            ["shoutout", _verb, shoutout] => (format!("shoutout:{shoutout}"), false),
+            // After "planned", the offered reminder is a question of its own.
+            ["coffee", _, "remind"] => (id.to_string(), false),
+            ["coffee", _, _] | ["onboard", _, _] | ["forget", _] => {
+                (parts[..parts.len() - 1].join(":"), false)
+            }
+            // A single-choice offer (the one-tap follow-up) or an unknown one.
+            _ => (id.to_string(), false),
+        };
+        Offer { key, changeable }
+    }
+}
+
 /// What the bot says. `text` is plain text with `backticks` for commands; adapters may render it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
@@ -178,6 +211,10 @@ pub enum Action {
         to: Option<String>,
         private: bool,
         message: Message,
+        /// The member who is answered: the choices in `message` are theirs to make, even in a
+        /// shared room (the shell gives them their numbers). None in rows queued before it was kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asker: Option<String>,
     },
     /// A post in the society's announcements room (events), or in `fallback_room` where the
     /// platform has none configured.
@@ -267,6 +304,35 @@ impl Action {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every choice of one question shares its offer; only an RSVP can be answered again.
+    #[test]
+    fn choices_of_one_question_share_an_offer() {
+        let table = [
+            ("coffee:12:met", "coffee:12", false),
+            ("coffee:12:no", "coffee:12", false),
+            ("coffee:12:remind", "coffee:12:remind", false),
+            ("followup:coffee:12", "followup:coffee:12", false),
+            ("followup:event:3", "followup:event:3", false),
+            ("shoutout:approve:7", "shoutout:7", false),
+            ("shoutout:decline:7", "shoutout:7", false),
+            ("forget:yes", "forget", false),
+            ("onboard:stage:intern", "onboard:stage", false),
+            ("onboard:stage:skip", "onboard:stage", false),
+            ("event:4:going", "event:4:going", true),
+            ("something:new", "something:new", false),
+        ];
+        for (id, key, changeable) in table {
+            assert_eq!(
+                Choice::offer_of(id),
+                Offer {
+                    key: key.to_string(),
+                    changeable
+                },
+                "{id}"
+            );
+        }
+    }
 
     /// The outbox keeps actions as JSON: a renamed variant must still read rows queued under
     /// its old name.

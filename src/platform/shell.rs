@@ -74,6 +74,11 @@ pub fn settings(timezone: Tz, prefix: &str) -> Settings {
 enum Audience {
     Room(String),
     Member(String),
+    /// An answer to a member: theirs, in the room it was shown in.
+    Asker {
+        member: String,
+        room: String,
+    },
     /// An introduction: any of its members may answer, from any room.
     Members(Vec<String>),
 }
@@ -81,6 +86,8 @@ enum Audience {
 struct Offer {
     audience: Audience,
     choices: Vec<Choice>,
+    /// Members who answered it, so their next number goes to a choice still waiting for them.
+    answered: HashSet<String>,
 }
 
 struct Screen {
@@ -165,6 +172,7 @@ fn write_message(screen: &mut Screen, target: &str, message: &Message, audience:
         screen.offers.push(Offer {
             audience,
             choices: message.choices.clone(),
+            answered: HashSet::new(),
         });
     }
 }
@@ -202,8 +210,24 @@ impl Adapter for ShellOutput {
             return Ok(());
         }
         match action {
-            Action::Post { room, message } | Action::Reply { room, message, .. } => {
+            Action::Post { room, message } => {
                 write_message(&mut screen, room, message, Audience::Room(room.clone()));
+            }
+            // An answer's choices belong to the member who asked, not to the room it is in.
+            Action::Reply {
+                room,
+                message,
+                asker,
+                ..
+            } => {
+                let audience = match asker {
+                    Some(member) => Audience::Asker {
+                        member: member.clone(),
+                        room: room.clone(),
+                    },
+                    None => Audience::Room(room.clone()),
+                };
+                write_message(&mut screen, room, message, audience);
             }
             Action::Announce { message, topic, .. } => {
                 let room = ANNOUNCEMENTS.to_string();
@@ -405,11 +429,12 @@ impl Shell {
         if let Some(meta) = line.strip_prefix('/') {
             return self.meta(meta).await;
         }
-        let inbound = match self.pick(line) {
-            Some(choice) => Inbound::Choice {
+        let picked = self.pick(line);
+        let inbound = match &picked {
+            Some((_, choice)) => Inbound::Choice {
                 origin: self.origin(),
                 sender: self.sender(),
-                choice,
+                choice: choice.clone(),
             },
             None => Inbound::Message {
                 origin: self.origin(),
@@ -418,7 +443,17 @@ impl Shell {
             },
         };
         let now = self.now();
-        let Ok(answered) = self.receive(&inbound, now).await else {
+        let received = self.receive(&inbound, now).await;
+        if let (Ok(_), Some((offer, choice))) = (&received, &picked) {
+            // Answered once (or refused for good): the member's next number is for another
+            // choice. An RSVP stays theirs to change.
+            if !Choice::offer_of(choice).changeable {
+                if let Some(offer) = self.output.screen().offers.get_mut(*offer) {
+                    offer.answered.insert(self.member.clone());
+                }
+            }
+        }
+        let Ok(answered) = received else {
             // The store failed: the apology is printed, and nothing else can run until it is back.
             return Ok(Step {
                 said: self.output.take_lines(),
@@ -452,16 +487,24 @@ impl Shell {
         self.runtime.receive_or_tell(inbound, now, &direct).await
     }
 
-    /// A bare number answers the newest choice offered to this member or in this room.
-    fn pick(&self, line: &str) -> Option<String> {
+    /// A bare number answers the newest choice offered to this member (or to everyone in this
+    /// room) that they have not answered yet: which offer it is, and the choice's id.
+    fn pick(&self, line: &str) -> Option<(usize, String)> {
         let n: usize = line.parse().ok()?;
         let screen = self.output.screen();
-        let offer = screen.offers.iter().rev().find(|o| match &o.audience {
-            Audience::Room(room) => *room == self.room,
-            Audience::Member(member) => *member == self.member,
-            Audience::Members(members) => members.contains(&self.member),
+        let (index, offer) = screen.offers.iter().enumerate().rev().find(|(_, o)| {
+            !o.answered.contains(&self.member)
+                && match &o.audience {
+                    Audience::Room(room) => *room == self.room,
+                    Audience::Member(member) => *member == self.member,
+                    Audience::Asker { member, room } => {
+                        *member == self.member && *room == self.room
+                    }
+                    Audience::Members(members) => members.contains(&self.member),
+                }
         })?;
-        offer.choices.get(n.checked_sub(1)?).map(|c| c.id.clone())
+        let choice = offer.choices.get(n.checked_sub(1)?)?;
+        Some((index, choice.id.clone()))
     }
 
     async fn meta(&mut self, meta: &str) -> anyhow::Result<Step> {

@@ -6,7 +6,10 @@ use sqlx::Row;
 
 use super::pool::SqlStore;
 use super::rows::{db, ts};
-use crate::core::store::{MEMBER_MEMORY_PREFIX, MemoryStore, StoreResult, member_of_memory_key};
+use crate::core::store::{
+    ANSWERS_PLATFORM, MEMBER_MEMORY_PREFIX, MemoryStore, StoreResult, answer_memory_key,
+    member_of_memory_key,
+};
 
 #[async_trait]
 impl MemoryStore for SqlStore {
@@ -62,6 +65,48 @@ impl MemoryStore for SqlStore {
         row.map(|r| r.try_get::<String, _>(0))
             .transpose()
             .map_err(db)
+    }
+
+    async fn record_answer(
+        &self,
+        society: &str,
+        member: &str,
+        offer: &str,
+        choice: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<String>> {
+        let key = answer_memory_key(society, member, offer);
+        let done = sqlx::query(
+            "INSERT INTO platform_memory (platform, key, value, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (platform, key) DO NOTHING",
+        )
+        .bind(ANSWERS_PLATFORM)
+        .bind(&key)
+        .bind(choice)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 1 {
+            return Ok(None);
+        }
+        // Reopened between the two statements: the member may answer, but this tap is not
+        // recorded; taking it as the earlier answer refuses it, which is the safe side.
+        Ok(Some(
+            self.recall(ANSWERS_PLATFORM, &key)
+                .await?
+                .unwrap_or_default(),
+        ))
+    }
+
+    async fn reopen_offer(&self, society: &str, member: &str, offer: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM platform_memory WHERE platform = $1 AND key = $2")
+            .bind(ANSWERS_PLATFORM)
+            .bind(answer_memory_key(society, member, offer))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 }
 

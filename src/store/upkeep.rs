@@ -75,7 +75,12 @@ impl UpkeepStore for SqlStore {
                 before,
             ),
             ("DELETE FROM inbound_seen WHERE seen_at < $1", before),
-            ("DELETE FROM platform_memory WHERE created_at < $1", before),
+            // Members' answers stay as long as the buttons they answered (for good, on
+            // Discord); erasing the member removes them.
+            (
+                "DELETE FROM platform_memory WHERE created_at < $1 AND platform <> 'rounds-answers'",
+                before,
+            ),
             ("DELETE FROM confirmations WHERE expires_at < $1", now),
             // A declined shout-out, or one never answered, is not kept once its question expired.
             (

@@ -130,13 +130,99 @@ impl Stage {
         let text = text.trim().to_lowercase();
         Stage::ALL.into_iter().find(|s| s.as_str() == text)
     }
+
+    /// How a stage typed by a doctor in Australia, the UK or the US reads: `reg`, `SHO`,
+    /// `PGY2`, `FY1`, `RMO`, `attending`... A title with two plausible readings is asked
+    /// back, never guessed. None: not a stage Rounds knows.
+    pub fn read(text: &str) -> Option<StageReading> {
+        use Stage::*;
+        use StageReading::{Either, Is};
+        let words: Vec<String> = text
+            .to_lowercase()
+            .replace(['-', '_', '.'], " ")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let text = words.join(" ");
+        if let Some(stage) = Stage::parse(&text) {
+            return Some(Is(stage));
+        }
+        // Numbered grades (`PGY 2`, `ST3`, `FY1`, `MS4`): the letters, then the year.
+        let joined = words.concat();
+        let letters = joined.trim_end_matches(|c: char| c.is_ascii_digit());
+        if let Ok(year) = joined[letters.len()..].parse::<u32>() {
+            let reading = match (letters, year) {
+                // Australia and the US: PGY1 is the intern year, PGY2 a resident's; from PGY3
+                // an Australian is often a registrar while an American is still a resident.
+                ("pgy", 1) => Is(Intern),
+                ("pgy", 2) => Is(Resident),
+                ("pgy", 3..=9) => Either(Resident, Registrar),
+                // The UK's foundation years, core training and specialty training.
+                ("f" | "fy", 1) => Is(Intern),
+                ("f" | "fy", 2) => Is(Resident),
+                ("ct", 1..=3) => Is(Resident),
+                ("st", 1..=2) => Either(Resident, Registrar),
+                ("st", 3..=8) => Is(Registrar),
+                ("ms", 1..=6) => Is(Student),
+                _ => return None,
+            };
+            return Some(reading);
+        }
+        let reading = match text.as_str() {
+            "med student" | "medical student" | "medstudent" | "med school" => Is(Student),
+            "house officer" | "junior doctor" | "jmo" | "junior medical officer" => {
+                Either(Intern, Resident)
+            }
+            "sho"
+            | "senior house officer"
+            | "rmo"
+            | "resident medical officer"
+            | "hmo"
+            | "hospital medical officer"
+            | "srmo"
+            | "senior resident medical officer"
+            | "junior resident"
+            | "core trainee" => Is(Resident),
+            "reg"
+            | "spr"
+            | "specialist registrar"
+            | "str"
+            | "specialty registrar"
+            | "senior registrar"
+            | "advanced trainee"
+            | "basic physician trainee"
+            | "bpt" => Is(Registrar),
+            // A US fellow trains after residency; an Australian fellow holds the college's
+            // fellowship, so is a specialist.
+            "fellow" | "clinical fellow" => Either(Registrar, Consultant),
+            "attending"
+            | "attending physician"
+            | "specialist"
+            | "staff specialist"
+            | "vmo"
+            | "visiting medical officer" => Is(Consultant),
+            // Australia's career medical officers work outside training programmes.
+            "cmo" | "career medical officer" => Is(Other),
+            _ => return None,
+        };
+        Some(reading)
+    }
+}
+
+/// What a typed stage means (see [`Stage::read`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageReading {
+    Is(Stage),
+    /// Two plausible readings: the member is asked which.
+    Either(Stage, Stage),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProfileCommand {
     Show,
     Timezone(String),
-    Stage(Stage),
+    /// The reading and the words the member typed, for asking back.
+    Stage(StageReading, String),
     Specialty(String),
     Hospital(String),
     Img(bool),
@@ -170,10 +256,9 @@ pub(super) fn parse_profile(rest: &str, prefix: &str) -> Result<ProfileCommand, 
                 return Err(need("profile stage registrar"));
             }
             let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
-            ProfileCommand::Stage(
-                Stage::parse(value)
-                    .ok_or_else(|| unknown_option(prefix, "profile", value, &stages))?,
-            )
+            let reading = Stage::read(value)
+                .ok_or_else(|| unknown_option(prefix, "profile", value, &stages))?;
+            ProfileCommand::Stage(reading, value.trim().to_string())
         }
         "specialty" | "speciality" => {
             if value.is_empty() {
@@ -265,5 +350,53 @@ pub(super) fn parse_committee(rest: &str, prefix: &str) -> Result<(), CommandErr
     match split_word(rest).0.as_str() {
         "log" | "" => Ok(()),
         other => Err(unknown_option(prefix, "committee", other, &["log"])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StageReading::{Either, Is};
+    use super::*;
+
+    /// What doctors in Australia, the UK and the US type, and what Rounds records (or asks).
+    #[test]
+    fn stages_read_as_doctors_type_them() {
+        use Stage::*;
+        let table = [
+            ("registrar", Some(Is(Registrar))),
+            ("Consultant", Some(Is(Consultant))),
+            ("reg", Some(Is(Registrar))),
+            ("SHO", Some(Is(Resident))),
+            ("PGY1", Some(Is(Intern))),
+            ("PGY2", Some(Is(Resident))),
+            ("pgy 3", Some(Either(Resident, Registrar))),
+            ("PGY-7", Some(Either(Resident, Registrar))),
+            ("F1", Some(Is(Intern))),
+            ("F2", Some(Is(Resident))),
+            ("FY1", Some(Is(Intern))),
+            ("resident medical officer", Some(Is(Resident))),
+            ("RMO", Some(Is(Resident))),
+            ("fellow", Some(Either(Registrar, Consultant))),
+            ("intern", Some(Is(Intern))),
+            ("HMO", Some(Is(Resident))),
+            ("SRMO", Some(Is(Resident))),
+            ("CMO", Some(Is(Other))),
+            ("ST3", Some(Is(Registrar))),
+            ("ST1", Some(Either(Resident, Registrar))),
+            ("CT2", Some(Is(Resident))),
+            ("SpR", Some(Is(Registrar))),
+            ("attending", Some(Is(Consultant))),
+            ("resident", Some(Is(Resident))),
+            ("med student", Some(Is(Student))),
+            ("Medical  Student", Some(Is(Student))),
+            ("junior doctor", Some(Either(Intern, Resident))),
+            ("wizard", None),
+            ("PGY", None),
+            ("ST9", None),
+            ("", None),
+        ];
+        for (typed, reading) in table {
+            assert_eq!(Stage::read(typed), reading, "{typed}");
+        }
     }
 }

@@ -18,7 +18,7 @@ mod table;
 
 pub use coffee::{COFFEE_MODES, CoffeeCommand, CoffeeSetup, MAX_MENTOR_CAPACITY, MentorCommand};
 pub use events::{EventCommand, RsvpAnswer};
-pub use members::{MAX_PROFILE_TEXT, ProfileCommand, Stage, WelcomeCommand};
+pub use members::{MAX_PROFILE_TEXT, ProfileCommand, Stage, StageReading, WelcomeCommand};
 pub use parsed::{Command, Parsed};
 pub use reminders::{RemindTarget, RemindersCommand};
 pub use shoutouts::{MilestoneKind, ShoutoutCommand};

@@ -101,7 +101,7 @@ impl Command {
             Command::Profile(
                 ProfileCommand::Show
                 | ProfileCommand::Timezone(_)
-                | ProfileCommand::Stage(_)
+                | ProfileCommand::Stage(..)
                 | ProfileCommand::Img(_)
                 | ProfileCommand::Shoutouts(_),
             ) => Vec::new(),

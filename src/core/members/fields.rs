@@ -2,7 +2,7 @@
 //! both take them: one line, bounded, and never a patient identifier, since introductions show
 //! them to others.
 
-use crate::core::command::MAX_PROFILE_TEXT;
+use crate::core::command::{MAX_PROFILE_TEXT, Stage, StageReading};
 use crate::core::error::Refusal;
 
 /// The member's text for `field`, trimmed, or a refusal that says what to change.
@@ -22,4 +22,24 @@ pub fn clean_text(text: &str, field: &str) -> Result<String, Refusal> {
     // Introductions show it to the member's pairings.
     crate::core::shared_text::check(text, field)?;
     Ok(text.to_string())
+}
+
+/// The stage a member typed, or the question back when it has two readings: `answer` shows how
+/// to give one (a command, or the word alone in the welcome dialogue).
+pub fn stage(
+    reading: StageReading,
+    typed: &str,
+    answer: impl Fn(Stage) -> String,
+) -> Result<Stage, Refusal> {
+    match reading {
+        StageReading::Is(stage) => Ok(stage),
+        StageReading::Either(one, other) => Err(Refusal::said(format!(
+            "`{}` can mean {} or {}, depending on where you train; which are you? Answer with {} or {}.",
+            typed.trim().chars().take(40).collect::<String>(),
+            one.as_str(),
+            other.as_str(),
+            answer(one),
+            answer(other)
+        ))),
+    }
 }

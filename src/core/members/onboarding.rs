@@ -55,11 +55,6 @@ impl Step {
     fn next(self) -> Option<Step> {
         Step::ALL.get(self.number()).copied()
     }
-
-    /// Answered by typing, not by a choice.
-    fn takes_text(self) -> bool {
-        matches!(self, Step::Specialty | Step::Timezone | Step::Hospital)
-    }
 }
 
 /// A member joined: welcome them once (a second join, after leaving, is not welcomed again).
@@ -233,7 +228,7 @@ pub async fn answer(ctx: &Ctx<'_>, rest: &str) -> Result<Vec<Action>, Refusal> {
     }
     let mut actions = Vec::new();
     if value != "skip" {
-        actions.extend(apply(ctx, step, value).await?);
+        actions.extend(apply(ctx, step, value, false).await?);
     }
     actions.extend(advance(ctx, step).await?);
     Ok(actions)
@@ -245,14 +240,18 @@ pub async fn chat(ctx: &Ctx<'_>, text: &str) -> Result<Vec<Action>, Refusal> {
     if !ctx.origin.is_direct {
         return Ok(Vec::new());
     }
-    match current(ctx).await? {
-        Some(step) if step.takes_text() => {
-            let mut actions = apply(ctx, step, text.trim()).await?;
-            actions.extend(advance(ctx, step).await?);
-            Ok(actions)
-        }
-        _ => Ok(Vec::new()),
-    }
+    let Some(step) = current(ctx).await? else {
+        return Ok(Vec::new());
+    };
+    let text = text.trim();
+    // `skip` typed is the Skip choice, at every question: never a value to save.
+    let mut actions = if text.eq_ignore_ascii_case("skip") {
+        Vec::new()
+    } else {
+        apply(ctx, step, text, true).await?
+    };
+    actions.extend(advance(ctx, step).await?);
+    Ok(actions)
 }
 
 /// After `!profile <field>`: if that answers the question the member is on, the dialogue
@@ -287,8 +286,22 @@ async fn advance(ctx: &Ctx<'_>, step: Step) -> Result<Vec<Action>, Refusal> {
     )])
 }
 
-/// Records one answer in the profile (or the coffee pairings), returning what to say.
-async fn apply(ctx: &Ctx<'_>, step: Step, value: &str) -> Result<Vec<Action>, Refusal> {
+/// Records one answer in the profile (or the coffee pairings), returning what to say. A
+/// `typed` answer is read as the member wrote it; a choice's value is one of the offered.
+async fn apply(
+    ctx: &Ctx<'_>,
+    step: Step,
+    value: &str,
+    typed: bool,
+) -> Result<Vec<Action>, Refusal> {
+    let offered = |options: &[&str]| {
+        let options: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
+        Refusal::said(format!(
+            "Answer with {}, or `skip`; `{}welcome skip` stops the questions.",
+            options.join(", "),
+            ctx.prefix()
+        ))
+    };
     let mut profile = ctx
         .store
         .profile(&ctx.society.key, &ctx.sender.id)
@@ -301,10 +314,12 @@ async fn apply(ctx: &Ctx<'_>, step: Step, value: &str) -> Result<Vec<Action>, Re
     profile.name = ctx.sender.name.clone();
     let said = match step {
         Step::Stage => {
-            let stage = Stage::parse(value)
-                .ok_or_else(|| Refusal::said("Pick one of the stages offered, or Skip."))?;
+            let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+            let reading = Stage::read(value).ok_or_else(|| offered(&stages))?;
+            let stage = fields::stage(reading, value, |s| format!("`{}`", s.as_str()))?;
             profile.stage = Some(stage.as_str().to_string());
-            None
+            // A typed title is read, not matched: say what it was read as.
+            typed.then(|| format!("Your stage is now {}.", stage.as_str()))
         }
         Step::Specialty => {
             profile.specialty = Some(fields::clean_text(value, "specialty")?);
@@ -315,7 +330,7 @@ async fn apply(ctx: &Ctx<'_>, step: Step, value: &str) -> Result<Vec<Action>, Re
             None
         }
         Step::Timezone => {
-            let zone = if value == "society" {
+            let zone = if value == "society" || (typed && value.eq_ignore_ascii_case("keep")) {
                 ctx.society.timezone
             } else {
                 when::parse_zone(value)?
@@ -328,8 +343,10 @@ async fn apply(ctx: &Ctx<'_>, step: Step, value: &str) -> Result<Vec<Action>, Re
             ))
         }
         Step::Coffee => {
-            if value != "yes" {
-                return Ok(Vec::new());
+            match value.to_lowercase().as_str() {
+                "yes" | "y" | "yes please" | "pair me" => {}
+                "no" | "n" | "not now" | "no thanks" => return Ok(Vec::new()),
+                _ => return Err(offered(&["yes", "no"])),
             }
             return Ok(
                 match coffee::run(ctx, CoffeeCommand::Join { group: None }).await {
@@ -353,7 +370,9 @@ async fn apply(ctx: &Ctx<'_>, step: Step, value: &str) -> Result<Vec<Action>, Re
             );
         }
         Step::Shoutouts => {
-            profile.shoutouts = ShoutoutPreference::parse(value);
+            let preference = ShoutoutPreference::parse(&value.to_lowercase())
+                .ok_or_else(|| offered(&["ask", "auto", "never"]))?;
+            profile.shoutouts = Some(preference);
             None
         }
     };

@@ -24,7 +24,7 @@ pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, 
     // The welcome dialogue moves on when its question is answered with this command.
     let command_field = match &command {
         ProfileCommand::Timezone(_) => Some("timezone"),
-        ProfileCommand::Stage(_) => Some("stage"),
+        ProfileCommand::Stage(..) => Some("stage"),
         ProfileCommand::Specialty(_) => Some("specialty"),
         ProfileCommand::Hospital(_) => Some("hospital"),
         ProfileCommand::Shoutouts(_) => Some("shoutouts"),
@@ -41,7 +41,11 @@ pub async fn run(ctx: &Ctx<'_>, command: ProfileCommand) -> Result<Vec<Action>, 
                 time_format::local(ctx.now, zone, ctx.now)
             )
         }
-        ProfileCommand::Stage(stage) => {
+        ProfileCommand::Stage(reading, typed) => {
+            let p = ctx.prefix();
+            let stage = super::fields::stage(reading, &typed, |s| {
+                format!("`{p}profile stage {}`", s.as_str())
+            })?;
             profile.stage = Some(stage.as_str().to_string());
             format!("Your stage is now {}.", stage.as_str())
         }

@@ -44,7 +44,35 @@ pub trait MemoryStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn recall(&self, platform: &str, key: &str) -> StoreResult<Option<String>>;
+
+    /// Records that `member` answered `offer` in `society` with `choice`, unless they already
+    /// had: then nothing changes and their earlier choice comes back. Atomic, so two taps
+    /// racing each other cannot both be the first.
+    async fn record_answer(
+        &self,
+        society: &str,
+        member: &str,
+        offer: &str,
+        choice: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<String>>;
+
+    /// Opens `offer` to `member` again: it was asked anew, or their answer could not be acted on.
+    async fn reopen_offer(&self, society: &str, member: &str, offer: &str) -> StoreResult<()>;
 }
+
+/// Where a member's answer to an offer is kept: a [`member_memory_key`], so erasing the member
+/// erases their answers too.
+pub fn answer_memory_key(society: &str, member: &str, offer: &str) -> String {
+    member_memory_key(
+        &format!("answered/{society}/{offer}").replace(':', "/"),
+        member,
+    )
+}
+
+/// Answers are the core's memory, not an adapter's: no adapter uses this platform name, and
+/// pruning passes over it (`src/store/upkeep.rs` names it too).
+pub const ANSWERS_PLATFORM: &str = "rounds-answers";
 
 #[cfg(test)]
 mod tests {

@@ -22,7 +22,10 @@ pub use coffee::{
 };
 pub use events::{Event, EventStore, Rsvp, RsvpOutcome, RsvpState};
 pub use members::{Erasure, MemberStore, Profile, ShoutoutPreference};
-pub use memory::{MEMBER_MEMORY_PREFIX, MemoryStore, member_memory_key, member_of_memory_key};
+pub use memory::{
+    ANSWERS_PLATFORM, MEMBER_MEMORY_PREFIX, MemoryStore, answer_memory_key, member_memory_key,
+    member_of_memory_key,
+};
 pub use queue::{
     FiredJob, Job, JobKind, JobRule, KindFilter, NewJob, OutboxItem, PendingSend, QueueStore,
     QueueTally,

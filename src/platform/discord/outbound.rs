@@ -463,6 +463,7 @@ impl Adapter for DiscordAdapter {
                 to,
                 private,
                 message,
+                ..
             } => {
                 // A private answer to a member joining (there is no message to reply to).
                 if *private
