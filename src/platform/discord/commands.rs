@@ -511,6 +511,16 @@ mod tests {
             options: vec![("topic".into(), "remind".into())],
         };
         assert_eq!(to_text("help", &help), "help remind");
+        let more = Invocation {
+            subcommand: None,
+            options: vec![("topic".into(), "events more".into())],
+        };
+        assert_eq!(
+            command::parse(&format!("!{}", to_text("help", &more)), "!", false),
+            Parsed::Command(command::Command::Help {
+                topic: Some("events more".into())
+            })
+        );
         for changes in ["at Room 5 | capacity 40", "| at Room 5 | capacity 40"] {
             let edit = to_text("event", &sub("edit", &[("id", "E1"), ("changes", changes)]));
             assert!(edit.starts_with("event edit E1 | at Room 5"), "{edit}");
