@@ -3,6 +3,7 @@
 
 mod support;
 
+use rounds::core::command::{COMMANDS, Who};
 use std::io::Write;
 use std::process::Stdio;
 
@@ -106,4 +107,39 @@ fn an_unknown_topic_is_answered_with_the_topics() {
              profile, committee; a command's name works too, e.g. `!help remind`."
         ]
     );
+}
+
+/// Help marks the forms only the committee or organisers may use; the core's checks decide. A
+/// member who is neither is refused exactly the examples of the marked forms, and every marked
+/// form has one, so a mark cannot drift from the check.
+#[tokio::test]
+async fn the_forms_help_marks_are_the_ones_a_member_is_refused() {
+    let now = support::at("2026-11-22T14:00:00+11:00");
+    let ana = support::Member::new("ana");
+    for command in COMMANDS {
+        for form in command.forms.iter().filter(|f| f.who != Who::Anyone) {
+            assert!(
+                command
+                    .examples
+                    .iter()
+                    .any(|e| command.form_of(e).is_some_and(|f| std::ptr::eq(f, form))),
+                "an example of {}",
+                form.usage
+            );
+        }
+        for example in command.examples {
+            let form = command.form_of(example).expect(example);
+            let h = support::Harness::sqlite(chrono_tz::Australia::Sydney).await;
+            let replies = h.say(ana.says(&format!("!{example}")), now).await;
+            let refused = replies.iter().any(|r| {
+                r.starts_with("Only the committee") || r.starts_with("Only the organisers")
+            });
+            assert_eq!(
+                refused,
+                form.who != Who::Anyone,
+                "!{example} ({:?}): {replies:?}",
+                form.who
+            );
+        }
+    }
 }

@@ -74,6 +74,9 @@ pub(super) const COFFEE: CommandSpec = CommandSpec {
         "coffee pause 2 weeks",
         "coffee setup every Monday 09:00 size 2 mode cross-specialty checkin 5 days",
         "coffee setup group surgery every 2 weeks on Thursday 12:30 mode mentor",
+        "coffee run",
+        "coffee preview group surgery",
+        "coffee stats",
     ],
     topic: Some(Topic::Pairings),
 };

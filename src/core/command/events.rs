@@ -91,6 +91,10 @@ pub(super) const EVENT: CommandSpec = CommandSpec {
         "event edit E12 | at Lecture theatre 3",
         "event skip E12 2026-12-24",
         "event checkin E12 K7P2QX",
+        "event checkin-code E12",
+        "event attendance E12",
+        "event cancel E12",
+        "event import https://example.org/grand-rounds.ics",
     ],
     topic: Some(Topic::Events),
 };

@@ -93,46 +93,12 @@ impl Entry {
     }
 }
 
-/// The words of a usage before its first value: `coffee pause` in `coffee pause <duration>`.
-fn literals(usage: &str) -> Vec<&str> {
-    usage
-        .split_whitespace()
-        .take_while(|w| !w.starts_with('<') && !w.starts_with('['))
-        .collect()
-}
-
-/// The form an example shows: the one whose literal words it starts with, the most of them,
-/// and, between equals, the one that takes values when the example gives some.
-fn form_of(command: &'static CommandSpec, example: &str) -> Option<&'static Form> {
-    let words: Vec<String> = example.split_whitespace().map(str::to_lowercase).collect();
-    command
-        .forms
-        .iter()
-        .filter_map(|form| {
-            let literals = literals(form.usage);
-            let matches =
-                literals.len() <= words.len() && literals.iter().zip(&words).all(|(l, w)| l == w);
-            let takes_values = form.usage.split_whitespace().count() > literals.len();
-            matches.then_some((
-                (
-                    literals.len(),
-                    takes_values == (words.len() > literals.len()),
-                ),
-                form,
-            ))
-        })
-        // The first of equals: `max_by_key` would keep the last.
-        .rev()
-        .max_by_key(|(key, _)| *key)
-        .map(|(_, form)| form)
-}
-
 fn examples_of(command: &'static CommandSpec, form: &'static Form) -> Vec<&'static str> {
     command
         .examples
         .iter()
         .copied()
-        .filter(|e| form_of(command, e).is_some_and(|f| std::ptr::eq(f, form)))
+        .filter(|e| command.form_of(e).is_some_and(|f| std::ptr::eq(f, form)))
         .collect()
 }
 
@@ -392,7 +358,7 @@ mod tests {
                     pages.iter().any(|(_, page)| page.contains(&shown)),
                     "{example}"
                 );
-                assert!(form_of(command, example).is_some(), "{example}");
+                assert!(command.form_of(example).is_some(), "{example}");
             }
         }
         let help = help_text("!", Some("help"));
@@ -451,9 +417,8 @@ mod tests {
 
     #[test]
     fn an_example_belongs_to_the_form_it_shows() {
-        let usage = |command: &str, example: &str| {
-            form_of(spec(command).unwrap(), example).map(|f| f.usage)
-        };
+        let usage =
+            |command: &str, example: &str| spec(command).unwrap().form_of(example).map(|f| f.usage);
         assert_eq!(
             usage("mentor", "mentor offer capacity 2"),
             Some("mentor offer [capacity <n>]")

@@ -10,8 +10,8 @@ pub struct Form {
     /// Who may use it; help marks the others' forms (checked in the core, whatever the
     /// platform says).
     pub who: Who,
-    /// On the short help page; the other forms wait behind `help <topic> more`, so a page
-    /// fits a phone screen. A command lists its forms most-used first.
+    /// One of the most-used forms, on the short help page with its first example; the others
+    /// wait behind `help <topic> more`, so a page fits a phone screen.
     pub main: bool,
 }
 
@@ -41,6 +41,39 @@ pub struct CommandSpec {
     pub examples: &'static [&'static str],
     /// The job help lists it under; `None` for `help` itself, whose page is the index.
     pub topic: Option<Topic>,
+}
+
+impl CommandSpec {
+    /// The form an example shows: the one whose literal words it starts with, the most of them,
+    /// and, between equals, the one that takes values when the example gives some.
+    pub fn form_of(&self, example: &str) -> Option<&Form> {
+        let words: Vec<String> = example.split_whitespace().map(str::to_lowercase).collect();
+        self.forms
+            .iter()
+            .filter_map(|form| {
+                // The words of the usage before its first value: `coffee pause` in
+                // `coffee pause <duration>`.
+                let literals: Vec<&str> = form
+                    .usage
+                    .split_whitespace()
+                    .take_while(|w| !w.starts_with('<') && !w.starts_with('['))
+                    .collect();
+                let matches = literals.len() <= words.len()
+                    && literals.iter().zip(&words).all(|(l, w)| l == w);
+                let takes_values = form.usage.split_whitespace().count() > literals.len();
+                matches.then_some((
+                    (
+                        literals.len(),
+                        takes_values == (words.len() > literals.len()),
+                    ),
+                    form,
+                ))
+            })
+            // The first of equals: `max_by_key` would keep the last.
+            .rev()
+            .max_by_key(|(key, _)| *key)
+            .map(|(_, form)| form)
+    }
 }
 
 /// The jobs help is grouped by: a member looks for "pairings", not for the `mentor` command.
