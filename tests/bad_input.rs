@@ -92,7 +92,7 @@ fn cases() -> Vec<(String, &'static str)> {
         ("!forget me confirm".into(), "nothing to confirm"),
         (
             "!help frobnicate".into(),
-            "I don't know the command `!frobnicate`",
+            "I have no help on `frobnicate`. Topics: events, pairings,",
         ),
         (
             "!committee log".into(),

@@ -219,7 +219,7 @@ async fn help_is_answered_privately_within_the_deadline() {
         answer["content"]
             .as_str()
             .unwrap()
-            .contains("`!remind`: set a reminder")
+            .contains("`!help <topic>` for more")
     );
     bot.stop().await;
 }

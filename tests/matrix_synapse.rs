@@ -161,7 +161,7 @@ async fn help_and_reminder(encrypted: bool) {
         .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&help))
         .await;
     assert!(
-        reply.body.contains("`!remind`: set a reminder"),
+        reply.body.contains("Reminders: for you or the room"),
         "{}",
         reply.body
     );
@@ -170,7 +170,7 @@ async fn help_and_reminder(encrypted: bool) {
             .html
             .as_deref()
             .unwrap_or("")
-            .contains("<code>!remind</code>")
+            .contains("<code>!event list</code>")
     );
     assert_eq!(
         reply.encrypted, encrypted,

@@ -195,7 +195,7 @@ impl Bot {
                 Ok(vec![ctx.private_reply(command::help_text(
                     ctx.prefix(),
                     topic.as_deref(),
-                )?)])
+                ))])
             }
             Command::Remind { target, rest } => reminders::remind(ctx, target, &rest).await,
             Command::Reminders(sub) => reminders::manage(ctx, sub).await,

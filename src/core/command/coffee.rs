@@ -1,6 +1,6 @@
 //! `coffee` and `mentor`: their table entries, what they parse to, and their parsers.
 
-use super::spec::{CommandSpec, Form};
+use super::spec::{CommandSpec, Form, Topic, Who};
 use super::syntax::{incomplete, keyword_values, not_one_of, split_word, unknown_option};
 use crate::core::error::CommandError;
 
@@ -11,42 +11,62 @@ pub(super) const COFFEE: CommandSpec = CommandSpec {
         Form {
             usage: "coffee join [group <name>]",
             summary: "join the pairings (the society's, or a group's)",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "coffee leave [group <name>]",
             summary: "stop being paired",
+            who: Who::Anyone,
+            main: false,
         },
         Form {
             usage: "coffee pause <duration> [group <name>]",
             summary: "no pairings for a while, e.g. 2 weeks",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "coffee skip [group <name>]",
             summary: "sit out the next round only",
+            who: Who::Anyone,
+            main: false,
         },
         Form {
             usage: "coffee status",
             summary: "your pairings and when the next round is",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "coffee history",
             summary: "who you have been paired with, newest first",
+            who: Who::Anyone,
+            main: false,
         },
         Form {
             usage: "coffee setup [new] [group <name>] [every <rule>] [size <2|3|4>] [mode <random|cross-specialty|cross-stage|mentor>] [checkin <duration>]",
-            summary: "committee: start or change a pairing programme (`new` starts a group's)",
+            summary: "start or change a pairing programme (`new` starts a group's)",
+            who: Who::Committee,
+            main: true,
         },
         Form {
             usage: "coffee run [group <name>]",
-            summary: "committee: run a round now",
+            summary: "run a round now",
+            who: Who::Committee,
+            main: true,
         },
         Form {
             usage: "coffee preview [group <name>]",
-            summary: "committee: who the next round would pair (posts nothing)",
+            summary: "who the next round would pair (posts nothing)",
+            who: Who::Committee,
+            main: false,
         },
         Form {
             usage: "coffee stats [group <name>]",
-            summary: "committee: participants, rounds, meeting rate, repeats",
+            summary: "participants, rounds, meeting rate, repeats",
+            who: Who::Committee,
+            main: false,
         },
     ],
     examples: &[
@@ -54,8 +74,11 @@ pub(super) const COFFEE: CommandSpec = CommandSpec {
         "coffee pause 2 weeks",
         "coffee setup every Monday 09:00 size 2 mode cross-specialty checkin 5 days",
         "coffee setup new group surgery every 2 weeks on Thursday 12:30 mode mentor",
+        "coffee run",
+        "coffee preview group surgery",
+        "coffee stats",
     ],
-    committee_only: false,
+    topic: Some(Topic::Pairings),
 };
 
 pub(super) const MENTOR: CommandSpec = CommandSpec {
@@ -65,22 +88,30 @@ pub(super) const MENTOR: CommandSpec = CommandSpec {
         Form {
             usage: "mentor",
             summary: "what you have offered or asked for",
+            who: Who::Anyone,
+            main: false,
         },
         Form {
             usage: "mentor offer [capacity <n>]",
             summary: "offer to mentor, at most n mentees a round (default 1)",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "mentor seek [specialty]",
             summary: "ask for a mentor, optionally in a specialty",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "mentor stop",
             summary: "withdraw your offer or request",
+            who: Who::Anyone,
+            main: false,
         },
     ],
     examples: &["mentor offer capacity 2", "mentor seek cardiology"],
-    committee_only: false,
+    topic: Some(Topic::Pairings),
 };
 
 /// `!coffee setup` options; None means "keep the current value, or the default".

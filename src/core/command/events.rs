@@ -1,7 +1,7 @@
 //! `event`, `cpd` and `rsvp`: their table entries, what they parse to, and their parsers. An
 //! event's `|`-separated fields are kept as typed for `core::events` to check.
 
-use super::spec::{CommandSpec, Form};
+use super::spec::{CommandSpec, Form, Topic, Who};
 use super::syntax::{incomplete, split_word, unknown_option};
 use crate::core::error::CommandError;
 use crate::core::short_id::{IdKind, ShortId};
@@ -13,61 +13,90 @@ pub(super) const EVENT: CommandSpec = CommandSpec {
         Form {
             usage: "event list",
             summary: "upcoming events, in your timezone",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "event show <id>",
             summary: "one event, with its counts; organisers also see who is going, waiting and maybe",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "event create <details>",
-            summary: "organisers: title | when [| for 1h] [| at place] [| capacity n] [| kind cpd] [| cpd 1.5] [| group name] [| every Thursday 12:30]",
+            summary: "title | when [| for 1h] [| at place] [| capacity n] [| kind cpd] [| cpd 1.5] [| group name] [| every Thursday 12:30]",
+            who: Who::Organisers,
+            main: true,
         },
         Form {
             usage: "event edit <id> <changes>",
-            summary: "organisers: | title … | when … | for 2h | at … | capacity n | kind … | cpd 1 (more hours than its length: `cpd 3 override`; add | all to change the rest of a series)",
+            summary: "| title … | when … | for 2h | at … | capacity n | kind … | cpd 1 (more hours than its length: `cpd 3 override`; add | all to change the rest of a series)",
+            who: Who::Organisers,
+            main: true,
         },
         Form {
             usage: "event cancel <id>",
-            summary: "organisers: cancel it (add `series` to end a series); everyone who answered is told",
+            summary: "cancel it (add `series` to end a series); everyone who answered is told",
+            who: Who::Organisers,
+            main: false,
         },
         Form {
             usage: "event skip <id> <date>",
-            summary: "organisers: one date of a series does not happen",
+            summary: "one date of a series does not happen",
+            who: Who::Organisers,
+            main: false,
         },
         Form {
             usage: "event ics <id>",
             summary: "the event (or series) as a calendar file",
+            who: Who::Anyone,
+            main: false,
         },
         Form {
             usage: "event feed",
             summary: "your link to subscribe to every event in your calendar app",
+            who: Who::Anyone,
+            main: false,
         },
         Form {
             usage: "event import <url>",
-            summary: "organisers: import a calendar feed (ICS) and re-sync it daily; `event import` lists, `event import stop <url>` stops",
+            summary: "import a calendar feed (ICS) and re-sync it daily; `event import` lists, `event import stop <url>` stops",
+            who: Who::Organisers,
+            main: false,
         },
         Form {
             usage: "event checkin-code <id>",
-            summary: "organisers: a short code for attendance, valid during the event",
+            summary: "a short code for attendance, valid during the event",
+            who: Who::Organisers,
+            main: true,
         },
         Form {
             usage: "event checkin <id> <code>",
             summary: "record that you attended, if going; organisers may give a @member instead of the code",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "event attendance <id>",
-            summary: "organisers: who checked in",
+            summary: "who checked in",
+            who: Who::Organisers,
+            main: false,
         },
     ],
     examples: &[
         "event list",
+        "event create Grand rounds | Thursday 12:30 | every Thursday 12:30 | at Auditorium",
         "event create Grand rounds: sepsis update | next Thursday 12:30 | for 1h | at Lecture theatre 2 | capacity 40 | kind grand-rounds | cpd 1",
         "event show E12",
-        "event create Grand rounds | Thursday 12:30 | every Thursday 12:30 | at Auditorium",
         "event edit E12 | at Lecture theatre 3",
         "event skip E12 2026-12-24",
+        "event checkin E12 K7P2QX",
+        "event checkin-code E12",
+        "event attendance E12",
+        "event cancel E12",
+        "event import https://example.org/grand-rounds.ics",
     ],
-    committee_only: false,
+    topic: Some(Topic::Events),
 };
 
 pub(super) const CPD: CommandSpec = CommandSpec {
@@ -77,14 +106,18 @@ pub(super) const CPD: CommandSpec = CommandSpec {
         Form {
             usage: "cpd",
             summary: "the events you checked in to, with hours",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "cpd export",
             summary: "the same as CSV",
+            who: Who::Anyone,
+            main: false,
         },
     ],
     examples: &["cpd", "cpd export"],
-    committee_only: false,
+    topic: Some(Topic::Events),
 };
 
 pub(super) const RSVP: CommandSpec = CommandSpec {
@@ -93,9 +126,11 @@ pub(super) const RSVP: CommandSpec = CommandSpec {
     forms: &[Form {
         usage: "rsvp <id> <going|maybe|no>",
         summary: "your answer (going beyond the capacity joins the waitlist)",
+        who: Who::Anyone,
+        main: true,
     }],
     examples: &["rsvp E12 going", "rsvp E12 no"],
-    committee_only: false,
+    topic: Some(Topic::Events),
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! `profile`, `forget`, `welcome` and the committee's `committee log`: their table entries, what
 //! they parse to, and their parsers.
 
-use super::spec::{CommandSpec, Form};
+use super::spec::{CommandSpec, Form, Topic, Who};
 use super::syntax::{incomplete, split_word, unknown_option};
 use crate::core::error::CommandError;
 
@@ -12,30 +12,44 @@ pub(super) const PROFILE: CommandSpec = CommandSpec {
         Form {
             usage: "profile",
             summary: "show everything stored about you",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "profile timezone <zone>",
             summary: "your IANA timezone, e.g. Australia/Sydney",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "profile stage <student|intern|resident|registrar|consultant|other>",
             summary: "your career stage",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "profile specialty <text>",
             summary: "your specialty or the one you are aiming for",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "profile hospital <text>",
             summary: "where you work",
+            who: Who::Anyone,
+            main: false,
         },
         Form {
             usage: "profile img <yes|no>",
             summary: "whether you are an international medical graduate",
+            who: Who::Anyone,
+            main: false,
         },
         Form {
             usage: "profile shoutouts <ask|auto|never>",
             summary: "colleagues' shout-outs about you: ask you first, post straight away, or never",
+            who: Who::Anyone,
+            main: false,
         },
     ],
     examples: &[
@@ -43,7 +57,7 @@ pub(super) const PROFILE: CommandSpec = CommandSpec {
         "profile stage registrar",
         "profile specialty emergency medicine",
     ],
-    committee_only: false,
+    topic: Some(Topic::Profile),
 };
 
 pub(super) const WELCOME: CommandSpec = CommandSpec {
@@ -53,18 +67,24 @@ pub(super) const WELCOME: CommandSpec = CommandSpec {
         Form {
             usage: "welcome",
             summary: "answer the welcome questions (again)",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "welcome skip",
             summary: "stop the welcome questions",
+            who: Who::Anyone,
+            main: false,
         },
         Form {
             usage: "welcome preview",
-            summary: "committee: see what a newcomer sees",
+            summary: "see what a newcomer sees",
+            who: Who::Committee,
+            main: false,
         },
     ],
     examples: &["welcome", "welcome preview"],
-    committee_only: false,
+    topic: Some(Topic::Profile),
 };
 
 pub(super) const COMMITTEE: CommandSpec = CommandSpec {
@@ -73,9 +93,11 @@ pub(super) const COMMITTEE: CommandSpec = CommandSpec {
     forms: &[Form {
         usage: "committee log",
         summary: "the latest entries for this society",
+        who: Who::Committee,
+        main: true,
     }],
     examples: &["committee log"],
-    committee_only: true,
+    topic: Some(Topic::Committee),
 };
 
 pub(super) const FORGET: CommandSpec = CommandSpec {
@@ -85,14 +107,18 @@ pub(super) const FORGET: CommandSpec = CommandSpec {
         Form {
             usage: "forget me",
             summary: "asks you to confirm, then erases your data",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "forget me confirm",
             summary: "confirm the erasure",
+            who: Who::Anyone,
+            main: false,
         },
     ],
     examples: &["forget me"],
-    committee_only: false,
+    topic: Some(Topic::Profile),
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

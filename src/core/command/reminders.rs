@@ -1,7 +1,7 @@
 //! `remind`, `reminders` and `followup`: their table entries, what they parse to, and their
 //! parsers. The time expression itself is left as typed for `core::when`.
 
-use super::spec::{CommandSpec, Form};
+use super::spec::{CommandSpec, Form, Topic, Who};
 use super::syntax::{incomplete, split_member, split_word, unknown_option};
 use crate::core::error::CommandError;
 use crate::core::short_id::{IdKind, ShortId};
@@ -13,10 +13,14 @@ pub(super) const REMIND: CommandSpec = CommandSpec {
         Form {
             usage: "remind me <when> <what>",
             summary: "a private reminder, sent to you alone",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "remind here <when> <what>",
             summary: "a reminder posted in this room",
+            who: Who::Anyone,
+            main: true,
         },
     ],
     examples: &[
@@ -26,7 +30,7 @@ pub(super) const REMIND: CommandSpec = CommandSpec {
         "remind me every weekday at 7:30 to check the handover list",
         "remind me on 1 December at 14:30 to submit the CPD log",
     ],
-    committee_only: false,
+    topic: Some(Topic::Reminders),
 };
 
 pub(super) const REMINDERS: CommandSpec = CommandSpec {
@@ -36,18 +40,24 @@ pub(super) const REMINDERS: CommandSpec = CommandSpec {
         Form {
             usage: "reminders",
             summary: "your reminders, in your timezone",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "reminders cancel <id>",
             summary: "cancel one (ids look like R7)",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "reminders snooze <id> <duration>",
             summary: "push one back, e.g. by 10m, 2h or 1 day",
+            who: Who::Anyone,
+            main: false,
         },
     ],
     examples: &["reminders cancel R7", "reminders snooze R7 1h"],
-    committee_only: false,
+    topic: Some(Topic::Reminders),
 };
 
 pub(super) const FOLLOWUP: CommandSpec = CommandSpec {
@@ -56,12 +66,14 @@ pub(super) const FOLLOWUP: CommandSpec = CommandSpec {
     forms: &[Form {
         usage: "followup <member> <when> [note]",
         summary: "e.g. after meeting them for coffee or at an event",
+        who: Who::Anyone,
+        main: true,
     }],
     examples: &[
         "followup @ana in 1 week ask about the research project",
         "followup @ben next Monday 09:00",
     ],
-    committee_only: false,
+    topic: Some(Topic::Reminders),
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

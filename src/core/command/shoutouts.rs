@@ -1,6 +1,6 @@
 //! `shoutout` and `milestone`: their table entries, what they parse to, and their parsers.
 
-use super::spec::{CommandSpec, Form};
+use super::spec::{CommandSpec, Form, Topic, Who};
 use super::syntax::{incomplete, split_member, split_word, unknown_option};
 use crate::core::error::CommandError;
 use crate::core::short_id::{IdKind, ShortId};
@@ -12,26 +12,35 @@ pub(super) const SHOUTOUT: CommandSpec = CommandSpec {
         Form {
             usage: "shoutout <member> <publication|exam|new-post|award|grant|talk|other> <text>",
             summary: "celebrate a colleague; it is posted once they approve",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "shoutout approve <id>",
             summary: "let a shout-out about you be posted (ids look like S3)",
+            who: Who::Anyone,
+            main: true,
         },
         Form {
             usage: "shoutout decline <id>",
             summary: "keep a shout-out about you from being posted",
+            who: Who::Anyone,
+            main: false,
         },
         Form {
             usage: "shoutout pending",
             summary: "shout-outs about you waiting for your answer",
+            who: Who::Anyone,
+            main: false,
         },
     ],
     examples: &[
+        "shoutout @ana award Registrar of the year",
         "shoutout @ana publication Our sepsis audit is out: doi:10.5694/mja2.51234",
         "shoutout @ben new-post Starting as ED registrar at Westmead in February",
         "shoutout approve S3",
     ],
-    committee_only: false,
+    topic: Some(Topic::Shoutouts),
 };
 
 pub(super) const MILESTONE: CommandSpec = CommandSpec {
@@ -40,12 +49,14 @@ pub(super) const MILESTONE: CommandSpec = CommandSpec {
     forms: &[Form {
         usage: "milestone <publication|exam|new-post|award|grant|talk|other> <text>",
         summary: "posted straight away, and listed in the weekly digest",
+        who: Who::Anyone,
+        main: true,
     }],
     examples: &[
         "milestone exam Passed the FRACP written exam!",
         "milestone talk Presenting our audit at the ACEM ASM",
     ],
-    committee_only: false,
+    topic: Some(Topic::Shoutouts),
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]

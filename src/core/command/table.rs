@@ -1,6 +1,7 @@
 //! The one `COMMANDS` table, in the order help lists commands and Discord registers them, and
-//! what reads all of it: lookup by name, the "did you mean" suggestion and the help text.
-//! Each entry is defined beside its capability's parser; this file only orders them.
+//! what reads all of it: lookup by name, aliases and the "did you mean" suggestion
+//! (`help_pages.rs` builds the help pages from it). Each entry is defined beside its
+//! capability's parser; this file only orders them.
 
 use super::spec::CommandSpec;
 use super::{coffee, events, help, members, reminders, shoutouts};
@@ -23,6 +24,17 @@ pub const COMMANDS: &[CommandSpec] = &[
     members::COMMITTEE,
     members::FORGET,
 ];
+
+/// The table's name for a command word, aliases included (`shout-out`, `events`, `?`).
+pub(super) fn canonical(word: &str) -> &str {
+    match word {
+        "?" => "help",
+        "shout-out" | "shoutouts" => "shoutout",
+        "follow-up" => "followup",
+        "events" => "event",
+        other => other,
+    }
+}
 
 pub fn spec(name: &str) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|c| c.name == name)
@@ -63,39 +75,4 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
-}
-
-/// `!help` and `!help <command>`, generated from `COMMANDS`.
-pub fn help_text(prefix: &str, topic: Option<&str>) -> Result<String, CommandError> {
-    match topic {
-        None => {
-            let mut lines =
-                vec!["Rounds: reminders and community tools for your society.".to_string()];
-            for command in COMMANDS {
-                lines.push(format!("`{prefix}{}`: {}", command.name, command.summary));
-            }
-            lines.push(format!(
-                "Type `{prefix}help <command>` for details, e.g. `{prefix}help remind`."
-            ));
-            Ok(lines.join("\n"))
-        }
-        Some(topic) => {
-            let topic = topic.to_lowercase();
-            let command = spec(&topic).ok_or_else(|| unknown(prefix, &topic))?;
-            let mut lines = vec![format!("`{prefix}{}`: {}", command.name, command.summary)];
-            for form in command.forms {
-                lines.push(format!("  `{prefix}{}`: {}", form.usage, form.summary));
-            }
-            if !command.examples.is_empty() {
-                lines.push("Examples:".to_string());
-                for example in command.examples {
-                    lines.push(format!("  `{prefix}{example}`"));
-                }
-            }
-            if command.committee_only {
-                lines.push("Only the society's committee can use this.".to_string());
-            }
-            Ok(lines.join("\n"))
-        }
-    }
 }

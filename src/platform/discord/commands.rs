@@ -58,7 +58,7 @@ fn usage_words(usage: &str) -> Vec<String> {
 struct Form {
     literals: Vec<String>,
     params: Vec<Param>,
-    summary: &'static str,
+    summary: String,
 }
 
 fn forms(spec: &CommandSpec) -> Vec<Form> {
@@ -116,7 +116,7 @@ fn forms(spec: &CommandSpec) -> Vec<Form> {
             Form {
                 literals,
                 params,
-                summary: form.summary,
+                summary: form.described(),
             }
         })
         .collect()
@@ -187,7 +187,7 @@ pub fn definitions() -> Vec<CreateCommand> {
                     let mut sub = CreateCommandOption::new(
                         CommandOptionType::SubCommand,
                         &name,
-                        describe(form.summary),
+                        describe(&form.summary),
                     );
                     for param in &form.params {
                         let param = Param {
@@ -322,7 +322,7 @@ mod tests {
             .unwrap();
         assert_eq!(stage["options"][0]["choices"].as_array().unwrap().len(), 6);
         let help = &json[0];
-        assert_eq!(help["options"][0]["name"], "command");
+        assert_eq!(help["options"][0]["name"], "topic");
         assert_eq!(help["options"][0]["required"], false);
         for command in json.as_array().unwrap() {
             assert!(command["description"].as_str().unwrap().len() <= 100);
@@ -508,9 +508,19 @@ mod tests {
         );
         let help = Invocation {
             subcommand: None,
-            options: vec![("command".into(), "remind".into())],
+            options: vec![("topic".into(), "remind".into())],
         };
         assert_eq!(to_text("help", &help), "help remind");
+        let more = Invocation {
+            subcommand: None,
+            options: vec![("topic".into(), "events more".into())],
+        };
+        assert_eq!(
+            command::parse(&format!("!{}", to_text("help", &more)), "!", false),
+            Parsed::Command(command::Command::Help {
+                topic: Some("events more".into())
+            })
+        );
         for changes in ["at Room 5 | capacity 40", "| at Room 5 | capacity 40"] {
             let edit = to_text("event", &sub("edit", &[("id", "E1"), ("changes", changes)]));
             assert!(edit.starts_with("event edit E1 | at Room 5"), "{edit}");
