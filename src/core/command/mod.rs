@@ -24,7 +24,7 @@ pub use members::{MAX_PROFILE_TEXT, ProfileCommand, Stage, StageReading, Welcome
 pub use parsed::{Command, Parsed};
 pub use reminders::{RemindTarget, RemindersCommand};
 pub use shoutouts::{MilestoneKind, ShoutoutCommand};
-pub use spec::{CommandSpec, Form, Topic, Who};
+pub use spec::{CommandSpec, Form, SWITCHES, Topic, Who};
 pub use table::{COMMANDS, edit_distance, spec};
 
 use crate::core::error::CommandError;

@@ -2,8 +2,13 @@
 //! The parser's error messages, the help text and Discord's slash-command registration all read
 //! these.
 
+/// Words a usage shows as `[word]` that are typed on their own, as a switch, rather than naming
+/// an optional value as `[note]` does: `coffee setup [new] ...`.
+pub const SWITCHES: &[&str] = &["new"];
+
 /// One form of a command. `usage` is machine-readable: literal words are sub-commands,
-/// `<x>` a required value, `[x]` an optional one; `a|b` inside brackets lists the choices.
+/// `<x>` a required value, `[x]` an optional one (or a switch, if in `SWITCHES`); `a|b` inside
+/// brackets lists the choices.
 pub struct Form {
     pub usage: &'static str,
     pub summary: &'static str,

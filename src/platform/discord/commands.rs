@@ -15,7 +15,7 @@ use serenity::all::{
 };
 
 use super::modal;
-use crate::core::command::{COMMANDS, CommandSpec};
+use crate::core::command::{COMMANDS, CommandSpec, SWITCHES};
 
 /// The sub-command standing for a form that has no literal words.
 const BARE: &str = "show";
@@ -31,6 +31,8 @@ struct Param {
     choices: Vec<String>,
     /// Typed before the value (`group` in `[group <name>]`).
     keyword: bool,
+    /// A word typed on its own (`[new]`): a true/false option, typed back as the word.
+    switch: bool,
 }
 
 /// Splits a usage into words, keeping a bracketed keyword option (`[group <name>]`) whole.
@@ -83,6 +85,7 @@ fn forms(spec: &CommandSpec) -> Vec<Form> {
                             Vec::new()
                         },
                         keyword: true,
+                        switch: false,
                     });
                     continue;
                 }
@@ -104,12 +107,14 @@ fn forms(spec: &CommandSpec) -> Vec<Form> {
                         required,
                         choices: inner.split('|').map(str::to_string).collect(),
                         keyword: false,
+                        switch: false,
                     }),
                     Some(inner) => params.push(Param {
                         name: inner.to_string(),
                         required,
                         choices: Vec::new(),
                         keyword: false,
+                        switch: !required && SWITCHES.contains(&inner),
                     }),
                 }
             }
@@ -123,7 +128,9 @@ fn forms(spec: &CommandSpec) -> Vec<Form> {
 }
 
 fn option(param: &Param, description: &str) -> CreateCommandOption {
-    let kind = if param.name == MEMBER && param.choices.is_empty() {
+    let kind = if param.switch {
+        CommandOptionType::Boolean
+    } else if param.name == MEMBER && param.choices.is_empty() {
         CommandOptionType::User
     } else {
         CommandOptionType::String
@@ -171,6 +178,7 @@ pub fn definitions() -> Vec<CreateCommand> {
                                 required: everywhere,
                                 choices: param.choices.clone(),
                                 keyword: param.keyword,
+                                switch: param.switch,
                             });
                         }
                     }
@@ -195,6 +203,7 @@ pub fn definitions() -> Vec<CreateCommand> {
                             required: param.required && !form_asks,
                             choices: param.choices.clone(),
                             keyword: param.keyword,
+                            switch: param.switch,
                         };
                         sub = sub.add_sub_option(option(
                             &param,
@@ -279,6 +288,12 @@ pub fn to_text(name: &str, invocation: &Invocation) -> String {
     words.extend(form.literals.iter().cloned());
     for param in &form.params {
         if let Some((_, value)) = invocation.options.iter().find(|(n, _)| *n == param.name) {
+            if param.switch {
+                if value == "yes" {
+                    words.push(param.name.clone());
+                }
+                continue;
+            }
             if param.keyword {
                 words.push(param.name.clone());
             }
@@ -498,6 +513,44 @@ mod tests {
             command::parse(&format!("!{setup}"), "!", false),
             Parsed::Command(_)
         ));
+        // A switch is a true/false option, typed back as its word only when true.
+        let json = serde_json::to_value(definitions()).unwrap();
+        let coffee = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "coffee")
+            .unwrap();
+        let setup_options = coffee["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == "setup")
+            .unwrap()["options"]
+            .clone();
+        let new = setup_options
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == "new")
+            .expect("a `new` option");
+        assert_eq!(new["type"], 5, "a boolean: {new}");
+        let started = to_text(
+            "coffee",
+            &sub(
+                "setup",
+                &[("new", "yes"), ("group", "surgery"), ("every", "Monday 09:00")],
+            ),
+        );
+        assert_eq!(started, "coffee setup new group surgery every Monday 09:00");
+        assert!(matches!(
+            command::parse(&format!("!{started}"), "!", false),
+            Parsed::Command(_)
+        ));
+        assert_eq!(
+            to_text("coffee", &sub("setup", &[("new", "no"), ("group", "surgery")])),
+            "coffee setup group surgery"
+        );
         assert_eq!(
             to_text("coffee", &sub("pause", &[("duration", "2 weeks")])),
             "coffee pause 2 weeks"
