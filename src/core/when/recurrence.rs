@@ -290,12 +290,21 @@ pub(super) fn parse_recurrence(
     tz: Tz,
 ) -> Result<Schedule, WhenError> {
     let weekly = |every: u32, at: usize| -> Result<(Repeat, usize), WhenError> {
+        // "every week", "every fortnight" with no day: the day it is today, in the member's zone.
+        if ws
+            .get(at)
+            .is_none_or(|w| weekday_word(w).is_none() && *w != "on")
+        {
+            let days = vec![local_date(now, tz).weekday()];
+            return Ok((Repeat::Weekly { days, every }, at));
+        }
         let (days, next) = weekday_list(ws, skip(ws, at, "on"))?;
         Ok((Repeat::Weekly { days, every }, next))
     };
     let (repeat, mut i) = match ws[0] {
         "daily" => (Repeat::Daily, 1),
         "weekly" => weekly(1, 1)?,
+        "fortnightly" => weekly(2, 1)?,
         "monthly" => {
             let (d, n) = month_day(ws, 1)?;
             (Repeat::Monthly(d), n)
@@ -319,6 +328,7 @@ pub(super) fn parse_recurrence(
                     2,
                 ),
                 "week" => weekly(1, 2)?,
+                "fortnight" => weekly(2, 2)?,
                 "other" => weekly(2, skip(ws, 2, "week"))?,
                 "month" => {
                     let (d, n) = month_day(ws, 2)?;
@@ -332,6 +342,12 @@ pub(super) fn parse_recurrence(
                         return Err(WhenError::ZeroInterval);
                     }
                     match unit {
+                        "fortnight" | "fortnights" => {
+                            if n > MAX_EVERY_WEEKS / 2 {
+                                return Err(WhenError::TooFar);
+                            }
+                            weekly(n * 2, 3)?
+                        }
                         "week" | "weeks" | "wk" | "wks" => {
                             if n > MAX_EVERY_WEEKS {
                                 return Err(WhenError::TooFar);

@@ -226,13 +226,104 @@ pub(super) fn try_time(
     Ok(found.map(|t| (t, pm.is_some(), end - i)))
 }
 
+/// A part of the day named in words, with the hour it stands for when no time is given.
+///
+/// The hours are documented defaults that every confirmation states: morning and "first thing"
+/// 08:00, afternoon 14:00, evening 18:00, night 20:00, end of the day (EOD, COB) 17:00.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Period {
+    Morning,
+    Afternoon,
+    Evening,
+    Night,
+    EndOfDay,
+}
+
+impl Period {
+    pub(super) fn default_time(self) -> NaiveTime {
+        match self {
+            Period::Morning => hm(8, 0),
+            Period::Afternoon => hm(14, 0),
+            Period::Evening => hm(18, 0),
+            Period::Night => hm(20, 0),
+            Period::EndOfDay => hm(17, 0),
+        }
+    }
+
+    /// Whether an hour said with this period is after noon ("this evening at 7" is 19:00);
+    /// None when the period does not settle it.
+    pub(super) fn pm(self) -> Option<bool> {
+        match self {
+            Period::Morning => Some(false),
+            Period::Afternoon | Period::Evening | Period::Night => Some(true),
+            Period::EndOfDay => None,
+        }
+    }
+}
+
+/// A period at `ws[i..]`: "morning", "this evening", "in the afternoon", "tomorrow night"'s
+/// "night", "first thing", "end of the day", "by EOD", "COB". Returns the period, whether it
+/// named today ("this ..."), and the words used.
+pub(super) fn try_period(ws: &[&str], i: usize) -> Option<(Period, bool, usize)> {
+    let mut j = i;
+    let mut this = false;
+    match ws.get(j) {
+        Some(&"this") => {
+            this = true;
+            j += 1;
+        }
+        Some(&"in") if ws.get(j + 1) == Some(&"the") => j += 2,
+        Some(&"by") | Some(&"at") => {
+            j += 1;
+            if ws.get(j) == Some(&"the") {
+                j += 1;
+            }
+        }
+        Some(&"the") => j += 1,
+        _ => {}
+    }
+    let word = |k: usize| ws.get(k).copied().unwrap_or("");
+    let (period, end) = match word(j) {
+        "morning" => (Period::Morning, j + 1),
+        "afternoon" | "arvo" => (Period::Afternoon, j + 1),
+        "evening" => (Period::Evening, j + 1),
+        "night" => (Period::Night, j + 1),
+        "first" if word(j + 1) == "thing" => (Period::Morning, j + 2),
+        "eod" | "cob" | "eob" => (Period::EndOfDay, j + 1),
+        "end" | "close" if word(j + 1) == "of" => {
+            let k = if word(j + 2) == "the" { j + 3 } else { j + 2 };
+            match word(k) {
+                "day" | "business" | "play" => (Period::EndOfDay, k + 1),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    // "this" only names today with a period; "this Tuesday" is a day word.
+    Some((period, this, end - i))
+}
+
+/// An hour said with no minutes and no am/pm ("tomorrow 8"): it reads as morning or evening.
+pub(super) fn bare_hour(w: &str) -> Option<u32> {
+    let body = w
+        .strip_suffix("o'clock")
+        .or_else(|| w.strip_suffix("oclock"))
+        .unwrap_or(w);
+    digits(body, 2).filter(|h| (1..=12).contains(h))
+}
+
 pub(super) enum DaySpec {
     Today,
     Tonight,
     Tomorrow,
+    DayAfterTomorrow,
+    /// The Monday that starts next week.
+    NextWeek,
     Weekday {
         day: Weekday,
         next: bool,
+        /// "Monday week", "a week on Monday": the Monday after the coming one.
+        week_after: bool,
     },
     Date {
         day: u32,
@@ -322,6 +413,27 @@ pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenErr
         return Ok(None);
     };
     let used = |n: usize| n - i;
+    let word = |k: usize| ws.get(k).copied().unwrap_or("");
+    // "the day after tomorrow", "day after tomorrow"
+    let d = if w == "the" { j + 1 } else { j };
+    if word(d) == "day" && word(d + 1) == "after" && matches!(word(d + 2), "tomorrow" | "tmrw") {
+        return Ok(Some((DaySpec::DayAfterTomorrow, None, used(d + 3))));
+    }
+    // "a week on Monday", "a week Monday"
+    if w == "a" && word(j + 1) == "week" {
+        let k = if word(j + 2) == "on" { j + 3 } else { j + 2 };
+        if let Some(day) = weekday_word(word(k)) {
+            let spec = DaySpec::Weekday {
+                day,
+                next: false,
+                week_after: true,
+            };
+            return Ok(Some((spec, None, used(k + 1))));
+        }
+    }
+    if w == "next" && word(j + 1) == "week" {
+        return Ok(Some((DaySpec::NextWeek, None, used(j + 2))));
+    }
     let simple = match w {
         "today" => Some(DaySpec::Today),
         "tonight" => Some(DaySpec::Tonight),
@@ -333,6 +445,7 @@ pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenErr
                     DaySpec::Weekday {
                         day,
                         next: w == "next",
+                        week_after: false,
                     },
                     None,
                     used(j + 2),
@@ -340,7 +453,22 @@ pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenErr
             }
             None => return Ok(None),
         },
-        _ => weekday_word(w).map(|day| DaySpec::Weekday { day, next: false }),
+        _ => match weekday_word(w) {
+            // "Monday week": the Monday a week after the coming one.
+            Some(day) if word(j + 1) == "week" => {
+                let spec = DaySpec::Weekday {
+                    day,
+                    next: false,
+                    week_after: true,
+                };
+                return Ok(Some((spec, None, used(j + 2))));
+            }
+            day => day.map(|day| DaySpec::Weekday {
+                day,
+                next: false,
+                week_after: false,
+            }),
+        },
     };
     if let Some(spec) = simple {
         return Ok(Some((spec, None, used(j + 1))));
