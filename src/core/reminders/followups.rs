@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::create::{self, MAX_REMINDER_CHARS};
+use super::remind::ask_back;
 use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::{Action, Choice, Message};
@@ -17,9 +18,17 @@ pub const FOLLOW_UP_AFTER: Duration = Duration::days(7);
 
 /// `!followup @member <when> [note]`: a private reminder about a person.
 pub async fn followup(ctx: &Ctx<'_>, member: &str, rest: &str) -> Result<Vec<Action>, Refusal> {
-    let member = mention::resolve(ctx, member).await?;
+    let p = ctx.prefix();
+    let member_typed = member;
+    let member = mention::resolve(
+        ctx,
+        member_typed,
+        &format!("{p}followup @ana in 1 week ask about the research project"),
+    )
+    .await?;
     let zone = ctx.member_zone().await?;
-    let (schedule, note) = when::split_when(rest, ctx.now, zone)?;
+    let (schedule, note) = when::split_when(rest, ctx.now, zone)
+        .map_err(|e| ask_back(e, &format!("{p}followup {member_typed} ")))?;
     if schedule.rule.is_some() {
         return Err(Refusal::said(format!(
             "A follow-up happens once; for a repeating reminder use `{}remind me every …`.",

@@ -18,9 +18,14 @@ pub async fn remind(
     rest: &str,
 ) -> Result<Vec<Action>, Refusal> {
     let zone = ctx.member_zone().await?;
-    let (schedule, what) = when::split_when(rest, ctx.now, zone)?;
-    let what = what.trim();
     let p = ctx.prefix();
+    let command = match target {
+        RemindTarget::Me => format!("{p}remind me "),
+        RemindTarget::Here => format!("{p}remind here "),
+    };
+    let (schedule, what) =
+        when::split_when(rest, ctx.now, zone).map_err(|e| ask_back(e, &command))?;
+    let what = what.trim();
     if what.is_empty() {
         return Err(Refusal::said(format!(
             "What should I remind you about? Put it after the time, e.g. `{p}remind me in 20 minutes to call the registrar` or `{p}remind me tomorrow 8am to renew my registration`."
@@ -53,12 +58,35 @@ pub async fn remind(
         .map(|r| format!(", then {}", r.describe()))
         .unwrap_or_default();
     let place = match delivery {
-        Delivery::Me => "I'll remind you".to_string(),
-        Delivery::Here => "I'll post here".to_string(),
+        Delivery::Me => "I'll remind you",
+        Delivery::Here => "I'll post here",
     };
-    Ok(vec![ctx.private_reply(format!(
+    let confirmation = format!(
         "Got it ({id}): {place} on {when_text}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
-    ))])
+    );
+    if delivery == Delivery::Me && !ctx.origin.is_direct {
+        // A private reminder's words stay private even when it was set in a shared room: the
+        // room hears its id and time, the member reads the rest in their direct messages.
+        return Ok(vec![
+            ctx.private_reply(format!(
+                "Got it ({id}): {place} on {when_text}{repeat}. I've sent you the details privately."
+            )),
+            Action::Remind {
+                user: ctx.sender.clone(),
+                message: Message::text(confirmation),
+            },
+        ]);
+    }
+    Ok(vec![ctx.private_reply(confirmation)])
+}
+
+/// A time that reads two ways is asked back as the two whole commands to copy, `command`
+/// followed by the member's words with the hour spelled out each way.
+pub(super) fn ask_back(error: when::WhenError, command: &str) -> Refusal {
+    match error {
+        when::WhenError::Ambiguous(a) => Refusal::said(a.question(command)),
+        other => other.into(),
+    }
 }
 
 pub async fn manage(ctx: &Ctx<'_>, command: RemindersCommand) -> Result<Vec<Action>, Refusal> {
