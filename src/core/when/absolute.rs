@@ -57,6 +57,7 @@ pub(super) fn parse_absolute(
     let mut period: Option<Period> = None;
     // A bare hour ("tomorrow 8"): its word index and the hour, settled once the rest is read.
     let mut bare: Option<(usize, u32)> = None;
+    let mut needs_day = false;
     let mut i = 0;
     while i < ws.len() {
         if day.is_none()
@@ -81,14 +82,15 @@ pub(super) fn parse_absolute(
             continue;
         }
         if period.is_none()
-            && let Some((p, this, used)) = try_period(ws, i)
+            && let Some((p, said, used)) = try_period(ws, i)
         {
-            if this {
+            if said.today {
                 if day.is_some() {
                     return Err(unrecognised());
                 }
                 day = Some(DaySpec::Today);
             }
+            needs_day = said.needs_day;
             period = Some(p);
             i += used;
             continue;
@@ -108,6 +110,9 @@ pub(super) fn parse_absolute(
         return Err(unrecognised());
     }
 
+    if needs_day && day.is_none() {
+        return Err(unrecognised());
+    }
     // Whether an hour without am/pm is after noon: the period or "tonight" settles it.
     let pm = period.and_then(Period::pm).or(match day {
         Some(DaySpec::Tonight) => Some(true),

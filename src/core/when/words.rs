@@ -263,8 +263,8 @@ impl Period {
 
 /// A period at `ws[i..]`: "morning", "this evening", "in the afternoon", "tomorrow night"'s
 /// "night", "first thing", "end of the day", "by EOD", "COB". Returns the period, whether it
-/// named today ("this ..."), and the words used.
-pub(super) fn try_period(ws: &[&str], i: usize) -> Option<(Period, bool, usize)> {
+/// was said, and the words used.
+pub(super) fn try_period(ws: &[&str], i: usize) -> Option<(Period, PeriodSaid, usize)> {
     let mut j = i;
     let mut this = false;
     match ws.get(j) {
@@ -299,8 +299,27 @@ pub(super) fn try_period(ws: &[&str], i: usize) -> Option<(Period, bool, usize)>
         }
         _ => return None,
     };
-    // "this" only names today with a period; "this Tuesday" is a day word.
-    Some((period, this, end - i))
+    // A plain "morning" or "night" with no day is too often the start of the text ("night
+    // shift", "morning handover") to be read as a time: it needs a day, "this" or "in the".
+    let plain = j == i
+        && matches!(
+            word(j),
+            "morning" | "afternoon" | "arvo" | "evening" | "night"
+        );
+    Some((
+        period,
+        PeriodSaid {
+            today: this,
+            needs_day: plain,
+        },
+        end - i,
+    ))
+}
+
+/// How a period was said: "this evening" names today; a plain "evening" needs a day beside it.
+pub(super) struct PeriodSaid {
+    pub(super) today: bool,
+    pub(super) needs_day: bool,
 }
 
 /// An hour said with no minutes and no am/pm ("tomorrow 8"): it reads as morning or evening.

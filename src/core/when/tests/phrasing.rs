@@ -91,6 +91,9 @@ fn phrases() -> Vec<(&'static str, Want)> {
         ("in half a day", After(Duration::hours(12))),
         // Still not times: a lone number, a half month.
         ("8", Refused),
+        // A plain part of the day with no day beside it is the start of the text.
+        ("morning", Refused),
+        ("night", Refused),
         ("in half a month", Refused),
     ]
 }
@@ -184,6 +187,8 @@ fn an_ambiguous_hour_in_a_message_is_asked_back_with_the_whole_text() {
         }
         other => panic!("{other:?}"),
     }
+    assert!(split_when("night shift tomorrow", now(), SYD).is_err());
+    assert!(split_when("morning handover", now(), SYD).is_err());
     for (text, wall, rest) in [
         ("tomorrow morning to call", "2026-11-23 08:00", "call"),
         (
@@ -204,6 +209,11 @@ fn an_ambiguous_hour_in_a_message_is_asked_back_with_the_whole_text() {
         ),
         ("next week to book leave", "2026-11-23 09:00", "book leave"),
         ("tomorrow to 2 forms", "2026-11-23 09:00", "2 forms"),
+        (
+            "tomorrow night shift swap",
+            "2026-11-23 20:00",
+            "shift swap",
+        ),
     ] {
         let (s, got) = split_when(text, now(), SYD).expect(text);
         assert_eq!(s.first, local(SYD, wall), "{text}");
