@@ -214,7 +214,7 @@ pub(super) fn parse_absolute(
 }
 
 /// "tomorrow 8" asked back: 08:00 or 20:00, with the member's words spelled out each way.
-fn ambiguous(ws: &[&str], word: usize, hour: u32) -> WhenError {
+pub(super) fn ambiguous(ws: &[&str], word: usize, hour: u32) -> WhenError {
     let spell = |suffix: &str| -> String {
         ws.iter()
             .enumerate()

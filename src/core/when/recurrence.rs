@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
+use super::absolute::ambiguous;
 use super::cron::{cron_next, cron_schedules};
 use super::error::{WhenError, clip};
 use super::words::{
-    DEFAULT_HOUR, WEEKDAYS, digits, hm, join_names, ordinal_suffix, ordinal_word, sorted_days,
-    try_time, weekday_code, weekday_word,
+    DEFAULT_HOUR, WEEKDAYS, bare_hour, digits, hm, join_names, ordinal_suffix, ordinal_word,
+    sorted_days, try_period, try_time, weekday_code, weekday_word,
 };
 use super::zone::{add_days, local_date, resolve_local};
 
@@ -369,12 +370,20 @@ pub(super) fn parse_recurrence(
             }
         }
     };
-    let at = match try_time(ws, i)? {
-        Some((t, _, used)) => {
-            i += used;
-            t
-        }
-        None => hm(DEFAULT_HOUR, 0),
+    let at = if let Some((t, _, used)) = try_time(ws, i)? {
+        i += used;
+        t
+    } else if let Some((period, said, used)) = try_period(ws, i)
+        && !said.today
+    {
+        // "every Monday morning", "every weekday at the end of the day".
+        i += used;
+        period.default_time()
+    } else if let Some(hour) = ws.get(i).and_then(|w| bare_hour(w)) {
+        // "every Monday 8" reads both ways, as "tomorrow 8" does.
+        return Err(ambiguous(ws, i, hour));
+    } else {
+        hm(DEFAULT_HOUR, 0)
     };
     if let Some(extra) = ws.get(i) {
         return Err(WhenError::BadRecurrence(clip(extra)));
