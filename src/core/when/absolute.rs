@@ -8,7 +8,8 @@ use super::duration::parse_span;
 use super::error::Ambiguity;
 use super::error::{WhenError, clip};
 use super::words::{
-    DEFAULT_HOUR, DaySpec, Period, bare_hour, hm, month_name, try_day, try_period, try_time,
+    DEFAULT_HOUR, DaySpec, Period, Spoken, hm, month_name, try_day, try_period, try_spoken,
+    try_time,
 };
 use super::zone::{HORIZON_MONTHS, add_days, local_date, resolve_local};
 
@@ -55,8 +56,8 @@ pub(super) fn parse_absolute(
     let mut day: Option<DaySpec> = None;
     let mut time: Option<(NaiveTime, bool)> = None;
     let mut period: Option<Period> = None;
-    // A bare hour ("tomorrow 8"): its word index and the hour, settled once the rest is read.
-    let mut bare: Option<(usize, u32)> = None;
+    // An hour without am/pm ("tomorrow 8", "half past 8"), settled once the rest is read.
+    let mut bare: Option<Spoken> = None;
     let mut needs_day = false;
     let mut i = 0;
     while i < ws.len() {
@@ -97,14 +98,13 @@ pub(super) fn parse_absolute(
         }
         if time.is_none()
             && bare.is_none()
-            && let Some(hour) = ws.get(i).and_then(|w| bare_hour(w))
+            && let Some(spoken) = try_spoken(ws, i)
         {
-            bare = Some((i, hour));
-            i += if matches!(ws.get(i + 1), Some(&"o'clock") | Some(&"oclock")) {
-                2
-            } else {
-                1
-            };
+            i = spoken.start + spoken.len;
+            match spoken.pm {
+                Some(pm) => time = Some((spoken.time(pm), true)),
+                None => bare = Some(spoken),
+            }
             continue;
         }
         return Err(unrecognised());
@@ -118,14 +118,14 @@ pub(super) fn parse_absolute(
         Some(DaySpec::Tonight) => Some(true),
         _ => None,
     });
-    if let Some((word, hour)) = bare {
-        // A bare number is a time only beside a day or a period ("call 5 people" stays text).
-        if day.is_none() && period.is_none() {
+    if let Some(spoken) = bare {
+        // A lone number is a time only beside a day or a period ("call 5 people" stays text).
+        if !spoken.plainly && day.is_none() && period.is_none() {
             return Err(unrecognised());
         }
         match pm {
-            Some(pm) => time = Some((hm(hour % 12 + if pm { 12 } else { 0 }, 0), true)),
-            None => return Err(ambiguous(ws, word, hour)),
+            Some(pm) => time = Some((spoken.time(pm), true)),
+            None => return Err(ambiguous(ws, &spoken)),
         }
     }
     if let (Some((t, false)), Some(true)) = (time, pm)
@@ -214,25 +214,24 @@ pub(super) fn parse_absolute(
 }
 
 /// "tomorrow 8" asked back: 08:00 or 20:00, with the member's words spelled out each way.
-pub(super) fn ambiguous(ws: &[&str], word: usize, hour: u32) -> WhenError {
-    let spell = |suffix: &str| -> String {
-        ws.iter()
-            .enumerate()
-            .filter(|(k, w)| !(*k == word + 1 && matches!(**w, "o'clock" | "oclock")))
-            .map(|(k, w)| {
-                if k == word {
-                    format!("{hour}{suffix}")
-                } else {
-                    (*w).to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+pub(super) fn ambiguous(ws: &[&str], spoken: &Spoken) -> WhenError {
+    let clock = |pm: bool| spoken.time(pm).format("%H:%M").to_string();
+    let said = |suffix: &str| match spoken.minute {
+        0 => format!("{}{suffix}", spoken.hour),
+        m => format!("{}:{m:02}{suffix}", spoken.hour),
     };
-    let show = |h: u32| hm(h, 0).format("%H:%M").to_string();
+    let end = spoken.start + spoken.len;
+    let spell = |suffix: &str| -> String {
+        let mut words: Vec<String> = ws[..spoken.start].iter().map(|w| w.to_string()).collect();
+        words.push(said(suffix));
+        words.extend(ws[end.min(ws.len())..].iter().map(|w| w.to_string()));
+        words.join(" ")
+    };
     WhenError::Ambiguous(Box::new(Ambiguity {
-        times: [show(hour % 12), show(hour % 12 + 12)],
+        times: [clock(false), clock(true)],
         readings: [spell("am"), spell("pm")],
-        word,
+        spelled: [said("am"), said("pm")],
+        word: spoken.start,
+        words: spoken.len,
     }))
 }

@@ -58,8 +58,11 @@ pub struct Ambiguity {
     pub times: [String; 2],
     /// The member's text with the hour spelled out each way: "tomorrow 8am to call".
     pub readings: [String; 2],
-    /// Which word was the bare hour, so the readings can be respelled in the member's own text.
+    /// The hour as each reading spells it: "8am", "8:30pm".
+    pub(super) spelled: [String; 2],
+    /// Which words were the hour, so the readings can be respelled in the member's own text.
     pub(super) word: usize,
+    pub(super) words: usize,
 }
 
 impl Ambiguity {

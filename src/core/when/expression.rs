@@ -29,19 +29,14 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<Schedule, WhenErr
 fn respell(error: WhenError, text: &str, tokens: &[Token]) -> WhenError {
     match error {
         WhenError::Ambiguous(mut a) => {
-            if let Some(t) = tokens.get(a.word) {
-                let hour = text[t.start..t.end]
-                    .trim_end_matches([',', '.'])
-                    .trim_end_matches("o'clock")
-                    .trim_end_matches("oclock");
-                // "8 o'clock" is two words; its reading replaces both.
-                let end = match tokens.get(a.word + 1) {
-                    Some(n) if matches!(n.word.as_str(), "o'clock" | "oclock") => n.end,
-                    _ => t.end,
-                };
-                let (before, after) = (&text[..t.start], &text[end..]);
-                a.readings =
-                    ["am", "pm"].map(|m| format!("{before}{hour}{m}{after}").trim().to_string());
+            let first = tokens.get(a.word);
+            let last = a.word.checked_add(a.words).and_then(|e| e.checked_sub(1));
+            if let (Some(first), Some(last)) = (first, last.and_then(|l| tokens.get(l))) {
+                let (before, after) = (&text[..first.start], &text[last.end..]);
+                a.readings = a
+                    .spelled
+                    .clone()
+                    .map(|hour| format!("{before}{hour}{after}").trim().to_string());
             }
             WhenError::Ambiguous(a)
         }

@@ -12,7 +12,9 @@
 //! - A bare number is never a time ("call 5 people"): a time needs a colon, am/pm, or "at".
 //!   "at 8" and "8:30" read the 24-hour clock. Beside a day, a bare hour ("tomorrow 8") reads
 //!   both ways, so it is asked back (`WhenError::Ambiguous`: "08:00 or 20:00?") unless a part
-//!   of the day settles it ("this evening 7", "tonight 8").
+//!   of the day settles it ("this evening 7", "tonight 8"). Spoken times ("half past 8",
+//!   "quarter to 9", British "half 8" for 8:30, "8 o'clock") are 12-hour and asked back the
+//!   same way unless am/pm is said.
 //! - Parts of the day have documented hours, stated in every confirmation: morning and "first
 //!   thing" 08:00, afternoon (arvo) 14:00, evening 18:00, night and tonight 20:00, end of the
 //!   day (EOD, COB) 17:00. Without a day they are the next such time.

@@ -10,8 +10,8 @@ use super::absolute::ambiguous;
 use super::cron::{cron_next, cron_schedules};
 use super::error::{WhenError, clip};
 use super::words::{
-    DEFAULT_HOUR, WEEKDAYS, bare_hour, digits, hm, join_names, ordinal_suffix, ordinal_word,
-    sorted_days, try_period, try_time, weekday_code, weekday_word,
+    DEFAULT_HOUR, WEEKDAYS, digits, hm, join_names, ordinal_suffix, ordinal_word, sorted_days,
+    try_period, try_spoken, try_time, weekday_code, weekday_word,
 };
 use super::zone::{add_days, local_date, resolve_local};
 
@@ -379,9 +379,15 @@ pub(super) fn parse_recurrence(
         // "every Monday morning", "every weekday at the end of the day".
         i += used;
         period.default_time()
-    } else if let Some(hour) = ws.get(i).and_then(|w| bare_hour(w)) {
+    } else if let Some(spoken) = try_spoken(ws, i) {
         // "every Monday 8" reads both ways, as "tomorrow 8" does.
-        return Err(ambiguous(ws, i, hour));
+        match spoken.pm {
+            Some(pm) => {
+                i = spoken.start + spoken.len;
+                spoken.time(pm)
+            }
+            None => return Err(ambiguous(ws, &spoken)),
+        }
     } else {
         hm(DEFAULT_HOUR, 0)
     };

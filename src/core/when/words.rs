@@ -221,6 +221,10 @@ pub(super) fn try_time(
             end = j + 2;
         }
     }
+    // "at 8 o'clock" is spoken, 12-hour: `try_spoken` reads it.
+    if pm.is_none() && !body.contains(':') && matches!(ws.get(end), Some(&"o'clock" | &"oclock")) {
+        return Ok(None);
+    }
     let label = ws[j..end].join(" ");
     let found = clock(body, pm, at, &label)?;
     Ok(found.map(|t| (t, pm.is_some(), end - i)))
@@ -322,13 +326,74 @@ pub(super) struct PeriodSaid {
     pub(super) needs_day: bool,
 }
 
-/// An hour said with no minutes and no am/pm ("tomorrow 8"): it reads as morning or evening.
-pub(super) fn bare_hour(w: &str) -> Option<u32> {
+/// A time of day in words: "8", "8 o'clock", "half past 8", "quarter to 9", "half 8" (British
+/// for 8:30), each maybe with am/pm. A 24-hour "at 8" or "8:30" is `try_time`'s.
+pub(super) struct Spoken {
+    /// 1..=12, on the 12-hour clock.
+    pub(super) hour: u32,
+    pub(super) minute: u32,
+    /// Whether am/pm was said, and which.
+    pub(super) pm: Option<bool>,
+    /// Where the time's own words start (after any "at") and how many there are.
+    pub(super) start: usize,
+    pub(super) len: usize,
+    /// Whether the words are plainly a time ("at", "o'clock", "half past"), not a lone number.
+    pub(super) plainly: bool,
+}
+
+impl Spoken {
+    pub(super) fn time(&self, pm: bool) -> NaiveTime {
+        hm(self.hour % 12 + if pm { 12 } else { 0 }, self.minute)
+    }
+}
+
+pub(super) fn try_spoken(ws: &[&str], i: usize) -> Option<Spoken> {
+    let word = |k: usize| ws.get(k).copied().unwrap_or("");
+    let at = word(i) == "at";
+    let start = if at { i + 1 } else { i };
+    let (minute, to, k) = match (word(start), word(start + 1)) {
+        ("half", "past") => (30, false, start + 2),
+        ("quarter", "past") => (15, false, start + 2),
+        ("quarter", "to") => (45, true, start + 2),
+        ("half", _) => (30, false, start + 1),
+        _ => (0, false, start),
+    };
+    let mut w = word(k);
+    let mut pm = None;
+    for (suffix, is_pm) in [("a.m", false), ("p.m", true), ("am", false), ("pm", true)] {
+        if let Some(b) = w.strip_suffix(suffix) {
+            w = b;
+            pm = Some(is_pm);
+            break;
+        }
+    }
+    let clock_word = w.ends_with("o'clock") || w.ends_with("oclock");
     let body = w
         .strip_suffix("o'clock")
         .or_else(|| w.strip_suffix("oclock"))
         .unwrap_or(w);
-    digits(body, 2).filter(|h| (1..=12).contains(h))
+    let said = digits(body, 2).filter(|h| (1..=12).contains(h))?;
+    let mut end = k + 1;
+    let oclock = clock_word || matches!(word(end), "o'clock" | "oclock");
+    if !clock_word && oclock {
+        end += 1;
+    }
+    if pm.is_none()
+        && let Some(p) = meridiem_word(word(end))
+    {
+        pm = Some(p);
+        end += 1;
+    }
+    // "quarter to 1" is 12:45.
+    let hour = if to { (said + 10) % 12 + 1 } else { said };
+    Some(Spoken {
+        hour,
+        minute,
+        pm,
+        start,
+        len: end - start,
+        plainly: at || oclock || k > start,
+    })
 }
 
 pub(super) enum DaySpec {

@@ -50,6 +50,37 @@ fn phrases() -> Vec<(&'static str, Want)> {
             "tomorrow 8 o'clock",
             Ask(["08:00", "20:00"], ["tomorrow 8am", "tomorrow 8pm"]),
         ),
+        // Spoken times: British "half 8" is 8:30; all of them read both ways without am/pm.
+        (
+            "tomorrow at half past 8",
+            Ask(
+                ["08:30", "20:30"],
+                ["tomorrow at 8:30am", "tomorrow at 8:30pm"],
+            ),
+        ),
+        (
+            "tomorrow half 8",
+            Ask(["08:30", "20:30"], ["tomorrow 8:30am", "tomorrow 8:30pm"]),
+        ),
+        (
+            "tomorrow quarter to 9",
+            Ask(["08:45", "20:45"], ["tomorrow 8:45am", "tomorrow 8:45pm"]),
+        ),
+        (
+            "quarter to 1 tomorrow",
+            Ask(["00:45", "12:45"], ["12:45am tomorrow", "12:45pm tomorrow"]),
+        ),
+        (
+            "at half past 8",
+            Ask(["08:30", "20:30"], ["at 8:30am", "at 8:30pm"]),
+        ),
+        (
+            "tomorrow at 8 o'clock",
+            Ask(["08:00", "20:00"], ["tomorrow at 8am", "tomorrow at 8pm"]),
+        ),
+        ("tomorrow at half past 8 pm", At("2026-11-23 20:30")),
+        ("tomorrow quarter past 7am", At("2026-11-23 07:15")),
+        ("this evening at half past 7", At("2026-11-22 19:30")),
         // Parts of the day: documented hours, stated in every confirmation.
         ("tomorrow morning", At("2026-11-23 08:00")),
         ("tomorrow afternoon", At("2026-11-23 14:00")),
@@ -111,6 +142,12 @@ fn phrases_doctors_type_are_read_or_asked_back() {
             (Ask(times, readings), Err(WhenError::Ambiguous(a))) => {
                 assert_eq!(a.times, times.map(String::from), "{text}");
                 assert_eq!(a.readings, readings.map(String::from), "{text}");
+                // Each reading, sent back as it stands, is read as its own time.
+                for (reading, time) in a.readings.iter().zip(times) {
+                    let s = parse(reading, now(), SYD).expect(reading);
+                    let wall = s.first.with_timezone(&SYD).format("%H:%M").to_string();
+                    assert_eq!(wall, time, "{text}: {reading}");
+                }
                 let asked = WhenError::Ambiguous(a).to_string();
                 assert_eq!(
                     asked,
