@@ -8,8 +8,8 @@ use super::duration::parse_span;
 use super::error::Ambiguity;
 use super::error::{WhenError, clip};
 use super::words::{
-    DEFAULT_HOUR, DaySpec, Period, Spoken, hm, month_name, try_day, try_period, try_spoken,
-    try_time,
+    DEFAULT_HOUR, DaySpec, Period, Spoken, both_date_orders, hm, month_name, try_day, try_period,
+    try_spoken, try_time,
 };
 use super::zone::{HORIZON_MONTHS, add_days, local_date, resolve_local};
 
@@ -59,10 +59,11 @@ pub(super) fn parse_absolute(
     // An hour without am/pm ("tomorrow 8", "half past 8"), settled once the rest is read.
     let mut bare: Option<Spoken> = None;
     let mut needs_day = false;
+    let both_orders = both_date_orders(tz);
     let mut i = 0;
     while i < ws.len() {
         if day.is_none()
-            && let Some((spec, with_time, used)) = try_day(ws, i)?
+            && let Some((spec, with_time, used)) = try_day(ws, i, both_orders)?
         {
             if let Some(t) = with_time {
                 if time.is_some() || bare.is_some() {
@@ -220,18 +221,11 @@ pub(super) fn ambiguous(ws: &[&str], spoken: &Spoken) -> WhenError {
         0 => format!("{}{suffix}", spoken.hour),
         m => format!("{}:{m:02}{suffix}", spoken.hour),
     };
-    let end = spoken.start + spoken.len;
-    let spell = |suffix: &str| -> String {
-        let mut words: Vec<String> = ws[..spoken.start].iter().map(|w| w.to_string()).collect();
-        words.push(said(suffix));
-        words.extend(ws[end.min(ws.len())..].iter().map(|w| w.to_string()));
-        words.join(" ")
-    };
-    WhenError::Ambiguous(Box::new(Ambiguity {
-        times: [clock(false), clock(true)],
-        readings: [spell("am"), spell("pm")],
-        spelled: [said("am"), said("pm")],
-        word: spoken.start,
-        words: spoken.len,
-    }))
+    Ambiguity::between(
+        ws,
+        spoken.start,
+        spoken.len,
+        [clock(false), clock(true)],
+        [said("am"), said("pm")],
+    )
 }

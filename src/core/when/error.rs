@@ -54,8 +54,8 @@ pub enum WhenError {
 /// Two wall times one phrase can mean, and the member's own words spelled out for each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ambiguity {
-    /// The two readings as shown: "08:00" and "20:00".
-    pub times: [String; 2],
+    /// The two readings as shown: "08:00" and "20:00", or "12 January" and "1 December".
+    pub meanings: [String; 2],
     /// The member's text with the hour spelled out each way: "tomorrow 8am to call".
     pub readings: [String; 2],
     /// The hour as each reading spells it: "8am", "8:30pm".
@@ -66,10 +66,35 @@ pub struct Ambiguity {
 }
 
 impl Ambiguity {
+    /// Words `ws[start..start + len]` read two ways: `meanings` as shown, `spelled` as the
+    /// member could type each unmistakably.
+    pub(super) fn between(
+        ws: &[&str],
+        start: usize,
+        len: usize,
+        meanings: [String; 2],
+        spelled: [String; 2],
+    ) -> WhenError {
+        let end = (start + len).min(ws.len());
+        let readings = spelled.clone().map(|said| {
+            let mut words: Vec<&str> = ws[..start.min(end)].to_vec();
+            words.push(&said);
+            words.extend(&ws[end..]);
+            words.join(" ")
+        });
+        WhenError::Ambiguous(Box::new(Ambiguity {
+            meanings,
+            readings,
+            spelled,
+            word: start,
+            words: len,
+        }))
+    }
+
     /// The question to ask back, offering each reading as `command` followed by the member's
     /// words, so the answer is one of two commands to copy.
     pub fn question(&self, command: &str) -> String {
-        let [a, b] = &self.times;
+        let [a, b] = &self.meanings;
         let [ra, rb] = &self.readings;
         format!("Did you mean {a} or {b}? Try: `{command}{ra}` or `{command}{rb}`.")
     }

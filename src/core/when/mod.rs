@@ -26,6 +26,8 @@
 //! - Lengths (`parse_duration`, `parse_setting_span`) count a month as 30 days and a year as
 //!   365; "in 2 months" as a time is 2 calendar months on the wall clock.
 //! - Dates are day-first ("1/12" is 1 December), a date without a year is the next such date.
+//!   In US and Canadian zones, where month-first is written too, a date that reads both ways
+//!   ("12/1") is asked back and one that reads one way ("12/25") takes it.
 //! - A wall time that does not exist (DST gap) moves forward by the gap; an ambiguous one takes
 //!   the earlier instant.
 //! - Raw cron uses Unix numbering (0 or 7 = Sunday) and Unix day matching: when both

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
 
-use super::error::{WhenError, clip};
+use super::error::{Ambiguity, WhenError, clip};
 
 pub(super) const DEFAULT_HOUR: u32 = 9;
 
@@ -471,27 +471,51 @@ fn iso_date(w: &str) -> Result<Option<DayMatch>, WhenError> {
     Ok(Some((spec, time, 1)))
 }
 
-fn slash_date(w: &str) -> Result<Option<DaySpec>, WhenError> {
+/// "1/12", "12/1/2026": day first, as in Australia and the UK. Where both orders are written
+/// (`both_orders`: the United States and Canada) a date that reads both ways is asked back, and
+/// one that reads only one way ("12/25", "25/12") takes that one.
+fn slash_date(ws: &[&str], j: usize, both_orders: bool) -> Result<Option<DaySpec>, WhenError> {
+    let w = ws.get(j).copied().unwrap_or("");
     let parts: Vec<&str> = w.split('/').collect();
-    let (d, m, y) = match parts.as_slice() {
-        [d, m] => (digits(d, 2), digits(m, 2), None),
-        [d, m, y] => match year_word(y) {
-            Some(y) => (digits(d, 2), digits(m, 2), Some(y)),
+    let (a, b, y) = match parts.as_slice() {
+        [a, b] => (digits(a, 2), digits(b, 2), None),
+        [a, b, y] => match year_word(y) {
+            Some(y) => (digits(a, 2), digits(b, 2), Some(y)),
             None => return Ok(None),
         },
         _ => return Ok(None),
     };
-    let (Some(d), Some(m)) = (d, m) else {
+    let (Some(a), Some(b)) = (a, b) else {
         return Ok(None);
     };
-    if !(1..=12).contains(&m) {
+    let month = |n: u32| (1..=12).contains(&n);
+    let (d, m) = if !both_orders || a == b {
+        (a, b)
+    } else if month(a) && month(b) {
+        let name = |day: u32, month: u32| match y {
+            Some(y) => format!("{day} {} {y}", month_name(month)),
+            None => format!("{day} {}", month_name(month)),
+        };
+        // Month first is listed first: it is the commoner reading where both are written.
+        let readings = [name(b, a), name(a, b)];
+        return Err(Ambiguity::between(ws, j, 1, readings.clone(), readings));
+    } else if month(a) && !month(b) {
+        (b, a)
+    } else {
+        (a, b)
+    };
+    if !month(m) {
         return Err(WhenError::NoSuchDate(clip(w)));
     }
     date_spec(d, m, y, w.to_string()).map(Some)
 }
 
 /// A day at `ws[i..]`: the day, a time if the same word carried one, and the words used.
-pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenError> {
+pub(super) fn try_day(
+    ws: &[&str],
+    i: usize,
+    both_orders: bool,
+) -> Result<Option<DayMatch>, WhenError> {
     let j = if ws.get(i) == Some(&"on") { i + 1 } else { i };
     let Some(&w) = ws.get(j) else {
         return Ok(None);
@@ -560,7 +584,7 @@ pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenErr
     if let Some((spec, time, n)) = iso_date(w)? {
         return Ok(Some((spec, time, used(j + n))));
     }
-    if let Some(spec) = slash_date(w)? {
+    if let Some(spec) = slash_date(ws, j, both_orders)? {
         return Ok(Some((spec, None, used(j + 1))));
     }
     // "1 December [2026]", "the 1st of December"
@@ -586,4 +610,45 @@ pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenErr
         return Ok(Some((named_date(day, month, year)?, None, used(end))));
     }
     Ok(None)
+}
+
+/// Zones where dates are written both month first and day first: the United States and Canada.
+pub(super) fn both_date_orders(tz: chrono_tz::Tz) -> bool {
+    const ZONES: [&str; 24] = [
+        "America/New_York",
+        "America/Detroit",
+        "America/Chicago",
+        "America/Denver",
+        "America/Boise",
+        "America/Phoenix",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "America/Juneau",
+        "America/Adak",
+        "Pacific/Honolulu",
+        "America/Toronto",
+        "America/Montreal",
+        "America/Vancouver",
+        "America/Edmonton",
+        "America/Winnipeg",
+        "America/Regina",
+        "America/Halifax",
+        "America/St_Johns",
+        "America/Moncton",
+        "America/Whitehorse",
+        "America/Iqaluit",
+        "America/Yellowknife",
+        "America/Puerto_Rico",
+    ];
+    let name = tz.name();
+    ZONES.contains(&name)
+        || [
+            "US/",
+            "Canada/",
+            "America/Indiana/",
+            "America/Kentucky/",
+            "America/North_Dakota/",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
 }

@@ -140,7 +140,7 @@ fn phrases_doctors_type_are_read_or_asked_back() {
             }
             (After(span), Ok(s)) => assert_eq!(s.first, now() + span, "{text}"),
             (Ask(times, readings), Err(WhenError::Ambiguous(a))) => {
-                assert_eq!(a.times, times.map(String::from), "{text}");
+                assert_eq!(a.meanings, times.map(String::from), "{text}");
                 assert_eq!(a.readings, readings.map(String::from), "{text}");
                 // Each reading, sent back as it stands, is read as its own time.
                 for (reading, time) in a.readings.iter().zip(times) {
@@ -256,4 +256,59 @@ fn an_ambiguous_hour_in_a_message_is_asked_back_with_the_whole_text() {
         assert_eq!(s.first, local(SYD, wall), "{text}");
         assert_eq!(got, rest, "{text}");
     }
+}
+
+/// In the United States and Canada dates are written month first as well as day first: a date
+/// that reads both ways is asked back there, one that reads one way takes it. Elsewhere "1/12"
+/// stays 1 December.
+#[test]
+fn slash_dates_that_read_both_ways_are_asked_back_in_north_america() {
+    use super::fixtures::{LON, NYC};
+    match parse("12/1 9am", now(), NYC) {
+        Err(WhenError::Ambiguous(a)) => {
+            assert_eq!(
+                a.meanings,
+                ["1 December".to_string(), "12 January".to_string()]
+            );
+            assert_eq!(
+                a.readings,
+                ["1 December 9am".to_string(), "12 January 9am".to_string()]
+            );
+            for (reading, day) in a.readings.iter().zip(["2026-12-01", "2027-01-12"]) {
+                let s = parse(reading, now(), NYC).expect(reading);
+                assert_eq!(s.first, local(NYC, &format!("{day} 09:00")), "{reading}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    match split_when("3/4/2027 clinic", now(), NYC) {
+        Err(WhenError::Ambiguous(a)) => assert_eq!(
+            a.readings,
+            [
+                "4 March 2027 clinic".to_string(),
+                "3 April 2027 clinic".to_string()
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        parse("12/25 9am", now(), NYC).map(|s| s.first),
+        Ok(local(NYC, "2026-12-25 09:00"))
+    );
+    assert_eq!(
+        parse("25/12 9am", now(), NYC).map(|s| s.first),
+        Ok(local(NYC, "2026-12-25 09:00"))
+    );
+    assert_eq!(
+        parse("5/5 9am", now(), NYC).map(|s| s.first),
+        Ok(local(NYC, "2027-05-05 09:00"))
+    );
+    assert_eq!(
+        parse("12/1 9am", now(), LON).map(|s| s.first),
+        Ok(local(LON, "2027-01-12 09:00"))
+    );
+    assert_eq!(
+        parse("1/12 9am", now(), SYD).map(|s| s.first),
+        Ok(local(SYD, "2026-12-01 09:00"))
+    );
 }
