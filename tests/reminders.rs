@@ -586,6 +586,30 @@ async fn a_private_reminder_set_in_a_room_keeps_its_words_out_of_the_room() {
         other => panic!("{other:?}"),
     }
 
+    // Asked back in the room, the two commands to copy carry the words: they go privately too.
+    h.say(ana.says("!remind me tomorrow 8 to call the registrar"), now)
+        .await;
+    let shown: Vec<Action> = h.adapter.shown().into_iter().map(|(_, a)| a).collect();
+    match &shown[..] {
+        [
+            Action::Reply {
+                message: in_room, ..
+            },
+            Action::Remind { user, message },
+        ] => {
+            assert_eq!(
+                in_room.text,
+                "Did you mean 08:00 or 20:00? I've sent you the two ways to write it privately."
+            );
+            assert_eq!(user, &ana.user);
+            assert_eq!(
+                message.text,
+                "Did you mean 08:00 or 20:00? Try: `!remind me tomorrow 8am to call the registrar` or `!remind me tomorrow 8pm to call the registrar`."
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
     let direct = h
         .say(ana.says_privately("!remind me in 5 minutes to eat"), now)
         .await;

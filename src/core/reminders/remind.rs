@@ -23,8 +23,23 @@ pub async fn remind(
         RemindTarget::Me => format!("{p}remind me "),
         RemindTarget::Here => format!("{p}remind here "),
     };
-    let (schedule, what) =
-        when::split_when(rest, ctx.now, zone).map_err(|e| ask_back(e, &command))?;
+    // A private reminder's words stay out of a shared room, in its confirmation and in any
+    // question about it alike.
+    let in_shared_room = target == RemindTarget::Me && !ctx.origin.is_direct;
+    let (schedule, what) = match when::split_when(rest, ctx.now, zone) {
+        Ok(found) => found,
+        Err(when::WhenError::Ambiguous(a)) if in_shared_room => {
+            let [x, y] = &a.meanings;
+            return Ok(tell_privately(
+                ctx,
+                format!(
+                    "Did you mean {x} or {y}? I've sent you the two ways to write it privately."
+                ),
+                a.question(&command),
+            ));
+        }
+        Err(e) => return Err(ask_back(e, &command)),
+    };
     let what = what.trim();
     if what.is_empty() {
         return Err(Refusal::said(format!(
@@ -64,20 +79,27 @@ pub async fn remind(
     let confirmation = format!(
         "Got it ({id}): {place} on {when_text}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
     );
-    if delivery == Delivery::Me && !ctx.origin.is_direct {
-        // A private reminder's words stay private even when it was set in a shared room: the
-        // room hears its id and time, the member reads the rest in their direct messages.
-        return Ok(vec![
-            ctx.private_reply(format!(
+    if in_shared_room {
+        return Ok(tell_privately(
+            ctx,
+            format!(
                 "Got it ({id}): {place} on {when_text}{repeat}. I've sent you the details privately."
-            )),
-            Action::Remind {
-                user: ctx.sender.clone(),
-                message: Message::text(confirmation),
-            },
-        ]);
+            ),
+            confirmation,
+        ));
     }
     Ok(vec![ctx.private_reply(confirmation)])
+}
+
+/// In a shared room: `in_room` there, and `privately` to the member in their direct messages.
+fn tell_privately(ctx: &Ctx<'_>, in_room: String, privately: String) -> Vec<Action> {
+    vec![
+        ctx.private_reply(in_room),
+        Action::Remind {
+            user: ctx.sender.clone(),
+            message: Message::text(privately),
+        },
+    ]
 }
 
 /// A time that reads two ways is asked back as the two whole commands to copy, `command`
