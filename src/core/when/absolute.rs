@@ -5,8 +5,7 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, Timelik
 use chrono_tz::Tz;
 
 use super::duration::parse_span;
-use super::error::Ambiguity;
-use super::error::{WhenError, clip};
+use super::error::{Ambiguity, WhenError, clip};
 use super::words::{
     DEFAULT_HOUR, DaySpec, Period, Spoken, both_date_orders, hm, month_name, try_day, try_period,
     try_spoken, try_time,

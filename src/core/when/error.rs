@@ -38,7 +38,7 @@ pub enum WhenError {
         /// Each zone with the places that use it.
         choices: &'static [(&'static str, &'static str)],
     },
-    /// A clock hour that reads both ways ("tomorrow 8"): asked back, never guessed.
+    /// Words that read two ways ("tomorrow 8", "12/1" in New York): asked back, never guessed.
     #[error("{}", .0.question(""))]
     Ambiguous(Box<Ambiguity>),
     #[error("\"{0}\" is not a length of time I understand. Try: `10 minutes` or `2 weeks`.")]
@@ -51,16 +51,18 @@ pub enum WhenError {
     BadRule(String),
 }
 
-/// Two wall times one phrase can mean, and the member's own words spelled out for each.
+/// Two things the member's words can mean (08:00 or 20:00, 1 December or 12 January), and their
+/// words spelled out unmistakably for each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ambiguity {
     /// The two readings as shown: "08:00" and "20:00", or "12 January" and "1 December".
     pub meanings: [String; 2],
-    /// The member's text with the hour spelled out each way: "tomorrow 8am to call".
+    /// The member's text spelled out each way: "tomorrow 8am to call".
     pub readings: [String; 2],
-    /// The hour as each reading spells it: "8am", "8:30pm".
+    /// The ambiguous words as each reading spells them: "8am", "8:30pm", "1 December".
     pub(super) spelled: [String; 2],
-    /// Which words were the hour, so the readings can be respelled in the member's own text.
+    /// Which words were ambiguous (first, count), so the readings can be respelled in the
+    /// member's own text.
     pub(super) word: usize,
     pub(super) words: usize,
 }

@@ -24,7 +24,7 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<Schedule, WhenErr
     parse_words(&words, now, tz, true).map_err(|e| respell(e, text, &tokens))
 }
 
-/// An ambiguous hour's readings in the member's own text (their case, their words after the
+/// Ambiguous words' readings in the member's own text (their case, their words after the
 /// time), so each reading can be sent back as it stands.
 fn respell(error: WhenError, text: &str, tokens: &[Token]) -> WhenError {
     match error {
@@ -132,6 +132,7 @@ fn parse_words(
     ) {
         parse_recurrence(ws, now, tz)?
     } else if head == "in" && ws.get(1) != Some(&"the") {
+        // "in the morning" is a part of the day, not a span.
         Schedule {
             first: parse_in(&ws[1..], now, tz)?,
             rule: None,

@@ -266,7 +266,7 @@ impl Period {
 }
 
 /// A period at `ws[i..]`: "morning", "this evening", "in the afternoon", "tomorrow night"'s
-/// "night", "first thing", "end of the day", "by EOD", "COB". Returns the period, whether it
+/// "night", "first thing", "end of the day", "by EOD", "COB". Returns the period, how it
 /// was said, and the words used.
 pub(super) fn try_period(ws: &[&str], i: usize) -> Option<(Period, PeriodSaid, usize)> {
     let mut j = i;
