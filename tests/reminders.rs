@@ -260,15 +260,33 @@ async fn followup_story(store: Arc<dyn Store>) {
     let now = at("2026-11-23T09:00:00+11:00");
     let [chair, ana, ben] = ["chair", "ana", "ben"].map(Member::new);
 
+    // Set in a shared room, the room hears the id and time; the note goes to ana privately.
     let said = h
         .say(
             ana.says("!followup @ben:test in 3 days ask about the audit"),
             now,
         )
         .await;
-    assert!(
-        said[0].contains("to follow up with ben: ask about the audit"),
-        "{said:?}"
+    assert_eq!(
+        said,
+        [
+            "Got it (R1): I'll remind you on Thu 26 Nov 09:00 AEDT. I've sent you the details privately.",
+            "Got it (R1): I'll remind you on Thu 26 Nov 09:00 AEDT to follow up with ben: ask about the audit. Cancel with `!reminders cancel R1`.",
+        ]
+    );
+    assert_eq!(dms(&h, "ana").len(), 1);
+    let asked = h
+        .say(
+            ana.says("!followup @ben:test tomorrow 8 ask about the audit"),
+            now,
+        )
+        .await;
+    assert_eq!(
+        asked,
+        [
+            "Did you mean 08:00 or 20:00? I've sent you the two ways to write it privately.",
+            "Did you mean 08:00 or 20:00? Try: `!followup @ben:test tomorrow 8am ask about the audit` or `!followup @ben:test tomorrow 8pm ask about the audit`.",
+        ]
     );
     let fired = h.tick(now + Duration::days(3)).await;
     assert_eq!(

@@ -1,6 +1,6 @@
 //! Personal and room reminders: `!remind`, `!reminders`, and firing them when due.
 
-use super::create::{MAX_REMINDER_CHARS, create, room_has_space};
+use super::create::{MAX_REMINDER_CHARS, create, room_has_space, tell_owner};
 use chrono::{DateTime, Utc};
 
 use crate::core::command::{RemindTarget, RemindersCommand};
@@ -24,13 +24,12 @@ pub async fn remind(
         RemindTarget::Here => format!("{p}remind here "),
     };
     // A private reminder's words stay out of a shared room, in its confirmation and in any
-    // question about it alike.
-    let in_shared_room = target == RemindTarget::Me && !ctx.origin.is_direct;
+    // question about it alike (`tell_owner`).
     let (schedule, what) = match when::split_when(rest, ctx.now, zone) {
         Ok(found) => found,
-        Err(when::WhenError::Ambiguous(a)) if in_shared_room => {
+        Err(when::WhenError::Ambiguous(a)) if target == RemindTarget::Me => {
             let [x, y] = &a.meanings;
-            return Ok(tell_privately(
+            return Ok(tell_owner(
                 ctx,
                 format!(
                     "Did you mean {x} or {y}? I've sent you the two ways to write it privately."
@@ -79,8 +78,8 @@ pub async fn remind(
     let confirmation = format!(
         "Got it ({id}): {place} on {when_text}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
     );
-    if in_shared_room {
-        return Ok(tell_privately(
+    if delivery == Delivery::Me {
+        return Ok(tell_owner(
             ctx,
             format!(
                 "Got it ({id}): {place} on {when_text}{repeat}. I've sent you the details privately."
@@ -89,17 +88,6 @@ pub async fn remind(
         ));
     }
     Ok(vec![ctx.private_reply(confirmation)])
-}
-
-/// In a shared room: `in_room` there, and `privately` to the member in their direct messages.
-fn tell_privately(ctx: &Ctx<'_>, in_room: String, privately: String) -> Vec<Action> {
-    vec![
-        ctx.private_reply(in_room),
-        Action::Remind {
-            user: ctx.sender.clone(),
-            message: Message::text(privately),
-        },
-    ]
 }
 
 /// A time that reads two ways is asked back as the two whole commands to copy, `command`
