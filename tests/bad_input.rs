@@ -350,7 +350,7 @@ async fn a_redelivered_message_is_answered_once() {
     let h = Harness::sqlite(SYDNEY).await;
     let now = at("2026-11-22T14:00:00+11:00");
     let ana = Member::new("ana");
-    let message = ana.says("!remind me in 1 hour to eat lunch");
+    let message = ana.says_privately("!remind me in 1 hour to eat lunch");
     assert_eq!(h.say(message.clone(), now).await.len(), 1);
     assert!(h.say(message, now).await.is_empty());
     assert_eq!(h.store.counts().await.unwrap().reminders, 1);

@@ -281,7 +281,7 @@ async fn session(store: Arc<dyn Store>) {
     let queued = h
         .runtime
         .receive(
-            &ana.says("!remind me in 2 minutes to call the registrar"),
+            &ana.says_privately("!remind me in 2 minutes to call the registrar"),
             start,
         )
         .await

@@ -112,8 +112,9 @@ fn text_logs_have_one_line_per_command_delivery_and_job_and_no_message_text() {
         .iter()
         .filter(|l| l.contains(" delivery ") || l.ends_with(" delivery"))
         .collect();
-    // Three replies and the reminder itself; chat gets no reply.
-    assert_eq!(deliveries.len(), 4, "{all}");
+    // Three replies (the reminder's also sent privately, its words kept out of #general) and
+    // the reminder itself; chat gets no reply.
+    assert_eq!(deliveries.len(), 5, "{all}");
     for line in &deliveries {
         assert_eq!(text_field(line, "platform"), Some("shell"), "{line}");
         assert_eq!(text_field(line, "outcome"), Some("sent"), "{line}");
@@ -170,7 +171,7 @@ fn json_logs_are_one_object_per_line_with_the_same_fields() {
         .iter()
         .filter(|e| e["message"] == "delivery" && e["outcome"] == "sent")
         .count();
-    assert_eq!(sent, 4, "{all}");
+    assert_eq!(sent, 5, "{all}");
     let fired: Vec<&serde_json::Value> = events
         .iter()
         .filter(|e| e["message"] == "job fired")

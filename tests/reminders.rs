@@ -58,7 +58,7 @@ async fn every_documented_time_form_is_accepted() {
     for (when, expected) in cases {
         let reply = h
             .say(
-                ana.says(&format!("!remind me {when} to check the example")),
+                ana.says_privately(&format!("!remind me {when} to check the example")),
                 now,
             )
             .await
@@ -260,15 +260,33 @@ async fn followup_story(store: Arc<dyn Store>) {
     let now = at("2026-11-23T09:00:00+11:00");
     let [chair, ana, ben] = ["chair", "ana", "ben"].map(Member::new);
 
+    // Set in a shared room, the room hears the id and time; the note goes to ana privately.
     let said = h
         .say(
             ana.says("!followup @ben:test in 3 days ask about the audit"),
             now,
         )
         .await;
-    assert!(
-        said[0].contains("to follow up with ben: ask about the audit"),
-        "{said:?}"
+    assert_eq!(
+        said,
+        [
+            "Got it (R1): I'll remind you on Thu 26 Nov 09:00 AEDT. I've sent you the details privately.",
+            "Got it (R1): I'll remind you on Thu 26 Nov 09:00 AEDT to follow up with ben: ask about the audit. Cancel with `!reminders cancel R1`.",
+        ]
+    );
+    assert_eq!(dms(&h, "ana").len(), 1);
+    let asked = h
+        .say(
+            ana.says("!followup @ben:test tomorrow 8 ask about the audit"),
+            now,
+        )
+        .await;
+    assert_eq!(
+        asked,
+        [
+            "Did you mean 08:00 or 20:00? I've sent you the two ways to write it privately.",
+            "Did you mean 08:00 or 20:00? Try: `!followup @ben:test tomorrow 8am ask about the audit` or `!followup @ben:test tomorrow 8pm ask about the audit`.",
+        ]
     );
     let fired = h.tick(now + Duration::days(3)).await;
     assert_eq!(
@@ -277,6 +295,12 @@ async fn followup_story(store: Arc<dyn Store>) {
     );
     let refused = h.say(ana.says("!followup ben tomorrow"), now).await;
     assert!(refused[0].contains("@mention"), "{refused:?}");
+    // The example is a follow-up, not another command's.
+    assert!(
+        refused[0].contains("`!followup @ana in 1 week ask about the research project`"),
+        "{refused:?}"
+    );
+    assert!(!refused[0].contains("shoutout"), "{refused:?}");
     let refused = h
         .say(ana.says("!followup @ben:test every Monday 9am"), now)
         .await;
@@ -480,4 +504,184 @@ async fn room_floods_are_refused_on_postgres() {
     );
     room_flood_story(store).await;
     db.drop().await;
+}
+
+/// Phrases doctors type: a part of the day is read to its documented hour and the confirmation
+/// says it; a bare hour beside a day is asked back with both commands to copy, and nothing is
+/// stored until the member picks one.
+#[tokio::test]
+async fn a_bare_hour_is_asked_back_and_parts_of_the_day_are_stated() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-22T14:00:00+11:00");
+    let ana = Member::new("ana");
+    let asked = h
+        .say(
+            ana.says_privately("!remind me tomorrow 8 to call the registrar"),
+            now,
+        )
+        .await;
+    assert_eq!(
+        asked,
+        [
+            "Did you mean 08:00 or 20:00? Try: `!remind me tomorrow 8am to call the registrar` or `!remind me tomorrow 8pm to call the registrar`."
+        ]
+    );
+    assert!(
+        h.store
+            .active_reminders(SOCIETY, &ana.user.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for (phrase, stated) in [
+        ("tomorrow 8pm", "Mon 23 Nov 20:00 AEDT"),
+        ("tomorrow morning", "Mon 23 Nov 08:00 AEDT"),
+        ("this evening", "Sun 22 Nov 18:00 AEDT"),
+        ("end of the day", "Sun 22 Nov 17:00 AEDT"),
+        ("in a fortnight", "Sun 6 Dec 14:00 AEDT"),
+        ("in half an hour", "Sun 22 Nov 14:30 AEDT"),
+        ("Monday week", "Mon 30 Nov 09:00 AEDT"),
+        ("next week", "Mon 23 Nov 09:00 AEDT"),
+    ] {
+        let said = h
+            .say(
+                ana.says_privately(&format!("!remind me {phrase} to call the registrar")),
+                now,
+            )
+            .await;
+        assert_eq!(said.len(), 1, "{phrase}: {said:?}");
+        assert!(
+            said[0].contains(&format!("I'll remind you on {stated}: call the registrar.")),
+            "{phrase}: {said:?}"
+        );
+    }
+    let repeating = h
+        .say(
+            ana.says_privately("!remind me every fortnight on Friday 5pm to do timesheets"),
+            now,
+        )
+        .await;
+    assert!(
+        repeating[0].contains(
+            "Fri 27 Nov 17:00 AEDT, then every 2 weeks on Friday at 17:00: do timesheets."
+        ),
+        "{repeating:?}"
+    );
+}
+
+/// A private reminder set in a shared room: the room hears only its id and time; the words go
+/// to the member privately. In a direct room, and for `!remind here`, nothing changes.
+#[tokio::test]
+async fn a_private_reminder_set_in_a_room_keeps_its_words_out_of_the_room() {
+    let h = Harness::sqlite(SYDNEY).await;
+    let now = at("2026-11-23T09:00:00+11:00");
+    let ana = Member::new("ana");
+    h.say(
+        ana.says("!remind me in 2 minutes to call the registrar"),
+        now,
+    )
+    .await;
+    let shown: Vec<Action> = h.adapter.shown().into_iter().map(|(_, a)| a).collect();
+    match &shown[..] {
+        [
+            Action::Reply {
+                room,
+                private: _,
+                message: in_room,
+                ..
+            },
+            Action::Remind { user, message },
+        ] => {
+            assert_eq!(room, "!general:test");
+            assert_eq!(
+                in_room.text,
+                "Got it (R1): I'll remind you on Mon 23 Nov 09:02 AEDT. I've sent you the details privately."
+            );
+            assert_eq!(user, &ana.user);
+            assert_eq!(
+                message.text,
+                "Got it (R1): I'll remind you on Mon 23 Nov 09:02 AEDT: call the registrar. Cancel with `!reminders cancel R1`."
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Asked back in the room, the two commands to copy carry the words: they go privately too.
+    h.say(ana.says("!remind me tomorrow 8 to call the registrar"), now)
+        .await;
+    let shown: Vec<Action> = h.adapter.shown().into_iter().map(|(_, a)| a).collect();
+    match &shown[..] {
+        [
+            Action::Reply {
+                message: in_room, ..
+            },
+            Action::Remind { user, message },
+        ] => {
+            assert_eq!(
+                in_room.text,
+                "Did you mean 08:00 or 20:00? I've sent you the two ways to write it privately."
+            );
+            assert_eq!(user, &ana.user);
+            assert_eq!(
+                message.text,
+                "Did you mean 08:00 or 20:00? Try: `!remind me tomorrow 8am to call the registrar` or `!remind me tomorrow 8pm to call the registrar`."
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let direct = h
+        .say(ana.says_privately("!remind me in 5 minutes to eat"), now)
+        .await;
+    assert_eq!(
+        direct,
+        [
+            "Got it (R2): I'll remind you on Mon 23 Nov 09:05 AEDT: eat. Cancel with `!reminders cancel R2`."
+        ]
+    );
+    let here = h
+        .say(
+            ana.says("!remind here in 5 minutes to start the session"),
+            now,
+        )
+        .await;
+    assert_eq!(
+        here,
+        [
+            "Got it (R3): I'll post here on Mon 23 Nov 09:05 AEDT: start the session. Cancel with `!reminders cancel R3`."
+        ]
+    );
+}
+
+/// The same in the shell: `#general` shows the id and time, the words arrive as a direct message.
+#[test]
+fn shell_keeps_a_private_reminders_words_out_of_general() {
+    use std::io::Write;
+    let mut child = support::rounds_command()
+        .args(["shell", "--db", ":memory:"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start rounds");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(
+            b"/clock 2026-11-23T09:00:00+11:00\n!remind me in 2 minutes to call the registrar\n",
+        )
+        .expect("write");
+    let output = child.wait_with_output().expect("output");
+    let lines: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| l.starts_with('['))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "[2026-11-23 09:00] #general rounds: Got it (R1): I'll remind you on Mon 23 Nov 09:02 AEDT. I've sent you the details privately.",
+            "[2026-11-23 09:00] @you (dm) rounds: Got it (R1): I'll remind you on Mon 23 Nov 09:02 AEDT: call the registrar. Cancel with `!reminders cancel R1`.",
+        ]
+    );
 }

@@ -84,7 +84,7 @@ async fn crash_between_claim_and_finish_fires_the_occurrence_once() {
     let ana = Member::new("ana");
     let t0 = at("2026-03-30T07:00:00+11:00");
     h.say(
-        ana.says("!remind me every Monday 08:00 to review the rota"),
+        ana.says_privately("!remind me every Monday 08:00 to review the rota"),
         t0,
     )
     .await;
@@ -284,7 +284,7 @@ async fn two_schedulers_on_one_postgres_fire_each_job_once() {
         let member = Member::new(&format!("m{n}"));
         a.runtime
             .receive(
-                &member.says(&format!(
+                &member.says_privately(&format!(
                     "!remind me in {} seconds to do task {n}",
                     60 + n % 7
                 )),

@@ -44,7 +44,8 @@ fn shell_reminder_in_two_minutes_arrives_after_advance() {
     assert_eq!(
         stdout_lines(&output),
         vec![
-            "[2026-11-23 09:00] #general rounds: Got it (R1): I'll remind you on Mon 23 Nov 09:02 AEDT: call the registrar. Cancel with `!reminders cancel R1`.",
+            "[2026-11-23 09:00] #general rounds: Got it (R1): I'll remind you on Mon 23 Nov 09:02 AEDT. I've sent you the details privately.",
+            "[2026-11-23 09:00] @you (dm) rounds: Got it (R1): I'll remind you on Mon 23 Nov 09:02 AEDT: call the registrar. Cancel with `!reminders cancel R1`.",
             "[2026-11-23 09:02] @you (dm) rounds: ⏰ Reminder: call the registrar",
         ]
     );
@@ -178,7 +179,7 @@ fn config_errors_name_the_key_and_line() {
     let path = dir.path().join("rounds.toml");
     std::fs::write(
         &path,
-        "command_prefix = \"!\"\n\n[[societies]]\nkey = \"ams\"\ntimezone = \"Sydney\"\n",
+        "command_prefix = \"!\"\n\n[[societies]]\nkey = \"ams\"\ntimezone = \"Mars/Olympus\"\n",
     )
     .unwrap();
     let output = rounds(

@@ -41,12 +41,11 @@ pub fn id_of(text: &str) -> Option<String> {
 
 /// The member a command names, with the name Rounds knows them by: their profile's, else a
 /// readable form of the id (a Matrix localpart, the shell name; a Discord id is rendered as a
-/// ping by the adapter).
-pub async fn resolve(ctx: &Ctx<'_>, text: &str) -> Result<UserRef, Refusal> {
-    let p = ctx.prefix();
+/// ping by the adapter). `example` is the asking command's own, shown when `text` is no mention.
+pub async fn resolve(ctx: &Ctx<'_>, text: &str, example: &str) -> Result<UserRef, Refusal> {
     let id = id_of(text).ok_or_else(|| {
         Refusal::said(format!(
-            "Name the member with an @mention, e.g. `{p}shoutout @ana award Best teaching registrar`; `{}` is not one.",
+            "Name the member with an @mention, e.g. `{example}`; `{}` is not one.",
             text.chars().take(40).collect::<String>()
         ))
     })?;

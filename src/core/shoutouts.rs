@@ -29,7 +29,11 @@ pub async fn run(
     match command {
         ShoutoutCommand::About { member, kind, text } => {
             // About oneself, it is a milestone: `share` compares ids.
-            let subject = mention::resolve(ctx, &member).await?;
+            let example = format!(
+                "{}shoutout @ana award Best teaching registrar",
+                ctx.prefix()
+            );
+            let subject = mention::resolve(ctx, &member, &example).await?;
             share(ctx, subject, kind, &text, lookup).await
         }
         ShoutoutCommand::Approve(id) => decide(ctx, id, true).await,

@@ -158,7 +158,8 @@ async fn check_in_member(
 ) -> Result<Vec<Action>, Refusal> {
     organisers_only(ctx, "check members in to")?;
     let id = ShortId::new(IdKind::Event, event.id);
-    let mut member = mention::resolve(ctx, member).await?;
+    let example = format!("{}event checkin {id} @ana", ctx.prefix());
+    let mut member = mention::resolve(ctx, member, &example).await?;
     // The name they answered under, if they did, is the one organisers know them by here.
     if let Some(answered) = ctx
         .store

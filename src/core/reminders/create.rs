@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
+use crate::core::io::{Action, Message};
 use crate::core::short_id::{IdKind, ShortId};
 use crate::core::store::{Delivery, NewReminder, Reminder};
 use crate::core::time_format;
@@ -126,4 +127,20 @@ pub async fn private(
     let zone = ctx.member_zone().await?;
     let reminder = create(ctx, Delivery::Me, text, due, zone, None).await?;
     Ok((ShortId::new(IdKind::Reminder, reminder.id), zone))
+}
+
+/// What a private reminder's owner is told when it carries the reminder's words: in a direct
+/// room, `full` as the reply; in a shared room, `in_room` there and `full` to them privately,
+/// so the words never reach the room.
+pub(super) fn tell_owner(ctx: &Ctx<'_>, in_room: String, full: String) -> Vec<Action> {
+    if ctx.origin.is_direct {
+        return vec![ctx.private_reply(full)];
+    }
+    vec![
+        ctx.private_reply(in_room),
+        Action::Remind {
+            user: ctx.sender.clone(),
+            message: Message::text(full),
+        },
+    ]
 }

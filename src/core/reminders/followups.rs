@@ -2,13 +2,17 @@
 //! meeting or an event, and the optional "stay in touch" nudge months after a meeting.
 
 use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
 
+use super::create::tell_owner;
 use super::create::{self, MAX_REMINDER_CHARS};
+use super::remind::ask_back;
 use crate::core::catch_up;
 use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::{Action, Choice, Message};
 use crate::core::mention;
+use crate::core::short_id::ShortId;
 use crate::core::store::{CheckinAnswer, CoffeeGroup, FORMER_MEMBER, Job, JobKind, NewJob};
 use crate::core::time_format;
 use crate::core::when;
@@ -18,9 +22,30 @@ pub const FOLLOW_UP_AFTER: Duration = Duration::days(7);
 
 /// `!followup @member <when> [note]`: a private reminder about a person.
 pub async fn followup(ctx: &Ctx<'_>, member: &str, rest: &str) -> Result<Vec<Action>, Refusal> {
-    let member = mention::resolve(ctx, member).await?;
+    let p = ctx.prefix();
+    let member_typed = member;
+    let member = mention::resolve(
+        ctx,
+        member_typed,
+        &format!("{p}followup @ana in 1 week ask about the research project"),
+    )
+    .await?;
     let zone = ctx.member_zone().await?;
-    let (schedule, note) = when::split_when(rest, ctx.now, zone)?;
+    let command = format!("{p}followup {member_typed} ");
+    let (schedule, note) = match when::split_when(rest, ctx.now, zone) {
+        Ok(found) => found,
+        Err(when::WhenError::Ambiguous(a)) => {
+            let [x, y] = &a.meanings;
+            return Ok(tell_owner(
+                ctx,
+                format!(
+                    "Did you mean {x} or {y}? I've sent you the two ways to write it privately."
+                ),
+                a.question(&command),
+            ));
+        }
+        Err(e) => return Err(ask_back(e, &command)),
+    };
     if schedule.rule.is_some() {
         return Err(Refusal::said(format!(
             "A follow-up happens once; for a repeating reminder use `{}remind me every …`.",
@@ -43,7 +68,15 @@ pub async fn followup(ctx: &Ctx<'_>, member: &str, rest: &str) -> Result<Vec<Act
     }
     // The note is the owner's own words and stays; the name Rounds resolved is the member's.
     let subjects = [(member.id.clone(), about(FORMER_MEMBER))];
-    remind(ctx, schedule.first, text, &subjects).await
+    let (id, zone) = store(ctx, schedule.first, text.clone(), &subjects).await?;
+    let when_text = time_format::local(schedule.first, zone, ctx.now);
+    Ok(tell_owner(
+        ctx,
+        format!(
+            "Got it ({id}): I'll remind you on {when_text}. I've sent you the details privately."
+        ),
+        confirmation(ctx, id, &when_text, &text),
+    ))
 }
 
 /// A reminder `text` for its owner, naming the members in `subjects`: each with the text the
@@ -54,17 +87,34 @@ async fn remind(
     text: String,
     subjects: &[(String, String)],
 ) -> Result<Vec<Action>, Refusal> {
-    let (id, zone) = create::private(ctx, due, text.clone()).await?;
+    let (id, zone) = store(ctx, due, text.clone(), subjects).await?;
+    let when_text = time_format::local(due, zone, ctx.now);
+    Ok(vec![
+        ctx.private_reply(confirmation(ctx, id, &when_text, &text)),
+    ])
+}
+
+/// Stores the follow-up and who it names; returns its id and the owner's zone.
+async fn store(
+    ctx: &Ctx<'_>,
+    due: DateTime<Utc>,
+    text: String,
+    subjects: &[(String, String)],
+) -> Result<(ShortId, Tz), Refusal> {
+    let (id, zone) = create::private(ctx, due, text).await?;
     for (member_id, anonymised) in subjects {
         ctx.store
             .add_reminder_subject(id.number, &ctx.society.key, member_id, anonymised)
             .await?;
     }
-    Ok(vec![ctx.private_reply(format!(
-        "Got it ({id}): I'll remind you on {} to {text}. Cancel with `{}reminders cancel {id}`.",
-        time_format::local(due, zone, ctx.now),
+    Ok((id, zone))
+}
+
+fn confirmation(ctx: &Ctx<'_>, id: ShortId, when_text: &str, text: &str) -> String {
+    format!(
+        "Got it ({id}): I'll remind you on {when_text} to {text}. Cancel with `{}reminders cancel {id}`.",
         ctx.prefix()
-    ))])
+    )
 }
 
 /// The one follow-up choice, offered with a thank-you after a meeting or an event.

@@ -1,6 +1,6 @@
 //! Personal and room reminders: `!remind`, `!reminders`, and firing them when due.
 
-use super::create::{MAX_REMINDER_CHARS, create, room_has_space};
+use super::create::{MAX_REMINDER_CHARS, create, room_has_space, tell_owner};
 use chrono::{DateTime, Utc};
 
 use crate::core::catch_up;
@@ -19,9 +19,28 @@ pub async fn remind(
     rest: &str,
 ) -> Result<Vec<Action>, Refusal> {
     let zone = ctx.member_zone().await?;
-    let (schedule, what) = when::split_when(rest, ctx.now, zone)?;
-    let what = what.trim();
     let p = ctx.prefix();
+    let command = match target {
+        RemindTarget::Me => format!("{p}remind me "),
+        RemindTarget::Here => format!("{p}remind here "),
+    };
+    // A private reminder's words stay out of a shared room, in its confirmation and in any
+    // question about it alike (`tell_owner`).
+    let (schedule, what) = match when::split_when(rest, ctx.now, zone) {
+        Ok(found) => found,
+        Err(when::WhenError::Ambiguous(a)) if target == RemindTarget::Me => {
+            let [x, y] = &a.meanings;
+            return Ok(tell_owner(
+                ctx,
+                format!(
+                    "Did you mean {x} or {y}? I've sent you the two ways to write it privately."
+                ),
+                a.question(&command),
+            ));
+        }
+        Err(e) => return Err(ask_back(e, &command)),
+    };
+    let what = what.trim();
     if what.is_empty() {
         return Err(Refusal::said(format!(
             "What should I remind you about? Put it after the time, e.g. `{p}remind me in 20 minutes to call the registrar` or `{p}remind me tomorrow 8am to renew my registration`."
@@ -54,12 +73,31 @@ pub async fn remind(
         .map(|r| format!(", then {}", r.describe()))
         .unwrap_or_default();
     let place = match delivery {
-        Delivery::Me => "I'll remind you".to_string(),
-        Delivery::Here => "I'll post here".to_string(),
+        Delivery::Me => "I'll remind you",
+        Delivery::Here => "I'll post here",
     };
-    Ok(vec![ctx.private_reply(format!(
+    let confirmation = format!(
         "Got it ({id}): {place} on {when_text}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
-    ))])
+    );
+    if delivery == Delivery::Me {
+        return Ok(tell_owner(
+            ctx,
+            format!(
+                "Got it ({id}): {place} on {when_text}{repeat}. I've sent you the details privately."
+            ),
+            confirmation,
+        ));
+    }
+    Ok(vec![ctx.private_reply(confirmation)])
+}
+
+/// A time that reads two ways is asked back as the two whole commands to copy, `command`
+/// followed by the member's words with the hour spelled out each way.
+pub(super) fn ask_back(error: when::WhenError, command: &str) -> Refusal {
+    match error {
+        when::WhenError::Ambiguous(a) => Refusal::said(a.question(command)),
+        other => other.into(),
+    }
 }
 
 pub async fn manage(ctx: &Ctx<'_>, command: RemindersCommand) -> Result<Vec<Action>, Refusal> {

@@ -18,6 +18,8 @@ pub(super) fn parse_span(text: &str) -> Result<Span, WhenError> {
         seconds: 0,
     };
     let mut any = false;
+    // The last unit's length in seconds, for "an hour and a half".
+    let mut last: Option<i64> = None;
     loop {
         rest = rest.trim_start().trim_start_matches(',').trim_start();
         if rest.is_empty() {
@@ -30,14 +32,35 @@ pub(super) fn parse_span(text: &str) -> Result<Span, WhenError> {
             rest = r;
             continue;
         }
+        if let Some(per) = last
+            && let Some(r) = rest
+                .strip_prefix("a half")
+                .filter(|r| r.is_empty() || r.starts_with([' ', ',']))
+        {
+            rest = r;
+            span.seconds = span.seconds.checked_add(per / 2).ok_or(WhenError::TooFar)?;
+            last = None;
+            continue;
+        }
+        let mut half = false;
         let digit_len = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
         let count: u64 = if digit_len > 0 {
             let (number, r) = rest.split_at(digit_len);
             rest = r;
             // Too many digits to count is still a (silly) duration: too far, not unreadable.
             number.parse().map_err(|_| WhenError::TooFar)?
+        } else if let Some(r) = rest
+            .strip_prefix("half an ")
+            .or_else(|| rest.strip_prefix("half a "))
+        {
+            rest = r;
+            half = true;
+            1
         } else if let Some(r) = rest.strip_prefix("an ").or_else(|| rest.strip_prefix("a ")) {
             rest = r;
+            1
+        } else if !any && lone_unit(rest) {
+            // "fortnight", "week": one of them, as people say "pause for a week".
             1
         } else {
             return Err(bad());
@@ -52,61 +75,65 @@ pub(super) fn parse_span(text: &str) -> Result<Span, WhenError> {
             "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
             "d" | "day" | "days" => 86_400,
             "w" | "wk" | "wks" | "week" | "weeks" => 604_800,
-            "mo" | "mos" | "month" | "months" => {
+            "fortnight" | "fortnights" => 1_209_600,
+            "mo" | "mos" | "month" | "months" if !half => {
                 span.months = count.checked_add(span.months).ok_or(WhenError::TooFar)?;
                 any = true;
+                last = None;
                 continue;
             }
-            "y" | "yr" | "yrs" | "year" | "years" => {
+            "y" | "yr" | "yrs" | "year" | "years" if !half => {
                 span.months = count
                     .checked_mul(12)
                     .and_then(|m| m.checked_add(span.months))
                     .ok_or(WhenError::TooFar)?;
                 any = true;
+                last = None;
                 continue;
             }
             _ => return Err(bad()),
         };
-        span.seconds = i64::try_from(count)
-            .ok()
-            .and_then(|c| c.checked_mul(per))
+        let amount = if half {
+            Some(per / 2)
+        } else {
+            i64::try_from(count).ok().and_then(|c| c.checked_mul(per))
+        };
+        span.seconds = amount
             .and_then(|s| s.checked_add(span.seconds))
             .ok_or(WhenError::TooFar)?;
         any = true;
+        last = (!half).then_some(per);
     }
     if any { Ok(span) } else { Err(bad()) }
 }
 
-/// Durations for snooze and offsets: "10m", "10 minutes", "2h", "1h30m", "3 days", "2 weeks", "90s", "1 day 2 hours".
+/// A unit said alone, meaning one of it: only whole words, so "in minutes" stays unreadable.
+fn lone_unit(text: &str) -> bool {
+    let word = text.split_whitespace().next().unwrap_or("");
+    matches!(
+        word,
+        "fortnight" | "week" | "month" | "year" | "day" | "hour"
+    )
+}
+
+/// Durations for snooze, pauses and offsets: "10m", "1h30m", "3 days", "2 weeks", "half an
+/// hour", "a fortnight", "3 months", "1 year", "1 day 2 hours"; a leading "in" is accepted.
 ///
-/// A leading "in" is accepted; months and years are not durations (their length varies) and are
-/// rejected; anything over 5 years is `TooFar`.
+/// A month counts as `DAYS_PER_MONTH` days and a year as `DAYS_PER_YEAR` (see
+/// `parse_setting_span`): a length, not a calendar date. Errors name lengths of time ("Try:
+/// `10 minutes`"), not "in ..." times, since the command that asked wants a length.
 pub fn parse_duration(text: &str) -> Result<Duration, WhenError> {
     let trimmed = text.trim();
     let body = match trimmed.get(..3) {
         Some(p) if p.eq_ignore_ascii_case("in ") => &trimmed[3..],
         _ => trimmed,
     };
-    if body.trim().is_empty() {
-        return Err(WhenError::Empty);
-    }
-    let span = parse_span(body)?;
-    if span.months > 0 {
-        return Err(WhenError::BadDuration(clip(body)));
-    }
-    if span.seconds == 0 {
-        return Err(WhenError::ZeroDuration);
-    }
-    // 5 years of 366 days: the same horizon as schedules, without needing a start date.
-    if span.seconds > 5 * 366 * 86_400 {
-        return Err(WhenError::TooFar);
-    }
-    Duration::try_seconds(span.seconds).ok_or(WhenError::TooFar)
+    parse_setting_span(body)
 }
 
-/// Days a month counts for in a setting's span; see `parse_setting_span`.
+/// Days a month counts for in a span; see `parse_setting_span`.
 pub const DAYS_PER_MONTH: i64 = 30;
-/// Days a year counts for in a setting's span.
+/// Days a year counts for in a span.
 pub const DAYS_PER_YEAR: i64 = 365;
 
 /// Spans written in configuration ("3 months", "1 year", "6 weeks", "90d").
@@ -114,25 +141,29 @@ pub const DAYS_PER_YEAR: i64 = 365;
 /// A setting such as `stay_in_touch` is a length added to many different instants, not a date
 /// on someone's calendar, so a month is 30 days and a year 365 days here: "3 months" after a
 /// round on 31 January is 1 May, not an impossible 31 April. Members' own "in 2 months"
-/// (`parse`) keeps counting calendar months. The same 5-year limit as `parse_duration` holds.
+/// (`parse`) keeps counting calendar months. Anything over 5 years of 366 days is refused.
 pub fn parse_setting_span(text: &str) -> Result<Duration, WhenError> {
     if text.trim().is_empty() {
         return Err(WhenError::Empty);
     }
-    let span = parse_span(text)?;
-    let years = i64::try_from(span.months / 12).map_err(|_| WhenError::TooFar)?;
-    let months = i64::try_from(span.months % 12).map_err(|_| WhenError::TooFar)?;
+    let span = parse_span(text).map_err(|e| match e {
+        WhenError::BadDuration(what) => WhenError::BadSpan(what),
+        WhenError::TooFar => WhenError::SpanTooLong,
+        other => other,
+    })?;
+    let years = i64::try_from(span.months / 12).map_err(|_| WhenError::SpanTooLong)?;
+    let months = i64::try_from(span.months % 12).map_err(|_| WhenError::SpanTooLong)?;
     let seconds = years
         .checked_mul(DAYS_PER_YEAR)
         .and_then(|d| d.checked_add(months * DAYS_PER_MONTH))
         .and_then(|d| d.checked_mul(86_400))
         .and_then(|s| s.checked_add(span.seconds))
-        .ok_or(WhenError::TooFar)?;
+        .ok_or(WhenError::SpanTooLong)?;
     if seconds == 0 {
-        return Err(WhenError::ZeroDuration);
+        return Err(WhenError::ZeroSpan);
     }
     if seconds > 5 * 366 * 86_400 {
-        return Err(WhenError::TooFar);
+        return Err(WhenError::SpanTooLong);
     }
-    Duration::try_seconds(seconds).ok_or(WhenError::TooFar)
+    Duration::try_seconds(seconds).ok_or(WhenError::SpanTooLong)
 }

@@ -31,8 +31,86 @@ pub enum WhenError {
     BadCron(String),
     #[error("\"{0}\" is not a time zone I know. Try: `Australia/Sydney` or `Europe/London`.")]
     UnknownZone(String),
+    /// An abbreviation several zones use ("EST", "IST"): the member picks, Rounds never guesses.
+    #[error("\"{typed}\" is used in more than one place. Which do you mean: {}?", zone_choices(.choices))]
+    AmbiguousZone {
+        typed: String,
+        /// Each zone with the places that use it.
+        choices: &'static [(&'static str, &'static str)],
+    },
+    /// Words that read two ways ("tomorrow 8", "12/1" in New York): asked back, never guessed.
+    #[error("{}", .0.question(""))]
+    Ambiguous(Box<Ambiguity>),
+    #[error("\"{0}\" is not a length of time I understand. Try: `10 minutes` or `2 weeks`.")]
+    BadSpan(String),
+    #[error("A length of time must be longer than zero. Try: `10 minutes` or `2 weeks`.")]
+    ZeroSpan,
+    #[error("That is longer than 5 years. Try: `2 weeks` or `1 year`.")]
+    SpanTooLong,
     #[error("The stored rule \"{0}\" is damaged. Try: `every Monday 08:00` or `daily at 9`.")]
     BadRule(String),
+}
+
+/// Two things the member's words can mean (08:00 or 20:00, 1 December or 12 January), and their
+/// words spelled out unmistakably for each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ambiguity {
+    /// The two readings as shown: "08:00" and "20:00", or "12 January" and "1 December".
+    pub meanings: [String; 2],
+    /// The member's text spelled out each way: "tomorrow 8am to call".
+    pub readings: [String; 2],
+    /// The ambiguous words as each reading spells them: "8am", "8:30pm", "1 December".
+    pub(super) spelled: [String; 2],
+    /// Which words were ambiguous (first, count), so the readings can be respelled in the
+    /// member's own text.
+    pub(super) word: usize,
+    pub(super) words: usize,
+}
+
+impl Ambiguity {
+    /// Words `ws[start..start + len]` read two ways: `meanings` as shown, `spelled` as the
+    /// member could type each unmistakably.
+    pub(super) fn between(
+        ws: &[&str],
+        start: usize,
+        len: usize,
+        meanings: [String; 2],
+        spelled: [String; 2],
+    ) -> WhenError {
+        let end = (start + len).min(ws.len());
+        let readings = spelled.clone().map(|said| {
+            let mut words: Vec<&str> = ws[..start.min(end)].to_vec();
+            words.push(&said);
+            words.extend(&ws[end..]);
+            words.join(" ")
+        });
+        WhenError::Ambiguous(Box::new(Ambiguity {
+            meanings,
+            readings,
+            spelled,
+            word: start,
+            words: len,
+        }))
+    }
+
+    /// The question to ask back, offering each reading as `command` followed by the member's
+    /// words, so the answer is one of two commands to copy.
+    pub fn question(&self, command: &str) -> String {
+        let [a, b] = &self.meanings;
+        let [ra, rb] = &self.readings;
+        format!("Did you mean {a} or {b}? Try: `{command}{ra}` or `{command}{rb}`.")
+    }
+}
+
+fn zone_choices(choices: &[(&str, &str)]) -> String {
+    let named: Vec<String> = choices
+        .iter()
+        .map(|(zone, places)| format!("`{zone}` ({places})"))
+        .collect();
+    match named.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => named.join(""),
+    }
 }
 
 impl WhenError {
@@ -41,7 +119,10 @@ impl WhenError {
         match self {
             WhenError::Empty => 0,
             WhenError::Unrecognised(_) => 1,
-            WhenError::BadDuration(_) | WhenError::BadRecurrence(_) | WhenError::BadRule(_) => 2,
+            WhenError::BadDuration(_)
+            | WhenError::BadSpan(_)
+            | WhenError::BadRecurrence(_)
+            | WhenError::BadRule(_) => 2,
             _ => SPECIFIC,
         }
     }

@@ -8,7 +8,7 @@ use super::absolute::{parse_absolute, parse_in};
 use super::cron::{could_be_cron_field, cron_schedules, looks_like_cron};
 use super::error::{SPECIFIC, WhenError, clip};
 use super::recurrence::{Rule, Schedule, parse_recurrence};
-use super::tokens::tokenize;
+use super::tokens::{Token, tokenize};
 use super::zone::check_horizon;
 
 /// No real time expression is this long; the cap keeps `split_when` cheap on long messages.
@@ -21,7 +21,27 @@ pub fn parse(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<Schedule, WhenErr
         return Err(WhenError::Unrecognised(clip(text)));
     }
     let words: Vec<&str> = tokens.iter().map(|t| t.word.as_str()).collect();
-    parse_words(&words, now, tz, true)
+    parse_words(&words, now, tz, true).map_err(|e| respell(e, text, &tokens))
+}
+
+/// Ambiguous words' readings in the member's own text (their case, their words after the
+/// time), so each reading can be sent back as it stands.
+fn respell(error: WhenError, text: &str, tokens: &[Token]) -> WhenError {
+    match error {
+        WhenError::Ambiguous(mut a) => {
+            let first = tokens.get(a.word);
+            let last = a.word.checked_add(a.words).and_then(|e| e.checked_sub(1));
+            if let (Some(first), Some(last)) = (first, last.and_then(|l| tokens.get(l))) {
+                let (before, after) = (&text[..first.start], &text[last.end..]);
+                a.readings = a
+                    .spelled
+                    .clone()
+                    .map(|hour| format!("{before}{hour}{after}").trim().to_string());
+            }
+            WhenError::Ambiguous(a)
+        }
+        other => other,
+    }
 }
 
 /// Split "in 2 minutes to call the registrar" into the schedule and "call the registrar":
@@ -55,7 +75,7 @@ pub fn split_when(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<(Schedule, S
             Err(_) => {}
         }
     }
-    Err(best)
+    Err(respell(best, text, &tokens))
 }
 
 fn strip_lead(rest: &str) -> &str {
@@ -106,9 +126,19 @@ fn parse_words(
             first,
             rule: Some(rule),
         }
-    } else if matches!(head, "every" | "daily" | "weekly" | "monthly") {
+    } else if matches!(
+        head,
+        "every" | "daily" | "weekly" | "fortnightly" | "monthly"
+    ) {
         parse_recurrence(ws, now, tz)?
-    } else if head == "in" {
+    } else if head == "in" && ws.get(1) != Some(&"the") {
+        // "in the morning" is a part of the day, not a span.
+        Schedule {
+            first: parse_in(&ws[1..], now, tz)?,
+            rule: None,
+        }
+    } else if head == "fortnight" {
+        // A bare "fortnight" is how people say "in a fortnight".
         Schedule {
             first: parse_in(ws, now, tz)?,
             rule: None,

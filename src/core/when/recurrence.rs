@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
+use super::absolute::ambiguous;
 use super::cron::{cron_next, cron_schedules};
 use super::error::{WhenError, clip};
 use super::words::{
     DEFAULT_HOUR, WEEKDAYS, digits, hm, join_names, ordinal_suffix, ordinal_word, sorted_days,
-    try_time, weekday_code, weekday_word,
+    try_period, try_spoken, try_time, weekday_code, weekday_word,
 };
 use super::zone::{add_days, local_date, resolve_local};
 
@@ -290,12 +291,21 @@ pub(super) fn parse_recurrence(
     tz: Tz,
 ) -> Result<Schedule, WhenError> {
     let weekly = |every: u32, at: usize| -> Result<(Repeat, usize), WhenError> {
+        // "every week", "every fortnight" with no day: the day it is today, in the member's zone.
+        if ws
+            .get(at)
+            .is_none_or(|w| weekday_word(w).is_none() && *w != "on")
+        {
+            let days = vec![local_date(now, tz).weekday()];
+            return Ok((Repeat::Weekly { days, every }, at));
+        }
         let (days, next) = weekday_list(ws, skip(ws, at, "on"))?;
         Ok((Repeat::Weekly { days, every }, next))
     };
     let (repeat, mut i) = match ws[0] {
         "daily" => (Repeat::Daily, 1),
         "weekly" => weekly(1, 1)?,
+        "fortnightly" => weekly(2, 1)?,
         "monthly" => {
             let (d, n) = month_day(ws, 1)?;
             (Repeat::Monthly(d), n)
@@ -319,6 +329,7 @@ pub(super) fn parse_recurrence(
                     2,
                 ),
                 "week" => weekly(1, 2)?,
+                "fortnight" => weekly(2, 2)?,
                 "other" => weekly(2, skip(ws, 2, "week"))?,
                 "month" => {
                     let (d, n) = month_day(ws, 2)?;
@@ -332,6 +343,12 @@ pub(super) fn parse_recurrence(
                         return Err(WhenError::ZeroInterval);
                     }
                     match unit {
+                        "fortnight" | "fortnights" => {
+                            if n > MAX_EVERY_WEEKS / 2 {
+                                return Err(WhenError::TooFar);
+                            }
+                            weekly(n * 2, 3)?
+                        }
                         "week" | "weeks" | "wk" | "wks" => {
                             if n > MAX_EVERY_WEEKS {
                                 return Err(WhenError::TooFar);
@@ -353,12 +370,26 @@ pub(super) fn parse_recurrence(
             }
         }
     };
-    let at = match try_time(ws, i)? {
-        Some((t, _, used)) => {
-            i += used;
-            t
+    let at = if let Some((t, _, used)) = try_time(ws, i)? {
+        i += used;
+        t
+    } else if let Some((period, said, used)) = try_period(ws, i)
+        && !said.today
+    {
+        // "every Monday morning", "every weekday at the end of the day".
+        i += used;
+        period.default_time()
+    } else if let Some(spoken) = try_spoken(ws, i) {
+        // "every Monday 8" reads both ways, as "tomorrow 8" does.
+        match spoken.pm {
+            Some(pm) => {
+                i = spoken.start + spoken.len;
+                spoken.time(pm)
+            }
+            None => return Err(ambiguous(ws, &spoken)),
         }
-        None => hm(DEFAULT_HOUR, 0),
+    } else {
+        hm(DEFAULT_HOUR, 0)
     };
     if let Some(extra) = ws.get(i) {
         return Err(WhenError::BadRecurrence(clip(extra)));

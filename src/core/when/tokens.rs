@@ -2,6 +2,7 @@
 //! `split_when` can hand back the rest of the message untouched.
 
 pub(super) struct Token {
+    pub(super) start: usize,
     pub(super) end: usize,
     pub(super) word: String,
 }
@@ -43,5 +44,5 @@ fn token(text: &str, start: usize, end: usize) -> Token {
     } else {
         trimmed.to_string()
     };
-    Token { end, word }
+    Token { start, end, word }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
 
-use super::error::{WhenError, clip};
+use super::error::{Ambiguity, WhenError, clip};
 
 pub(super) const DEFAULT_HOUR: u32 = 9;
 
@@ -221,18 +221,193 @@ pub(super) fn try_time(
             end = j + 2;
         }
     }
+    // "at 8 o'clock" is spoken, 12-hour: `try_spoken` reads it.
+    if pm.is_none() && !body.contains(':') && matches!(ws.get(end), Some(&"o'clock" | &"oclock")) {
+        return Ok(None);
+    }
     let label = ws[j..end].join(" ");
     let found = clock(body, pm, at, &label)?;
     Ok(found.map(|t| (t, pm.is_some(), end - i)))
+}
+
+/// A part of the day named in words, with the hour it stands for when no time is given.
+///
+/// The hours are documented defaults that every confirmation states: morning and "first thing"
+/// 08:00, afternoon 14:00, evening 18:00, night 20:00, end of the day (EOD, COB) 17:00.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Period {
+    Morning,
+    Afternoon,
+    Evening,
+    Night,
+    EndOfDay,
+}
+
+impl Period {
+    pub(super) fn default_time(self) -> NaiveTime {
+        match self {
+            Period::Morning => hm(8, 0),
+            Period::Afternoon => hm(14, 0),
+            Period::Evening => hm(18, 0),
+            Period::Night => hm(20, 0),
+            Period::EndOfDay => hm(17, 0),
+        }
+    }
+
+    /// Whether an hour said with this period is after noon ("this evening at 7" is 19:00);
+    /// None when the period does not settle it.
+    pub(super) fn pm(self) -> Option<bool> {
+        match self {
+            Period::Morning => Some(false),
+            Period::Afternoon | Period::Evening | Period::Night => Some(true),
+            Period::EndOfDay => None,
+        }
+    }
+}
+
+/// A period at `ws[i..]`: "morning", "this evening", "in the afternoon", "tomorrow night"'s
+/// "night", "first thing", "end of the day", "by EOD", "COB". Returns the period, how it
+/// was said, and the words used.
+pub(super) fn try_period(ws: &[&str], i: usize) -> Option<(Period, PeriodSaid, usize)> {
+    let mut j = i;
+    let mut this = false;
+    match ws.get(j) {
+        Some(&"this") => {
+            this = true;
+            j += 1;
+        }
+        Some(&"in") if ws.get(j + 1) == Some(&"the") => j += 2,
+        Some(&"by") | Some(&"at") => {
+            j += 1;
+            if ws.get(j) == Some(&"the") {
+                j += 1;
+            }
+        }
+        Some(&"the") => j += 1,
+        _ => {}
+    }
+    let word = |k: usize| ws.get(k).copied().unwrap_or("");
+    let (period, end) = match word(j) {
+        "morning" => (Period::Morning, j + 1),
+        "afternoon" | "arvo" => (Period::Afternoon, j + 1),
+        "evening" => (Period::Evening, j + 1),
+        "night" => (Period::Night, j + 1),
+        "first" if word(j + 1) == "thing" => (Period::Morning, j + 2),
+        "eod" | "cob" | "eob" => (Period::EndOfDay, j + 1),
+        "end" | "close" if word(j + 1) == "of" => {
+            let k = if word(j + 2) == "the" { j + 3 } else { j + 2 };
+            match word(k) {
+                "day" | "business" | "play" => (Period::EndOfDay, k + 1),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    // A plain "morning" or "night" with no day is too often the start of the text ("night
+    // shift", "morning handover") to be read as a time: it needs a day, "this" or "in the".
+    let plain = j == i
+        && matches!(
+            word(j),
+            "morning" | "afternoon" | "arvo" | "evening" | "night"
+        );
+    Some((
+        period,
+        PeriodSaid {
+            today: this,
+            needs_day: plain,
+        },
+        end - i,
+    ))
+}
+
+/// How a period was said: "this evening" names today; a plain "evening" needs a day beside it.
+pub(super) struct PeriodSaid {
+    pub(super) today: bool,
+    pub(super) needs_day: bool,
+}
+
+/// A time of day in words: "8", "8 o'clock", "half past 8", "quarter to 9", "half 8" (British
+/// for 8:30), each maybe with am/pm. A 24-hour "at 8" or "8:30" is `try_time`'s.
+pub(super) struct Spoken {
+    /// 1..=12, on the 12-hour clock.
+    pub(super) hour: u32,
+    pub(super) minute: u32,
+    /// Whether am/pm was said, and which.
+    pub(super) pm: Option<bool>,
+    /// Where the time's own words start (after any "at") and how many there are.
+    pub(super) start: usize,
+    pub(super) len: usize,
+    /// Whether the words are plainly a time ("at", "o'clock", "half past"), not a lone number.
+    pub(super) plainly: bool,
+}
+
+impl Spoken {
+    pub(super) fn time(&self, pm: bool) -> NaiveTime {
+        hm(self.hour % 12 + if pm { 12 } else { 0 }, self.minute)
+    }
+}
+
+pub(super) fn try_spoken(ws: &[&str], i: usize) -> Option<Spoken> {
+    let word = |k: usize| ws.get(k).copied().unwrap_or("");
+    let at = word(i) == "at";
+    let start = if at { i + 1 } else { i };
+    let (minute, to, k) = match (word(start), word(start + 1)) {
+        ("half", "past") => (30, false, start + 2),
+        ("quarter", "past") => (15, false, start + 2),
+        ("quarter", "to") => (45, true, start + 2),
+        ("half", _) => (30, false, start + 1),
+        _ => (0, false, start),
+    };
+    let mut w = word(k);
+    let mut pm = None;
+    for (suffix, is_pm) in [("a.m", false), ("p.m", true), ("am", false), ("pm", true)] {
+        if let Some(b) = w.strip_suffix(suffix) {
+            w = b;
+            pm = Some(is_pm);
+            break;
+        }
+    }
+    let clock_word = w.ends_with("o'clock") || w.ends_with("oclock");
+    let body = w
+        .strip_suffix("o'clock")
+        .or_else(|| w.strip_suffix("oclock"))
+        .unwrap_or(w);
+    let said = digits(body, 2).filter(|h| (1..=12).contains(h))?;
+    let mut end = k + 1;
+    let oclock = clock_word || matches!(word(end), "o'clock" | "oclock");
+    if !clock_word && oclock {
+        end += 1;
+    }
+    if pm.is_none()
+        && let Some(p) = meridiem_word(word(end))
+    {
+        pm = Some(p);
+        end += 1;
+    }
+    // "quarter to 1" is 12:45.
+    let hour = if to { (said + 10) % 12 + 1 } else { said };
+    Some(Spoken {
+        hour,
+        minute,
+        pm,
+        start,
+        len: end - start,
+        plainly: at || oclock || k > start,
+    })
 }
 
 pub(super) enum DaySpec {
     Today,
     Tonight,
     Tomorrow,
+    DayAfterTomorrow,
+    /// The Monday that starts next week.
+    NextWeek,
     Weekday {
         day: Weekday,
         next: bool,
+        /// "Monday week", "a week on Monday": the Monday after the coming one.
+        week_after: bool,
     },
     Date {
         day: u32,
@@ -296,32 +471,77 @@ fn iso_date(w: &str) -> Result<Option<DayMatch>, WhenError> {
     Ok(Some((spec, time, 1)))
 }
 
-fn slash_date(w: &str) -> Result<Option<DaySpec>, WhenError> {
+/// "1/12", "12/1/2026": day first, as in Australia and the UK. Where both orders are written
+/// (`both_orders`: the United States and Canada) a date that reads both ways is asked back, and
+/// one that reads only one way ("12/25", "25/12") takes that one.
+fn slash_date(ws: &[&str], j: usize, both_orders: bool) -> Result<Option<DaySpec>, WhenError> {
+    let w = ws.get(j).copied().unwrap_or("");
     let parts: Vec<&str> = w.split('/').collect();
-    let (d, m, y) = match parts.as_slice() {
-        [d, m] => (digits(d, 2), digits(m, 2), None),
-        [d, m, y] => match year_word(y) {
-            Some(y) => (digits(d, 2), digits(m, 2), Some(y)),
+    let (a, b, y) = match parts.as_slice() {
+        [a, b] => (digits(a, 2), digits(b, 2), None),
+        [a, b, y] => match year_word(y) {
+            Some(y) => (digits(a, 2), digits(b, 2), Some(y)),
             None => return Ok(None),
         },
         _ => return Ok(None),
     };
-    let (Some(d), Some(m)) = (d, m) else {
+    let (Some(a), Some(b)) = (a, b) else {
         return Ok(None);
     };
-    if !(1..=12).contains(&m) {
+    let month = |n: u32| (1..=12).contains(&n);
+    let (d, m) = if !both_orders || a == b {
+        (a, b)
+    } else if month(a) && month(b) {
+        let name = |day: u32, month: u32| match y {
+            Some(y) => format!("{day} {} {y}", month_name(month)),
+            None => format!("{day} {}", month_name(month)),
+        };
+        // Month first is listed first: it is the commoner reading where both are written.
+        let readings = [name(b, a), name(a, b)];
+        return Err(Ambiguity::between(ws, j, 1, readings.clone(), readings));
+    } else if month(a) && !month(b) {
+        (b, a)
+    } else {
+        (a, b)
+    };
+    if !month(m) {
         return Err(WhenError::NoSuchDate(clip(w)));
     }
     date_spec(d, m, y, w.to_string()).map(Some)
 }
 
 /// A day at `ws[i..]`: the day, a time if the same word carried one, and the words used.
-pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenError> {
+pub(super) fn try_day(
+    ws: &[&str],
+    i: usize,
+    both_orders: bool,
+) -> Result<Option<DayMatch>, WhenError> {
     let j = if ws.get(i) == Some(&"on") { i + 1 } else { i };
     let Some(&w) = ws.get(j) else {
         return Ok(None);
     };
     let used = |n: usize| n - i;
+    let word = |k: usize| ws.get(k).copied().unwrap_or("");
+    // "the day after tomorrow", "day after tomorrow"
+    let d = if w == "the" { j + 1 } else { j };
+    if word(d) == "day" && word(d + 1) == "after" && matches!(word(d + 2), "tomorrow" | "tmrw") {
+        return Ok(Some((DaySpec::DayAfterTomorrow, None, used(d + 3))));
+    }
+    // "a week on Monday", "a week Monday"
+    if w == "a" && word(j + 1) == "week" {
+        let k = if word(j + 2) == "on" { j + 3 } else { j + 2 };
+        if let Some(day) = weekday_word(word(k)) {
+            let spec = DaySpec::Weekday {
+                day,
+                next: false,
+                week_after: true,
+            };
+            return Ok(Some((spec, None, used(k + 1))));
+        }
+    }
+    if w == "next" && word(j + 1) == "week" {
+        return Ok(Some((DaySpec::NextWeek, None, used(j + 2))));
+    }
     let simple = match w {
         "today" => Some(DaySpec::Today),
         "tonight" => Some(DaySpec::Tonight),
@@ -333,6 +553,7 @@ pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenErr
                     DaySpec::Weekday {
                         day,
                         next: w == "next",
+                        week_after: false,
                     },
                     None,
                     used(j + 2),
@@ -340,7 +561,22 @@ pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenErr
             }
             None => return Ok(None),
         },
-        _ => weekday_word(w).map(|day| DaySpec::Weekday { day, next: false }),
+        _ => match weekday_word(w) {
+            // "Monday week": the Monday a week after the coming one.
+            Some(day) if word(j + 1) == "week" => {
+                let spec = DaySpec::Weekday {
+                    day,
+                    next: false,
+                    week_after: true,
+                };
+                return Ok(Some((spec, None, used(j + 2))));
+            }
+            day => day.map(|day| DaySpec::Weekday {
+                day,
+                next: false,
+                week_after: false,
+            }),
+        },
     };
     if let Some(spec) = simple {
         return Ok(Some((spec, None, used(j + 1))));
@@ -348,7 +584,7 @@ pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenErr
     if let Some((spec, time, n)) = iso_date(w)? {
         return Ok(Some((spec, time, used(j + n))));
     }
-    if let Some(spec) = slash_date(w)? {
+    if let Some(spec) = slash_date(ws, j, both_orders)? {
         return Ok(Some((spec, None, used(j + 1))));
     }
     // "1 December [2026]", "the 1st of December"
@@ -374,4 +610,45 @@ pub(super) fn try_day(ws: &[&str], i: usize) -> Result<Option<DayMatch>, WhenErr
         return Ok(Some((named_date(day, month, year)?, None, used(end))));
     }
     Ok(None)
+}
+
+/// Zones where dates are written both month first and day first: the United States and Canada.
+pub(super) fn both_date_orders(tz: chrono_tz::Tz) -> bool {
+    const ZONES: [&str; 24] = [
+        "America/New_York",
+        "America/Detroit",
+        "America/Chicago",
+        "America/Denver",
+        "America/Boise",
+        "America/Phoenix",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "America/Juneau",
+        "America/Adak",
+        "Pacific/Honolulu",
+        "America/Toronto",
+        "America/Montreal",
+        "America/Vancouver",
+        "America/Edmonton",
+        "America/Winnipeg",
+        "America/Regina",
+        "America/Halifax",
+        "America/St_Johns",
+        "America/Moncton",
+        "America/Whitehorse",
+        "America/Iqaluit",
+        "America/Yellowknife",
+        "America/Puerto_Rico",
+    ];
+    let name = tz.name();
+    ZONES.contains(&name)
+        || [
+            "US/",
+            "Canada/",
+            "America/Indiana/",
+            "America/Kentucky/",
+            "America/North_Dakota/",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
 }

@@ -25,24 +25,53 @@ fn durations() {
         assert_eq!(parse_duration(text), Ok(Duration::seconds(secs)), "{text}");
     }
     assert_eq!(parse_duration(""), Err(WhenError::Empty));
-    assert_eq!(parse_duration("0m"), Err(WhenError::ZeroDuration));
+    assert_eq!(parse_duration("0m"), Err(WhenError::ZeroSpan));
     assert_eq!(
         parse_duration("99999999 years"),
-        Err(WhenError::BadDuration("99999999 years".into()))
+        Err(WhenError::SpanTooLong)
     );
-    assert_eq!(parse_duration("99999999 weeks"), Err(WhenError::TooFar));
-    assert!(matches!(
-        parse_duration("-5m"),
-        Err(WhenError::BadDuration(_))
-    ));
-    assert!(matches!(
-        parse_duration("soon"),
-        Err(WhenError::BadDuration(_))
-    ));
-    assert!(matches!(
-        parse_duration("10"),
-        Err(WhenError::BadDuration(_))
-    ));
+    assert_eq!(
+        parse_duration("99999999 weeks"),
+        Err(WhenError::SpanTooLong)
+    );
+    assert!(matches!(parse_duration("-5m"), Err(WhenError::BadSpan(_))));
+    assert!(matches!(parse_duration("soon"), Err(WhenError::BadSpan(_))));
+    assert!(matches!(parse_duration("10"), Err(WhenError::BadSpan(_))));
+}
+
+/// `!coffee pause 3 months`, `!reminders snooze R1 a fortnight`: months and years are lengths
+/// of the documented day counts, and a refusal suggests lengths, not "in ..." times.
+#[test]
+fn durations_take_months_years_fortnights_and_halves() {
+    let day = 86_400;
+    for (text, secs) in [
+        ("3 months", 90 * day),
+        ("1 year", 365 * day),
+        ("a year", 365 * day),
+        ("366 days", 366 * day),
+        ("in 2 months", 60 * day),
+        ("a fortnight", 14 * day),
+        ("fortnight", 14 * day),
+        ("2 fortnights", 28 * day),
+        ("half an hour", 1800),
+        ("an hour and a half", 5400),
+        ("week", 7 * day),
+    ] {
+        assert_eq!(parse_duration(text), Ok(Duration::seconds(secs)), "{text}");
+    }
+    assert_eq!(parse_duration("6 years"), Err(WhenError::SpanTooLong));
+    for text in ["soon", "3 moons", "in minutes", "1.5 hours"] {
+        let shown = parse_duration(text).expect_err(text).to_string();
+        assert!(
+            shown.ends_with("Try: `10 minutes` or `2 weeks`."),
+            "{text}: {shown}"
+        );
+        assert!(!shown.contains("`in "), "{text}: {shown}");
+    }
+    assert_eq!(
+        parse_duration("0 days").expect_err("zero").to_string(),
+        "A length of time must be longer than zero. Try: `10 minutes` or `2 weeks`."
+    );
 }
 
 #[test]
@@ -63,19 +92,14 @@ fn setting_spans_count_a_month_as_30_days_and_a_year_as_365() {
         );
     }
     assert_eq!(parse_setting_span(" "), Err(WhenError::Empty));
-    assert_eq!(parse_setting_span("0 months"), Err(WhenError::ZeroDuration));
-    assert_eq!(parse_setting_span("6 years"), Err(WhenError::TooFar));
+    assert_eq!(parse_setting_span("0 months"), Err(WhenError::ZeroSpan));
+    assert_eq!(parse_setting_span("6 years"), Err(WhenError::SpanTooLong));
     assert_eq!(
         parse_setting_span("99999999999 years"),
-        Err(WhenError::TooFar)
+        Err(WhenError::SpanTooLong)
     );
     assert!(matches!(
         parse_setting_span("in 3 months"),
-        Err(WhenError::BadDuration(_))
-    ));
-    // Members' durations still refuse months: their "in 2 months" is a calendar date instead.
-    assert!(matches!(
-        parse_duration("3 months"),
-        Err(WhenError::BadDuration(_))
+        Err(WhenError::BadSpan(_))
     ));
 }

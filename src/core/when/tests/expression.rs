@@ -124,7 +124,7 @@ fn bad_inputs_explain_themselves() {
         "in 6 years",
         "in minutes",
         "in 1.5 hours",
-        "in 5 fortnights",
+        "in 5 moons",
         "31 February",
         "2026-02-30 10:00",
         "30 February 2028",
@@ -197,7 +197,7 @@ fn bad_inputs_explain_themselves() {
         WhenError::BadRecurrence("funday".into())
     );
     assert!(matches!(err("61 * * * *"), WhenError::BadCron(_)));
-    assert!(matches!(err("in 5 fortnights"), WhenError::BadDuration(_)));
+    assert!(matches!(err("in 5 moons"), WhenError::BadDuration(_)));
     assert!(matches!(err("gibberish"), WhenError::Unrecognised(_)));
     assert_eq!(err("1 Dec 2099"), WhenError::TooFar);
 }

@@ -3,6 +3,7 @@
 mod duration;
 mod expression;
 mod fixtures;
+mod phrasing;
 mod properties;
 mod recurrence;
 mod zone;

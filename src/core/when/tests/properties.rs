@@ -67,12 +67,62 @@ fn vocabulary() -> impl Strategy<Value = String> {
         "weekday",
         "T",
         "2026-12-01T14:30",
+        "8",
+        "12",
+        "half",
+        "past",
+        "quarter",
+        "o'clock",
+        "morning",
+        "evening",
+        "this",
+        "by",
+        "end",
+        "of",
+        "day",
+        "eod",
+        "first",
+        "thing",
+        "week",
+        "fortnight",
+        "fortnightly",
+        "a",
+        "an",
+        "hour",
+        "12/1",
+        "after",
     ]);
     prop::collection::vec(words, 0..9).prop_map(|w| w.join(" "))
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// An hour without am/pm beside any day is asked back, never guessed, and each reading
+    /// offered back is read as the time it names.
+    #[test]
+    fn a_bare_hour_beside_a_day_is_asked_back(
+        day in prop::sample::select(vec![
+            "tomorrow", "Monday", "next Friday", "Monday week", "1 December",
+            "the day after tomorrow", "next week",
+        ]),
+        hour in 1u32..=12,
+        spoken in prop::sample::select(vec!["", "half past ", "quarter past ", "at half past "]),
+        tz in prop::sample::select(ZONES.to_vec()),
+    ) {
+        let text = format!("{day} {spoken}{hour} to call the ward");
+        match split_when(&text, now(), tz) {
+            Err(WhenError::Ambiguous(a)) => {
+                for (reading, meaning) in a.readings.iter().zip(&a.meanings) {
+                    let (s, rest) = split_when(reading, now(), tz).expect("a reading is a time");
+                    prop_assert_eq!(rest, "call the ward");
+                    let wall = s.first.with_timezone(&tz).format("%H:%M").to_string();
+                    prop_assert_eq!(&wall, meaning, "{}", reading);
+                }
+            }
+            other => return Err(TestCaseError::fail(format!("{text:?} gave {other:?}"))),
+        }
+    }
 
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,60}", tz in prop::sample::select(ZONES.to_vec())) {

@@ -150,3 +150,84 @@ fn zones() {
         "{shown}"
     );
 }
+
+/// Cities and abbreviations members type; a shared abbreviation is asked back, never guessed.
+#[test]
+fn zones_as_members_type_them() {
+    for (typed, zone) in [
+        ("Sydney", "Australia/Sydney"),
+        ("sydney", "Australia/Sydney"),
+        ("Melbourne", "Australia/Melbourne"),
+        ("Brisbane", "Australia/Brisbane"),
+        ("Perth", "Australia/Perth"),
+        ("Adelaide", "Australia/Adelaide"),
+        ("Darwin", "Australia/Darwin"),
+        ("Hobart", "Australia/Hobart"),
+        ("Canberra", "Australia/Sydney"),
+        ("Auckland", "Pacific/Auckland"),
+        ("Wellington", "Pacific/Auckland"),
+        ("London", "Europe/London"),
+        ("Edinburgh", "Europe/London"),
+        ("Glasgow", "Europe/London"),
+        ("Dublin", "Europe/Dublin"),
+        ("New York", "America/New_York"),
+        ("new_york", "America/New_York"),
+        ("NYC", "America/New_York"),
+        ("Boston", "America/New_York"),
+        ("Chicago", "America/Chicago"),
+        ("Denver", "America/Denver"),
+        ("Los Angeles", "America/Los_Angeles"),
+        ("San Francisco", "America/Los_Angeles"),
+        ("Toronto", "America/Toronto"),
+        ("Vancouver", "America/Vancouver"),
+        ("Singapore", "Asia/Singapore"),
+        ("Hong Kong", "Asia/Hong_Kong"),
+        ("AEDT", "Australia/Sydney"),
+        ("AWST", "Australia/Perth"),
+        ("ACDT", "Australia/Adelaide"),
+        ("NZDT", "Pacific/Auckland"),
+        ("BST", "Europe/London"),
+        ("UK", "Europe/London"),
+        ("PST", "America/Los_Angeles"),
+        ("EDT", "America/New_York"),
+        ("UTC", "UTC"),
+    ] {
+        assert_eq!(parse_zone(typed).map(|z| z.name()), Ok(zone), "{typed}");
+    }
+    for (typed, first, second) in [
+        ("EST", "America/New_York", "Australia/Brisbane"),
+        ("est", "America/New_York", "Australia/Brisbane"),
+        ("IST", "Europe/Dublin", "Asia/Kolkata"),
+        ("CST", "America/Chicago", "Australia/Adelaide"),
+        ("AEST", "Australia/Sydney", "Australia/Brisbane"),
+        ("ACST", "Australia/Adelaide", "Australia/Darwin"),
+        ("MST", "America/Denver", "America/Phoenix"),
+        ("GMT", "Europe/London", "UTC"),
+    ] {
+        let err = parse_zone(typed).expect_err(typed);
+        assert!(
+            matches!(err, WhenError::AmbiguousZone { .. }),
+            "{typed}: {err:?}"
+        );
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with(&format!(
+                "\"{typed}\" is used in more than one place. Which do you mean: `"
+            )),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(&format!("`{first}`")) && shown.contains(&format!("`{second}`")),
+            "{shown}"
+        );
+    }
+    assert_eq!(
+        parse_zone("IST").expect_err("IST").to_string(),
+        "\"IST\" is used in more than one place. Which do you mean: `Europe/Dublin` (Ireland), `Asia/Kolkata` (India) or `Asia/Jerusalem` (Israel)?"
+    );
+    // A town two countries share is not guessed either.
+    assert!(matches!(
+        parse_zone("Newcastle"),
+        Err(WhenError::UnknownZone(_))
+    ));
+}
