@@ -374,7 +374,7 @@ async fn the_feed_is_served_over_http_and_imported_by_another_rounds() {
     assert!(
         first_sync
             .iter()
-            .any(|t| t.starts_with("Imported 10 event(s) from ")),
+            .any(|t| t.starts_with("Imported 10 events from ")),
         "{first_sync:?}"
     );
     // A feed's words are not an organiser's: its announcements never ping the whole society.

@@ -266,7 +266,7 @@ async fn secrets_story(store: Arc<dyn Store>) {
     );
     assert!(said.iter().any(|t| t.contains(&shown)), "{said:?}");
     assert!(
-        said.iter().any(|t| t.starts_with("Imported 1 event(s)")),
+        said.iter().any(|t| t.starts_with("Imported 1 event from")),
         "{said:?}"
     );
 

@@ -131,7 +131,7 @@ async fn forget_me_erases_everything_after_confirmation_and_nothing_else() {
     h.say(ana.says("!forget me"), later).await;
     let done = h.say(ana.chooses(&choices[0].id), later).await.remove(0);
     assert!(
-        done.starts_with("Done. I erased your profile, 3 reminder(s)"),
+        done.starts_with("Done. I erased your profile, 3 reminders"),
         "{done}"
     );
 

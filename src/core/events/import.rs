@@ -16,6 +16,7 @@ use crate::core::error::{Refusal, StoreError};
 use crate::core::ics::{self, ImportedEvent};
 use crate::core::identifiers;
 use crate::core::io::{Action, Message};
+use crate::core::plural;
 use crate::core::secret_url::redacted;
 use crate::core::store::{Event, EventImport, Job};
 use crate::core::time_format;
@@ -338,8 +339,8 @@ async fn sync(
         actions.push(Action::Post {
             room: import.room.clone(),
             message: Message::text(format!(
-                "Imported {} event(s) from {} (the next {} days); it re-syncs daily.",
-                added,
+                "Imported {} from {} (the next {} days); it re-syncs daily.",
+                plural::count(added, "event", "events"),
                 redacted(&import.url),
                 HORIZON.num_days()
             )),

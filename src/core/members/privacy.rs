@@ -6,6 +6,7 @@ use crate::core::context::Ctx;
 use crate::core::error::Refusal;
 use crate::core::events;
 use crate::core::io::{Action, Choice, Message};
+use crate::core::plural;
 
 const QUESTION: &str = "forget";
 const CONFIRM_WITHIN_MINUTES: i64 = 5;
@@ -71,10 +72,10 @@ async fn erase(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
         .await?;
     tracing::info!(society = %ctx.society.key, "a member erased their data");
     actions.push(ctx.private_reply(format!(
-        "Done. I erased {}{} reminder(s) and {} other record(s). Rounds holds nothing more about you here.",
+        "Done. I erased {}{} and {}. Rounds holds nothing more about you here.",
         if erased.profile { "your profile, " } else { "" },
-        erased.reminders,
-        erased.other_rows
+        plural::count(erased.reminders as usize, "reminder", "reminders"),
+        plural::count(erased.other_rows as usize, "other record", "other records"),
     )));
     Ok(actions)
 }
