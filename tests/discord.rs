@@ -1027,7 +1027,7 @@ async fn an_event_on_discord_counts_answers_reminds_twice_and_records_attendance
     )
     .await;
     assert!(
-        said.contains("Checked in to Grand rounds (E1) (1.5 CPD h)"),
+        said.contains("Checked in to Grand rounds (E1) (CPD: 1h 30m)"),
         "{said}"
     );
     let csv = slash(&bot, &bob(), "cpd", "export", json!([])).await;
@@ -1424,7 +1424,7 @@ async fn event_create_without_details_opens_a_form_whose_submission_creates_the_
     let content = post["content"].as_str().unwrap();
     assert!(content.contains("Where: Theatre 2"), "{content}");
     assert!(
-        content.contains("CPD session · CPD: 1.5 h · 40 places"),
+        content.contains("CPD session · CPD: 1h 30m · 40 places"),
         "{content}"
     );
     // The slash command itself was answered by the form only, never edited.

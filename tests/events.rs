@@ -54,7 +54,7 @@ async fn story(store: Arc<dyn Store>) {
         message.text
     );
     assert!(
-        message.text.contains("CPD: 1.5 h · 2 places"),
+        message.text.contains("CPD: 1h 30m · 2 places"),
         "{}",
         message.text
     );
@@ -281,7 +281,7 @@ async fn attendance_story(store: Arc<dyn Store>) {
         )
         .await;
     assert!(ok[0].starts_with("Checked in to Journal club"), "{ok:?}");
-    assert!(ok[0].contains("(1.5 CPD h)"), "{ok:?}");
+    assert!(ok[0].contains("(CPD: 1h 30m)"), "{ok:?}");
     let twice = h
         .say(ana.says(&format!("!event checkin E1 {code}")), during)
         .await;
@@ -304,7 +304,7 @@ async fn attendance_story(store: Arc<dyn Store>) {
     assert!(present[0].contains("2 checked in") && present[0].contains("ana ·"));
 
     let log = h.say(ana.says("!cpd"), during).await;
-    assert!(log[0].contains("Total: 1.5 h"), "{log:?}");
+    assert!(log[0].contains("Total: 1h 30m"), "{log:?}");
     let csv = h.say(ana.says("!cpd export"), during).await;
     assert_eq!(
         csv[0],
@@ -567,7 +567,7 @@ async fn checkin_is_for_those_going() {
     let present = h.say(chair.says("!event attendance E1"), during).await;
     assert!(present[0].contains("2 checked in"), "{present:?}");
     let log = h.say(ben.says("!cpd"), during).await;
-    assert!(log[0].contains("Total: 1 h"), "{log:?}");
+    assert!(log[0].contains("Total: 1h"), "{log:?}");
 }
 
 /// CPD hours are at most the event's length unless the organiser says `override`; the rule
@@ -595,7 +595,7 @@ async fn cpd_hours_are_at_most_the_length_unless_overridden() {
             now,
         )
         .await;
-    assert!(made.iter().any(|t| t.contains("CPD: 2 h")), "{made:?}");
+    assert!(made.iter().any(|t| t.contains("CPD: 2h")), "{made:?}");
     let edit = h.say(chair.says("!event edit E1 | cpd 3"), now).await;
     assert!(edit[0].contains("at most the event's length"), "{edit:?}");
     let edit = h
@@ -623,7 +623,7 @@ async fn event_wording_reads_naturally() {
         )
         .await;
     assert!(
-        made[0].contains("\nGrand rounds · CPD: 1 h · 1 place\n"),
+        made[0].contains("\nGrand rounds · CPD: 1h · 1 place\n"),
         "{made:?}"
     );
     let plain = h

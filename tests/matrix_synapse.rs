@@ -883,7 +883,7 @@ async fn an_event_as_an_ics_file_then_a_check_in_code_and_a_cpd_export() {
     assert!(
         checked
             .body
-            .contains("Checked in to Sepsis update (E1) (1.5 CPD h)"),
+            .contains("Checked in to Sepsis update (E1) (CPD: 1h 30m)"),
         "{}",
         checked.body
     );

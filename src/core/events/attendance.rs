@@ -141,11 +141,11 @@ pub async fn check_in(ctx: &Ctx<'_>, id: ShortId, code: &str) -> Result<Vec<Acti
     ))])
 }
 
-/// " (1.5 CPD h)", or nothing for an event without CPD hours.
+/// " (CPD: 1h 30m)", or nothing for an event without CPD hours.
 fn cpd_hours(event: &Event) -> String {
     event
         .cpd_minutes
-        .map(|m| format!(" ({} CPD h)", m as f64 / 60.0))
+        .map(|m| format!(" (CPD: {})", time_format::span(Duration::minutes(m))))
         .unwrap_or_default()
 }
 
@@ -227,7 +227,7 @@ pub async fn cpd(ctx: &Ctx<'_>, export: bool) -> Result<Vec<Action>, Refusal> {
     let events = ctx.store.attended(&ctx.society.key, &ctx.sender.id).await?;
     let zone = ctx.member_zone().await?;
     let hours = |e: &Event| e.cpd_minutes.unwrap_or(0) as f64 / 60.0;
-    let total: f64 = events.iter().map(hours).sum();
+    let total: i64 = events.iter().map(|e| e.cpd_minutes.unwrap_or(0)).sum();
     if export && events.is_empty() {
         return Ok(vec![ctx.private_reply(format!(
             "Your CPD log in {} is empty, so there is nothing to export yet: check in at an event with `{}event checkin <id> <code>`.",
@@ -262,14 +262,15 @@ pub async fn cpd(ctx: &Ctx<'_>, export: bool) -> Result<Vec<Action>, Refusal> {
     let mut lines = vec![format!("Your CPD log in {}:", ctx.society.name)];
     lines.extend(events.iter().map(|e| {
         format!(
-            "{} · {} · {} h",
+            "{} · {} · {}",
             time_format::local(e.starts_at, zone, ctx.now),
             e.title,
-            hours(e)
+            time_format::span(Duration::minutes(e.cpd_minutes.unwrap_or(0)))
         )
     }));
     lines.push(format!(
-        "Total: {total} h. As CSV: `{}cpd export`.",
+        "Total: {}. As CSV: `{}cpd export`.",
+        time_format::span(Duration::minutes(total)),
         ctx.prefix()
     ));
     Ok(vec![ctx.private_reply(lines.join("\n"))])

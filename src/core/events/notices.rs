@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use crate::core::context::{Settings, Society, zone_of};
@@ -38,7 +38,10 @@ pub(super) fn describe(event: &Event, zone: Tz, now: DateTime<Utc>) -> Vec<Strin
         .into_iter()
         .collect();
     if let Some(minutes) = event.cpd_minutes {
-        facts.push(format!("CPD: {} h", minutes as f64 / 60.0));
+        facts.push(format!(
+            "CPD: {}",
+            time_format::span(Duration::minutes(minutes))
+        ));
     }
     if let Some(capacity) = event.capacity {
         facts.push(counted(capacity, "place", "places"));
@@ -301,7 +304,10 @@ fn described(event: &Event, answer: String) -> String {
         .into_iter()
         .collect();
     if let Some(minutes) = event.cpd_minutes {
-        parts.push(format!("CPD {} h", minutes as f64 / 60.0));
+        parts.push(format!(
+            "CPD {}",
+            time_format::span(Duration::minutes(minutes))
+        ));
     }
     parts.push(answer);
     parts.join(" · ")
