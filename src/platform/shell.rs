@@ -492,17 +492,28 @@ impl Shell {
     fn pick(&self, line: &str) -> Option<(usize, String)> {
         let n: usize = line.parse().ok()?;
         let screen = self.output.screen();
-        let (index, offer) = screen.offers.iter().enumerate().rev().find(|(_, o)| {
-            !o.answered.contains(&self.member)
-                && match &o.audience {
-                    Audience::Room(room) => *room == self.room,
-                    Audience::Member(member) => *member == self.member,
-                    Audience::Asker { member, room } => {
-                        *member == self.member && *room == self.room
-                    }
-                    Audience::Members(members) => members.contains(&self.member),
-                }
-        })?;
+        let mine = |o: &Offer| match &o.audience {
+            Audience::Room(room) => *room == self.room,
+            Audience::Member(member) => *member == self.member,
+            Audience::Asker { member, room } => *member == self.member && *room == self.room,
+            Audience::Members(members) => members.contains(&self.member),
+        };
+        // An open offer first; when all are answered, the newest, so a second answer is told
+        // it was already taken (as a second tap on a button is) instead of being read as chat.
+        let (index, offer) = screen
+            .offers
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, o)| mine(o) && !o.answered.contains(&self.member))
+            .or_else(|| {
+                screen
+                    .offers
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .find(|(_, o)| mine(o))
+            })?;
         let choice = offer.choices.get(n.checked_sub(1)?)?;
         Some((index, choice.id.clone()))
     }
