@@ -539,7 +539,11 @@ mod tests {
             "coffee",
             &sub(
                 "setup",
-                &[("new", "yes"), ("group", "surgery"), ("every", "Monday 09:00")],
+                &[
+                    ("new", "yes"),
+                    ("group", "surgery"),
+                    ("every", "Monday 09:00"),
+                ],
             ),
         );
         assert_eq!(started, "coffee setup new group surgery every Monday 09:00");
@@ -548,7 +552,10 @@ mod tests {
             Parsed::Command(_)
         ));
         assert_eq!(
-            to_text("coffee", &sub("setup", &[("new", "no"), ("group", "surgery")])),
+            to_text(
+                "coffee",
+                &sub("setup", &[("new", "no"), ("group", "surgery")])
+            ),
             "coffee setup group surgery"
         );
         assert_eq!(
