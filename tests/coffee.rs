@@ -765,6 +765,12 @@ async fn a_community_without_a_name_starts_its_sentences_with_a_capital() {
     );
     let status = h.say(ana.says("!coffee status"), now).await;
     assert!(status[0].starts_with("This community has no"), "{status:?}");
+    // Every feature that starts a sentence with the society's name does it the same way.
+    let imports = h.say(chair().says("!event import"), now).await;
+    assert!(
+        imports[0].starts_with("This community imports no calendars"),
+        "{imports:?}"
+    );
 }
 
 #[tokio::test]

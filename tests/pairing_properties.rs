@@ -26,7 +26,7 @@ fn expected_sizes(n: usize, size: usize) -> Vec<usize> {
     for under in 0..=n / small {
         for over in 0..=n / (size + 1) {
             let used = under * small + over * (size + 1);
-            if used > n || (n - used) % size != 0 {
+            if used > n || !(n - used).is_multiple_of(size) {
                 continue;
             }
             let at_size = (n - used) / size;

@@ -41,6 +41,18 @@ pub struct Society {
     pub stay_in_touch: Option<Duration>,
 }
 
+impl Society {
+    /// The name as the first words of a sentence: an unnamed society is "this community"
+    /// mid-sentence but "This community" at the start.
+    pub fn sentence_name(&self) -> String {
+        let mut chars = self.name.chars();
+        match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => String::new(),
+        }
+    }
+}
+
 /// A society's welcome for newcomers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Welcome {

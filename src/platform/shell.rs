@@ -447,10 +447,10 @@ impl Shell {
         if let (Ok(_), Some((offer, choice))) = (&received, &picked) {
             // Answered once (or refused for good): the member's next number is for another
             // choice. An RSVP stays theirs to change.
-            if !Choice::offer_of(choice).changeable {
-                if let Some(offer) = self.output.screen().offers.get_mut(*offer) {
-                    offer.answered.insert(self.member.clone());
-                }
+            if !Choice::offer_of(choice).changeable
+                && let Some(offer) = self.output.screen().offers.get_mut(*offer)
+            {
+                offer.answered.insert(self.member.clone());
             }
         }
         let Ok(answered) = received else {

@@ -101,7 +101,7 @@ pub(super) async fn find_programme(
         ),
         None => format!(
             "{} runs pairings per group; add which one, e.g. `{p}coffee join {}`. Groups: {}.",
-            capitalise(&ctx.society.name),
+            ctx.society.sentence_name(),
             groups
                 .first()
                 .map(|g| g.trim_matches('`'))
@@ -115,7 +115,7 @@ pub(super) async fn find_programme(
 pub(super) fn no_programme_yet(ctx: &Ctx<'_>) -> String {
     format!(
         "{} has no coffee pairings yet. The committee can start them with `{}coffee setup`.",
-        capitalise(&ctx.society.name),
+        ctx.society.sentence_name(),
         ctx.prefix()
     )
 }

@@ -59,7 +59,7 @@ pub async fn import(ctx: &Ctx<'_>, url: Option<String>) -> Result<Vec<Action>, R
         if imports.is_empty() {
             return Ok(vec![ctx.private_reply(format!(
                 "{} imports no calendars. Add one with `{p}event import <url>`.",
-                ctx.society.name
+                ctx.society.sentence_name()
             ))]);
         }
         let zone = ctx.member_zone().await?;
@@ -94,7 +94,7 @@ pub async fn import(ctx: &Ctx<'_>, url: Option<String>) -> Result<Vec<Action>, R
     if !created {
         return Err(Refusal::said(format!(
             "{} already imports {}; it re-syncs daily{}.",
-            ctx.society.name,
+            ctx.society.sentence_name(),
             redacted(&import.url),
             import
                 .last_error
@@ -127,7 +127,7 @@ pub async fn stop(ctx: &Ctx<'_>, url: &str) -> Result<Vec<Action>, Refusal> {
     let Some(import) = found else {
         return Err(Refusal::said(format!(
             "{} does not import {shown}; see the list with `{}event import`.",
-            ctx.society.name,
+            ctx.society.sentence_name(),
             ctx.prefix()
         )));
     };

@@ -362,7 +362,7 @@ async fn apply(
                         ctx,
                         Message::text(format!(
                             "{} has no coffee pairings yet; join with `{}coffee join` once the committee starts them.",
-                            ctx.society.name,
+                            ctx.society.sentence_name(),
                             ctx.prefix()
                         )),
                     )],
