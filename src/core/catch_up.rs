@@ -9,6 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
+use super::context::Settings;
 use super::time_format;
 use super::when::Rule;
 
@@ -21,6 +22,16 @@ const MAX_LISTED: usize = 500;
 pub struct Window {
     pub catch_up: Duration,
     pub late_after: Duration,
+}
+
+impl Window {
+    /// The window the society's settings give every job.
+    pub fn of(settings: &Settings) -> Window {
+        Window {
+            catch_up: settings.catch_up,
+            late_after: settings.late_after,
+        }
+    }
 }
 
 /// A job's occurrences due up to now, by what is owed for them, oldest first in each list.

@@ -409,10 +409,7 @@ pub async fn fire_digest(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fir
     let zone = job.zone;
     let rule = job.repeat();
     let settings = bot.settings();
-    let window = catch_up::Window {
-        catch_up: settings.catch_up,
-        late_after: settings.late_after,
-    };
+    let window = catch_up::Window::of(settings);
     let due = catch_up::of_rule(job.due_at, rule, zone, now, window);
     let next_due = due.next_due;
     let Some(digest) = bot.store().digest(job.subject).await? else {

@@ -31,10 +31,7 @@ pub async fn fire_checkin(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fi
         return finished(Vec::new());
     };
     let settings = bot.settings();
-    let window = catch_up::Window {
-        catch_up: settings.catch_up,
-        late_after: settings.late_after,
-    };
+    let window = catch_up::Window::of(settings);
     let zone = job.zone;
     let due = catch_up::of_rule(job.due_at, None, zone, now, window);
     if let Some(missed) = due.missed_note(zone, now) {

@@ -379,10 +379,7 @@ pub async fn fire_round(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fire
     let society = bot.society(&job.society);
     let zone = job.zone;
     let settings = bot.settings();
-    let window = catch_up::Window {
-        catch_up: settings.catch_up,
-        late_after: settings.late_after,
-    };
+    let window = catch_up::Window::of(settings);
     let due = catch_up::of_rule(job.due_at, job.repeat(), zone, now, window);
     let mut actions = Vec::new();
     if let Some(missed) = due.missed_note(zone, now) {

@@ -56,10 +56,7 @@ pub async fn fire_reminder(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<F
         _ => &[],
     };
     let settings = bot.settings();
-    let window = catch_up::Window {
-        catch_up: settings.catch_up,
-        late_after: settings.late_after,
-    };
+    let window = catch_up::Window::of(settings);
     let due = catch_up::occurrences(
         job.due_at,
         |after| next_reminder(event.starts_at, offsets, after),

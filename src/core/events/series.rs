@@ -76,10 +76,7 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
     }
     let skipped = store.skipped_dates(series.id).await?;
     let settings = bot.settings();
-    let window = catch_up::Window {
-        catch_up: settings.catch_up,
-        late_after: settings.late_after,
-    };
+    let window = catch_up::Window::of(settings);
     let due = catch_up::occurrences(
         job.due_at,
         |after| next_date(&series, after, &skipped),

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use super::create::tell_owner;
 use super::create::{self, MAX_REMINDER_CHARS};
-use super::remind::ask_back;
+use super::remind::{Read, read_when};
 use crate::core::catch_up;
 use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
@@ -15,7 +15,6 @@ use crate::core::mention;
 use crate::core::short_id::ShortId;
 use crate::core::store::{CheckinAnswer, CoffeeGroup, FORMER_MEMBER, Job, JobKind, NewJob};
 use crate::core::time_format;
-use crate::core::when;
 
 /// How long after a meeting or an event the one-tap follow-up reminds ("in a week").
 pub const FOLLOW_UP_AFTER: Duration = Duration::days(7);
@@ -32,19 +31,10 @@ pub async fn followup(ctx: &Ctx<'_>, member: &str, rest: &str) -> Result<Vec<Act
     .await?;
     let zone = ctx.member_zone().await?;
     let command = format!("{p}followup {member_typed} ");
-    let (schedule, note) = match when::split_when(rest, ctx.now, zone) {
-        Ok(found) => found,
-        Err(when::WhenError::Ambiguous(a)) => {
-            let [x, y] = &a.meanings;
-            return Ok(tell_owner(
-                ctx,
-                format!(
-                    "Did you mean {x} or {y}? I've sent you the two ways to write it privately."
-                ),
-                a.question(&command),
-            ));
-        }
-        Err(e) => return Err(ask_back(e, &command)),
+    // A follow-up's colleague and note are private like a `!remind me`'s words.
+    let (schedule, note) = match read_when(ctx, rest, zone, &command, true)? {
+        Read::Found(schedule, note) => (schedule, note),
+        Read::Asked(question) => return Ok(question),
     };
     if schedule.rule.is_some() {
         return Err(Refusal::said(format!(
@@ -207,10 +197,7 @@ pub async fn fire_stay_in_touch(
         return finished(Vec::new());
     };
     let settings = bot.settings();
-    let window = catch_up::Window {
-        catch_up: settings.catch_up,
-        late_after: settings.late_after,
-    };
+    let window = catch_up::Window::of(settings);
     let due = catch_up::of_rule(job.due_at, None, job.zone, now, window);
     let met = || {
         group

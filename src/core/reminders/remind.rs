@@ -26,19 +26,9 @@ pub async fn remind(
     };
     // A private reminder's words stay out of a shared room, in its confirmation and in any
     // question about it alike (`tell_owner`).
-    let (schedule, what) = match when::split_when(rest, ctx.now, zone) {
-        Ok(found) => found,
-        Err(when::WhenError::Ambiguous(a)) if target == RemindTarget::Me => {
-            let [x, y] = &a.meanings;
-            return Ok(tell_owner(
-                ctx,
-                format!(
-                    "Did you mean {x} or {y}? I've sent you the two ways to write it privately."
-                ),
-                a.question(&command),
-            ));
-        }
-        Err(e) => return Err(ask_back(e, &command)),
+    let (schedule, what) = match read_when(ctx, rest, zone, &command, target == RemindTarget::Me)? {
+        Read::Found(schedule, what) => (schedule, what),
+        Read::Asked(question) => return Ok(question),
     };
     let what = what.trim();
     if what.is_empty() {
@@ -89,6 +79,38 @@ pub async fn remind(
         ));
     }
     Ok(vec![ctx.private_reply(confirmation)])
+}
+
+/// What `<when> <text>` came to: the schedule and the text, or the question asked back.
+pub(super) enum Read {
+    Found(when::Schedule, String),
+    Asked(Vec<Action>),
+}
+
+/// Reads `<when> <text>`. A time with two readings is asked back; when the text is private,
+/// the room hears only the question and the two commands to copy (which carry the words) go to
+/// the member privately.
+pub(super) fn read_when(
+    ctx: &Ctx<'_>,
+    rest: &str,
+    zone: chrono_tz::Tz,
+    command: &str,
+    private: bool,
+) -> Result<Read, Refusal> {
+    match when::split_when(rest, ctx.now, zone) {
+        Ok((schedule, text)) => Ok(Read::Found(schedule, text)),
+        Err(when::WhenError::Ambiguous(a)) if private => {
+            let [x, y] = &a.meanings;
+            Ok(Read::Asked(tell_owner(
+                ctx,
+                format!(
+                    "Did you mean {x} or {y}? I've sent you the two ways to write it privately."
+                ),
+                a.question(command),
+            )))
+        }
+        Err(e) => Err(ask_back(e, command)),
+    }
 }
 
 /// A time that reads two ways is asked back as the two whole commands to copy, `command`
@@ -206,10 +228,7 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
     };
     let settings = bot.settings();
     let zone = job.zone;
-    let window = catch_up::Window {
-        catch_up: settings.catch_up,
-        late_after: settings.late_after,
-    };
+    let window = catch_up::Window::of(settings);
     let due = catch_up::of_rule(job.due_at, job.repeat(), zone, now, window);
     let id = ShortId::new(IdKind::Reminder, reminder.id);
     let owner = reminder.owner.clone();
