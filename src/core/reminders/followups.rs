@@ -42,6 +42,7 @@ pub async fn followup(ctx: &Ctx<'_>, member: &str, rest: &str) -> Result<Vec<Act
                     "Did you mean {x} or {y}? I've sent you the two ways to write it privately."
                 ),
                 a.question(&command),
+                &[],
             ));
         }
         Err(e) => return Err(ask_back(e, &command)),
@@ -69,13 +70,12 @@ pub async fn followup(ctx: &Ctx<'_>, member: &str, rest: &str) -> Result<Vec<Act
     // The note is the owner's own words and stays; the name Rounds resolved is the member's.
     let subjects = [(member.id.clone(), about(FORMER_MEMBER))];
     let (id, zone) = store(ctx, schedule.first, text.clone(), &subjects).await?;
-    let when_text = time_format::local(schedule.first, zone, ctx.now);
+    let when = time_format::stamp(schedule.first, zone, ctx.now);
     Ok(tell_owner(
         ctx,
-        format!(
-            "Got it ({id}): I'll remind you on {when_text}. I've sent you the details privately."
-        ),
-        confirmation(ctx, id, &when_text, &text),
+        format!("Got it ({id}): I'll remind you on {when}. I've sent you the details privately."),
+        confirmation(ctx, id, &when.text, &text),
+        &[when],
     ))
 }
 
@@ -88,9 +88,10 @@ async fn remind(
     subjects: &[(String, String)],
 ) -> Result<Vec<Action>, Refusal> {
     let (id, zone) = store(ctx, due, text.clone(), subjects).await?;
-    let when_text = time_format::local(due, zone, ctx.now);
+    let when = time_format::stamp(due, zone, ctx.now);
     Ok(vec![
-        ctx.private_reply(confirmation(ctx, id, &when_text, &text)),
+        ctx.private_reply(confirmation(ctx, id, &when.text, &text))
+            .with_times([when]),
     ])
 }
 

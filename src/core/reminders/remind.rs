@@ -36,6 +36,7 @@ pub async fn remind(
                     "Did you mean {x} or {y}? I've sent you the two ways to write it privately."
                 ),
                 a.question(&command),
+                &[],
             ));
         }
         Err(e) => return Err(ask_back(e, &command)),
@@ -66,7 +67,7 @@ pub async fn remind(
     )
     .await?;
     let id = ShortId::new(IdKind::Reminder, reminder.id);
-    let when_text = time_format::local(schedule.first, zone, ctx.now);
+    let when = time_format::stamp(schedule.first, zone, ctx.now);
     let repeat = schedule
         .rule
         .as_ref()
@@ -77,18 +78,19 @@ pub async fn remind(
         Delivery::Here => "I'll post here",
     };
     let confirmation = format!(
-        "Got it ({id}): {place} on {when_text}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
+        "Got it ({id}): {place} on {when}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
     );
     if delivery == Delivery::Me {
         return Ok(tell_owner(
             ctx,
             format!(
-                "Got it ({id}): {place} on {when_text}{repeat}. I've sent you the details privately."
+                "Got it ({id}): {place} on {when}{repeat}. I've sent you the details privately."
             ),
             confirmation,
+            &[when],
         ));
     }
-    Ok(vec![ctx.private_reply(confirmation)])
+    Ok(vec![ctx.private_reply(confirmation).with_times([when])])
 }
 
 /// A time that reads two ways is asked back as the two whole commands to copy, `command`
@@ -121,12 +123,12 @@ async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
         ))]);
     }
     let mut lines = vec![format!("Your reminders (times in {}):", zone.name())];
+    let mut times = Vec::with_capacity(reminders.len());
     for reminder in &reminders {
         let id = ShortId::new(IdKind::Reminder, reminder.id);
-        let mut line = format!(
-            "{id} · {}",
-            time_format::local(reminder.due_at, zone, ctx.now)
-        );
+        let due = time_format::stamp(reminder.due_at, zone, ctx.now);
+        let mut line = format!("{id} · {due}");
+        times.push(due);
         if let Some(rule) = &reminder.rule {
             line.push_str(&format!(" · {}", rule.describe()));
         }
@@ -139,7 +141,7 @@ async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     lines.push(format!(
         "Cancel with `{p}reminders cancel <id>`, snooze with `{p}reminders snooze <id> 1h`."
     ));
-    Ok(vec![ctx.private_reply(lines.join("\n"))])
+    Ok(vec![ctx.private_reply(lines.join("\n")).with_times(times)])
 }
 
 /// The member's own reminder, or a refusal that does not reveal whether someone else's exists.
@@ -187,11 +189,14 @@ async fn snooze(ctx: &Ctx<'_>, id: ShortId, duration: &str) -> Result<Vec<Action
         })?;
     ctx.store.reschedule_reminder(reminder.id, due).await?;
     let zone = ctx.member_zone().await?;
-    Ok(vec![ctx.private_reply(format!(
-        "Snoozed {id} by {}: now {}.",
-        time_format::span(by),
-        time_format::local(due, zone, ctx.now)
-    ))])
+    let due = time_format::stamp(due, zone, ctx.now);
+    Ok(vec![
+        ctx.private_reply(format!(
+            "Snoozed {id} by {}: now {due}.",
+            time_format::span(by)
+        ))
+        .with_times([due]),
+    ])
 }
 
 /// Fires a due reminder: every occurrence due since it was last fired, by the catch-up rule.
