@@ -668,6 +668,15 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
         "{text}"
     );
     assert!(text.contains("Icebreaker: "), "{text}");
+    // The check-in time is Discord's own, shown to each member in their zone.
+    let marker = "I'll ask how it went on <t:";
+    let at = text.find(marker).unwrap_or_else(|| panic!("{text}")) + marker.len();
+    let unix: i64 = text[at..].split(':').next().unwrap().parse().unwrap();
+    assert!(
+        text.contains(&format!("<t:{unix}:F> (<t:{unix}:R>)"))
+            && unix > bot.clock.now().timestamp(),
+        "{text}"
+    );
     let summary = bot
         .request(|r| r.method == "POST" && r.route() == format!("/channels/{GENERAL}/messages"))
         .await;
