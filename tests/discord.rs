@@ -2030,3 +2030,32 @@ async fn a_reminder_confirmation_shows_its_time_in_each_readers_zone() {
     );
     bot.stop().await;
 }
+
+/// The organiser's confirmation, the list of events and an event's details show its start in
+/// each reader's zone too.
+#[tokio::test]
+async fn an_events_confirmation_list_and_details_show_its_start_in_each_readers_zone() {
+    let bot = start_with_alice_on_the_committee().await;
+    let (when, unix) = three_weeks_ahead(&bot);
+    let stamp = format!("<t:{unix}:F> (<t:{unix}:R>)");
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt("details", &format!("Journal club | {when}"))]),
+    )
+    .await;
+    assert!(
+        said.starts_with(&format!("Created E1: Journal club, {stamp}.")),
+        "{said}"
+    );
+    let listed = slash(&bot, &bob(), "event", "list", json!([])).await;
+    assert!(
+        listed.contains(&format!("E1 · {stamp} · Journal club")),
+        "{listed}"
+    );
+    let shown = slash(&bot, &bob(), "event", "show", json!([opt("id", "E1")])).await;
+    assert!(shown.contains(&format!("When: {stamp} (1h)")), "{shown}");
+    bot.stop().await;
+}
