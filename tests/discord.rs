@@ -668,6 +668,15 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
         "{text}"
     );
     assert!(text.contains("Icebreaker: "), "{text}");
+    // The check-in time is Discord's own, shown to each member in their zone.
+    let marker = "I'll ask how it went on <t:";
+    let at = text.find(marker).unwrap_or_else(|| panic!("{text}")) + marker.len();
+    let unix: i64 = text[at..].split(':').next().unwrap().parse().unwrap();
+    assert!(
+        text.contains(&format!("<t:{unix}:F>, <t:{unix}:R>"))
+            && unix > bot.clock.now().timestamp(),
+        "{text}"
+    );
     let summary = bot
         .request(|r| r.method == "POST" && r.route() == format!("/channels/{GENERAL}/messages"))
         .await;
@@ -1936,5 +1945,117 @@ async fn forgetting_a_member_on_discord_erases_their_dm_channel_and_last_society
         None,
         "the last society is forgotten"
     );
+    bot.stop().await;
+}
+
+/// A wall time three weeks ahead in Sydney as a member types it ("28 December 2026 12:30"),
+/// and its UNIX seconds: the tests run on the wall clock.
+fn three_weeks_ahead(bot: &Running) -> (String, i64) {
+    use chrono::TimeZone;
+    let day = (bot.clock.now() + chrono::Duration::days(21))
+        .with_timezone(&chrono_tz::Australia::Sydney)
+        .date_naive();
+    let at = chrono_tz::Australia::Sydney
+        .from_local_datetime(&day.and_hms_opt(12, 30, 0).unwrap())
+        .single()
+        .unwrap();
+    (day.format("%-d %B %Y 12:30").to_string(), at.timestamp())
+}
+
+/// Discord shows each reader an event's start in their own zone, in the announcement as posted
+/// and as edited with new counts.
+#[tokio::test]
+async fn an_event_announcement_shows_its_start_in_each_readers_zone() {
+    let bot = start_with_alice_on_the_committee().await;
+    let (when, unix) = three_weeks_ahead(&bot);
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt(
+            "details",
+            &format!("Grand rounds | {when} | at Theatre 2")
+        )]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1: Grand rounds"), "{said}");
+    let (post, announcement) = announcement_of(&bot, "Grand rounds (E1)").await;
+    let stamp = format!("When: <t:{unix}:F>, <t:{unix}:R> (1h)");
+    let content = post["content"].as_str().unwrap();
+    assert!(content.contains(&stamp), "{content}");
+    assert!(!content.contains("AEDT"), "{content}");
+
+    let (_, click) = bot
+        .standin
+        .button_click(GUILD, NEWS, &bob(), announcement, "rounds:event:1:going")
+        .await;
+    followup(&bot, &click).await;
+    let edit = announcement_edit(&bot, announcement, "Going: 1").await;
+    let content = edit["content"].as_str().unwrap();
+    assert!(
+        content.contains(&stamp),
+        "the edit shows it alike: {content}"
+    );
+    bot.stop().await;
+}
+
+/// A reminder's confirmation on Discord, in the room and privately, shows when it is due in
+/// each reader's zone.
+#[tokio::test]
+async fn a_reminder_confirmation_shows_its_time_in_each_readers_zone() {
+    let bot = start().await;
+    let (when, unix) = three_weeks_ahead(&bot);
+    let options = json!([{"type": 1, "name": "me", "options": [
+        {"type": 3, "name": "when", "value": when},
+        {"type": 3, "name": "what", "value": "to call the registrar"}
+    ]}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "remind", options)
+        .await;
+    let answer = bot.answer(&token).await;
+    assert_eq!(
+        answer["content"],
+        format!(
+            "Got it (R1): I'll remind you on <t:{unix}:F>, <t:{unix}:R>. I've sent you the details privately."
+        )
+    );
+    let told = dms(&bot, &alice(), 1).await;
+    assert!(
+        told[0].starts_with(&format!(
+            "Got it (R1): I'll remind you on <t:{unix}:F>, <t:{unix}:R>: call the registrar."
+        )),
+        "{told:?}"
+    );
+    bot.stop().await;
+}
+
+/// The organiser's confirmation, the list of events and an event's details show its start in
+/// each reader's zone too.
+#[tokio::test]
+async fn an_events_confirmation_list_and_details_show_its_start_in_each_readers_zone() {
+    let bot = start_with_alice_on_the_committee().await;
+    let (when, unix) = three_weeks_ahead(&bot);
+    let stamp = format!("<t:{unix}:F>, <t:{unix}:R>");
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt("details", &format!("Journal club | {when}"))]),
+    )
+    .await;
+    assert!(
+        said.starts_with(&format!("Created E1: Journal club, {stamp}.")),
+        "{said}"
+    );
+    let listed = slash(&bot, &bob(), "event", "list", json!([])).await;
+    assert!(
+        listed.contains(&format!("E1 · {stamp} · Journal club")),
+        "{listed}"
+    );
+    let shown = slash(&bot, &bob(), "event", "show", json!([opt("id", "E1")])).await;
+    assert!(shown.contains(&format!("When: {stamp} (1h)")), "{shown}");
     bot.stop().await;
 }

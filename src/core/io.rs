@@ -138,6 +138,25 @@ pub struct Message {
     /// adapter pings only if this and the society's configuration both allow it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mass_mentions: bool,
+    /// Instants the text names in the society's or the member's zone. A platform that shows
+    /// each reader their own time (Discord) puts it in place of the zone text; the others keep
+    /// the text. Rows queued before it was kept have none and read as plain text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub times: Vec<Stamp>,
+}
+
+/// An instant as a message's text shows it (`Thu 10 Dec 12:30 AEDT`), made by
+/// `time_format::stamp`, with the instant itself for platforms that localise it per reader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Display for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// A small text file: adapters upload it (Matrix, Discord) or print it (the shell).
@@ -164,6 +183,12 @@ impl Message {
 
     pub fn with_mentions(mut self, mentions: Vec<UserRef>) -> Self {
         self.mentions = mentions;
+        self
+    }
+
+    /// Names the instants the text shows (see `Message::times`).
+    pub fn with_times(mut self, times: impl IntoIterator<Item = Stamp>) -> Self {
+        self.times.extend(times);
         self
     }
 
@@ -288,6 +313,25 @@ pub enum Action {
 }
 
 impl Action {
+    /// The action with `times` named on the message it carries (see `Message::times`); an
+    /// action without a message is returned as it is.
+    pub fn with_times(mut self, times: impl IntoIterator<Item = Stamp>) -> Self {
+        match &mut self {
+            Action::Post { message, .. }
+            | Action::Reply { message, .. }
+            | Action::Announce { message, .. }
+            | Action::Edit { message, .. }
+            | Action::Celebrate { message, .. }
+            | Action::Remind { message, .. }
+            | Action::Introduce { message, .. } => message.times.extend(times),
+            Action::MirrorEvent { .. }
+            | Action::JoinGroup { .. }
+            | Action::React { .. }
+            | Action::AdminLog { .. } => {}
+        }
+        self
+    }
+
     /// The member an action is about, so erasing that member also drops what is queued for them.
     pub fn concerned_member(&self) -> Option<String> {
         match self {
@@ -332,6 +376,25 @@ mod tests {
                 "{id}"
             );
         }
+    }
+
+    /// A message queued before it named its times still reads; one that names them keeps them.
+    #[test]
+    fn a_message_reads_with_or_without_its_times() {
+        let old = r#"{"kind":"post","room":"r","message":{"text":"At Thu 10 Dec 12:30 AEDT"}}"#;
+        let Action::Post { message, .. } = serde_json::from_str::<Action>(old).unwrap() else {
+            panic!("a post");
+        };
+        assert_eq!(message, Message::text("At Thu 10 Dec 12:30 AEDT"));
+        let stamped = Action::Post {
+            room: "r".into(),
+            message: Message::text("At Thu 10 Dec 12:30 AEDT").with_times([Stamp {
+                text: "Thu 10 Dec 12:30 AEDT".into(),
+                at: DateTime::from_timestamp(1_765_330_200, 0).unwrap(),
+            }]),
+        };
+        let json = serde_json::to_string(&stamped).unwrap();
+        assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), stamped);
     }
 
     /// The outbox keeps actions as JSON: a renamed variant must still read rows queued under

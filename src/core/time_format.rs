@@ -3,6 +3,8 @@
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
+use crate::core::io::Stamp;
+
 /// "Mon 30 Mar 08:00 AEDT", with the year added when it is not the current one.
 pub fn local(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> String {
     let local = at.with_timezone(&zone);
@@ -10,6 +12,15 @@ pub fn local(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> String {
         local.format("%a %-d %b %H:%M %Z").to_string()
     } else {
         local.format("%a %-d %b %Y %H:%M %Z").to_string()
+    }
+}
+
+/// `local`'s text together with the instant, for a message to name in `Message::times`, so
+/// that a platform able to show each reader their own time can (Discord).
+pub fn stamp(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> Stamp {
+    Stamp {
+        text: local(at, zone, now),
+        at,
     }
 }
 

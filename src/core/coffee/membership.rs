@@ -32,13 +32,16 @@ pub(super) async fn join(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Actio
     }
     let existing = own_row(ctx, &programme).await?;
     let zone = ctx.member_zone().await?;
-    let next = time_format::local(programme.next_round, zone, ctx.now);
+    let next = time_format::stamp(programme.next_round, zone, ctx.now);
     let text = match &existing {
         Some(m) if m.paused_until.is_none_or(|u| u <= ctx.now) && m.skip_until.is_none() => {
-            return Ok(vec![ctx.private_reply(format!(
-                "You are already in {}. Next round: {next}.",
-                programme_name(&programme)
-            ))]);
+            return Ok(vec![
+                ctx.private_reply(format!(
+                    "You are already in {}. Next round: {next}.",
+                    programme_name(&programme)
+                ))
+                .with_times([next]),
+            ]);
         }
         Some(_) => format!(
             "Welcome back to {}. Next round: {next}.",
@@ -57,7 +60,7 @@ pub(super) async fn join(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Actio
             ctx.now,
         ))
         .await?;
-    Ok(vec![ctx.private_reply(text)])
+    Ok(vec![ctx.private_reply(text).with_times([next])])
 }
 
 /// The sender's membership row, if they have one.

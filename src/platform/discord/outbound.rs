@@ -17,7 +17,7 @@ use super::inbound::BUTTON_PREFIX;
 use super::links::{Links, PLATFORM};
 use super::sending::delivery_error;
 pub use super::sending::nonce;
-use crate::core::io::{Action, Message, MirrorEntry, UserRef};
+use crate::core::io::{Action, Message, MirrorEntry, Stamp, UserRef};
 use crate::core::store::{MemoryStore, member_memory_key};
 use crate::platform::{Adapter, DeliveryError};
 
@@ -38,8 +38,12 @@ fn id_of(text: &str, what: &str) -> Result<u64, DeliveryError> {
         .ok_or_else(|| DeliveryError::Permanent(format!("{text} is not a Discord {what} id")))
 }
 
+/// Discord refuses a message whose content is longer.
+const MAX_CONTENT_CHARS: usize = 2000;
+
 /// Names of mentioned members become `<@id>` pings; only they may be pinged. A member the core
-/// knows by no name but their id (no profile yet) is pinged wherever that id appears.
+/// knows by no name but their id (no profile yet) is pinged wherever that id appears. Times
+/// become Discord's own (`localised`).
 fn content(message: &Message) -> (String, Vec<UserId>) {
     let mut text = message.text.clone();
     let mut users = Vec::new();
@@ -54,7 +58,29 @@ fn content(message: &Message) -> (String, Vec<UserId>) {
             users.push(UserId::new(id));
         }
     }
-    (text, users)
+    (localised(text, &message.times), users)
+}
+
+/// Each instant the text shows in a zone becomes a Discord timestamp, which every reader sees
+/// in their own zone, followed by how far off it is: `<t:…:F>, <t:…:R>`. Where that would
+/// pass Discord's limit, the full time alone; where even that would, the zone's text stays.
+fn localised(text: String, times: &[Stamp]) -> String {
+    let styles: [fn(i64) -> String; 2] = [
+        |unix| format!("<t:{unix}:F>, <t:{unix}:R>"),
+        |unix| format!("<t:{unix}:F>"),
+    ];
+    for style in styles {
+        let rendered = times
+            .iter()
+            .filter(|stamp| !stamp.text.is_empty())
+            .fold(text.clone(), |text, stamp| {
+                text.replace(&stamp.text, &style(stamp.at.timestamp()))
+            });
+        if rendered.chars().count() <= MAX_CONTENT_CHARS {
+            return rendered;
+        }
+    }
+    text
 }
 
 /// Replaces each `id` in `text` that is not part of a longer number (or already a ping).
@@ -610,6 +636,48 @@ mod tests {
             "🎉 Award · <@42>\nTeaching award\n(shared by ana, with <@42>'s blessing; ref 1425)"
         );
         assert_eq!(users, vec![UserId::new(42)]);
+    }
+
+    fn at(unix: i64) -> Stamp {
+        Stamp {
+            text: "Thu 10 Dec 12:30 AEDT".into(),
+            at: chrono::DateTime::from_timestamp(unix, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_named_time_is_shown_in_each_readers_zone_and_how_far_off() {
+        let message = Message::text("📅 Grand rounds (E1)\nWhen: Thu 10 Dec 12:30 AEDT (1h)")
+            .with_times([at(1_765_330_200)]);
+        let (text, _) = content(&message);
+        assert_eq!(
+            text,
+            "📅 Grand rounds (E1)\nWhen: <t:1765330200:F>, <t:1765330200:R> (1h)"
+        );
+        let plain = Message::text("When: Thu 10 Dec 12:30 AEDT (1h)");
+        assert_eq!(content(&plain).0, "When: Thu 10 Dec 12:30 AEDT (1h)");
+    }
+
+    #[test]
+    fn a_time_that_would_pass_the_limit_is_shortened_then_left_as_written() {
+        let stamp = at(1_765_330_200);
+        let short = "<t:1765330200:F>";
+        let long = "<t:1765330200:F>, <t:1765330200:R>";
+        // Room for the full time but not the relative one.
+        let pad = "x".repeat(MAX_CONTENT_CHARS - short.len() - 1);
+        let message = Message::text(format!("{pad} {}", stamp.text)).with_times([stamp.clone()]);
+        let (text, _) = content(&message);
+        assert_eq!(text, format!("{pad} {short}"));
+        assert!(text.chars().count() <= MAX_CONTENT_CHARS);
+        // A zone text shorter than even the full time (none `time_format` makes today): it stays.
+        let stamp = Stamp {
+            text: "12:30".into(),
+            ..stamp
+        };
+        let pad = "x".repeat(MAX_CONTENT_CHARS - stamp.text.len() - 1);
+        let message = Message::text(format!("{pad} {}", stamp.text)).with_times([stamp.clone()]);
+        assert_eq!(content(&message).0, format!("{pad} 12:30"));
+        assert!(long.len() > short.len());
     }
 
     #[test]
