@@ -2,7 +2,7 @@
 //! (`rounds check-config`) and the start-up check of each guild are both computed from
 //! `FEATURES`, so a new call that needs a permission is added here once.
 
-use serenity::all::{Guild, Permissions, RoleId, UserId};
+use serenity::all::{Guild, Http, Permissions, RoleId, UserId};
 
 use crate::config::DiscordLink;
 
@@ -205,10 +205,17 @@ fn names(permissions: Permissions) -> Vec<&'static str> {
 }
 
 /// Logs one warning if the bot lacks, in `guild`, a permission a feature the guild uses needs.
-pub fn check_guild(guild: &Guild, bot: UserId, link: Option<&DiscordLink>) {
-    let Some(member) = guild.members.get(&bot) else {
-        tracing::debug!(guild = %guild.id, "the bot's own member is not in the guild; permissions not checked");
-        return;
+/// A large guild's GUILD_CREATE may leave the bot's own member out; then it is fetched.
+pub async fn check_guild(http: &Http, guild: &Guild, bot: UserId, link: Option<&DiscordLink>) {
+    let member = match guild.members.get(&bot) {
+        Some(member) => member.clone(),
+        None => match guild.id.member(http, bot).await {
+            Ok(member) => member,
+            Err(error) => {
+                tracing::debug!(%error, guild = %guild.id, "cannot fetch the bot's member; permissions not checked");
+                return;
+            }
+        },
     };
     let everyone = guild
         .roles
