@@ -2036,6 +2036,10 @@ async fn a_calendar_file_without_attach_files_is_refused_and_the_committee_log_s
         .await;
     let log = bot_said(&bot, GENERAL, "could not be delivered").await;
     assert!(log.contains("Missing Permissions"), "{log}");
+    assert!(
+        log.contains("Rounds lacks a Discord permission"),
+        "the fix is named: {log}"
+    );
     let attached = bot
         .standin
         .channel_messages(GENERAL)

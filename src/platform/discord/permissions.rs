@@ -6,6 +6,14 @@ use serenity::all::{Guild, Http, Permissions, RoleId, UserId};
 
 use crate::config::DiscordLink;
 
+/// Discord's error code for a request the bot's permissions do not allow (with HTTP 403).
+pub const MISSING_PERMISSIONS: isize = 50013;
+
+/// What a delivery refused for missing permissions says after Discord's message: the committee
+/// reads it in its log, and the operator finds the permission in the start-up warning.
+pub const MISSING_ADVICE: &str = "Rounds lacks a Discord permission this needs (the warning \
+    logged at start-up names which; `rounds check-config` prints an invite URL with all of them)";
+
 /// When a guild needs a feature's permissions: some features only run where the society
 /// configured them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
