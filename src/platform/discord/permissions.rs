@@ -2,7 +2,7 @@
 //! (`rounds check-config`) and the start-up check of each guild are both computed from
 //! `FEATURES`, so a new call that needs a permission is added here once.
 
-use serenity::all::{Guild, Http, Permissions, RoleId, UserId};
+use serenity::all::{ChannelId, Guild, Http, Permissions, RoleId, UserId};
 
 use crate::config::DiscordLink;
 
@@ -184,20 +184,75 @@ pub fn missing(
         .collect()
 }
 
-/// One line naming the permissions a guild lacks and what fails without them, or None.
-pub fn warning(guild: &str, granted: Permissions, link: Option<&DiscordLink>) -> Option<String> {
-    let missing = missing(granted, link);
-    if missing.is_empty() {
+/// What the bot holds in one channel Rounds posts in, after the channel's overwrites.
+#[derive(Debug)]
+pub struct InChannel {
+    /// `#name`, as a warning shows it.
+    pub name: String,
+    pub granted: Permissions,
+    /// The pairing channel, where introductions open threads.
+    pub pairing: bool,
+}
+
+/// Whether a feature's permissions matter in a channel (the others are server-wide).
+fn used_in_channel(feature: &Feature, channel: &InChannel) -> bool {
+    match feature.needed {
+        Needed::Always => true,
+        Needed::PairingChannel => channel.pairing,
+        Needed::GroupRoles | Needed::ScheduledEvents | Needed::MassMentions => false,
+    }
+}
+
+/// One line naming the permissions a guild lacks (server-wide, or taken away in a channel Rounds
+/// posts in) and what fails without them, or None.
+pub fn warning(
+    guild: &str,
+    granted: Permissions,
+    channels: &[InChannel],
+    link: Option<&DiscordLink>,
+) -> Option<String> {
+    let server_wide = missing(granted, link);
+    let mut lacking = Vec::new();
+    let mut failing: Vec<&'static Feature> = server_wide.iter().map(|(f, _)| *f).collect();
+    if !server_wide.is_empty() {
+        let all = server_wide
+            .iter()
+            .fold(Permissions::empty(), |all, (_, p)| all | *p);
+        lacking.push(names(all).join(", "));
+    }
+    for channel in channels {
+        // What the server grants and the channel takes away; the rest is named above.
+        let taken = FEATURES
+            .iter()
+            .filter(|f| applies(f.needed, link) && used_in_channel(f, channel))
+            .filter_map(|f| {
+                let taken = (f.permissions & granted) - channel.granted;
+                (!taken.is_empty()).then_some((f, taken))
+            })
+            .collect::<Vec<_>>();
+        if taken.is_empty() {
+            continue;
+        }
+        let all = taken
+            .iter()
+            .fold(Permissions::empty(), |all, (_, p)| all | *p);
+        lacking.push(format!("{} in {}", names(all).join(", "), channel.name));
+        failing.extend(taken.iter().map(|(f, _)| *f));
+    }
+    if lacking.is_empty() {
         return None;
     }
-    let lacking = missing
+    // In `FEATURES` order, each once.
+    let what: Vec<&str> = FEATURES
         .iter()
-        .fold(Permissions::empty(), |all, (_, p)| all | *p);
-    let what: Vec<&str> = missing.iter().map(|(f, _)| f.what).collect();
+        .filter(|f| failing.iter().any(|g| std::ptr::eq(*g, *f)))
+        .map(|f| f.what)
+        .collect();
     Some(format!(
         "Discord guild {guild}: Rounds lacks {}, so these fail: {}. Grant them to Rounds' role in \
-         Server Settings > Roles, or invite it again with the URL `rounds check-config` prints",
-        names(lacking).join(", "),
+         Server Settings > Roles (and in the channel's permissions), or invite it again with the \
+         URL `rounds check-config` prints",
+        lacking.join("; "),
         what.join("; ")
     ))
 }
@@ -236,8 +291,25 @@ pub async fn check_guild(http: &Http, guild: &Guild, bot: UserId, link: Option<&
         .filter_map(|id| guild.roles.get(id))
         .map(|r| r.permissions);
     let granted = base_permissions(everyone, roles, guild.owner_id == bot);
+    let configured = link.into_iter().flat_map(|l| {
+        [l.announcements, l.celebrations, l.admin_channel]
+            .into_iter()
+            .flatten()
+            .map(|id| (id, false))
+            .chain(l.pairing.map(|id| (id, true)))
+    });
+    let channels: Vec<InChannel> = configured
+        .filter_map(|(id, pairing)| {
+            let channel = guild.channels.get(&ChannelId::new(id))?;
+            Some(InChannel {
+                name: format!("#{}", channel.name),
+                granted: guild.user_permissions_in(channel, &member),
+                pairing,
+            })
+        })
+        .collect();
     let name = format!("{} ({})", guild.name, guild.id);
-    if let Some(line) = warning(&name, granted, link) {
+    if let Some(line) = warning(&name, granted, &channels, link) {
         tracing::warn!(guild = %guild.id, "{line}");
     }
 }
@@ -313,11 +385,11 @@ mod tests {
             | Permissions::READ_MESSAGE_HISTORY
             | Permissions::ADD_REACTIONS
             | Permissions::EMBED_LINKS;
-        let line = warning("Medical Society (1)", granted, None).unwrap();
+        let line = warning("Medical Society (1)", granted, &[], None).unwrap();
         assert!(line.contains("lacks Attach Files, so"), "{line}");
         assert!(line.contains("calendar files (.ics)"), "{line}");
         assert!(!line.contains("Create Events"), "{line}");
-        let line = warning("Medical Society (1)", granted, Some(&everything_on())).unwrap();
+        let line = warning("Medical Society (1)", granted, &[], Some(&everything_on())).unwrap();
         for name in [
             "Create Events",
             "Manage Roles",
@@ -326,6 +398,38 @@ mod tests {
         ] {
             assert!(line.contains(name), "{name} in {line}");
         }
-        assert_eq!(warning("x", invite_permissions(), None), None);
+        assert_eq!(warning("x", invite_permissions(), &[], None), None);
+    }
+
+    #[test]
+    fn a_channel_that_takes_a_permission_away_is_named() {
+        let news = InChannel {
+            name: "#announcements".into(),
+            granted: invite_permissions() - Permissions::SEND_MESSAGES - Permissions::ATTACH_FILES,
+            pairing: false,
+        };
+        let coffee = InChannel {
+            name: "#coffee".into(),
+            granted: invite_permissions() - Permissions::CREATE_PRIVATE_THREADS,
+            pairing: true,
+        };
+        let granted = invite_permissions() - Permissions::ATTACH_FILES;
+        let link = everything_on();
+        let line = warning("M (1)", granted, &[news, coffee], Some(&link)).unwrap();
+        assert!(
+            line.contains(
+                "lacks Attach Files, Mention Everyone; Send Messages in #announcements; \
+                 Create Private Threads in #coffee, so these fail: answers, announcements and \
+                 reminders in channels; calendar files (.ics) attached to messages; coffee \
+                 introductions in private threads; @everyone and role pings in announcements."
+            ),
+            "{line}"
+        );
+        let fine = InChannel {
+            name: "#general".into(),
+            granted: Permissions::all(),
+            pairing: true,
+        };
+        assert_eq!(warning("M (1)", invite_permissions(), &[fine], None), None);
     }
 }
