@@ -248,10 +248,15 @@ pub fn warning(
         .filter(|f| failing.iter().any(|g| std::ptr::eq(*g, *f)))
         .map(|f| f.what)
         .collect();
+    let channel_too = if lacking.len() > usize::from(!server_wide.is_empty()) {
+        " (and in the channel's permissions)"
+    } else {
+        ""
+    };
     Some(format!(
         "Discord guild {guild}: Rounds lacks {}, so these fail: {}. Grant them to Rounds' role in \
-         Server Settings > Roles (and in the channel's permissions), or invite it again with the \
-         URL `rounds check-config` prints",
+         Server Settings > Roles{channel_too}, or invite it again with the URL `rounds \
+         check-config` prints",
         lacking.join("; "),
         what.join("; ")
     ))
@@ -389,6 +394,7 @@ mod tests {
         assert!(line.contains("lacks Attach Files, so"), "{line}");
         assert!(line.contains("calendar files (.ics)"), "{line}");
         assert!(!line.contains("Create Events"), "{line}");
+        assert!(!line.contains("channel's permissions"), "{line}");
         let line = warning("Medical Society (1)", granted, &[], Some(&everything_on())).unwrap();
         for name in [
             "Create Events",
@@ -423,6 +429,10 @@ mod tests {
                  reminders in channels; calendar files (.ics) attached to messages; coffee \
                  introductions in private threads; @everyone and role pings in announcements."
             ),
+            "{line}"
+        );
+        assert!(
+            line.contains("Roles (and in the channel's permissions), or"),
             "{line}"
         );
         let fine = InChannel {
