@@ -34,6 +34,10 @@
 //!   roles/{r}` are idempotent and recorded (`reactions`, `member_roles`); an unknown message,
 //!   role or member gets Discord's 404 (10008, 10011, 10007). Neither is echoed over the gateway
 //!   (the bot does not ask for reaction events; GUILD_MEMBER_UPDATE is not modelled);
+//! - the bot holds its own role (`bot_role_id`); what it and `@everyone` grant
+//!   (`set_permissions`, by default what the invite asks for) is enforced: a request they do not
+//!   allow gets 403 `{"message": "Missing Permissions", "code": 50013}` (`permission_refusal`
+//!   lists what each route needs);
 //! - direct messages: a member writes to the bot (`dm_message_create`, MESSAGE_CREATE without
 //!   `guild_id`, only with DIRECT_MESSAGES) or clicks a button on a DM (`dm_button_click`: an
 //!   interaction with `user` and no `guild_id`/`member`, context 1);
