@@ -627,3 +627,42 @@ async fn the_example_config_passes_on_postgres_and_reports_migrations() {
     );
     assert!(after.stdout.contains("postgres"), "{}", after.stdout);
 }
+
+#[test]
+fn with_a_discord_token_the_invite_url_and_its_permissions_are_printed() {
+    // A bot token starts with the bot's id in base64: here 1300000000000000002.
+    let run = check_file(
+        "",
+        &[(
+            "ROUNDS_DISCORD_TOKEN",
+            "MTMwMDAwMDAwMDAwMDAwMDAwMg.GabcDe.not-a-real-secret",
+        )],
+    );
+    assert_passes(&run);
+    assert!(
+        run.stdout.contains(
+            "https://discord.com/oauth2/authorize?client_id=1300000000000000002\
+             &scope=bot+applications.commands&permissions=17953231850560"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Attach Files"), "{}", run.stdout);
+    assert!(run.stdout.contains("Create Events"), "{}", run.stdout);
+    assert!(!run.stdout.contains("not-a-real-secret"), "{}", run.stdout);
+
+    // A token of another shape: the URL with a placeholder and where the id comes from.
+    let run = check_file("", &[("ROUNDS_DISCORD_TOKEN", "opaque")]);
+    assert_passes(&run);
+    assert!(
+        run.stdout.contains(
+            "client_id=<application id>&scope=bot+applications.commands&permissions=17953231850560"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Developer Portal"), "{}", run.stdout);
+
+    let run = check_file("", &[]);
+    assert!(!run.stdout.contains("oauth2"), "{}", run.stdout);
+}

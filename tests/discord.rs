@@ -2059,3 +2059,243 @@ async fn an_events_confirmation_list_and_details_show_its_start_in_each_readers_
     assert!(shown.contains(&format!("When: {stamp} (1h)")), "{shown}");
     bot.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Permissions (issue 17): the stand-in refuses what the bot's roles do not allow, and Rounds
+// warns at start-up about what a guild's features need and the bot lacks
+// ---------------------------------------------------------------------------------------------
+
+/// As `start_in`, with `@everyone` and the bot's role granting `permissions`.
+async fn start_permitted(
+    world: World,
+    permissions: GuildPermissions,
+    settings: rounds::core::Settings,
+    change: impl FnOnce(&mut DiscordLink),
+) -> Running {
+    let standin = StandIn::start(world).await;
+    standin.set_permissions(permissions);
+    let runtime = runtime(settings).await;
+    let clock = Clock::wall();
+    let config = DiscordConfig {
+        token: "test-token".into(),
+        api_base: Some(standin.api_base()),
+        shards: ShardRange::ALL,
+    };
+    let mut link = DiscordLink {
+        society: support::SOCIETY.into(),
+        guild: GUILD,
+        pairing: Some(PAIRING),
+        announcements: Some(NEWS),
+        ..DiscordLink::default()
+    };
+    change(&mut link);
+    let bot = DiscordBot::connect(&config, vec![link], runtime.clone(), clock.clone())
+        .await
+        .unwrap();
+    run(standin, bot, runtime, clock).await
+}
+
+fn committee_settings() -> rounds::core::Settings {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    settings
+}
+
+/// The bot's messages in `channel` once one contains `needle`.
+async fn bot_said(bot: &Running, channel: u64, needle: &str) -> String {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let found = bot
+                .standin
+                .channel_messages(channel)
+                .into_iter()
+                .find_map(|m| {
+                    let text = m["content"].as_str()?.to_string();
+                    (m["author"]["bot"] == json!(true) && text.contains(needle)).then_some(text)
+                });
+            if let Some(text) = found {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the bot says {needle:?} in {channel}"))
+}
+
+#[tokio::test]
+async fn a_calendar_file_without_attach_files_is_refused_and_the_committee_log_says_so() {
+    let permissions = GuildPermissions {
+        everyone: EVERYONE_PERMISSIONS & !PERMISSION_ATTACH_FILES,
+        bot_role: BOT_ROLE_PERMISSIONS,
+    };
+    let bot = start_permitted(world(), permissions, committee_settings(), |_| {}).await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt("details", "Grand rounds | in 3 days | at Theatre 2")]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1"), "{said}");
+    bot.standin
+        .message_create(GUILD, GENERAL, &bob(), "!event ics E1")
+        .await;
+    let refused = bot
+        .request(|r| {
+            r.method == "POST"
+                && r.route() == format!("/channels/{GENERAL}/messages")
+                && !r.files.is_empty()
+        })
+        .await;
+    assert_eq!(refused.status, 403);
+    bot.standin
+        .message_create(GUILD, GENERAL, &alice(), "!committee log")
+        .await;
+    let log = bot_said(&bot, GENERAL, "could not be delivered").await;
+    assert!(log.contains("Missing Permissions"), "{log}");
+    assert!(
+        log.contains("Rounds lacks a Discord permission"),
+        "the fix is named: {log}"
+    );
+    let attached = bot
+        .standin
+        .channel_messages(GENERAL)
+        .into_iter()
+        .filter(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()))
+        .count();
+    assert_eq!(attached, 0, "no file reached the channel");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn manage_events_alone_no_longer_creates_a_scheduled_event() {
+    let permissions = GuildPermissions {
+        everyone: EVERYONE_PERMISSIONS,
+        bot_role: PERMISSION_MANAGE_ROLES | PERMISSION_MANAGE_THREADS | PERMISSION_MANAGE_EVENTS,
+    };
+    let bot = start_permitted(world(), permissions, committee_settings(), |link| {
+        link.scheduled_events = true
+    })
+    .await;
+    slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt("details", "Grand rounds | in 3 days | at Theatre 2")]),
+    )
+    .await;
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    let create = bot
+        .request(|r| r.method == "POST" && r.route() == path)
+        .await;
+    assert_eq!(create.status, 403, "{:?}", create.body);
+    assert!(bot.standin.scheduled_events().is_empty());
+    bot.stop().await;
+}
+
+/// Every warning Rounds logs in this test binary.
+fn warnings() -> Arc<std::sync::Mutex<Vec<u8>>> {
+    #[derive(Clone)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    static LOG: std::sync::OnceLock<Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = Captured(log.clone());
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init();
+        log
+    })
+    .clone()
+}
+
+fn logged_lines(log: &std::sync::Mutex<Vec<u8>>, needle: &str) -> Vec<String> {
+    String::from_utf8_lossy(&log.lock().unwrap())
+        .lines()
+        .filter(|line| line.contains(needle))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Starts a bot in a guild named `name` and waits until its GUILD_CREATE was handled (the
+/// commands are registered after the check).
+async fn started_in_guild_named(
+    name: &str,
+    permissions: GuildPermissions,
+    change: impl FnOnce(&mut DiscordLink),
+) -> Running {
+    let mut world = world();
+    world.guilds[0].name = name.into();
+    let bot = start_permitted(world, permissions, committee_settings(), change).await;
+    bot.request(|r| {
+        r.method == "PUT" && r.route() == format!("/applications/{APP}/guilds/{GUILD}/commands")
+    })
+    .await;
+    bot
+}
+
+#[tokio::test]
+async fn at_start_up_a_guild_missing_permissions_gets_one_warning_naming_them() {
+    let log = warnings();
+    let lacking = GuildPermissions {
+        everyone: EVERYONE_PERMISSIONS & !PERMISSION_ATTACH_FILES,
+        bot_role: 0,
+    };
+    let bot = started_in_guild_named("Underpermitted Society", lacking, |link| {
+        link.scheduled_events = true
+    })
+    .await;
+    bot.stop().await;
+    let lines = logged_lines(&log, "Underpermitted Society");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
+    assert!(line.contains("WARN"), "{line}");
+    for named in [
+        "Attach Files",
+        "Manage Threads",
+        "Create Events",
+        "calendar files (.ics)",
+        "coffee introductions in private threads",
+        "events mirrored into the Events tab",
+    ] {
+        assert!(line.contains(named), "{named} in {line}");
+    }
+    // Group roles are not configured here, so Manage Roles is not asked for.
+    assert!(!line.contains("Manage Roles"), "{line}");
+
+    // The invite's permissions (here @everyone's and the bot's role together) draw no warning,
+    // and neither does Administrator.
+    let granted = GuildPermissions::default();
+    let bot = started_in_guild_named("Fully Granted Society", granted, |link| {
+        link.scheduled_events = true
+    })
+    .await;
+    bot.stop().await;
+    let admin = GuildPermissions {
+        everyone: 0,
+        bot_role: PERMISSION_ADMINISTRATOR,
+    };
+    let bot = started_in_guild_named("Administered Society", admin, |link| {
+        link.allow_mass_mentions = true
+    })
+    .await;
+    bot.stop().await;
+    assert!(logged_lines(&log, "Fully Granted Society").is_empty());
+    assert!(logged_lines(&log, "Administered Society").is_empty());
+}

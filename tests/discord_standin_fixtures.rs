@@ -413,3 +413,35 @@ fn a_direct_message_is_a_message_without_a_guild() {
     assert_eq!(e.message.content, "emergency medicine");
     assert_eq!(e.message.author.id.get(), carol.id);
 }
+
+#[test]
+fn guild_create_gives_the_bot_its_own_role_with_the_permissions_set() {
+    let w = world();
+    let g = &w.guilds[0];
+    let permissions = GuildPermissions {
+        everyone: EVERYONE_PERMISSIONS & !PERMISSION_ATTACH_FILES,
+        bot_role: PERMISSION_CREATE_EVENTS,
+    };
+    let payload = guild_create_payload_with(&w, g, permissions);
+    let Event::GuildCreate(e) = parse("GUILD_CREATE", payload) else {
+        panic!("not GUILD_CREATE")
+    };
+    let guild = e.guild;
+    let role = serenity::model::id::RoleId::new(bot_role_id(&w));
+    assert_eq!(
+        guild.roles.len(),
+        3,
+        "@everyone + Organiser + the bot's role"
+    );
+    assert!(guild.roles[&role].managed);
+    assert_eq!(
+        guild.roles[&role].permissions.bits(),
+        PERMISSION_CREATE_EVENTS
+    );
+    let bot = &guild.members[&serenity::model::id::UserId::new(w.bot.id)];
+    assert_eq!(bot.roles, vec![role]);
+    let general = &guild.channels[&serenity::model::id::ChannelId::new(g.channels[0].0)];
+    let granted = guild.user_permissions_in(general, bot);
+    assert!(!granted.attach_files());
+    assert!(granted.create_events());
+}

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::{Config, ENV_KEYS};
+use super::{Config, DiscordConfig, ENV_KEYS};
+use crate::platform::discord::permissions;
 use crate::store::{Backend, DatabaseUrl, MigrationState, SqlStore};
 
 /// `ROUNDS_*` variables read outside `ENV_KEYS`: by the command line itself.
@@ -272,6 +273,9 @@ fn platforms(config: &Config, report: &mut Report) {
             "no platform is configured, so `rounds run` has nothing to run.\n{NO_PLATFORM_ADVICE}"
         ));
     }
+    if let Some(discord) = &config.discord {
+        discord_invite(discord, report);
+    }
     if config.matrix.is_none()
         && let Some(link) = config.matrix_links.first()
     {
@@ -290,4 +294,30 @@ fn platforms(config: &Config, report: &mut Report) {
             link.society
         ));
     }
+}
+
+/// The URL that adds the bot to a guild with the permissions Rounds uses. The client id is read
+/// from the token without asking Discord (a bot token starts with the bot's id, which is its
+/// application id), so checking needs no network.
+fn discord_invite(discord: &DiscordConfig, report: &mut Report) {
+    let id = permissions::client_id_from_token(&discord.token);
+    let url = permissions::invite_url(id);
+    let url = match id {
+        Some(_) => url,
+        None => format!(
+            "{url} (the token does not show the bot's id: put the Application ID from the \
+             app's General Information page in the Discord Developer Portal in place of \
+             <application id>)"
+        ),
+    };
+    report.facts.push(("discord invite".into(), url));
+    let granted = permissions::invite_permissions();
+    report.facts.push((
+        "discord permissions".into(),
+        format!(
+            "{} ({})",
+            granted.get_permission_names().join(", "),
+            granted.bits()
+        ),
+    ));
 }

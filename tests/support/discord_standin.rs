@@ -34,6 +34,10 @@
 //!   roles/{r}` are idempotent and recorded (`reactions`, `member_roles`); an unknown message,
 //!   role or member gets Discord's 404 (10008, 10011, 10007). Neither is echoed over the gateway
 //!   (the bot does not ask for reaction events; GUILD_MEMBER_UPDATE is not modelled);
+//! - the bot holds its own role (`bot_role_id`); what it and `@everyone` grant
+//!   (`set_permissions`, by default what the invite asks for) is enforced: a request they do not
+//!   allow gets 403 `{"message": "Missing Permissions", "code": 50013}` (`permission_refusal`
+//!   lists what each route needs);
 //! - direct messages: a member writes to the bot (`dm_message_create`, MESSAGE_CREATE without
 //!   `guild_id`, only with DIRECT_MESSAGES) or clicks a button on a DM (`dm_button_click`: an
 //!   interaction with `user` and no `guild_id`/`member`, context 1);
@@ -88,6 +92,27 @@ pub const EVERYONE_PERMISSIONS: u64 = (1 << 0) // CREATE_INSTANT_INVITE
     | (1 << 35) // CREATE_PUBLIC_THREADS
     | (1 << 36) // CREATE_PRIVATE_THREADS
     | (1 << 38); // SEND_MESSAGES_IN_THREADS
+
+/// Permissions of the bot's own role (Discord's integration role, named after the bot) unless a
+/// test sets others: with `@everyone`'s, what the invite asks for (the stand-in keeps its own
+/// list rather than reading Rounds' computation).
+pub const BOT_ROLE_PERMISSIONS: u64 = (1 << 28) // MANAGE_ROLES
+    | (1 << 34) // MANAGE_THREADS
+    | (1 << 44); // CREATE_EVENTS
+
+// Permissions (bits) the stand-in enforces.
+pub const PERMISSION_ADMINISTRATOR: u64 = 1 << 3;
+pub const PERMISSION_ADD_REACTIONS: u64 = 1 << 6;
+pub const PERMISSION_VIEW_CHANNEL: u64 = 1 << 10;
+pub const PERMISSION_SEND_MESSAGES: u64 = 1 << 11;
+pub const PERMISSION_ATTACH_FILES: u64 = 1 << 15;
+pub const PERMISSION_READ_MESSAGE_HISTORY: u64 = 1 << 16;
+pub const PERMISSION_MANAGE_ROLES: u64 = 1 << 28;
+pub const PERMISSION_MANAGE_EVENTS: u64 = 1 << 33;
+pub const PERMISSION_MANAGE_THREADS: u64 = 1 << 34;
+pub const PERMISSION_CREATE_PRIVATE_THREADS: u64 = 1 << 36;
+pub const PERMISSION_SEND_MESSAGES_IN_THREADS: u64 = 1 << 38;
+pub const PERMISSION_CREATE_EVENTS: u64 = 1 << 44;
 
 // ---------------------------------------------------------------------------------------------
 // The world the stand-in serves
@@ -253,6 +278,8 @@ struct StateInner {
     reactions: Vec<(u64, u64, String, u64)>,
     /// (guild, user) -> roles granted through the REST API.
     member_roles: HashMap<(u64, u64), Vec<u64>>,
+    /// What `@everyone` and the bot's role grant in every fixture guild.
+    permissions: GuildPermissions,
 }
 
 impl StateInner {
@@ -351,6 +378,7 @@ impl StandIn {
             scheduled_events: HashMap::new(),
             reactions: Vec::new(),
             member_roles: HashMap::new(),
+            permissions: GuildPermissions::default(),
         };
         let shared = Arc::new(Shared {
             world,
@@ -992,7 +1020,8 @@ fn handle_client_frame(
                 let members = st.members.get(&g.id).cloned().unwrap_or_default();
                 let mut guild = g.clone();
                 guild.members = members;
-                st.dispatch("GUILD_CREATE", guild_create_payload(world, &guild));
+                let payload = guild_create_payload_with(world, &guild, st.permissions);
+                st.dispatch("GUILD_CREATE", payload);
             }
             st.identified += 1;
         }
@@ -1326,6 +1355,9 @@ fn route(
     let bot_auth = authorization.is_some_and(|a| a.starts_with("Bot ") && a.len() > 4);
     if !token_routes && !bot_auth {
         return error(401, 0, "401: Unauthorized");
+    }
+    if let Some(refused) = permission_refusal(st, world, method.as_str(), &segs, body, files) {
+        return refused;
     }
     let m = method.as_str();
     let app = world.application_id.to_string();
@@ -2878,4 +2910,157 @@ impl axum::serve::Listener for TlsListener {
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         self.tcp.local_addr()
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Permissions: what the bot's roles grant, and Discord's 403 for what they do not
+// ---------------------------------------------------------------------------------------------
+
+/// What `@everyone` and the bot's role grant, the same in every fixture guild. Channels carry no
+/// overwrites, so these are the bot's permissions in every channel.
+#[derive(Clone, Copy, Debug)]
+pub struct GuildPermissions {
+    pub everyone: u64,
+    pub bot_role: u64,
+}
+
+impl Default for GuildPermissions {
+    fn default() -> Self {
+        GuildPermissions {
+            everyone: EVERYONE_PERMISSIONS,
+            bot_role: BOT_ROLE_PERMISSIONS,
+        }
+    }
+}
+
+impl GuildPermissions {
+    fn granted(&self) -> u64 {
+        let all = self.everyone | self.bot_role;
+        if all & PERMISSION_ADMINISTRATOR != 0 {
+            u64::MAX
+        } else {
+            all
+        }
+    }
+}
+
+/// The id of the bot's own role in a guild (not a fixture role id).
+pub fn bot_role_id(world: &World) -> u64 {
+    world.bot.id + 7
+}
+
+impl StandIn {
+    /// Sets what `@everyone` and the bot's role grant; call it before the bot connects, since
+    /// GUILD_CREATE carries the roles.
+    pub fn set_permissions(&self, permissions: GuildPermissions) {
+        self.shared.lock().permissions = permissions;
+    }
+}
+
+/// GUILD_CREATE `d` with the bot holding its own role, and `@everyone` and that role granting
+/// `permissions`.
+pub fn guild_create_payload_with(
+    world: &World,
+    g: &FixtureGuild,
+    permissions: GuildPermissions,
+) -> Value {
+    let mut payload = guild_create_payload(world, g);
+    let role = bot_role_id(world);
+    if let Some(roles) = payload["roles"].as_array_mut() {
+        roles[0]["permissions"] = json!(permissions.everyone.to_string());
+        let position = roles.len() as u64;
+        let mut own = role_json(role, &world.bot.name, position, permissions.bot_role, true);
+        own["tags"] = json!({"bot_id": world.bot.id.to_string()});
+        roles.push(own);
+    }
+    if let Some(members) = payload["members"].as_array_mut() {
+        members[0]["roles"] = json!([role.to_string()]);
+    }
+    payload
+}
+
+fn missing_permissions() -> Reply {
+    error(403, 50013, "Missing Permissions")
+}
+
+/// Discord's 403 (50013 Missing Permissions) for a request the bot's permissions do not allow:
+/// a message needs View Channel and Send Messages (Send Messages in Threads in a thread), Attach
+/// Files with a file and Read Message History as a reply; a reaction Add Reactions and Read
+/// Message History; a private thread Create Private Threads; adding a member to a thread that is
+/// not invitable Manage Threads; a role Manage Roles; a scheduled event Create Events (Manage
+/// Events no longer creates), and editing or deleting one Manage Events, or Create Events for
+/// the bot's own. Direct-message channels need none.
+fn permission_refusal(
+    st: &StateInner,
+    world: &World,
+    method: &str,
+    segs: &[&str],
+    body: Option<&Value>,
+    files: &[RecordedFile],
+) -> Option<Reply> {
+    let granted = st.permissions.granted();
+    let channel = |id: &str| parse_id(id).and_then(|id| st.channels.get(&id));
+    let in_guild = |id: &str| channel(id).is_some_and(|c| c.guild_id.is_some());
+    let is_thread =
+        |id: &str| channel(id).is_some_and(|c| matches!(c.json["type"].as_u64(), Some(10..=12)));
+    let needed: u64 = match (method, segs) {
+        ("POST", ["channels", c, "messages"]) if in_guild(c) => {
+            let mut needed = PERMISSION_VIEW_CHANNEL;
+            needed |= if is_thread(c) {
+                PERMISSION_SEND_MESSAGES_IN_THREADS
+            } else {
+                PERMISSION_SEND_MESSAGES
+            };
+            if !files.is_empty() {
+                needed |= PERMISSION_ATTACH_FILES;
+            }
+            if body.is_some_and(|b| !b["message_reference"].is_null()) {
+                needed |= PERMISSION_READ_MESSAGE_HISTORY;
+            }
+            needed
+        }
+        ("PATCH", ["channels", c, "messages", _]) if in_guild(c) && !files.is_empty() => {
+            PERMISSION_ATTACH_FILES
+        }
+        ("PUT", ["channels", c, "messages", _, "reactions", _, "@me"]) if in_guild(c) => {
+            PERMISSION_VIEW_CHANNEL | PERMISSION_ADD_REACTIONS | PERMISSION_READ_MESSAGE_HISTORY
+        }
+        ("POST", ["channels", c, "threads"]) if in_guild(c) => {
+            let private = body.and_then(|b| b["type"].as_u64()).unwrap_or(12) == 12;
+            if private {
+                PERMISSION_VIEW_CHANNEL | PERMISSION_CREATE_PRIVATE_THREADS
+            } else {
+                0
+            }
+        }
+        ("PUT", ["channels", t, "thread-members", _]) if in_guild(t) => {
+            let invitable = channel(t)
+                .map(|c| {
+                    c.json["thread_metadata"]["invitable"]
+                        .as_bool()
+                        .unwrap_or(true)
+                })
+                .unwrap_or(true);
+            PERMISSION_SEND_MESSAGES_IN_THREADS
+                | if invitable {
+                    0
+                } else {
+                    PERMISSION_MANAGE_THREADS
+                }
+        }
+        ("PUT" | "DELETE", ["guilds", _, "members", _, "roles", _]) => PERMISSION_MANAGE_ROLES,
+        ("POST", ["guilds", _, "scheduled-events"]) => PERMISSION_CREATE_EVENTS,
+        ("PATCH" | "DELETE", ["guilds", _, "scheduled-events", e]) => {
+            let own = parse_id(e)
+                .and_then(|id| st.scheduled_events.get(&id))
+                .is_some_and(|event| event["creator_id"] == json!(world.bot.id.to_string()));
+            if own && granted & PERMISSION_CREATE_EVENTS != 0 {
+                0
+            } else {
+                PERMISSION_MANAGE_EVENTS
+            }
+        }
+        _ => 0,
+    };
+    (granted & needed != needed).then(missing_permissions)
 }

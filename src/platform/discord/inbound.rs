@@ -236,8 +236,12 @@ impl EventHandler for Handler {
         }
     }
 
-    /// Commands are registered per guild, in one bulk overwrite, each time a guild arrives.
+    /// Commands are registered per guild, in one bulk overwrite, each time a guild arrives; the
+    /// permissions the guild's features need are checked then too.
     async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {
+        let bot = ctx.cache.current_user().id;
+        super::permissions::check_guild(&ctx.http, &guild, bot, self.links.of_guild(guild.id))
+            .await;
         if let Err(error) = guild
             .id
             .set_commands(&ctx.http, commands::definitions())

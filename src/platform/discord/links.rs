@@ -35,6 +35,11 @@ impl Links {
         }
     }
 
+    /// The configuration of a guild, if a society claims it.
+    pub fn of_guild(&self, guild: GuildId) -> Option<&DiscordLink> {
+        self.links.iter().find(|l| l.guild == guild.get())
+    }
+
     fn link(&self, society: &str) -> Option<&DiscordLink> {
         self.links.iter().find(|l| l.society == society)
     }

@@ -15,6 +15,15 @@ pub fn nonce(key: &str) -> String {
 }
 
 pub(super) fn delivery_error(error: serenity::Error) -> DeliveryError {
+    if let serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) = &error
+        && response.error.code == super::permissions::MISSING_PERMISSIONS
+    {
+        return DeliveryError::Permanent(format!(
+            "{}: {}",
+            response.error.message,
+            super::permissions::MISSING_ADVICE
+        ));
+    }
     if let serenity::Error::Http(http) = &error
         && let Some(status) = http.status_code()
     {
