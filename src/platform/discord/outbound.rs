@@ -19,7 +19,7 @@ use super::sending::delivery_error;
 pub use super::sending::nonce;
 use crate::core::io::{Action, Message, MirrorEntry, UserRef};
 use crate::core::store::{MemoryStore, member_memory_key};
-use crate::platform::{Adapter, DeliveryError};
+use crate::platform::{Adapter, DeliveryError, PrivateFallback};
 
 pub struct DiscordAdapter {
     http: Arc<Http>,
@@ -450,6 +450,11 @@ impl DiscordAdapter {
 impl Adapter for DiscordAdapter {
     fn platform(&self) -> &'static str {
         PLATFORM
+    }
+
+    /// A private thread in the pairing channel, as for introductions.
+    fn private_fallback(&self) -> PrivateFallback {
+        PrivateFallback::Thread
     }
 
     async fn perform(&self, key: &str, action: &Action) -> Result<(), DeliveryError> {
