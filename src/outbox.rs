@@ -96,8 +96,7 @@ pub async fn deliver_until(
 }
 
 /// A private message the member's closed direct messages refused: the core says what goes
-/// instead, queued in the same transaction-free way as any action (under keys derived from
-/// this row's, so deciding twice queues nothing twice). What has no replacement is reported.
+/// instead, and it is queued like any action. What has no replacement is reported.
 async fn replace_private(
     store: &dyn Store,
     adapter: &dyn Adapter,
@@ -113,10 +112,11 @@ async fn replace_private(
         action: &send.action,
     };
     match delivery::undeliverable(store, &undelivered, adapter.private_fallback(), now).await? {
-        Some(instead) => {
+        Some(replacement) => {
             // Queued before the row is closed: a crash in between decides again, and the
             // derived keys keep the replacements single.
-            store.enqueue(&instead, now).await?;
+            store.enqueue(&replacement.instead, now).await?;
+            replacement.queued(store, now).await?;
             store.mark_failed(send.id, attempts, reason).await
         }
         None => give_up(store, &send.society, send.id, attempts, reason, now).await,

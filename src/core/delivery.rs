@@ -79,15 +79,44 @@ pub struct Undelivered<'a> {
     pub action: &'a Action,
 }
 
-/// What replaces `undelivered`, each with a key of its own derived from the row's (so a retry
-/// of this decision queues nothing twice). An action that is not a private message to one
-/// member has no replacement: its failure is reported like any other.
+/// What goes instead of an undelivered private message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replacement {
+    /// Each under a key derived from the undelivered row's, so deciding twice (after a crash)
+    /// queues nothing twice.
+    pub instead: Vec<OutboxItem>,
+    /// The member told why, to be noted once `instead` is queued.
+    told: Option<String>,
+}
+
+impl Replacement {
+    /// Notes that the member was told, so the next failure today does not tell them again.
+    /// Called after `instead` is queued: a crash in between decides again, and the derived
+    /// keys keep the notice single.
+    pub async fn queued(
+        &self,
+        store: &dyn MemoryStore,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        match &self.told {
+            Some(member) => {
+                store
+                    .remember(DELIVERY_PLATFORM, &told_key(member), &now.to_rfc3339(), now)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// What replaces `undelivered`. An action that is not a private message to one member has no
+/// replacement: its failure is reported like any other.
 pub async fn undeliverable(
     store: &dyn MemoryStore,
     undelivered: &Undelivered<'_>,
     fallback: PrivateFallback,
     now: DateTime<Utc>,
-) -> Result<Option<Vec<OutboxItem>>, StoreError> {
+) -> Result<Option<Replacement>, StoreError> {
     let Some((user, message)) = private_message(undelivered.action) else {
         return Ok(None);
     };
@@ -184,17 +213,10 @@ pub async fn undeliverable(
             },
         ));
     }
-    if notified {
-        store
-            .remember(
-                DELIVERY_PLATFORM,
-                &told_key(&user.id),
-                &now.to_rfc3339(),
-                now,
-            )
-            .await?;
-    }
-    Ok(Some(items))
+    Ok(Some(Replacement {
+        instead: items,
+        told: notified.then(|| user.id.clone()),
+    }))
 }
 
 /// The member and words of a private message: a reminder, or a private answer to a member who
@@ -301,10 +323,13 @@ mod tests {
             society: "soc",
             action: &action,
         };
-        undeliverable(store, &undelivered, fallback, now)
+        let replacement = undeliverable(store, &undelivered, fallback, now)
             .await
             .unwrap()
-            .expect("a reminder has a replacement")
+            .expect("a reminder has a replacement");
+        replacement.queued(store, now).await.unwrap();
+        replacement
+            .instead
             .into_iter()
             .map(|item| {
                 assert!(item.key.starts_with(key), "{}", item.key);
@@ -425,5 +450,32 @@ mod tests {
         };
         assert_eq!(again.text, "⏰ Reminder: see Dr Li about the biopsy");
         assert_eq!(meeting, same, "the same thread");
+    }
+
+    /// A crash after the replacements were queued but before the row was closed decides again:
+    /// the same keys come back, so the queue keeps one notice.
+    #[tokio::test]
+    async fn deciding_again_before_the_notice_is_noted_gives_the_same_keys() {
+        let store = store().await;
+        heard_from(&store, &origin("!lobby", false), &ana(), at(8))
+            .await
+            .unwrap();
+        let action = reminder();
+        let undelivered = Undelivered {
+            key: "job:1:0",
+            platform: "matrix",
+            society: "soc",
+            action: &action,
+        };
+        let decide = || async {
+            undeliverable(&store, &undelivered, PrivateFallback::MentionInRoom, at(9))
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        let first = decide().await;
+        let again = decide().await;
+        assert_eq!(first.instead, again.instead);
+        assert_eq!(first.instead.len(), 2, "{:?}", first.instead);
     }
 }
