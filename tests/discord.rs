@@ -2018,6 +2018,15 @@ async fn a_reminder_to_a_member_with_closed_dms_reaches_them_in_a_private_thread
     })
     .await
     .expect("a private thread");
+    let created = bot
+        .request(|r| r.method == "POST" && r.route() == format!("/channels/{PAIRING}/threads"))
+        .await;
+    assert_eq!(
+        body(&created)["name"],
+        "Rounds: alice",
+        "not a coffee pairing"
+    );
+    assert_eq!(body(&created)["type"], 12, "a private thread");
     let members = bot.standin.thread_members(thread);
     assert!(members.contains(&alice().id), "{members:?}");
     assert!(!members.contains(&bob().id), "{members:?}");

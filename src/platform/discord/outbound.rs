@@ -416,7 +416,14 @@ impl DiscordAdapter {
                     ))
                 })?;
                 let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-                let name: String = format!("coffee: {}", names.join(" & "))
+                // A thread with one member is Rounds writing to them privately (their direct
+                // messages are closed), not a coffee group.
+                let kind = if members.len() == 1 {
+                    "Rounds"
+                } else {
+                    "coffee"
+                };
+                let name: String = format!("{kind}: {}", names.join(" & "))
                     .chars()
                     .take(100)
                     .collect();
