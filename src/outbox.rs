@@ -6,8 +6,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::core::delivery::{self, Undelivered};
 use crate::core::error::StoreError;
-use crate::core::store::Store;
+use crate::core::store::{PendingSend, Store};
 use crate::platform::{Adapter, DeliveryError};
 use crate::telemetry::{self, Delivery};
 
@@ -64,6 +65,11 @@ pub async fn deliver_until(
                     telemetry::delivery(key, platform, Delivery::Sent, attempts, None);
                     delivered += 1;
                 }
+                Err(DeliveryError::DirectClosed(reason)) => {
+                    let reason = format!("direct messages closed: {reason}");
+                    telemetry::delivery(key, platform, Delivery::Failed, attempts, Some(&reason));
+                    replace_private(store, adapter, &send, attempts, &reason, now).await?;
+                }
                 Err(DeliveryError::Permanent(reason)) => {
                     telemetry::delivery(key, platform, Delivery::Failed, attempts, Some(&reason));
                     give_up(store, &send.society, send.id, attempts, &reason, now).await?;
@@ -86,6 +92,34 @@ pub async fn deliver_until(
                 }
             }
         }
+    }
+}
+
+/// A private message the member's closed direct messages refused: the core says what goes
+/// instead, and it is queued like any action. What has no replacement is reported.
+async fn replace_private(
+    store: &dyn Store,
+    adapter: &dyn Adapter,
+    send: &PendingSend,
+    attempts: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let undelivered = Undelivered {
+        key: &send.key,
+        platform: adapter.platform(),
+        society: &send.society,
+        action: &send.action,
+    };
+    match delivery::undeliverable(store, &undelivered, adapter.private_fallback(), now).await? {
+        Some(replacement) => {
+            // Queued before the row is closed: a crash in between decides again, and the
+            // derived keys keep the replacements single.
+            store.enqueue(&replacement.instead, now).await?;
+            replacement.queued(store, now).await?;
+            store.mark_failed(send.id, attempts, reason).await
+        }
+        None => give_up(store, &send.society, send.id, attempts, reason, now).await,
     }
 }
 

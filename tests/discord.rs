@@ -2299,3 +2299,128 @@ async fn at_start_up_a_guild_missing_permissions_gets_one_warning_naming_them() 
     assert!(logged_lines(&log, "Fully Granted Society").is_empty());
     assert!(logged_lines(&log, "Administered Society").is_empty());
 }
+
+const COMMITTEE: u64 = 1_300_000_000_000_000_104;
+
+/// The posts the bot made in `channel` so far, as their text.
+fn said_in(bot: &Running, channel: u64) -> Vec<String> {
+    bot.posts_to(channel)
+        .iter()
+        .filter(|r| r.status < 300)
+        .map(|r| body(r)["content"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Waits until `channel` holds a post of the bot's containing `needle`, and returns it.
+async fn post_containing(bot: &Running, channel: u64, needle: &str) -> String {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if let Some(found) = said_in(bot, channel)
+                .into_iter()
+                .find(|t| t.contains(needle))
+            {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("a post containing {needle:?} in {channel}"))
+}
+
+async fn remind_alice_privately(bot: &Running, what: &str) {
+    let options = json!([{"type": 1, "name": "me", "options": [
+        {"type": 3, "name": "when", "value": "in 1 minute"},
+        {"type": 3, "name": "what", "value": what}
+    ]}]);
+    let (_, token) = bot
+        .standin
+        .slash_command(GUILD, GENERAL, &alice(), "remind", options)
+        .await;
+    let answer = bot.answer(&token).await;
+    assert!(text(&answer).contains("Got it"), "{answer}");
+    bot.clock.advance(chrono::Duration::minutes(2));
+}
+
+/// Issue 17: a member with closed direct messages (Discord's 403, code 50007) gets their
+/// reminder in a private thread in the pairing channel, told once a day why it is there; the
+/// committee log has a line; the reminder's words are posted nowhere shared.
+#[tokio::test]
+async fn a_reminder_to_a_member_with_closed_dms_reaches_them_in_a_private_thread() {
+    let mut world = world();
+    world.guilds[0]
+        .channels
+        .push((COMMITTEE, "committee".into()));
+    let bot = start_in(
+        world,
+        support::settings(chrono_tz::Australia::Sydney),
+        |link| link.admin_channel = Some(COMMITTEE),
+    )
+    .await;
+    bot.standin.close_direct_messages(alice().id);
+
+    remind_alice_privately(&bot, "to take the bloods").await;
+    let refused = bot
+        .request(|r| r.method == "POST" && r.status == 403 && r.route().ends_with("/messages"))
+        .await;
+    assert_eq!(
+        Some(refused.route().to_string()),
+        bot.standin
+            .dm_channel(alice().id)
+            .map(|dm| format!("/channels/{dm}/messages"))
+    );
+    let thread = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Some(thread) = introduction_thread(&bot.standin) {
+                return thread;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("a private thread");
+    let created = bot
+        .request(|r| r.method == "POST" && r.route() == format!("/channels/{PAIRING}/threads"))
+        .await;
+    assert_eq!(
+        body(&created)["name"],
+        "Rounds: alice",
+        "not a coffee pairing"
+    );
+    assert_eq!(body(&created)["type"], 12, "a private thread");
+    let members = bot.standin.thread_members(thread);
+    assert!(members.contains(&alice().id), "{members:?}");
+    assert!(!members.contains(&bob().id), "{members:?}");
+    let first = post_containing(&bot, thread, "take the bloods").await;
+    assert!(
+        first.starts_with("📭 I couldn't message you privately"),
+        "{first}"
+    );
+    let logged = post_containing(&bot, COMMITTEE, "closed their direct messages").await;
+    assert_eq!(
+        logged,
+        "[admin log] alice has closed their direct messages: their private messages go to a private thread in the pairing channel."
+    );
+
+    // The same day: the next reminder goes to the same thread, without the notice or a log line.
+    remind_alice_privately(&bot, "to sign the rota").await;
+    let second = post_containing(&bot, thread, "sign the rota").await;
+    assert!(!second.contains("📭"), "told once a day: {second}");
+    assert_eq!(introduction_thread(&bot.standin), Some(thread));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        said_in(&bot, COMMITTEE).len(),
+        1,
+        "{:?}",
+        said_in(&bot, COMMITTEE)
+    );
+    for channel in [GENERAL, PAIRING, NEWS, COMMITTEE] {
+        for post in said_in(&bot, channel) {
+            assert!(
+                !post.contains("bloods") && !post.contains("rota"),
+                "private words in a shared channel: {post}"
+            );
+        }
+    }
+    bot.stop().await;
+}

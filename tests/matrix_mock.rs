@@ -292,3 +292,135 @@ async fn joining_a_group_invites_to_its_room_once() {
     assert_eq!(invites.len(), 1);
     assert_eq!(invites[0]["user_id"], ana.as_str());
 }
+
+/// Issue 17 on Matrix: a member who refused or left their direct room with Rounds is told, once
+/// a day, in the room where they last spoke to Rounds (without the reminder's words), and the
+/// committee log has a line for each message that did not reach them.
+#[tokio::test]
+async fn a_member_who_left_their_direct_room_is_told_once_in_the_room_where_they_spoke() {
+    use rounds::core::io::UserRef;
+    use rounds::core::store::{OutboxItem, QueueStore};
+
+    let server = MatrixMockServer::new().await;
+    let client = server.client_builder().build().await;
+    let me = client.user_id().unwrap().to_owned();
+    let dm = room_id!("!dm:test");
+    let lobby = room_id!("!lobby:test");
+    let committee = room_id!("!committee:test");
+    let ana = user_id!("@ana:test");
+    let f = EventFactory::new();
+    server
+        .mock_sync()
+        .ok_and_run(&client, |sync| {
+            sync.add_joined_room(
+                JoinedRoomBuilder::new(dm)
+                    .add_state_event(f.member(&me))
+                    .add_state_event(f.member(ana).leave()),
+            );
+            sync.add_joined_room(JoinedRoomBuilder::new(lobby));
+            sync.add_joined_room(JoinedRoomBuilder::new(committee));
+            sync.add_global_account_data(f.direct().add_user(ana.to_owned().into(), dm));
+        })
+        .await;
+    server.mock_room_state_encryption().plain().mount().await;
+    server.mock_room_send().ok(event_id!("$sent")).mount().await;
+
+    let store = support::sqlite_memory().await;
+    let now = support::at("2026-12-07T09:00:00Z");
+    // Ana last spoke to Rounds in the lobby.
+    let bot = rounds::core::Bot::new(store.clone(), support::settings(chrono_tz::UTC));
+    let mut member = support::Member::new("ana");
+    member.room = lobby.to_string();
+    let help = format!("{}help", bot.settings().prefix);
+    assert!(!bot.handle(&member.says(&help), now).await.is_empty());
+
+    let rooms = Rooms::new(
+        vec![MatrixLink {
+            society: support::SOCIETY.into(),
+            admin_room: Some(committee.to_string()),
+            ..MatrixLink::default()
+        }],
+        &me,
+    );
+    let adapter = MatrixAdapter::new(client, store.clone(), Arc::new(rooms));
+    let remind = |key: &str, what: &str| OutboxItem {
+        key: key.into(),
+        platform: adapter.platform().into(),
+        society: support::SOCIETY.into(),
+        member: Some(ana.to_string()),
+        action: Action::Remind {
+            user: UserRef {
+                id: ana.to_string(),
+                name: "ana".into(),
+            },
+            message: Message::text(format!("⏰ Reminder: {what}")),
+        },
+    };
+    let sent = |room: &str| {
+        let server = &server;
+        let room = room.to_string();
+        async move {
+            server
+                .received_requests()
+                .await
+                .unwrap()
+                .iter()
+                .filter(|r| {
+                    r.url.path().contains("/send/m.room.message/")
+                        && r.url.path().contains(room.trim_start_matches('!'))
+                })
+                .map(|r| {
+                    let body: Value = serde_json::from_slice(&r.body).unwrap();
+                    body["body"].as_str().unwrap_or_default().to_string()
+                })
+                .collect::<Vec<String>>()
+        }
+    };
+
+    store
+        .enqueue(&[remind("job:1:0", "see Dr Li about the biopsy")], now)
+        .await
+        .unwrap();
+    rounds::outbox::deliver(store.as_ref(), &adapter, "test", now)
+        .await
+        .unwrap();
+    assert_eq!(
+        sent(lobby.as_str()).await,
+        vec![
+            "ana, I couldn't message you privately; open your direct messages or send me a direct message."
+        ]
+    );
+    assert!(
+        sent(dm.as_str()).await.is_empty(),
+        "nothing into a room she left"
+    );
+    assert_eq!(
+        sent(committee.as_str()).await,
+        vec![
+            "[admin log] A private message to ana was not delivered: their direct messages are closed; they were told in the room where they last spoke to Rounds."
+        ]
+    );
+
+    // Later the same day: no second notice, but the committee hears of the lost message.
+    store
+        .enqueue(&[remind("job:2:0", "sign the rota")], now)
+        .await
+        .unwrap();
+    let later = now + chrono::Duration::hours(3);
+    rounds::outbox::deliver(store.as_ref(), &adapter, "test", later)
+        .await
+        .unwrap();
+    assert_eq!(sent(lobby.as_str()).await.len(), 1, "told once a day");
+    let logged = sent(committee.as_str()).await;
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert!(
+        logged[1].ends_with("they were already told today."),
+        "{logged:?}"
+    );
+    for text in sent(lobby.as_str()).await.iter().chain(&logged) {
+        assert!(
+            !text.contains("biopsy") && !text.contains("rota"),
+            "private words in a shared room: {text}"
+        );
+    }
+}

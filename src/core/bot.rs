@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::coffee;
 use super::command::{self, Command, Parsed};
 use super::context::{Bot, Ctx, Fired};
+use super::delivery;
 use super::error::{self, Refusal};
 use super::events;
 use super::io::{Action, Choice, Inbound, Message};
@@ -88,6 +89,11 @@ impl Bot {
             now,
         };
         let late = origin.sent_at.map(|sent| now - sent).unwrap_or_default();
+        if self.awaits_answer(inbound)
+            && let Err(error) = delivery::heard_from(ctx.store, origin, ctx.sender, now).await
+        {
+            tracing::warn!(%error, "cannot note where a member spoke to Rounds");
+        }
         let parsed = match inbound {
             Inbound::Message { text, .. } => Some(command::parse(
                 text,

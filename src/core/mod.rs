@@ -8,6 +8,7 @@
 //! - features, one folder or file per capability: `events/`, `coffee/` (with mentoring and
 //!   icebreakers), `members/` (profile, onboarding, privacy, committee), `reminders/` (with
 //!   follow-ups), `shoutouts`;
+//! - `delivery`: what replaces a private message the platform could not deliver;
 //! - `context`: what features are handed (`Bot`, `Ctx`, `Settings`, `Society`);
 //! - the floor every layer shares: `io` (inbound events and actions), `store` (the persistence
 //!   traits and records), `command` (the parser), `when`, `pairing`, `ics`, `doi`,
@@ -21,6 +22,7 @@ pub mod catch_up;
 pub mod coffee;
 pub mod command;
 pub mod context;
+pub mod delivery;
 pub mod doi;
 pub mod error;
 pub mod events;

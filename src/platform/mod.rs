@@ -7,6 +7,7 @@ pub mod shell;
 use async_trait::async_trait;
 use chrono::Duration;
 
+pub use crate::core::delivery::PrivateFallback;
 use crate::core::io::Action;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +18,11 @@ pub enum DeliveryError {
     Transient(String),
     #[error("{0}")]
     Permanent(String),
+    /// The member cannot be reached privately (Discord: they closed their direct messages;
+    /// Matrix: they refused or left the direct room). Retrying never helps; the core decides
+    /// what reaches them instead.
+    #[error("direct messages closed: {0}")]
+    DirectClosed(String),
 }
 
 #[async_trait]
@@ -27,6 +33,12 @@ pub trait Adapter: Send + Sync {
     /// Carries out one action. `key` is the idempotency key: performing the same key twice must
     /// show the member one message.
     async fn perform(&self, key: &str, action: &Action) -> Result<(), DeliveryError>;
+
+    /// What the platform offers a member whose direct messages are closed, a fact about the
+    /// platform; what is sent there, and how often, is the core's rule.
+    fn private_fallback(&self) -> PrivateFallback {
+        PrivateFallback::MentionInRoom
+    }
 }
 
 /// Answers the member who sent one inbound event, straight away and without the outbox: for

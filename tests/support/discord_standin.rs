@@ -280,6 +280,8 @@ struct StateInner {
     member_roles: HashMap<(u64, u64), Vec<u64>>,
     /// What `@everyone` and the bot's role grant in every fixture guild.
     permissions: GuildPermissions,
+    /// Members who closed their direct messages (`close_direct_messages`).
+    dms_closed: Vec<u64>,
 }
 
 impl StateInner {
@@ -379,6 +381,7 @@ impl StandIn {
             reactions: Vec::new(),
             member_roles: HashMap::new(),
             permissions: GuildPermissions::default(),
+            dms_closed: Vec::new(),
         };
         let shared = Arc::new(Shared {
             world,
@@ -514,6 +517,13 @@ impl StandIn {
             .get(&thread)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// From now on `user` has closed their direct messages: the bot can still open the DM
+    /// channel, but every message posted in it is refused as Discord refuses it (403, code
+    /// 50007 "Cannot send messages to this user").
+    pub fn close_direct_messages(&self, user: u64) {
+        self.shared.lock().dms_closed.push(user);
     }
 
     /// The DM channel the bot opened with `user` (`POST /users/@me/channels`), if any.
@@ -1395,6 +1405,9 @@ fn route(
             let Some(channel) = parse_id(c) else {
                 return error(404, 10003, "Unknown Channel");
             };
+            if let Some(refused) = refused_direct_message(st, channel) {
+                return refused;
+            }
             post_message(
                 st,
                 world,
@@ -2687,6 +2700,14 @@ pub fn resolved_users_json(guild: u64, users: &[(FixtureUser, bool)]) -> Value {
         }
     }
     json!({"users": by_id, "members": members})
+}
+
+/// Discord's answer to a message in the DM channel of a member who closed their direct messages.
+fn refused_direct_message(st: &StateInner, channel: u64) -> Option<Reply> {
+    st.dm_channels
+        .iter()
+        .any(|(user, dm)| *dm == channel && st.dms_closed.contains(user))
+        .then(|| error(403, 50007, "Cannot send messages to this user"))
 }
 
 /// `user`'s DM channel with the bot, opened as `POST /users/@me/channels` would.

@@ -19,7 +19,7 @@ use super::sending::delivery_error;
 pub use super::sending::nonce;
 use crate::core::io::{Action, Message, MirrorEntry, Stamp, UserRef};
 use crate::core::store::{MemoryStore, member_memory_key};
-use crate::platform::{Adapter, DeliveryError};
+use crate::platform::{Adapter, DeliveryError, PrivateFallback};
 
 pub struct DiscordAdapter {
     http: Arc<Http>,
@@ -442,7 +442,14 @@ impl DiscordAdapter {
                     ))
                 })?;
                 let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-                let name: String = format!("coffee: {}", names.join(" & "))
+                // A thread with one member is Rounds writing to them privately (their direct
+                // messages are closed), not a coffee group.
+                let kind = if members.len() == 1 {
+                    "Rounds"
+                } else {
+                    "coffee"
+                };
+                let name: String = format!("{kind}: {}", names.join(" & "))
                     .chars()
                     .take(100)
                     .collect();
@@ -476,6 +483,11 @@ impl DiscordAdapter {
 impl Adapter for DiscordAdapter {
     fn platform(&self) -> &'static str {
         PLATFORM
+    }
+
+    /// A private thread in the pairing channel, as for introductions.
+    fn private_fallback(&self) -> PrivateFallback {
+        PrivateFallback::Thread
     }
 
     async fn perform(&self, key: &str, action: &Action) -> Result<(), DeliveryError> {

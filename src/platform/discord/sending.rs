@@ -14,6 +14,10 @@ pub fn nonce(key: &str) -> String {
     format!("r{hash:016x}")
 }
 
+/// Discord's JSON error code for "Cannot send messages to this user": the member closed their
+/// direct messages (or blocked the bot, or shares no server with it).
+const CANNOT_MESSAGE_USER: isize = 50007;
+
 pub(super) fn delivery_error(error: serenity::Error) -> DeliveryError {
     if let serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) = &error
         && response.error.code == super::permissions::MISSING_PERMISSIONS
@@ -23,6 +27,11 @@ pub(super) fn delivery_error(error: serenity::Error) -> DeliveryError {
             response.error.message,
             super::permissions::MISSING_ADVICE
         ));
+    }
+    if let serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) = &error
+        && response.error.code == CANNOT_MESSAGE_USER
+    {
+        return DeliveryError::DirectClosed(response.error.message.clone());
     }
     if let serenity::Error::Http(http) = &error
         && let Some(status) = http.status_code()

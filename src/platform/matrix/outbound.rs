@@ -242,6 +242,25 @@ impl MatrixAdapter {
         let user_id = UserId::parse(&user.id)
             .map_err(|_| DeliveryError::Permanent(format!("{} is not a Matrix user", user.id)))?;
         if let Some(room) = self.client.get_dm_room(&user_id) {
+            // A member who refused the invitation or left has closed this way to them; a
+            // fresh invitation after each refusal would be spam.
+            let left = room
+                .get_member_no_sync(&user_id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|member| {
+                    matches!(
+                        member.membership(),
+                        MembershipState::Leave | MembershipState::Ban
+                    )
+                });
+            if left {
+                return Err(DeliveryError::DirectClosed(format!(
+                    "{} refused or left their direct room with Rounds",
+                    user.id
+                )));
+            }
             return Ok(room);
         }
         self.client
