@@ -1938,3 +1938,178 @@ async fn forgetting_a_member_on_discord_erases_their_dm_channel_and_last_society
     );
     bot.stop().await;
 }
+
+/// The scheduled events POSTed to the guild so far.
+fn scheduled_event_posts(bot: &Running) -> Vec<Recorded> {
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    bot.standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.route() == path)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_weekly_series_is_one_recurring_scheduled_event_with_its_skipped_dates_as_exceptions() {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt(
+            "details",
+            "Journal club | every Thursday 12:30 | for 1h | at Library"
+        )]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1"), "{said}");
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    let create = bot
+        .request(|r| r.method == "POST" && r.route() == path)
+        .await;
+    assert_eq!(create.status, 200, "{:?}", create.body);
+    let sent = body(&create);
+    assert_eq!(sent["name"], "Journal club");
+    assert_eq!(sent["entity_metadata"]["location"], "Library");
+    let start =
+        chrono::DateTime::parse_from_rfc3339(sent["scheduled_start_time"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+    let local = start.with_timezone(&chrono_tz::Australia::Sydney);
+    assert_eq!(local.format("%a %H:%M").to_string(), "Thu 12:30");
+    // 12:30 on a Thursday in Sydney is 01:30 on Thursday in UTC: Discord steps the rule in UTC.
+    let rule = &sent["recurrence_rule"];
+    assert_eq!(rule["frequency"], 2, "weekly: {rule}");
+    assert_eq!(rule["interval"], 1, "{rule}");
+    assert_eq!(rule["by_weekday"], json!([3]), "Thursday: {rule}");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(rule["start"].as_str().unwrap()).unwrap(),
+        start
+    );
+    let events = bot.standin.scheduled_events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["recurrence_rule"]["by_weekday"], json!([3]));
+    let id = events[0]["id"].as_str().unwrap().to_string();
+
+    // Skipping the second date cancels that occurrence of the same event.
+    let second = local + chrono::Duration::days(7);
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "skip",
+        json!([
+            opt("id", "E1"),
+            opt("date", &second.format("%Y-%m-%d").to_string())
+        ]),
+    )
+    .await;
+    assert!(said.starts_with("Skipped"), "{said}");
+    let exceptions = format!("/guilds/{GUILD}/scheduled-events/{id}/exceptions");
+    let exception = bot
+        .request(|r| r.method == "POST" && r.route() == exceptions)
+        .await;
+    assert_eq!(exception.status, 200, "{:?}", exception.body);
+    let sent = body(&exception);
+    assert_eq!(sent["is_canceled"], true);
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(
+            sent["original_scheduled_start_time"].as_str().unwrap()
+        )
+        .unwrap(),
+        start + chrono::Duration::days(7)
+    );
+    let stored = &bot.standin.scheduled_events()[0]["guild_scheduled_event_exceptions"];
+    assert_eq!(stored.as_array().unwrap().len(), 1, "{stored}");
+
+    // When the first date begins the third is announced; the recurring event stays the one.
+    bot.clock
+        .advance(start - bot.clock.now() + chrono::Duration::minutes(1));
+    let patch = format!("/guilds/{GUILD}/scheduled-events/{id}");
+    bot.request(|r| r.method == "PATCH" && r.route() == patch)
+        .await;
+    assert_eq!(scheduled_event_posts(&bot).len(), 1, "no event per date");
+    let posted_exceptions = bot
+        .standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.route() == exceptions)
+        .count();
+    assert_eq!(posted_exceptions, 1, "the skipped date is sent once");
+
+    // Ending the series removes it.
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "cancel",
+        json!([opt("id", "E1 series")]),
+    )
+    .await;
+    assert!(said.contains("Ended the series of Journal club"), "{said}");
+    let delete = bot
+        .request(|r| r.method == "DELETE" && r.route() == patch)
+        .await;
+    assert_eq!(delete.status, 204);
+    assert!(bot.standin.scheduled_events().is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_series_on_two_weekdays_stays_one_scheduled_event_per_date() {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt(
+            "details",
+            "Ward round | every Monday and Thursday 08:00 | for 1h | at Ward 3"
+        )]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1"), "{said}");
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    let create = bot
+        .request(|r| r.method == "POST" && r.route() == path)
+        .await;
+    assert_eq!(create.status, 200, "{:?}", create.body);
+    let sent = body(&create);
+    assert!(sent["recurrence_rule"].is_null(), "{sent}");
+    let start =
+        chrono::DateTime::parse_from_rfc3339(sent["scheduled_start_time"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+
+    // When the first date begins the next is announced, and mirrored as an event of its own.
+    bot.clock
+        .advance(start - bot.clock.now() + chrono::Duration::minutes(1));
+    let second = bot
+        .standin
+        .wait_for_request(
+            |r| {
+                r.method == "POST"
+                    && r.route() == path
+                    && body(r)["scheduled_start_time"] != sent["scheduled_start_time"]
+            },
+            WAIT,
+        )
+        .await
+        .expect("the second date is mirrored");
+    assert_eq!(second.status, 200, "{:?}", second.body);
+    assert!(body(&second)["recurrence_rule"].is_null());
+    let events = bot.standin.scheduled_events();
+    assert_eq!(events.len(), 2, "one per date: {events:?}");
+    assert_eq!(scheduled_event_posts(&bot).len(), 2);
+    bot.stop().await;
+}

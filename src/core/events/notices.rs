@@ -8,9 +8,9 @@ use chrono_tz::Tz;
 
 use crate::core::context::{Settings, Society, zone_of};
 use crate::core::error::StoreError;
-use crate::core::io::{Action, Choice, Message, MirrorEntry, UserRef};
+use crate::core::io::{Action, Choice, Message, MirrorEntry, MirrorSeries, UserRef};
 use crate::core::short_id::{IdKind, ShortId};
-use crate::core::store::{Event, Profile, Rsvp, RsvpState};
+use crate::core::store::{Event, Profile, Rsvp, RsvpState, Series};
 use crate::core::time_format;
 
 fn rsvp_choices(id: i64) -> Vec<Choice> {
@@ -136,14 +136,69 @@ pub(super) fn counts_line(event: &Event, rsvps: &[Rsvp]) -> String {
     )
 }
 
-/// The platform calendar's copy of the event (Discord's Events tab).
-pub(super) fn mirror_entry(settings: &Settings, event: &Event) -> Option<MirrorEntry> {
+/// The platform calendar's copy of the event (Discord's Events tab); a date of a series says
+/// so, so a platform that repeats the series' own entry can leave the date out.
+pub(super) fn mirror_entry(
+    settings: &Settings,
+    event: &Event,
+    series: Option<&Series>,
+) -> Option<MirrorEntry> {
     (!event.cancelled).then(|| MirrorEntry {
         title: event.title.clone(),
         starts_at: event.starts_at,
         ends_at: event.starts_at + event.duration,
         place: event.place.clone(),
         description: description(event, settings),
+        series: series.map(|s| mirror_series(s, Vec::new())),
+    })
+}
+
+pub(super) fn series_topic(series: i64) -> String {
+    format!("series:{series}")
+}
+
+fn mirror_series(series: &Series, skipped: Vec<DateTime<Utc>>) -> MirrorSeries {
+    MirrorSeries {
+        topic: series_topic(series.id),
+        rule: series.rule.to_text(),
+        zone: series.template.zone.name().to_string(),
+        skipped,
+    }
+}
+
+/// The whole series' copy in a platform calendar that repeats an entry: the series as its
+/// template describes it, from its next date, with the later dates it leaves out. A series
+/// that is ended or has no date ahead removes it. Sent whenever a date is announced, skipped
+/// or cancelled, or the series changes, so the copy follows the series.
+pub(super) async fn series_mirror(
+    store: &dyn crate::core::store::Store,
+    series: &Series,
+    now: DateTime<Utc>,
+) -> Result<Action, StoreError> {
+    let skipped = store.skipped_dates(series.id).await?;
+    // A series that starts later has no date before its first.
+    let after = now.max(series.first_at - Duration::seconds(1));
+    let next = if series.cancelled {
+        None
+    } else {
+        super::series::next_date(series, after, &skipped)
+    };
+    let template = &series.template;
+    let entry = next.map(|starts_at| MirrorEntry {
+        title: template.title.clone(),
+        starts_at,
+        ends_at: starts_at + template.duration,
+        place: template.place.clone(),
+        description: series_description(template),
+        series: Some(mirror_series(
+            series,
+            skipped.into_iter().filter(|at| *at > now).collect(),
+        )),
+    });
+    Ok(Action::MirrorEvent {
+        society: template.society.clone(),
+        topic: series_topic(series.id),
+        entry,
     })
 }
 
@@ -153,6 +208,7 @@ pub(super) fn announce(
     society: &Society,
     event: &Event,
     rsvps: &[Rsvp],
+    series: Option<&Series>,
 ) -> Vec<Action> {
     vec![
         Action::Announce {
@@ -164,7 +220,7 @@ pub(super) fn announce(
         Action::MirrorEvent {
             society: event.society.clone(),
             topic: topic(event),
-            entry: mirror_entry(settings, event),
+            entry: mirror_entry(settings, event, series),
         },
     ]
 }

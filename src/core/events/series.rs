@@ -146,7 +146,14 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
         }
     };
     let society = bot.society(&event.society);
-    actions.extend(notices::announce(settings, society, &event, &[]));
+    actions.extend(notices::announce(
+        settings,
+        society,
+        &event,
+        &[],
+        Some(&series),
+    ));
+    actions.push(notices::series_mirror(store.as_ref(), &series, now).await?);
     Ok(Fired {
         actions,
         next_due: Some(starts_at),
@@ -202,6 +209,7 @@ pub async fn skip(ctx: &Ctx<'_>, id: ShortId, date: &str) -> Result<Vec<Action>,
         actions.extend(cancelled);
         told = count;
     }
+    actions.push(notices::series_mirror(ctx.store, &series, ctx.now).await?);
     let member_zone = ctx.member_zone().await?;
     actions.push(ctx.private_reply(format!(
         "Skipped {} of {}{}.",
@@ -244,6 +252,11 @@ pub async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> 
             told += count;
         }
     }
+    actions.push(Action::MirrorEvent {
+        society: event.society.clone(),
+        topic: notices::series_topic(series_id),
+        entry: None,
+    });
     actions.push(ctx.private_reply(format!(
         "Ended the series of {}: no more dates will be announced; {}.",
         event.title,

@@ -11,6 +11,7 @@ pub mod inbound;
 pub mod links;
 pub mod modal;
 pub mod outbound;
+pub mod recurrence;
 mod sending;
 
 use std::sync::Arc;
