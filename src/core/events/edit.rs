@@ -8,6 +8,7 @@ use super::access::{find, organisers_only};
 use super::draft::{FieldError, apply_field, check_cpd_hours, one_line, split_field};
 use super::notices::{self, zone_in, zones};
 use super::reminders::first_reminder;
+use super::series;
 use crate::core::context::{Ctx, Settings, Society};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::{Action, Message, UserRef};
@@ -85,7 +86,7 @@ pub async fn edit(ctx: &Ctx<'_>, id: ShortId, fields: &[String]) -> Result<Vec<A
         t.kind = after.kind.clone();
         t.cpd_minutes = after.cpd_minutes;
         ctx.store.update_series(&series, ctx.now).await?;
-        series_copy = Some(notices::series_mirror(ctx.store, &series, ctx.now).await?);
+        series_copy = Some(series::mirror(ctx.store, &series, ctx.now).await?);
     }
     let changes = what_changed(&before, &after);
     let (mut actions, told) = changed(

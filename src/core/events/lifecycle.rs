@@ -2,8 +2,9 @@
 
 use super::access::{find, organisers_only};
 use super::draft::draft;
-use super::notices::{self, announce, cancellation, counts_line, describe, members_told};
+use super::notices::{announce, cancellation, counts_line, describe, members_told};
 use super::reminders::first_reminder;
+use super::series;
 
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
@@ -48,7 +49,7 @@ pub(super) async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Actio
     };
     let mut actions = announce(ctx.settings, ctx.society, &event, &[], series.as_ref());
     if let Some(series) = &series {
-        actions.push(notices::series_mirror(ctx.store, series, ctx.now).await?);
+        actions.push(series::mirror(ctx.store, series, ctx.now).await?);
     }
     let repeats = rule
         .map(|r| format!(" It repeats {}; each date is announced when the one before begins, and `{p}event skip {id} <date>` drops one.", r.describe()))
@@ -159,7 +160,7 @@ pub(super) async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Re
     if let Some(id) = event.series
         && let Some(series) = ctx.store.series(id).await?
     {
-        actions.push(notices::series_mirror(ctx.store, &series, ctx.now).await?);
+        actions.push(series::mirror(ctx.store, &series, ctx.now).await?);
     }
     let p = ctx.prefix();
     let series = if event.series.is_some() {

@@ -157,49 +157,13 @@ pub(super) fn series_topic(series: i64) -> String {
     format!("series:{series}")
 }
 
-fn mirror_series(series: &Series, skipped: Vec<DateTime<Utc>>) -> MirrorSeries {
+pub(super) fn mirror_series(series: &Series, skipped: Vec<DateTime<Utc>>) -> MirrorSeries {
     MirrorSeries {
         topic: series_topic(series.id),
         rule: series.rule.to_text(),
         zone: series.template.zone.name().to_string(),
         skipped,
     }
-}
-
-/// The whole series' copy in a platform calendar that repeats an entry: the series as its
-/// template describes it, from its next date, with the later dates it leaves out. A series
-/// that is ended or has no date ahead removes it. Sent whenever a date is announced, skipped
-/// or cancelled, or the series changes, so the copy follows the series.
-pub(super) async fn series_mirror(
-    store: &dyn crate::core::store::Store,
-    series: &Series,
-    now: DateTime<Utc>,
-) -> Result<Action, StoreError> {
-    let skipped = store.skipped_dates(series.id).await?;
-    // A series that starts later has no date before its first.
-    let after = now.max(series.first_at - Duration::seconds(1));
-    let next = if series.cancelled {
-        None
-    } else {
-        super::series::next_date(series, after, &skipped)
-    };
-    let template = &series.template;
-    let entry = next.map(|starts_at| MirrorEntry {
-        title: template.title.clone(),
-        starts_at,
-        ends_at: starts_at + template.duration,
-        place: template.place.clone(),
-        description: series_description(template),
-        series: Some(mirror_series(
-            series,
-            skipped.into_iter().filter(|at| *at > now).collect(),
-        )),
-    });
-    Ok(Action::MirrorEvent {
-        society: template.society.clone(),
-        topic: series_topic(series.id),
-        entry,
-    })
 }
 
 /// A new event's announcement, and its copy in the platform's calendar.
