@@ -2113,3 +2113,100 @@ async fn a_series_on_two_weekdays_stays_one_scheduled_event_per_date() {
     assert_eq!(scheduled_event_posts(&bot).len(), 2);
     bot.stop().await;
 }
+
+/// POSTs a scheduled event with `rule` straight to the stand-in, as an app would.
+async fn post_recurring(standin: &StandIn, start: &str, rule: Value) -> reqwest::Response {
+    let event = json!({
+        "name": "Journal club",
+        "privacy_level": 2,
+        "entity_type": 3,
+        "entity_metadata": {"location": "Library"},
+        "scheduled_start_time": start,
+        "scheduled_end_time": "2099-01-01T02:30:00Z",
+        "recurrence_rule": rule,
+    });
+    reqwest::Client::new()
+        .post(format!(
+            "{}/api/v10/guilds/{GUILD}/scheduled-events",
+            standin.api_base()
+        ))
+        .header("Authorization", "Bot test-token")
+        .header("Content-Type", "application/json")
+        .body(event.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_stand_in_refuses_the_recurrence_rules_discord_refuses() {
+    let standin = StandIn::start(world()).await;
+    // Thursday 1 January 2099, 01:30 UTC.
+    let start = "2099-01-01T01:30:00Z";
+    let rule = |extra: Value| {
+        let mut rule = json!({"start": start, "frequency": 2, "interval": 1, "by_weekday": [3]});
+        for (key, value) in extra.as_object().unwrap() {
+            rule[key.as_str()] = value.clone();
+        }
+        rule
+    };
+    let refused = [
+        rule(json!({"by_weekday": [0, 3]})),
+        rule(json!({"interval": 3})),
+        rule(json!({"count": 4})),
+        rule(json!({"end": "2099-06-01T01:30:00Z"})),
+        rule(json!({"frequency": 1, "by_weekday": null, "by_month_day": [1]})),
+        rule(json!({"frequency": 3, "by_weekday": [0, 3]})),
+        rule(
+            json!({"frequency": 1, "by_weekday": null, "by_n_weekday": [{"n": 2, "day": 1}, {"n": 4, "day": 1}]}),
+        ),
+    ];
+    for bad in refused {
+        let answer = post_recurring(&standin, start, bad.clone()).await;
+        assert_eq!(answer.status().as_u16(), 400, "{bad}");
+    }
+    let accepted = [
+        rule(json!({})),
+        rule(json!({"interval": 2})),
+        rule(json!({"frequency": 3, "by_weekday": [0, 1, 2, 3, 4]})),
+        rule(json!({"frequency": 1, "by_weekday": null, "by_n_weekday": [{"n": 1, "day": 3}]})),
+    ];
+    for good in accepted {
+        let answer = post_recurring(&standin, start, good.clone()).await;
+        assert_eq!(answer.status().as_u16(), 200, "{good}");
+    }
+
+    // An exception names one of the rule's occurrences.
+    let event = standin.scheduled_events()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let except = |original: &str| {
+        let url = format!(
+            "{}/api/v10/guilds/{GUILD}/scheduled-events/{event}/exceptions",
+            standin.api_base()
+        );
+        let body = json!({"original_scheduled_start_time": original, "is_canceled": true});
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("Authorization", "Bot test-token")
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(except("2099-01-02T01:30:00Z").await, 400, "a Friday");
+    assert_eq!(except("2099-01-08T02:30:00Z").await, 400, "another time");
+    assert_eq!(
+        except("2099-01-08T01:30:00Z").await,
+        200,
+        "the next Thursday"
+    );
+    let exceptions = &standin.scheduled_events()[0]["guild_scheduled_event_exceptions"];
+    assert_eq!(exceptions.as_array().unwrap().len(), 1, "{exceptions}");
+}

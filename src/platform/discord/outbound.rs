@@ -384,7 +384,8 @@ impl DiscordAdapter {
         let Some(start) = self.series_start(series).await? else {
             return Ok(());
         };
-        for skipped in &series.skipped {
+        // A date before the recurring event began is none of its occurrences.
+        for skipped in series.skipped.iter().filter(|at| **at >= start) {
             let original = recurrence::occurrence_near(start, *skipped);
             let done = format!("{memory}:exception:{}", original.timestamp());
             if self
