@@ -2028,11 +2028,46 @@ async fn a_weekly_series_is_one_recurring_scheduled_event_with_its_skipped_dates
     assert_eq!(stored.as_array().unwrap().len(), 1, "{stored}");
 
     // When the first date begins the third is announced; the recurring event stays the one.
+    let patch = format!("/guilds/{GUILD}/scheduled-events/{id}");
+    let patches = |bot: &Running| {
+        bot.standin
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "PATCH" && r.route() == patch)
+            .count()
+    };
+    let patched = patches(&bot);
     bot.clock
         .advance(start - bot.clock.now() + chrono::Duration::minutes(1));
-    let patch = format!("/guilds/{GUILD}/scheduled-events/{id}");
-    bot.request(|r| r.method == "PATCH" && r.route() == patch)
+    let news = format!("/channels/{NEWS}/messages");
+    let announced = bot
+        .request(|r| {
+            r.method == "POST"
+                && r.route() == news
+                && body(r)["content"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("📅 Journal club (E2)"))
+        })
         .await;
+    let third = start + chrono::Duration::days(14);
+    let when = third
+        .with_timezone(&chrono_tz::Australia::Sydney)
+        .format("%a %-d %b")
+        .to_string();
+    assert!(
+        body(&announced)["content"]
+            .as_str()
+            .unwrap()
+            .contains(&when),
+        "the third date, since the second is skipped: {:?}",
+        announced.body
+    );
+    // The series' copy follows the announcement: an edit of the same event.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while patches(&bot) == patched && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(patches(&bot) > patched, "the series' event is edited");
     assert_eq!(scheduled_event_posts(&bot).len(), 1, "no event per date");
     let posted_exceptions = bot
         .standin
@@ -2041,6 +2076,32 @@ async fn a_weekly_series_is_one_recurring_scheduled_event_with_its_skipped_dates
         .filter(|r| r.method == "POST" && r.route() == exceptions)
         .count();
     assert_eq!(posted_exceptions, 1, "the skipped date is sent once");
+
+    // Cancelling the announced third date cancels that occurrence, not the recurring event.
+    let said = slash(&bot, &alice(), "event", "cancel", json!([opt("id", "E2")])).await;
+    assert!(said.contains("Cancelled E2"), "{said}");
+    let cancelled = bot
+        .request(|r| {
+            r.method == "POST"
+                && r.route() == exceptions
+                && chrono::DateTime::parse_from_rfc3339(
+                    body(r)["original_scheduled_start_time"]
+                        .as_str()
+                        .unwrap_or(""),
+                )
+                .is_ok_and(|t| t == third)
+        })
+        .await;
+    assert_eq!(cancelled.status, 200, "{:?}", cancelled.body);
+    let events = bot.standin.scheduled_events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        events[0]["guild_scheduled_event_exceptions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     // Ending the series removes it.
     let said = slash(
