@@ -2271,3 +2271,74 @@ async fn the_stand_in_refuses_the_recurrence_rules_discord_refuses() {
     let exceptions = &standin.scheduled_events()[0]["guild_scheduled_event_exceptions"];
     assert_eq!(exceptions.as_array().unwrap().len(), 1, "{exceptions}");
 }
+
+#[tokio::test]
+async fn a_date_of_a_recurring_series_moved_by_an_edit_reschedules_its_occurrence() {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt(
+            "details",
+            "Journal club | every Thursday 12:30 | for 1h | at Library"
+        )]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1"), "{said}");
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    let create = bot
+        .request(|r| r.method == "POST" && r.route() == path)
+        .await;
+    assert_eq!(create.status, 200, "{:?}", create.body);
+    let start = support::at(body(&create)["scheduled_start_time"].as_str().unwrap());
+    let id = bot.standin.scheduled_events()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The first date moves an hour later: that occurrence is rescheduled, the rule stays.
+    let day = start
+        .with_timezone(&chrono_tz::Australia::Sydney)
+        .format("%Y-%m-%d")
+        .to_string();
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "edit",
+        json!([
+            opt("id", "E1"),
+            opt("changes", &format!("| when {day} 13:30"))
+        ]),
+    )
+    .await;
+    assert!(said.starts_with("Updated E1"), "{said}");
+    let exceptions = format!("/guilds/{GUILD}/scheduled-events/{id}/exceptions");
+    let moved = bot
+        .request(|r| r.method == "POST" && r.route() == exceptions)
+        .await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+    let sent = body(&moved);
+    let time = |field: &str| support::at(sent[field].as_str().unwrap());
+    assert_eq!(time("original_scheduled_start_time"), start);
+    assert_eq!(
+        time("scheduled_start_time"),
+        start + chrono::Duration::hours(1)
+    );
+    assert_eq!(
+        time("scheduled_end_time"),
+        start + chrono::Duration::hours(2)
+    );
+    assert_eq!(sent["is_canceled"], false);
+    let events = bot.standin.scheduled_events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["recurrence_rule"]["by_weekday"], json!([3]));
+    assert_eq!(scheduled_event_posts(&bot).len(), 1);
+    bot.stop().await;
+}

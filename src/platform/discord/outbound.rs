@@ -344,6 +344,23 @@ impl DiscordAdapter {
                     )
                     .await
                     .map_err(delivery_error)?;
+                // Adapter memory is pruned after 30 days and a series outlives that: each
+                // date's announcement renews it.
+                self.store
+                    .remember(PLATFORM, &memory, &id.to_string(), Utc::now())
+                    .await
+                    .map_err(store_error)?;
+                if let Some(start) = self.series_start(series).await? {
+                    self.store
+                        .remember(
+                            PLATFORM,
+                            &format!("{memory}:start"),
+                            &rfc3339(start),
+                            Utc::now(),
+                        )
+                        .await
+                        .map_err(store_error)?;
+                }
                 id
             }
             None => {
@@ -388,21 +405,19 @@ impl DiscordAdapter {
         for skipped in series.skipped.iter().filter(|at| **at >= start) {
             let original = recurrence::occurrence_near(start, *skipped);
             let done = format!("{memory}:exception:{}", original.timestamp());
-            if self
+            let sent = self
                 .store
                 .recall(PLATFORM, &done)
                 .await
-                .map_err(store_error)?
-                .as_deref()
-                == Some("cancelled")
-            {
-                continue;
+                .map_err(store_error)?;
+            if sent.as_deref() != Some("cancelled") {
+                let body = serde_json::json!({
+                    "original_scheduled_start_time": rfc3339(original),
+                    "is_canceled": true,
+                });
+                self.post_exception(guild, id, &body).await?;
             }
-            let body = serde_json::json!({
-                "original_scheduled_start_time": rfc3339(original),
-                "is_canceled": true,
-            });
-            self.post_exception(guild, id, &body).await?;
+            // Remembered again each time, so it outlives the 30-day pruning while ahead.
             self.store
                 .remember(PLATFORM, &done, "cancelled", Utc::now())
                 .await
@@ -427,10 +442,11 @@ impl DiscordAdapter {
             // Not mirrored yet: the series' own entry starts from its next date.
             return Ok(());
         };
-        if recurrence::keeps(start, entry.starts_at) || entry.starts_at < start {
+        let original = recurrence::occurrence_near(start, entry.starts_at);
+        // A date far before the recurring event began is none of its occurrences.
+        if original == entry.starts_at || original < start {
             return Ok(());
         }
-        let original = recurrence::occurrence_near(start, entry.starts_at);
         let done = format!("{memory}:exception:{}", original.timestamp());
         let moved = format!(
             "{}-{}",

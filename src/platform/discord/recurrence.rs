@@ -93,11 +93,6 @@ pub fn occurrence_near(start: DateTime<Utc>, at: DateTime<Utc>) -> DateTime<Utc>
         .unwrap_or(at)
 }
 
-/// Whether a Discord rule from `start` has an occurrence at `at` exactly.
-pub fn keeps(start: DateTime<Utc>, at: DateTime<Utc>) -> bool {
-    occurrence_near(start, at) == at
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,7 +200,7 @@ mod tests {
         let june = Utc.with_ymd_and_hms(2027, 6, 10, 11, 30, 0).unwrap();
         let near = occurrence_near(thursday(), june);
         assert_eq!(near, Utc.with_ymd_and_hms(2027, 6, 10, 12, 30, 0).unwrap());
-        assert!(!keeps(thursday(), june));
-        assert!(keeps(thursday(), thursday() + Duration::days(7)));
+        let next_week = thursday() + Duration::days(7);
+        assert_eq!(occurrence_near(thursday(), next_week), next_week);
     }
 }
