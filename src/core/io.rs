@@ -371,4 +371,24 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), action);
     }
+
+    /// A mirror queued before entries named their series still reads: as a date of no series.
+    #[test]
+    fn a_mirror_queued_before_series_were_named_reads_as_a_single_date() {
+        let json = r#"{"kind":"calendar","society":"ams","topic":"event:1","entry":{"title":"Grand rounds","starts_at":"2026-12-10T01:30:00Z","ends_at":"2026-12-10T02:30:00Z","place":null,"description":"Answer with !rsvp E1 going"}}"#;
+        let Action::MirrorEvent {
+            entry: Some(entry), ..
+        } = serde_json::from_str::<Action>(json).unwrap()
+        else {
+            panic!("a calendar action");
+        };
+        assert_eq!(entry.series, None);
+        let again = serde_json::to_string(&Action::MirrorEvent {
+            society: "ams".into(),
+            topic: "event:1".into(),
+            entry: Some(entry),
+        })
+        .unwrap();
+        assert_eq!(again, json, "and is written back the same");
+    }
 }
