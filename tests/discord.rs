@@ -2424,3 +2424,405 @@ async fn a_reminder_to_a_member_with_closed_dms_reaches_them_in_a_private_thread
     }
     bot.stop().await;
 }
+
+/// The scheduled events POSTed to the guild so far.
+fn scheduled_event_posts(bot: &Running) -> Vec<Recorded> {
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    bot.standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.route() == path)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_weekly_series_is_one_recurring_scheduled_event_with_its_skipped_dates_as_exceptions() {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt(
+            "details",
+            "Journal club | every Thursday 12:30 | for 1h | at Library"
+        )]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1"), "{said}");
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    let create = bot
+        .request(|r| r.method == "POST" && r.route() == path)
+        .await;
+    assert_eq!(create.status, 200, "{:?}", create.body);
+    let sent = body(&create);
+    assert_eq!(sent["name"], "Journal club");
+    assert_eq!(sent["entity_metadata"]["location"], "Library");
+    let start =
+        chrono::DateTime::parse_from_rfc3339(sent["scheduled_start_time"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+    let local = start.with_timezone(&chrono_tz::Australia::Sydney);
+    assert_eq!(local.format("%a %H:%M").to_string(), "Thu 12:30");
+    // 12:30 on a Thursday in Sydney is 01:30 on Thursday in UTC: Discord steps the rule in UTC.
+    let rule = &sent["recurrence_rule"];
+    assert_eq!(rule["frequency"], 2, "weekly: {rule}");
+    assert_eq!(rule["interval"], 1, "{rule}");
+    assert_eq!(rule["by_weekday"], json!([3]), "Thursday: {rule}");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(rule["start"].as_str().unwrap()).unwrap(),
+        start
+    );
+    let events = bot.standin.scheduled_events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["recurrence_rule"]["by_weekday"], json!([3]));
+    let id = events[0]["id"].as_str().unwrap().to_string();
+
+    // Skipping the second date cancels that occurrence of the same event.
+    let second = local + chrono::Duration::days(7);
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "skip",
+        json!([
+            opt("id", "E1"),
+            opt("date", &second.format("%Y-%m-%d").to_string())
+        ]),
+    )
+    .await;
+    assert!(said.starts_with("Skipped"), "{said}");
+    let exceptions = format!("/guilds/{GUILD}/scheduled-events/{id}/exceptions");
+    let exception = bot
+        .request(|r| r.method == "POST" && r.route() == exceptions)
+        .await;
+    assert_eq!(exception.status, 200, "{:?}", exception.body);
+    let sent = body(&exception);
+    assert_eq!(sent["is_canceled"], true);
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(
+            sent["original_scheduled_start_time"].as_str().unwrap()
+        )
+        .unwrap(),
+        start + chrono::Duration::days(7)
+    );
+    let stored = &bot.standin.scheduled_events()[0]["guild_scheduled_event_exceptions"];
+    assert_eq!(stored.as_array().unwrap().len(), 1, "{stored}");
+
+    // When the first date begins the third is announced; the recurring event stays the one.
+    let patch = format!("/guilds/{GUILD}/scheduled-events/{id}");
+    let patches = |bot: &Running| {
+        bot.standin
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "PATCH" && r.route() == patch)
+            .count()
+    };
+    let patched = patches(&bot);
+    bot.clock
+        .advance(start - bot.clock.now() + chrono::Duration::minutes(1));
+    let news = format!("/channels/{NEWS}/messages");
+    let announced = bot
+        .request(|r| {
+            r.method == "POST"
+                && r.route() == news
+                && body(r)["content"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("📅 Journal club (E2)"))
+        })
+        .await;
+    let third = start + chrono::Duration::days(14);
+    // Discord shows each reader the start in their own zone.
+    let when = format!("<t:{}:F>", third.timestamp());
+    assert!(
+        body(&announced)["content"]
+            .as_str()
+            .unwrap()
+            .contains(&when),
+        "the third date, since the second is skipped: {:?}",
+        announced.body
+    );
+    // The series' copy follows the announcement: an edit of the same event.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while patches(&bot) == patched && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(patches(&bot) > patched, "the series' event is edited");
+    assert_eq!(scheduled_event_posts(&bot).len(), 1, "no event per date");
+    let posted_exceptions = bot
+        .standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.route() == exceptions)
+        .count();
+    assert_eq!(posted_exceptions, 1, "the skipped date is sent once");
+
+    // Cancelling the announced third date cancels that occurrence, not the recurring event.
+    let said = slash(&bot, &alice(), "event", "cancel", json!([opt("id", "E2")])).await;
+    assert!(said.contains("Cancelled E2"), "{said}");
+    let cancelled = bot
+        .request(|r| {
+            r.method == "POST"
+                && r.route() == exceptions
+                && chrono::DateTime::parse_from_rfc3339(
+                    body(r)["original_scheduled_start_time"]
+                        .as_str()
+                        .unwrap_or(""),
+                )
+                .is_ok_and(|t| t == third)
+        })
+        .await;
+    assert_eq!(cancelled.status, 200, "{:?}", cancelled.body);
+    let events = bot.standin.scheduled_events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        events[0]["guild_scheduled_event_exceptions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Ending the series removes it.
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "cancel",
+        json!([opt("id", "E1 series")]),
+    )
+    .await;
+    assert!(said.contains("Ended the series of Journal club"), "{said}");
+    let delete = bot
+        .request(|r| r.method == "DELETE" && r.route() == patch)
+        .await;
+    assert_eq!(delete.status, 204);
+    assert!(bot.standin.scheduled_events().is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_series_on_two_weekdays_stays_one_scheduled_event_per_date() {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt(
+            "details",
+            "Ward round | every Monday and Thursday 08:00 | for 1h | at Ward 3"
+        )]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1"), "{said}");
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    let create = bot
+        .request(|r| r.method == "POST" && r.route() == path)
+        .await;
+    assert_eq!(create.status, 200, "{:?}", create.body);
+    let sent = body(&create);
+    assert!(sent["recurrence_rule"].is_null(), "{sent}");
+    let start =
+        chrono::DateTime::parse_from_rfc3339(sent["scheduled_start_time"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+
+    // When the first date begins the next is announced, and mirrored as an event of its own.
+    bot.clock
+        .advance(start - bot.clock.now() + chrono::Duration::minutes(1));
+    let second = bot
+        .standin
+        .wait_for_request(
+            |r| {
+                r.method == "POST"
+                    && r.route() == path
+                    && body(r)["scheduled_start_time"] != sent["scheduled_start_time"]
+            },
+            WAIT,
+        )
+        .await
+        .expect("the second date is mirrored");
+    assert_eq!(second.status, 200, "{:?}", second.body);
+    assert!(body(&second)["recurrence_rule"].is_null());
+    let events = bot.standin.scheduled_events();
+    assert_eq!(events.len(), 2, "one per date: {events:?}");
+    assert_eq!(scheduled_event_posts(&bot).len(), 2);
+    bot.stop().await;
+}
+
+/// POSTs a scheduled event with `rule` straight to the stand-in, as an app would.
+async fn post_recurring(standin: &StandIn, start: &str, rule: Value) -> reqwest::Response {
+    let event = json!({
+        "name": "Journal club",
+        "privacy_level": 2,
+        "entity_type": 3,
+        "entity_metadata": {"location": "Library"},
+        "scheduled_start_time": start,
+        "scheduled_end_time": "2099-01-01T02:30:00Z",
+        "recurrence_rule": rule,
+    });
+    reqwest::Client::new()
+        .post(format!(
+            "{}/api/v10/guilds/{GUILD}/scheduled-events",
+            standin.api_base()
+        ))
+        .header("Authorization", "Bot test-token")
+        .header("Content-Type", "application/json")
+        .body(event.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_stand_in_refuses_the_recurrence_rules_discord_refuses() {
+    let standin = StandIn::start(world()).await;
+    // Thursday 1 January 2099, 01:30 UTC.
+    let start = "2099-01-01T01:30:00Z";
+    let rule = |extra: Value| {
+        let mut rule = json!({"start": start, "frequency": 2, "interval": 1, "by_weekday": [3]});
+        for (key, value) in extra.as_object().unwrap() {
+            rule[key.as_str()] = value.clone();
+        }
+        rule
+    };
+    let refused = [
+        rule(json!({"by_weekday": [0, 3]})),
+        rule(json!({"interval": 3})),
+        rule(json!({"count": 4})),
+        rule(json!({"end": "2099-06-01T01:30:00Z"})),
+        rule(json!({"frequency": 1, "by_weekday": null, "by_month_day": [1]})),
+        rule(json!({"frequency": 3, "by_weekday": [0, 3]})),
+        rule(
+            json!({"frequency": 1, "by_weekday": null, "by_n_weekday": [{"n": 2, "day": 1}, {"n": 4, "day": 1}]}),
+        ),
+    ];
+    for bad in refused {
+        let answer = post_recurring(&standin, start, bad.clone()).await;
+        assert_eq!(answer.status().as_u16(), 400, "{bad}");
+    }
+    let accepted = [
+        rule(json!({})),
+        rule(json!({"interval": 2})),
+        rule(json!({"frequency": 3, "by_weekday": [0, 1, 2, 3, 4]})),
+        rule(json!({"frequency": 1, "by_weekday": null, "by_n_weekday": [{"n": 1, "day": 3}]})),
+    ];
+    for good in accepted {
+        let answer = post_recurring(&standin, start, good.clone()).await;
+        assert_eq!(answer.status().as_u16(), 200, "{good}");
+    }
+
+    // An exception names one of the rule's occurrences.
+    let event = standin.scheduled_events()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let except = |original: &str| {
+        let url = format!(
+            "{}/api/v10/guilds/{GUILD}/scheduled-events/{event}/exceptions",
+            standin.api_base()
+        );
+        let body = json!({"original_scheduled_start_time": original, "is_canceled": true});
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("Authorization", "Bot test-token")
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(except("2099-01-02T01:30:00Z").await, 400, "a Friday");
+    assert_eq!(except("2099-01-08T02:30:00Z").await, 400, "another time");
+    assert_eq!(
+        except("2099-01-08T01:30:00Z").await,
+        200,
+        "the next Thursday"
+    );
+    let exceptions = &standin.scheduled_events()[0]["guild_scheduled_event_exceptions"];
+    assert_eq!(exceptions.as_array().unwrap().len(), 1, "{exceptions}");
+}
+
+#[tokio::test]
+async fn a_date_of_a_recurring_series_moved_by_an_edit_reschedules_its_occurrence() {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt(
+            "details",
+            "Journal club | every Thursday 12:30 | for 1h | at Library"
+        )]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1"), "{said}");
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    let create = bot
+        .request(|r| r.method == "POST" && r.route() == path)
+        .await;
+    assert_eq!(create.status, 200, "{:?}", create.body);
+    let start = support::at(body(&create)["scheduled_start_time"].as_str().unwrap());
+    let id = bot.standin.scheduled_events()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The first date moves an hour later: that occurrence is rescheduled, the rule stays.
+    let day = start
+        .with_timezone(&chrono_tz::Australia::Sydney)
+        .format("%Y-%m-%d")
+        .to_string();
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "edit",
+        json!([
+            opt("id", "E1"),
+            opt("changes", &format!("| when {day} 13:30"))
+        ]),
+    )
+    .await;
+    assert!(said.starts_with("Updated E1"), "{said}");
+    let exceptions = format!("/guilds/{GUILD}/scheduled-events/{id}/exceptions");
+    let moved = bot
+        .request(|r| r.method == "POST" && r.route() == exceptions)
+        .await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+    let sent = body(&moved);
+    let time = |field: &str| support::at(sent[field].as_str().unwrap());
+    assert_eq!(time("original_scheduled_start_time"), start);
+    assert_eq!(
+        time("scheduled_start_time"),
+        start + chrono::Duration::hours(1)
+    );
+    assert_eq!(
+        time("scheduled_end_time"),
+        start + chrono::Duration::hours(2)
+    );
+    assert_eq!(sent["is_canceled"], false);
+    let events = bot.standin.scheduled_events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["recurrence_rule"]["by_weekday"], json!([3]));
+    assert_eq!(scheduled_event_posts(&bot).len(), 1);
+    bot.stop().await;
+}

@@ -221,6 +221,27 @@ pub struct MirrorEntry {
     pub ends_at: DateTime<Utc>,
     pub place: Option<String>,
     pub description: String,
+    /// The series this entry belongs to. A platform whose calendar repeats one entry
+    /// (Discord's recurring Scheduled Events) keeps the whole series under the series' topic
+    /// when it can express the rule, and then leaves each date's own entry out; otherwise each
+    /// date is an entry of its own. None in rows queued before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<MirrorSeries>,
+}
+
+/// How a mirrored series repeats, for a platform calendar that repeats an entry itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MirrorSeries {
+    /// The series' own topic (`series:3`): the whole series' entry is mirrored under it.
+    pub topic: String,
+    /// The rule as `core::when::Rule::to_text`, computed in `zone`.
+    pub rule: String,
+    /// The IANA zone the rule's wall-clock times are in.
+    pub zone: String,
+    /// Dates still ahead that the series leaves out (skipped or cancelled): exceptions to the
+    /// rule. Only the series' own entry lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<DateTime<Utc>>,
 }
 
 /// An intent. Each adapter decides how to carry it out on its platform.
@@ -412,5 +433,25 @@ mod tests {
             r#"{"kind":"calendar","society":"ams","topic":"event:1","entry":null}"#
         );
         assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), action);
+    }
+
+    /// A mirror queued before entries named their series still reads: as a date of no series.
+    #[test]
+    fn a_mirror_queued_before_series_were_named_reads_as_a_single_date() {
+        let json = r#"{"kind":"calendar","society":"ams","topic":"event:1","entry":{"title":"Grand rounds","starts_at":"2026-12-10T01:30:00Z","ends_at":"2026-12-10T02:30:00Z","place":null,"description":"Answer with !rsvp E1 going"}}"#;
+        let Action::MirrorEvent {
+            entry: Some(entry), ..
+        } = serde_json::from_str::<Action>(json).unwrap()
+        else {
+            panic!("a calendar action");
+        };
+        assert_eq!(entry.series, None);
+        let again = serde_json::to_string(&Action::MirrorEvent {
+            society: "ams".into(),
+            topic: "event:1".into(),
+            entry: Some(entry),
+        })
+        .unwrap();
+        assert_eq!(again, json, "and is written back the same");
     }
 }

@@ -30,6 +30,8 @@
 //!   objects on the message; each file is recorded with the request;
 //! - guild scheduled events (`/guilds/{id}/scheduled-events`) are created, edited and deleted
 //!   with Discord's checks for external events (a location and an end time after the start);
+//!   a `recurrence_rule` is checked against Discord's limits and kept, and `POST .../{event}/
+//!   exceptions` cancels or moves one of its occurrences (`guild_scheduled_event_exceptions`);
 //! - `PUT .../reactions/{emoji}/@me` (emoji percent-encoded) and `PUT /guilds/{g}/members/{u}/
 //!   roles/{r}` are idempotent and recorded (`reactions`, `member_roles`); an unknown message,
 //!   role or member gets Discord's 404 (10008, 10011, 10007). Neither is echoed over the gateway
@@ -1534,6 +1536,20 @@ fn route(
             st.scheduled_events.insert(id, updated.clone());
             ok(updated)
         }
+        ("POST", ["guilds", g, "scheduled-events", e, "exceptions"]) => {
+            let found = parse_id(e).filter(|id| {
+                st.scheduled_events
+                    .get(id)
+                    .is_some_and(|event| event["guild_id"] == json!(g))
+            });
+            let Some(event) = found.and_then(|id| st.scheduled_events.get_mut(&id)) else {
+                return error(404, 10070, "Unknown Guild Scheduled Event");
+            };
+            match add_scheduled_event_exception(event, body.unwrap_or(&Value::Null)) {
+                Ok(exception) => ok(exception),
+                Err(why) => invalid_form(&why),
+            }
+        }
         ("DELETE", ["guilds", g, "scheduled-events", e]) => {
             match parse_id(e).filter(|id| {
                 st.scheduled_events
@@ -2073,6 +2089,7 @@ fn check_scheduled_event(body: &Value) -> Result<(), String> {
     {
         return Err("description must be at most 1000 characters".into());
     }
+    check_recurrence_rule(&body["recurrence_rule"])?;
     if body["entity_type"].as_u64() == Some(3) {
         let location = body["entity_metadata"]["location"].as_str().unwrap_or("");
         if location.is_empty() || location.chars().count() > 100 {
@@ -2828,8 +2845,207 @@ pub fn scheduled_event_json(id: u64, guild: u64, creator: &FixtureUser, body: &V
         "entity_id": null,
         "entity_metadata": if body["entity_metadata"].is_object() { body["entity_metadata"].clone() } else { Value::Null },
         "image": null,
-        "recurrence_rule": null,
+        "recurrence_rule": recurrence_rule_json(&body["recurrence_rule"]),
+        "guild_scheduled_event_exceptions": body["guild_scheduled_event_exceptions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
     })
+}
+
+/// A recurrence rule as Discord returns it: every field present, the unset ones null.
+fn recurrence_rule_json(rule: &Value) -> Value {
+    if !rule.is_object() {
+        return Value::Null;
+    }
+    let mut out = json!({
+        "start": null, "end": null, "frequency": null, "interval": 1, "by_weekday": null,
+        "by_n_weekday": null, "by_month": null, "by_month_day": null, "by_year_day": null,
+        "count": null,
+    });
+    for (key, value) in rule.as_object().into_iter().flatten() {
+        out[key.as_str()] = value.clone();
+    }
+    out
+}
+
+/// Discord's limits on a recurrence rule ("System limitations" in its scheduled event docs):
+/// `count`, `end` and `by_year_day` can't be set by an app; `by_weekday`, `by_n_weekday` and
+/// `by_month` + `by_month_day` exclude each other; `by_weekday` is for daily rules (one of six
+/// fixed sets) and weekly ones (one day); `by_n_weekday` for monthly (one entry); `by_month`
+/// with `by_month_day` for yearly (one date); an interval other than 1 only as 2 on weekly.
+fn check_recurrence_rule(rule: &Value) -> Result<(), String> {
+    if rule.is_null() {
+        return Ok(());
+    }
+    if !rule.is_object() {
+        return Err("recurrence_rule must be an object".into());
+    }
+    if rfc3339_ms(&rule["start"]).is_none() {
+        return Err("recurrence_rule.start must be an ISO8601 timestamp".into());
+    }
+    for field in ["count", "end", "by_year_day"] {
+        if !rule[field].is_null() {
+            return Err(format!("recurrence_rule.{field} cannot be set"));
+        }
+    }
+    let frequency = match rule["frequency"].as_u64() {
+        Some(f @ 0..=3) => f,
+        _ => return Err("recurrence_rule.frequency must be 0 to 3".into()),
+    };
+    let interval = rule["interval"].as_u64().unwrap_or(1);
+    match (frequency, interval) {
+        (_, 1) | (2, 2) => {}
+        _ => return Err("recurrence_rule.interval may only be 2 on a weekly rule".into()),
+    }
+    let numbers =
+        |field: &str, range: std::ops::RangeInclusive<u64>| -> Result<Option<Vec<u64>>, String> {
+            if rule[field].is_null() {
+                return Ok(None);
+            }
+            rule[field]
+                .as_array()
+                .and_then(|a| {
+                    a.iter()
+                        .map(|v| v.as_u64().filter(|n| range.contains(n)))
+                        .collect()
+                })
+                .map(Some)
+                .ok_or_else(|| format!("recurrence_rule.{field} has a value out of range"))
+        };
+    let by_weekday = numbers("by_weekday", 0..=6)?;
+    let by_month = numbers("by_month", 1..=12)?;
+    let by_month_day = numbers("by_month_day", 1..=31)?;
+    let by_n_weekday = match &rule["by_n_weekday"] {
+        Value::Null => None,
+        Value::Array(items) => {
+            if !items.iter().all(|i| {
+                i["n"].as_u64().is_some_and(|n| (1..=5).contains(&n))
+                    && i["day"].as_u64().is_some_and(|d| d <= 6)
+            }) {
+                return Err("recurrence_rule.by_n_weekday needs n 1 to 5 and a day 0 to 6".into());
+            }
+            Some(items.len())
+        }
+        _ => return Err("recurrence_rule.by_n_weekday must be an array".into()),
+    };
+    let groups = [
+        by_weekday.is_some(),
+        by_n_weekday.is_some(),
+        by_month.is_some() || by_month_day.is_some(),
+    ];
+    if groups.iter().filter(|set| **set).count() > 1 {
+        return Err(
+            "by_weekday, by_n_weekday and by_month with by_month_day exclude each other".into(),
+        );
+    }
+    if let Some(mut days) = by_weekday {
+        days.sort_unstable();
+        let daily_sets: [&[u64]; 6] = [
+            &[0, 1, 2, 3, 4],
+            &[1, 2, 3, 4, 5],
+            &[0, 1, 2, 3, 6],
+            &[4, 5],
+            &[5, 6],
+            &[0, 6],
+        ];
+        match frequency {
+            3 if daily_sets.contains(&days.as_slice()) => {}
+            3 => {
+                return Err(
+                    "a daily recurrence_rule.by_weekday must be one of the known sets".into(),
+                );
+            }
+            2 if days.len() == 1 => {}
+            2 => return Err("a weekly recurrence_rule.by_weekday holds one day".into()),
+            _ => return Err("recurrence_rule.by_weekday is for daily and weekly rules".into()),
+        }
+    }
+    if let Some(len) = by_n_weekday
+        && (frequency != 1 || len != 1)
+    {
+        return Err("recurrence_rule.by_n_weekday is one entry on a monthly rule".into());
+    }
+    if (by_month.is_some() || by_month_day.is_some())
+        && (frequency != 0
+            || by_month.map(|m| m.len()) != Some(1)
+            || by_month_day.map(|d| d.len()) != Some(1))
+    {
+        return Err(
+            "recurrence_rule.by_month and by_month_day are one date on a yearly rule".into(),
+        );
+    }
+    Ok(())
+}
+
+/// Whether `at` (Unix ms) is an occurrence of a daily or weekly rule, stepped in UTC from its
+/// start as Discord does (weeks start on Monday); monthly and yearly rules only need the time.
+fn recurs_at(rule: &Value, at: i64) -> bool {
+    let Some(start) = rfc3339_ms(&rule["start"]) else {
+        return false;
+    };
+    let day = 86_400_000;
+    if at < start || (at - start).rem_euclid(day) != 0 {
+        return false;
+    }
+    let days = (at - start) / day;
+    let weekday = |ms: i64| (ms.div_euclid(day) + 3).rem_euclid(7); // 1970-01-01 was a Thursday
+    let on_day = |d: i64| {
+        rule["by_weekday"]
+            .as_array()
+            .is_none_or(|days| days.iter().any(|x| x.as_i64() == Some(d)))
+    };
+    match rule["frequency"].as_u64() {
+        Some(3) => on_day(weekday(at)),
+        Some(2) => {
+            let monday = |ms: i64| ms.div_euclid(day) - weekday(ms);
+            let weeks = (monday(at) - monday(start)) / 7;
+            let interval = rule["interval"].as_i64().unwrap_or(1).max(1);
+            let same_day = if rule["by_weekday"].is_null() {
+                days % 7 == 0
+            } else {
+                on_day(weekday(at))
+            };
+            same_day && weeks % interval == 0
+        }
+        _ => true,
+    }
+}
+
+/// `POST .../scheduled-events/{id}/exceptions`: one occurrence of a recurring event cancelled
+/// or moved. The occurrence must be one of the rule's; its exception id is a snowflake of its
+/// original start, so a second exception for it replaces the first.
+fn add_scheduled_event_exception(event: &mut Value, body: &Value) -> Result<Value, String> {
+    if event["recurrence_rule"].is_null() {
+        return Err("the scheduled event does not recur".into());
+    }
+    let Some(original) = rfc3339_ms(&body["original_scheduled_start_time"]) else {
+        return Err("original_scheduled_start_time must be an ISO8601 timestamp".into());
+    };
+    if !recurs_at(&event["recurrence_rule"], original) {
+        return Err("original_scheduled_start_time is not an occurrence of the event".into());
+    }
+    let moved = |field: &str| -> Result<Value, String> {
+        match &body[field] {
+            Value::Null => Ok(Value::Null),
+            v if rfc3339_ms(v).is_some() => Ok(v.clone()),
+            _ => Err(format!("{field} must be an ISO8601 timestamp")),
+        }
+    };
+    let id = ((original as u64).saturating_sub(DISCORD_EPOCH_MS)) << 22;
+    let exception = json!({
+        "event_id": event["id"].clone(),
+        "event_exception_id": id.to_string(),
+        "scheduled_start_time": moved("scheduled_start_time")?,
+        "scheduled_end_time": moved("scheduled_end_time")?,
+        "is_canceled": body["is_canceled"].as_bool().unwrap_or(false),
+    });
+    let list = event["guild_scheduled_event_exceptions"]
+        .as_array_mut()
+        .ok_or("the scheduled event has no exceptions list")?;
+    list.retain(|e| e["event_exception_id"] != exception["event_exception_id"]);
+    list.push(exception.clone());
+    Ok(exception)
 }
 
 // ---------------------------------------------------------------------------------------------

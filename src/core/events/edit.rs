@@ -8,6 +8,7 @@ use super::access::{find, organisers_only};
 use super::draft::{FieldError, apply_field, check_cpd_hours, one_line, split_field};
 use super::notices::{self, zone_in, zones};
 use super::reminders::first_reminder;
+use super::series;
 use crate::core::context::{Ctx, Settings, Society};
 use crate::core::error::{Refusal, StoreError};
 use crate::core::io::{Action, Message, UserRef};
@@ -72,6 +73,7 @@ pub async fn edit(ctx: &Ctx<'_>, id: ShortId, fields: &[String]) -> Result<Vec<A
         .store
         .update_event(&after, first, &offsets, ctx.now)
         .await?;
+    let mut series_copy = None;
     if whole_series
         && let Some(series_id) = before.series
         && let Some(mut series) = ctx.store.series(series_id).await?
@@ -84,6 +86,7 @@ pub async fn edit(ctx: &Ctx<'_>, id: ShortId, fields: &[String]) -> Result<Vec<A
         t.kind = after.kind.clone();
         t.cpd_minutes = after.cpd_minutes;
         ctx.store.update_series(&series, ctx.now).await?;
+        series_copy = Some(series::mirror(ctx.store, &series, ctx.now).await?);
     }
     let changes = what_changed(&before, &after);
     let (mut actions, told) = changed(
@@ -96,6 +99,7 @@ pub async fn edit(ctx: &Ctx<'_>, id: ShortId, fields: &[String]) -> Result<Vec<A
         ctx.now,
     )
     .await?;
+    actions.extend(series_copy);
     actions.push(ctx.private_reply(format!(
         "Updated {id}{}.{}{}",
         if whole_series {
@@ -135,12 +139,16 @@ pub(super) async fn changed(
 ) -> Result<(Vec<Action>, usize), StoreError> {
     let id = ShortId::new(IdKind::Event, after.id);
     let rsvps = store.rsvps(after.id).await?;
+    let series = match after.series {
+        Some(series) => store.series(series).await?,
+        None => None,
+    };
     let mut actions = vec![
         notices::refreshed(settings, society, after, &rsvps),
         Action::MirrorEvent {
             society: after.society.clone(),
             topic: notices::topic(after),
-            entry: notices::mirror_entry(settings, after),
+            entry: notices::mirror_entry(settings, after, series.as_ref()),
         },
     ];
     let changes = what_changed(before, after);

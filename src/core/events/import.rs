@@ -262,7 +262,13 @@ async fn sync(
             None => {
                 let (first, offsets) = first_reminder(bot.settings(), &fresh, now);
                 let event = store.create_event(&fresh, first, &offsets, now).await?;
-                actions.extend(notices::announce(bot.settings(), society, &event, &[]));
+                actions.extend(notices::announce(
+                    bot.settings(),
+                    society,
+                    &event,
+                    &[],
+                    None,
+                ));
                 added += 1;
             }
             Some(existing) if existing.cancelled => {}

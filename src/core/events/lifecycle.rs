@@ -4,6 +4,7 @@ use super::access::{find, organisers_only};
 use super::draft::draft;
 use super::notices::{announce, cancellation, counts_line, describe, members_told, starts};
 use super::reminders::first_reminder;
+use super::series;
 
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
@@ -41,7 +42,14 @@ pub(super) async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Actio
     };
     let id = ShortId::new(IdKind::Event, event.id);
     let p = ctx.prefix();
-    let mut actions = announce(ctx.settings, ctx.society, &event, &[]);
+    let series = match event.series {
+        Some(id) => ctx.store.series(id).await?,
+        None => None,
+    };
+    let mut actions = announce(ctx.settings, ctx.society, &event, &[], series.as_ref());
+    if let Some(series) = &series {
+        actions.push(series::mirror(ctx.store, series, ctx.now).await?);
+    }
     let repeats = rule
         .map(|r| format!(" It repeats {}; each date is announced when the one before begins, and `{p}event skip {id} <date>` drops one.", r.describe()))
         .unwrap_or_default();
@@ -153,6 +161,11 @@ pub(super) async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Re
     }
     let (mut actions, told) =
         cancellation(ctx.store, ctx.settings, ctx.society, &event, ctx.now).await?;
+    if let Some(id) = event.series
+        && let Some(series) = ctx.store.series(id).await?
+    {
+        actions.push(series::mirror(ctx.store, &series, ctx.now).await?);
+    }
     let p = ctx.prefix();
     let series = if event.series.is_some() {
         format!(" The series goes on; `{p}event cancel {id} series` ends it.")

@@ -8,9 +8,9 @@ use chrono_tz::Tz;
 
 use crate::core::context::{Settings, Society, zone_of};
 use crate::core::error::StoreError;
-use crate::core::io::{Action, Choice, Message, MirrorEntry, Stamp, UserRef};
+use crate::core::io::{Action, Choice, Message, MirrorEntry, MirrorSeries, Stamp, UserRef};
 use crate::core::short_id::{IdKind, ShortId};
-use crate::core::store::{Event, Profile, Rsvp, RsvpState};
+use crate::core::store::{Event, Profile, Rsvp, RsvpState, Series};
 use crate::core::time_format;
 
 fn rsvp_choices(id: i64) -> Vec<Choice> {
@@ -144,15 +144,34 @@ pub(super) fn counts_line(event: &Event, rsvps: &[Rsvp]) -> String {
     )
 }
 
-/// The platform calendar's copy of the event (Discord's Events tab).
-pub(super) fn mirror_entry(settings: &Settings, event: &Event) -> Option<MirrorEntry> {
+/// The platform calendar's copy of the event (Discord's Events tab); a date of a series says
+/// so, so a platform that repeats the series' own entry can leave the date out.
+pub(super) fn mirror_entry(
+    settings: &Settings,
+    event: &Event,
+    series: Option<&Series>,
+) -> Option<MirrorEntry> {
     (!event.cancelled).then(|| MirrorEntry {
         title: event.title.clone(),
         starts_at: event.starts_at,
         ends_at: event.starts_at + event.duration,
         place: event.place.clone(),
         description: description(event, settings),
+        series: series.map(|s| mirror_series(s, Vec::new())),
     })
+}
+
+pub(super) fn series_topic(series: i64) -> String {
+    format!("series:{series}")
+}
+
+pub(super) fn mirror_series(series: &Series, skipped: Vec<DateTime<Utc>>) -> MirrorSeries {
+    MirrorSeries {
+        topic: series_topic(series.id),
+        rule: series.rule.to_text(),
+        zone: series.template.zone.name().to_string(),
+        skipped,
+    }
 }
 
 /// A new event's announcement, and its copy in the platform's calendar.
@@ -161,6 +180,7 @@ pub(super) fn announce(
     society: &Society,
     event: &Event,
     rsvps: &[Rsvp],
+    series: Option<&Series>,
 ) -> Vec<Action> {
     vec![
         Action::Announce {
@@ -172,7 +192,7 @@ pub(super) fn announce(
         Action::MirrorEvent {
             society: event.society.clone(),
             topic: topic(event),
-            entry: mirror_entry(settings, event),
+            entry: mirror_entry(settings, event, series),
         },
     ]
 }

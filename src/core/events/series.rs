@@ -10,7 +10,7 @@ use super::reminders::first_reminder;
 use crate::core::catch_up;
 use crate::core::context::{Bot, Ctx, Fired};
 use crate::core::error::{Refusal, StoreError};
-use crate::core::io::Action;
+use crate::core::io::{Action, MirrorEntry};
 use crate::core::short_id::ShortId;
 use crate::core::store::{Event, Job, Series};
 use crate::core::time_format;
@@ -45,6 +45,42 @@ pub(super) fn next_date(
         after = next;
     }
     None
+}
+
+/// The whole series' copy in a platform calendar that repeats an entry: the series as its
+/// template describes it, from its next date, with the later dates it leaves out. A series
+/// that is ended or has no date ahead removes it. Sent whenever a date is announced, skipped
+/// or cancelled, or the series changes, so the copy follows the series.
+pub(super) async fn mirror(
+    store: &dyn crate::core::store::Store,
+    series: &Series,
+    now: DateTime<Utc>,
+) -> Result<Action, StoreError> {
+    let skipped = store.skipped_dates(series.id).await?;
+    // A series that starts later has no date before its first.
+    let after = now.max(series.first_at - Duration::seconds(1));
+    let next = if series.cancelled {
+        None
+    } else {
+        next_date(series, after, &skipped)
+    };
+    let template = &series.template;
+    let entry = next.map(|starts_at| MirrorEntry {
+        title: template.title.clone(),
+        starts_at,
+        ends_at: starts_at + template.duration,
+        place: template.place.clone(),
+        description: notices::series_description(template),
+        series: Some(notices::mirror_series(
+            series,
+            skipped.into_iter().filter(|at| *at > now).collect(),
+        )),
+    });
+    Ok(Action::MirrorEvent {
+        society: template.society.clone(),
+        topic: notices::series_topic(series.id),
+        entry,
+    })
 }
 
 /// The series' date on a local calendar day, if it has one that day.
@@ -143,7 +179,14 @@ pub async fn fire(bot: &Bot, job: &Job, now: DateTime<Utc>) -> Result<Fired, Sto
         }
     };
     let society = bot.society(&event.society);
-    actions.extend(notices::announce(settings, society, &event, &[]));
+    actions.extend(notices::announce(
+        settings,
+        society,
+        &event,
+        &[],
+        Some(&series),
+    ));
+    actions.push(mirror(store.as_ref(), &series, now).await?);
     Ok(Fired {
         actions,
         next_due: Some(starts_at),
@@ -199,6 +242,7 @@ pub async fn skip(ctx: &Ctx<'_>, id: ShortId, date: &str) -> Result<Vec<Action>,
         actions.extend(cancelled);
         told = count;
     }
+    actions.push(mirror(ctx.store, &series, ctx.now).await?);
     let member_zone = ctx.member_zone().await?;
     actions.push(ctx.private_reply(format!(
         "Skipped {} of {}{}.",
@@ -241,6 +285,11 @@ pub async fn cancel(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> 
             told += count;
         }
     }
+    actions.push(Action::MirrorEvent {
+        society: event.society.clone(),
+        topic: notices::series_topic(series_id),
+        entry: None,
+    });
     actions.push(ctx.private_reply(format!(
         "Ended the series of {}: no more dates will be announced; {}.",
         event.title,

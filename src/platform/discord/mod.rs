@@ -12,6 +12,7 @@ pub mod links;
 pub mod modal;
 pub mod outbound;
 pub mod permissions;
+pub mod recurrence;
 mod sending;
 
 use std::sync::Arc;
