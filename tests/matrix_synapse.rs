@@ -1439,24 +1439,29 @@ async fn a_redeployment_with_the_saved_recovery_key_keeps_the_bots_identity() {
     );
     bot.stop().await;
 
-    // Without the key the bot still starts, uncross-signed, and leaves the identity alone.
-    let (_keep_bare, bare) = data_dir();
-    let bot = start_configured_bot(
-        &config(None),
-        runtime(bare.clone()).await,
-        &bare,
-        clock,
-        Vec::new(),
-    )
-    .await;
-    assert!(
-        !support::matrix_member::cross_signed_by_owner(&alice, &bot_user, &bot_device(&bare)).await
-    );
-    assert_eq!(
-        support::matrix_member::master_key(&alice, &bot_user)
-            .await
-            .as_deref(),
-        Some(first_master.as_str())
-    );
-    bot.stop().await;
+    // Without the key, or with a wrong one, the bot still starts, uncross-signed, and leaves
+    // the identity alone.
+    for recovery_key in [None, Some("EsTc not the key".to_string())] {
+        let (_keep_bare, bare) = data_dir();
+        let bot = start_configured_bot(
+            &config(recovery_key),
+            runtime(bare.clone()).await,
+            &bare,
+            clock.clone(),
+            Vec::new(),
+        )
+        .await;
+        assert!(
+            !support::matrix_member::cross_signed_by_owner(&alice, &bot_user, &bot_device(&bare))
+                .await
+        );
+        assert!(!bare.join("matrix/recovery-key").exists());
+        assert_eq!(
+            support::matrix_member::master_key(&alice, &bot_user)
+                .await
+                .as_deref(),
+            Some(first_master.as_str())
+        );
+        bot.stop().await;
+    }
 }

@@ -251,9 +251,12 @@ async fn bootstrap(client: &Client, config: &MatrixConfig) -> anyhow::Result<()>
     let Err(error) = encryption.bootstrap_cross_signing(None).await else {
         return Ok(());
     };
-    let (Some(challenge), Some(password)) = (error.as_uiaa_response(), &config.password) else {
-        return Err(error).context(
-            "the homeserver wants a password to create cross-signing keys; set ROUNDS_MATRIX_PASSWORD for one start",
+    let Some(challenge) = error.as_uiaa_response() else {
+        return Err(error).context("cannot upload new cross-signing keys");
+    };
+    let Some(password) = &config.password else {
+        bail!(
+            "the homeserver wants the account's password to create cross-signing keys: set ROUNDS_MATRIX_PASSWORD for one start"
         );
     };
     let mut auth = uiaa::Password::new(
@@ -271,30 +274,44 @@ async fn bootstrap(client: &Client, config: &MatrixConfig) -> anyhow::Result<()>
 /// the recovery key, and importing them signs this device.
 async fn recover(client: &Client, config: &MatrixConfig, dir: &Path) -> anyhow::Result<()> {
     let saved = recovery_key_path(dir);
+    let given = |key: String, source: String| {
+        let key = key.trim().to_string();
+        (!key.is_empty()).then_some((key, source))
+    };
     let key = config
         .recovery_key
         .clone()
-        .or_else(|| std::fs::read_to_string(&saved).ok())
-        .map(|key| key.trim().to_string())
-        .filter(|key| !key.is_empty());
-    let Some(key) = key else {
+        .and_then(|key| given(key, "ROUNDS_MATRIX_RECOVERY_KEY".to_string()))
+        .or_else(|| {
+            let key = std::fs::read_to_string(&saved).ok()?;
+            given(key, saved.display().to_string())
+        });
+    let Some((key, source)) = key else {
         tracing::warn!(
-            "the Matrix account {} already has cross-signing keys, but no recovery key was given, so this device stays unsigned and members on current Element cannot exchange encrypted messages with Rounds: set ROUNDS_MATRIX_RECOVERY_KEY to the key the first start saved in {} (or the account's recovery key from another client)",
-            config.user,
-            saved.display()
+            "the Matrix account {} already has cross-signing keys, but no recovery key was given, so this device stays unsigned and members on current Element cannot exchange encrypted messages with Rounds: set ROUNDS_MATRIX_RECOVERY_KEY to the recovery key the first start saved in its data directory as matrix/recovery-key (or to the account's recovery key from another client)",
+            config.user
         );
         return Ok(());
     };
-    let store = client
-        .encryption()
+    let encryption = client.encryption();
+    let store = encryption
         .secret_storage()
         .open_secret_store(&key)
         .await
-        .context("the recovery key (ROUNDS_MATRIX_RECOVERY_KEY) does not open this account's secret storage")?;
+        .with_context(|| {
+            format!("the recovery key in {source} does not open this account's secret storage")
+        })?;
     store
         .import_secrets()
         .await
         .context("cannot import the cross-signing keys from secret storage")?;
+    if !encryption
+        .cross_signing_status()
+        .await
+        .is_some_and(|status| status.has_self_signing)
+    {
+        bail!("the account's secret storage holds no self-signing key to sign this device with");
+    }
     tracing::info!(user = %config.user, "unlocked the account's cross-signing keys with the recovery key and signed this Matrix device");
     Ok(())
 }
