@@ -392,8 +392,8 @@ impl Member {
     }
 }
 
-/// A member as current Element is (MSC4153): their own device cross-signed, and room keys
-/// shared only with devices their owner has cross-signed.
+/// A member as current Element is (MSC4153): their own device cross-signed, room keys shared
+/// only with devices their owner has cross-signed, and messages decrypted only from those.
 pub async fn login_like_element(synapse: &Synapse, user: &str, password: &str) -> Member {
     let client = Client::builder()
         .homeserver_url(&synapse.url)
@@ -401,7 +401,14 @@ pub async fn login_like_element(synapse: &Synapse, user: &str, password: &str) -
             auto_enable_cross_signing: true,
             ..Default::default()
         })
-        .with_room_key_recipient_strategy(identity_based())
+        .with_room_key_recipient_strategy(sdk_setting(
+            serde_json::json!("IdentityBasedStrategy"),
+            "IdentityBasedStrategy",
+        ))
+        .with_decryption_settings(sdk_setting(
+            serde_json::json!({ "sender_device_trust_requirement": "CrossSigned" }),
+            "CrossSigned",
+        ))
         .build()
         .await
         .unwrap();
@@ -459,10 +466,14 @@ pub async fn cross_signed_by_owner(member: &Member, user: &str, device: &str) ->
         .is_cross_signed_by_owner()
 }
 
-/// `CollectStrategy::IdentityBasedStrategy`: matrix-sdk 0.18 does not re-export the type, so
-/// it is named through its serde form.
-fn identity_based<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> T {
-    let strategy: T = serde_json::from_value(serde_json::json!("IdentityBasedStrategy")).unwrap();
-    assert_eq!(format!("{strategy:?}"), "IdentityBasedStrategy");
-    strategy
+/// A crypto setting matrix-sdk 0.18 takes but does not re-export (`CollectStrategy`,
+/// `DecryptionSettings`), named through its serde form; `shows` guards against a form the
+/// SDK reads as something else.
+fn sdk_setting<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+    form: serde_json::Value,
+    shows: &str,
+) -> T {
+    let setting: T = serde_json::from_value(form).unwrap();
+    assert!(format!("{setting:?}").contains(shows), "{setting:?}");
+    setting
 }
