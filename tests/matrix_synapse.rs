@@ -1465,3 +1465,50 @@ async fn a_redeployment_with_the_saved_recovery_key_keeps_the_bots_identity() {
         bot.stop().await;
     }
 }
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_bot_given_only_an_access_token_cross_signs_its_device() {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    // The operator's token: a login made elsewhere, whose device the bot then uses.
+    let elsewhere = matrix_sdk::Client::builder()
+        .homeserver_url(&synapse.url)
+        .build()
+        .await
+        .unwrap();
+    elsewhere
+        .matrix_auth()
+        .login_username(&bot_user, &bot_pass)
+        .send()
+        .await
+        .unwrap();
+    let token = elsewhere.access_token().expect("a token");
+    drop(elsewhere);
+    let (_keep, data) = data_dir();
+    let config = MatrixConfig {
+        homeserver: synapse.url.clone(),
+        user: bot_user.clone(),
+        password: None,
+        access_token: Some(token),
+        recovery_key: None,
+    };
+    let store = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&data.join("rounds.db").to_string_lossy()).unwrap())
+            .await
+            .unwrap(),
+    );
+    let runtime = Arc::new(Runtime::new(Arc::new(Bot::new(
+        store,
+        support::settings(chrono_tz::UTC),
+    ))));
+    let bot = start_configured_bot(&config, runtime, &data, Clock::wall(), Vec::new()).await;
+    let alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    assert!(
+        support::matrix_member::cross_signed_by_owner(&alice, &bot_user, &bot_device(&data)).await,
+        "the homeserver takes an account's first cross-signing keys without a password"
+    );
+    assert!(data.join("matrix/recovery-key").exists());
+    bot.stop().await;
+}

@@ -37,7 +37,8 @@ pub struct MatrixBot {
 }
 
 impl MatrixBot {
-    /// Logs in (or restores the saved session) and prepares the handlers; nothing is read yet.
+    /// Logs in (or restores the saved session), cross-signs the device and prepares the
+    /// handlers; nothing is answered yet (a first start's one sync only skips history).
     pub async fn connect(
         config: &MatrixConfig,
         links: Vec<MatrixLink>,
