@@ -66,6 +66,8 @@ pub struct MatrixConfig {
     pub user: String,
     pub password: Option<String>,
     pub access_token: Option<String>,
+    /// Unlocks the account's existing cross-signing keys on a new device (a redeployment).
+    pub recovery_key: Option<String>,
 }
 
 #[derive(Clone)]
@@ -115,6 +117,10 @@ impl std::fmt::Debug for MatrixConfig {
             .field(
                 "access_token",
                 &self.access_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "recovery_key",
+                &self.recovery_key.as_ref().map(|_| "<redacted>"),
             )
             .finish()
     }
@@ -204,6 +210,10 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("ROUNDS_MATRIX_USER", "matrix.user"),
     ("ROUNDS_MATRIX_PASSWORD", "matrix.password (secret)"),
     ("ROUNDS_MATRIX_ACCESS_TOKEN", "matrix.access_token (secret)"),
+    (
+        "ROUNDS_MATRIX_RECOVERY_KEY",
+        "the Matrix account's recovery key (secret, environment only)",
+    ),
     ("ROUNDS_DISCORD_TOKEN", "discord.token (secret)"),
     ("ROUNDS_DISCORD_API_BASE", "discord.api_base"),
     ("ROUNDS_DISCORD_SHARDS", "discord.shards"),
@@ -511,6 +521,7 @@ impl Config {
                 user,
                 password: set(env, "ROUNDS_MATRIX_PASSWORD"),
                 access_token: set(env, "ROUNDS_MATRIX_ACCESS_TOKEN"),
+                recovery_key: set(env, "ROUNDS_MATRIX_RECOVERY_KEY"),
             }),
             (None, None) => None,
             _ => bail!(

@@ -78,8 +78,19 @@ async fn start_linked_bot(
         user: user.to_string(),
         password: Some(password.to_string()),
         access_token: None,
+        recovery_key: None,
     };
-    let bot = MatrixBot::connect(&config, links, data, runtime.clone(), clock.clone())
+    start_configured_bot(&config, runtime, data, clock, links).await
+}
+
+async fn start_configured_bot(
+    config: &MatrixConfig,
+    runtime: Arc<Runtime>,
+    data: &Path,
+    clock: Clock,
+    links: Vec<rounds::config::MatrixLink>,
+) -> RunningBot {
+    let bot = MatrixBot::connect(config, links, data, runtime.clone(), clock.clone())
         .await
         .unwrap();
     let adapter = bot.adapter.clone();
@@ -369,6 +380,7 @@ async fn a_second_process_on_the_same_store_fails_fast() {
         user: bot_user.clone(),
         password: Some(bot_pass.clone()),
         access_token: None,
+        recovery_key: None,
     };
     let second = MatrixBot::connect(&config, Vec::new(), &data, runtime, Clock::wall()).await;
     let error = second
@@ -1289,5 +1301,214 @@ async fn a_milestone_with_a_record_number_is_refused_with_the_reason_in_a_direct
         everything.iter().all(|s| !s.body.starts_with("Welcome to")),
         "{everything:?}"
     );
+    bot.stop().await;
+}
+
+/// The device the bot logged in as, from the session it saved in `data`.
+fn bot_device(data: &Path) -> String {
+    let saved = std::fs::read(data.join("matrix/session.json")).expect("the saved session");
+    let session: matrix_sdk::authentication::matrix::MatrixSession =
+        serde_json::from_slice(&saved).unwrap();
+    session.meta.device_id.to_string()
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn the_bots_device_is_signed_by_its_accounts_self_signing_key() {
+    let Scene {
+        bot_user,
+        data,
+        bot,
+        alice,
+        _keep,
+        ..
+    } = Scene::start().await;
+    assert!(
+        support::matrix_member::cross_signed_by_owner(&alice, &bot_user, &bot_device(&data)).await,
+        "the bot cross-signed its own device on its first start"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_member_who_shares_keys_only_with_cross_signed_devices_is_answered_in_an_encrypted_room()
+{
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    let (_keep, data) = data_dir();
+    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, Clock::wall()).await;
+    let mut alice =
+        support::matrix_member::login_like_element(&synapse, &alice_user, &alice_pass).await;
+    let room = alice.room_with(&bot_user, true).await;
+
+    let reply = alice.ask(&room, "!help", &bot_user).await;
+    assert!(
+        reply.body.contains("Reminders: for you or the room"),
+        "{}",
+        reply.body
+    );
+    assert!(reply.encrypted, "the answer is encrypted like the room");
+    bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_redeployment_with_the_saved_recovery_key_keeps_the_bots_identity() {
+    let Scene {
+        synapse,
+        bot_user,
+        bot_pass,
+        data,
+        bot,
+        alice,
+        _keep,
+        ..
+    } = Scene::start().await;
+    let first_master = support::matrix_member::master_key(&alice, &bot_user)
+        .await
+        .expect("the bot published a cross-signing identity");
+    let key_file = data.join("matrix/recovery-key");
+    let recovery_key = std::fs::read_to_string(&key_file).expect("the saved recovery key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "only the bot's user reads the recovery key"
+        );
+    }
+    bot.stop().await;
+
+    // A plain restart on the same data keeps the device and the identity.
+    let clock = Clock::wall();
+    let bot = start_bot(&synapse, &bot_user, &bot_pass, &data, clock.clone()).await;
+    assert_eq!(
+        support::matrix_member::master_key(&alice, &bot_user)
+            .await
+            .as_deref(),
+        Some(first_master.as_str())
+    );
+    bot.stop().await;
+
+    // A new data directory (a new device) with the key: the same identity signs the new device.
+    let config = |recovery_key: Option<String>| MatrixConfig {
+        homeserver: synapse.url.clone(),
+        user: bot_user.clone(),
+        password: Some(bot_pass.clone()),
+        access_token: None,
+        recovery_key,
+    };
+    let runtime = |data: PathBuf| async move {
+        let store = Arc::new(
+            SqlStore::open(&DatabaseUrl::parse(&data.join("rounds.db").to_string_lossy()).unwrap())
+                .await
+                .unwrap(),
+        );
+        Arc::new(Runtime::new(Arc::new(Bot::new(
+            store,
+            support::settings(chrono_tz::UTC),
+        ))))
+    };
+    let (_keep_again, moved) = data_dir();
+    let bot = start_configured_bot(
+        &config(Some(recovery_key.trim().to_string())),
+        runtime(moved.clone()).await,
+        &moved,
+        clock.clone(),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(
+        support::matrix_member::master_key(&alice, &bot_user)
+            .await
+            .as_deref(),
+        Some(first_master.as_str()),
+        "no new cross-signing keys"
+    );
+    assert!(
+        support::matrix_member::cross_signed_by_owner(&alice, &bot_user, &bot_device(&moved)).await,
+        "the redeployed device is signed with the recovered keys"
+    );
+    assert!(
+        !moved.join("matrix/recovery-key").exists(),
+        "a recovered key is not written out again"
+    );
+    bot.stop().await;
+
+    // Without the key, or with a wrong one, the bot still starts, uncross-signed, and leaves
+    // the identity alone.
+    for recovery_key in [None, Some("EsTc not the key".to_string())] {
+        let (_keep_bare, bare) = data_dir();
+        let bot = start_configured_bot(
+            &config(recovery_key),
+            runtime(bare.clone()).await,
+            &bare,
+            clock.clone(),
+            Vec::new(),
+        )
+        .await;
+        assert!(
+            !support::matrix_member::cross_signed_by_owner(&alice, &bot_user, &bot_device(&bare))
+                .await
+        );
+        assert!(!bare.join("matrix/recovery-key").exists());
+        assert_eq!(
+            support::matrix_member::master_key(&alice, &bot_user)
+                .await
+                .as_deref(),
+            Some(first_master.as_str())
+        );
+        bot.stop().await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_bot_given_only_an_access_token_cross_signs_its_device() {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    // The operator's token: a login made elsewhere, whose device the bot then uses.
+    let elsewhere = matrix_sdk::Client::builder()
+        .homeserver_url(&synapse.url)
+        .build()
+        .await
+        .unwrap();
+    elsewhere
+        .matrix_auth()
+        .login_username(&bot_user, &bot_pass)
+        .send()
+        .await
+        .unwrap();
+    let token = elsewhere.access_token().expect("a token");
+    drop(elsewhere);
+    let (_keep, data) = data_dir();
+    let config = MatrixConfig {
+        homeserver: synapse.url.clone(),
+        user: bot_user.clone(),
+        password: None,
+        access_token: Some(token),
+        recovery_key: None,
+    };
+    let store = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&data.join("rounds.db").to_string_lossy()).unwrap())
+            .await
+            .unwrap(),
+    );
+    let runtime = Arc::new(Runtime::new(Arc::new(Bot::new(
+        store,
+        support::settings(chrono_tz::UTC),
+    ))));
+    let bot = start_configured_bot(&config, runtime, &data, Clock::wall(), Vec::new()).await;
+    let alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    assert!(
+        support::matrix_member::cross_signed_by_owner(&alice, &bot_user, &bot_device(&data)).await,
+        "the homeserver takes an account's first cross-signing keys without a password"
+    );
+    assert!(data.join("matrix/recovery-key").exists());
     bot.stop().await;
 }

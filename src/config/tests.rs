@@ -138,3 +138,26 @@ fn matrix_from_environment_alone() {
         "secrets are redacted in Debug"
     );
 }
+
+#[test]
+fn the_matrix_recovery_key_comes_from_the_environment_and_is_redacted() {
+    let config = Config::load(
+        None,
+        &env(&[
+            ("ROUNDS_MATRIX_HOMESERVER", "http://127.0.0.1:8008"),
+            ("ROUNDS_MATRIX_USER", "@rounds:localhost"),
+            ("ROUNDS_MATRIX_PASSWORD", "pw"),
+            ("ROUNDS_MATRIX_RECOVERY_KEY", "EsTc 1234 abcd"),
+        ]),
+    )
+    .unwrap();
+    let matrix = config.matrix.unwrap();
+    assert_eq!(matrix.recovery_key.as_deref(), Some("EsTc 1234 abcd"));
+    assert!(!format!("{matrix:?}").contains("EsTc"));
+    assert!(
+        super::ENV_KEYS
+            .iter()
+            .any(|(var, _)| *var == "ROUNDS_MATRIX_RECOVERY_KEY"),
+        "a known variable, not reported as a typo"
+    );
+}

@@ -148,12 +148,23 @@ impl Member {
             .build()
             .await
             .unwrap();
+        Member::login_client(client, user, password).await
+    }
+
+    /// Logs `client` (built with whatever settings the test needs) in as `user`.
+    pub async fn login_client(client: Client, user: &str, password: &str) -> Member {
         client
             .matrix_auth()
             .login_username(user, password)
             .send()
             .await
             .unwrap();
+        // A client set to cross-sign itself does so in this task; it must be done before the
+        // member's first message leaves.
+        client
+            .encryption()
+            .wait_for_e2ee_initialization_tasks()
+            .await;
         client.sync_once(SyncSettings::default()).await.unwrap();
         let (tx, seen) = mpsc::unbounded_channel();
         client.add_event_handler(
@@ -379,4 +390,90 @@ impl Member {
         .await;
         all
     }
+}
+
+/// A member as current Element is (MSC4153): their own device cross-signed, room keys shared
+/// only with devices their owner has cross-signed, and messages decrypted only from those.
+pub async fn login_like_element(synapse: &Synapse, user: &str, password: &str) -> Member {
+    let client = Client::builder()
+        .homeserver_url(&synapse.url)
+        .with_encryption_settings(matrix_sdk::encryption::EncryptionSettings {
+            auto_enable_cross_signing: true,
+            ..Default::default()
+        })
+        .with_room_key_recipient_strategy(sdk_setting(
+            serde_json::json!("IdentityBasedStrategy"),
+            "IdentityBasedStrategy",
+        ))
+        .with_decryption_settings(sdk_setting(
+            serde_json::json!({ "sender_device_trust_requirement": "CrossSigned" }),
+            "CrossSigned",
+        ))
+        .build()
+        .await
+        .unwrap();
+    let member = Member::login_client(client, user, password).await;
+    let own = member
+        .client
+        .encryption()
+        .get_own_device()
+        .await
+        .unwrap()
+        .expect("the member's own device");
+    assert!(
+        own.is_cross_signed_by_owner(),
+        "the member's device cross-signed itself"
+    );
+    member
+}
+
+/// The master key `member` sees for `user`, fetched afresh from the homeserver.
+pub async fn master_key(member: &Member, user: &str) -> Option<String> {
+    let identity = member
+        .client
+        .encryption()
+        .request_user_identity(&UserId::parse(user).unwrap())
+        .await
+        .unwrap()?;
+    identity
+        .master_key()
+        .get_first_key()
+        .map(|key| key.to_base64())
+}
+
+/// Whether `member` sees `user`'s device `device` as signed by its owner's self-signing key,
+/// after asking the homeserver for that user's current keys.
+pub async fn cross_signed_by_owner(member: &Member, user: &str, device: &str) -> bool {
+    let user = UserId::parse(user).unwrap();
+    member
+        .client
+        .encryption()
+        .request_user_identity(&user)
+        .await
+        .unwrap();
+    member
+        .client
+        .encryption()
+        .get_device(&user, device.into())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| {
+            panic!(
+                "{member_user} knows {user}'s device {device}",
+                member_user = member.user
+            )
+        })
+        .is_cross_signed_by_owner()
+}
+
+/// A crypto setting matrix-sdk 0.18 takes but does not re-export (`CollectStrategy`,
+/// `DecryptionSettings`), named through its serde form; `shows` guards against a form the
+/// SDK reads as something else.
+fn sdk_setting<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+    form: serde_json::Value,
+    shows: &str,
+) -> T {
+    let setting: T = serde_json::from_value(form).unwrap();
+    assert!(format!("{setting:?}").contains(shows), "{setting:?}");
+    setting
 }

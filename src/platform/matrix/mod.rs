@@ -33,12 +33,12 @@ pub struct MatrixBot {
     pub client: Client,
     pub adapter: Arc<MatrixAdapter>,
     handlers: inbound::Handlers,
-    first_start: bool,
     _lock: session::StoreLock,
 }
 
 impl MatrixBot {
-    /// Logs in (or restores the saved session) and prepares the handlers; nothing is read yet.
+    /// Logs in (or restores the saved session), cross-signs the device and prepares the
+    /// handlers; nothing is answered yet (a first start's one sync only skips history).
     pub async fn connect(
         config: &MatrixConfig,
         links: Vec<MatrixLink>,
@@ -48,6 +48,15 @@ impl MatrixBot {
     ) -> anyhow::Result<MatrixBot> {
         let connected = session::connect(config, data_dir).await?;
         let client = connected.client;
+        if connected.first_start {
+            // History from before Rounds arrived is not for it to answer: one sync before any
+            // handler is registered moves the stored token past it. The same sync uploads the
+            // new device's keys, which cross-signing then signs.
+            client
+                .sync_once(SyncSettings::default().timeout(Duration::ZERO))
+                .await?;
+        }
+        session::cross_sign(&client, config, &session::store_dir(data_dir)).await;
         let own_user = client
             .user_id()
             .ok_or_else(|| anyhow::anyhow!("logged in but the client has no user id"))?
@@ -69,20 +78,12 @@ impl MatrixBot {
                 clock,
                 own_user,
             },
-            first_start: connected.first_start,
             _lock: connected.lock,
         })
     }
 
     /// Syncs until `shutdown` turns true; answers go out through `Runtime::drive`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
-        if self.first_start {
-            // History from before Rounds arrived is not for it to answer: one sync with no
-            // handlers moves the stored token past it.
-            self.client
-                .sync_once(SyncSettings::default().timeout(Duration::ZERO))
-                .await?;
-        }
         inbound::register(&self.client, self.handlers.clone());
         inbound::answer_pending_invites(&self.client, &self.handlers.rooms).await;
         self.handlers.rooms.refresh_spaces(&self.client).await;

@@ -1,6 +1,7 @@
 //! Logging in once and keeping the same device: the session (device id, token) and the crypto
 //! store live in the data directory, so keys keep working and transaction ids keep
-//! deduplicating across restarts.
+//! deduplicating across restarts. The device is cross-signed by the account, because current
+//! Element (MSC4153) shares room keys only with devices their owner has signed.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use anyhow::{Context, anyhow, bail};
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::RequestConfig;
 use matrix_sdk::encryption::CryptoStoreError;
+use matrix_sdk::ruma::api::client::uiaa;
 use matrix_sdk::{Client, SessionMeta, SessionTokens};
 
 use crate::config::MatrixConfig;
@@ -144,15 +146,30 @@ async fn restore(client: &Client, session: MatrixSession) -> anyhow::Result<()> 
 }
 
 fn save(path: &Path, session: &MatrixSession) -> anyhow::Result<()> {
-    let json = serde_json::to_vec(session)?;
-    let temp = path.with_extension("json.tmp");
-    std::fs::write(&temp, json)?;
-    restrict(&temp)?;
-    std::fs::rename(&temp, path)?;
+    write_private(path, &serde_json::to_vec(session)?)?;
     Ok(())
 }
 
-/// The session file holds an access token: readable by this user only.
+/// The session file (an access token) and the recovery key are readable by this user only,
+/// from the moment they exist; a rename puts a whole file in place.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let temp = path.with_extension("tmp");
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temp)?;
+    // A temp file left by an earlier crash keeps its old mode through `open`.
+    restrict(&temp)?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    std::fs::rename(&temp, path)
+}
+
 #[cfg(unix)]
 fn restrict(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
@@ -161,6 +178,141 @@ fn restrict(path: &Path) -> std::io::Result<()> {
 
 #[cfg(not(unix))]
 fn restrict(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Where a first start keeps the recovery key it made, for the operator to copy.
+pub fn recovery_key_path(dir: &Path) -> PathBuf {
+    dir.join("recovery-key")
+}
+
+/// Makes this device one the account has cross-signed: on a new account by creating the
+/// cross-signing keys (and secret storage, whose recovery key is saved beside the session);
+/// on an account that has them by unlocking them with the recovery key. Nothing here stops
+/// the bot: without cross-signing it still works for clients that do not require it.
+pub async fn cross_sign(client: &Client, config: &MatrixConfig, dir: &Path) {
+    if let Err(error) = try_cross_sign(client, config, dir).await {
+        tracing::warn!(
+            "cross-signing this Matrix device failed, so members on current Element cannot exchange encrypted messages with Rounds; it is tried again on the next start: {error:#}"
+        );
+    }
+}
+
+async fn try_cross_sign(client: &Client, config: &MatrixConfig, dir: &Path) -> anyhow::Result<()> {
+    let encryption = client.encryption();
+    // The SDK's own start-up task reads backup and recovery state; ours must not race it.
+    encryption.wait_for_e2ee_initialization_tasks().await;
+    let own = client
+        .user_id()
+        .ok_or_else(|| anyhow!("logged in but the client has no user id"))?
+        .to_owned();
+    let holds_keys = encryption
+        .cross_signing_status()
+        .await
+        .is_some_and(|status| status.is_complete());
+    if !holds_keys {
+        let published = encryption
+            .request_user_identity(&own)
+            .await
+            .context("cannot fetch the account's cross-signing keys")?;
+        if published.is_some() {
+            return recover(client, config, dir).await;
+        }
+        bootstrap(client, config).await?;
+        tracing::info!(user = %own, "created cross-signing keys and signed this Matrix device");
+    }
+    // Checked on every start, so a first start cut short between the two steps still ends
+    // with a recovery key.
+    let secret_storage = encryption.secret_storage();
+    if !secret_storage
+        .is_enabled()
+        .await
+        .context("cannot read the account's secret storage")?
+    {
+        let store = secret_storage
+            .create_secret_store()
+            .await
+            .context("cannot set up secret storage for the cross-signing keys")?;
+        let path = recovery_key_path(dir);
+        write_private(&path, store.secret_storage_key().as_bytes())
+            .with_context(|| format!("cannot save the recovery key to {}", path.display()))?;
+        tracing::info!(
+            "saved the Matrix account's new recovery key in {}: keep a copy somewhere safe, and set ROUNDS_MATRIX_RECOVERY_KEY to it when Rounds starts without this data directory",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Uploads new cross-signing keys, answering the homeserver's password challenge when it
+/// asks for one (homeservers with MSC3967 do not, for an account's first keys).
+async fn bootstrap(client: &Client, config: &MatrixConfig) -> anyhow::Result<()> {
+    let encryption = client.encryption();
+    let Err(error) = encryption.bootstrap_cross_signing(None).await else {
+        return Ok(());
+    };
+    let Some(challenge) = error.as_uiaa_response() else {
+        return Err(error).context("cannot upload new cross-signing keys");
+    };
+    let Some(password) = &config.password else {
+        bail!(
+            "the homeserver wants the account's password to create cross-signing keys: set ROUNDS_MATRIX_PASSWORD for one start"
+        );
+    };
+    let mut auth = uiaa::Password::new(
+        uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(config.user.clone())),
+        password.clone(),
+    );
+    auth.session = challenge.session.clone();
+    encryption
+        .bootstrap_cross_signing(Some(uiaa::AuthData::Password(auth)))
+        .await
+        .context("the homeserver refused the new cross-signing keys")
+}
+
+/// The account was cross-signed before this device: its keys come out of secret storage with
+/// the recovery key, and importing them signs this device.
+async fn recover(client: &Client, config: &MatrixConfig, dir: &Path) -> anyhow::Result<()> {
+    let saved = recovery_key_path(dir);
+    let given = |key: String, source: String| {
+        let key = key.trim().to_string();
+        (!key.is_empty()).then_some((key, source))
+    };
+    let key = config
+        .recovery_key
+        .clone()
+        .and_then(|key| given(key, "ROUNDS_MATRIX_RECOVERY_KEY".to_string()))
+        .or_else(|| {
+            let key = std::fs::read_to_string(&saved).ok()?;
+            given(key, saved.display().to_string())
+        });
+    let Some((key, source)) = key else {
+        tracing::warn!(
+            "the Matrix account {} already has cross-signing keys, but no recovery key was given, so this device stays unsigned and members on current Element cannot exchange encrypted messages with Rounds: set ROUNDS_MATRIX_RECOVERY_KEY to the recovery key the first start saved in its data directory as matrix/recovery-key (or to the account's recovery key from another client)",
+            config.user
+        );
+        return Ok(());
+    };
+    let encryption = client.encryption();
+    let store = encryption
+        .secret_storage()
+        .open_secret_store(&key)
+        .await
+        .with_context(|| {
+            format!("the recovery key in {source} does not open this account's secret storage")
+        })?;
+    store
+        .import_secrets()
+        .await
+        .context("cannot import the cross-signing keys from secret storage")?;
+    if !encryption
+        .cross_signing_status()
+        .await
+        .is_some_and(|status| status.has_self_signing)
+    {
+        bail!("the account's secret storage holds no self-signing key to sign this device with");
+    }
+    tracing::info!(user = %config.user, "unlocked the account's cross-signing keys with the recovery key and signed this Matrix device");
     Ok(())
 }
 
