@@ -16,6 +16,9 @@ use std::time::Duration;
 
 use matrix_sdk::Client;
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter};
+use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
+use matrix_sdk::ruma::presence::PresenceState;
 use tokio::sync::watch;
 
 use crate::clock::Clock;
@@ -28,6 +31,37 @@ pub use rooms::PLATFORM;
 const SYNC_WAIT: Duration = Duration::from_secs(30);
 /// How long a stop lets a sync in progress finish before dropping it.
 const SYNC_STOP_GRACE: Duration = Duration::from_secs(1);
+/// The name the sync filter's id is saved under in the Matrix store. A changed definition needs
+/// a new name, or the id of the old one is reused.
+const SYNC_FILTER: &str = "rounds-work-only-1";
+
+/// What a sync brings: room messages, state and to-device keys, and only the account data
+/// that says which rooms are direct. Presence, typing, read receipts and the rest are left on
+/// the server, so a busy server does not wake Rounds for them.
+fn work_only() -> FilterDefinition {
+    let mut filter = FilterDefinition::default();
+    filter.presence = matrix_sdk::ruma::api::client::filter::Filter::ignore_all();
+    filter.account_data.types = Some(vec!["m.direct".to_string()]);
+    filter.room.ephemeral = RoomEventFilter::ignore_all();
+    filter.room.account_data = RoomEventFilter::ignore_all();
+    filter
+}
+
+/// Sync settings with the work-only filter, uploaded once (the server keeps it under an id,
+/// which keeps every sync's URL short); sent whole if the upload fails. Presence offline:
+/// a bot is not someone to see online, and an online sync would keep presence traffic going.
+async fn sync_settings(client: &Client) -> SyncSettings {
+    let filter = match client.get_or_upload_filter(SYNC_FILTER, work_only()).await {
+        Ok(id) => Filter::FilterId(id),
+        Err(error) => {
+            tracing::warn!(%error, "cannot upload the sync filter; sending it with each sync");
+            Filter::FilterDefinition(work_only())
+        }
+    };
+    SyncSettings::default()
+        .filter(filter)
+        .set_presence(PresenceState::Offline)
+}
 
 pub struct MatrixBot {
     pub client: Client,
@@ -76,11 +110,12 @@ impl MatrixBot {
 
     /// Syncs until `shutdown` turns true; answers go out through `Runtime::drive`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+        let settings = sync_settings(&self.client).await;
         if self.first_start {
             // History from before Rounds arrived is not for it to answer: one sync with no
             // handlers moves the stored token past it.
             self.client
-                .sync_once(SyncSettings::default().timeout(Duration::ZERO))
+                .sync_once(settings.clone().timeout(Duration::ZERO))
                 .await?;
         }
         inbound::register(&self.client, self.handlers.clone());
@@ -94,9 +129,7 @@ impl MatrixBot {
             if stopped {
                 break;
             }
-            let sync = self
-                .client
-                .sync_once(SyncSettings::default().timeout(SYNC_WAIT));
+            let sync = self.client.sync_once(settings.clone().timeout(SYNC_WAIT));
             tokio::pin!(sync);
             let synced = tokio::select! {
                 result = &mut sync => Some(result),
