@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use matrix_sdk::event_handler::Ctx;
+use matrix_sdk::event_handler::{Ctx, RawEvent};
 use matrix_sdk::ruma::api::client::membership::leave_room;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
+use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::member::{
     MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
 };
@@ -15,9 +16,11 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::events::space::child::OriginalSyncSpaceChildEvent;
+use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedTransactionId, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 
+use super::late_keys::LateKeys;
 use super::outbound::{content, delivery_error};
 use super::rooms::{DEFAULT_SOCIETY, PLATFORM, Rooms};
 use crate::clock::Clock;
@@ -60,6 +63,7 @@ pub struct Handlers {
     pub rooms: Arc<Rooms>,
     pub clock: Clock,
     pub own_user: OwnedUserId,
+    pub late: LateKeys,
 }
 
 pub fn register(client: &Client, handlers: Handlers) {
@@ -72,6 +76,17 @@ pub fn register(client: &Client, handlers: Handlers) {
     client.add_event_handler(
         |ev: OriginalSyncReactionEvent, room: Room, h: Ctx<Handlers>| async move {
             h.on_reaction(ev, room).await
+        },
+    );
+    // Sync hands over an encrypted event as such only when it could not decrypt it.
+    client.add_event_handler(
+        |ev: OriginalSyncRoomEncryptedEvent, room: Room, raw: RawEvent, h: Ctx<Handlers>| async move {
+            if ev.sender == h.own_user || room.state() != RoomState::Joined {
+                return;
+            }
+            let settings = h.runtime.bot().settings();
+            h.late
+                .hold(&ev, Raw::from_json(raw.0), &room, h.clock.now(), settings.catch_up);
         },
     );
     client.add_event_handler(
@@ -97,7 +112,7 @@ pub fn register(client: &Client, handlers: Handlers) {
     );
 }
 
-fn sent_at(ts: MilliSecondsSinceUnixEpoch) -> Option<DateTime<Utc>> {
+pub(super) fn sent_at(ts: MilliSecondsSinceUnixEpoch) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(i64::from(ts.0))
 }
 
@@ -243,7 +258,7 @@ impl Handlers {
             .await;
     }
 
-    async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
+    pub(super) async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
         if ev.sender == self.own_user || room.state() != RoomState::Joined {
             return;
         }
@@ -273,7 +288,7 @@ impl Handlers {
         self.receive(inbound, &room).await;
     }
 
-    async fn on_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
+    pub(super) async fn on_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
         if ev.sender == self.own_user {
             return;
         }

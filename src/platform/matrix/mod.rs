@@ -5,6 +5,7 @@
 //! `sync()` pauses about a second between quick syncs, which a bot answering commands feels.
 
 pub mod inbound;
+pub mod late_keys;
 pub mod outbound;
 pub mod render;
 pub mod rooms;
@@ -102,6 +103,7 @@ impl MatrixBot {
                 rooms,
                 clock,
                 own_user,
+                late: late_keys::LateKeys::default(),
             },
             first_start: connected.first_start,
             _lock: connected.lock,
@@ -119,6 +121,7 @@ impl MatrixBot {
                 .await?;
         }
         inbound::register(&self.client, self.handlers.clone());
+        let late_keys = tokio::spawn(late_keys::watch(self.client.clone(), self.handlers.clone()));
         inbound::answer_pending_invites(&self.client, &self.handlers.rooms).await;
         self.handlers.rooms.refresh_spaces(&self.client).await;
 
@@ -166,6 +169,7 @@ impl MatrixBot {
                 }
             }
         }
+        late_keys.abort();
         self.handlers
             .runtime
             .readiness()
