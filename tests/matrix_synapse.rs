@@ -1295,7 +1295,10 @@ async fn a_milestone_with_a_record_number_is_refused_with_the_reason_in_a_direct
 /// A bot and Alice, each behind its own tap (`support::matrix_member::Tap`), in an encrypted
 /// room where Alice's client already shares keys with the bot's device.
 struct TappedScene {
+    synapse: Synapse,
     bot_user: String,
+    bot_pass: String,
+    data: PathBuf,
     clock: Clock,
     bot: RunningBot,
     alice: Member,
@@ -1329,7 +1332,10 @@ impl TappedScene {
             .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&first))
             .await;
         TappedScene {
+            synapse,
             bot_user,
+            bot_pass,
+            data,
             clock,
             bot,
             alice,
@@ -1525,6 +1531,38 @@ async fn typing_and_read_receipts_do_not_wake_the_bots_sync() {
         filter["account_data"]["types"],
         serde_json::json!(["m.direct"]),
         "{filter}"
+    );
+    scene.bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_message_waiting_for_its_room_key_is_still_answered_after_a_restart() {
+    let mut scene = TappedScene::start(true).await;
+    let bot_user = scene.bot_user.clone();
+    let asked = scene.say_with_key_withheld("!reminders").await;
+    // Long enough for the bot to have seen the message it cannot read.
+    let _ = scene.alice.collect(&bot_user, Duration::from_secs(3)).await;
+    scene.bot.stop().await;
+    scene.bot = start_bot(
+        &scene.bot_tap.synapse(&scene.synapse),
+        &bot_user,
+        &scene.bot_pass,
+        &scene.data,
+        scene.clock.clone(),
+    )
+    .await;
+
+    scene.alice_tap.release().await;
+    let answer = scene
+        .alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(answer.encrypted);
+    let again = scene.alice.collect(&bot_user, Duration::from_secs(3)).await;
+    assert!(
+        again.iter().all(|s| s.reply_to.as_ref() != Some(&asked)),
+        "answered once"
     );
     scene.bot.stop().await;
 }

@@ -84,9 +84,7 @@ pub fn register(client: &Client, handlers: Handlers) {
             if ev.sender == h.own_user || room.state() != RoomState::Joined {
                 return;
             }
-            let settings = h.runtime.bot().settings();
-            h.late
-                .hold(&ev, Raw::from_json(raw.0), &room, h.clock.now(), settings.catch_up);
+            h.late.hold(&h, &ev, Raw::from_json(raw.0), &room).await;
         },
     );
     client.add_event_handler(

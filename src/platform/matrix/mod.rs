@@ -120,8 +120,13 @@ impl MatrixBot {
                 .sync_once(settings.clone().timeout(Duration::ZERO))
                 .await?;
         }
+        self.handlers.late.load(&self.handlers).await;
         inbound::register(&self.client, self.handlers.clone());
-        let late_keys = tokio::spawn(late_keys::watch(self.client.clone(), self.handlers.clone()));
+        // Listening starts before the first sync, so no key it brings goes unseen.
+        let late_keys = late_keys::watch(self.client.clone(), self.handlers.clone()).await;
+        if late_keys.is_none() {
+            tracing::warn!("no encryption machine; messages sent before their keys stay unread");
+        }
         inbound::answer_pending_invites(&self.client, &self.handlers.rooms).await;
         self.handlers.rooms.refresh_spaces(&self.client).await;
 
@@ -169,7 +174,9 @@ impl MatrixBot {
                 }
             }
         }
-        late_keys.abort();
+        if let Some(task) = late_keys {
+            task.abort();
+        }
         self.handlers
             .runtime
             .readiness()
