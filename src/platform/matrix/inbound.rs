@@ -16,6 +16,9 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::events::space::child::OriginalSyncSpaceChildEvent;
+use matrix_sdk::ruma::events::{
+    AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
+};
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedTransactionId, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
@@ -84,7 +87,9 @@ pub fn register(client: &Client, handlers: Handlers) {
             if ev.sender == h.own_user || room.state() != RoomState::Joined {
                 return;
             }
-            h.late.hold(&h, &ev, Raw::from_json(raw.0), &room).await;
+            if let Some(sent) = sent_at(ev.origin_server_ts) {
+                h.late.hold(&ev, sent, Raw::from_json(raw.0), &room).await;
+            }
         },
     );
     client.add_event_handler(
@@ -110,7 +115,7 @@ pub fn register(client: &Client, handlers: Handlers) {
     );
 }
 
-pub(super) fn sent_at(ts: MilliSecondsSinceUnixEpoch) -> Option<DateTime<Utc>> {
+fn sent_at(ts: MilliSecondsSinceUnixEpoch) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(i64::from(ts.0))
 }
 
@@ -256,7 +261,20 @@ impl Handlers {
             .await;
     }
 
-    pub(super) async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
+    async fn on_decrypted(&self, room: Room, raw: Raw<AnySyncTimelineEvent>) {
+        match raw.deserialize() {
+            Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+                SyncMessageLikeEvent::Original(ev),
+            ))) => self.on_message(ev, room).await,
+            Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Reaction(
+                SyncMessageLikeEvent::Original(ev),
+            ))) => self.on_reaction(ev, room).await,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "a late-decrypted event is unreadable"),
+        }
+    }
+
+    async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
         if ev.sender == self.own_user || room.state() != RoomState::Joined {
             return;
         }
@@ -286,7 +304,7 @@ impl Handlers {
         self.receive(inbound, &room).await;
     }
 
-    pub(super) async fn on_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
+    async fn on_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
         if ev.sender == self.own_user {
             return;
         }
@@ -418,6 +436,20 @@ impl Handlers {
         // Joining waits on the homeserver; the sync loop must not.
         tokio::spawn(async move { answer_invite(&rooms, room, &ev.sender).await });
     }
+}
+
+/// Hands each message whose room key came late to the handler its kind has (from the moment
+/// this is called); `None` without an encryption machine.
+pub async fn watch_late_keys(
+    client: &Client,
+    handlers: Handlers,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let late = handlers.late.clone();
+    late.watch(client.clone(), move |room, raw| {
+        let handlers = handlers.clone();
+        async move { handlers.on_decrypted(room, raw).await }
+    })
+    .await
 }
 
 /// Accepts or politely declines one invitation.

@@ -6,15 +6,14 @@
 //! nothing else would bring them back.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
+use matrix_sdk::ruma::events::AnySyncTimelineEvent;
 use matrix_sdk::ruma::events::room::encrypted::{
     EncryptedEventScheme, OriginalSyncRoomEncryptedEvent,
-};
-use matrix_sdk::ruma::events::{
-    AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
 };
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId};
@@ -22,8 +21,9 @@ use matrix_sdk::{Client, Room};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use super::inbound::{Handlers, sent_at};
 use super::rooms::PLATFORM;
+use crate::clock::Clock;
+use crate::core::store::MemoryStore;
 use crate::telemetry::metrics;
 
 /// More waiting messages than this means something is wrong with keys in general; the oldest
@@ -44,16 +44,28 @@ struct Held {
 
 /// Messages waiting for a key. One lock over the list and its saved copy, so two changes
 /// never save out of order.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct LateKeys {
     waiting: Arc<Mutex<Vec<Held>>>,
+    store: Arc<dyn MemoryStore>,
+    clock: Clock,
+    /// Past this age a message is not acted on, as everywhere else.
+    catch_up: Duration,
 }
 
 impl LateKeys {
+    pub fn new(store: Arc<dyn MemoryStore>, clock: Clock, catch_up: Duration) -> LateKeys {
+        LateKeys {
+            waiting: Arc::default(),
+            store,
+            clock,
+            catch_up,
+        }
+    }
+
     /// Takes back what an earlier run saved, before any sync.
-    pub async fn load(&self, handlers: &Handlers) {
-        let store = handlers.runtime.bot().store();
-        let saved = match store.recall(PLATFORM, SAVED_AS).await {
+    pub async fn load(&self) {
+        let saved = match self.store.recall(PLATFORM, SAVED_AS).await {
             Ok(Some(saved)) => saved,
             Ok(None) => return,
             Err(error) => {
@@ -70,7 +82,7 @@ impl LateKeys {
         };
         let mut waiting = self.waiting.lock().await;
         *waiting = held;
-        forget_expired(&mut waiting, handlers);
+        self.forget_expired(&mut waiting);
         if !waiting.is_empty() {
             tracing::info!(
                 waiting = waiting.len(),
@@ -83,23 +95,20 @@ impl LateKeys {
     /// closes on it.
     pub async fn hold(
         &self,
-        handlers: &Handlers,
         ev: &OriginalSyncRoomEncryptedEvent,
+        sent: DateTime<Utc>,
         raw: Raw<OriginalSyncRoomEncryptedEvent>,
         room: &Room,
     ) {
         let EncryptedEventScheme::MegolmV1AesSha2(megolm) = &ev.content.scheme else {
             return;
         };
-        let Some(sent) = sent_at(ev.origin_server_ts) else {
-            return;
-        };
-        if handlers.clock.now() - sent > handlers.runtime.bot().settings().catch_up {
+        if self.clock.now() - sent > self.catch_up {
             return;
         }
         tracing::info!(room = %room.room_id(), event = %ev.event_id, sender = %ev.sender, "an encrypted message waits for its room key");
         let mut waiting = self.waiting.lock().await;
-        forget_expired(&mut waiting, handlers);
+        self.forget_expired(&mut waiting);
         if waiting.len() >= MOST_WAITING {
             tracing::warn!("too many encrypted messages wait for keys; the oldest is given up");
             metrics::late_decryption("given_up");
@@ -113,122 +122,120 @@ impl LateKeys {
             sent,
             raw,
         });
-        save(&waiting, handlers).await;
+        self.save(&waiting).await;
     }
-}
 
-fn forget_expired(waiting: &mut Vec<Held>, handlers: &Handlers) {
-    let now = handlers.clock.now();
-    let catch_up = handlers.runtime.bot().settings().catch_up;
-    waiting.retain(|held| {
-        let keep = now - held.sent <= catch_up;
-        if !keep {
-            tracing::info!(event = %held.event_id, "an encrypted message's key did not come within the catch-up window; not acted on");
-            metrics::late_decryption("expired");
-        }
-        keep
-    });
-}
+    fn forget_expired(&self, waiting: &mut Vec<Held>) {
+        let now = self.clock.now();
+        waiting.retain(|held| {
+            let keep = now - held.sent <= self.catch_up;
+            if !keep {
+                tracing::info!(event = %held.event_id, "an encrypted message's key did not come within the catch-up window; not acted on");
+                metrics::late_decryption("expired");
+            }
+            keep
+        });
+    }
 
-async fn save(waiting: &[Held], handlers: &Handlers) {
-    let saved = match serde_json::to_string(waiting) {
-        Ok(saved) => saved,
-        Err(error) => {
-            tracing::warn!(%error, "cannot write down the encrypted messages that wait for keys");
-            return;
+    async fn save(&self, waiting: &[Held]) {
+        let saved = match serde_json::to_string(waiting) {
+            Ok(saved) => saved,
+            Err(error) => {
+                tracing::warn!(%error, "cannot write down the encrypted messages that wait for keys");
+                return;
+            }
+        };
+        if let Err(error) = self
+            .store
+            .remember(PLATFORM, SAVED_AS, &saved, self.clock.now())
+            .await
+        {
+            tracing::warn!(%error, "cannot save the encrypted messages that wait for keys; a restart forgets them");
         }
-    };
-    if let Err(error) = handlers
-        .runtime
-        .bot()
-        .store()
-        .remember(PLATFORM, SAVED_AS, &saved, handlers.clock.now())
-        .await
+    }
+
+    /// Listens for room keys from now on and, in a task of its own, hands each waiting message
+    /// a new key opens to `handle`; `None` without an encryption machine.
+    pub async fn watch<F, Fut>(
+        self,
+        client: Client,
+        handle: F,
+    ) -> Option<tokio::task::JoinHandle<()>>
+    where
+        F: Fn(Room, Raw<AnySyncTimelineEvent>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send,
     {
-        tracing::warn!(%error, "cannot save the encrypted messages that wait for keys; a restart forgets them");
-    }
-}
-
-/// Listens for room keys from now on and retries the waiting messages each time some arrive,
-/// in a task of its own; `None` without an encryption machine.
-pub async fn watch(client: Client, handlers: Handlers) -> Option<tokio::task::JoinHandle<()>> {
-    let keys = client.encryption().room_keys_received_stream().await?;
-    Some(tokio::spawn(async move {
-        let mut keys = std::pin::pin!(keys);
-        // A key saved before a stop may not have been tried yet.
-        retry(&client, &handlers, None).await;
-        while let Some(update) = keys.next().await {
-            match update {
-                Ok(keys) => {
-                    let sessions = keys
-                        .into_iter()
-                        .map(|key| (key.room_id, key.session_id))
-                        .collect();
-                    retry(&client, &handlers, Some(sessions)).await;
-                }
-                Err(missed) => {
-                    tracing::warn!(%missed, "room key updates were missed; retrying every waiting message");
-                    retry(&client, &handlers, None).await;
+        let keys = client.encryption().room_keys_received_stream().await?;
+        Some(tokio::spawn(async move {
+            let mut keys = std::pin::pin!(keys);
+            // A key saved before a stop may not have been tried yet.
+            self.retry(&client, None, &handle).await;
+            while let Some(update) = keys.next().await {
+                match update {
+                    Ok(keys) => {
+                        let sessions = keys
+                            .into_iter()
+                            .map(|key| (key.room_id, key.session_id))
+                            .collect();
+                        self.retry(&client, Some(sessions), &handle).await;
+                    }
+                    Err(missed) => {
+                        tracing::warn!(%missed, "room key updates were missed; retrying every waiting message");
+                        self.retry(&client, None, &handle).await;
+                    }
                 }
             }
-        }
-    }))
-}
+        }))
+    }
 
-/// Retries the messages of the given sessions (all of them for `None`).
-async fn retry(
-    client: &Client,
-    handlers: &Handlers,
-    sessions: Option<HashSet<(OwnedRoomId, String)>>,
-) {
-    let mut waiting = handlers.late.waiting.lock().await;
-    if waiting.is_empty() {
-        return;
-    }
-    forget_expired(&mut waiting, handlers);
-    let before = waiting.len();
-    let mut still = Vec::with_capacity(waiting.len());
-    for held in waiting.drain(..) {
-        let opens = sessions
-            .as_ref()
-            .is_none_or(|s| s.contains(&(held.room.clone(), held.session.clone())));
-        if !opens || !release(client, handlers, &held).await {
-            still.push(held);
+    /// Retries the messages of the given sessions (all of them for `None`).
+    async fn retry<F, Fut>(
+        &self,
+        client: &Client,
+        sessions: Option<HashSet<(OwnedRoomId, String)>>,
+        handle: &F,
+    ) where
+        F: Fn(Room, Raw<AnySyncTimelineEvent>) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let mut waiting = self.waiting.lock().await;
+        if waiting.is_empty() {
+            return;
+        }
+        self.forget_expired(&mut waiting);
+        let before = waiting.len();
+        let mut still = Vec::with_capacity(waiting.len());
+        for held in waiting.drain(..) {
+            let opens = sessions
+                .as_ref()
+                .is_none_or(|s| s.contains(&(held.room.clone(), held.session.clone())));
+            match opens.then(|| client.get_room(&held.room)).flatten() {
+                Some(room) => match self.open(&room, &held).await {
+                    Some(event) => handle(room, event).await,
+                    None => still.push(held),
+                },
+                None => still.push(held),
+            }
+        }
+        *waiting = still;
+        if waiting.len() != before {
+            self.save(&waiting).await;
         }
     }
-    *waiting = still;
-    if waiting.len() != before {
-        save(&waiting, handlers).await;
-    }
-}
 
-/// Decrypts one waiting message and hands it to the handlers; false if it still cannot be read.
-async fn release(client: &Client, handlers: &Handlers, held: &Held) -> bool {
-    let Some(room) = client.get_room(&held.room) else {
-        return false;
-    };
-    let decrypted = match room.decrypt_event(&held.raw, None).await {
-        Ok(event) if event.encryption_info().is_some() => event,
-        Ok(_) => return false,
-        Err(error) => {
-            tracing::warn!(%error, event = %held.event_id, "retrying a decryption failed");
-            return false;
-        }
-    };
-    let waited = (handlers.clock.now() - held.sent).num_milliseconds();
-    tracing::info!(room = %held.room, event = %held.event_id, waited_ms = waited, "an encrypted message is read now that its room key has come");
-    metrics::late_decryption("decrypted");
-    match decrypted.raw().deserialize() {
-        Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
-            SyncMessageLikeEvent::Original(ev),
-        ))) => handlers.on_message(ev, room).await,
-        Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Reaction(
-            SyncMessageLikeEvent::Original(ev),
-        ))) => handlers.on_reaction(ev, room).await,
-        Ok(_) => {}
-        Err(error) => {
-            tracing::warn!(%error, event = %held.event_id, "a late-decrypted event is unreadable");
-        }
+    /// The decrypted event, if its key is here now.
+    async fn open(&self, room: &Room, held: &Held) -> Option<Raw<AnySyncTimelineEvent>> {
+        let decrypted = match room.decrypt_event(&held.raw, None).await {
+            Ok(event) if event.encryption_info().is_some() => event,
+            Ok(_) => return None,
+            Err(error) => {
+                tracing::warn!(%error, event = %held.event_id, "retrying a decryption failed");
+                return None;
+            }
+        };
+        let waited = (self.clock.now() - held.sent).num_milliseconds();
+        tracing::info!(room = %held.room, event = %held.event_id, waited_ms = waited, "an encrypted message is read now that its room key has come");
+        metrics::late_decryption("decrypted");
+        Some(decrypted.raw().clone())
     }
-    true
 }

@@ -95,6 +95,11 @@ impl MatrixBot {
         ));
         tracing::info!(user = %own_user, first_start = connected.first_start, "connected to Matrix");
         runtime.readiness().expect(PLATFORM);
+        let late = late_keys::LateKeys::new(
+            runtime.bot().store().clone(),
+            clock.clone(),
+            runtime.bot().settings().catch_up,
+        );
         Ok(MatrixBot {
             client,
             adapter,
@@ -103,7 +108,7 @@ impl MatrixBot {
                 rooms,
                 clock,
                 own_user,
-                late: late_keys::LateKeys::default(),
+                late,
             },
             first_start: connected.first_start,
             _lock: connected.lock,
@@ -120,10 +125,10 @@ impl MatrixBot {
                 .sync_once(settings.clone().timeout(Duration::ZERO))
                 .await?;
         }
-        self.handlers.late.load(&self.handlers).await;
+        self.handlers.late.load().await;
         inbound::register(&self.client, self.handlers.clone());
         // Listening starts before the first sync, so no key it brings goes unseen.
-        let late_keys = late_keys::watch(self.client.clone(), self.handlers.clone()).await;
+        let late_keys = inbound::watch_late_keys(&self.client, self.handlers.clone()).await;
         if late_keys.is_none() {
             tracing::warn!("no encryption machine; messages sent before their keys stay unread");
         }
