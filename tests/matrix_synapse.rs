@@ -1512,3 +1512,278 @@ async fn a_bot_given_only_an_access_token_cross_signs_its_device() {
     assert!(data.join("matrix/recovery-key").exists());
     bot.stop().await;
 }
+
+/// A bot and Alice, each behind its own tap (`support::matrix_member::Tap`), in an encrypted
+/// room where Alice's client already shares keys with the bot's device.
+struct TappedScene {
+    synapse: Synapse,
+    bot_user: String,
+    bot_pass: String,
+    data: PathBuf,
+    clock: Clock,
+    bot: RunningBot,
+    alice: Member,
+    alice_tap: support::matrix_member::Tap,
+    bot_tap: support::matrix_member::Tap,
+    room: matrix_sdk::Room,
+    _keep: tempfile::TempDir,
+}
+
+impl TappedScene {
+    async fn start(encrypted: bool) -> TappedScene {
+        let synapse = Synapse::from_env();
+        let (bot_user, bot_pass) = synapse.register("rounds");
+        let (alice_user, alice_pass) = synapse.register("alice");
+        let (keep, data) = data_dir();
+        let clock = Clock::wall();
+        let bot_tap = support::matrix_member::Tap::start(&synapse).await;
+        let bot = start_bot(
+            &bot_tap.synapse(&synapse),
+            &bot_user,
+            &bot_pass,
+            &data,
+            clock.clone(),
+        )
+        .await;
+        let alice_tap = support::matrix_member::Tap::start(&synapse).await;
+        let mut alice = Member::login(&alice_tap.synapse(&synapse), &alice_user, &alice_pass).await;
+        let room = alice.room_with(&bot_user, encrypted).await;
+        let first = alice.say(&room, "!help").await;
+        alice
+            .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&first))
+            .await;
+        TappedScene {
+            synapse,
+            bot_user,
+            bot_pass,
+            data,
+            clock,
+            bot,
+            alice,
+            alice_tap,
+            bot_tap,
+            room,
+            _keep: keep,
+        }
+    }
+
+    /// Alice says `text` under a new room key whose copy for the bot is held back.
+    async fn say_with_key_withheld(&self, text: &str) -> matrix_sdk::ruma::OwnedEventId {
+        self.room.discard_room_key().await.unwrap();
+        self.alice_tap
+            .withhold_to_device_for(&UserId::parse(&self.bot_user).unwrap());
+        let asked = self.alice.say(&self.room, text).await;
+        assert_eq!(
+            self.alice_tap.held(),
+            1,
+            "the new room key was sent, and held"
+        );
+        asked
+    }
+}
+
+fn late_decryptions() -> String {
+    rounds::telemetry::metrics::handle()
+        .render()
+        .lines()
+        .filter(|line| line.starts_with("rounds_late_decryptions_total"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_message_whose_room_key_comes_later_is_answered_once_when_it_comes() {
+    let _ = rounds::telemetry::metrics::handle();
+    let mut scene = TappedScene::start(true).await;
+    let bot_user = scene.bot_user.clone();
+    let asked = scene.say_with_key_withheld("!reminders").await;
+    let unread = scene.alice.collect(&bot_user, Duration::from_secs(3)).await;
+    assert!(
+        unread.iter().all(|s| s.reply_to.as_ref() != Some(&asked)),
+        "without its key the message cannot be read, so it is not answered yet"
+    );
+
+    scene.alice_tap.release().await;
+    let answer = scene
+        .alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(answer.encrypted);
+    assert!(!answer.body.contains("offline"), "{}", answer.body);
+    let again = scene.alice.collect(&bot_user, Duration::from_secs(3)).await;
+    assert!(
+        again.iter().all(|s| s.reply_to.as_ref() != Some(&asked)),
+        "answered once"
+    );
+    assert!(
+        late_decryptions().contains("outcome=\"decrypted\""),
+        "{}",
+        late_decryptions()
+    );
+
+    // Later messages under the same key need no waiting.
+    let after = scene.alice.say(&scene.room, "!help").await;
+    scene
+        .alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&after))
+        .await;
+    scene.bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_room_key_that_comes_after_the_catch_up_window_is_not_acted_on() {
+    let mut scene = TappedScene::start(true).await;
+    let bot_user = scene.bot_user.clone();
+    let asked = scene
+        .say_with_key_withheld("!remind here in 1 minute to restock")
+        .await;
+    // The bot has seen the message it cannot read before the window closes on it.
+    let _ = scene.alice.collect(&bot_user, Duration::from_secs(2)).await;
+    scene.clock.advance(chrono::Duration::days(8));
+    scene.alice_tap.release().await;
+
+    let after = scene.alice.say(&scene.room, "!help").await;
+    let seen = scene
+        .alice
+        .expect_all(
+            &bot_user,
+            &[&|s: &Seen| s.reply_to.as_ref() == Some(&after)],
+        )
+        .await;
+    assert_eq!(seen.len(), 1);
+    let rest = scene.alice.collect(&bot_user, Duration::from_secs(3)).await;
+    assert!(
+        rest.iter().all(|s| s.reply_to.as_ref() != Some(&asked)),
+        "a week-old command read only now is neither done nor apologised for: {rest:?}"
+    );
+    scene.bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn typing_and_read_receipts_do_not_wake_the_bots_sync() {
+    use matrix_sdk::ruma::api::client::receipt::create_receipt::v3::ReceiptType;
+    use matrix_sdk::ruma::events::receipt::ReceiptThread;
+
+    let mut scene = TappedScene::start(false).await;
+    let bot_user = scene.bot_user.clone();
+    let asked = scene.alice.say(&scene.room, "!help").await;
+    let answer = scene
+        .alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    // Let the sync that carried the answer's echo come back, so the bot is waiting.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let quiet = scene.bot_tap.syncs().len();
+
+    scene.room.typing_notice(true).await.unwrap();
+    scene
+        .room
+        .send_single_receipt(
+            ReceiptType::Read,
+            ReceiptThread::Unthreaded,
+            answer.event_id,
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let syncs = scene.bot_tap.syncs();
+    assert_eq!(
+        syncs.len(),
+        quiet,
+        "typing and a read receipt woke the bot: {:?}",
+        &syncs[quiet..]
+    );
+
+    let after = scene.alice.say(&scene.room, "!help").await;
+    scene
+        .alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&after))
+        .await;
+    let syncs = scene.bot_tap.syncs();
+    for sync in &syncs {
+        assert!(!sync.body.contains("m.typing"), "{}", sync.body);
+        assert!(!sync.body.contains("m.receipt"), "{}", sync.body);
+        assert!(
+            sync.uri.contains("set_presence=offline"),
+            "the bot syncs as offline: {}",
+            sync.uri
+        );
+    }
+
+    // The filter the bot uploaded, as the server keeps it.
+    let last = syncs.last().unwrap();
+    let filter_id = last
+        .uri
+        .split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix("filter="))
+        .expect("the sync names a filter");
+    let filter = reqwest::Client::new()
+        .get(format!(
+            "{}/_matrix/client/v3/user/{bot_user}/filter/{filter_id}",
+            scene.bot_tap.url
+        ))
+        .header("authorization", &last.authorization)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let filter: serde_json::Value = serde_json::from_str(&filter).unwrap();
+    assert_eq!(
+        filter["presence"]["types"],
+        serde_json::json!([]),
+        "{filter}"
+    );
+    assert_eq!(
+        filter["room"]["ephemeral"]["types"],
+        serde_json::json!([]),
+        "{filter}"
+    );
+    assert_eq!(
+        filter["room"]["account_data"]["types"],
+        serde_json::json!([]),
+        "{filter}"
+    );
+    assert_eq!(
+        filter["account_data"]["types"],
+        serde_json::json!(["m.direct"]),
+        "{filter}"
+    );
+    scene.bot.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_message_waiting_for_its_room_key_is_still_answered_after_a_restart() {
+    let mut scene = TappedScene::start(true).await;
+    let bot_user = scene.bot_user.clone();
+    let asked = scene.say_with_key_withheld("!reminders").await;
+    // Long enough for the bot to have seen the message it cannot read.
+    let _ = scene.alice.collect(&bot_user, Duration::from_secs(3)).await;
+    scene.bot.stop().await;
+    scene.bot = start_bot(
+        &scene.bot_tap.synapse(&scene.synapse),
+        &bot_user,
+        &scene.bot_pass,
+        &scene.data,
+        scene.clock.clone(),
+    )
+    .await;
+
+    scene.alice_tap.release().await;
+    let answer = scene
+        .alice
+        .expect(&bot_user, |s| s.reply_to.as_ref() == Some(&asked))
+        .await;
+    assert!(answer.encrypted);
+    let again = scene.alice.collect(&bot_user, Duration::from_secs(3)).await;
+    assert!(
+        again.iter().all(|s| s.reply_to.as_ref() != Some(&asked)),
+        "answered once"
+    );
+    scene.bot.stop().await;
+}

@@ -40,6 +40,9 @@ pub const PLATFORM_CONNECTED: &str = "rounds_platform_connected";
 pub const IMPORTS: &str = "rounds_imports_total";
 /// DOI lookups, by `outcome` (`found`, `not_found`, `unreachable`, `unreadable`).
 pub const DOI_LOOKUPS: &str = "rounds_doi_lookups_total";
+/// Encrypted messages whose room key came after them, by `outcome` (`decrypted`, `expired`
+/// when the catch-up window closed first, `given_up` when too many waited).
+pub const LATE_DECRYPTIONS: &str = "rounds_late_decryptions_total";
 
 /// Latency buckets: a command answered from the store takes milliseconds; one that looks a DOI
 /// up may take seconds.
@@ -115,6 +118,10 @@ fn describe() {
     );
     describe_counter!(IMPORTS, "Calendar feed fetches, by outcome.");
     describe_counter!(DOI_LOOKUPS, "DOI lookups, by outcome.");
+    describe_counter!(
+        LATE_DECRYPTIONS,
+        "Encrypted messages whose room key came after them, by outcome."
+    );
 }
 
 pub fn command_answered(platform: &str, kind: &'static str, outcome: &'static str, took: Duration) {
@@ -151,6 +158,10 @@ pub fn import_fetched(outcome: &'static str) {
 
 pub fn doi_looked_up(outcome: &'static str) {
     ::metrics::counter!(DOI_LOOKUPS, "outcome" => outcome).increment(1);
+}
+
+pub fn late_decryption(outcome: &'static str) {
+    ::metrics::counter!(LATE_DECRYPTIONS, "outcome" => outcome).increment(1);
 }
 
 #[derive(Clone)]

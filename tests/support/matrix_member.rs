@@ -477,3 +477,187 @@ fn sdk_setting<T: serde::de::DeserializeOwned + std::fmt::Debug>(
     assert!(format!("{setting:?}").contains(shows), "{setting:?}");
     setting
 }
+
+/// An HTTP proxy in front of Synapse that a test can look through: it keeps each `/sync`
+/// request's address, authorization and response, and can hold back the to-device messages
+/// sent to one user (a room key, say) until the test releases them.
+pub struct Tap {
+    pub url: String,
+    state: std::sync::Arc<TapState>,
+}
+
+/// One `/sync` as the proxy carried it.
+#[derive(Clone, Debug)]
+pub struct TappedSync {
+    pub uri: String,
+    pub authorization: String,
+    pub body: String,
+}
+
+struct TapState {
+    upstream: String,
+    own_url: std::sync::OnceLock<String>,
+    http: reqwest::Client,
+    withhold_for: std::sync::Mutex<Option<String>>,
+    /// (authorization, event type, the messages for the withheld user by device).
+    held: std::sync::Mutex<Vec<(String, String, serde_json::Value)>>,
+    syncs: std::sync::Mutex<Vec<TappedSync>>,
+}
+
+impl Tap {
+    pub async fn start(synapse: &Synapse) -> Tap {
+        let state = std::sync::Arc::new(TapState {
+            upstream: synapse.url.clone(),
+            own_url: std::sync::OnceLock::new(),
+            http: reqwest::Client::new(),
+            withhold_for: std::sync::Mutex::new(None),
+            held: std::sync::Mutex::new(Vec::new()),
+            syncs: std::sync::Mutex::new(Vec::new()),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let _ = state.own_url.set(url.clone());
+        let app = axum::Router::new()
+            .fallback(tap_forward)
+            .with_state(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Tap { url, state }
+    }
+
+    /// The same homeserver, reached through this proxy.
+    pub fn synapse(&self, synapse: &Synapse) -> Synapse {
+        Synapse {
+            url: self.url.clone(),
+            dir: synapse.dir.clone(),
+        }
+    }
+
+    /// From now on, to-device messages for `user` are kept back (the rest go through).
+    pub fn withhold_to_device_for(&self, user: &UserId) {
+        *self.state.withhold_for.lock().unwrap() = Some(user.to_string());
+    }
+
+    /// How many to-device sends for the withheld user are being kept back.
+    pub fn held(&self) -> usize {
+        self.state.held.lock().unwrap().len()
+    }
+
+    /// Stops withholding and delivers what was kept back, as the sender's client would have.
+    pub async fn release(&self) {
+        let user = self
+            .state
+            .withhold_for
+            .lock()
+            .unwrap()
+            .take()
+            .expect("withholding");
+        let held = std::mem::take(&mut *self.state.held.lock().unwrap());
+        for (n, (authorization, event_type, messages)) in held.into_iter().enumerate() {
+            let body = serde_json::json!({ "messages": { user.clone(): messages } });
+            let response = self
+                .state
+                .http
+                .put(format!(
+                    "{}/_matrix/client/v3/sendToDevice/{event_type}/released-{}-{n}",
+                    self.state.upstream,
+                    std::process::id()
+                ))
+                .header("authorization", authorization)
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                response.status().is_success(),
+                "releasing: {}",
+                response.status()
+            );
+        }
+    }
+
+    /// Every `/sync` answered so far.
+    pub fn syncs(&self) -> Vec<TappedSync> {
+        self.state.syncs.lock().unwrap().clone()
+    }
+}
+
+async fn tap_forward(
+    axum::extract::State(state): axum::extract::State<std::sync::Arc<TapState>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let mut body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default()
+        .to_vec();
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let authorization = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let withheld = state.withhold_for.lock().unwrap().clone();
+    if let (Some(user), Some(rest)) = (
+        withheld,
+        uri.strip_prefix("/_matrix/client/v3/sendToDevice/"),
+    ) && parts.method == axum::http::Method::PUT
+        && let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&body)
+        && let Some(messages) = json.get_mut("messages").and_then(|m| m.as_object_mut())
+        && let Some(for_user) = messages.remove(&user)
+    {
+        let event_type = rest.split('/').next().unwrap_or_default().to_string();
+        state
+            .held
+            .lock()
+            .unwrap()
+            .push((authorization.clone(), event_type, for_user));
+        body = json.to_string().into_bytes();
+    }
+    let mut forward = state
+        .http
+        .request(parts.method.clone(), format!("{}{uri}", state.upstream))
+        .body(body);
+    for name in ["authorization", "content-type"] {
+        if let Some(value) = parts.headers.get(name) {
+            forward = forward.header(name, value.clone());
+        }
+    }
+    let response = match forward.send().await {
+        Ok(response) => response,
+        Err(error) => {
+            return axum::response::Response::builder()
+                .status(502)
+                .body(axum::body::Body::from(error.to_string()))
+                .unwrap();
+        }
+    };
+    let status = response.status();
+    let content_type = response.headers().get("content-type").cloned();
+    let mut bytes = response.bytes().await.unwrap_or_default();
+    // A login's `well_known` names the server's own address, which the client would switch to.
+    if uri.starts_with("/_matrix/client/v3/login") {
+        let body = String::from_utf8_lossy(&bytes).replace(
+            state.upstream.trim_end_matches('/'),
+            state.own_url.get().map(String::as_str).unwrap_or_default(),
+        );
+        bytes = body.into_bytes().into();
+    }
+    if uri.starts_with("/_matrix/client/v3/sync") {
+        state.syncs.lock().unwrap().push(TappedSync {
+            uri: uri.clone(),
+            authorization,
+            body: String::from_utf8_lossy(&bytes).to_string(),
+        });
+    }
+    let mut answer = axum::response::Response::builder().status(status);
+    if let Some(content_type) = content_type {
+        answer = answer.header("content-type", content_type);
+    }
+    answer.body(axum::body::Body::from(bytes)).unwrap()
+}

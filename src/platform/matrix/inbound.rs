@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use matrix_sdk::event_handler::Ctx;
+use matrix_sdk::event_handler::{Ctx, RawEvent};
 use matrix_sdk::ruma::api::client::membership::leave_room;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
+use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::member::{
     MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
 };
@@ -15,9 +16,14 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::events::space::child::OriginalSyncSpaceChildEvent;
+use matrix_sdk::ruma::events::{
+    AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
+};
+use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedTransactionId, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 
+use super::late_keys::LateKeys;
 use super::outbound::{content, delivery_error};
 use super::rooms::{DEFAULT_SOCIETY, PLATFORM, Rooms};
 use crate::clock::Clock;
@@ -60,6 +66,7 @@ pub struct Handlers {
     pub rooms: Arc<Rooms>,
     pub clock: Clock,
     pub own_user: OwnedUserId,
+    pub late: LateKeys,
 }
 
 pub fn register(client: &Client, handlers: Handlers) {
@@ -72,6 +79,17 @@ pub fn register(client: &Client, handlers: Handlers) {
     client.add_event_handler(
         |ev: OriginalSyncReactionEvent, room: Room, h: Ctx<Handlers>| async move {
             h.on_reaction(ev, room).await
+        },
+    );
+    // Sync hands over an encrypted event as such only when it could not decrypt it.
+    client.add_event_handler(
+        |ev: OriginalSyncRoomEncryptedEvent, room: Room, raw: RawEvent, h: Ctx<Handlers>| async move {
+            if ev.sender == h.own_user || room.state() != RoomState::Joined {
+                return;
+            }
+            if let Some(sent) = sent_at(ev.origin_server_ts) {
+                h.late.hold(&ev, sent, Raw::from_json(raw.0), &room).await;
+            }
         },
     );
     client.add_event_handler(
@@ -243,6 +261,19 @@ impl Handlers {
             .await;
     }
 
+    async fn on_decrypted(&self, room: Room, raw: Raw<AnySyncTimelineEvent>) {
+        match raw.deserialize() {
+            Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+                SyncMessageLikeEvent::Original(ev),
+            ))) => self.on_message(ev, room).await,
+            Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Reaction(
+                SyncMessageLikeEvent::Original(ev),
+            ))) => self.on_reaction(ev, room).await,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "a late-decrypted event is unreadable"),
+        }
+    }
+
     async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
         if ev.sender == self.own_user || room.state() != RoomState::Joined {
             return;
@@ -405,6 +436,20 @@ impl Handlers {
         // Joining waits on the homeserver; the sync loop must not.
         tokio::spawn(async move { answer_invite(&rooms, room, &ev.sender).await });
     }
+}
+
+/// Hands each message whose room key came late to the handler its kind has (from the moment
+/// this is called); `None` without an encryption machine.
+pub async fn watch_late_keys(
+    client: &Client,
+    handlers: Handlers,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let late = handlers.late.clone();
+    late.watch(client.clone(), move |room, raw| {
+        let handlers = handlers.clone();
+        async move { handlers.on_decrypted(room, raw).await }
+    })
+    .await
 }
 
 /// Accepts or politely declines one invitation.

@@ -5,6 +5,7 @@
 //! `sync()` pauses about a second between quick syncs, which a bot answering commands feels.
 
 pub mod inbound;
+pub mod late_keys;
 pub mod outbound;
 pub mod render;
 pub mod rooms;
@@ -16,6 +17,9 @@ use std::time::Duration;
 
 use matrix_sdk::Client;
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter};
+use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
+use matrix_sdk::ruma::presence::PresenceState;
 use tokio::sync::watch;
 
 use crate::clock::Clock;
@@ -28,6 +32,37 @@ pub use rooms::PLATFORM;
 const SYNC_WAIT: Duration = Duration::from_secs(30);
 /// How long a stop lets a sync in progress finish before dropping it.
 const SYNC_STOP_GRACE: Duration = Duration::from_secs(1);
+/// The name the sync filter's id is saved under in the Matrix store. A changed definition needs
+/// a new name, or the id of the old one is reused.
+const SYNC_FILTER: &str = "rounds-work-only-1";
+
+/// What a sync brings: room messages, state and to-device keys, and only the account data
+/// that says which rooms are direct. Presence, typing, read receipts and the rest are left on
+/// the server, so a busy server does not wake Rounds for them.
+fn work_only() -> FilterDefinition {
+    let mut filter = FilterDefinition::default();
+    filter.presence = matrix_sdk::ruma::api::client::filter::Filter::ignore_all();
+    filter.account_data.types = Some(vec!["m.direct".to_string()]);
+    filter.room.ephemeral = RoomEventFilter::ignore_all();
+    filter.room.account_data = RoomEventFilter::ignore_all();
+    filter
+}
+
+/// Sync settings with the work-only filter, uploaded once (the server keeps it under an id,
+/// which keeps every sync's URL short); sent whole if the upload fails. Presence offline:
+/// a bot is not someone to see online, and an online sync would keep presence traffic going.
+async fn sync_settings(client: &Client) -> SyncSettings {
+    let filter = match client.get_or_upload_filter(SYNC_FILTER, work_only()).await {
+        Ok(id) => Filter::FilterId(id),
+        Err(error) => {
+            tracing::warn!(%error, "cannot upload the sync filter; sending it with each sync");
+            Filter::FilterDefinition(work_only())
+        }
+    };
+    SyncSettings::default()
+        .filter(filter)
+        .set_presence(PresenceState::Offline)
+}
 
 pub struct MatrixBot {
     pub client: Client,
@@ -53,7 +88,7 @@ impl MatrixBot {
             // handler is registered moves the stored token past it. The same sync uploads the
             // new device's keys, which cross-signing then signs.
             client
-                .sync_once(SyncSettings::default().timeout(Duration::ZERO))
+                .sync_once(sync_settings(&client).await.timeout(Duration::ZERO))
                 .await?;
         }
         session::cross_sign(&client, config, &session::store_dir(data_dir)).await;
@@ -69,6 +104,11 @@ impl MatrixBot {
         ));
         tracing::info!(user = %own_user, first_start = connected.first_start, "connected to Matrix");
         runtime.readiness().expect(PLATFORM);
+        let late = late_keys::LateKeys::new(
+            runtime.bot().store().clone(),
+            clock.clone(),
+            runtime.bot().settings().catch_up,
+        );
         Ok(MatrixBot {
             client,
             adapter,
@@ -77,6 +117,7 @@ impl MatrixBot {
                 rooms,
                 clock,
                 own_user,
+                late,
             },
             _lock: connected.lock,
         })
@@ -84,7 +125,14 @@ impl MatrixBot {
 
     /// Syncs until `shutdown` turns true; answers go out through `Runtime::drive`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+        let settings = sync_settings(&self.client).await;
+        self.handlers.late.load().await;
         inbound::register(&self.client, self.handlers.clone());
+        // Listening starts before the first sync, so no key it brings goes unseen.
+        let late_keys = inbound::watch_late_keys(&self.client, self.handlers.clone()).await;
+        if late_keys.is_none() {
+            tracing::warn!("no encryption machine; messages sent before their keys stay unread");
+        }
         inbound::answer_pending_invites(&self.client, &self.handlers.rooms).await;
         self.handlers.rooms.refresh_spaces(&self.client).await;
 
@@ -95,9 +143,7 @@ impl MatrixBot {
             if stopped {
                 break;
             }
-            let sync = self
-                .client
-                .sync_once(SyncSettings::default().timeout(SYNC_WAIT));
+            let sync = self.client.sync_once(settings.clone().timeout(SYNC_WAIT));
             tokio::pin!(sync);
             let synced = tokio::select! {
                 result = &mut sync => Some(result),
@@ -133,6 +179,9 @@ impl MatrixBot {
                     backoff = (backoff * 2).min(Duration::from_secs(60));
                 }
             }
+        }
+        if let Some(task) = late_keys {
+            task.abort();
         }
         self.handlers
             .runtime
