@@ -673,8 +673,7 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
     let at = text.find(marker).unwrap_or_else(|| panic!("{text}")) + marker.len();
     let unix: i64 = text[at..].split(':').next().unwrap().parse().unwrap();
     assert!(
-        text.contains(&format!("<t:{unix}:F>, <t:{unix}:R>"))
-            && unix > bot.clock.now().timestamp(),
+        text.contains(&format!("<t:{unix}:F>, <t:{unix}:R>")) && unix > bot.clock.now().timestamp(),
         "{text}"
     );
     let summary = bot
