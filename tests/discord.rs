@@ -628,6 +628,15 @@ async fn coffee_setup_join_round_introduction_and_checkin() {
             .contains("coffee pairings of Test Society started"),
         "{answer}"
     );
+    // Every time a reply shows is a Discord timestamp, whichever feature wrote it: the first
+    // round here, in a reply whose feature never named its times itself.
+    let content = answer["content"].as_str().unwrap();
+    assert!(
+        content.contains("First round: <t:")
+            && !content.contains("AEDT")
+            && !content.contains("AEST"),
+        "{answer}"
+    );
     for member in [alice(), bob()] {
         let join = json!([{"type": 1, "name": "join", "options": []}]);
         let (_, token) = bot

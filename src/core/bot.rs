@@ -79,6 +79,17 @@ impl Bot {
     /// `handle`, saying also how it ended: a refused event changed nothing, which the hostile
     /// input tests hold the core to.
     pub async fn answer(&self, inbound: &Inbound, now: DateTime<Utc>) -> Answer {
+        time_format::stamping(self.answer_unstamped(inbound, now), |answer| {
+            answer
+                .actions
+                .iter_mut()
+                .filter_map(Action::message_mut)
+                .collect()
+        })
+        .await
+    }
+
+    async fn answer_unstamped(&self, inbound: &Inbound, now: DateTime<Utc>) -> Answer {
         let origin = inbound.origin();
         let ctx = Ctx {
             store: self.store().as_ref(),
@@ -264,6 +275,22 @@ impl Bot {
 
     /// Turns a due job into actions. Pure except for reading the job's subject from the store.
     pub async fn fire(&self, job: &Job, now: DateTime<Utc>) -> Result<Fired, error::StoreError> {
+        time_format::stamping(self.fire_unstamped(job, now), |fired| match fired {
+            Ok(fired) => fired
+                .actions
+                .iter_mut()
+                .filter_map(Action::message_mut)
+                .collect(),
+            Err(_) => Vec::new(),
+        })
+        .await
+    }
+
+    async fn fire_unstamped(
+        &self,
+        job: &Job,
+        now: DateTime<Utc>,
+    ) -> Result<Fired, error::StoreError> {
         match job.kind {
             JobKind::Reminder => reminders::fire(self, job, now).await,
             JobKind::CoffeeRound => coffee::fire_round(self, job, now).await,

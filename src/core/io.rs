@@ -337,20 +337,27 @@ impl Action {
     /// The action with `times` named on the message it carries (see `Message::times`); an
     /// action without a message is returned as it is.
     pub fn with_times(mut self, times: impl IntoIterator<Item = Stamp>) -> Self {
-        match &mut self {
+        if let Some(message) = self.message_mut() {
+            message.times.extend(times);
+        }
+        self
+    }
+
+    /// The message the action carries, if it carries one.
+    pub fn message_mut(&mut self) -> Option<&mut Message> {
+        match self {
             Action::Post { message, .. }
             | Action::Reply { message, .. }
             | Action::Announce { message, .. }
             | Action::Edit { message, .. }
             | Action::Celebrate { message, .. }
             | Action::Remind { message, .. }
-            | Action::Introduce { message, .. } => message.times.extend(times),
+            | Action::Introduce { message, .. } => Some(message),
             Action::MirrorEvent { .. }
             | Action::JoinGroup { .. }
             | Action::React { .. }
-            | Action::AdminLog { .. } => {}
+            | Action::AdminLog { .. } => None,
         }
-        self
     }
 
     /// The member an action is about, so erasing that member also drops what is queued for them.
