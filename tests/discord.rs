@@ -83,6 +83,31 @@ async fn start_with_alice_on_the_committee() -> Running {
     start_with(settings).await
 }
 
+/// Rounds with alice on the committee and events mirrored into the Events tab, after alice's
+/// `/event create` with `details` (E1): the bot, and the scheduled event Rounds created for it.
+async fn mirrored_event(details: &str) -> (Running, Recorded) {
+    let mut settings = support::settings(chrono_tz::Australia::Sydney);
+    for society in settings.societies.values_mut() {
+        society.committee = vec![alice().id.to_string()];
+    }
+    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
+    let said = slash(
+        &bot,
+        &alice(),
+        "event",
+        "create",
+        json!([opt("details", details)]),
+    )
+    .await;
+    assert!(said.starts_with("Created E1"), "{said}");
+    let path = format!("/guilds/{GUILD}/scheduled-events");
+    let create = bot
+        .request(|r| r.method == "POST" && r.route() == path)
+        .await;
+    assert_eq!(create.status, 200, "{:?}", create.body);
+    (bot, create)
+}
+
 async fn start_with(settings: rounds::core::Settings) -> Running {
     start_linked(settings, |_| {}).await
 }
@@ -1240,28 +1265,8 @@ async fn an_event_calendar_file_is_attached_to_the_answer_and_to_a_channel_reply
 
 #[tokio::test]
 async fn with_scheduled_events_on_an_event_is_mirrored_edited_and_removed() {
-    let mut settings = support::settings(chrono_tz::Australia::Sydney);
-    for society in settings.societies.values_mut() {
-        society.committee = vec![alice().id.to_string()];
-    }
-    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
-    let said = slash(
-        &bot,
-        &alice(),
-        "event",
-        "create",
-        json!([opt(
-            "details",
-            "Grand rounds | in 3 days | for 2h | at Theatre 2"
-        )]),
-    )
-    .await;
-    assert!(said.starts_with("Created E1"), "{said}");
+    let (bot, create) = mirrored_event("Grand rounds | in 3 days | for 2h | at Theatre 2").await;
     let path = format!("/guilds/{GUILD}/scheduled-events");
-    let create = bot
-        .request(|r| r.method == "POST" && r.route() == path)
-        .await;
-    assert_eq!(create.status, 200, "{:?}", create.body);
     let sent = body(&create);
     assert_eq!(sent["entity_type"], 3, "external");
     assert_eq!(sent["name"], "Grand rounds");
@@ -2445,28 +2450,9 @@ fn scheduled_event_posts(bot: &Running) -> Vec<Recorded> {
 
 #[tokio::test]
 async fn a_weekly_series_is_one_recurring_scheduled_event_with_its_skipped_dates_as_exceptions() {
-    let mut settings = support::settings(chrono_tz::Australia::Sydney);
-    for society in settings.societies.values_mut() {
-        society.committee = vec![alice().id.to_string()];
-    }
-    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
-    let said = slash(
-        &bot,
-        &alice(),
-        "event",
-        "create",
-        json!([opt(
-            "details",
-            "Journal club | every Thursday 12:30 | for 1h | at Library"
-        )]),
-    )
-    .await;
-    assert!(said.starts_with("Created E1"), "{said}");
+    let (bot, create) =
+        mirrored_event("Journal club | every Thursday 12:30 | for 1h | at Library").await;
     let path = format!("/guilds/{GUILD}/scheduled-events");
-    let create = bot
-        .request(|r| r.method == "POST" && r.route() == path)
-        .await;
-    assert_eq!(create.status, 200, "{:?}", create.body);
     let sent = body(&create);
     assert_eq!(sent["name"], "Journal club");
     assert_eq!(sent["entity_metadata"]["location"], "Library");
@@ -2615,28 +2601,9 @@ async fn a_weekly_series_is_one_recurring_scheduled_event_with_its_skipped_dates
 
 #[tokio::test]
 async fn a_series_on_two_weekdays_stays_one_scheduled_event_per_date() {
-    let mut settings = support::settings(chrono_tz::Australia::Sydney);
-    for society in settings.societies.values_mut() {
-        society.committee = vec![alice().id.to_string()];
-    }
-    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
-    let said = slash(
-        &bot,
-        &alice(),
-        "event",
-        "create",
-        json!([opt(
-            "details",
-            "Ward round | every Monday and Thursday 08:00 | for 1h | at Ward 3"
-        )]),
-    )
-    .await;
-    assert!(said.starts_with("Created E1"), "{said}");
+    let (bot, create) =
+        mirrored_event("Ward round | every Monday and Thursday 08:00 | for 1h | at Ward 3").await;
     let path = format!("/guilds/{GUILD}/scheduled-events");
-    let create = bot
-        .request(|r| r.method == "POST" && r.route() == path)
-        .await;
-    assert_eq!(create.status, 200, "{:?}", create.body);
     let sent = body(&create);
     assert!(sent["recurrence_rule"].is_null(), "{sent}");
     let start =
@@ -2766,28 +2733,9 @@ async fn the_stand_in_refuses_the_recurrence_rules_discord_refuses() {
 
 #[tokio::test]
 async fn a_date_of_a_recurring_series_moved_by_an_edit_reschedules_its_occurrence() {
-    let mut settings = support::settings(chrono_tz::Australia::Sydney);
-    for society in settings.societies.values_mut() {
-        society.committee = vec![alice().id.to_string()];
-    }
-    let bot = start_linked(settings, |link| link.scheduled_events = true).await;
-    let said = slash(
-        &bot,
-        &alice(),
-        "event",
-        "create",
-        json!([opt(
-            "details",
-            "Journal club | every Thursday 12:30 | for 1h | at Library"
-        )]),
-    )
-    .await;
-    assert!(said.starts_with("Created E1"), "{said}");
+    let (bot, create) =
+        mirrored_event("Journal club | every Thursday 12:30 | for 1h | at Library").await;
     let path = format!("/guilds/{GUILD}/scheduled-events");
-    let create = bot
-        .request(|r| r.method == "POST" && r.route() == path)
-        .await;
-    assert_eq!(create.status, 200, "{:?}", create.body);
     let start = support::at(body(&create)["scheduled_start_time"].as_str().unwrap());
     let id = bot.standin.scheduled_events()[0]["id"]
         .as_str()
