@@ -796,7 +796,13 @@ proptest! {
         let place = as_one_line(&place);
         prop_assert_eq!(back.place.as_deref(), if place.is_empty() { None } else { Some(place.as_str()) });
         prop_assert_eq!(back.starts_at, event.starts_at);
-        prop_assert_eq!(back.zone, Some(SYDNEY));
+        // The second pass of the hour clocks go back has no wall time of its own, so it is
+        // written (and read back) in UTC; every other instant keeps its zone.
+        let wall = event.starts_at.with_timezone(&SYDNEY).naive_local();
+        let own_wall_time = SYDNEY.from_local_datetime(&wall).earliest().map(|t| t.with_timezone(&Utc)) == Some(event.starts_at);
+        if own_wall_time {
+            prop_assert_eq!(back.zone, Some(SYDNEY));
+        }
     }
 
     #[test]

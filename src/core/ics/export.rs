@@ -68,17 +68,16 @@ pub fn calendar(name: &str, events: &[CalendarEvent]) -> String {
 }
 
 fn write_vevent(w: &mut Writer<'_>, event: &CalendarEvent) {
-    let tzid = event.zone.name();
     w.raw("BEGIN", "VEVENT");
     w.text("UID", &event.uid);
     w.raw("DTSTAMP", &utc_stamp(event.stamp));
     w.raw("LAST-MODIFIED", &utc_stamp(event.modified));
     w.raw("SEQUENCE", &event.sequence.max(0).to_string());
-    w.with_tzid("DTSTART", tzid, &local_stamp(event.starts_at, event.zone));
+    write_time(w, "DTSTART", event.starts_at, event.zone);
     // DTEND must be later than DTSTART, so a zero or negative length is written as a duration.
     match event.starts_at.checked_add_signed(event.duration) {
         Some(end) if event.duration > Duration::zero() => {
-            w.with_tzid("DTEND", tzid, &local_stamp(end, event.zone));
+            write_time(w, "DTEND", end, event.zone);
         }
         _ => w.raw("DURATION", "PT0S"),
     }
@@ -90,7 +89,7 @@ fn write_vevent(w: &mut Writer<'_>, event: &CalendarEvent) {
         }
     }
     for exdate in &event.exdates {
-        w.with_tzid("EXDATE", tzid, &local_stamp(*exdate, event.zone));
+        write_time(w, "EXDATE", *exdate, event.zone);
     }
     w.text("SUMMARY", &event.title);
     if let Some(place) = &event.place {
@@ -172,8 +171,21 @@ fn next_to_whitespace(text: &str, at: usize) -> bool {
     before || after
 }
 
-fn local_stamp(at: DateTime<Utc>, zone: Tz) -> String {
-    at.with_timezone(&zone).format("%Y%m%dT%H%M%S").to_string()
+/// `at` as its wall time in `zone` with the zone's TZID; but an instant in the second pass of a
+/// repeated hour (the hour clocks go back) has a wall time that means its first pass (RFC 5545
+/// 3.3.5), so it is written in UTC instead.
+fn write_time(w: &mut Writer<'_>, name: &str, at: DateTime<Utc>, zone: Tz) {
+    let wall = at.with_timezone(&zone).naive_local();
+    if zone
+        .from_local_datetime(&wall)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        == Some(at)
+    {
+        w.with_tzid(name, zone.name(), &wall.format("%Y%m%dT%H%M%S").to_string());
+    } else {
+        w.raw(name, &utc_stamp(at));
+    }
 }
 
 /// One observance per offset change from a year before `earliest` to three years after `latest`,
