@@ -1266,7 +1266,6 @@ async fn an_event_calendar_file_is_attached_to_the_answer_and_to_a_channel_reply
 #[tokio::test]
 async fn with_scheduled_events_on_an_event_is_mirrored_edited_and_removed() {
     let (bot, create) = mirrored_event("Grand rounds | in 3 days | for 2h | at Theatre 2").await;
-    let path = format!("/guilds/{GUILD}/scheduled-events");
     let sent = body(&create);
     assert_eq!(sent["entity_type"], 3, "external");
     assert_eq!(sent["name"], "Grand rounds");
@@ -2452,7 +2451,6 @@ fn scheduled_event_posts(bot: &Running) -> Vec<Recorded> {
 async fn a_weekly_series_is_one_recurring_scheduled_event_with_its_skipped_dates_as_exceptions() {
     let (bot, create) =
         mirrored_event("Journal club | every Thursday 12:30 | for 1h | at Library").await;
-    let path = format!("/guilds/{GUILD}/scheduled-events");
     let sent = body(&create);
     assert_eq!(sent["name"], "Journal club");
     assert_eq!(sent["entity_metadata"]["location"], "Library");
@@ -2735,7 +2733,6 @@ async fn the_stand_in_refuses_the_recurrence_rules_discord_refuses() {
 async fn a_date_of_a_recurring_series_moved_by_an_edit_reschedules_its_occurrence() {
     let (bot, create) =
         mirrored_event("Journal club | every Thursday 12:30 | for 1h | at Library").await;
-    let path = format!("/guilds/{GUILD}/scheduled-events");
     let start = support::at(body(&create)["scheduled_start_time"].as_str().unwrap());
     let id = bot.standin.scheduled_events()[0]["id"]
         .as_str()
