@@ -126,7 +126,16 @@ async fn start_in(
     settings: rounds::core::Settings,
     change: impl FnOnce(&mut DiscordLink),
 ) -> Running {
-    let standin = StandIn::start(world).await;
+    connect_to(StandIn::start(world).await, settings, change).await
+}
+
+/// Connects Rounds to a running stand-in, its society linked to the fixture guild with `change`
+/// made to the link, and runs it.
+async fn connect_to(
+    standin: StandIn,
+    settings: rounds::core::Settings,
+    change: impl FnOnce(&mut DiscordLink),
+) -> Running {
     let runtime = runtime(settings).await;
     let clock = Clock::wall();
     let config = DiscordConfig {
@@ -2086,25 +2095,7 @@ async fn start_permitted(
 ) -> Running {
     let standin = StandIn::start(world).await;
     standin.set_permissions(permissions);
-    let runtime = runtime(settings).await;
-    let clock = Clock::wall();
-    let config = DiscordConfig {
-        token: "test-token".into(),
-        api_base: Some(standin.api_base()),
-        shards: ShardRange::ALL,
-    };
-    let mut link = DiscordLink {
-        society: support::SOCIETY.into(),
-        guild: GUILD,
-        pairing: Some(PAIRING),
-        announcements: Some(NEWS),
-        ..DiscordLink::default()
-    };
-    change(&mut link);
-    let bot = DiscordBot::connect(&config, vec![link], runtime.clone(), clock.clone())
-        .await
-        .unwrap();
-    run(standin, bot, runtime, clock).await
+    connect_to(standin, settings, change).await
 }
 
 fn committee_settings() -> rounds::core::Settings {
