@@ -67,12 +67,17 @@ pub(super) fn unknown_option(
         prefix: prefix.to_string(),
         command,
         given: given.chars().take(40).collect(),
-        options: options
-            .iter()
-            .map(|o| format!("`{o}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        options: listed(options),
     }
+}
+
+/// Options as a reply lists them: "`a`, `b`, `c`".
+fn listed(options: &[&str]) -> String {
+    options
+        .iter()
+        .map(|o| format!("`{o}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A keyword's value that is none of the values it takes.
@@ -80,11 +85,7 @@ pub(super) fn not_one_of(what: &'static str, given: &str, options: &[&str]) -> C
     CommandError::NotOneOf {
         what,
         given: given.chars().take(40).collect(),
-        options: options
-            .iter()
-            .map(|o| format!("`{o}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        options: listed(options),
     }
 }
 
