@@ -59,20 +59,18 @@ impl Bot {
     /// said to Rounds in a direct room. Chat in a shared room, a join and a withdrawn choice
     /// are not, so a store outage does not make Rounds apologise to every passing message.
     pub fn awaits_answer(&self, inbound: &Inbound) -> bool {
+        awaits_answer(inbound, self.parse(inbound).as_ref())
+    }
+
+    /// A message's command, read once for all that `answer` decides from it.
+    fn parse(&self, inbound: &Inbound) -> Option<Parsed> {
         match inbound {
-            Inbound::Message { origin, text, .. } => {
-                origin.is_direct
-                    || !matches!(
-                        command::parse(
-                            text,
-                            &self.settings().prefix,
-                            self.settings().prefix_optional
-                        ),
-                        Parsed::NotCommand
-                    )
-            }
-            Inbound::Choice { .. } => true,
-            Inbound::Withdraw { .. } | Inbound::Join { .. } => false,
+            Inbound::Message { text, .. } => Some(command::parse(
+                text,
+                &self.settings().prefix,
+                self.settings().prefix_optional,
+            )),
+            _ => None,
         }
     }
 
@@ -100,19 +98,12 @@ impl Bot {
             now,
         };
         let late = origin.sent_at.map(|sent| now - sent).unwrap_or_default();
-        if self.awaits_answer(inbound)
+        let parsed = self.parse(inbound);
+        if awaits_answer(inbound, parsed.as_ref())
             && let Err(error) = delivery::heard_from(ctx.store, origin, ctx.sender, now).await
         {
             tracing::warn!(%error, "cannot note where a member spoke to Rounds");
         }
-        let parsed = match inbound {
-            Inbound::Message { text, .. } => Some(command::parse(
-                text,
-                &self.settings().prefix,
-                self.settings().prefix_optional,
-            )),
-            _ => None,
-        };
         let kind = match (inbound, &parsed) {
             (_, Some(Parsed::Command(command))) => command.name(),
             (Inbound::Message { text, .. }, Some(Parsed::Invalid(_))) => {
@@ -325,4 +316,15 @@ async fn reopen_offers(ctx: &Ctx<'_>, actions: &[Action]) -> Result<(), Refusal>
         }
     }
     Ok(())
+}
+
+/// `Bot::awaits_answer`, for an event whose message (if it is one) is already parsed.
+fn awaits_answer(inbound: &Inbound, parsed: Option<&Parsed>) -> bool {
+    match inbound {
+        Inbound::Message { origin, .. } => {
+            origin.is_direct || !matches!(parsed, Some(Parsed::NotCommand))
+        }
+        Inbound::Choice { .. } => true,
+        Inbound::Withdraw { .. } | Inbound::Join { .. } => false,
+    }
 }
