@@ -145,8 +145,8 @@ pub struct Message {
     pub times: Vec<Stamp>,
 }
 
-/// An instant as a message's text shows it (`Thu 10 Dec 12:30 AEDT`), made by
-/// `time_format::stamp`, with the instant itself for platforms that localise it per reader.
+/// An instant as a message's text shows it (`Thu 10 Dec 12:30 AEDT`), noted by
+/// `time_format::stamping`, with the instant itself for platforms that localise it per reader.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     pub text: String,
@@ -334,15 +334,6 @@ pub enum Action {
 }
 
 impl Action {
-    /// The action with `times` named on the message it carries (see `Message::times`); an
-    /// action without a message is returned as it is.
-    pub fn with_times(mut self, times: impl IntoIterator<Item = Stamp>) -> Self {
-        if let Some(message) = self.message_mut() {
-            message.times.extend(times);
-        }
-        self
-    }
-
     /// The message the action carries, if it carries one.
     pub fn message_mut(&mut self) -> Option<&mut Message> {
         match self {

@@ -56,15 +56,6 @@ pub async fn stamping<T>(
         .await
 }
 
-/// `local`'s text together with the instant, for a message to name in `Message::times`, so
-/// that a platform able to show each reader their own time can (Discord).
-pub fn stamp(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> Stamp {
-    Stamp {
-        text: local(at, zone, now),
-        at,
-    }
-}
-
 /// "2h 5m", "3 days", for snoozes and lateness.
 pub fn span(duration: chrono::Duration) -> String {
     let total = duration.num_seconds().max(0);

@@ -32,16 +32,13 @@ pub(super) async fn join(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Actio
     }
     let existing = own_row(ctx, &programme).await?;
     let zone = ctx.member_zone().await?;
-    let next = time_format::stamp(programme.next_round, zone, ctx.now);
+    let next = time_format::local(programme.next_round, zone, ctx.now);
     let text = match &existing {
         Some(m) if m.paused_until.is_none_or(|u| u <= ctx.now) && m.skip_until.is_none() => {
-            return Ok(vec![
-                ctx.private_reply(format!(
-                    "You are already in {}. Next round: {next}.",
-                    programme_name(&programme)
-                ))
-                .with_times([next]),
-            ]);
+            return Ok(vec![ctx.private_reply(format!(
+                "You are already in {}. Next round: {next}.",
+                programme_name(&programme)
+            ))]);
         }
         Some(_) => format!(
             "Welcome back to {}. Next round: {next}.",
@@ -60,7 +57,7 @@ pub(super) async fn join(ctx: &Ctx<'_>, group: Option<&str>) -> Result<Vec<Actio
             ctx.now,
         ))
         .await?;
-    Ok(vec![ctx.private_reply(text).with_times([next])])
+    Ok(vec![ctx.private_reply(text)])
 }
 
 /// The sender's membership row, if they have one.

@@ -313,16 +313,14 @@ pub async fn run_round(
             "Icebreaker: {}",
             icebreakers::pick(&settings.icebreakers, plan.seed, n)
         ));
-        let checkin = time_format::stamp(group.checkin_at, zone, now);
         lines.push(format!(
-            "Find 20 minutes in the next few days, in person or on a call. I'll ask how it went on {checkin}."
+            "Find 20 minutes in the next few days, in person or on a call. I'll ask how it went on {}.",
+            time_format::local(group.checkin_at, zone, now)
         ));
         actions.push(Action::Introduce {
             society: programme.society.clone(),
             members: members.clone(),
-            message: Message::text(lines.join("\n"))
-                .with_mentions(members)
-                .with_times([checkin]),
+            message: Message::text(lines.join("\n")).with_mentions(members),
             meeting: Some(meeting(group.id)),
         });
     }

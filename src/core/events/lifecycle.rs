@@ -2,7 +2,7 @@
 
 use super::access::{find, organisers_only};
 use super::draft::draft;
-use super::notices::{announce, cancellation, counts_line, describe, members_told, starts};
+use super::notices::{announce, cancellation, counts_line, describe, members_told};
 use super::reminders::first_reminder;
 use super::series;
 
@@ -11,6 +11,7 @@ use crate::core::error::Refusal;
 use crate::core::io::Action;
 use crate::core::short_id::{IdKind, ShortId};
 use crate::core::store::{Rsvp, RsvpState, Series};
+use crate::core::time_format;
 
 pub(super) async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Action>, Refusal> {
     organisers_only(ctx, "create")?;
@@ -53,11 +54,11 @@ pub(super) async fn create(ctx: &Ctx<'_>, fields: &[String]) -> Result<Vec<Actio
     let repeats = rule
         .map(|r| format!(" It repeats {}; each date is announced when the one before begins, and `{p}event skip {id} <date>` drops one.", r.describe()))
         .unwrap_or_default();
-    let when = starts(&event, zone, ctx.now);
     actions.push(ctx.private_reply(format!(
-        "Created {id}: {}, {when}. It is announced with going / maybe / can't choices; change it with `{p}event edit {id} | at …`, cancel with `{p}event cancel {id}`.{repeats}",
+        "Created {id}: {}, {}. It is announced with going / maybe / can't choices; change it with `{p}event edit {id} | at …`, cancel with `{p}event cancel {id}`.{repeats}",
         event.title,
-    )).with_times([when]));
+        time_format::local(event.starts_at, zone, ctx.now)
+    )));
     Ok(actions)
 }
 
@@ -76,15 +77,13 @@ pub(super) async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
         ctx.society.name,
         zone.name()
     )];
-    let mut times = Vec::new();
     for event in events.iter().take(20) {
-        let when = starts(event, zone, ctx.now);
         let mut line = format!(
-            "{} · {when} · {}",
+            "{} · {} · {}",
             ShortId::new(IdKind::Event, event.id),
+            time_format::local(event.starts_at, zone, ctx.now),
             event.title
         );
-        times.push(when);
         if let Some(place) = &event.place {
             line.push_str(&format!(" · {place}"));
         }
@@ -93,7 +92,7 @@ pub(super) async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     lines.push(format!(
         "Details with `{p}event show <id>`; answer with `{p}rsvp <id> going`."
     ));
-    Ok(vec![ctx.private_reply(lines.join("\n")).with_times(times)])
+    Ok(vec![ctx.private_reply(lines.join("\n"))])
 }
 
 pub(super) async fn show(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refusal> {
@@ -117,10 +116,7 @@ pub(super) async fn show(ctx: &Ctx<'_>, id: ShortId) -> Result<Vec<Action>, Refu
     if let Some(mine) = rsvps.iter().find(|r| r.user.id == ctx.sender.id) {
         lines.push(format!("Your answer: {}", mine.answer.as_str()));
     }
-    Ok(vec![
-        ctx.private_reply(lines.join("\n"))
-            .with_times([starts(&event, zone, ctx.now)]),
-    ])
+    Ok(vec![ctx.private_reply(lines.join("\n"))])
 }
 
 /// For organisers: who is going, who waits (in the order places go to them) and who said maybe,

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::core::context::{Settings, Society, zone_of};
 use crate::core::error::StoreError;
-use crate::core::io::{Action, Choice, Message, MirrorEntry, MirrorSeries, Stamp, UserRef};
+use crate::core::io::{Action, Choice, Message, MirrorEntry, MirrorSeries, UserRef};
 use crate::core::short_id::{IdKind, ShortId};
 use crate::core::store::{Event, Profile, Rsvp, RsvpState, Series};
 use crate::core::time_format;
@@ -23,16 +23,11 @@ fn rsvp_choices(id: i64) -> Vec<Choice> {
         .collect()
 }
 
-/// When an event starts, as `describe` shows it, for the message to name.
-pub(super) fn starts(event: &Event, zone: Tz, now: DateTime<Utc>) -> Stamp {
-    time_format::stamp(event.starts_at, zone, now)
-}
-
 /// The lines every view of an event shares: when (in the reader's zone), how long, where.
 pub(super) fn describe(event: &Event, zone: Tz, now: DateTime<Utc>) -> Vec<String> {
     let mut lines = vec![format!(
         "When: {} ({})",
-        starts(event, zone, now),
+        time_format::local(event.starts_at, zone, now),
         time_format::span(event.duration)
     )];
     if let Some(place) = &event.place {
@@ -107,16 +102,13 @@ pub(super) fn announcement(
         format!("📅 {} ({id})", event.title)
     }];
     lines.extend(describe(event, society.timezone, now));
-    let when = starts(event, society.timezone, now);
     if event.cancelled {
-        return may_ping(Message::text(lines.join("\n")).with_times([when]), event);
+        return may_ping(Message::text(lines.join("\n")), event);
     }
     lines.push(counts_line(event, rsvps));
     lines.push(format!("Answer below, or with `{p}rsvp {id} going`."));
     may_ping(
-        Message::text(lines.join("\n"))
-            .with_choices(rsvp_choices(event.id))
-            .with_times([when]),
+        Message::text(lines.join("\n")).with_choices(rsvp_choices(event.id)),
         event,
     )
 }
@@ -231,16 +223,17 @@ pub(super) async fn cancellation(
     let mut actions: Vec<Action> = rsvps
         .iter()
         .filter(|r| r.answer != RsvpState::No)
-        .map(|r| {
-            let when = starts(event, zone_in(&zones, &r.user.id, society.timezone), now);
-            Action::Remind {
-                user: r.user.clone(),
-                message: Message::text(format!(
-                    "Cancelled: {} ({id}), which was on {when}. Sorry for the change of plans.",
-                    event.title,
-                ))
-                .with_times([when]),
-            }
+        .map(|r| Action::Remind {
+            user: r.user.clone(),
+            message: Message::text(format!(
+                "Cancelled: {} ({id}), which was on {}. Sorry for the change of plans.",
+                event.title,
+                time_format::local(
+                    event.starts_at,
+                    zone_in(&zones, &r.user.id, society.timezone),
+                    now
+                )
+            )),
         })
         .collect();
     let told = actions.len();
@@ -249,13 +242,15 @@ pub(super) async fn cancellation(
         ..event.clone()
     };
     actions.push(refreshed(settings, society, &cancelled, &rsvps));
-    let when = starts(event, society.timezone, now);
     actions.push(Action::Announce {
         society: event.society.clone(),
         fallback_room: event.room.clone(),
         message: may_ping(
-            Message::text(format!("📅 Cancelled: {} ({id}), {when}.", event.title))
-                .with_times([when]),
+            Message::text(format!(
+                "📅 Cancelled: {} ({id}), {}.",
+                event.title,
+                time_format::local(event.starts_at, society.timezone, now)
+            )),
             event,
         ),
         topic: None,
@@ -298,14 +293,13 @@ pub(super) async fn promotion_notices(
     // Usually nobody is promoted: look up only the zones of those who are.
     for user in promoted {
         let zone = zone_of(store, society, &user.id).await?;
-        let when = starts(event, zone, now);
         notices.push(Action::Remind {
             user: user.clone(),
             message: Message::text(format!(
-                "Good news: a place opened up and you're now going to {} ({id}), {when}.",
+                "Good news: a place opened up and you're now going to {} ({id}), {}.",
                 event.title,
-            ))
-            .with_times([when]),
+                time_format::local(event.starts_at, zone, now)
+            )),
         });
     }
     Ok(notices)

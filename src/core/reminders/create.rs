@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use crate::core::context::Ctx;
 use crate::core::error::Refusal;
-use crate::core::io::{Action, Message, Stamp};
+use crate::core::io::{Action, Message};
 use crate::core::short_id::{IdKind, ShortId};
 use crate::core::store::{Delivery, NewReminder, Reminder};
 use crate::core::time_format;
@@ -131,21 +131,16 @@ pub async fn private(
 
 /// What a private reminder's owner is told when it carries the reminder's words: in a direct
 /// room, `full` as the reply; in a shared room, `in_room` there and `full` to them privately,
-/// so the words never reach the room. Both name the instants in `times`.
-pub(super) fn tell_owner(
-    ctx: &Ctx<'_>,
-    in_room: String,
-    full: String,
-    times: &[Stamp],
-) -> Vec<Action> {
+/// so the words never reach the room.
+pub(super) fn tell_owner(ctx: &Ctx<'_>, in_room: String, full: String) -> Vec<Action> {
     if ctx.origin.is_direct {
-        return vec![ctx.private_reply(full).with_times(times.to_vec())];
+        return vec![ctx.private_reply(full)];
     }
     vec![
-        ctx.private_reply(in_room).with_times(times.to_vec()),
+        ctx.private_reply(in_room),
         Action::Remind {
             user: ctx.sender.clone(),
-            message: Message::text(full).with_times(times.to_vec()),
+            message: Message::text(full),
         },
     ]
 }

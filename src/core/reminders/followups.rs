@@ -59,12 +59,13 @@ pub async fn followup(ctx: &Ctx<'_>, member: &str, rest: &str) -> Result<Vec<Act
     // The note is the owner's own words and stays; the name Rounds resolved is the member's.
     let subjects = [(member.id.clone(), about(FORMER_MEMBER))];
     let (id, zone) = store(ctx, schedule.first, text.clone(), &subjects).await?;
-    let when = time_format::stamp(schedule.first, zone, ctx.now);
+    let when_text = time_format::local(schedule.first, zone, ctx.now);
     Ok(tell_owner(
         ctx,
-        format!("Got it ({id}): I'll remind you on {when}. I've sent you the details privately."),
-        confirmation(ctx, id, &when.text, &text),
-        &[when],
+        format!(
+            "Got it ({id}): I'll remind you on {when_text}. I've sent you the details privately."
+        ),
+        confirmation(ctx, id, &when_text, &text),
     ))
 }
 
@@ -77,10 +78,9 @@ async fn remind(
     subjects: &[(String, String)],
 ) -> Result<Vec<Action>, Refusal> {
     let (id, zone) = store(ctx, due, text.clone(), subjects).await?;
-    let when = time_format::stamp(due, zone, ctx.now);
+    let when_text = time_format::local(due, zone, ctx.now);
     Ok(vec![
-        ctx.private_reply(confirmation(ctx, id, &when.text, &text))
-            .with_times([when]),
+        ctx.private_reply(confirmation(ctx, id, &when_text, &text)),
     ])
 }
 

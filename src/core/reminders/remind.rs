@@ -56,7 +56,7 @@ pub async fn remind(
     )
     .await?;
     let id = ShortId::new(IdKind::Reminder, reminder.id);
-    let when = time_format::stamp(schedule.first, zone, ctx.now);
+    let when_text = time_format::local(schedule.first, zone, ctx.now);
     let repeat = schedule
         .rule
         .as_ref()
@@ -67,19 +67,18 @@ pub async fn remind(
         Delivery::Here => "I'll post here",
     };
     let confirmation = format!(
-        "Got it ({id}): {place} on {when}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
+        "Got it ({id}): {place} on {when_text}{repeat}: {what}. Cancel with `{p}reminders cancel {id}`."
     );
     if delivery == Delivery::Me {
         return Ok(tell_owner(
             ctx,
             format!(
-                "Got it ({id}): {place} on {when}{repeat}. I've sent you the details privately."
+                "Got it ({id}): {place} on {when_text}{repeat}. I've sent you the details privately."
             ),
             confirmation,
-            &[when],
         ));
     }
-    Ok(vec![ctx.private_reply(confirmation).with_times([when])])
+    Ok(vec![ctx.private_reply(confirmation)])
 }
 
 /// What `<when> <text>` came to: the schedule and the text, or the question asked back.
@@ -108,7 +107,6 @@ pub(super) fn read_when(
                     "Did you mean {x} or {y}? I've sent you the two ways to write it privately."
                 ),
                 a.question(command),
-                &[],
             )))
         }
         Err(e) => Err(ask_back(e, command)),
@@ -145,12 +143,12 @@ async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
         ))]);
     }
     let mut lines = vec![format!("Your reminders (times in {}):", zone.name())];
-    let mut times = Vec::with_capacity(reminders.len());
     for reminder in &reminders {
         let id = ShortId::new(IdKind::Reminder, reminder.id);
-        let due = time_format::stamp(reminder.due_at, zone, ctx.now);
-        let mut line = format!("{id} · {due}");
-        times.push(due);
+        let mut line = format!(
+            "{id} · {}",
+            time_format::local(reminder.due_at, zone, ctx.now)
+        );
         if let Some(rule) = &reminder.rule {
             line.push_str(&format!(" · {}", rule.describe()));
         }
@@ -163,7 +161,7 @@ async fn list(ctx: &Ctx<'_>) -> Result<Vec<Action>, Refusal> {
     lines.push(format!(
         "Cancel with `{p}reminders cancel <id>`, snooze with `{p}reminders snooze <id> 1h`."
     ));
-    Ok(vec![ctx.private_reply(lines.join("\n")).with_times(times)])
+    Ok(vec![ctx.private_reply(lines.join("\n"))])
 }
 
 /// The member's own reminder, or a refusal that does not reveal whether someone else's exists.
@@ -211,14 +209,11 @@ async fn snooze(ctx: &Ctx<'_>, id: ShortId, duration: &str) -> Result<Vec<Action
         })?;
     ctx.store.reschedule_reminder(reminder.id, due).await?;
     let zone = ctx.member_zone().await?;
-    let due = time_format::stamp(due, zone, ctx.now);
-    Ok(vec![
-        ctx.private_reply(format!(
-            "Snoozed {id} by {}: now {due}.",
-            time_format::span(by)
-        ))
-        .with_times([due]),
-    ])
+    Ok(vec![ctx.private_reply(format!(
+        "Snoozed {id} by {}: now {}.",
+        time_format::span(by),
+        time_format::local(due, zone, ctx.now)
+    ))])
 }
 
 /// Fires a due reminder: every occurrence due since it was last fired, by the catch-up rule.
