@@ -93,6 +93,25 @@ fn rsvp_state(event: i64, user_id: &str, answer: &str) -> StoreResult<RsvpState>
     .read("answer", answer, RsvpState::parse)
 }
 
+impl SqlStore {
+    /// The events of `society` that `sql` (binding the society as $1 and the member as $2)
+    /// selects for one member.
+    async fn member_events(
+        &self,
+        sql: &'static str,
+        society: &str,
+        user_id: &str,
+    ) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(sql)
+            .bind(society)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(Event::try_from).collect()
+    }
+}
+
 #[async_trait]
 impl EventStore for SqlStore {
     async fn create_event(
@@ -293,16 +312,15 @@ impl EventStore for SqlStore {
     }
 
     async fn answered_events(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>> {
-        let rows: Vec<EventRow> = sqlx::query_as(concat!(
-            event_select!(),
-            " WHERE society = $1 AND id IN (SELECT event FROM rsvps WHERE user_id = $2 AND answer <> 'no') ORDER BY starts_at, id"
-        ))
-        .bind(society)
-        .bind(user_id)
-        .fetch_all(&self.pool)
+        self.member_events(
+            concat!(
+                event_select!(),
+                " WHERE society = $1 AND id IN (SELECT event FROM rsvps WHERE user_id = $2 AND answer <> 'no') ORDER BY starts_at, id"
+            ),
+            society,
+            user_id,
+        )
         .await
-        .map_err(db)?;
-        rows.into_iter().map(Event::try_from).collect()
     }
 
     async fn set_checkin_code(&self, event: i64, code: &str) -> StoreResult<()> {
@@ -408,16 +426,15 @@ impl EventStore for SqlStore {
     }
 
     async fn attended(&self, society: &str, user_id: &str) -> StoreResult<Vec<Event>> {
-        let rows: Vec<EventRow> = sqlx::query_as(concat!(
-            event_select!(),
-            " WHERE society = $1 AND id IN (SELECT event FROM attendance WHERE user_id = $2) ORDER BY starts_at, id"
-        ))
-        .bind(society)
-        .bind(user_id)
-        .fetch_all(&self.pool)
+        self.member_events(
+            concat!(
+                event_select!(),
+                " WHERE society = $1 AND id IN (SELECT event FROM attendance WHERE user_id = $2) ORDER BY starts_at, id"
+            ),
+            society,
+            user_id,
+        )
         .await
-        .map_err(db)?;
-        rows.into_iter().map(Event::try_from).collect()
     }
 }
 
