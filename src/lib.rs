@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod config;
 pub mod core;
+pub mod crash;
 pub mod health;
 pub mod http;
 pub mod outbox;

@@ -10,6 +10,7 @@ use crate::core::Bot;
 use crate::core::error::{STORE_UNAVAILABLE, StoreError};
 use crate::core::io::{Action, Inbound};
 use crate::core::store::{OutboxItem, QueueTally};
+use crate::crash;
 use crate::health::Readiness;
 use crate::outbox;
 use crate::platform::{Adapter, DirectReply};
@@ -115,6 +116,7 @@ impl Runtime {
                     tracing::debug!(%key, "already handled");
                     return Ok(0);
                 }
+                crash::point("inbound:seen");
                 key
             }
             None => format!(
@@ -164,6 +166,7 @@ impl Runtime {
                 action,
             })
             .collect();
+        crash::point("inbound:queued");
         store.enqueue(&items, now).await?;
         if !items.is_empty() {
             self.wake.notify_one();

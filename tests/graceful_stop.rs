@@ -5,16 +5,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use rounds::core::io::{Action, Message};
-use rounds::core::store::{JobKind, NewJob, OutboxItem, QueueStore, Store};
-use rounds::store::{DatabaseUrl, SqlStore};
+use rounds::core::store::{JobKind, NewJob, OutboxItem, Store};
+use support::deployment::{Deployment, Running};
 use support::discord_standin::*;
 
 const APP: u64 = 1_310_000_000_000_000_001;
@@ -36,199 +32,6 @@ fn world() -> World {
             roles: vec![],
             members: vec![FixtureUser::new(1_310_000_000_000_000_201, "alice")],
         }],
-    }
-}
-
-/// A deployment's files: the data directory, its SQLite database and a config linking the
-/// society to the stand-in's guild.
-struct Deployment {
-    dir: tempfile::TempDir,
-    database: String,
-    config: PathBuf,
-}
-
-impl Deployment {
-    fn new() -> Deployment {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let database = format!("sqlite://{}", dir.path().join("rounds.db").display());
-        let config = dir.path().join("rounds.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[[societies]]\nkey = \"{}\"\n[societies.discord]\nguild = {GUILD}\n",
-                support::SOCIETY
-            ),
-        )
-        .expect("write config");
-        Deployment {
-            dir,
-            database,
-            config,
-        }
-    }
-
-    /// Queues `count` posts to #general, as a burst of due reminders would; returns their texts.
-    async fn queue_notices(&self, count: usize) -> Vec<String> {
-        let store = SqlStore::open(&DatabaseUrl::parse(&self.database).expect("a database URL"))
-            .await
-            .expect("open the deployment's database");
-        let texts: Vec<String> = (0..count).map(|n| format!("notice {n:03}")).collect();
-        let items: Vec<OutboxItem> = texts
-            .iter()
-            .enumerate()
-            .map(|(n, text)| OutboxItem {
-                key: format!("test:notice:{n}"),
-                platform: "discord".into(),
-                society: support::SOCIETY.into(),
-                member: None,
-                action: Action::Post {
-                    room: GENERAL.to_string(),
-                    message: Message {
-                        text: text.clone(),
-                        ..Message::default()
-                    },
-                },
-            })
-            .collect();
-        store.enqueue(&items, Utc::now()).await.expect("enqueue");
-        store.close().await;
-        texts
-    }
-
-    fn command(&self, program: &Path, args: &[&str], standin: &StandIn) -> Command {
-        let mut command = Command::new(program);
-        command
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        support::clear_rounds_env(&mut command);
-        command
-            .env("RUST_LOG", "info")
-            .env("ROUNDS_CONFIG", &self.config)
-            .env("ROUNDS_DATA_DIR", self.dir.path())
-            .env("ROUNDS_DATABASE_URL", &self.database)
-            .env("ROUNDS_DISCORD_TOKEN", "test-token")
-            .env("ROUNDS_DISCORD_API_BASE", standin.api_base());
-        command
-    }
-
-    /// `rounds run`, its log collected as it comes.
-    fn start(&self, standin: &StandIn) -> Running {
-        let binary = Path::new(env!("CARGO_BIN_EXE_rounds"));
-        Running::spawn(self.command(binary, &["run"], standin))
-    }
-}
-
-/// A running process and the lines of its log so far.
-struct Running {
-    child: Child,
-    log: Arc<Mutex<Vec<String>>>,
-    reader: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Running {
-    fn spawn(mut command: Command) -> Running {
-        let mut child = command.spawn().expect("start the process");
-        let stderr = child.stderr.take().expect("stderr");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let lines = log.clone();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line);
-            }
-        });
-        Running {
-            child,
-            log,
-            reader: Some(reader),
-        }
-    }
-
-    fn pid(&self) -> String {
-        self.child.id().to_string()
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{name}"), &self.pid()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -{name} failed");
-    }
-
-    /// Waits for the exit, at most `bound`; the log is complete once this returns.
-    async fn exit_within(&mut self, bound: Duration) -> ExitStatus {
-        let deadline = tokio::time::Instant::now() + bound;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the process") {
-                if let Some(reader) = self.reader.take() {
-                    reader.join().expect("log reader");
-                }
-                return status;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!(
-                    "the process did not exit within {bound:?} of the signal; its log:\n{}",
-                    self.log().join("\n")
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn log(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
-    }
-
-    fn lines_with(&self, text: &str) -> Vec<String> {
-        self.log()
-            .into_iter()
-            .filter(|line| line.contains(text))
-            .collect()
-    }
-
-    async fn wait_for_log(&self, text: &str) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while self.lines_with(text).is_empty() {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no log line with {text:?}; the log:\n{}",
-                self.log().join("\n")
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// The count in the stop's last line, "left pending: N sends and M jobs due now".
-    fn left_pending(&self) -> (u64, u64) {
-        let lines = self.lines_with("left pending: ");
-        assert_eq!(
-            lines.len(),
-            1,
-            "one line says what was left pending; the log:\n{}",
-            self.log().join("\n")
-        );
-        let rest = lines[0].split("left pending: ").nth(1).unwrap();
-        let words: Vec<&str> = rest.split_whitespace().collect();
-        assert_eq!(
-            (words[1], words[2], words[4], words[5], words[6]),
-            ("sends", "and", "jobs", "due", "now"),
-            "unexpected wording: {}",
-            lines[0]
-        );
-        (words[0].parse().unwrap(), words[3].parse().unwrap())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if self.reader.is_some() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
     }
 }
 
@@ -287,7 +90,7 @@ async fn stop_mid_delivery(
     count: usize,
     signal: &str,
 ) -> (Vec<String>, Running) {
-    let texts = deployment.queue_notices(count).await;
+    let texts = deployment.queue_notices(GENERAL, count).await;
     standin.delay_responses(
         "POST",
         &format!("/channels/{GENERAL}/messages"),
@@ -309,7 +112,7 @@ async fn stop_mid_delivery(
 #[tokio::test]
 async fn sigterm_mid_delivery_finishes_the_send_in_flight_and_the_next_start_sends_the_rest() {
     let standin = StandIn::start(world()).await;
-    let deployment = Deployment::new();
+    let deployment = Deployment::new(GUILD);
     let (texts, first) = stop_mid_delivery(&deployment, &standin, 40, "TERM").await;
 
     assert_eq!(first.lines_with("stopping on SIGTERM").len(), 1);
@@ -337,7 +140,7 @@ async fn sigterm_mid_delivery_finishes_the_send_in_flight_and_the_next_start_sen
 #[tokio::test]
 async fn sigint_stops_the_same_way() {
     let standin = StandIn::start(world()).await;
-    let deployment = Deployment::new();
+    let deployment = Deployment::new(GUILD);
     let (texts, first) = stop_mid_delivery(&deployment, &standin, 15, "INT").await;
     assert_eq!(first.lines_with("stopping on SIGINT").len(), 1);
     let (pending, _) = first.left_pending();
@@ -353,8 +156,8 @@ async fn sigint_stops_the_same_way() {
 #[tokio::test]
 async fn a_send_that_outlasts_the_deadline_is_abandoned_and_sent_once_on_the_next_start() {
     let standin = StandIn::start(world()).await;
-    let deployment = Deployment::new();
-    let texts = deployment.queue_notices(3).await;
+    let deployment = Deployment::new(GUILD);
+    let texts = deployment.queue_notices(GENERAL, 3).await;
     // Discord takes the message at once but answers far too late for the stop.
     standin.delay_responses(
         "POST",
@@ -392,8 +195,8 @@ async fn a_send_that_outlasts_the_deadline_is_abandoned_and_sent_once_on_the_nex
 #[tokio::test]
 async fn a_second_signal_during_the_stop_exits_at_once_with_failure() {
     let standin = StandIn::start(world()).await;
-    let deployment = Deployment::new();
-    deployment.queue_notices(3).await;
+    let deployment = Deployment::new(GUILD);
+    deployment.queue_notices(GENERAL, 3).await;
     standin.delay_responses(
         "POST",
         &format!("/channels/{GENERAL}/messages"),
@@ -424,8 +227,8 @@ async fn under_tini_sigterm_reaches_rounds_and_the_stop_is_the_same() {
         return;
     };
     let standin = StandIn::start(world()).await;
-    let deployment = Deployment::new();
-    let texts = deployment.queue_notices(15).await;
+    let deployment = Deployment::new(GUILD);
+    let texts = deployment.queue_notices(GENERAL, 15).await;
     standin.delay_responses(
         "POST",
         &format!("/channels/{GENERAL}/messages"),

@@ -2,6 +2,7 @@
 //! a bot with a fixed society, and an adapter that records what it was asked to send.
 #![allow(dead_code)]
 
+pub mod deployment;
 pub mod discord_standin;
 pub mod matrix_member;
 pub mod tcp_proxy;

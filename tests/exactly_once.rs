@@ -1,0 +1,146 @@
+//! Exactly once through crashes: a command cut off by a crash at any step is either fully
+//! handled or not seen at all, so a redelivery (a gateway replay, a restart's catch-up) answers
+//! it once. The real binary runs against the Discord stand-in and is aborted at exact steps by
+//! `ROUNDS_CRASH_AT`, as a `kill -9` there would leave it.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::deployment::Deployment;
+use support::discord_standin::*;
+
+const APP: u64 = 1_320_000_000_000_000_001;
+const GUILD: u64 = 1_320_000_000_000_000_100;
+const GENERAL: u64 = 1_320_000_000_000_000_101;
+const ALICE: u64 = 1_320_000_000_000_000_201;
+const WAIT: Duration = Duration::from_secs(30);
+
+fn world() -> World {
+    World {
+        application_id: APP,
+        bot: FixtureUser::new(1_320_000_000_000_000_002, "Rounds"),
+        guilds: vec![FixtureGuild {
+            id: GUILD,
+            name: "Medical Society".into(),
+            channels: vec![(GENERAL, "general".into())],
+            roles: vec![],
+            members: vec![FixtureUser::new(ALICE, "alice")],
+        }],
+    }
+}
+
+fn alice() -> FixtureUser {
+    FixtureUser::new(ALICE, "alice")
+}
+
+/// What the bot posted in #general.
+fn bot_posts(standin: &StandIn) -> Vec<String> {
+    standin
+        .channel_messages(GENERAL)
+        .iter()
+        .filter(|m| m["author"]["id"].as_str() != Some(&ALICE.to_string()))
+        .filter_map(|m| m["content"].as_str().map(str::to_string))
+        .collect()
+}
+
+async fn wait_for_posts(standin: &StandIn, count: usize) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let posts = bot_posts(standin);
+        if posts.len() >= count {
+            return posts;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "expected {count} posts by the bot, saw {posts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The MESSAGE_CREATE the stand-in sent for message `id`, to replay it as a RESUME would.
+fn dispatch_of(standin: &StandIn, id: u64) -> Value {
+    standin
+        .dispatched()
+        .into_iter()
+        .rev()
+        .find(|frame| frame["t"] == "MESSAGE_CREATE" && frame["d"]["id"] == id.to_string())
+        .map(|frame| frame["d"].clone())
+        .expect("the stand-in dispatched the message")
+}
+
+/// Sends `text` as alice to a process that aborts at `crash_at`, restarts Rounds, replays the
+/// message as Discord would after a crash, and returns what the bot then posted.
+async fn crash_then_replay(
+    standin: &StandIn,
+    deployment: &Deployment,
+    crash_at: &str,
+    text: &str,
+) -> Vec<String> {
+    let mut first = deployment.start_with(standin, &[("ROUNDS_CRASH_AT", crash_at)]);
+    standin.wait_ready().await;
+    let id = standin.message_create(GUILD, GENERAL, &alice(), text).await;
+    let replay = dispatch_of(standin, id);
+    let status = first.exit_within(WAIT).await;
+    let log = first.log().join("\n");
+    assert!(
+        !status.success(),
+        "the process was to abort at {crash_at}; the log:\n{log}"
+    );
+    assert_eq!(
+        first
+            .lines_with(&format!("crash point {crash_at} reached"))
+            .len(),
+        1,
+        "the crash came at {crash_at}; the log:\n{log}"
+    );
+    assert!(
+        bot_posts(standin).is_empty(),
+        "nothing was answered before the crash"
+    );
+
+    let second = deployment.start(standin);
+    standin.wait_ready().await;
+    standin.dispatch("MESSAGE_CREATE", replay).await;
+    wait_for_posts(standin, 1).await;
+    // A second answer would follow at once; give it the time it would take.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    drop(second);
+    bot_posts(standin)
+}
+
+async fn alices_reminders(deployment: &Deployment) -> usize {
+    use rounds::core::store::ReminderStore;
+    let store = deployment.store().await;
+    let reminders = store
+        .active_reminders(support::SOCIETY, &ALICE.to_string())
+        .await
+        .expect("read reminders");
+    store.close().await;
+    reminders.len()
+}
+
+const REMIND: &str = "!remind me in 2 hours to check the bloods";
+
+#[tokio::test]
+async fn a_command_cut_off_after_it_was_marked_seen_is_answered_when_replayed() {
+    let standin = StandIn::start(world()).await;
+    let deployment = Deployment::new(GUILD);
+    let posts = crash_then_replay(&standin, &deployment, "inbound:seen", REMIND).await;
+    assert_eq!(posts.len(), 1, "one answer: {posts:?}");
+    assert!(posts[0].contains("check the bloods"), "{posts:?}");
+    assert_eq!(alices_reminders(&deployment).await, 1);
+}
+
+#[tokio::test]
+async fn a_command_cut_off_before_its_answer_committed_leaves_nothing_and_is_done_once_on_replay() {
+    let standin = StandIn::start(world()).await;
+    let deployment = Deployment::new(GUILD);
+    let posts = crash_then_replay(&standin, &deployment, "inbound:queued", REMIND).await;
+    assert_eq!(posts.len(), 1, "one answer: {posts:?}");
+    // The reminder made before the crash was rolled back with the answer: the replay made the
+    // only one, and the member was told of it.
+    assert_eq!(alices_reminders(&deployment).await, 1);
+}
