@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use tracing::Instrument;
 
-use crate::core::Bot;
 use crate::core::error::{STORE_UNAVAILABLE, StoreError};
 use crate::core::io::{Action, Inbound};
 use crate::core::store::{OutboxItem, QueueTally};
+use crate::core::{Bot, Outcome};
 use crate::crash;
 use crate::health::Readiness;
 use crate::outbox;
@@ -88,9 +88,11 @@ impl Runtime {
         }
     }
 
-    /// Handles one inbound event and queues the answer. An event the store has seen before
-    /// (a platform redelivery) is ignored, so it is never answered twice; one whose answer could
-    /// not be queued is unmarked, so its redelivery is answered.
+    /// Handles one inbound event and queues the answer, all in one unit of work: the event is
+    /// marked seen, the command's writes are made and its answer is queued together, or none of
+    /// them is. An event the store has seen before (a platform redelivery, a restart's
+    /// catch-up) is ignored, so it is never answered twice; one that was not fully handled was
+    /// never marked, so its redelivery is answered.
     pub async fn receive(
         &self,
         inbound: &Inbound,
@@ -109,65 +111,57 @@ impl Runtime {
     ) -> Result<usize, StoreError> {
         let origin = inbound.origin();
         let store = self.bot.store();
-        let base = match &origin.message_id {
-            Some(id) => {
-                let key = format!("in:{}:{id}", origin.platform);
-                if !store.first_sight(&key, now).await? {
-                    tracing::debug!(%key, "already handled");
-                    return Ok(0);
-                }
-                crash::point("inbound:seen");
-                key
-            }
-            None => format!(
+        let seen_key = origin
+            .message_id
+            .as_ref()
+            .map(|id| format!("in:{}:{id}", origin.platform));
+        let base = seen_key.clone().unwrap_or_else(|| {
+            format!(
                 "in:{}:{}:{}",
                 origin.platform,
                 self.owner,
                 self.anonymous.fetch_add(1, Ordering::Relaxed)
-            ),
-        };
-        let queued = self.answer_and_queue(inbound, &base, now).await;
-        if queued.is_err() && origin.message_id.is_some() {
-            self.unsee(&base).await;
+            )
+        });
+        // A redelivery costs no lookup and opens no unit.
+        if let Some(key) = &seen_key
+            && store.seen(key).await?
+        {
+            tracing::debug!(%key, "already handled");
+            return Ok(0);
         }
-        queued
-    }
-
-    /// Undoes `first_sight` for an event that was not answered, so its redelivery is.
-    async fn unsee(&self, key: &str) {
-        if let Err(error) = self.bot.store().unsee(key).await {
-            tracing::error!(%error, %key, "an unanswered event stays marked seen; a redelivery will be ignored");
+        // Slow lookups before the unit opens: it holds SQLite's write lock while open.
+        let ahead = self.bot.look_up_ahead(inbound).await;
+        let unit = store.unit().await?;
+        if let Some(key) = &seen_key
+            && !unit.first_sight(key, now).await?
+        {
+            tracing::debug!(%key, "already handled");
+            return Ok(0);
         }
-    }
-
-    async fn answer_and_queue(
-        &self,
-        inbound: &Inbound,
-        base: &str,
-        now: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
-        let origin = inbound.origin();
-        let store = self.bot.store();
+        crash::point("inbound:seen");
         let started = std::time::Instant::now();
-        let answer = self.bot.answer(inbound, now).await;
+        let answer = self
+            .bot
+            .answer_in(unit.as_ref(), inbound, ahead.as_ref(), now)
+            .await;
         telemetry::command_answered(origin, &answer, started.elapsed());
-        let items: Vec<OutboxItem> = answer
-            .actions
-            .into_iter()
-            .enumerate()
-            .map(|(n, action)| OutboxItem {
-                key: format!("{base}:{n}"),
-                platform: origin.platform.clone(),
-                society: origin.society.clone(),
-                member: match &action {
-                    Action::Reply { .. } => Some(inbound.sender().id.clone()),
-                    other => other.concerned_member(),
-                },
-                action,
-            })
-            .collect();
-        crash::point("inbound:queued");
-        store.enqueue(&items, now).await?;
+        let items = outbox_items(inbound, &base, answer.actions);
+        if answer.outcome == Outcome::Failed {
+            // The store failed partway: what the command wrote is rolled back, and the apology
+            // the core made is queued on its own, with the seen-mark, so it is said once.
+            drop(unit);
+            let unit = store.unit().await?;
+            if let Some(key) = &seen_key {
+                unit.first_sight(key, now).await?;
+            }
+            unit.enqueue(&items, now).await?;
+            unit.commit().await?;
+        } else {
+            unit.enqueue(&items, now).await?;
+            crash::point("inbound:queued");
+            unit.commit().await?;
+        }
         if !items.is_empty() {
             self.wake.notify_one();
         }
@@ -286,6 +280,25 @@ impl Runtime {
     pub async fn waiting(&self, now: DateTime<Utc>) -> Result<QueueTally, StoreError> {
         self.bot.store().waiting(now).await
     }
+}
+
+/// An answer's actions as outbox rows, keyed `<base>:<n>` so that queuing them twice is harmless.
+fn outbox_items(inbound: &Inbound, base: &str, actions: Vec<Action>) -> Vec<OutboxItem> {
+    let origin = inbound.origin();
+    actions
+        .into_iter()
+        .enumerate()
+        .map(|(n, action)| OutboxItem {
+            key: format!("{base}:{n}"),
+            platform: origin.platform.clone(),
+            society: origin.society.clone(),
+            member: match &action {
+                Action::Reply { .. } => Some(inbound.sender().id.clone()),
+                other => other.concerned_member(),
+            },
+            action,
+        })
+        .collect()
 }
 
 fn quarter_second_beat() -> tokio::time::Interval {

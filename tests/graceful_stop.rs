@@ -5,6 +5,8 @@
 
 mod support;
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;

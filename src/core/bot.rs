@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use super::coffee;
-use super::command::{self, Command, Parsed};
+use super::command::{self, Command, MilestoneKind, Parsed, ShoutoutCommand};
 use super::context::{Bot, Ctx, Fired};
 use super::delivery;
+use super::doi::{DoiLookup, LookedUp};
 use super::error::{self, Refusal};
 use super::events;
 use super::io::{Action, Choice, Inbound, Message};
@@ -14,7 +15,7 @@ use super::members::{committee, onboarding, privacy, profile};
 use super::reminders::{self, followups};
 use super::shared_text;
 use super::shoutouts;
-use super::store::{Job, JobKind};
+use super::store::{Job, JobKind, Store};
 use super::time_format;
 
 /// What one inbound event produced, and how it ended.
@@ -77,20 +78,58 @@ impl Bot {
     /// `handle`, saying also how it ended: a refused event changed nothing, which the hostile
     /// input tests hold the core to.
     pub async fn answer(&self, inbound: &Inbound, now: DateTime<Utc>) -> Answer {
-        time_format::stamping(self.answer_unstamped(inbound, now), |answer| {
-            answer
-                .actions
-                .iter_mut()
-                .filter_map(Action::message_mut)
-                .collect()
-        })
+        let ahead = self.look_up_ahead(inbound).await;
+        self.answer_in(self.store().as_ref(), inbound, ahead.as_ref(), now)
+            .await
+    }
+
+    /// What answering `inbound` will need from other servers, fetched now, before a unit of
+    /// work opens: a publication shout-out's DOI.
+    pub async fn look_up_ahead(&self, inbound: &Inbound) -> Option<LookedUp> {
+        let lookup = self.doi_lookup()?;
+        let text = match self.parse(inbound)? {
+            Parsed::Command(Command::Shoutout(ShoutoutCommand::About { kind, text, .. }))
+            | Parsed::Command(Command::Milestone { kind, text }) => {
+                (kind == MilestoneKind::Publication).then_some(text)?
+            }
+            _ => return None,
+        };
+        LookedUp::ahead(&text, lookup).await
+    }
+
+    /// `answer`, reading and writing through `store` (a unit of work, so that the answer's
+    /// writes commit with its queued actions), with what [`Bot::look_up_ahead`] fetched.
+    pub async fn answer_in(
+        &self,
+        store: &dyn Store,
+        inbound: &Inbound,
+        ahead: Option<&LookedUp>,
+        now: DateTime<Utc>,
+    ) -> Answer {
+        let looked_up = ahead.map(|ahead| ahead as &dyn DoiLookup);
+        time_format::stamping(
+            self.answer_unstamped(store, inbound, looked_up, now),
+            |answer| {
+                answer
+                    .actions
+                    .iter_mut()
+                    .filter_map(Action::message_mut)
+                    .collect()
+            },
+        )
         .await
     }
 
-    async fn answer_unstamped(&self, inbound: &Inbound, now: DateTime<Utc>) -> Answer {
+    async fn answer_unstamped(
+        &self,
+        store: &dyn Store,
+        inbound: &Inbound,
+        looked_up: Option<&dyn DoiLookup>,
+        now: DateTime<Utc>,
+    ) -> Answer {
         let origin = inbound.origin();
         let ctx = Ctx {
-            store: self.store().as_ref(),
+            store,
             settings: self.settings(),
             society: self.society(&origin.society),
             origin,
@@ -130,7 +169,7 @@ impl Bot {
             ))),
             (Inbound::Message { text, .. }, parsed) => match parsed {
                 Some(Parsed::Invalid(error)) => Err(Refusal::from(error)),
-                Some(Parsed::Command(command)) => self.run(&ctx, command).await,
+                Some(Parsed::Command(command)) => self.run(&ctx, command, looked_up).await,
                 Some(Parsed::NotCommand) | None => onboarding::chat(&ctx, text).await,
             },
             (Inbound::Choice { choice, .. }, _) => self.choose(&ctx, choice).await,
@@ -193,7 +232,12 @@ impl Bot {
         }
     }
 
-    async fn run(&self, ctx: &Ctx<'_>, command: Command) -> Result<Vec<Action>, Refusal> {
+    async fn run(
+        &self,
+        ctx: &Ctx<'_>,
+        command: Command,
+        looked_up: Option<&dyn DoiLookup>,
+    ) -> Result<Vec<Action>, Refusal> {
         // Before any feature sees the command, so none can store or post its text unchecked.
         for (text, what) in command.shared_texts() {
             shared_text::check(text, what)?;
@@ -215,9 +259,9 @@ impl Bot {
             Command::Event(sub) => events::run(ctx, sub).await,
             Command::Rsvp { id, answer } => events::rsvp::rsvp(ctx, id, answer).await,
             Command::Cpd { export } => events::attendance::cpd(ctx, export).await,
-            Command::Shoutout(sub) => shoutouts::run(ctx, sub, self.doi_lookup()).await,
+            Command::Shoutout(sub) => shoutouts::run(ctx, sub, looked_up).await,
             Command::Milestone { kind, text } => {
-                shoutouts::milestone(ctx, kind, &text, self.doi_lookup()).await
+                shoutouts::milestone(ctx, kind, &text, looked_up).await
             }
             Command::Followup { member, rest } => followups::followup(ctx, &member, &rest).await,
             Command::Welcome(sub) => onboarding::run(ctx, sub).await,

@@ -274,8 +274,8 @@ mod tests {
         async fn first_sight(&self, _: &str, _: DateTime<Utc>) -> StoreResult<bool> {
             Ok(true)
         }
-        async fn unsee(&self, _: &str) -> StoreResult<()> {
-            Ok(())
+        async fn seen(&self, _: &str) -> StoreResult<bool> {
+            Ok(false)
         }
         async fn remember(
             &self,

@@ -280,7 +280,7 @@ fn entity(name: &str) -> Option<char> {
     char::from_u32(code).filter(|c| !c.is_control() || c.is_whitespace())
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LookupError {
     #[error("no such DOI")]
     NotFound,
@@ -349,6 +349,33 @@ pub fn parse_crossref(body: &str) -> Result<Publication, LookupError> {
 #[async_trait]
 pub trait DoiLookup: Send + Sync {
     async fn lookup(&self, doi: &Doi) -> Result<Publication, LookupError>;
+}
+
+/// A message's DOI, looked up before its command's unit of work opens: the lookup can take
+/// seconds, and on SQLite an open unit holds the write lock all that time.
+pub struct LookedUp {
+    doi: Doi,
+    answer: Result<Publication, LookupError>,
+}
+
+impl LookedUp {
+    /// Looks up the first DOI in `text`, if it has one.
+    pub async fn ahead(text: &str, lookup: &dyn DoiLookup) -> Option<LookedUp> {
+        let doi = find(text)?;
+        let answer = lookup.lookup(&doi).await;
+        Some(LookedUp { doi, answer })
+    }
+}
+
+#[async_trait]
+impl DoiLookup for LookedUp {
+    async fn lookup(&self, doi: &Doi) -> Result<Publication, LookupError> {
+        if doi.as_str() == self.doi.as_str() {
+            self.answer.clone()
+        } else {
+            Err(LookupError::Unreachable)
+        }
+    }
 }
 
 #[cfg(test)]

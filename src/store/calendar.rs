@@ -180,7 +180,7 @@ impl CalendarStore for SqlStore {
     async fn series(&self, id: i64) -> StoreResult<Option<Series>> {
         let row: Option<SeriesRow> = sqlx::query_as(concat!(series_select!(), " WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         row.map(Series::try_from).transpose()
@@ -190,7 +190,7 @@ impl CalendarStore for SqlStore {
         let rows: Vec<SeriesRow> =
             sqlx::query_as(concat!(series_select!(), " WHERE society = $1 ORDER BY id"))
                 .bind(society)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(db)?;
         rows.into_iter().map(Series::try_from).collect()
@@ -210,7 +210,7 @@ impl CalendarStore for SqlStore {
         .bind(t.cpd_minutes)
         .bind(series.id)
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -269,7 +269,7 @@ impl CalendarStore for SqlStore {
         let rows =
             sqlx::query("SELECT starts_at FROM event_skips WHERE series = $1 ORDER BY starts_at")
                 .bind(series)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(db)?;
         rows.into_iter()
@@ -288,7 +288,7 @@ impl CalendarStore for SqlStore {
         ))
         .bind(series)
         .bind(ts(starts_at))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         row.map(Event::try_from).transpose()
@@ -301,7 +301,7 @@ impl CalendarStore for SqlStore {
         ))
         .bind(society)
         .bind(ts(since))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         rows.into_iter().map(Event::try_from).collect()
@@ -319,7 +319,7 @@ impl CalendarStore for SqlStore {
         .bind(society)
         .bind(candidate)
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(self
@@ -341,7 +341,7 @@ impl CalendarStore for SqlStore {
         .bind(society)
         .bind(token)
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -350,7 +350,7 @@ impl CalendarStore for SqlStore {
     async fn stored_feed_token(&self, society: &str) -> StoreResult<Option<String>> {
         sqlx::query("SELECT token FROM calendar_feeds WHERE society = $1")
             .bind(society)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?
             .map(|row| row.try_get::<String, _>(0))
@@ -387,7 +387,7 @@ impl CalendarStore for SqlStore {
             ))
             .bind(&import.society)
             .bind(&import.url)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(db)?;
             return Ok((row.into(), false));
@@ -418,7 +418,7 @@ impl CalendarStore for SqlStore {
     async fn import(&self, id: i64) -> StoreResult<Option<EventImport>> {
         let row: Option<ImportRow> = sqlx::query_as(concat!(import_select!(), " WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(row.map(EventImport::from))
@@ -428,7 +428,7 @@ impl CalendarStore for SqlStore {
         let rows: Vec<ImportRow> =
             sqlx::query_as(concat!(import_select!(), " WHERE society = $1 ORDER BY id"))
                 .bind(society)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(db)?;
         Ok(rows.into_iter().map(EventImport::from).collect())
@@ -456,7 +456,7 @@ impl CalendarStore for SqlStore {
             .bind(ts(synced_at))
             .bind(error)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(())
@@ -469,7 +469,7 @@ impl CalendarStore for SqlStore {
         ))
         .bind(import)
         .bind(uid)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         row.map(Event::try_from).transpose()
@@ -482,7 +482,7 @@ impl CalendarStore for SqlStore {
         ))
         .bind(import)
         .bind(ts(after))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         rows.into_iter().map(Event::try_from).collect()

@@ -253,7 +253,7 @@ impl CoffeeStore for SqlStore {
         let row: Option<ProgrammeRow> =
             sqlx::query_as(concat!(programme_select!(), " WHERE p.id = $1"))
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db)?;
         row.map(Programme::try_from).transpose()
@@ -265,7 +265,7 @@ impl CoffeeStore for SqlStore {
             " WHERE p.society = $1 ORDER BY p.grp"
         ))
         .bind(society)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         rows.into_iter().map(Programme::try_from).collect()
@@ -284,7 +284,7 @@ impl CoffeeStore for SqlStore {
         .bind(m.paused_until.map(ts))
         .bind(i64::from(m.auto_paused))
         .bind(m.skip_until.map(ts))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -294,7 +294,7 @@ impl CoffeeStore for SqlStore {
         let done = sqlx::query("DELETE FROM coffee_members WHERE programme = $1 AND user_id = $2")
             .bind(programme)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(done.rows_affected() > 0)
@@ -306,7 +306,7 @@ impl CoffeeStore for SqlStore {
             " WHERE programme = $1 ORDER BY user_id"
         ))
         .bind(programme)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(rows.into_iter().map(CoffeeMember::from).collect())
@@ -323,7 +323,7 @@ impl CoffeeStore for SqlStore {
         ))
         .bind(programme)
         .bind(user_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(row.map(CoffeeMember::from))
@@ -345,7 +345,7 @@ impl CoffeeStore for SqlStore {
         .bind(wants)
         .bind(ts(now))
         .bind(&r.user.name)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -355,7 +355,7 @@ impl CoffeeStore for SqlStore {
         let done = sqlx::query("DELETE FROM mentor_roles WHERE society = $1 AND user_id = $2")
             .bind(society)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(done.rows_affected() > 0)
@@ -367,7 +367,7 @@ impl CoffeeStore for SqlStore {
             " WHERE society = $1 ORDER BY user_id"
         ))
         .bind(society)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         rows.into_iter().map(MentorRole::try_from).collect()
@@ -380,7 +380,7 @@ impl CoffeeStore for SqlStore {
         ))
         .bind(society)
         .bind(user_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         row.map(MentorRole::try_from).transpose()
@@ -416,7 +416,7 @@ impl CoffeeStore for SqlStore {
             )
             .bind(round.programme)
             .bind(ts(round.scheduled_for))
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(db)?
             .try_get(0)
@@ -530,7 +530,7 @@ impl CoffeeStore for SqlStore {
         .bind(ts(now))
         .bind(group)
         .bind(user_id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() > 0)
@@ -543,7 +543,7 @@ impl SqlStore {
     async fn groups_where(&self, query: &'static str, id: i64) -> StoreResult<Vec<CoffeeGroup>> {
         let rows: Vec<GroupRow> = sqlx::query_as(query)
             .bind(id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         fold_groups(rows)

@@ -105,7 +105,7 @@ impl SqlStore {
         let rows: Vec<EventRow> = sqlx::query_as(sql)
             .bind(society)
             .bind(user_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         rows.into_iter().map(Event::try_from).collect()
@@ -130,7 +130,7 @@ impl EventStore for SqlStore {
     async fn event(&self, id: i64) -> StoreResult<Option<Event>> {
         let row: Option<EventRow> = sqlx::query_as(concat!(event_select!(), " WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         row.map(Event::try_from).transpose()
@@ -143,7 +143,7 @@ impl EventStore for SqlStore {
         ))
         .bind(society)
         .bind(ts(now))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         rows.into_iter().map(Event::try_from).collect()
@@ -294,7 +294,7 @@ impl EventStore for SqlStore {
             "SELECT user_id, name, answer, answered_at FROM rsvps WHERE event = $1 ORDER BY answered_at, user_id",
         )
         .bind(event)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         rows.into_iter()
@@ -327,7 +327,7 @@ impl EventStore for SqlStore {
         sqlx::query("UPDATE events SET checkin_code = $1 WHERE id = $2")
             .bind(code)
             .bind(event)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(())
@@ -336,7 +336,7 @@ impl EventStore for SqlStore {
     async fn checkin_code(&self, event: i64) -> StoreResult<Option<String>> {
         Ok(sqlx::query("SELECT checkin_code FROM events WHERE id = $1")
             .bind(event)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?
             .map(|row| row.try_get::<Option<String>, _>(0))
@@ -350,7 +350,7 @@ impl EventStore for SqlStore {
             sqlx::query("SELECT failures FROM checkin_attempts WHERE event = $1 AND user_id = $2")
                 .bind(event)
                 .bind(user_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db)?
                 .map(|row| row.try_get(0))
@@ -362,7 +362,7 @@ impl EventStore for SqlStore {
     async fn clear_checkin_failures(&self, event: i64) -> StoreResult<()> {
         sqlx::query("DELETE FROM checkin_attempts WHERE event = $1")
             .bind(event)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(())
@@ -377,7 +377,7 @@ impl EventStore for SqlStore {
         )
         .bind(event)
         .bind(user_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .try_get(0)
@@ -398,7 +398,7 @@ impl EventStore for SqlStore {
         .bind(&user.id)
         .bind(&user.name)
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() == 1)
@@ -409,7 +409,7 @@ impl EventStore for SqlStore {
             "SELECT user_id, name, checked_in_at FROM attendance WHERE event = $1 ORDER BY checked_in_at, user_id",
         )
         .bind(event)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         rows.into_iter()
@@ -440,7 +440,7 @@ impl EventStore for SqlStore {
 
 /// Inserts an event and its reminder job inside the caller's transaction.
 pub(super) async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     e: &Event,
     first_reminder: Option<DateTime<Utc>>,
     offsets: &[Duration],
@@ -466,7 +466,7 @@ pub(super) async fn insert_event(
     .bind(e.series)
     .bind(e.import)
     .bind(&e.source_uid)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await
     .map_err(db)?
     .try_get(0)
@@ -483,7 +483,7 @@ pub(super) async fn insert_event(
 /// Points the event's reminder job (one row per event) at `first_reminder`: a pending or
 /// finished job moves there; None stops reminders.
 async fn schedule_reminders(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     id: i64,
     e: &Event,
     first_reminder: Option<DateTime<Utc>>,
@@ -492,7 +492,7 @@ async fn schedule_reminders(
     match first_reminder {
         Some(due) => {
             reschedule_job(
-                &mut **tx,
+                &mut *tx,
                 &NewJob {
                     kind: JobKind::EventReminders,
                     subject: id,
@@ -506,7 +506,7 @@ async fn schedule_reminders(
             .await?;
         }
         None => {
-            stop_job(&mut **tx, JobKind::EventReminders, id).await?;
+            stop_job(&mut *tx, JobKind::EventReminders, id).await?;
         }
     }
     Ok(())
@@ -514,7 +514,7 @@ async fn schedule_reminders(
 
 /// Moves the first on the waitlist into free places, in answer order.
 async fn promote(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     event: i64,
     capacity: Option<i64>,
 ) -> StoreResult<Vec<UserRef>> {
@@ -532,14 +532,14 @@ async fn promote(
     )
     .bind(event)
     .bind(free)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await
     .map_err(db)?;
     for row in rows {
         sqlx::query("UPDATE rsvps SET answer = 'going' WHERE event = $1 AND user_id = $2")
             .bind(event)
             .bind(&row.user_id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
         promoted.push(UserRef {
@@ -550,10 +550,10 @@ async fn promote(
     Ok(promoted)
 }
 
-async fn going(tx: &mut sqlx::Transaction<'_, sqlx::Any>, event: i64) -> StoreResult<i64> {
+async fn going(tx: &mut sqlx::AnyConnection, event: i64) -> StoreResult<i64> {
     sqlx::query("SELECT COUNT(*) FROM rsvps WHERE event = $1 AND answer = 'going'")
         .bind(event)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db)?
         .try_get::<i64, _>(0)

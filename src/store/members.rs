@@ -70,7 +70,7 @@ impl MemberStore for SqlStore {
         ))
         .bind(society)
         .bind(user_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         row.map(Profile::try_from).transpose()
@@ -92,7 +92,7 @@ impl MemberStore for SqlStore {
         .bind(p.img.map(i64::from))
         .bind(ts(now))
         .bind(p.shoutouts.map(ShoutoutPreference::as_str))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -102,7 +102,7 @@ impl MemberStore for SqlStore {
         let rows: Vec<ProfileRow> =
             sqlx::query_as(concat!(profile_select!(), " WHERE society = $1"))
                 .bind(society)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(db)?;
         rows.into_iter().map(Profile::try_from).collect()
@@ -123,7 +123,7 @@ impl MemberStore for SqlStore {
         .bind(user_id)
         .bind(what)
         .bind(ts(expires_at))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -142,7 +142,7 @@ impl MemberStore for SqlStore {
         .bind(society)
         .bind(user_id)
         .bind(what)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         match row {
@@ -228,7 +228,7 @@ impl MemberStore for SqlStore {
         .bind(platform)
         .bind(step)
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() == 1)
@@ -242,7 +242,7 @@ impl MemberStore for SqlStore {
         let row = sqlx::query("SELECT step FROM onboarding WHERE society = $1 AND user_id = $2")
             .bind(society)
             .bind(user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         match row {
@@ -268,7 +268,7 @@ impl MemberStore for SqlStore {
         .bind(platform)
         .bind(step)
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -286,7 +286,7 @@ impl MemberStore for SqlStore {
             .bind(member)
             .bind(text)
             .bind(ts(now))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(())
@@ -302,7 +302,7 @@ impl MemberStore for SqlStore {
         )
         .bind(society)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         rows.into_iter()

@@ -19,19 +19,19 @@ impl MemoryStore for SqlStore {
         )
         .bind(key)
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn unsee(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM inbound_seen WHERE key = $1")
+    async fn seen(&self, key: &str) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 FROM inbound_seen WHERE key = $1")
             .bind(key)
-            .execute(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?;
-        Ok(())
+        Ok(row.is_some())
     }
 
     async fn remember(
@@ -49,7 +49,7 @@ impl MemoryStore for SqlStore {
         .bind(key)
         .bind(value)
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -59,7 +59,7 @@ impl MemoryStore for SqlStore {
         let row = sqlx::query("SELECT value FROM platform_memory WHERE platform = $1 AND key = $2")
             .bind(platform)
             .bind(key)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         row.map(|r| r.try_get::<String, _>(0))
@@ -84,7 +84,7 @@ impl MemoryStore for SqlStore {
         .bind(&key)
         .bind(choice)
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         if done.rows_affected() == 1 {
@@ -103,7 +103,7 @@ impl MemoryStore for SqlStore {
         sqlx::query("DELETE FROM platform_memory WHERE platform = $1 AND key = $2")
             .bind(ANSWERS_PLATFORM)
             .bind(answer_memory_key(society, member, offer))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(())
@@ -115,7 +115,7 @@ impl MemoryStore for SqlStore {
 /// memory is not per society: a DM channel or a last-used society is the member's, wherever
 /// they asked to be forgotten, and an adapter finds either again when the member returns.
 pub(super) async fn erase_member_memory(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     member_id: &str,
 ) -> StoreResult<u64> {
     let escaped: String = member_id
@@ -128,7 +128,7 @@ pub(super) async fn erase_member_memory(
     let rows =
         sqlx::query("SELECT platform, key FROM platform_memory WHERE key LIKE $1 ESCAPE '\\'")
             .bind(format!("{MEMBER_MEMORY_PREFIX}%:{escaped}"))
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
     let mut erased = 0;
@@ -142,7 +142,7 @@ pub(super) async fn erase_member_memory(
         erased += sqlx::query("DELETE FROM platform_memory WHERE platform = $1 AND key = $2")
             .bind(platform)
             .bind(key)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await
             .map_err(db)?
             .rows_affected();

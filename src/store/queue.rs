@@ -115,7 +115,10 @@ impl QueueStore for SqlStore {
         for kind in listed {
             query = query.bind(kind.as_str());
         }
-        let rows: Vec<JobRow> = query.fetch_all(&self.pool).await.map_err(db)?;
+        let rows: Vec<JobRow> = query
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(db)?;
         let mut jobs: Vec<Job> = rows.into_iter().filter_map(JobRow::into_job).collect();
         jobs.sort_by_key(|j| (j.due_at, j.id));
         Ok(jobs)
@@ -167,7 +170,7 @@ impl QueueStore for SqlStore {
 
     async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
         let row = sqlx::query("SELECT MIN(due_at) FROM jobs WHERE state = 'pending'")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         let due: Option<i64> = row.try_get(0).map_err(db)?;
@@ -207,7 +210,7 @@ impl QueueStore for SqlStore {
             .bind(platform)
             .bind(ts(now))
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         let mut sends = Vec::with_capacity(rows.len());
@@ -239,7 +242,7 @@ impl QueueStore for SqlStore {
         )
         .bind(ts(now))
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -259,7 +262,7 @@ impl QueueStore for SqlStore {
         .bind(ts(next_try_at))
         .bind(error)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -272,14 +275,14 @@ impl QueueStore for SqlStore {
         .bind(attempts)
         .bind(error)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())
     }
 
     async fn add_job(&self, job: &NewJob) -> StoreResult<bool> {
-        add_job(&self.pool, job).await
+        add_job(&mut *self.conn().await?, job).await
     }
 
     async fn release_leases(&self, owner: &str) -> StoreResult<QueueTally> {
@@ -313,7 +316,7 @@ impl QueueStore for SqlStore {
                     (SELECT COUNT(*) FROM jobs WHERE state = 'pending' AND due_at <= $1)",
         )
         .bind(ts(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         let count = |i: usize| -> StoreResult<u64> {
@@ -332,7 +335,7 @@ fn to_json(action: &Action) -> StoreResult<String> {
 }
 
 async fn insert_outbox(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     item: &OutboxItem,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -346,7 +349,7 @@ async fn insert_outbox(
     .bind(&item.member)
     .bind(to_json(&item.action)?)
     .bind(ts(now))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(db)?;
     Ok(())

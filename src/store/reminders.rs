@@ -139,7 +139,7 @@ impl ReminderStore for SqlStore {
     async fn reminder(&self, id: i64) -> StoreResult<Option<Reminder>> {
         let row: Option<ReminderRow> = sqlx::query_as(REMINDER_BY_ID)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         row.map(Reminder::try_from).transpose()
@@ -149,7 +149,7 @@ impl ReminderStore for SqlStore {
         let rows: Vec<ReminderRow> = sqlx::query_as(ACTIVE_REMINDERS)
             .bind(society)
             .bind(user_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         rows.into_iter().map(Reminder::try_from).collect()
@@ -162,7 +162,7 @@ impl ReminderStore for SqlStore {
         )
         .bind(platform)
         .bind(room)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(db)?
         .try_get(0)
@@ -171,7 +171,7 @@ impl ReminderStore for SqlStore {
     }
 
     async fn cancel_reminder(&self, id: i64) -> StoreResult<bool> {
-        stop_job(&self.pool, JobKind::Reminder, id).await
+        stop_job(&mut *self.conn().await?, JobKind::Reminder, id).await
     }
 
     async fn reschedule_reminder(&self, id: i64, due_at: DateTime<Utc>) -> StoreResult<bool> {
@@ -180,7 +180,7 @@ impl ReminderStore for SqlStore {
         )
         .bind(ts(due_at))
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() == 1)
@@ -201,7 +201,7 @@ impl ReminderStore for SqlStore {
         .bind(society)
         .bind(member_id)
         .bind(anonymised_text)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(())

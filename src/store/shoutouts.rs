@@ -122,7 +122,7 @@ impl ShoutoutStore for SqlStore {
         .bind(s.status.as_str())
         .bind(ts(s.created_at))
         .bind(s.posted_at.map(ts))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         let id: i64 = row.try_get(0).map_err(db)?;
@@ -133,7 +133,7 @@ impl ShoutoutStore for SqlStore {
         let row: Option<ShoutoutRow> =
             sqlx::query_as(concat!(shoutout_select!(), " WHERE id = $1"))
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(db)?;
         row.map(Shoutout::try_from).transpose()
@@ -152,7 +152,7 @@ impl ShoutoutStore for SqlStore {
         .bind(id)
         .bind(status.as_str())
         .bind(posted_at)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() == 1)
@@ -173,7 +173,7 @@ impl ShoutoutStore for SqlStore {
         .bind(platform)
         .bind(ts(since))
         .bind(ts(until))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         rows.into_iter().map(Shoutout::try_from).collect()
@@ -186,7 +186,7 @@ impl ShoutoutStore for SqlStore {
         ))
         .bind(society)
         .bind(subject)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         rows.into_iter().map(Shoutout::try_from).collect()
@@ -224,7 +224,7 @@ impl ShoutoutStore for SqlStore {
     async fn digest(&self, id: i64) -> StoreResult<Option<Digest>> {
         let row: Option<DigestRow> = sqlx::query_as(concat!(digest_select!(), " WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(db)?;
         Ok(row.map(Digest::from))

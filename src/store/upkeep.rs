@@ -19,7 +19,7 @@ impl UpkeepStore for SqlStore {
                     + (SELECT COUNT(*) FROM event_skips) + (SELECT COUNT(*) FROM event_imports) + (SELECT COUNT(*) FROM calendar_feeds), \
                     (SELECT COUNT(*) FROM shoutouts) + (SELECT COUNT(*) FROM shoutout_digests) + (SELECT COUNT(*) FROM onboarding)",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         let get = |i: usize| -> StoreResult<i64> { row.try_get(i).map_err(db) };
@@ -45,7 +45,7 @@ impl UpkeepStore for SqlStore {
                        AND (lease_until IS NULL OR lease_until < $1))",
         )
         .bind(ts(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(db)?;
         let pending: i64 = row.try_get(0).map_err(db)?;

@@ -29,9 +29,9 @@ pub trait MemoryStore: Send + Sync {
     /// Records an inbound event key; false if it was seen before (a redelivery to ignore).
     async fn first_sight(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool>;
 
-    /// Takes back a [`first_sight`](Self::first_sight) for an event that could not be handled,
-    /// so a platform's redelivery (or a restart's catch-up) answers it instead of skipping it.
-    async fn unsee(&self, key: &str) -> StoreResult<()>;
+    /// Whether an inbound event key was recorded, without recording it: a redelivery is
+    /// recognised before any work (or write transaction) starts for it.
+    async fn seen(&self, key: &str) -> StoreResult<bool>;
 
     /// Adapter memory: what a platform needs to translate later events back (which reaction
     /// on which message means which choice, which room an introduction created). Pruned

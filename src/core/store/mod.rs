@@ -13,6 +13,7 @@ mod queue;
 mod reminders;
 mod result;
 mod shoutouts;
+mod unit;
 mod upkeep;
 
 pub use calendar::{CalendarStore, EventImport, Series};
@@ -33,6 +34,7 @@ pub use queue::{
 pub use reminders::{Delivery, NewReminder, Reminder, ReminderStore};
 pub use result::StoreResult;
 pub use shoutouts::{Digest, Shoutout, ShoutoutStatus, ShoutoutStore};
+pub use unit::{Unit, UnitStore};
 pub use upkeep::{Counts, QueueHealth, UpkeepStore};
 
 /// Everything the core asks of persistence. Implemented for whatever implements every part.
@@ -46,6 +48,7 @@ pub trait Store:
     + CoffeeStore
     + ShoutoutStore
     + UpkeepStore
+    + UnitStore
 {
 }
 
@@ -59,6 +62,7 @@ impl<T> Store for T where
         + CoffeeStore
         + ShoutoutStore
         + UpkeepStore
+        + UnitStore
         + ?Sized
 {
 }
