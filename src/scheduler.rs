@@ -13,6 +13,7 @@ use crate::core::Bot;
 use crate::core::error::StoreError;
 use crate::core::io::Action;
 use crate::core::store::{FiredJob, Job, JobKind, KindFilter, OutboxItem};
+use crate::crash;
 use crate::telemetry;
 use tracing::Instrument;
 
@@ -111,6 +112,9 @@ impl Scheduler {
                         tracing::error!(%error, "firing failed; it will be retried when the lease ends")
                     }
                 }
+            }
+            if !batch.is_empty() {
+                crash::point("scheduler:fired");
             }
             let results = store.finish_jobs(&batch, &self.owner, now).await?;
             let lost = results.iter().filter(|finished| !**finished).count();

@@ -144,3 +144,98 @@ async fn a_command_cut_off_before_its_answer_committed_leaves_nothing_and_is_don
     // only one, and the member was told of it.
     assert_eq!(alices_reminders(&deployment).await, 1);
 }
+
+/// A job that fired but whose firing was never recorded fires again: its committee-log entry
+/// must be written with the firing, in the job's transaction, not before it.
+#[tokio::test]
+async fn a_job_cut_off_before_it_was_recorded_logs_to_the_committee_once() {
+    use rounds::core::io::UserRef;
+    use rounds::core::store::{Delivery, MemberStore, NewReminder, ReminderStore};
+    let standin = StandIn::start(world()).await;
+    let deployment = Deployment::new(GUILD);
+    let now = chrono::Utc::now();
+    let store = deployment.store().await;
+    // Due ten days ago: past the week's catch-up window, so firing it reports it to the committee.
+    store
+        .create_reminder(&NewReminder {
+            platform: "discord".into(),
+            society: support::SOCIETY.into(),
+            owner: UserRef {
+                id: ALICE.to_string(),
+                name: "alice".into(),
+            },
+            delivery: Delivery::Me,
+            room: GENERAL.to_string(),
+            text: "renew the ALS certificate".into(),
+            created_at: now - chrono::Duration::days(11),
+            due_at: now - chrono::Duration::days(10),
+            zone: chrono_tz::UTC,
+            rule: None,
+        })
+        .await
+        .expect("a reminder");
+    store.close().await;
+
+    let mut first = deployment.start_with(&standin, &[("ROUNDS_CRASH_AT", "scheduler:fired")]);
+    let status = first.exit_within(WAIT).await;
+    assert!(
+        !status.success()
+            && first
+                .lines_with("crash point scheduler:fired reached")
+                .len()
+                == 1,
+        "the process was to abort after firing; the log:\n{}",
+        first.log().join("\n")
+    );
+    // The dead process's lease runs out (a minute, in real time).
+    let store = deployment.store().await;
+    expire_leases(&deployment).await;
+
+    let second = deployment.start(&standin);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let log = store
+            .admin_log_entries(support::SOCIETY, 50)
+            .await
+            .expect("committee log");
+        let done = !second.lines_with("fired").is_empty() && !log.is_empty();
+        if done || tokio::time::Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let second_log = second.log();
+    drop(second);
+    let missed: Vec<String> = store
+        .admin_log_entries(support::SOCIETY, 50)
+        .await
+        .expect("committee log")
+        .into_iter()
+        .map(|(_, text)| text)
+        .filter(|text| text.contains("Missed reminder"))
+        .collect();
+    assert_eq!(
+        missed.len(),
+        1,
+        "one committee-log entry: {missed:?}; the log after the restart:\n{}",
+        second_log.join("\n")
+    );
+}
+
+/// What a dead process's leases look like once they have run out.
+async fn expire_leases(deployment: &Deployment) {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&deployment.database)
+        .await
+        .expect("open the database");
+    for table in ["jobs", "outbox"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET lease_owner = NULL, lease_until = NULL"
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("expire the leases");
+    }
+    conn.close().await.expect("close");
+}

@@ -34,35 +34,5 @@ pub use queue::{
 pub use reminders::{Delivery, NewReminder, Reminder, ReminderStore};
 pub use result::StoreResult;
 pub use shoutouts::{Digest, Shoutout, ShoutoutStatus, ShoutoutStore};
-pub use unit::{Unit, UnitStore};
+pub use unit::{Store, Unit, UnitStore};
 pub use upkeep::{Counts, QueueHealth, UpkeepStore};
-
-/// Everything the core asks of persistence. Implemented for whatever implements every part.
-pub trait Store:
-    QueueStore
-    + MemoryStore
-    + MemberStore
-    + ReminderStore
-    + EventStore
-    + CalendarStore
-    + CoffeeStore
-    + ShoutoutStore
-    + UpkeepStore
-    + UnitStore
-{
-}
-
-impl<T> Store for T where
-    T: QueueStore
-        + MemoryStore
-        + MemberStore
-        + ReminderStore
-        + EventStore
-        + CalendarStore
-        + CoffeeStore
-        + ShoutoutStore
-        + UpkeepStore
-        + UnitStore
-        + ?Sized
-{
-}
