@@ -44,6 +44,10 @@ enum Command {
         /// The society's timezone (default: ROUNDS_TIMEZONE, else Australia/Sydney).
         #[arg(long)]
         timezone: Option<String>,
+        /// Open a database that holds a live deployment's Discord or Matrix data. The shell
+        /// still fires and sends only its own; theirs are left for `rounds run`.
+        #[arg(long)]
+        inspect: bool,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -81,10 +85,39 @@ async fn main() -> ExitCode {
     }
 }
 
+/// A shell on a live deployment's database would act on it at a simulated time: it is opened
+/// only when asked, and even then fires and sends only the shell's own jobs.
+async fn refuse_live_data(store: &SqlStore, inspect: bool) -> anyhow::Result<()> {
+    use rounds::core::store::UpkeepStore;
+    let live: Vec<String> = store
+        .platforms_in_use()
+        .await?
+        .into_iter()
+        .filter(|platform| platform != shell::PLATFORM)
+        .collect();
+    if live.is_empty() {
+        return Ok(());
+    }
+    let names = live.join(" and ");
+    if inspect {
+        eprintln!(
+            "# This database holds {names} data. The shell leaves its jobs and sends alone: they are for `rounds run`."
+        );
+        return Ok(());
+    }
+    anyhow::bail!(
+        "this database holds {names} data (jobs or messages of a running deployment); the shell would act on it at a simulated time. Use a database of its own (the default, or --db :memory:), or add --inspect to open it anyway: the shell then fires and sends only its own jobs, never {names}'s."
+    )
+}
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_process(cli.config.as_deref())?;
     match cli.command {
-        Command::Shell { db, timezone } => {
+        Command::Shell {
+            db,
+            timezone,
+            inspect,
+        } => {
             let database = match db {
                 Some(db) => commands::db_flag(&db)?,
                 None => DatabaseUrl::in_data_dir(&config.data_dir, "shell.db"),
@@ -97,6 +130,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => SHELL_DEFAULT_ZONE,
             };
             let store = SqlStore::open(&database).await?;
+            refuse_live_data(&store, inspect).await?;
             eprintln!(
                 "# Rounds shell: Demo Society ({}), you are @{} in {}. Type `help`, or /help for shell commands.",
                 zone.name(),
@@ -167,7 +201,10 @@ async fn run_bot(config: Config) -> anyhow::Result<ExitCode> {
             .with_fetcher(Arc::new(HttpFetcher::with_policy(&config.import_fetch)?))
             .with_doi_lookup(Arc::new(CrossrefLookup::new(&config.doi_api_base)?)),
     );
-    let runtime = Arc::new(rounds::runtime::Runtime::new(bot.clone()));
+    let runtime = Arc::new(rounds::runtime::Runtime::serving(
+        bot.clone(),
+        &config.platform_keys(),
+    ));
     let mut tasks = Tasks::default();
     let started = start_tasks(&config, &bot, &runtime, &mut tasks, &mut shutdown).await;
     let failure = match started {

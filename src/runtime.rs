@@ -29,10 +29,23 @@ pub struct Runtime {
 }
 
 impl Runtime {
+    /// A runtime that fires every platform's jobs.
     pub fn new(bot: Arc<Bot>) -> Self {
+        Runtime::with_scheduler(bot.clone(), |owner| Scheduler::new(bot, owner))
+    }
+
+    /// A runtime that fires only the jobs of `platforms`: those of the adapters it runs.
+    pub fn serving(bot: Arc<Bot>, platforms: &[&str]) -> Self {
+        let platforms = platforms.iter().map(|p| p.to_string()).collect();
+        Runtime::with_scheduler(bot.clone(), |owner| {
+            Scheduler::new(bot, owner).serving(platforms)
+        })
+    }
+
+    fn with_scheduler(bot: Arc<Bot>, scheduler: impl FnOnce(String) -> Scheduler) -> Self {
         let owner = scheduler::process_owner_id();
         Runtime {
-            scheduler: Scheduler::new(bot.clone(), owner.clone()),
+            scheduler: scheduler(owner.clone()),
             bot,
             owner,
             anonymous: AtomicU64::new(0),

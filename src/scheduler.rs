@@ -11,7 +11,6 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::core::Bot;
 use crate::core::error::StoreError;
-use crate::core::io::Action;
 use crate::core::store::{FiredJob, Job, JobKind, KindFilter, OutboxItem};
 use crate::crash;
 use crate::telemetry;
@@ -58,6 +57,10 @@ impl Lane {
 pub struct Scheduler {
     bot: Arc<Bot>,
     owner: String,
+    /// The platforms whose jobs this process fires (None: all). The shell fires only its own,
+    /// so a shell opened on a live database never fires Discord's or Matrix's jobs at a
+    /// simulated time.
+    platforms: Option<Vec<String>>,
     last_prune: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
@@ -66,8 +69,15 @@ impl Scheduler {
         Scheduler {
             bot,
             owner: owner.into(),
+            platforms: None,
             last_prune: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Fires only the jobs of `platforms`.
+    pub fn serving(mut self, platforms: Vec<String>) -> Self {
+        self.platforms = Some(platforms);
+        self
     }
 
     pub fn owner(&self) -> &str {
@@ -96,7 +106,14 @@ impl Scheduler {
         let mut fired = 0;
         loop {
             let jobs = store
-                .claim_due_jobs_of(now, &self.owner, now + JOB_LEASE, CLAIM_BATCH, kinds)
+                .claim_due_jobs_of(
+                    now,
+                    &self.owner,
+                    now + JOB_LEASE,
+                    CLAIM_BATCH,
+                    kinds,
+                    self.platforms.as_deref(),
+                )
                 .await?;
             let claimed = jobs.len();
             let mut batch = Vec::with_capacity(claimed);
@@ -146,22 +163,10 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Asks the core what a due job means and records its committee-log entries.
+    /// Asks the core what a due job means. Its committee-log entries are written when the
+    /// firing is recorded (`finish_jobs`), in the same transaction.
     async fn fire(&self, job: Job, now: DateTime<Utc>) -> Result<FiredJob, StoreError> {
-        let store = self.bot.store();
         let result = self.bot.fire(&job, now).await?;
-        for action in &result.actions {
-            if let Action::AdminLog {
-                society,
-                about,
-                text,
-            } = action
-            {
-                store
-                    .admin_log(society, about.as_deref(), text, now)
-                    .await?;
-            }
-        }
         let outbox = result
             .actions
             .into_iter()

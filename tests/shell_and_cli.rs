@@ -622,3 +622,81 @@ fn shell_numbers_answer_the_members_own_choices() {
         "{said:#?}"
     );
 }
+
+/// A shell pointed at a live deployment's database would fire its Discord jobs at a simulated
+/// time, through the terminal: it refuses the database unless asked to inspect it, and then
+/// fires and sends only its own.
+#[test]
+fn shell_never_fires_another_platforms_jobs() {
+    use chrono::TimeZone;
+    use rounds::core::io::UserRef;
+    use rounds::core::store::{Delivery, NewReminder, QueueStore, ReminderStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.db");
+    let db = path.to_string_lossy().to_string();
+    let due = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let open = || async {
+        rounds::store::SqlStore::open(&rounds::store::DatabaseUrl::parse(&db).unwrap())
+            .await
+            .unwrap()
+    };
+    runtime.block_on(async {
+        let store = open().await;
+        store
+            .create_reminder(&NewReminder {
+                platform: "discord".into(),
+                society: support::SOCIETY.into(),
+                owner: UserRef {
+                    id: "1001".into(),
+                    name: "alice".into(),
+                },
+                delivery: Delivery::Me,
+                room: "2002".into(),
+                text: "call the ward".into(),
+                created_at: due - chrono::Duration::hours(1),
+                due_at: due,
+                zone: chrono_tz::UTC,
+                rule: None,
+            })
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let script = "/clock 2026-11-23T09:00:00Z\n/advance 1d\n";
+
+    let refused = rounds(&["shell", "--db", &db], &[], script);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "refused: {said}");
+    assert!(
+        said.contains("discord data") && said.contains("--inspect"),
+        "{said}"
+    );
+
+    let inspected = rounds(&["shell", "--db", &db, "--inspect"], &[], script);
+    let said = String::from_utf8_lossy(&inspected.stderr);
+    assert!(inspected.status.success(), "{said}");
+    assert!(said.contains("leaves its jobs and sends alone"), "{said}");
+    let stdout = String::from_utf8_lossy(&inspected.stdout);
+    assert!(!stdout.contains("call the ward"), "{stdout}");
+    runtime.block_on(async {
+        let store = open().await;
+        assert_eq!(
+            store.next_due_at().await.unwrap(),
+            Some(due),
+            "still pending"
+        );
+        let waiting = store
+            .waiting(due + chrono::Duration::days(2))
+            .await
+            .unwrap();
+        assert_eq!(
+            (waiting.sends, waiting.jobs),
+            (0, 1),
+            "nothing fired or queued"
+        );
+        store.close().await;
+    });
+}

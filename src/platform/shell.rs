@@ -359,7 +359,7 @@ impl Shell {
         let committee = bot.settings().default_society.committee.clone();
         let session = format!("{:x}", Utc::now().timestamp_nanos_opt().unwrap_or_default());
         Shell {
-            runtime: Runtime::new(bot),
+            runtime: Runtime::serving(bot, &[PLATFORM]),
             output: Arc::new(ShellOutput::new(zone, committee)),
             clock: Clock::Wall,
             member: FIRST_MEMBER.to_string(),

@@ -281,15 +281,7 @@ impl MemberStore for SqlStore {
         text: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO admin_log (society, member, text, at) VALUES ($1, $2, $3, $4)")
-            .bind(society)
-            .bind(member)
-            .bind(text)
-            .bind(ts(now))
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(db)?;
-        Ok(())
+        insert_admin_log(&mut *self.conn().await?, society, member, text, now).await
     }
 
     async fn admin_log_entries(
@@ -314,4 +306,24 @@ impl MemberStore for SqlStore {
             })
             .collect()
     }
+}
+
+/// A committee-log entry, written on `conn`: a job's entries go in with the job's own
+/// transaction, so a firing that is not recorded (a crash, a lost lease) logs nothing.
+pub(super) async fn insert_admin_log(
+    conn: &mut sqlx::AnyConnection,
+    society: &str,
+    member: Option<&str>,
+    text: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO admin_log (society, member, text, at) VALUES ($1, $2, $3, $4)")
+        .bind(society)
+        .bind(member)
+        .bind(text)
+        .bind(ts(now))
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::jobs::{add_job, read_rule};
+use super::members::insert_admin_log;
 use super::pool::SqlStore;
 use super::rows::{Stored, db, from_ts, ts};
 use crate::core::error::StoreError;
@@ -81,6 +82,7 @@ impl QueueStore for SqlStore {
         lease_until: DateTime<Utc>,
         limit: i64,
         kinds: KindFilter<'_>,
+        platforms: Option<&[String]>,
     ) -> StoreResult<Vec<Job>> {
         let (listed, among) = match kinds {
             KindFilter::All => (&[][..], "NOT IN"),
@@ -88,12 +90,22 @@ impl QueueStore for SqlStore {
             KindFilter::Only(listed) => (listed, "IN"),
             KindFilter::Except(listed) => (listed, "NOT IN"),
         };
-        let kind_clause = if listed.is_empty() {
+        if platforms.is_some_and(|platforms| platforms.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let mut kind_clause = if listed.is_empty() {
             String::new()
         } else {
             let places: Vec<String> = (0..listed.len()).map(|n| format!("${}", n + 5)).collect();
             format!(" AND kind {among} ({})", places.join(", "))
         };
+        if let Some(platforms) = platforms {
+            let first = 5 + listed.len();
+            let places: Vec<String> = (0..platforms.len())
+                .map(|n| format!("${}", n + first))
+                .collect();
+            kind_clause.push_str(&format!(" AND platform IN ({})", places.join(", ")));
+        }
         let sql = self
             .claim_sql(
                 "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE id IN (\
@@ -106,7 +118,7 @@ impl QueueStore for SqlStore {
                  RETURNING id, kind, subject, platform, society, due_at, zone, rule",
             )
             .replace("{kinds}", &kind_clause);
-        // Only placeholders were spliced in; the kinds themselves are bound.
+        // Only placeholders were spliced in; the kinds and platforms themselves are bound.
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(owner)
             .bind(ts(lease_until))
@@ -114,6 +126,9 @@ impl QueueStore for SqlStore {
             .bind(limit);
         for kind in listed {
             query = query.bind(kind.as_str());
+        }
+        for platform in platforms.unwrap_or_default() {
+            query = query.bind(platform.as_str());
         }
         let rows: Vec<JobRow> = query
             .fetch_all(&mut *self.conn().await?)
@@ -160,6 +175,14 @@ impl QueueStore for SqlStore {
             if moved == 1 {
                 for item in outbox {
                     insert_outbox(&mut tx, item, now).await?;
+                    if let Action::AdminLog {
+                        society,
+                        about,
+                        text,
+                    } = &item.action
+                    {
+                        insert_admin_log(&mut tx, society, about.as_deref(), text, now).await?;
+                    }
                 }
             }
             finished.push(moved == 1);

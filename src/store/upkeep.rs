@@ -10,6 +10,18 @@ use crate::core::store::{Counts, QueueHealth, StoreResult, UpkeepStore};
 
 #[async_trait]
 impl UpkeepStore for SqlStore {
+    async fn platforms_in_use(&self) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT platform FROM jobs UNION SELECT platform FROM outbox ORDER BY platform",
+        )
+        .fetch_all(&mut *self.conn().await?)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| row.try_get::<String, _>(0).map_err(db))
+            .collect()
+    }
+
     async fn counts(&self) -> StoreResult<Counts> {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM reminders), (SELECT COUNT(*) FROM jobs), \

@@ -161,10 +161,11 @@ pub trait QueueStore: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<Job>> {
-        self.claim_due_jobs_of(now, owner, lease_until, limit, KindFilter::All)
+        self.claim_due_jobs_of(now, owner, lease_until, limit, KindFilter::All, None)
             .await
     }
-    /// `claim_due_jobs` for only the kinds `kinds` lets through.
+    /// `claim_due_jobs` for only the kinds `kinds` lets through, and only jobs of `platforms`
+    /// (every platform's with None): a process fires only what its adapters can deliver.
     async fn claim_due_jobs_of(
         &self,
         now: DateTime<Utc>,
@@ -172,8 +173,10 @@ pub trait QueueStore: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: i64,
         kinds: KindFilter<'_>,
+        platforms: Option<&[String]>,
     ) -> StoreResult<Vec<Job>>;
-    /// In one transaction, for each fired job: queue its actions and move it on to its next
+    /// In one transaction, for each fired job: queue its actions, write its committee-log entries
+    /// (its `Action::AdminLog`s) and move it on to its next
     /// due time (or finish it). A job whose lease `owner` no longer holds is skipped with
     /// nothing written for it; the result says, per job, whether it was finished.
     async fn finish_jobs(

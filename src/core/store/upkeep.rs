@@ -38,16 +38,20 @@ pub struct QueueHealth {
 pub trait UpkeepStore: Send + Sync {
     async fn counts(&self) -> StoreResult<Counts>;
 
-    /// Deletes what no feature needs any more: finished reminders and their jobs, delivered
-    /// or abandoned outbox rows and seen-event keys older than `before`, expired questions.
-    /// Returns how many rows went.
     /// The outbox's depth and age and the oldest due job nobody has claimed, as of `now`.
     async fn queue_health(&self, now: DateTime<Utc>) -> StoreResult<QueueHealth>;
 
+    /// Deletes what no feature needs any more: finished reminders and their jobs, delivered
+    /// or abandoned outbox rows and seen-event keys older than `before`, expired questions.
+    /// Returns how many rows went.
     async fn prune(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
 
     /// Fails unless the store can take a write now: writes a row large enough to need fresh
     /// space, deletes it, and commits, so a full disk or a lost connection shows here as it
     /// would on a member's command. Leaves nothing behind.
     async fn probe_write(&self, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// The platforms that have jobs or sends in the store, alphabetically: a shell asked to
+    /// open a live deployment's database learns that it holds Discord or Matrix data.
+    async fn platforms_in_use(&self) -> StoreResult<Vec<String>>;
 }
