@@ -348,3 +348,6 @@ impl Unit for SqlStore {
         self.commit_unit().await
     }
 }
+
+#[cfg(test)]
+mod tests;
