@@ -1,6 +1,7 @@
 //! The Matrix adapter: Rounds in Matrix rooms and spaces, encrypted ones included.
 //!
-//! One hand-written `sync_once` loop feeds events to the handlers in `inbound`; the process's
+//! One hand-written `sync_once` loop feeds events to the handlers in `inbound` (after a restart,
+//! `catch_up` first reads each room's recent events through the same handlers); the process's
 //! one `Runtime::drive` loop fires due jobs and drains the outbox through `outbound`. The library's own
 //! `sync()` pauses about a second between quick syncs, which a bot answering commands feels.
 
