@@ -4,20 +4,22 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use matrix_sdk::event_handler::{Ctx, RawEvent};
+use matrix_sdk::event_handler::Ctx;
 use matrix_sdk::ruma::api::client::membership::leave_room;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
-use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::member::{
     MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
 };
 use matrix_sdk::ruma::events::room::message::{
     MessageFormat, MessageType, OriginalSyncRoomMessageEvent,
 };
-use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
+use matrix_sdk::ruma::events::room::redaction::{
+    OriginalSyncRoomRedactionEvent, SyncRoomRedactionEvent,
+};
 use matrix_sdk::ruma::events::space::child::OriginalSyncSpaceChildEvent;
 use matrix_sdk::ruma::events::{
-    AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
+    AnySyncMessageLikeEvent, AnySyncStateEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
+    SyncStateEvent,
 };
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedTransactionId, OwnedUserId, UserId};
@@ -28,6 +30,7 @@ use super::outbound::{content, delivery_error};
 use super::rooms::{DEFAULT_SOCIETY, PLATFORM, Rooms};
 use crate::clock::Clock;
 use crate::core::io::{Inbound, Message, Origin, UserRef};
+use crate::crash;
 use crate::platform::{DeliveryError, DirectReply};
 use crate::runtime::Runtime;
 
@@ -69,42 +72,25 @@ pub struct Handlers {
     pub late: LateKeys,
 }
 
+/// Where an event reached the handlers from. Each way ends in `Handlers::on_timeline`, so a
+/// message is read the same whether sync, a restart's catch-up or a late room key brought it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Sync,
+    CatchUp,
+    LateKey,
+}
+
 pub fn register(client: &Client, handlers: Handlers) {
     client.add_event_handler_context(handlers);
     client.add_event_handler(
-        |ev: OriginalSyncRoomMessageEvent, room: Room, h: Ctx<Handlers>| async move {
-            h.on_message(ev, room).await
-        },
-    );
-    client.add_event_handler(
-        |ev: OriginalSyncReactionEvent, room: Room, h: Ctx<Handlers>| async move {
-            h.on_reaction(ev, room).await
-        },
-    );
-    // Sync hands over an encrypted event as such only when it could not decrypt it.
-    client.add_event_handler(
-        |ev: OriginalSyncRoomEncryptedEvent, room: Room, raw: RawEvent, h: Ctx<Handlers>| async move {
-            if ev.sender == h.own_user || room.state() != RoomState::Joined {
-                return;
-            }
-            if let Some(sent) = sent_at(ev.origin_server_ts) {
-                h.late.hold(&ev, sent, Raw::from_json(raw.0), &room).await;
-            }
-        },
-    );
-    client.add_event_handler(
-        |ev: OriginalSyncRoomRedactionEvent, room: Room, h: Ctx<Handlers>| async move {
-            h.on_redaction(ev, room).await
+        |raw: Raw<AnySyncTimelineEvent>, room: Room, h: Ctx<Handlers>| async move {
+            h.on_timeline(room, raw, Via::Sync).await;
         },
     );
     client.add_event_handler(
         |ev: StrippedRoomMemberEvent, room: Room, h: Ctx<Handlers>| async move {
             h.on_invite(ev, room).await
-        },
-    );
-    client.add_event_handler(
-        |ev: OriginalSyncRoomMemberEvent, room: Room, h: Ctx<Handlers>| async move {
-            h.on_member(ev, room).await
         },
     );
     client.add_event_handler(
@@ -250,37 +236,72 @@ impl Handlers {
         }
     }
 
-    /// Queues the answer; if the store cannot take the event, the runtime has the member told
-    /// in `room` (and logs why), so there is nothing left to do here either way.
-    async fn receive(&self, inbound: Inbound, room: &Room) {
+    /// Queues the answer and says how many actions it has; if the store cannot take the event,
+    /// the runtime has the member told in `room` (and logs why), so there is nothing left to
+    /// do here either way.
+    async fn receive(&self, inbound: Inbound, room: &Room, via: Via) -> usize {
+        // Sync saved its token before handing this over: from here a crash loses the event
+        // unless the next start's catch-up reads it again.
+        if via == Via::Sync {
+            crash::point("matrix:received");
+        }
         let event_id = inbound.origin().message_id.clone().unwrap_or_default();
         let direct = InRoom::new(room, &event_id);
-        let _ = self
-            .runtime
+        self.runtime
             .receive_or_tell(&inbound, self.clock.now(), &direct)
-            .await;
+            .await
+            .unwrap_or(0)
     }
 
-    async fn on_decrypted(&self, room: Room, raw: Raw<AnySyncTimelineEvent>) {
-        match raw.deserialize() {
-            Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+    /// The one way into Rounds for a room's timeline event, however it came; returns how many
+    /// actions its answer has (0 for an event that needs none or was handled before).
+    pub async fn on_timeline(&self, room: Room, raw: Raw<AnySyncTimelineEvent>, via: Via) -> usize {
+        let event = match raw.deserialize() {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::debug!(%error, ?via, "a timeline event is unreadable; skipped");
+                return 0;
+            }
+        };
+        match event {
+            AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
                 SyncMessageLikeEvent::Original(ev),
-            ))) => self.on_message(ev, room).await,
-            Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Reaction(
+            )) => self.on_message(ev, room, via).await,
+            AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Reaction(
                 SyncMessageLikeEvent::Original(ev),
-            ))) => self.on_reaction(ev, room).await,
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "a late-decrypted event is unreadable"),
+            )) => self.on_reaction(ev, room, via).await,
+            AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomRedaction(
+                SyncRoomRedactionEvent::Original(ev),
+            )) => self.on_redaction(ev, room, via).await,
+            // An encrypted event comes as such only when it could not be decrypted; one a late
+            // key failed to open stays where it waits.
+            AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomEncrypted(
+                SyncMessageLikeEvent::Original(ev),
+            )) if via != Via::LateKey => {
+                if ev.sender != self.own_user
+                    && room.state() == RoomState::Joined
+                    && let Some(sent) = sent_at(ev.origin_server_ts)
+                {
+                    self.late
+                        .hold(&ev, sent, Raw::from_json(raw.into_json()), &room)
+                        .await;
+                }
+                0
+            }
+            AnySyncTimelineEvent::State(AnySyncStateEvent::RoomMember(
+                SyncStateEvent::Original(ev),
+            )) => self.on_member(ev, room, via).await,
+            _ => 0,
         }
     }
 
-    async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
+    async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room, via: Via) -> usize {
         if ev.sender == self.own_user || room.state() != RoomState::Joined {
-            return;
+            return 0;
         }
         // Notices are what bots send; answering them would let two bots talk forever.
         let MessageType::Text(text) = &ev.content.msgtype else {
-            return;
+            return 0;
         };
         let body = strip_reply_fallback(&text.body);
         let text = match &text.formatted {
@@ -301,12 +322,12 @@ impl Handlers {
             sender: self.member(&room, &ev.sender).await,
             text,
         };
-        self.receive(inbound, &room).await;
+        self.receive(inbound, &room, via).await
     }
 
-    async fn on_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
+    async fn on_reaction(&self, ev: OriginalSyncReactionEvent, room: Room, via: Via) -> usize {
         if ev.sender == self.own_user {
-            return;
+            return 0;
         }
         let target = &ev.content.relates_to.event_id;
         let key = &ev.content.relates_to.key;
@@ -316,10 +337,10 @@ impl Handlers {
             .await
         {
             Ok(Some(choice)) => choice,
-            Ok(None) => return,
+            Ok(None) => return 0,
             Err(error) => {
                 tracing::error!(%error, "cannot look up a reaction's choice");
-                return;
+                return 0;
             }
         };
         // Remembered so that redacting this reaction withdraws the choice.
@@ -346,19 +367,24 @@ impl Handlers {
             sender: self.member(&room, &ev.sender).await,
             choice,
         };
-        self.receive(inbound, &room).await;
+        self.receive(inbound, &room, via).await
     }
 
-    async fn on_redaction(&self, ev: OriginalSyncRoomRedactionEvent, room: Room) {
+    async fn on_redaction(
+        &self,
+        ev: OriginalSyncRoomRedactionEvent,
+        room: Room,
+        via: Via,
+    ) -> usize {
         if ev.sender == self.own_user {
-            return;
+            return 0;
         }
         let Some(target) = ev.content.redacts.as_ref().or(ev.redacts.as_ref()) else {
-            return;
+            return 0;
         };
         let store = self.runtime.bot().store();
         let Ok(Some(choice)) = store.recall(PLATFORM, &format!("reaction:{target}")).await else {
-            return;
+            return 0;
         };
         let inbound = Inbound::Withdraw {
             origin: self
@@ -372,29 +398,29 @@ impl Handlers {
             sender: self.member(&room, &ev.sender).await,
             choice,
         };
-        self.receive(inbound, &room).await;
+        self.receive(inbound, &room, via).await
     }
 
     /// A member joined a society's room or space: the core welcomes them (once). Profile
     /// changes of joined members, Rounds itself, and rooms no society claims are not joins.
-    async fn on_member(&self, ev: OriginalSyncRoomMemberEvent, room: Room) {
+    async fn on_member(&self, ev: OriginalSyncRoomMemberEvent, room: Room, via: Via) -> usize {
         if ev.state_key == self.own_user || ev.content.membership != MembershipState::Join {
-            return;
+            return 0;
         }
         if ev
             .prev_content()
             .is_some_and(|prev| prev.membership == MembershipState::Join)
         {
-            return;
+            return 0;
         }
         let Some(society) = self.rooms.configured_society(room.room_id()) else {
-            return;
+            return 0;
         };
         let at = sent_at(ev.origin_server_ts);
         let now = self.clock.now();
         if at.is_some_and(|at| now - at > self.runtime.bot().settings().catch_up) {
             tracing::debug!(room = %room.room_id(), "a join older than the catch-up window is not welcomed");
-            return;
+            return 0;
         }
         // The room's state as Rounds found it when it joined lists every earlier member;
         // those joins are history, not arrivals.
@@ -402,7 +428,7 @@ impl Handlers {
             && let Some(joined_at) = own.event().timestamp()
             && ev.origin_server_ts.0 <= joined_at
         {
-            return;
+            return 0;
         }
         let name = ev
             .content
@@ -425,7 +451,7 @@ impl Handlers {
                 name,
             },
         };
-        self.receive(inbound, &room).await;
+        self.receive(inbound, &room, via).await
     }
 
     async fn on_invite(&self, ev: StrippedRoomMemberEvent, room: Room) {
@@ -447,7 +473,9 @@ pub async fn watch_late_keys(
     let late = handlers.late.clone();
     late.watch(client.clone(), move |room, raw| {
         let handlers = handlers.clone();
-        async move { handlers.on_decrypted(room, raw).await }
+        async move {
+            handlers.on_timeline(room, raw, Via::LateKey).await;
+        }
     })
     .await
 }

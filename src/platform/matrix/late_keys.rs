@@ -106,8 +106,12 @@ impl LateKeys {
         if self.clock.now() - sent > self.catch_up {
             return;
         }
-        tracing::info!(room = %room.room_id(), event = %ev.event_id, sender = %ev.sender, "an encrypted message waits for its room key");
         let mut waiting = self.waiting.lock().await;
+        // A restart's catch-up reads again what sync brought, waiting ones included.
+        if waiting.iter().any(|held| held.event_id == ev.event_id) {
+            return;
+        }
+        tracing::info!(room = %room.room_id(), event = %ev.event_id, sender = %ev.sender, "an encrypted message waits for its room key");
         self.forget_expired(&mut waiting);
         if waiting.len() >= MOST_WAITING {
             tracing::warn!("too many encrypted messages wait for keys; the oldest is given up");

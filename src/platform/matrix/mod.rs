@@ -1,9 +1,11 @@
 //! The Matrix adapter: Rounds in Matrix rooms and spaces, encrypted ones included.
 //!
-//! One hand-written `sync_once` loop feeds events to the handlers in `inbound`; the process's
+//! One hand-written `sync_once` loop feeds events to the handlers in `inbound` (after a restart,
+//! `catch_up` first reads each room's recent events through the same handlers); the process's
 //! one `Runtime::drive` loop fires due jobs and drains the outbox through `outbound`. The library's own
 //! `sync()` pauses about a second between quick syncs, which a bot answering commands feels.
 
+pub mod catch_up;
 pub mod inbound;
 pub mod late_keys;
 pub mod outbound;
@@ -20,6 +22,7 @@ use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter};
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::presence::PresenceState;
+use matrix_sdk::store::StateStoreDataKey;
 use tokio::sync::watch;
 
 use crate::clock::Clock;
@@ -68,7 +71,25 @@ pub struct MatrixBot {
     pub client: Client,
     pub adapter: Arc<MatrixAdapter>,
     handlers: inbound::Handlers,
+    /// The store holds a sync token from an earlier run: what that run's handlers may not
+    /// have finished is read again before syncing on.
+    catch_up: bool,
     _lock: session::StoreLock,
+}
+
+/// Whether an earlier run synced (and so saved a token) with this store.
+async fn has_synced(client: &Client) -> bool {
+    match client
+        .state_store()
+        .get_kv_data(StateStoreDataKey::SyncToken)
+        .await
+    {
+        Ok(token) => token.is_some(),
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the saved sync token; starting as if new");
+            false
+        }
+    }
 }
 
 impl MatrixBot {
@@ -83,7 +104,9 @@ impl MatrixBot {
     ) -> anyhow::Result<MatrixBot> {
         let connected = session::connect(config, data_dir).await?;
         let client = connected.client;
-        if connected.first_start {
+        // A first start cut short before its first sync has a session but no token.
+        let synced_before = !connected.first_start && has_synced(&client).await;
+        if !synced_before {
             // History from before Rounds arrived is not for it to answer: one sync before any
             // handler is registered moves the stored token past it. The same sync uploads the
             // new device's keys, which cross-signing then signs.
@@ -119,6 +142,7 @@ impl MatrixBot {
                 own_user,
                 late,
             },
+            catch_up: synced_before,
             _lock: connected.lock,
         })
     }
@@ -132,6 +156,9 @@ impl MatrixBot {
         let late_keys = inbound::watch_late_keys(&self.client, self.handlers.clone()).await;
         if late_keys.is_none() {
             tracing::warn!("no encryption machine; messages sent before their keys stay unread");
+        }
+        if self.catch_up {
+            catch_up::catch_up(&self.client, &self.handlers, &shutdown).await;
         }
         inbound::answer_pending_invites(&self.client, &self.handlers.rooms).await;
         self.handlers.rooms.refresh_spaces(&self.client).await;
