@@ -333,6 +333,8 @@ impl DiscordAdapter {
             return Ok(());
         };
         let member = UserId::new(id_of(&user.id, "user")?);
+        // A PUT: granting a role the member holds already changes nothing, so a retry after a
+        // crash here (before the outbox row was marked sent) grants nothing twice.
         self.http
             .add_member_role(
                 guild,
@@ -341,7 +343,9 @@ impl DiscordAdapter {
                 Some(&format!("Rounds welcome: joins the {group} group")),
             )
             .await
-            .map_err(delivery_error)
+            .map_err(delivery_error)?;
+        crate::crash::point("discord:role-granted");
+        Ok(())
     }
 }
 

@@ -134,6 +134,7 @@ impl DiscordAdapter {
                     )
                     .await
                     .map_err(delivery_error)?;
+                crate::crash::point("discord:scheduled-created");
                 self.store
                     .remember(PLATFORM, &memory, &created.id.to_string(), Utc::now())
                     .await
@@ -204,6 +205,7 @@ impl DiscordAdapter {
                     .create_scheduled_event(guild, &body, None)
                     .await
                     .map_err(delivery_error)?;
+                crate::crash::point("discord:scheduled-created");
                 let id = created.id.get();
                 let now = Utc::now();
                 self.store

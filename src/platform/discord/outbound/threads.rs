@@ -56,6 +56,7 @@ impl DiscordAdapter {
                     )
                     .await
                     .map_err(delivery_error)?;
+                crate::crash::point("discord:thread-created");
                 self.store
                     .remember(PLATFORM, &memory, &thread.id.to_string(), Utc::now())
                     .await
