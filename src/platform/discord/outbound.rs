@@ -8,7 +8,7 @@ use chrono::Utc;
 use serenity::all::{
     ButtonStyle, ChannelId, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
     CreateInteractionResponseFollowup, CreateMessage, EditInteractionResponse, EditMessage, Http,
-    MessageId, Nonce, ReactionType, UserId,
+    MessageId, Nonce, ReactionType, Timestamp, UserId,
 };
 use serenity::builder::Builder;
 
@@ -33,6 +33,16 @@ pub struct DiscordAdapter {
 
 fn store_error(error: crate::core::error::StoreError) -> DeliveryError {
     DeliveryError::Transient(error.to_string())
+}
+
+/// How far Discord's clock may be behind ours when a retry asks whether something it finds was
+/// made after the first try began.
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Whether the thing with this id was made (Discord's clock, from the snowflake) after `since`
+/// (ours), allowing for skew.
+fn made_since(id: Timestamp, since: chrono::DateTime<Utc>) -> bool {
+    id.unix_timestamp() >= (since - CLOCK_SKEW).timestamp()
 }
 
 fn id_of(text: &str, what: &str) -> Result<u64, DeliveryError> {
@@ -157,6 +167,40 @@ impl DiscordAdapter {
         } else {
             allowed
         }
+    }
+
+    /// Before Discord is asked to make something that has no nonce (a thread, a Scheduled
+    /// Event), the time is kept under `{memory}:making`. A crash after Discord made it and
+    /// before its id was remembered leaves that mark: the retry is then told when the first try
+    /// began, to look for what it made; without the mark nothing was asked yet (the usual case,
+    /// which costs no lookup).
+    async fn making(&self, memory: &str) -> Result<Option<chrono::DateTime<Utc>>, DeliveryError> {
+        let mark = format!("{memory}:making");
+        let began = self
+            .store
+            .recall(PLATFORM, &mark)
+            .await
+            .map_err(store_error)?
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+            .map(|at| at.with_timezone(&Utc));
+        if began.is_none() {
+            let now = Utc::now();
+            self.store
+                .remember(PLATFORM, &mark, &now.to_rfc3339(), now)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(began)
+    }
+
+    /// The bot's own user id: what it made is what it owns (threads) or created (events).
+    async fn me(&self) -> Result<UserId, DeliveryError> {
+        Ok(self
+            .http
+            .get_current_user()
+            .await
+            .map_err(delivery_error)?
+            .id)
     }
 
     async fn send(

@@ -9,7 +9,7 @@ use serenity::all::{
 use super::super::links::PLATFORM;
 use super::super::recurrence;
 use super::super::sending::delivery_error;
-use super::{DiscordAdapter, store_error};
+use super::{DiscordAdapter, made_since, store_error};
 use crate::core::io::{MirrorEntry, MirrorSeries};
 use crate::platform::DeliveryError;
 
@@ -124,19 +124,36 @@ impl DiscordAdapter {
                     .map_err(delivery_error)?;
             }
             None => {
-                let created = guild
-                    .create_scheduled_event(
-                        self.http.as_ref(),
-                        CreateScheduledEvent::new(ScheduledEventType::External, name, start)
-                            .description(description)
-                            .end_time(end)
-                            .location(place),
-                    )
-                    .await
-                    .map_err(delivery_error)?;
-                crate::crash::point("discord:scheduled-created");
+                let made = match self.making(&memory).await? {
+                    Some(began) => {
+                        self.event_made_since(guild, &name, &place, entry.starts_at, began)
+                            .await?
+                    }
+                    None => None,
+                };
+                let id = match made {
+                    Some(id) => id,
+                    None => {
+                        let created = guild
+                            .create_scheduled_event(
+                                self.http.as_ref(),
+                                CreateScheduledEvent::new(
+                                    ScheduledEventType::External,
+                                    name,
+                                    start,
+                                )
+                                .description(description)
+                                .end_time(end)
+                                .location(place),
+                            )
+                            .await
+                            .map_err(delivery_error)?;
+                        crate::crash::point("discord:scheduled-created");
+                        created.id
+                    }
+                };
                 self.store
-                    .remember(PLATFORM, &memory, &created.id.to_string(), Utc::now())
+                    .remember(PLATFORM, &memory, &id.to_string(), Utc::now())
                     .await
                     .map_err(store_error)?;
             }
@@ -189,6 +206,20 @@ impl DiscordAdapter {
                 id
             }
             None => {
+                let began = self.making(&memory).await?;
+                let made = match began {
+                    Some(began) => {
+                        self.event_made_since(
+                            guild,
+                            &fields.name,
+                            &fields.place,
+                            entry.starts_at,
+                            began,
+                        )
+                        .await?
+                    }
+                    None => None,
+                };
                 // serenity 0.12's builder has no recurrence rule, so the body is sent as JSON.
                 let body = serde_json::json!({
                     "name": fields.name,
@@ -200,13 +231,18 @@ impl DiscordAdapter {
                     "scheduled_end_time": rfc3339(entry.ends_at),
                     "recurrence_rule": rule,
                 });
-                let created = self
-                    .http
-                    .create_scheduled_event(guild, &body, None)
-                    .await
-                    .map_err(delivery_error)?;
-                crate::crash::point("discord:scheduled-created");
-                let id = created.id.get();
+                let id = match made {
+                    Some(id) => id.get(),
+                    None => {
+                        let created = self
+                            .http
+                            .create_scheduled_event(guild, &body, None)
+                            .await
+                            .map_err(delivery_error)?;
+                        crate::crash::point("discord:scheduled-created");
+                        created.id.get()
+                    }
+                };
                 let now = Utc::now();
                 self.store
                     .remember(
@@ -354,5 +390,38 @@ impl DiscordAdapter {
             400 | 403 | 404 => DeliveryError::Permanent(why),
             _ => DeliveryError::Transient(why),
         })
+    }
+
+    /// The Scheduled Event an earlier try begun at `began` made, if Discord has it: events
+    /// carry no idempotency key, so it is known by its creator (the bot), its exact name, start
+    /// and place, and its being made since. The oldest such event is the first try's.
+    async fn event_made_since(
+        &self,
+        guild: GuildId,
+        name: &str,
+        place: &str,
+        starts_at: chrono::DateTime<Utc>,
+        began: chrono::DateTime<Utc>,
+    ) -> Result<Option<ScheduledEventId>, DeliveryError> {
+        let me = self.me().await?;
+        let events = guild
+            .scheduled_events(self.http.as_ref(), false)
+            .await
+            .map_err(delivery_error)?;
+        let found = events
+            .into_iter()
+            .filter(|event| {
+                event.creator_id == Some(me)
+                    && event.name == name
+                    && event.start_time.unix_timestamp() == starts_at.timestamp()
+                    && event.metadata.as_ref().and_then(|m| m.location.as_deref()) == Some(place)
+                    && made_since(event.id.created_at(), began)
+            })
+            .map(|event| event.id)
+            .min();
+        if let Some(event) = found {
+            tracing::info!(%event, "found the scheduled event an interrupted try made; reusing it");
+        }
+        Ok(found)
     }
 }
