@@ -9,8 +9,9 @@ mod support;
 use std::time::Duration;
 
 use chrono::Utc;
-use rounds::core::io::{Action, Message, MirrorEntry, UserRef};
+use rounds::core::io::{Action, Message, MirrorEntry, MirrorSeries, UserRef};
 use rounds::core::store::{OutboxItem, QueueStore};
+use rounds::core::when::Rule;
 use support::deployment::Deployment;
 use support::discord_standin::*;
 
@@ -249,6 +250,55 @@ async fn a_mirrored_event_cut_off_after_discord_made_it_is_one_scheduled_event()
         .len(),
         1,
         "created once"
+    );
+}
+
+#[tokio::test]
+async fn a_mirrored_series_cut_off_after_discord_made_it_is_one_recurring_event() {
+    let standin = StandIn::start(world()).await;
+    let deployment = deployment();
+    let starts_at = (Utc::now() + chrono::Duration::days(1))
+        .date_naive()
+        .and_hms_opt(18, 0, 0)
+        .unwrap()
+        .and_utc();
+    let daily = Rule::Daily {
+        at: chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+    };
+    queue(
+        &deployment,
+        "test:mirror:series",
+        Action::MirrorEvent {
+            society: support::SOCIETY.into(),
+            topic: "series:1".into(),
+            entry: Some(MirrorEntry {
+                title: "Morning report".into(),
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(1),
+                place: Some("Seminar room".into()),
+                description: "Every evening.".into(),
+                series: Some(MirrorSeries {
+                    topic: "series:1".into(),
+                    rule: daily.to_text(),
+                    zone: "UTC".into(),
+                    skipped: Vec::new(),
+                }),
+            }),
+        },
+    )
+    .await;
+
+    crash_then_retry(&standin, &deployment, "discord:scheduled-created").await;
+
+    let events = standin.scheduled_events();
+    assert_eq!(
+        events.len(),
+        1,
+        "one recurring event, not one per try: {events:?}"
+    );
+    assert!(
+        events[0]["recurrence_rule"].is_object(),
+        "it recurs: {events:?}"
     );
 }
 
