@@ -1,5 +1,7 @@
 //! Core actions performed on Discord. Channel messages carry a nonce derived from the outbox key
 //! with `enforce_nonce`, so a retry returns the first message instead of posting a second.
+//! Threads and Scheduled Events have no nonce: a retry after a try that may have made one looks
+//! for it first (`making`); role grants and reactions are PUTs, the same however often sent.
 
 use std::sync::Arc;
 
