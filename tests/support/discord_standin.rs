@@ -1689,6 +1689,8 @@ fn route(
             Some(ch) => ok(ch.json.clone()),
             None => error(404, 10003, "Unknown Channel"),
         },
+        ("GET", ["guilds", g, "threads", "active"]) => active_threads(st, world, g),
+        ("GET", ["guilds", g, "scheduled-events"]) => guild_scheduled_events(st, g),
         _ => error(404, 0, "Unknown route"),
     }
 }
@@ -3300,4 +3302,50 @@ fn permission_refusal(
         _ => 0,
     };
     (granted & needed != needed).then(missing_permissions)
+}
+
+/// `GET /guilds/{id}/threads/active`: the guild's threads that are not archived, newest first,
+/// with a thread member object for each one the bot has joined.
+fn active_threads(st: &StateInner, world: &World, g: &str) -> Reply {
+    let Some(guild) = parse_id(g).filter(|g| world.guilds.iter().any(|x| x.id == *g)) else {
+        return error(404, 10004, "Unknown Guild");
+    };
+    let mut threads: Vec<&Value> = st
+        .channels
+        .values()
+        .filter(|c| c.guild_id == Some(guild))
+        .map(|c| &c.json)
+        .filter(|c| matches!(c["type"].as_u64(), Some(10..=12)))
+        .filter(|c| c["thread_metadata"]["archived"] != json!(true))
+        .collect();
+    threads.sort_by_key(|c| std::cmp::Reverse(id_of(&c["id"])));
+    let members: Vec<Value> = threads
+        .iter()
+        .filter(|c| {
+            st.thread_members
+                .get(&id_of(&c["id"]))
+                .is_some_and(|list| list.contains(&world.bot.id))
+        })
+        .map(|c| {
+            json!({
+                "id": c["id"].clone(),
+                "user_id": world.bot.id.to_string(),
+                "join_timestamp": c["thread_metadata"]["create_timestamp"].clone(),
+                "flags": 1,
+            })
+        })
+        .collect();
+    ok(json!({ "threads": threads, "members": members, "has_more": false }))
+}
+
+/// `GET /guilds/{id}/scheduled-events`: the guild's scheduled events, oldest first.
+fn guild_scheduled_events(st: &StateInner, g: &str) -> Reply {
+    let mut events: Vec<Value> = st
+        .scheduled_events
+        .values()
+        .filter(|event| event["guild_id"] == json!(g))
+        .cloned()
+        .collect();
+    events.sort_by_key(|event| id_of(&event["id"]));
+    ok(Value::Array(events))
 }

@@ -1,26 +1,29 @@
 //! Core actions performed on Discord. Channel messages carry a nonce derived from the outbox key
 //! with `enforce_nonce`, so a retry returns the first message instead of posting a second.
+//! Threads and Scheduled Events have no nonce: a retry after a try that may have made one looks
+//! for it first (`making`); role grants and reactions are PUTs, the same however often sent.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
 use serenity::all::{
-    ButtonStyle, ChannelId, ChannelType, CreateActionRow, CreateAllowedMentions, CreateAttachment,
-    CreateButton, CreateInteractionResponseFollowup, CreateMessage, CreateScheduledEvent,
-    CreateThread, EditInteractionResponse, EditMessage, EditScheduledEvent, GuildId, Http,
-    MessageId, Nonce, ReactionType, ScheduledEventId, ScheduledEventType, Timestamp, UserId,
+    ButtonStyle, ChannelId, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
+    CreateInteractionResponseFollowup, CreateMessage, EditInteractionResponse, EditMessage, Http,
+    MessageId, Nonce, ReactionType, Timestamp, UserId,
 };
 use serenity::builder::Builder;
 
 use super::inbound::BUTTON_PREFIX;
 use super::links::{Links, PLATFORM};
-use super::recurrence;
 use super::sending::delivery_error;
 pub use super::sending::nonce;
-use crate::core::io::{Action, Message, MirrorEntry, MirrorSeries, Stamp, UserRef};
+use crate::core::io::{Action, Message, Stamp, UserRef};
 use crate::core::store::{MemoryStore, member_memory_key};
 use crate::platform::{Adapter, DeliveryError, PrivateFallback};
+
+mod scheduled;
+mod threads;
 
 pub struct DiscordAdapter {
     http: Arc<Http>,
@@ -32,6 +35,16 @@ pub struct DiscordAdapter {
 
 fn store_error(error: crate::core::error::StoreError) -> DeliveryError {
     DeliveryError::Transient(error.to_string())
+}
+
+/// How far Discord's clock may be behind ours when a retry asks whether something it finds was
+/// made after the first try began.
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Whether the thing with this id was made (Discord's clock, from the snowflake) after `since`
+/// (ours), allowing for skew.
+fn made_since(id: Timestamp, since: chrono::DateTime<Utc>) -> bool {
+    id.unix_timestamp() >= (since - CLOCK_SKEW).timestamp()
 }
 
 fn id_of(text: &str, what: &str) -> Result<u64, DeliveryError> {
@@ -131,39 +144,6 @@ fn attachment(message: &Message) -> Option<CreateAttachment> {
         .map(|file| CreateAttachment::bytes(file.content.as_bytes(), file.filename.clone()))
 }
 
-/// A mirrored event's texts, cut to Discord's limits.
-struct ScheduledFields {
-    name: String,
-    description: String,
-    place: String,
-}
-
-impl ScheduledFields {
-    fn of(entry: &MirrorEntry) -> Self {
-        ScheduledFields {
-            name: entry.title.chars().take(100).collect(),
-            description: entry.description.chars().take(1000).collect(),
-            // Discord allows at most 100 characters for an external event's location.
-            place: entry
-                .place
-                .as_deref()
-                .unwrap_or("See the announcement")
-                .chars()
-                .take(100)
-                .collect(),
-        }
-    }
-}
-
-fn rfc3339(at: chrono::DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-fn timestamp(at: chrono::DateTime<Utc>) -> Result<Timestamp, DeliveryError> {
-    Timestamp::from_unix_timestamp(at.timestamp())
-        .map_err(|_| DeliveryError::Permanent(format!("{at} is outside Discord's range")))
-}
-
 impl DiscordAdapter {
     pub fn new(http: Arc<Http>, store: Arc<dyn MemoryStore>, links: Arc<Links>) -> Self {
         DiscordAdapter {
@@ -189,6 +169,40 @@ impl DiscordAdapter {
         } else {
             allowed
         }
+    }
+
+    /// Before Discord is asked to make something that has no nonce (a thread, a Scheduled
+    /// Event), the time is kept under `{memory}:making`. A crash after Discord made it and
+    /// before its id was remembered leaves that mark: the retry is then told when the first try
+    /// began, to look for what it made; without the mark nothing was asked yet (the usual case,
+    /// which costs no lookup).
+    async fn making(&self, memory: &str) -> Result<Option<chrono::DateTime<Utc>>, DeliveryError> {
+        let mark = format!("{memory}:making");
+        let began = self
+            .store
+            .recall(PLATFORM, &mark)
+            .await
+            .map_err(store_error)?
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+            .map(|at| at.with_timezone(&Utc));
+        if began.is_none() {
+            let now = Utc::now();
+            self.store
+                .remember(PLATFORM, &mark, &now.to_rfc3339(), now)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(began)
+    }
+
+    /// The bot's own user id: what it made is what it owns (threads) or created (events).
+    async fn me(&self) -> Result<UserId, DeliveryError> {
+        Ok(self
+            .http
+            .get_current_user()
+            .await
+            .map_err(delivery_error)?
+            .id)
     }
 
     async fn send(
@@ -247,313 +261,6 @@ impl DiscordAdapter {
             .await
             .map_err(delivery_error)?;
         Ok(())
-    }
-
-    /// Mirrors an event into the guild's Events tab (an external Scheduled Event), when the
-    /// society turned that on; remembers the Discord id under the topic to edit or delete it.
-    /// A series whose rule Discord can express is one recurring event under the series' topic,
-    /// and its dates add nothing but exceptions; any other series is one event per date.
-    async fn mirror(
-        &self,
-        society: &str,
-        topic: &str,
-        entry: Option<&MirrorEntry>,
-    ) -> Result<(), DeliveryError> {
-        let Some(guild) = self.links.scheduled_events_guild(society) else {
-            return Ok(());
-        };
-        let Some((entry, series)) = entry.and_then(|e| Some((e, e.series.as_ref()?))) else {
-            return self.mirror_one(guild, topic, entry).await;
-        };
-        let whole = series.topic == topic;
-        match recurrence::recurrence_rule(series, entry.starts_at) {
-            Some(rule) if whole => self.mirror_series(guild, entry, series, rule).await,
-            Some(_) => self.reschedule_date(guild, entry, series).await,
-            // Each date is an entry of its own; the series' entry is for a recurring one.
-            None if whole => Ok(()),
-            None => self.mirror_one(guild, topic, Some(entry)).await,
-        }
-    }
-
-    async fn recall_id(&self, memory: &str) -> Result<Option<u64>, DeliveryError> {
-        Ok(self
-            .store
-            .recall(PLATFORM, memory)
-            .await
-            .map_err(store_error)?
-            .and_then(|id| id.parse::<u64>().ok())
-            .filter(|id| *id != 0))
-    }
-
-    async fn mirror_one(
-        &self,
-        guild: GuildId,
-        topic: &str,
-        entry: Option<&MirrorEntry>,
-    ) -> Result<(), DeliveryError> {
-        let memory = format!("scheduled:{topic}");
-        let existing = self.recall_id(&memory).await?.map(ScheduledEventId::new);
-        let Some(entry) = entry else {
-            if let Some(id) = existing {
-                guild
-                    .delete_scheduled_event(self.http.as_ref(), id)
-                    .await
-                    .map_err(delivery_error)?;
-            }
-            return Ok(());
-        };
-        let ScheduledFields {
-            name,
-            description,
-            place,
-        } = ScheduledFields::of(entry);
-        let start = timestamp(entry.starts_at)?;
-        let end = timestamp(entry.ends_at)?;
-        match existing {
-            Some(id) => {
-                guild
-                    .edit_scheduled_event(
-                        self.http.as_ref(),
-                        id,
-                        EditScheduledEvent::new()
-                            .name(name)
-                            .description(description)
-                            .start_time(start)
-                            .end_time(end)
-                            .location(place),
-                    )
-                    .await
-                    .map_err(delivery_error)?;
-            }
-            None => {
-                let created = guild
-                    .create_scheduled_event(
-                        self.http.as_ref(),
-                        CreateScheduledEvent::new(ScheduledEventType::External, name, start)
-                            .description(description)
-                            .end_time(end)
-                            .location(place),
-                    )
-                    .await
-                    .map_err(delivery_error)?;
-                self.store
-                    .remember(PLATFORM, &memory, &created.id.to_string(), Utc::now())
-                    .await
-                    .map_err(store_error)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The series as one recurring event: created from its next date with the rule, or edited
-    /// (name, description, place: Discord drops a recurring event's exceptions when its rule
-    /// or start changes); then each date it leaves out becomes a cancelled occurrence, once.
-    async fn mirror_series(
-        &self,
-        guild: GuildId,
-        entry: &MirrorEntry,
-        series: &MirrorSeries,
-        rule: serde_json::Value,
-    ) -> Result<(), DeliveryError> {
-        let memory = format!("scheduled:{}", series.topic);
-        let fields = ScheduledFields::of(entry);
-        let id = match self.recall_id(&memory).await? {
-            Some(id) => {
-                guild
-                    .edit_scheduled_event(
-                        self.http.as_ref(),
-                        ScheduledEventId::new(id),
-                        EditScheduledEvent::new()
-                            .name(fields.name)
-                            .description(fields.description)
-                            .location(fields.place),
-                    )
-                    .await
-                    .map_err(delivery_error)?;
-                // Adapter memory is pruned after 30 days and a series outlives that: each
-                // date's announcement renews it.
-                self.store
-                    .remember(PLATFORM, &memory, &id.to_string(), Utc::now())
-                    .await
-                    .map_err(store_error)?;
-                if let Some(start) = self.series_start(series).await? {
-                    self.store
-                        .remember(
-                            PLATFORM,
-                            &format!("{memory}:start"),
-                            &rfc3339(start),
-                            Utc::now(),
-                        )
-                        .await
-                        .map_err(store_error)?;
-                }
-                id
-            }
-            None => {
-                // serenity 0.12's builder has no recurrence rule, so the body is sent as JSON.
-                let body = serde_json::json!({
-                    "name": fields.name,
-                    "description": fields.description,
-                    "privacy_level": 2,
-                    "entity_type": 3,
-                    "entity_metadata": { "location": fields.place },
-                    "scheduled_start_time": rfc3339(entry.starts_at),
-                    "scheduled_end_time": rfc3339(entry.ends_at),
-                    "recurrence_rule": rule,
-                });
-                let created = self
-                    .http
-                    .create_scheduled_event(guild, &body, None)
-                    .await
-                    .map_err(delivery_error)?;
-                let id = created.id.get();
-                let now = Utc::now();
-                self.store
-                    .remember(
-                        PLATFORM,
-                        &format!("{memory}:start"),
-                        &rfc3339(entry.starts_at),
-                        now,
-                    )
-                    .await
-                    .map_err(store_error)?;
-                self.store
-                    .remember(PLATFORM, &memory, &id.to_string(), now)
-                    .await
-                    .map_err(store_error)?;
-                id
-            }
-        };
-        let Some(start) = self.series_start(series).await? else {
-            return Ok(());
-        };
-        // A date before the recurring event began is none of its occurrences.
-        for skipped in series.skipped.iter().filter(|at| **at >= start) {
-            let original = recurrence::occurrence_near(start, *skipped);
-            let done = format!("{memory}:exception:{}", original.timestamp());
-            let sent = self
-                .store
-                .recall(PLATFORM, &done)
-                .await
-                .map_err(store_error)?;
-            if sent.as_deref() != Some("cancelled") {
-                let body = serde_json::json!({
-                    "original_scheduled_start_time": rfc3339(original),
-                    "is_canceled": true,
-                });
-                self.post_exception(guild, id, &body).await?;
-            }
-            // Remembered again each time, so it outlives the 30-day pruning while ahead.
-            self.store
-                .remember(PLATFORM, &done, "cancelled", Utc::now())
-                .await
-                .map_err(store_error)?;
-        }
-        Ok(())
-    }
-
-    /// A date of a recurring series whose time is not the rule's (daylight saving moved it in
-    /// UTC, or it was moved by an edit) reschedules that occurrence.
-    async fn reschedule_date(
-        &self,
-        guild: GuildId,
-        entry: &MirrorEntry,
-        series: &MirrorSeries,
-    ) -> Result<(), DeliveryError> {
-        let memory = format!("scheduled:{}", series.topic);
-        let (Some(id), Some(start)) = (
-            self.recall_id(&memory).await?,
-            self.series_start(series).await?,
-        ) else {
-            // Not mirrored yet: the series' own entry starts from its next date.
-            return Ok(());
-        };
-        let original = recurrence::occurrence_near(start, entry.starts_at);
-        // A date far before the recurring event began is none of its occurrences.
-        if original == entry.starts_at || original < start {
-            return Ok(());
-        }
-        let done = format!("{memory}:exception:{}", original.timestamp());
-        let moved = format!(
-            "{}-{}",
-            entry.starts_at.timestamp(),
-            entry.ends_at.timestamp()
-        );
-        if self
-            .store
-            .recall(PLATFORM, &done)
-            .await
-            .map_err(store_error)?
-            .as_deref()
-            == Some(moved.as_str())
-        {
-            return Ok(());
-        }
-        let body = serde_json::json!({
-            "original_scheduled_start_time": rfc3339(original),
-            "scheduled_start_time": rfc3339(entry.starts_at),
-            "scheduled_end_time": rfc3339(entry.ends_at),
-            "is_canceled": false,
-        });
-        self.post_exception(guild, id, &body).await?;
-        self.store
-            .remember(PLATFORM, &done, &moved, Utc::now())
-            .await
-            .map_err(store_error)
-    }
-
-    /// When the series' recurring event began (its rule's `start`), as remembered at creation.
-    async fn series_start(
-        &self,
-        series: &MirrorSeries,
-    ) -> Result<Option<chrono::DateTime<Utc>>, DeliveryError> {
-        Ok(self
-            .store
-            .recall(PLATFORM, &format!("scheduled:{}:start", series.topic))
-            .await
-            .map_err(store_error)?
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-            .map(|t| t.with_timezone(&Utc)))
-    }
-
-    /// `POST .../scheduled-events/{id}/exceptions`, which serenity 0.12 has no route for: sent
-    /// with the same base and token as serenity's own requests. An exception names its
-    /// occurrence by the original start time, so a retry names the same occurrence.
-    async fn post_exception(
-        &self,
-        guild: GuildId,
-        event: u64,
-        body: &serde_json::Value,
-    ) -> Result<(), DeliveryError> {
-        let base = self
-            .http
-            .proxy
-            .as_deref()
-            .unwrap_or("https://discord.com")
-            .trim_end_matches('/');
-        let url = format!("{base}/api/v10/guilds/{guild}/scheduled-events/{event}/exceptions");
-        let response = self
-            .web
-            .post(url)
-            .header(reqwest::header::AUTHORIZATION, self.http.token())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|e| DeliveryError::Transient(e.to_string()))?;
-        let status = response.status().as_u16();
-        if response.status().is_success() {
-            return Ok(());
-        }
-        let text = response.text().await.unwrap_or_default();
-        let why = format!("scheduled event exception: HTTP {status}: {text}");
-        Err(match status {
-            429 => DeliveryError::RateLimited {
-                retry_after: chrono::Duration::seconds(2),
-            },
-            400 | 403 | 404 => DeliveryError::Permanent(why),
-            _ => DeliveryError::Transient(why),
-        })
     }
 
     /// Answers a slash command (edit of the deferred response) or a button (a follow-up).
@@ -672,6 +379,8 @@ impl DiscordAdapter {
             return Ok(());
         };
         let member = UserId::new(id_of(&user.id, "user")?);
+        // A PUT: granting a role the member holds already changes nothing, so a retry after a
+        // crash here (before the outbox row was marked sent) grants nothing twice.
         self.http
             .add_member_role(
                 guild,
@@ -680,68 +389,9 @@ impl DiscordAdapter {
                 Some(&format!("Rounds welcome: joins the {group} group")),
             )
             .await
-            .map_err(delivery_error)
-    }
-
-    /// A private thread in the society's pairing channel with the members added: never a burst
-    /// of DMs, which gets bots quarantined. Remembered under the meeting's name (or the outbox
-    /// key), so a retry or a later check-in reuses it.
-    async fn introduction_thread(
-        &self,
-        key: &str,
-        society: &str,
-        meeting: Option<&str>,
-        members: &[UserRef],
-    ) -> Result<ChannelId, DeliveryError> {
-        let memory = format!("thread:{}", meeting.unwrap_or(key));
-        let thread = match self
-            .store
-            .recall(PLATFORM, &memory)
-            .await
-            .map_err(store_error)?
-        {
-            Some(id) => ChannelId::new(id_of(&id, "thread")?),
-            None => {
-                let parent = self.links.pairing_channel(society).ok_or_else(|| {
-                    DeliveryError::Permanent(format!(
-                        "society {society} has no pairing channel configured for introductions"
-                    ))
-                })?;
-                let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-                // A thread with one member is Rounds writing to them privately (their direct
-                // messages are closed), not a coffee group.
-                let kind = if members.len() == 1 {
-                    "Rounds"
-                } else {
-                    "coffee"
-                };
-                let name: String = format!("{kind}: {}", names.join(" & "))
-                    .chars()
-                    .take(100)
-                    .collect();
-                let thread = parent
-                    .create_thread(
-                        self.http.as_ref(),
-                        CreateThread::new(name)
-                            .kind(ChannelType::PrivateThread)
-                            .invitable(false),
-                    )
-                    .await
-                    .map_err(delivery_error)?;
-                self.store
-                    .remember(PLATFORM, &memory, &thread.id.to_string(), Utc::now())
-                    .await
-                    .map_err(store_error)?;
-                thread.id
-            }
-        };
-        for member in members {
-            thread
-                .add_thread_member(self.http.as_ref(), UserId::new(id_of(&member.id, "user")?))
-                .await
-                .map_err(delivery_error)?;
-        }
-        Ok(thread)
+            .map_err(delivery_error)?;
+        crate::crash::point("discord:role-granted");
+        Ok(())
     }
 }
 
