@@ -308,6 +308,7 @@ impl MatrixAdapter {
             .create_room(request)
             .await
             .map_err(delivery_error)?;
+        crate::crash::point("matrix:room-created");
         self.store
             .remember(PLATFORM, &memory, room.room_id().as_str(), Utc::now())
             .await
