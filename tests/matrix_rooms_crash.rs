@@ -176,6 +176,14 @@ async fn a_crash_after_the_introduction_room_was_made_reuses_that_room_on_retry(
     let seen_b = bob.expect(&bot_user, |s| s.body == INTRO).await;
     assert_eq!(seen_a.room, seen_b.room);
     assert!(seen_a.encrypted, "the introduction is encrypted");
+    assert_eq!(
+        second
+            .lines_with("found the introduction room an earlier attempt made")
+            .len(),
+        1,
+        "the retry looked for the room and found it; the log:\n{}",
+        second.log().join("\n")
+    );
 
     // One room, the one the first try made, with both members invited to it.
     let (client, after) = joined_rooms_of(&synapse, &bot_user, &bot_pass).await;
