@@ -16,12 +16,21 @@ use matrix_sdk::Client;
 use matrix_sdk::ruma::api::client::membership::get_member_events;
 use matrix_sdk::ruma::api::client::membership::joined_rooms;
 use matrix_sdk::ruma::events::room::member::MembershipState;
+use std::sync::Arc;
+
+use rounds::clock::Clock;
+use rounds::config::MatrixConfig;
+use rounds::core::Bot;
 use rounds::core::io::{Action, Message, UserRef};
-use rounds::core::store::{OutboxItem, QueueStore};
+use rounds::core::store::{MemoryStore, OutboxItem, QueueStore};
+use rounds::platform::Adapter;
+use rounds::platform::matrix::MatrixBot;
+use rounds::runtime::Runtime;
 use rounds::store::{DatabaseUrl, SqlStore};
 use sqlx::Connection;
 use support::deployment::Running;
 use support::matrix_member::{Member, Synapse, WAIT};
+use tokio::sync::watch;
 
 const CRASH_AT: &str = "matrix:room-created";
 const INTRO: &str = "Meet alice and bob: what got you into medicine?";
@@ -221,4 +230,96 @@ async fn a_crash_after_the_introduction_room_was_made_reuses_that_room_on_retry(
 
     second.signal("TERM");
     assert!(second.exit_within(WAIT).await.success());
+}
+
+/// The same retry within one process, once the room has come with a sync: it is found in the
+/// bot's own store, not asked of the homeserver.
+#[tokio::test]
+#[ignore = "needs a Synapse homeserver: run scripts/test"]
+async fn a_retry_after_a_lost_answer_finds_the_room_in_the_bots_synced_store() {
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("rounds");
+    let (alice_user, alice_pass) = synapse.register("alice");
+    let (bob_user, _) = synapse.register("bob");
+    let mut alice = Member::login(&synapse, &alice_user, &alice_pass).await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("rounds.db").display());
+    let store = Arc::new(
+        SqlStore::open(&DatabaseUrl::parse(&database).unwrap())
+            .await
+            .unwrap(),
+    );
+    let runtime = Arc::new(Runtime::new(Arc::new(Bot::new(
+        store.clone(),
+        support::settings(chrono_tz::Australia::Sydney),
+    ))));
+    let config = MatrixConfig {
+        homeserver: synapse.url.clone(),
+        user: bot_user.clone(),
+        password: Some(bot_pass.clone()),
+        access_token: None,
+        recovery_key: None,
+    };
+    let bot = MatrixBot::connect(
+        &config,
+        Vec::new(),
+        dir.path(),
+        runtime.clone(),
+        Clock::wall(),
+    )
+    .await
+    .unwrap();
+    let adapter = bot.adapter.clone();
+    let (stop, shutdown) = watch::channel(false);
+    let task = support::spawn_with_drive(
+        bot.run(shutdown.clone()),
+        runtime,
+        adapter.clone(),
+        Clock::wall(),
+        shutdown,
+    );
+
+    let intro = Action::Introduce {
+        society: support::SOCIETY.into(),
+        members: vec![user(&alice_user, "alice"), user(&bob_user, "bob")],
+        message: Message::text(INTRO),
+        meeting: None,
+    };
+    adapter.perform("test-intro-2", &intro).await.unwrap();
+    let seen = alice.expect(&bot_user, |s| s.body == INTRO).await;
+    // The bot's own sync has brought the room, its state included, into its store.
+    tokio::time::timeout(WAIT, async {
+        while !adapter
+            .client()
+            .get_room(&seen.room)
+            .is_some_and(|room| room.is_state_fully_synced())
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the bot's sync brings the room");
+
+    // As if the answer to the creation had been lost: the room was never written down.
+    let mut conn = sqlx::SqliteConnection::connect(&database).await.unwrap();
+    sqlx::query("DELETE FROM platform_memory WHERE key = 'intro-room:test-intro-2'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.ok();
+    adapter.perform("test-intro-2", &intro).await.unwrap();
+
+    let (_, rooms) = joined_rooms_of(&synapse, &bot_user, &bot_pass).await;
+    assert_eq!(rooms, vec![seen.room.to_string()], "no second room");
+    assert_eq!(
+        store
+            .recall("matrix", "intro-room:test-intro-2")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(seen.room.as_str()),
+        "the room found is written down again"
+    );
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
 }
