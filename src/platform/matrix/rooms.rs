@@ -4,15 +4,16 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use matrix_sdk::Client;
 use matrix_sdk::deserialized_responses::{RawAnySyncOrStrippedState, SyncOrStrippedState};
 use matrix_sdk::ruma::api::client::membership::joined_rooms;
 use matrix_sdk::ruma::api::client::state::get_state_events;
+use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::space::child::SpaceChildEventContent;
 use matrix_sdk::ruma::events::{AnyInitialStateEvent, StateEventType, SyncStateEvent};
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{OwnedRoomId, RoomId, UserId};
+use matrix_sdk::{Client, Room};
 use serde::Deserialize;
 
 use crate::config::MatrixLink;
@@ -187,8 +188,8 @@ impl Rooms {
 }
 
 /// The state event a room Rounds makes carries, naming what it was made for. A state event, so
-/// that every member's server and Rounds' own store keep it (it is not encrypted: it holds a
-/// memory key, never a member's words).
+/// that the homeserver and Rounds' own store keep it with the room. State is not encrypted: it
+/// holds the meeting's name (at most the Matrix id of a member of the room), never their words.
 pub const ORIGIN: &str = "org.rounds.origin";
 
 #[derive(Deserialize)]
@@ -238,50 +239,59 @@ pub async fn made_for(client: &Client, key: &str) -> matrix_sdk::Result<Option<O
         .await?
         .joined_rooms;
     for id in joined {
-        let local = client
+        let synced = client
             .get_room(&id)
             .filter(|room| room.is_state_fully_synced());
-        let found = match local {
-            Some(room) => room
-                .get_state_event(StateEventType::from(ORIGIN), "")
-                .await?
-                .is_some_and(|raw| {
-                    let json = match &raw {
-                        RawAnySyncOrStrippedState::Sync(raw) => raw.json().get(),
-                        RawAnySyncOrStrippedState::Stripped(raw) => raw.json().get(),
-                    };
-                    marks(json, &own, key)
-                }),
-            None => {
-                let state = client
-                    .send(get_state_events::v3::Request::new(id.clone()))
-                    .await;
-                match state {
-                    Ok(state) => state
-                        .room_state
-                        .iter()
-                        .any(|raw| marks(raw.json().get(), &own, key)),
-                    // A room whose state Rounds may not read is not one it made.
-                    Err(error)
-                        if error.client_api_error_kind().is_some_and(|kind| {
-                            matches!(
-                                kind,
-                                matrix_sdk::ruma::api::error::ErrorKind::Forbidden
-                                    | matrix_sdk::ruma::api::error::ErrorKind::NotFound
-                            )
-                        }) =>
-                    {
-                        false
-                    }
-                    Err(error) => return Err(error.into()),
-                }
-            }
+        let found = match synced {
+            Some(room) => marked_in_store(&room, &own, key).await?,
+            None => marked_on_server(client, &id, &own, key).await?,
         };
         if found {
             return Ok(Some(id));
         }
     }
     Ok(None)
+}
+
+async fn marked_in_store(room: &Room, maker: &UserId, key: &str) -> matrix_sdk::Result<bool> {
+    let Some(raw) = room
+        .get_state_event(StateEventType::from(ORIGIN), "")
+        .await?
+    else {
+        return Ok(false);
+    };
+    let json = match &raw {
+        RawAnySyncOrStrippedState::Sync(raw) => raw.json().get(),
+        RawAnySyncOrStrippedState::Stripped(raw) => raw.json().get(),
+    };
+    Ok(marks(json, maker, key))
+}
+
+async fn marked_on_server(
+    client: &Client,
+    room: &RoomId,
+    maker: &UserId,
+    key: &str,
+) -> matrix_sdk::Result<bool> {
+    match client
+        .send(get_state_events::v3::Request::new(room.to_owned()))
+        .await
+    {
+        Ok(state) => Ok(state
+            .room_state
+            .iter()
+            .any(|raw| marks(raw.json().get(), maker, key))),
+        // A room whose state Rounds may not read is not one it made.
+        Err(error)
+            if matches!(
+                error.client_api_error_kind(),
+                Some(ErrorKind::Forbidden | ErrorKind::NotFound)
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 #[cfg(test)]
