@@ -20,10 +20,14 @@ use matrix_sdk::ruma::{EventId, OwnedEventId, OwnedTransactionId, OwnedUserId, R
 use matrix_sdk::{Client, Room};
 
 use super::render::{CHOICE_KEYS, html};
-use super::rooms::{PLATFORM, Rooms};
+use super::rooms::{self, PLATFORM, Rooms};
 use crate::core::io::{Action, Message, UserRef};
 use crate::core::store::MemoryStore;
 use crate::platform::{Adapter, DeliveryError};
+
+/// How long a send waits for a sync to bring a room Rounds is in but its store does not know
+/// yet; a sync waits at most 30 seconds on the server.
+const ROOM_SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(45);
 
 pub struct MatrixAdapter {
     client: Client,
@@ -272,6 +276,11 @@ impl MatrixAdapter {
     /// An introduction room: direct, encrypted, the members invited. Remembered under the
     /// meeting's name (or the outbox key) so a retry or a later check-in posts into the same
     /// room instead of making another.
+    ///
+    /// The room is made carrying that name (`rooms::ORIGIN`), and the attempt is written down
+    /// first: a retry after an attempt whose room was never written down (a crash, a lost
+    /// answer) looks for the room the attempt made before making one, so no one is invited
+    /// twice. Only such a retry looks, so the usual introduction costs no search.
     async fn introduction_room(
         &self,
         key: &str,
@@ -288,11 +297,39 @@ impl MatrixAdapter {
         {
             return Ok(room);
         }
-        let mut request = CreateRoom::new();
-        request.invite = members
+        let invite: Vec<OwnedUserId> = members
             .iter()
             .filter_map(|m| UserId::parse(&m.id).ok())
             .collect();
+        let attempt = format!("{memory}:asked");
+        if self
+            .store
+            .recall(PLATFORM, &attempt)
+            .await
+            .map_err(store_error)?
+            .is_some()
+            && let Some(id) = rooms::made_for(&self.client, &memory)
+                .await
+                .map_err(delivery_error)?
+        {
+            tracing::info!(room = %id, "found the introduction room an earlier attempt made");
+            let room = self.synced_room(&id).await?;
+            // The attempt may have stopped before the room was listed as direct.
+            if let Err(error) = self.client.account().mark_as_dm(&id, &invite).await {
+                tracing::warn!(%error, room = %id, "cannot list the introduction room as direct");
+            }
+            self.store
+                .remember(PLATFORM, &memory, id.as_str(), Utc::now())
+                .await
+                .map_err(store_error)?;
+            return Ok(room);
+        }
+        self.store
+            .remember(PLATFORM, &attempt, key, Utc::now())
+            .await
+            .map_err(store_error)?;
+        let mut request = CreateRoom::new();
+        request.invite = invite;
         request.is_direct = true;
         request.preset = Some(RoomPreset::TrustedPrivateChat);
         let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
@@ -302,17 +339,33 @@ impl MatrixAdapter {
                 RoomEncryptionEventContent::with_recommended_defaults(),
             )
             .to_raw_any(),
+            rooms::origin_state(&memory)
+                .map_err(|error| DeliveryError::Permanent(error.to_string()))?,
         ];
         let room = self
             .client
             .create_room(request)
             .await
             .map_err(delivery_error)?;
+        crate::crash::point("matrix:room-created");
         self.store
             .remember(PLATFORM, &memory, room.room_id().as_str(), Utc::now())
             .await
             .map_err(store_error)?;
         Ok(room)
+    }
+
+    /// The room `id` once the local store has it: a room made just before a restart comes
+    /// with the restart's first sync, which runs beside the sends.
+    async fn synced_room(&self, id: &RoomId) -> Result<Room, DeliveryError> {
+        if let Some(room) = self.client.get_room(id) {
+            return Ok(room);
+        }
+        tokio::time::timeout(ROOM_SYNC_WAIT, self.client.await_room_remote_echo(id))
+            .await
+            .map_err(|_| {
+                DeliveryError::Transient(format!("room {id} has not come with a sync yet"))
+            })
     }
 }
 

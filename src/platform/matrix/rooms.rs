@@ -1,14 +1,20 @@
-//! Which society a room belongs to, and whose invitations Rounds accepts.
+//! Which society a room belongs to, whose invitations Rounds accepts, and which room Rounds
+//! made for what.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use matrix_sdk::Client;
-use matrix_sdk::deserialized_responses::SyncOrStrippedState;
-use matrix_sdk::ruma::events::SyncStateEvent;
+use matrix_sdk::deserialized_responses::{RawAnySyncOrStrippedState, SyncOrStrippedState};
+use matrix_sdk::ruma::api::client::membership::joined_rooms;
+use matrix_sdk::ruma::api::client::state::get_state_events;
+use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::space::child::SpaceChildEventContent;
-use matrix_sdk::ruma::{RoomId, UserId};
+use matrix_sdk::ruma::events::{AnyInitialStateEvent, StateEventType, SyncStateEvent};
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{OwnedRoomId, RoomId, UserId};
+use matrix_sdk::{Client, Room};
+use serde::Deserialize;
 
 use crate::config::MatrixLink;
 
@@ -181,6 +187,113 @@ impl Rooms {
     }
 }
 
+/// The state event a room Rounds makes carries, naming what it was made for. A state event, so
+/// that the homeserver and Rounds' own store keep it with the room. State is not encrypted: it
+/// holds the meeting's name (at most the Matrix id of a member of the room), never their words.
+pub const ORIGIN: &str = "org.rounds.origin";
+
+#[derive(Deserialize)]
+struct Origin {
+    #[serde(rename = "type")]
+    kind: String,
+    state_key: String,
+    sender: String,
+    content: OriginContent,
+}
+
+#[derive(Deserialize)]
+struct OriginContent {
+    key: String,
+}
+
+/// The initial state that marks a room as made for `key`.
+pub fn origin_state(key: &str) -> serde_json::Result<Raw<AnyInitialStateEvent>> {
+    let event = serde_json::json!({ "type": ORIGIN, "state_key": "", "content": { "key": key } });
+    serde_json::value::to_raw_value(&event).map(Raw::from_json)
+}
+
+/// Whether `event` (a whole state event, as JSON) marks its room as made by `maker` for `key`.
+/// Anyone may put such an event into a room of their own and invite Rounds, so the sender
+/// must be Rounds itself.
+fn marks(event: &str, maker: &UserId, key: &str) -> bool {
+    serde_json::from_str::<Origin>(event).is_ok_and(|origin| {
+        origin.kind == ORIGIN
+            && origin.state_key.is_empty()
+            && origin.sender == maker.as_str()
+            && origin.content.key == key
+    })
+}
+
+/// The room Rounds is in that it made for `key`, if any: a creation whose answer was lost (a
+/// crash, a dropped connection) still made its room, and a retry should use that one.
+///
+/// The homeserver says which rooms Rounds is in. A room the local store has synced is read
+/// there; one it has not (made since the last sync, which after a restart may not have run
+/// yet) is asked of the homeserver.
+pub async fn made_for(client: &Client, key: &str) -> matrix_sdk::Result<Option<OwnedRoomId>> {
+    let Some(own) = client.user_id().map(|id| id.to_owned()) else {
+        return Ok(None);
+    };
+    let joined = client
+        .send(joined_rooms::v3::Request::new())
+        .await?
+        .joined_rooms;
+    for id in joined {
+        let synced = client
+            .get_room(&id)
+            .filter(|room| room.is_state_fully_synced());
+        let found = match synced {
+            Some(room) => marked_in_store(&room, &own, key).await?,
+            None => marked_on_server(client, &id, &own, key).await?,
+        };
+        if found {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+async fn marked_in_store(room: &Room, maker: &UserId, key: &str) -> matrix_sdk::Result<bool> {
+    let Some(raw) = room
+        .get_state_event(StateEventType::from(ORIGIN), "")
+        .await?
+    else {
+        return Ok(false);
+    };
+    let json = match &raw {
+        RawAnySyncOrStrippedState::Sync(raw) => raw.json().get(),
+        RawAnySyncOrStrippedState::Stripped(raw) => raw.json().get(),
+    };
+    Ok(marks(json, maker, key))
+}
+
+async fn marked_on_server(
+    client: &Client,
+    room: &RoomId,
+    maker: &UserId,
+    key: &str,
+) -> matrix_sdk::Result<bool> {
+    match client
+        .send(get_state_events::v3::Request::new(room.to_owned()))
+        .await
+    {
+        Ok(state) => Ok(state
+            .room_state
+            .iter()
+            .any(|raw| marks(raw.json().get(), maker, key))),
+        // A room whose state Rounds may not read is not one it made.
+        Err(error)
+            if matches!(
+                error.client_api_error_kind(),
+                Some(ErrorKind::Forbidden | ErrorKind::NotFound)
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +340,40 @@ mod tests {
             rooms.configured_society(room_id!("!other:hospital.org")),
             None
         );
+    }
+
+    #[test]
+    fn a_room_is_marked_made_for_a_key_only_by_rounds_itself() {
+        let initial = origin_state("intro-room:coffee-group:7").unwrap();
+        let mut event: serde_json::Value = serde_json::from_str(initial.json().get()).unwrap();
+        event["sender"] = "@rounds:hospital.org".into();
+        let by = |sender: &str| {
+            let mut event = event.clone();
+            event["sender"] = sender.into();
+            event.to_string()
+        };
+        let rounds = user_id!("@rounds:hospital.org");
+        assert!(marks(
+            &by("@rounds:hospital.org"),
+            rounds,
+            "intro-room:coffee-group:7"
+        ));
+        assert!(!marks(
+            &by("@rounds:hospital.org"),
+            rounds,
+            "intro-room:coffee-group:8"
+        ));
+        assert!(!marks(
+            &by("@mallory:hospital.org"),
+            rounds,
+            "intro-room:coffee-group:7"
+        ));
+        let mut other = event.clone();
+        other["type"] = "m.room.topic".into();
+        assert!(!marks(
+            &other.to_string(),
+            rounds,
+            "intro-room:coffee-group:7"
+        ));
     }
 }
