@@ -436,3 +436,109 @@ async fn a_send_that_keeps_killing_its_sender_is_quarantined_on_sqlite() {
 async fn a_send_that_keeps_killing_its_sender_is_quarantined_on_postgres() {
     on_postgres(a_send_that_keeps_killing_its_sender_is_quarantined).await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// `rounds run` on a SQLite file: one at a time, and a restart after a kill takes over at once
+
+mod process {
+    use std::time::Duration;
+
+    use super::support::deployment::Deployment;
+    use super::support::discord_standin::*;
+
+    const APP: u64 = 1_320_000_000_000_000_001;
+    const GUILD: u64 = 1_320_000_000_000_000_100;
+    const GENERAL: u64 = 1_320_000_000_000_000_101;
+    /// Generous waits for things that take no time at all on a quiet machine.
+    const WAIT: Duration = Duration::from_secs(30);
+
+    fn world() -> World {
+        World {
+            application_id: APP,
+            bot: FixtureUser::new(1_320_000_000_000_000_002, "Rounds"),
+            guilds: vec![FixtureGuild {
+                id: GUILD,
+                name: "Medical Society".into(),
+                channels: vec![(GENERAL, "general".into())],
+                roles: vec![],
+                members: vec![FixtureUser::new(1_320_000_000_000_000_201, "alice")],
+            }],
+        }
+    }
+
+    fn shown(standin: &StandIn) -> Vec<String> {
+        standin
+            .channel_messages(GENERAL)
+            .iter()
+            .filter_map(|m| m["content"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    async fn wait_for_shown(standin: &StandIn, at_least: usize) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while shown(standin).len() < at_least {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "only {} of {at_least} messages reached the stand-in",
+                shown(standin).len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_run_on_the_same_sqlite_file_is_refused() {
+        let standin = StandIn::start(world()).await;
+        let deployment = Deployment::new(GUILD);
+        let mut first = deployment.start(&standin);
+        standin.wait_ready().await;
+        let mut second = deployment.start(&standin);
+        let status = second.exit_within(WAIT).await;
+        assert!(!status.success(), "a second run must not start");
+        let expected = format!(
+            "another Rounds is running on this database (pid {})",
+            first.pid()
+        );
+        assert_eq!(
+            second.lines_with(&expected).len(),
+            1,
+            "the refusal names the first; the log:\n{}",
+            second.log().join("\n")
+        );
+        // The first is untouched by the attempt.
+        assert!(first.child.try_wait().unwrap().is_none());
+        first.signal("TERM");
+        assert!(first.exit_within(WAIT).await.success());
+    }
+
+    #[tokio::test]
+    async fn after_a_kill_the_next_run_hands_back_the_dead_leases_and_sends_each_once() {
+        let standin = StandIn::start(world()).await;
+        let deployment = Deployment::new(GUILD);
+        let texts = deployment.queue_notices(GENERAL, 12).await;
+        standin.delay_responses(
+            "POST",
+            &format!("/channels/{GENERAL}/messages"),
+            Duration::from_millis(150),
+        );
+        let mut first = deployment.start(&standin);
+        standin.wait_ready().await;
+        wait_for_shown(&standin, 3).await;
+        // No stop, no lease given back: the dead process's leases stay in the file.
+        first.signal("KILL");
+        first.exit_within(WAIT).await;
+
+        let mut second = deployment.start(&standin);
+        second
+            .wait_for_log("handed back the leases a stopped process left")
+            .await;
+        wait_for_shown(&standin, texts.len()).await;
+        second.signal("TERM");
+        assert!(second.exit_within(WAIT).await.success());
+        let shown = shown(&standin);
+        for text in &texts {
+            let times = shown.iter().filter(|s| *s == text).count();
+            assert_eq!(times, 1, "{text:?} was shown {times} times");
+        }
+    }
+}
