@@ -352,6 +352,10 @@ async fn a_send_longer_than_its_lease_keeps_it(store: Arc<dyn Store>) {
         sent
     };
     let other = async {
+        // From the moment the first sender is at work.
+        while performed.lock().unwrap().is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         let mut sent = 0;
         while !done.load(Ordering::SeqCst) {
             sent += outbox::deliver_until(store.as_ref(), &quick, "b", &wall, leasing, &|| false)
