@@ -621,4 +621,46 @@ mod process {
             assert_eq!(times, 1, "{text:?} was shown {times} times");
         }
     }
+
+    /// A send that kills its sender each time, after Discord took it: the restarts resend it
+    /// under its nonce (absorbed), and after three cut-off tries it is quarantined and reported,
+    /// not posted again every restart forever.
+    #[tokio::test]
+    async fn a_send_that_kills_its_sender_every_time_is_quarantined_and_shown_once() {
+        let standin = StandIn::start(world()).await;
+        let deployment = Deployment::new(GUILD);
+        let texts = deployment.queue_notices(GENERAL, 1).await;
+        for n in 1..=3 {
+            let mut run =
+                deployment.start_with(&standin, &[("ROUNDS_CRASH_AT", "outbox:performed")]);
+            let status = run.exit_within(WAIT).await;
+            assert!(
+                !status.success(),
+                "run {n} dies at the crash point; the log:\n{}",
+                run.log().join("\n")
+            );
+        }
+        let mut last = deployment.start(&standin);
+        let store = deployment.store().await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let entry = loop {
+            use rounds::core::store::MemberStore;
+            let log = store.admin_log_entries(super::SOCIETY, 10).await.unwrap();
+            if let Some((_, text)) = log.into_iter().find(|(_, t)| t.contains("quarantined")) {
+                break text;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no quarantine reported; the log:\n{}",
+                last.log().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        store.close().await;
+        assert!(entry.contains(&texts[0]), "{entry}");
+        last.signal("TERM");
+        assert!(last.exit_within(WAIT).await.success());
+        let shown = shown(&standin);
+        assert_eq!(shown, texts, "shown once, whatever the restarts");
+    }
 }
