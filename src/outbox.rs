@@ -2,7 +2,13 @@
 //!
 //! A row is marked sent only after the adapter confirms. A crash in between leaves it pending;
 //! it is sent again with the same idempotency key, which the platform uses to drop the repeat
-//! (Matrix transaction ids, Discord nonces with `enforce_nonce`).
+//! (Matrix transaction ids, Discord nonces with `enforce_nonce`), but only while the platform
+//! still remembers the key (`Adapter::dedup_window`): later, it is reported to the committee
+//! instead, and a send whose tries keep dying with the process is quarantined.
+//!
+//! Rows are claimed a few at a time, and each row's lease is renewed (by its owner only) just
+//! before it is sent and while it is being sent, so a slow platform never lets another process
+//! take a row this one is still sending; an outcome is written only by the lease's holder.
 
 use chrono::{DateTime, Duration, Utc};
 
