@@ -401,6 +401,12 @@ impl Adapter for DiscordAdapter {
         PLATFORM
     }
 
+    /// Discord drops a repeated `enforce_nonce` only within "the past few minutes"; past a
+    /// minute and a half a send that may have been shown is reported, not posted again.
+    fn dedup_window(&self) -> Option<chrono::Duration> {
+        Some(chrono::Duration::seconds(90))
+    }
+
     /// A private thread in the pairing channel, as for introductions.
     fn private_fallback(&self) -> PrivateFallback {
         PrivateFallback::Thread
