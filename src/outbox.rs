@@ -61,6 +61,7 @@ pub async fn deliver_until(
             let (key, platform) = (send.key.as_str(), adapter.platform());
             match adapter.perform(key, &send.action).await {
                 Ok(()) => {
+                    crate::crash::point("outbox:performed");
                     store.mark_sent(send.id, now).await?;
                     telemetry::delivery(key, platform, Delivery::Sent, attempts, None);
                     delivered += 1;
