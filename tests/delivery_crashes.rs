@@ -137,10 +137,19 @@ async fn assert_each_shown_once(
     let rows = outbox_rows(&deployment.database).await;
     let unsent: Vec<&Row> = rows.iter().filter(|row| row.state != "sent").collect();
     let twice: Vec<(&String, &usize)> = shown.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "{context}: shown more than once: {twice:?} ({} rows not sent yet)",
+        unsent.len()
+    );
     let lost: Vec<&String> = texts.iter().filter(|t| !shown.contains_key(*t)).collect();
     assert!(
-        twice.is_empty() && lost.is_empty(),
-        "{context}: shown more than once: {twice:?}; never shown: {lost:?}; rows not sent: {unsent:?}"
+        lost.is_empty(),
+        "{context}: {} never shown (the first: {:?}); rows not sent: {} (the first: {:?})",
+        lost.len(),
+        lost.iter().take(5).collect::<Vec<_>>(),
+        unsent.len(),
+        unsent.iter().take(5).collect::<Vec<_>>()
     );
     assert_eq!(
         shown.len(),

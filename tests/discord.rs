@@ -627,6 +627,62 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
     bot.stop().await;
 }
 
+/// The stand-in's rate limiter answers as Discord does (429, `retry_after`, `X-RateLimit-*`),
+/// and serenity's own limiter, reading those headers, holds a burst to the channel's 5 per 5 s
+/// without being refused more than once per bucket; every post is shown once.
+#[tokio::test]
+async fn with_serenitys_rate_limiter_on_a_burst_keeps_to_discords_limits() {
+    let standin = StandIn::start(world()).await;
+    standin.enforce_rate_limits(RateLimits::discord(Overflow::Refuse));
+    let front = standin.serve_tls().await;
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_der(&front.certificate_der).unwrap())
+        .resolve("discord.com", front.addr)
+        .build()
+        .unwrap();
+    let http = serenity::all::HttpBuilder::new("test-token").client(client);
+    let runtime = runtime(support::settings(chrono_tz::Australia::Sydney)).await;
+    let connected = DiscordBot::with_http(
+        http,
+        Vec::new(),
+        runtime.clone(),
+        Clock::wall(),
+        ShardRange::ALL,
+    )
+    .await
+    .unwrap();
+    let bot = run(standin, connected, runtime, Clock::wall()).await;
+
+    let texts: Vec<String> = (0..8).map(|n| format!("burst {n}")).collect();
+    for (n, text) in texts.iter().enumerate() {
+        let post = Action::Post {
+            room: GENERAL.to_string(),
+            message: Message {
+                text: text.clone(),
+                ..Message::default()
+            },
+        };
+        bot.adapter
+            .perform(&format!("test:burst:{n}"), &post)
+            .await
+            .expect("posted");
+    }
+    let shown: Vec<String> = bot
+        .standin
+        .channel_messages(GENERAL)
+        .iter()
+        .filter_map(|m| m["content"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(shown, texts);
+    let refused = bot.standin.too_many_requests();
+    assert!(
+        refused.values().all(|&n| n <= 1),
+        "a 429 beyond the first in a bucket: {refused:?}"
+    );
+    bot.stop().await;
+}
+
 /// The thread the bot created for an introduction: the one it added members to.
 fn introduction_thread(standin: &StandIn) -> Option<u64> {
     standin.requests().iter().find_map(|r| {
