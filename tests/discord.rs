@@ -680,6 +680,48 @@ async fn with_serenitys_rate_limiter_on_a_burst_keeps_to_discords_limits() {
         refused.values().all(|&n| n <= 1),
         "a 429 beyond the first in a bucket: {refused:?}"
     );
+
+    // A client that ignores the headers is refused the sixth post in five seconds, as Discord
+    // refuses it, and the refusal is counted against the channel's bucket.
+    let web = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for n in 0..6 {
+        let response = web
+            .post(format!(
+                "{}/api/v10/channels/{NEWS}/messages",
+                bot.standin.api_base()
+            ))
+            .header("authorization", "Bot test-token")
+            .header("content-type", "application/json")
+            .body(json!({"content": format!("raw {n}")}).to_string())
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        last = Some(response);
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
+    let refusal = last.unwrap();
+    let header = |name: &str| {
+        refusal
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    assert_eq!(header("x-ratelimit-remaining").as_deref(), Some("0"));
+    assert_eq!(header("x-ratelimit-limit").as_deref(), Some("5"));
+    assert!(header("retry-after").is_some() && header("x-ratelimit-reset-after").is_some());
+    let bucket = header("x-ratelimit-bucket").expect("a bucket");
+    let answer: Value = serde_json::from_str(&refusal.text().await.unwrap()).unwrap();
+    assert_eq!(answer["global"], json!(false));
+    assert!(
+        answer["retry_after"]
+            .as_f64()
+            .is_some_and(|s| s > 0.0 && s <= 5.0)
+    );
+    assert_eq!(bot.standin.too_many_requests().get(&bucket), Some(&1));
     bot.stop().await;
 }
 
