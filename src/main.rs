@@ -17,7 +17,7 @@ use rounds::platform::discord::DiscordBot;
 use rounds::platform::matrix::MatrixBot;
 use rounds::platform::shell::{self, Shell};
 use rounds::stop::{self, DRAIN_DEADLINE, StopSignals, Tasks};
-use rounds::store::{DatabaseUrl, SqlStore};
+use rounds::store::{DatabaseLock, DatabaseUrl, LockMode, SqlStore};
 use rounds::telemetry::logs::{self, LogFormat};
 use tokio::time::Instant;
 
@@ -96,6 +96,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None if config.timezone_set => config.timezone,
                 None => SHELL_DEFAULT_ZONE,
             };
+            // Shared: shells may share a file, but not with a run (see `DatabaseLock`).
+            let _lock = DatabaseLock::take(&database, LockMode::Shared)?;
             let store = SqlStore::open(&database).await?;
             eprintln!(
                 "# Rounds shell: Demo Society ({}), you are @{} in {}. Type `help`, or /help for shell commands.",
@@ -160,6 +162,8 @@ async fn run_bot(config: Config) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(stop);
     tokio::spawn(signals.watch(stop.clone()));
 
+    // Held until the process ends: on a SQLite file, no other Rounds runs beside this one.
+    let lock = DatabaseLock::take(&config.database, LockMode::Exclusive)?;
     let sql = Arc::new(SqlStore::open(&config.database).await?);
     let store: Arc<dyn rounds::core::store::Store> = sql.clone();
     let bot = Arc::new(
@@ -168,6 +172,17 @@ async fn run_bot(config: Config) -> anyhow::Result<ExitCode> {
             .with_doi_lookup(Arc::new(CrossrefLookup::new(&config.doi_api_base)?)),
     );
     let runtime = Arc::new(rounds::runtime::Runtime::new(bot.clone()));
+    if lock.is_some() {
+        // Alone on the file: the leases in it are a dead process's, so its work goes now.
+        let released = runtime.release_dead_leases().await?;
+        if released.sends + released.jobs > 0 {
+            tracing::info!(
+                sends = released.sends,
+                jobs = released.jobs,
+                "handed back the leases a stopped process left"
+            );
+        }
+    }
     let mut tasks = Tasks::default();
     let started = start_tasks(&config, &bot, &runtime, &mut tasks, &mut shutdown).await;
     let failure = match started {

@@ -8,38 +8,68 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::core::delivery::{self, Undelivered};
 use crate::core::error::StoreError;
+use crate::core::io::Action;
 use crate::core::store::{PendingSend, Store};
+use crate::crash;
 use crate::platform::{Adapter, DeliveryError};
 use crate::telemetry::{self, Delivery};
 
-/// How long a claimed outbox row stays reserved for its sender.
-pub const SEND_LEASE: Duration = Duration::seconds(60);
+/// How long a send's lease lasts. It is renewed just before each send, so it need only outlast
+/// one send, not a batch; after a crash the next process (on PostgreSQL) waits it out.
+pub const SEND_LEASE: Duration = Duration::seconds(30);
+/// Rows claimed at a time: few, so that rows a slow platform has not reached yet are not held
+/// away from another sender.
+pub const CLAIM_BATCH: i64 = 8;
 /// Tries before a send is given up and reported.
 pub const MAX_ATTEMPTS: i64 = 8;
+/// Tries cut off without an outcome (the process died each time) before a send is quarantined:
+/// a message that kills its sender is not retried forever.
+pub const QUARANTINE_AFTER: i64 = 3;
 
 pub fn backoff(attempts: i64) -> Duration {
     Duration::seconds(1 << attempts.clamp(0, 9)).min(Duration::minutes(10))
 }
 
-/// Sends everything ready for `adapter`'s platform. Returns how many were delivered.
+/// How a sender holds its rows: the lease of each row, and how many it claims at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Leasing {
+    pub lease: Duration,
+    pub batch: i64,
+}
+
+impl Default for Leasing {
+    fn default() -> Self {
+        Leasing {
+            lease: SEND_LEASE,
+            batch: CLAIM_BATCH,
+        }
+    }
+}
+
+/// Sends everything ready for `adapter`'s platform at `now`. Returns how many were delivered.
 pub async fn deliver(
     store: &dyn Store,
     adapter: &dyn Adapter,
     owner: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    deliver_until(store, adapter, owner, now, &|| false).await
+    deliver_until(store, adapter, owner, &|| now, Leasing::default(), &|| {
+        false
+    })
+    .await
 }
 
-/// `deliver`, asking `stopping` before each send and returning early once it says yes. The send
-/// in flight always finishes and is recorded (a send cut off halfway might be shown and then
-/// repeated). Rows of the batch left unsent keep this owner's lease until
-/// `QueueStore::release_leases` hands them back.
+/// `deliver`, reading the time from `clock` before each claim and each send, and asking
+/// `stopping` before each send and returning early once it says yes. The send in flight always
+/// finishes and is recorded (a send cut off halfway might be shown and then repeated). Rows of
+/// the batch left unsent keep this owner's lease until `QueueStore::release_leases` hands them
+/// back, or it runs out.
 pub async fn deliver_until(
     store: &dyn Store,
     adapter: &dyn Adapter,
     owner: &str,
-    now: DateTime<Utc>,
+    clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    leasing: Leasing,
     stopping: &(dyn Fn() -> bool + Sync),
 ) -> Result<usize, StoreError> {
     let mut delivered = 0;
@@ -47,8 +77,15 @@ pub async fn deliver_until(
         if stopping() {
             return Ok(delivered);
         }
+        let now = clock();
         let batch = store
-            .claim_outbox(adapter.platform(), now, owner, now + SEND_LEASE, 100)
+            .claim_outbox(
+                adapter.platform(),
+                now,
+                owner,
+                now + leasing.lease,
+                leasing.batch,
+            )
             .await?;
         if batch.is_empty() {
             return Ok(delivered);
@@ -57,42 +94,186 @@ pub async fn deliver_until(
             if stopping() {
                 return Ok(delivered);
             }
-            let attempts = send.attempts + 1;
-            let (key, platform) = (send.key.as_str(), adapter.platform());
-            match adapter.perform(key, &send.action).await {
-                Ok(()) => {
-                    crate::crash::point("outbox:performed");
-                    store.mark_sent(send.id, now).await?;
-                    telemetry::delivery(key, platform, Delivery::Sent, attempts, None);
-                    delivered += 1;
-                }
-                Err(DeliveryError::DirectClosed(reason)) => {
-                    let reason = format!("direct messages closed: {reason}");
-                    telemetry::delivery(key, platform, Delivery::Failed, attempts, Some(&reason));
-                    replace_private(store, adapter, &send, attempts, &reason, now).await?;
-                }
-                Err(DeliveryError::Permanent(reason)) => {
-                    telemetry::delivery(key, platform, Delivery::Failed, attempts, Some(&reason));
-                    give_up(store, &send.society, send.id, attempts, &reason, now).await?;
-                }
-                Err(error) if attempts >= MAX_ATTEMPTS => {
-                    let reason = error.to_string();
-                    telemetry::delivery(key, platform, Delivery::Failed, attempts, Some(&reason));
-                    give_up(store, &send.society, send.id, attempts, &reason, now).await?;
-                }
-                Err(error) => {
-                    let wait = match &error {
-                        DeliveryError::RateLimited { retry_after } => *retry_after,
-                        _ => backoff(attempts),
-                    };
-                    let reason = error.to_string();
-                    telemetry::delivery(key, platform, Delivery::Retry, attempts, Some(&reason));
-                    store
-                        .mark_retry(send.id, attempts, now + wait, &reason)
-                        .await?;
-                }
+            if send_one(store, adapter, owner, clock, leasing, &send).await? {
+                delivered += 1;
             }
         }
+    }
+}
+
+/// What to do with a claimed send whose earlier tries were cut off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Doubt {
+    /// Its tries keep dying with the process: stop trying.
+    Quarantined,
+    /// A cut-off try may have posted it and the platform no longer drops a repeat.
+    PossiblyPosted,
+}
+
+fn doubt(send: &PendingSend, window: Option<Duration>, now: DateTime<Utc>) -> Option<Doubt> {
+    let unfinished = send.unfinished_tries();
+    if unfinished == 0 {
+        return None;
+    }
+    if unfinished >= QUARANTINE_AFTER {
+        return Some(Doubt::Quarantined);
+    }
+    // The first try is the earliest a cut-off try can have been: measuring from it errs
+    // towards reporting a message rather than showing it twice.
+    match (window, send.first_tried_at) {
+        (Some(window), Some(first)) if now - first >= window => Some(Doubt::PossiblyPosted),
+        _ => None,
+    }
+}
+
+/// Sends one claimed row, unless it is no longer this owner's or its cut-off tries forbid it.
+/// True if it was delivered.
+async fn send_one(
+    store: &dyn Store,
+    adapter: &dyn Adapter,
+    owner: &str,
+    clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    leasing: Leasing,
+    send: &PendingSend,
+) -> Result<bool, StoreError> {
+    let (key, platform) = (send.key.as_str(), adapter.platform());
+    let now = clock();
+    if let Some(doubt) = doubt(send, adapter.dedup_window(), now) {
+        report_doubt(store, adapter, owner, send, doubt, now).await?;
+        return Ok(false);
+    }
+    // Renewed, and the try counted as started, before the platform is asked: the claim may be
+    // a batch ago, and a try that dies from here on is known to be in doubt.
+    if !store
+        .renew_send(send.id, owner, now, now + leasing.lease)
+        .await?
+    {
+        tracing::info!(key, platform, "another sender holds this row now; skipped");
+        return Ok(false);
+    }
+    crash::point("outbox:started");
+    let result = adapter.perform(key, &send.action).await;
+    crash::point("outbox:performed");
+    let now = clock();
+    let attempts = send.attempts + 1;
+    let recorded = match result {
+        Ok(()) => {
+            telemetry::delivery(key, platform, Delivery::Sent, attempts, None);
+            if store.mark_sent(send.id, owner, now).await? {
+                return Ok(true);
+            }
+            false
+        }
+        Err(DeliveryError::DirectClosed(reason)) => {
+            let reason = format!("direct messages closed: {reason}");
+            telemetry::delivery(key, platform, Delivery::Failed, attempts, Some(&reason));
+            replace_private(store, adapter, owner, send, attempts, &reason, now).await?
+        }
+        Err(DeliveryError::Permanent(reason)) => {
+            telemetry::delivery(key, platform, Delivery::Failed, attempts, Some(&reason));
+            give_up(store, owner, send, attempts, &reason, now).await?
+        }
+        Err(error) if attempts >= MAX_ATTEMPTS => {
+            let reason = error.to_string();
+            telemetry::delivery(key, platform, Delivery::Failed, attempts, Some(&reason));
+            give_up(store, owner, send, attempts, &reason, now).await?
+        }
+        Err(error) => {
+            let wait = match &error {
+                DeliveryError::RateLimited { retry_after } => *retry_after,
+                _ => backoff(attempts),
+            };
+            let reason = error.to_string();
+            telemetry::delivery(key, platform, Delivery::Retry, attempts, Some(&reason));
+            store
+                .mark_retry(send.id, owner, attempts, now + wait, &reason)
+                .await?
+        }
+    };
+    if !recorded {
+        tracing::warn!(
+            key,
+            platform,
+            "a send's outcome was not recorded: its lease had passed to another sender"
+        );
+    }
+    Ok(false)
+}
+
+/// Closes a send whose cut-off tries forbid another, and tells the committee plainly.
+async fn report_doubt(
+    store: &dyn Store,
+    adapter: &dyn Adapter,
+    owner: &str,
+    send: &PendingSend,
+    doubt: Doubt,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (key, platform) = (send.key.as_str(), adapter.platform());
+    let first = send
+        .first_tried_at
+        .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "an unknown time".to_string());
+    let what = describe(&send.action);
+    let (reason, text) = match doubt {
+        Doubt::Quarantined => (
+            "quarantined",
+            format!(
+                "{what} was quarantined and will not be sent again: Rounds stopped during each of its last {} tries (first tried {first}). It may or may not have been shown; please check, and post it by hand if it is missing.",
+                send.unfinished_tries()
+            ),
+        ),
+        Doubt::PossiblyPosted => (
+            "possibly posted",
+            format!(
+                "{what} was not sent again: Rounds stopped while sending it (first tried {first}), and it is now too late to resend it without risking showing it twice. It may or may not have been shown; please check, and post it by hand if it is missing."
+            ),
+        ),
+    };
+    telemetry::delivery(key, platform, Delivery::Failed, send.attempts, Some(reason));
+    if !store
+        .mark_failed(send.id, owner, send.attempts, reason)
+        .await?
+    {
+        tracing::warn!(key, platform, reason, "another sender holds this row now");
+        return Ok(());
+    }
+    let member = send.action.concerned_member();
+    store
+        .admin_log(&send.society, member.as_deref(), &text, now)
+        .await
+}
+
+/// Which message a committee-log entry is about, in words: where it was going, and the start
+/// of its text where it was public (a private message's text stays private).
+fn describe(action: &Action) -> String {
+    let quote = |text: &str| {
+        let line = text.lines().next().unwrap_or_default();
+        let short: String = line.chars().take(60).collect();
+        let more = if short.len() < text.len() { "…" } else { "" };
+        format!("\u{201c}{short}{more}\u{201d}")
+    };
+    match action {
+        Action::Post { room, message } => format!("A post in {room} ({})", quote(&message.text)),
+        Action::Reply {
+            room,
+            private: false,
+            message,
+            ..
+        } => format!("A reply in {room} ({})", quote(&message.text)),
+        Action::Reply { room, .. } => format!("A private reply in {room}"),
+        Action::Announce { message, .. } => format!("An announcement ({})", quote(&message.text)),
+        Action::Celebrate { message, .. } => format!("A celebration ({})", quote(&message.text)),
+        Action::Edit { topic, .. } => format!("An edit of the announcement {topic}"),
+        Action::MirrorEvent { topic, .. } => format!("A calendar update for {topic}"),
+        Action::JoinGroup { user, group, .. } => format!("Adding {} to {group}", user.name),
+        Action::Remind { user, .. } => format!("A private message to {}", user.name),
+        Action::Introduce { members, .. } => {
+            let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+            format!("An introduction of {}", names.join(", "))
+        }
+        Action::React { room, emoji, .. } => format!("A reaction {emoji} in {room}"),
+        Action::AdminLog { .. } => "A committee-log message".to_string(),
     }
 }
 
@@ -101,11 +282,12 @@ pub async fn deliver_until(
 async fn replace_private(
     store: &dyn Store,
     adapter: &dyn Adapter,
+    owner: &str,
     send: &PendingSend,
     attempts: i64,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let undelivered = Undelivered {
         key: &send.key,
         platform: adapter.platform(),
@@ -118,27 +300,99 @@ async fn replace_private(
             // derived keys keep the replacements single.
             store.enqueue(&replacement.instead, now).await?;
             replacement.queued(store, now).await?;
-            store.mark_failed(send.id, attempts, reason).await
+            store.mark_failed(send.id, owner, attempts, reason).await
         }
-        None => give_up(store, &send.society, send.id, attempts, reason, now).await,
+        None => give_up(store, owner, send, attempts, reason, now).await,
     }
 }
 
+/// Closes a send that will not be tried again and tells the committee, unless the row has
+/// passed to another sender (false): its outcome is theirs to report.
 async fn give_up(
     store: &dyn Store,
-    society: &str,
-    id: i64,
+    owner: &str,
+    send: &PendingSend,
     attempts: i64,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    store.mark_failed(id, attempts, reason).await?;
+) -> Result<bool, StoreError> {
+    if !store.mark_failed(send.id, owner, attempts, reason).await? {
+        return Ok(false);
+    }
     store
         .admin_log(
-            society,
+            &send.society,
             None,
             &format!("A message could not be delivered after {attempts} tries: {reason}"),
             now,
         )
-        .await
+        .await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::io::Message;
+
+    fn send(attempts: i64, tries_started: i64, first: Option<DateTime<Utc>>) -> PendingSend {
+        PendingSend {
+            id: 1,
+            key: "k".to_string(),
+            platform: "discord".to_string(),
+            society: "ams".to_string(),
+            action: Action::Post {
+                room: "general".to_string(),
+                message: Message::text("hello"),
+            },
+            attempts,
+            tries_started,
+            first_tried_at: first,
+        }
+    }
+
+    #[test]
+    fn only_a_cut_off_try_is_in_doubt() {
+        let t = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let window = Some(Duration::minutes(2));
+        let late = t + Duration::minutes(10);
+        // Every try ended with an answer: whatever the time, it is tried again.
+        assert_eq!(doubt(&send(2, 2, Some(t)), window, late), None);
+        // A try was cut off: again within the window, not after it.
+        let cut = send(1, 2, Some(t));
+        assert_eq!(doubt(&cut, window, t + Duration::seconds(119)), None);
+        assert_eq!(
+            doubt(&cut, window, t + Duration::minutes(2)),
+            Some(Doubt::PossiblyPosted)
+        );
+        // A platform that remembers keys for as long as it matters: again, however late.
+        assert_eq!(doubt(&cut, None, late), None);
+    }
+
+    #[test]
+    fn tries_that_keep_dying_are_quarantined_whatever_the_window() {
+        let t = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let dying = send(0, QUARANTINE_AFTER, Some(t));
+        assert_eq!(doubt(&dying, None, t), Some(Doubt::Quarantined));
+        assert_eq!(
+            doubt(&send(0, QUARANTINE_AFTER - 1, Some(t)), None, t),
+            None
+        );
+    }
+
+    #[test]
+    fn a_private_message_is_described_without_its_text() {
+        let user = crate::core::io::UserRef {
+            id: "u1".to_string(),
+            name: "ana".to_string(),
+        };
+        let private = Action::Remind {
+            user,
+            message: Message::text("your results are in"),
+        };
+        let told = describe(&private);
+        assert_eq!(told, "A private message to ana");
+        let public = describe(&send(0, 0, None).action);
+        assert_eq!(public, "A post in general (\u{201c}hello\u{201d})");
+    }
 }

@@ -231,9 +231,17 @@ impl Runtime {
                     return;
                 }
                 let store = self.bot.store().as_ref();
-                let sent =
-                    outbox::deliver_until(store, adapter.as_ref(), &self.owner, now, &stopping);
-                if let Err(error) = sent.await {
+                // The clock, not the tick's `now`: a batch can take longer than a lease.
+                let sent = outbox::deliver_until(
+                    store,
+                    adapter.as_ref(),
+                    &self.owner,
+                    &|| clock.now(),
+                    outbox::Leasing::default(),
+                    &stopping,
+                )
+                .await;
+                if let Err(error) = sent {
                     tracing::error!(%error, platform = adapter.platform(), "delivery failed");
                 }
             }
@@ -274,6 +282,13 @@ impl Runtime {
     /// stop: the next process claims them at once instead of after the lease.
     pub async fn release_leases(&self) -> Result<QueueTally, StoreError> {
         self.bot.store().release_leases(&self.owner).await
+    }
+
+    /// Hands back every lease another owner holds, for a process that knows it is alone on its
+    /// database (it holds the SQLite file's lock, `store::DatabaseLock`): their holders are
+    /// dead, and what they left goes at once instead of after their leases.
+    pub async fn release_dead_leases(&self) -> Result<QueueTally, StoreError> {
+        self.bot.store().release_others_leases(&self.owner).await
     }
 
     /// Sends and jobs waiting at `now`, for the line a stop logs.

@@ -300,7 +300,12 @@ async fn released_leases_are_claimable_at_once(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(jobs.len(), 2);
     // One of the two sends went out before the stop; its row is no longer leased.
-    store.mark_sent(stopping[0].id, now).await.unwrap();
+    assert!(
+        store
+            .mark_sent(stopping[0].id, "stopping", now)
+            .await
+            .unwrap()
+    );
 
     let before = store.waiting(now).await.unwrap();
     assert_eq!((before.sends, before.jobs), (2, 2));

@@ -184,10 +184,12 @@ async fn story(store: &dyn Store) {
             .unwrap()
             .is_empty()
     );
-    store
-        .mark_retry(sends[0].id, 1, t1 + Duration::seconds(30), "timeout")
-        .await
-        .unwrap();
+    assert!(
+        store
+            .mark_retry(sends[0].id, "a", 1, t1 + Duration::seconds(30), "timeout")
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .claim_outbox(
@@ -213,7 +215,7 @@ async fn story(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(sends[0].attempts, 1);
-    store.mark_sent(sends[0].id, t1).await.unwrap();
+    assert!(store.mark_sent(sends[0].id, "a", t1).await.unwrap());
     store
         .enqueue(std::slice::from_ref(&item), t1)
         .await

@@ -39,6 +39,15 @@ pub trait Adapter: Send + Sync {
     fn private_fallback(&self) -> PrivateFallback {
         PrivateFallback::MentionInRoom
     }
+
+    /// How long after a first try the platform still drops a repeat of the same key. A send
+    /// cut off mid-try (the process died) is tried again only within it: later, a repeat
+    /// could show the message twice, so it is reported instead. None: the key is remembered
+    /// for as long as it matters (Matrix transaction ids, per device), or the platform cannot
+    /// show a message twice (the terminal).
+    fn dedup_window(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// Answers the member who sent one inbound event, straight away and without the outbox: for

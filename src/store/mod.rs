@@ -9,6 +9,7 @@ mod calendar;
 mod coffee;
 mod events;
 mod jobs;
+mod lock;
 mod members;
 mod memory;
 mod migrations;
@@ -20,6 +21,7 @@ mod shoutouts;
 mod upkeep;
 mod url;
 
+pub use lock::{DatabaseLock, LockMode};
 pub use migrations::{MigrationName, MigrationState};
 pub use pool::SqlStore;
 pub use url::{ACCEPTED_DATABASES, Backend, DatabaseUrl, DatabaseUrlError};

@@ -70,6 +70,8 @@ struct OutboxRow {
     society: String,
     action: String,
     attempts: i64,
+    tries_started: i64,
+    first_tried_at: Option<i64>,
 }
 
 #[async_trait]
@@ -198,11 +200,11 @@ impl QueueStore for SqlStore {
             "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN (\
                SELECT id FROM outbox WHERE platform = $3 AND state = 'pending' AND next_try_at <= $4 \
                AND (lease_until IS NULL OR lease_until < $4) ORDER BY id LIMIT $5) \
-             RETURNING id, key, platform, society, action, attempts",
+             RETURNING id, key, platform, society, action, attempts, tries_started, first_tried_at",
             "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN (\
                SELECT id FROM outbox WHERE platform = $3 AND state = 'pending' AND next_try_at <= $4 \
                AND (lease_until IS NULL OR lease_until < $4) ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, key, platform, society, action, attempts",
+             RETURNING id, key, platform, society, action, attempts, tries_started, first_tried_at",
         );
         let rows: Vec<OutboxRow> = sqlx::query_as(sql)
             .bind(owner)
@@ -223,10 +225,12 @@ impl QueueStore for SqlStore {
                     society: row.society,
                     action,
                     attempts: row.attempts,
+                    tries_started: row.tries_started,
+                    first_tried_at: row.first_tried_at.map(from_ts),
                 }),
                 Err(error) => {
                     tracing::error!(id = row.id, %error, "outbox row does not decode; marking failed");
-                    self.mark_failed(row.id, row.attempts, "undecodable action")
+                    self.mark_failed(row.id, owner, row.attempts, "undecodable action")
                         .await?;
                 }
             }
@@ -235,50 +239,91 @@ impl QueueStore for SqlStore {
         Ok(sends)
     }
 
-    async fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn renew_send(
+        &self,
+        id: i64,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        // One statement: the row's lock makes a renewal and another process's claim of the
+        // same row take turns, and the claim only takes a row whose lease has run out.
+        let renewed = sqlx::query(
+            "UPDATE outbox SET lease_until = $1, tries_started = tries_started + 1, \
+             first_tried_at = COALESCE(first_tried_at, $2) \
+             WHERE id = $3 AND lease_owner = $4 AND state = 'pending'",
+        )
+        .bind(ts(until))
+        .bind(ts(now))
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *self.conn().await?)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        Ok(renewed == 1)
+    }
+
+    async fn mark_sent(&self, id: i64, owner: &str, now: DateTime<Utc>) -> StoreResult<bool> {
         // The content is dropped once delivered: only the key is needed to refuse a duplicate.
-        sqlx::query(
-            "UPDATE outbox SET state = 'sent', sent_at = $1, action = 'null', lease_owner = NULL, lease_until = NULL, attempts = attempts + 1 WHERE id = $2",
+        let marked = sqlx::query(
+            "UPDATE outbox SET state = 'sent', sent_at = $1, action = 'null', lease_owner = NULL, lease_until = NULL, attempts = attempts + 1 \
+             WHERE id = $2 AND lease_owner = $3 AND state = 'pending'",
         )
         .bind(ts(now))
         .bind(id)
+        .bind(owner)
         .execute(&mut *self.conn().await?)
         .await
-        .map_err(db)?;
-        Ok(())
+        .map_err(db)?
+        .rows_affected();
+        Ok(marked == 1)
     }
 
     async fn mark_retry(
         &self,
         id: i64,
+        owner: &str,
         attempts: i64,
         next_try_at: DateTime<Utc>,
         error: &str,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = $1, next_try_at = $2, last_error = $3, lease_owner = NULL, lease_until = NULL WHERE id = $4",
+    ) -> StoreResult<bool> {
+        let marked = sqlx::query(
+            "UPDATE outbox SET attempts = $1, next_try_at = $2, last_error = $3, lease_owner = NULL, lease_until = NULL \
+             WHERE id = $4 AND lease_owner = $5 AND state = 'pending'",
         )
         .bind(attempts)
         .bind(ts(next_try_at))
         .bind(error)
         .bind(id)
+        .bind(owner)
         .execute(&mut *self.conn().await?)
         .await
-        .map_err(db)?;
-        Ok(())
+        .map_err(db)?
+        .rows_affected();
+        Ok(marked == 1)
     }
 
-    async fn mark_failed(&self, id: i64, attempts: i64, error: &str) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE outbox SET state = 'failed', attempts = $1, last_error = $2, action = 'null', lease_owner = NULL, lease_until = NULL WHERE id = $3",
+    async fn mark_failed(
+        &self,
+        id: i64,
+        owner: &str,
+        attempts: i64,
+        error: &str,
+    ) -> StoreResult<bool> {
+        let marked = sqlx::query(
+            "UPDATE outbox SET state = 'failed', attempts = $1, last_error = $2, action = 'null', lease_owner = NULL, lease_until = NULL \
+             WHERE id = $3 AND lease_owner = $4 AND state = 'pending'",
         )
         .bind(attempts)
         .bind(error)
         .bind(id)
+        .bind(owner)
         .execute(&mut *self.conn().await?)
         .await
-        .map_err(db)?;
-        Ok(())
+        .map_err(db)?
+        .rows_affected();
+        Ok(marked == 1)
     }
 
     async fn add_job(&self, job: &NewJob) -> StoreResult<bool> {
@@ -300,6 +345,30 @@ impl QueueStore for SqlStore {
         .rows_affected();
         let jobs = sqlx::query(
             "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'pending'",
+        )
+        .bind(owner)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        tx.commit().await.map_err(db)?;
+        Ok(QueueTally { sends, jobs })
+    }
+
+    async fn release_others_leases(&self, owner: &str) -> StoreResult<QueueTally> {
+        let mut tx = self.begin().await?;
+        let sends = sqlx::query(
+            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL \
+             WHERE lease_owner IS NOT NULL AND lease_owner <> $1 AND state = 'pending'",
+        )
+        .bind(owner)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        let jobs = sqlx::query(
+            "UPDATE jobs SET lease_owner = NULL, lease_until = NULL \
+             WHERE lease_owner IS NOT NULL AND lease_owner <> $1 AND state = 'pending'",
         )
         .bind(owner)
         .execute(&mut *tx)

@@ -139,7 +139,20 @@ pub struct PendingSend {
     pub platform: String,
     pub society: String,
     pub action: Action,
+    /// Tries that ended with an outcome the platform gave (sent, refused, failed).
     pub attempts: i64,
+    /// Tries that were recorded as started, before being performed: more started than ended
+    /// means a try was cut off (the process died) and may or may not have reached the platform.
+    pub tries_started: i64,
+    /// When the first try started, if one has.
+    pub first_tried_at: Option<DateTime<Utc>>,
+}
+
+impl PendingSend {
+    /// Tries that started and never recorded an outcome.
+    pub fn unfinished_tries(&self) -> i64 {
+        (self.tries_started - self.attempts).max(0)
+    }
 }
 
 /// How many sends and jobs a count covers: what a stopping process gave back, or what waits.
@@ -218,15 +231,35 @@ pub trait QueueStore: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<PendingSend>>;
-    async fn mark_sent(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Extends `owner`'s lease on a pending row to `until` and records a try as started at
+    /// `now`, just before it is performed. False, with nothing written, when the row is no
+    /// longer `owner`'s (its lease ran out and another process claimed it, or it was released
+    /// or finished): the caller must not perform it.
+    async fn renew_send(
+        &self,
+        id: i64,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// The outcomes of a try, each written only while `owner` still holds the row's lease;
+    /// false, with nothing written, when it does not.
+    async fn mark_sent(&self, id: i64, owner: &str, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn mark_retry(
         &self,
         id: i64,
+        owner: &str,
         attempts: i64,
         next_try_at: DateTime<Utc>,
         error: &str,
-    ) -> StoreResult<()>;
-    async fn mark_failed(&self, id: i64, attempts: i64, error: &str) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
+    async fn mark_failed(
+        &self,
+        id: i64,
+        owner: &str,
+        attempts: i64,
+        error: &str,
+    ) -> StoreResult<bool>;
 
     /// Adds a job unless one of that kind and subject exists; true if it was added.
     async fn add_job(&self, job: &NewJob) -> StoreResult<bool>;
@@ -235,6 +268,11 @@ pub trait QueueStore: Send + Sync {
     /// process, or this one's next start, claims them at once instead of after the lease runs
     /// out. A stopping process calls it once it has finished its last send. Says how many.
     async fn release_leases(&self, owner: &str) -> StoreResult<QueueTally>;
+
+    /// Gives up every lease held by an owner other than `owner`, for a process that knows it is
+    /// the only one on the database (a SQLite file it holds the lock of): whoever held them is
+    /// dead, and waiting out their leases would only delay what they left.
+    async fn release_others_leases(&self, owner: &str) -> StoreResult<QueueTally>;
 
     /// What waits at `now`: pending sends ready to go and pending jobs due.
     async fn waiting(&self, now: DateTime<Utc>) -> StoreResult<QueueTally>;
