@@ -341,6 +341,44 @@ async fn a_send_that_crashes_the_process_every_time_is_shown_once() {
     .await;
 }
 
+/// A send cut off right after Discord took it, by a process that then stays down longer than
+/// Discord remembers the nonce (the two minutes): a repeat now would show the message
+/// twice, so the restart must not post it again. The row ends "possibly posted" (reported in
+/// the committee log) and the message is shown once. This asks the Discord adapter
+/// to count its nonces as remembered for two minutes at most.
+#[tokio::test]
+async fn a_send_cut_off_and_met_again_after_discord_forgot_its_nonce_is_reported_not_reposted() {
+    let standin = standin().await;
+    let deployment = Deployment::new(GUILD);
+    let texts = deployment.queue_notices(GENERAL, 1).await;
+    let mut first = deployment.start_with(&standin, &[("ROUNDS_CRASH_AT", "outbox:performed")]);
+    let status = first.exit_within(WAIT).await;
+    assert!(
+        !status.success()
+            && first
+                .lines_with("crash point outbox:performed reached")
+                .len()
+                == 1,
+        "the process died right after the send; its log:\n{}",
+        first.log().join("\n")
+    );
+    assert_eq!(shown(&standin).get(&texts[0]), Some(&1), "Discord took it");
+
+    // Down past Discord's memory of the nonce (an outage, a crash loop with back-off).
+    tokio::time::sleep(NONCE_MEMORY + Duration::from_secs(5)).await;
+    let second = deployment.start(&standin);
+    let settled = settle(&standin, &deployment.database, PAST_A_LEASE).await;
+    drop(second);
+    println!("settled: {settled}");
+    assert_each_shown_once(
+        &standin,
+        &deployment,
+        &texts,
+        "a send met again after the nonce was forgotten",
+    )
+    .await;
+}
+
 /// Two instances on one PostgreSQL database, posting to a channel held to Discord's 5 per 5 s
 /// (by a rate-limiting proxy, as serenity's `proxy` setting expects): the burst takes longer
 /// than a send lease. Each message is shown once, and none is sent twice: an instance still
