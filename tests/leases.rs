@@ -241,6 +241,29 @@ async fn a_renewal_extends_the_lease_and_counts_a_started_try_on_postgres() {
 // ---------------------------------------------------------------------------------------------
 // The outbox: two senders, a platform slower than the lease
 
+/// One process's send loop, as `Runtime::drive` runs it: a delivery each beat, until nothing
+/// is left to send. Says how many sends it recorded.
+async fn send_loop(
+    store: &dyn Store,
+    platform: &SlowPlatform,
+    owner: &str,
+    leasing: Leasing,
+) -> usize {
+    let now = || platform.clock.now();
+    let mut delivered = 0;
+    for _beat in 0..10_000 {
+        delivered += outbox::deliver_until(store, platform, owner, &now, leasing, &|| false)
+            .await
+            .unwrap();
+        let all = platform.clock.now() + Duration::hours(1);
+        if store.waiting(all).await.unwrap().sends == 0 {
+            return delivered;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    panic!("{owner} never saw the outbox empty");
+}
+
 /// Two senders on one database, each send taking 10 s of a 30 s lease, sixteen rows: a batch
 /// takes far longer than its lease, and still every row is performed exactly once.
 async fn two_senders_never_both_send_a_row(store: Arc<dyn Store>) {
@@ -256,12 +279,10 @@ async fn two_senders_never_both_send_a_row(store: Arc<dyn Store>) {
         lease: Duration::seconds(30),
         batch: outbox::CLAIM_BATCH,
     };
-    let now = || clock.now();
     let (a, b) = tokio::join!(
-        outbox::deliver_until(store.as_ref(), &platform, "a", &now, leasing, &|| false),
-        outbox::deliver_until(store.as_ref(), &platform, "b", &now, leasing, &|| false),
+        send_loop(store.as_ref(), &platform, "a", leasing),
+        send_loop(store.as_ref(), &platform, "b", leasing),
     );
-    let (a, b) = (a.unwrap(), b.unwrap());
     let performed = platform.performed.lock().unwrap().clone();
     let mut times: HashMap<&str, usize> = HashMap::new();
     for key in &performed {
@@ -270,9 +291,7 @@ async fn two_senders_never_both_send_a_row(store: Arc<dyn Store>) {
     let twice: Vec<_> = times.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "rows sent more than once: {twice:?}");
     assert_eq!(times.len(), 16, "every row is sent: {performed:?}");
-    assert_eq!(a + b, 16, "each send is recorded by its sender");
-    let end = clock.now() + Duration::hours(1);
-    assert_eq!(store.waiting(end).await.unwrap().sends, 0);
+    assert_eq!(a + b, 16, "each send is recorded once, by its sender");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -416,4 +435,110 @@ async fn a_send_that_keeps_killing_its_sender_is_quarantined_on_sqlite() {
 #[tokio::test]
 async fn a_send_that_keeps_killing_its_sender_is_quarantined_on_postgres() {
     on_postgres(a_send_that_keeps_killing_its_sender_is_quarantined).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// `rounds run` on a SQLite file: one at a time, and a restart after a kill takes over at once
+
+mod process {
+    use std::time::Duration;
+
+    use super::support::deployment::Deployment;
+    use super::support::discord_standin::*;
+
+    const APP: u64 = 1_320_000_000_000_000_001;
+    const GUILD: u64 = 1_320_000_000_000_000_100;
+    const GENERAL: u64 = 1_320_000_000_000_000_101;
+    /// Generous waits for things that take no time at all on a quiet machine.
+    const WAIT: Duration = Duration::from_secs(30);
+
+    fn world() -> World {
+        World {
+            application_id: APP,
+            bot: FixtureUser::new(1_320_000_000_000_000_002, "Rounds"),
+            guilds: vec![FixtureGuild {
+                id: GUILD,
+                name: "Medical Society".into(),
+                channels: vec![(GENERAL, "general".into())],
+                roles: vec![],
+                members: vec![FixtureUser::new(1_320_000_000_000_000_201, "alice")],
+            }],
+        }
+    }
+
+    fn shown(standin: &StandIn) -> Vec<String> {
+        standin
+            .channel_messages(GENERAL)
+            .iter()
+            .filter_map(|m| m["content"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    async fn wait_for_shown(standin: &StandIn, at_least: usize) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while shown(standin).len() < at_least {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "only {} of {at_least} messages reached the stand-in",
+                shown(standin).len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_run_on_the_same_sqlite_file_is_refused() {
+        let standin = StandIn::start(world()).await;
+        let deployment = Deployment::new(GUILD);
+        let mut first = deployment.start(&standin);
+        standin.wait_ready().await;
+        let mut second = deployment.start(&standin);
+        let status = second.exit_within(WAIT).await;
+        assert!(!status.success(), "a second run must not start");
+        let expected = format!(
+            "another Rounds is running on this database (pid {})",
+            first.pid()
+        );
+        assert_eq!(
+            second.lines_with(&expected).len(),
+            1,
+            "the refusal names the first; the log:\n{}",
+            second.log().join("\n")
+        );
+        // The first is untouched by the attempt.
+        assert!(first.child.try_wait().unwrap().is_none());
+        first.signal("TERM");
+        assert!(first.exit_within(WAIT).await.success());
+    }
+
+    #[tokio::test]
+    async fn after_a_kill_the_next_run_hands_back_the_dead_leases_and_sends_each_once() {
+        let standin = StandIn::start(world()).await;
+        let deployment = Deployment::new(GUILD);
+        let texts = deployment.queue_notices(GENERAL, 12).await;
+        standin.delay_responses(
+            "POST",
+            &format!("/channels/{GENERAL}/messages"),
+            Duration::from_millis(150),
+        );
+        let mut first = deployment.start(&standin);
+        standin.wait_ready().await;
+        wait_for_shown(&standin, 3).await;
+        // No stop, no lease given back: the dead process's leases stay in the file.
+        first.signal("KILL");
+        first.exit_within(WAIT).await;
+
+        let mut second = deployment.start(&standin);
+        second
+            .wait_for_log("handed back the leases a stopped process left")
+            .await;
+        wait_for_shown(&standin, texts.len()).await;
+        second.signal("TERM");
+        assert!(second.exit_within(WAIT).await.success());
+        let shown = shown(&standin);
+        for text in &texts {
+            let times = shown.iter().filter(|s| *s == text).count();
+            assert_eq!(times, 1, "{text:?} was shown {times} times");
+        }
+    }
 }
