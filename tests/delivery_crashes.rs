@@ -250,8 +250,13 @@ async fn a_delivery_burst_killed_again_and_again_shows_each_message_once() {
         while posts_so_far(&standin) == before && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        tokio::time::sleep(dice.millis_between(50, 600)).await;
+        let pause = dice.millis_between(50, 600);
+        tokio::time::sleep(pause).await;
         kill(running).await;
+        println!(
+            "kill {kills}: {pause:?} after its first send; {} posts so far",
+            posts_so_far(&standin)
+        );
         kills += 1;
         if shown(&standin).values().any(|&times| times > 1) {
             break;
