@@ -2,7 +2,13 @@
 //!
 //! A row is marked sent only after the adapter confirms. A crash in between leaves it pending;
 //! it is sent again with the same idempotency key, which the platform uses to drop the repeat
-//! (Matrix transaction ids, Discord nonces with `enforce_nonce`).
+//! (Matrix transaction ids, Discord nonces with `enforce_nonce`), but only while the platform
+//! still remembers the key (`Adapter::dedup_window`): later, it is reported to the committee
+//! instead, and a send whose tries keep dying with the process is quarantined.
+//!
+//! Rows are claimed a few at a time, and each row's lease is renewed (by its owner only) just
+//! before it is sent and while it is being sent, so a slow platform never lets another process
+//! take a row this one is still sending; an outcome is written only by the lease's holder.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -145,14 +151,14 @@ async fn send_one(
     // Renewed, and the try counted as started, before the platform is asked: the claim may be
     // a batch ago, and a try that dies from here on is known to be in doubt.
     if !store
-        .renew_send(send.id, owner, now, now + leasing.lease)
+        .start_send(send.id, owner, now, now + leasing.lease)
         .await?
     {
         tracing::info!(key, platform, "another sender holds this row now; skipped");
         return Ok(false);
     }
     crash::point("outbox:started");
-    let result = adapter.perform(key, &send.action).await;
+    let result = performing(store, adapter, owner, clock, leasing, send).await;
     crash::point("outbox:performed");
     let now = clock();
     let attempts = send.attempts + 1;
@@ -198,6 +204,43 @@ async fn send_one(
         );
     }
     Ok(false)
+}
+
+/// Performs `send`, renewing its lease while the platform takes its time (a rate limit waited
+/// out, a direct room made first), so that no other sender takes a row still being sent.
+async fn performing(
+    store: &dyn Store,
+    adapter: &dyn Adapter,
+    owner: &str,
+    clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    leasing: Leasing,
+    send: &PendingSend,
+) -> Result<(), DeliveryError> {
+    let every = (leasing.lease / 3)
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(1))
+        .max(std::time::Duration::from_millis(100));
+    let heartbeat = async {
+        loop {
+            tokio::time::sleep(every).await;
+            match store
+                .renew_send(send.id, owner, clock() + leasing.lease)
+                .await
+            {
+                Ok(true) => {}
+                // Lost (the lease ran out under a stalled process) or not renewable now: the
+                // send goes on; its outcome is written only if the row is still ours.
+                Ok(false) => tracing::warn!(key = %send.key, "a send in progress lost its lease"),
+                Err(error) => {
+                    tracing::warn!(%error, key = %send.key, "a send's lease could not be renewed")
+                }
+            }
+        }
+    };
+    tokio::select! {
+        result = adapter.perform(&send.key, &send.action) => result,
+        never = heartbeat => never,
+    }
 }
 
 /// Closes a send whose cut-off tries forbid another, and tells the committee plainly.

@@ -148,11 +148,12 @@ async fn a_stale_owner_changes_nothing(store: Arc<dyn Store>) {
 
     assert!(
         !store
-            .renew_send(id, "a", later, later + SEND_LEASE)
+            .start_send(id, "a", later, later + SEND_LEASE)
             .await
             .unwrap(),
         "a renewal by the owner whose lease passed to another must be refused"
     );
+    assert!(!store.renew_send(id, "a", later + SEND_LEASE).await.unwrap());
     assert!(!store.mark_sent(id, "a", later).await.unwrap());
     assert!(
         !store
@@ -165,7 +166,7 @@ async fn a_stale_owner_changes_nothing(store: Arc<dyn Store>) {
     // B still holds it, untouched by A: it renews, sends and marks it.
     assert!(
         store
-            .renew_send(id, "b", later, later + SEND_LEASE)
+            .start_send(id, "b", later, later + SEND_LEASE)
             .await
             .unwrap()
     );
@@ -202,7 +203,7 @@ async fn a_renewal_extends_the_lease_and_counts_a_started_try(store: Arc<dyn Sto
     let started = t0 + Duration::seconds(20);
     assert!(
         store
-            .renew_send(a[0].id, "a", started, started + SEND_LEASE)
+            .start_send(a[0].id, "a", started, started + SEND_LEASE)
             .await
             .unwrap()
     );
@@ -304,6 +305,85 @@ async fn two_senders_never_both_send_a_row_on_postgres() {
     on_postgres(two_senders_never_both_send_a_row).await;
 }
 
+/// A platform that takes real time over each send, as a rate limit waited out does, and
+/// records every key it performs into a list shared with other senders' platforms.
+struct StallingPlatform {
+    stall: std::time::Duration,
+    performed: Arc<Mutex<Vec<String>>>,
+}
+
+#[async_trait]
+impl Adapter for StallingPlatform {
+    fn platform(&self) -> &'static str {
+        PLATFORM
+    }
+
+    async fn perform(&self, key: &str, _action: &Action) -> Result<(), DeliveryError> {
+        self.performed.lock().unwrap().push(key.to_string());
+        tokio::time::sleep(self.stall).await;
+        Ok(())
+    }
+}
+
+/// One send outlasts its lease (2 s of lease, 3.5 s of sending): the sender keeps renewing
+/// it while the platform works, so the other sender, polling all along, never takes it.
+async fn a_send_longer_than_its_lease_keeps_it(store: Arc<dyn Store>) {
+    store.enqueue(&[item(1)], Utc::now()).await.unwrap();
+    let performed = Arc::new(Mutex::new(Vec::new()));
+    let slow = StallingPlatform {
+        stall: std::time::Duration::from_millis(3500),
+        performed: performed.clone(),
+    };
+    let quick = StallingPlatform {
+        stall: std::time::Duration::ZERO,
+        performed: performed.clone(),
+    };
+    let leasing = Leasing {
+        lease: Duration::seconds(2),
+        batch: outbox::CLAIM_BATCH,
+    };
+    let wall = || Utc::now();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let first = async {
+        let sent = outbox::deliver_until(store.as_ref(), &slow, "a", &wall, leasing, &|| false)
+            .await
+            .unwrap();
+        done.store(true, Ordering::SeqCst);
+        sent
+    };
+    let other = async {
+        // From the moment the first sender is at work.
+        while performed.lock().unwrap().is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let mut sent = 0;
+        while !done.load(Ordering::SeqCst) {
+            sent += outbox::deliver_until(store.as_ref(), &quick, "b", &wall, leasing, &|| false)
+                .await
+                .unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        sent
+    };
+    let (a, b) = tokio::join!(first, other);
+    assert_eq!(
+        *performed.lock().unwrap(),
+        vec!["lease-test:1".to_string()],
+        "sent once, by the first sender"
+    );
+    assert_eq!((a, b), (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_longer_than_its_lease_keeps_it_on_sqlite() {
+    on_sqlite_file(a_send_longer_than_its_lease_keeps_it).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_longer_than_its_lease_keeps_it_on_postgres() {
+    on_postgres(a_send_longer_than_its_lease_keeps_it).await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tries cut off by a crash
 
@@ -316,7 +396,7 @@ async fn a_try_dies(store: &dyn Store, owner: &str, at: DateTime<Utc>) {
     assert_eq!(claimed.len(), 1, "{owner} claims the row at {at}");
     assert!(
         store
-            .renew_send(claimed[0].id, owner, at, at + SEND_LEASE)
+            .start_send(claimed[0].id, owner, at, at + SEND_LEASE)
             .await
             .unwrap()
     );
@@ -540,5 +620,47 @@ mod process {
             let times = shown.iter().filter(|s| *s == text).count();
             assert_eq!(times, 1, "{text:?} was shown {times} times");
         }
+    }
+
+    /// A send that kills its sender each time, after Discord took it: the restarts resend it
+    /// under its nonce (absorbed), and after three cut-off tries it is quarantined and reported,
+    /// not posted again every restart forever.
+    #[tokio::test]
+    async fn a_send_that_kills_its_sender_every_time_is_quarantined_and_shown_once() {
+        let standin = StandIn::start(world()).await;
+        let deployment = Deployment::new(GUILD);
+        let texts = deployment.queue_notices(GENERAL, 1).await;
+        for n in 1..=3 {
+            let mut run =
+                deployment.start_with(&standin, &[("ROUNDS_CRASH_AT", "outbox:performed")]);
+            let status = run.exit_within(WAIT).await;
+            assert!(
+                !status.success(),
+                "run {n} dies at the crash point; the log:\n{}",
+                run.log().join("\n")
+            );
+        }
+        let mut last = deployment.start(&standin);
+        let store = deployment.store().await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let entry = loop {
+            use rounds::core::store::MemberStore;
+            let log = store.admin_log_entries(super::SOCIETY, 10).await.unwrap();
+            if let Some((_, text)) = log.into_iter().find(|(_, t)| t.contains("quarantined")) {
+                break text;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no quarantine reported; the log:\n{}",
+                last.log().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        store.close().await;
+        assert!(entry.contains(&texts[0]), "{entry}");
+        last.signal("TERM");
+        assert!(last.exit_within(WAIT).await.success());
+        let shown = shown(&standin);
+        assert_eq!(shown, texts, "shown once, whatever the restarts");
     }
 }

@@ -239,7 +239,7 @@ impl QueueStore for SqlStore {
         Ok(sends)
     }
 
-    async fn renew_send(
+    async fn start_send(
         &self,
         id: i64,
         owner: &str,
@@ -255,6 +255,20 @@ impl QueueStore for SqlStore {
         )
         .bind(ts(until))
         .bind(ts(now))
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *self.conn().await?)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        Ok(renewed == 1)
+    }
+
+    async fn renew_send(&self, id: i64, owner: &str, until: DateTime<Utc>) -> StoreResult<bool> {
+        let renewed = sqlx::query(
+            "UPDATE outbox SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'pending'",
+        )
+        .bind(ts(until))
         .bind(id)
         .bind(owner)
         .execute(&mut *self.conn().await?)

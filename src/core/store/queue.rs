@@ -235,13 +235,16 @@ pub trait QueueStore: Send + Sync {
     /// `now`, just before it is performed. False, with nothing written, when the row is no
     /// longer `owner`'s (its lease ran out and another process claimed it, or it was released
     /// or finished): the caller must not perform it.
-    async fn renew_send(
+    async fn start_send(
         &self,
         id: i64,
         owner: &str,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Extends `owner`'s lease on a pending row to `until`, for a try still under way. False,
+    /// with nothing written, when the row is no longer `owner`'s.
+    async fn renew_send(&self, id: i64, owner: &str, until: DateTime<Utc>) -> StoreResult<bool>;
     /// The outcomes of a try, each written only while `owner` still holds the row's lease;
     /// false, with nothing written, when it does not.
     async fn mark_sent(&self, id: i64, owner: &str, now: DateTime<Utc>) -> StoreResult<bool>;
