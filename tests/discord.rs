@@ -627,6 +627,104 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
     bot.stop().await;
 }
 
+/// The stand-in's rate limiter answers as Discord does (429, `retry_after`, `X-RateLimit-*`),
+/// and serenity's own limiter, reading those headers, holds a burst to the channel's 5 per 5 s
+/// without being refused more than once per bucket; every post is shown once.
+#[tokio::test]
+async fn with_serenitys_rate_limiter_on_a_burst_keeps_to_discords_limits() {
+    let standin = StandIn::start(world()).await;
+    standin.enforce_rate_limits(RateLimits::discord(Overflow::Refuse));
+    let front = standin.serve_tls().await;
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_der(&front.certificate_der).unwrap())
+        .resolve("discord.com", front.addr)
+        .build()
+        .unwrap();
+    let http = serenity::all::HttpBuilder::new("test-token").client(client);
+    let runtime = runtime(support::settings(chrono_tz::Australia::Sydney)).await;
+    let connected = DiscordBot::with_http(
+        http,
+        Vec::new(),
+        runtime.clone(),
+        Clock::wall(),
+        ShardRange::ALL,
+    )
+    .await
+    .unwrap();
+    let bot = run(standin, connected, runtime, Clock::wall()).await;
+
+    let texts: Vec<String> = (0..8).map(|n| format!("burst {n}")).collect();
+    for (n, text) in texts.iter().enumerate() {
+        let post = Action::Post {
+            room: GENERAL.to_string(),
+            message: Message {
+                text: text.clone(),
+                ..Message::default()
+            },
+        };
+        bot.adapter
+            .perform(&format!("test:burst:{n}"), &post)
+            .await
+            .expect("posted");
+    }
+    let shown: Vec<String> = bot
+        .standin
+        .channel_messages(GENERAL)
+        .iter()
+        .filter_map(|m| m["content"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(shown, texts);
+    let refused = bot.standin.too_many_requests();
+    assert!(
+        refused.values().all(|&n| n <= 1),
+        "a 429 beyond the first in a bucket: {refused:?}"
+    );
+
+    // A client that ignores the headers is refused the sixth post in five seconds, as Discord
+    // refuses it, and the refusal is counted against the channel's bucket.
+    let web = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for n in 0..6 {
+        let response = web
+            .post(format!(
+                "{}/api/v10/channels/{NEWS}/messages",
+                bot.standin.api_base()
+            ))
+            .header("authorization", "Bot test-token")
+            .header("content-type", "application/json")
+            .body(json!({"content": format!("raw {n}")}).to_string())
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        last = Some(response);
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429]);
+    let refusal = last.unwrap();
+    let header = |name: &str| {
+        refusal
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    assert_eq!(header("x-ratelimit-remaining").as_deref(), Some("0"));
+    assert_eq!(header("x-ratelimit-limit").as_deref(), Some("5"));
+    assert!(header("retry-after").is_some() && header("x-ratelimit-reset-after").is_some());
+    let bucket = header("x-ratelimit-bucket").expect("a bucket");
+    let answer: Value = serde_json::from_str(&refusal.text().await.unwrap()).unwrap();
+    assert_eq!(answer["global"], json!(false));
+    assert!(
+        answer["retry_after"]
+            .as_f64()
+            .is_some_and(|s| s > 0.0 && s <= 5.0)
+    );
+    assert_eq!(bot.standin.too_many_requests().get(&bucket), Some(&1));
+    bot.stop().await;
+}
+
 /// The thread the bot created for an introduction: the one it added members to.
 fn introduction_thread(standin: &StandIn) -> Option<u64> {
     standin.requests().iter().find_map(|r| {

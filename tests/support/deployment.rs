@@ -30,8 +30,21 @@ pub struct Deployment {
 impl Deployment {
     /// A deployment whose society is the stand-in's guild `guild`.
     pub fn new(guild: u64) -> Deployment {
+        Deployment::with_database(guild, None)
+    }
+
+    /// `new`, with the database at `database` (a PostgreSQL URL another deployment shares, say)
+    /// instead of a SQLite file in its own data directory.
+    pub fn on_database(guild: u64, database: &str) -> Deployment {
+        Deployment::with_database(guild, Some(database))
+    }
+
+    fn with_database(guild: u64, database: Option<&str>) -> Deployment {
         let dir = tempfile::tempdir().expect("temp dir");
-        let database = format!("sqlite://{}", dir.path().join("rounds.db").display());
+        let database = match database {
+            Some(url) => url.to_string(),
+            None => format!("sqlite://{}", dir.path().join("rounds.db").display()),
+        };
         let config = dir.path().join("rounds.toml");
         std::fs::write(
             &config,

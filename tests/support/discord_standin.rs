@@ -14,7 +14,12 @@
 //! Behaviour kept close to Discord's:
 //! - every snowflake is a string and every id is a fresh, time-ordered snowflake;
 //! - `POST /channels/{id}/messages` honours `nonce` + `enforce_nonce` (same nonce in the same
-//!   channel within five minutes returns the first message and creates nothing);
+//!   channel within five minutes returns the first message and creates nothing; a test may make
+//!   that memory shorter with `set_nonce_memory`, and `nonce_posts` counts the POSTs per nonce);
+//! - `enforce_rate_limits` holds `POST /channels/{id}/messages` to Discord's limits (5 per 5 s
+//!   per channel, 50 per second overall), either as Discord does, with 429 and its body and
+//!   headers (counted per bucket in `too_many_requests`), or as a rate-limiting proxy in front
+//!   of Discord does, holding a request until its bucket allows it;
 //! - messages the bot creates come back to it as `MESSAGE_CREATE` (when its intents ask for
 //!   guild or direct messages), as Discord echoes a bot's own messages;
 //! - `MESSAGE_CREATE` content is blanked unless the client identified with `MESSAGE_CONTENT`
@@ -46,7 +51,7 @@
 //! - a slash command's user options (type 6) come with `data.resolved.users` and `members`.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -174,8 +179,198 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// The status the stand-in answered with.
     pub status: u16,
-    /// Whether this request was answered by a rule set with `rate_limit_next`.
+    /// Whether this request was answered 429, by a rule set with `rate_limit_next` or by the
+    /// limits of `enforce_rate_limits`.
     pub rate_limited: bool,
+}
+
+/// Discord's limits on `POST /channels/{id}/messages`, for `StandIn::enforce_rate_limits`.
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimits {
+    /// Messages per channel per window (Discord: 5 per 5 s).
+    pub per_channel: usize,
+    pub window: Duration,
+    /// Requests per second across all routes this limiter watches (Discord: 50).
+    pub global_per_second: usize,
+    pub overflow: Overflow,
+}
+
+impl RateLimits {
+    /// Discord's published limits.
+    pub fn discord(overflow: Overflow) -> RateLimits {
+        RateLimits {
+            per_channel: 5,
+            window: Duration::from_secs(5),
+            global_per_second: 50,
+            overflow,
+        }
+    }
+}
+
+/// What happens to a request over the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overflow {
+    /// Discord's answer: 429 with `retry_after` and the `X-RateLimit-*` headers.
+    Refuse,
+    /// A rate-limiting proxy's (twilight's http-proxy, the setup serenity's `proxy` with its own
+    /// limiter off is meant for): the request waits until its bucket allows it.
+    Hold,
+}
+
+/// A fixed window per channel, as Discord's buckets reset at a time; with `Overflow::Hold` the
+/// window may lie in the future, holding the slots already promised.
+struct ChannelBucket {
+    start: Instant,
+    used: usize,
+}
+
+struct Limiter {
+    limits: RateLimits,
+    channels: HashMap<u64, ChannelBucket>,
+    /// When each recent request was let through (or will be), for the global limit.
+    global: VecDeque<Instant>,
+    /// 429s answered, per bucket name.
+    refused: HashMap<String, usize>,
+}
+
+/// The limiter's answer for one request.
+enum Admission {
+    /// Go at `at` (now, or later for a held request); the headers describe the bucket.
+    Go {
+        at: Instant,
+        headers: Vec<(&'static str, String)>,
+    },
+    Refused(Reply),
+}
+
+fn bucket_name(channel: u64) -> String {
+    format!("standin-channel-{channel:x}")
+}
+
+fn unix_secs_at(at: Instant) -> f64 {
+    let now = Instant::now();
+    let unix = now_ms() as f64 / 1000.0;
+    if at >= now {
+        unix + (at - now).as_secs_f64()
+    } else {
+        unix - (now - at).as_secs_f64()
+    }
+}
+
+impl Limiter {
+    fn admit(&mut self, channel: u64) -> Admission {
+        let now = Instant::now();
+        let second = Duration::from_secs(1);
+        let RateLimits {
+            per_channel,
+            window,
+            global_per_second,
+            overflow,
+        } = self.limits;
+        while self.global.front().is_some_and(|t| *t + second <= now) {
+            self.global.pop_front();
+        }
+        let bucket = self.channels.entry(channel).or_insert(ChannelBucket {
+            start: now,
+            used: 0,
+        });
+        if bucket.start + window <= now {
+            *bucket = ChannelBucket {
+                start: now,
+                used: 0,
+            };
+        }
+        let global_free = if self.global.len() >= global_per_second {
+            self.global[self.global.len() - global_per_second] + second
+        } else {
+            now
+        };
+        if overflow == Overflow::Refuse {
+            if global_free > now {
+                let retry_after = (global_free - now).as_secs_f64();
+                *self.refused.entry("global".into()).or_insert(0) += 1;
+                return Admission::Refused(too_many(
+                    retry_after,
+                    true,
+                    vec![
+                        ("x-ratelimit-global", "true".into()),
+                        ("x-ratelimit-scope", "global".into()),
+                    ],
+                ));
+            }
+            if bucket.used >= per_channel {
+                let reset = bucket.start + window;
+                let retry_after = (reset - now).as_secs_f64();
+                *self.refused.entry(bucket_name(channel)).or_insert(0) += 1;
+                return Admission::Refused(too_many(
+                    retry_after,
+                    false,
+                    vec![
+                        ("x-ratelimit-bucket", bucket_name(channel)),
+                        ("x-ratelimit-limit", per_channel.to_string()),
+                        ("x-ratelimit-remaining", "0".into()),
+                        ("x-ratelimit-reset", format!("{:.3}", unix_secs_at(reset))),
+                        ("x-ratelimit-reset-after", format!("{retry_after:.3}")),
+                        ("x-ratelimit-scope", "user".into()),
+                    ],
+                ));
+            }
+        } else if bucket.used >= per_channel {
+            // Held: the next window, which starts when this one ends.
+            *bucket = ChannelBucket {
+                start: bucket.start + window,
+                used: 0,
+            };
+        }
+        let at = bucket.start.max(now).max(global_free);
+        bucket.used += 1;
+        let reset = bucket.start + window;
+        let reset_after = reset.saturating_duration_since(at).as_secs_f64();
+        let headers = vec![
+            ("x-ratelimit-bucket", bucket_name(channel)),
+            ("x-ratelimit-limit", per_channel.to_string()),
+            (
+                "x-ratelimit-remaining",
+                (per_channel - bucket.used).to_string(),
+            ),
+            ("x-ratelimit-reset", format!("{:.3}", unix_secs_at(reset))),
+            ("x-ratelimit-reset-after", format!("{reset_after:.3}")),
+        ];
+        let position = self.global.partition_point(|t| *t <= at);
+        self.global.insert(position, at);
+        Admission::Go { at, headers }
+    }
+}
+
+/// Discord's 429: the JSON body with `retry_after` in float seconds, and `Retry-After` (whole
+/// seconds, rounded up) besides the bucket's headers.
+fn too_many(retry_after: f64, global: bool, mut headers: Vec<(&'static str, String)>) -> Reply {
+    headers.push(("retry-after", format!("{}", retry_after.ceil() as u64)));
+    Reply {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        body: Some(json!({
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": global,
+        })),
+        headers,
+        rate_limited: true,
+    }
+}
+
+/// The channel of a `POST /channels/{id}/messages`, the route the limiter watches.
+fn limited_channel(method: &Method, path: &str) -> Option<u64> {
+    let rest = path.strip_prefix("/api/v10")?;
+    match (
+        method.as_str(),
+        rest.trim_start_matches('/')
+            .split('/')
+            .collect::<Vec<_>>()
+            .as_slice(),
+    ) {
+        ("POST", ["channels", c, "messages"]) => c.parse().ok(),
+        _ => None,
+    }
 }
 
 impl Recorded {
@@ -268,6 +463,10 @@ struct StateInner {
     channels: HashMap<u64, ChannelInfo>,
     messages: HashMap<u64, Value>,
     nonces: HashMap<(u64, String), (Instant, u64)>,
+    /// How long a nonce is remembered (`NONCE_WINDOW` unless a test set another).
+    nonce_memory: Duration,
+    /// Discord's limits on posting messages, when a test asked for them.
+    limiter: Option<Limiter>,
     interactions: HashMap<String, InteractionInfo>,
     commands: HashMap<Option<u64>, Vec<Value>>, // guild (None = global) -> commands
     dm_channels: HashMap<u64, u64>,             // user -> channel
@@ -373,6 +572,8 @@ impl StandIn {
             channels,
             messages: HashMap::new(),
             nonces: HashMap::new(),
+            nonce_memory: NONCE_WINDOW,
+            limiter: None,
             interactions: HashMap::new(),
             commands: HashMap::new(),
             dm_channels: HashMap::new(),
@@ -866,6 +1067,51 @@ impl StandIn {
         );
     }
 
+    /// How long an enforced nonce is remembered from now on (Discord: "the past few minutes").
+    pub fn set_nonce_memory(&self, memory: Duration) {
+        self.shared.lock().nonce_memory = memory;
+    }
+
+    /// How many `POST /channels/{channel}/messages` carried each nonce, refused ones included:
+    /// more than one is a re-send, whether or not the nonce absorbed it.
+    pub fn nonce_posts(&self, channel: u64) -> HashMap<String, usize> {
+        let path = format!("/channels/{channel}/messages");
+        let mut posts = HashMap::new();
+        for request in self.shared.lock().requests.iter() {
+            if request.method != "POST" || request.route() != path {
+                continue;
+            }
+            let nonce = match request.body.as_ref().map(|b| &b["nonce"]) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => continue,
+            };
+            *posts.entry(nonce).or_insert(0) += 1;
+        }
+        posts
+    }
+
+    /// From now on `POST /channels/{id}/messages` is held to `limits`.
+    pub fn enforce_rate_limits(&self, limits: RateLimits) {
+        self.shared.lock().limiter = Some(Limiter {
+            limits,
+            channels: HashMap::new(),
+            global: VecDeque::new(),
+            refused: HashMap::new(),
+        });
+    }
+
+    /// The 429s the rate limiter answered, per bucket (`X-RateLimit-Bucket`; `global` for the
+    /// global limit). A client that honours Discord's headers gets at most one per bucket.
+    pub fn too_many_requests(&self) -> HashMap<String, usize> {
+        self.shared
+            .lock()
+            .limiter
+            .as_ref()
+            .map(|l| l.refused.clone())
+            .unwrap_or_default()
+    }
+
     /// The next request with `method` whose path starts with `path_prefix` (with or without the
     /// `/api/v10` prefix) gets 429 with Discord's body and headers.
     pub fn rate_limit_next(&self, method: &str, path_prefix: &str, retry_after_secs: f64) {
@@ -1134,18 +1380,34 @@ async fn rest(
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
 
-    let reply = {
+    let admission = limited_channel(&method, &path).and_then(|channel| {
         let mut st = shared.lock();
-        route(
-            &shared,
-            &mut st,
-            &method,
-            &path,
-            json_body.as_ref(),
-            &files,
-            authorization.as_deref(),
-        )
+        st.limiter.as_mut().map(|limiter| limiter.admit(channel))
+    });
+    let (refused, limit_headers) = match admission {
+        None => (None, vec![]),
+        Some(Admission::Refused(reply)) => (Some(reply), vec![]),
+        Some(Admission::Go { at, headers }) => {
+            tokio::time::sleep_until(at.into()).await;
+            (None, headers)
+        }
     };
+    let mut reply = match refused {
+        Some(reply) => reply,
+        None => {
+            let mut st = shared.lock();
+            route(
+                &shared,
+                &mut st,
+                &method,
+                &path,
+                json_body.as_ref(),
+                &files,
+                authorization.as_deref(),
+            )
+        }
+    };
+    reply.headers.extend(limit_headers);
     {
         let mut st = shared.lock();
         st.requests.push(Recorded {
@@ -1757,7 +2019,7 @@ fn post_message(
     if let (Some(n), true) = (&nonce, body["enforce_nonce"].as_bool().unwrap_or(false)) {
         let key = (channel, n.clone());
         if let Some((at, id)) = st.nonces.get(&key)
-            && at.elapsed() < NONCE_WINDOW
+            && at.elapsed() < st.nonce_memory
             && let Some(first) = st.messages.get(id)
         {
             return ok(rest_view(first));
