@@ -6,7 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use chrono::Duration;
-use rounds::core::store::{JobKind, KindFilter, MemoryStore, NewJob, QueueStore, Store};
+use rounds::core::store::{JobKind, KindFilter, NewJob, Store};
 use support::*;
 
 async fn units_commit_all_or_nothing(store: Arc<dyn Store>) {
