@@ -598,18 +598,6 @@ impl Config {
     }
 
     /// The core's settings for a running bot.
-    /// The platforms `rounds run` connects to: the ones whose jobs and sends it takes.
-    pub fn platform_keys(&self) -> Vec<&'static str> {
-        let mut platforms = Vec::new();
-        if self.discord.is_some() {
-            platforms.push(crate::platform::discord::PLATFORM);
-        }
-        if self.matrix.is_some() {
-            platforms.push(crate::platform::matrix::PLATFORM);
-        }
-        platforms
-    }
-
     pub fn settings(&self) -> Settings {
         let default = Society {
             key: DEFAULT_SOCIETY_KEY.to_string(),

@@ -85,6 +85,18 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The platforms `rounds run` connects to: the ones whose jobs and sends it takes.
+fn platforms_of(config: &Config) -> Vec<&'static str> {
+    let mut platforms = Vec::new();
+    if config.discord.is_some() {
+        platforms.push(rounds::platform::discord::PLATFORM);
+    }
+    if config.matrix.is_some() {
+        platforms.push(rounds::platform::matrix::PLATFORM);
+    }
+    platforms
+}
+
 /// A shell on a live deployment's database would act on it at a simulated time: it is opened
 /// only when asked, and even then fires and sends only the shell's own jobs.
 async fn refuse_live_data(store: &SqlStore, inspect: bool) -> anyhow::Result<()> {
@@ -207,7 +219,7 @@ async fn run_bot(config: Config) -> anyhow::Result<ExitCode> {
     );
     let runtime = Arc::new(rounds::runtime::Runtime::serving(
         bot.clone(),
-        &config.platform_keys(),
+        &platforms_of(&config),
     ));
     if lock.is_some() {
         // Alone on the file: the leases in it are a dead process's, so its work goes now.

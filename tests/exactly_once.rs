@@ -66,7 +66,9 @@ fn dispatch_of(standin: &StandIn, id: u64) -> Value {
         .dispatched()
         .into_iter()
         .rev()
-        .find(|frame| frame["t"] == "MESSAGE_CREATE" && frame["d"]["id"] == id.to_string())
+        .find(|frame| {
+            frame["t"] == "MESSAGE_CREATE" && frame["d"]["id"].as_str() == Some(&*id.to_string())
+        })
         .map(|frame| frame["d"].clone())
         .expect("the stand-in dispatched the message")
 }

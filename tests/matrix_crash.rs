@@ -18,6 +18,9 @@ use support::deployment::Running;
 use support::matrix_member::{Member, Seen, Synapse};
 
 /// Generous: a start logs in, restores its crypto store and reads every room back.
+/// A check on one message the member saw.
+type Predicate = Box<dyn Fn(&Seen) -> bool>;
+
 const EXIT_WAIT: Duration = Duration::from_secs(60);
 /// How long a second answer is given to show up before it is taken that none comes.
 const QUIET: Duration = Duration::from_secs(5);
@@ -234,7 +237,7 @@ async fn commands_sent_around_a_crash_are_each_answered_once_and_never_again() {
     commands.push(scene.alice.say(&plain, "!reminders").await);
 
     let mut restarted = scene.deployment.start();
-    let preds: Vec<Box<dyn Fn(&Seen) -> bool>> = commands
+    let preds: Vec<Predicate> = commands
         .iter()
         .map(|command| {
             let command = command.clone();
