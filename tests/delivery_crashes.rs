@@ -14,12 +14,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rounds::core::store::MemberStore;
 use sqlx::Connection;
-use support::deployment::{Deployment, Running};
+use support::deployment::{Deployment, OneChannel, Running};
 use support::discord_standin::*;
 
-const APP: u64 = 1_330_000_000_000_000_001;
-const GUILD: u64 = 1_330_000_000_000_000_100;
-const GENERAL: u64 = 1_330_000_000_000_000_101;
+const IDS: OneChannel = OneChannel::at(1_330_000_000_000_000_000);
+const GUILD: u64 = IDS.guild;
+const GENERAL: u64 = IDS.general;
 /// How long the stand-in remembers a nonce in these tests (the figure).
 const NONCE_MEMORY: Duration = Duration::from_secs(120);
 /// Generous waits for things that take no time at all on a quiet machine.
@@ -28,17 +28,7 @@ const WAIT: Duration = Duration::from_secs(30);
 const PAST_A_LEASE: Duration = Duration::from_secs(75);
 
 fn world() -> World {
-    World {
-        application_id: APP,
-        bot: FixtureUser::new(1_330_000_000_000_000_002, "Rounds"),
-        guilds: vec![FixtureGuild {
-            id: GUILD,
-            name: "Medical Society".into(),
-            channels: vec![(GENERAL, "general".into())],
-            roles: vec![],
-            members: vec![FixtureUser::new(1_330_000_000_000_000_201, "alice")],
-        }],
-    }
+    IDS.world()
 }
 
 async fn standin() -> StandIn {
@@ -69,27 +59,16 @@ struct Row {
 
 async fn outbox_rows(database: &str) -> Vec<Row> {
     const SQL: &str = "SELECT key, state, last_error FROM outbox ORDER BY id";
-    let rows: Vec<(String, String, Option<String>)> = if database.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(database)
-            .await
-            .expect("connect");
-        let rows = sqlx::query_as(SQL)
-            .fetch_all(&mut conn)
-            .await
-            .expect("read");
-        conn.close().await.ok();
-        rows
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(database)
-            .await
-            .expect("connect");
-        let rows = sqlx::query_as(SQL)
-            .fetch_all(&mut conn)
-            .await
-            .expect("read");
-        conn.close().await.ok();
-        rows
-    };
+    // sqlx's Any driver reads either database from its URL.
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(database)
+        .await
+        .expect("connect");
+    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(SQL)
+        .fetch_all(&mut conn)
+        .await
+        .expect("read");
+    conn.close().await.ok();
     rows.into_iter()
         .map(|(key, state, last_error)| Row {
             key,

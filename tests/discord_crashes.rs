@@ -79,19 +79,6 @@ async fn queue(deployment: &Deployment, key: &str, action: Action) {
     store.close().await;
 }
 
-/// What `kill -9` leaves: the crashed process's lease on the row runs out (after a minute in
-/// production); here it is ended at once so the restart retries without waiting.
-async fn expire_leases(deployment: &Deployment) {
-    let pool = sqlx::SqlitePool::connect(&deployment.database)
-        .await
-        .expect("open the database");
-    sqlx::query("UPDATE outbox SET lease_until = 0 WHERE state = 'pending'")
-        .execute(&pool)
-        .await
-        .expect("expire the lease");
-    pool.close().await;
-}
-
 /// The states of the deployment's outbox rows.
 async fn outbox_states(deployment: &Deployment) -> Vec<String> {
     let pool = sqlx::SqlitePool::connect(&deployment.database)
@@ -108,20 +95,8 @@ async fn outbox_states(deployment: &Deployment) -> Vec<String> {
 /// Runs Rounds until it aborts at `crash_at`, then again until the outbox is empty.
 async fn crash_then_retry(standin: &StandIn, deployment: &Deployment, crash_at: &str) {
     let mut first = deployment.start_with(standin, &[("ROUNDS_CRASH_AT", crash_at)]);
-    let status = first.exit_within(WAIT).await;
-    let log = first.log().join("\n");
-    assert!(
-        !status.success(),
-        "the process was to abort at {crash_at}; the log:\n{log}"
-    );
-    assert_eq!(
-        first
-            .lines_with(&format!("crash point {crash_at} reached"))
-            .len(),
-        1,
-        "the crash came at {crash_at}; the log:\n{log}"
-    );
-    expire_leases(deployment).await;
+    first.crashed_at(crash_at, WAIT).await;
+    deployment.expire_leases().await;
 
     let second = deployment.start(standin);
     let deadline = tokio::time::Instant::now() + WAIT;

@@ -8,27 +8,17 @@ mod support;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::deployment::Deployment;
+use support::deployment::{Deployment, OneChannel};
 use support::discord_standin::*;
 
-const APP: u64 = 1_320_000_000_000_000_001;
-const GUILD: u64 = 1_320_000_000_000_000_100;
-const GENERAL: u64 = 1_320_000_000_000_000_101;
-const ALICE: u64 = 1_320_000_000_000_000_201;
+const IDS: OneChannel = OneChannel::at(1_320_000_000_000_000_000);
+const GUILD: u64 = IDS.guild;
+const GENERAL: u64 = IDS.general;
+const ALICE: u64 = IDS.alice;
 const WAIT: Duration = Duration::from_secs(30);
 
 fn world() -> World {
-    World {
-        application_id: APP,
-        bot: FixtureUser::new(1_320_000_000_000_000_002, "Rounds"),
-        guilds: vec![FixtureGuild {
-            id: GUILD,
-            name: "Medical Society".into(),
-            channels: vec![(GENERAL, "general".into())],
-            roles: vec![],
-            members: vec![FixtureUser::new(ALICE, "alice")],
-        }],
-    }
+    IDS.world()
 }
 
 fn alice() -> FixtureUser {
@@ -85,19 +75,7 @@ async fn crash_then_replay(
     standin.wait_ready().await;
     let id = standin.message_create(GUILD, GENERAL, &alice(), text).await;
     let replay = dispatch_of(standin, id);
-    let status = first.exit_within(WAIT).await;
-    let log = first.log().join("\n");
-    assert!(
-        !status.success(),
-        "the process was to abort at {crash_at}; the log:\n{log}"
-    );
-    assert_eq!(
-        first
-            .lines_with(&format!("crash point {crash_at} reached"))
-            .len(),
-        1,
-        "the crash came at {crash_at}; the log:\n{log}"
-    );
+    first.crashed_at(crash_at, WAIT).await;
     assert!(
         bot_posts(standin).is_empty(),
         "nothing was answered before the crash"
@@ -179,19 +157,10 @@ async fn a_job_cut_off_before_it_was_recorded_logs_to_the_committee_once() {
     store.close().await;
 
     let mut first = deployment.start_with(&standin, &[("ROUNDS_CRASH_AT", "scheduler:fired")]);
-    let status = first.exit_within(WAIT).await;
-    assert!(
-        !status.success()
-            && first
-                .lines_with("crash point scheduler:fired reached")
-                .len()
-                == 1,
-        "the process was to abort after firing; the log:\n{}",
-        first.log().join("\n")
-    );
+    first.crashed_at("scheduler:fired", WAIT).await;
     // The dead process's lease runs out (a minute, in real time).
     let store = deployment.store().await;
-    expire_leases(&deployment).await;
+    deployment.expire_leases().await;
 
     let second = deployment.start(&standin);
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -223,21 +192,4 @@ async fn a_job_cut_off_before_it_was_recorded_logs_to_the_committee_once() {
         "one committee-log entry: {missed:?}; the log after the restart:\n{}",
         second_log.join("\n")
     );
-}
-
-/// What a dead process's leases look like once they have run out.
-async fn expire_leases(deployment: &Deployment) {
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(&deployment.database)
-        .await
-        .expect("open the database");
-    for table in ["jobs", "outbox"] {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE {table} SET lease_owner = NULL, lease_until = NULL"
-        )))
-        .execute(&mut conn)
-        .await
-        .expect("expire the leases");
-    }
-    conn.close().await.expect("close");
 }

@@ -12,29 +12,19 @@ use std::time::Duration;
 use chrono::Utc;
 use rounds::core::io::{Action, Message};
 use rounds::core::store::{JobKind, NewJob, OutboxItem, Store};
-use support::deployment::{Deployment, Running};
+use support::deployment::{Deployment, OneChannel, Running};
 use support::discord_standin::*;
 
-const APP: u64 = 1_310_000_000_000_000_001;
-const GUILD: u64 = 1_310_000_000_000_000_100;
-const GENERAL: u64 = 1_310_000_000_000_000_101;
+const IDS: OneChannel = OneChannel::at(1_310_000_000_000_000_000);
+const GUILD: u64 = IDS.guild;
+const GENERAL: u64 = IDS.general;
 /// The bound the task sets for a stop: from the signal to the exit.
 const STOP_BOUND: Duration = Duration::from_secs(5);
 /// Generous waits for things that take no time at all on a quiet machine.
 const WAIT: Duration = Duration::from_secs(30);
 
 fn world() -> World {
-    World {
-        application_id: APP,
-        bot: FixtureUser::new(1_310_000_000_000_000_002, "Rounds"),
-        guilds: vec![FixtureGuild {
-            id: GUILD,
-            name: "Medical Society".into(),
-            channels: vec![(GENERAL, "general".into())],
-            roles: vec![],
-            members: vec![FixtureUser::new(1_310_000_000_000_000_201, "alice")],
-        }],
-    }
+    IDS.world()
 }
 
 /// The texts of the messages in #general, as members see them.

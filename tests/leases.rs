@@ -523,27 +523,17 @@ async fn a_send_that_keeps_killing_its_sender_is_quarantined_on_postgres() {
 mod process {
     use std::time::Duration;
 
-    use super::support::deployment::Deployment;
+    use super::support::deployment::{Deployment, OneChannel};
     use super::support::discord_standin::*;
 
-    const APP: u64 = 1_320_000_000_000_000_001;
-    const GUILD: u64 = 1_320_000_000_000_000_100;
-    const GENERAL: u64 = 1_320_000_000_000_000_101;
+    const IDS: OneChannel = OneChannel::at(1_320_000_000_000_000_000);
+    const GUILD: u64 = IDS.guild;
+    const GENERAL: u64 = IDS.general;
     /// Generous waits for things that take no time at all on a quiet machine.
     const WAIT: Duration = Duration::from_secs(30);
 
     fn world() -> World {
-        World {
-            application_id: APP,
-            bot: FixtureUser::new(1_320_000_000_000_000_002, "Rounds"),
-            guilds: vec![FixtureGuild {
-                id: GUILD,
-                name: "Medical Society".into(),
-                channels: vec![(GENERAL, "general".into())],
-                roles: vec![],
-                members: vec![FixtureUser::new(1_320_000_000_000_000_201, "alice")],
-            }],
-        }
+        IDS.world()
     }
 
     fn shown(standin: &StandIn) -> Vec<String> {

@@ -75,16 +75,7 @@ impl MatrixDeployment {
 
 /// Waits for a process that is to abort at its crash point, and checks that it did.
 async fn crashed_at(running: &mut Running, point: &str) -> ExitStatus {
-    let status = running.exit_within(EXIT_WAIT).await;
-    assert!(
-        !status.success()
-            && !running
-                .lines_with(&format!("crash point {point}"))
-                .is_empty(),
-        "the process aborts at {point}; it exited {status:?} with the log:\n{}",
-        running.log().join("\n")
-    );
-    status
+    running.crashed_at(point, EXIT_WAIT).await
 }
 
 /// A graceful stop, as an operator's `systemctl stop` gives.

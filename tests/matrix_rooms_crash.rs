@@ -103,14 +103,7 @@ impl Deployment {
     /// What a minute's wait would do: the lease the aborted process held on its send runs out,
     /// so the next process may claim the row at once.
     async fn let_leases_run_out(&self) {
-        let mut conn = sqlx::SqliteConnection::connect(&self.database)
-            .await
-            .expect("open the database");
-        sqlx::query("UPDATE outbox SET lease_until = NULL, lease_owner = NULL")
-            .execute(&mut conn)
-            .await
-            .expect("let the leases run out");
-        conn.close().await.ok();
+        support::deployment::expire_leases(&self.database).await;
     }
 }
 
@@ -162,19 +155,7 @@ async fn a_crash_after_the_introduction_room_was_made_reuses_that_room_on_retry(
 
     // The first process makes the room and is cut off before it writes the room down.
     let mut first = deployment.start(&[("ROUNDS_CRASH_AT", CRASH_AT)]);
-    let status = first.exit_within(Duration::from_secs(120)).await;
-    let log = first.log().join("\n");
-    assert!(
-        !status.success(),
-        "the process was to abort at {CRASH_AT}; the log:\n{log}"
-    );
-    assert_eq!(
-        first
-            .lines_with(&format!("crash point {CRASH_AT} reached"))
-            .len(),
-        1,
-        "the crash came at {CRASH_AT}; the log:\n{log}"
-    );
+    first.crashed_at(CRASH_AT, Duration::from_secs(120)).await;
     let (_, before) = joined_rooms_of(&synapse, &bot_user, &bot_pass).await;
     assert_eq!(before.len(), 1, "the first try made the room: {before:?}");
 

@@ -13,7 +13,7 @@ use rounds::core::io::{Action, Message};
 use rounds::core::store::{OutboxItem, QueueStore};
 use rounds::store::{DatabaseUrl, SqlStore};
 
-use super::discord_standin::StandIn;
+use super::discord_standin::{FixtureGuild, FixtureUser, StandIn, World};
 
 /// Generous waits for things that take no time at all on a quiet machine.
 const WAIT: Duration = Duration::from_secs(30);
@@ -238,6 +238,86 @@ impl Drop for Running {
         if self.reader.is_some() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+    }
+}
+
+impl Running {
+    /// Waits for the abort a crash point (`ROUNDS_CRASH_AT`) causes, and checks it came there.
+    pub async fn crashed_at(&mut self, point: &str, within: Duration) -> ExitStatus {
+        let status = self.exit_within(within).await;
+        let log = self.log().join("\n");
+        assert!(
+            !status.success(),
+            "the process was to abort at {point}; the log:\n{log}"
+        );
+        assert_eq!(
+            self.lines_with(&format!("crash point {point} reached"))
+                .len(),
+            1,
+            "the crash came at {point}; the log:\n{log}"
+        );
+        status
+    }
+}
+
+impl Deployment {
+    /// What a killed process leaves once its leases have run out (30 s to a minute in real
+    /// time): ended at once, so a restart takes its work without waiting.
+    pub async fn expire_leases(&self) {
+        expire_leases(&self.database).await;
+    }
+}
+
+/// [`Deployment::expire_leases`] for any SQLite database.
+pub async fn expire_leases(database: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(database)
+        .await
+        .expect("open the database");
+    for table in ["jobs", "outbox"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET lease_owner = NULL, lease_until = NULL WHERE state = 'pending'"
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("expire the leases");
+    }
+    conn.close().await.expect("close");
+}
+
+/// The ids of a guild with one channel, #general, and one member, alice: from `base`, the
+/// application is +1, the bot +2, the guild +100, #general +101 and alice +201.
+pub struct OneChannel {
+    pub app: u64,
+    pub bot: u64,
+    pub guild: u64,
+    pub general: u64,
+    pub alice: u64,
+}
+
+impl OneChannel {
+    pub const fn at(base: u64) -> OneChannel {
+        OneChannel {
+            app: base + 1,
+            bot: base + 2,
+            guild: base + 100,
+            general: base + 101,
+            alice: base + 201,
+        }
+    }
+
+    pub fn world(&self) -> World {
+        World {
+            application_id: self.app,
+            bot: FixtureUser::new(self.bot, "Rounds"),
+            guilds: vec![FixtureGuild {
+                id: self.guild,
+                name: "Medical Society".into(),
+                channels: vec![(self.general, "general".into())],
+                roles: vec![],
+                members: vec![FixtureUser::new(self.alice, "alice")],
+            }],
         }
     }
 }

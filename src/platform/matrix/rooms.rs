@@ -239,12 +239,15 @@ pub async fn made_for(client: &Client, key: &str) -> matrix_sdk::Result<Option<O
         .await?
         .joined_rooms;
     for id in joined {
+        // The local store answers for a synced room that holds the mark; one that does not may
+        // have been stored before its state arrived (a crash right after the room was made,
+        // with a sync under way), so the homeserver has the last word.
         let synced = client
             .get_room(&id)
             .filter(|room| room.is_state_fully_synced());
         let found = match synced {
-            Some(room) => marked_in_store(&room, &own, key).await?,
-            None => marked_on_server(client, &id, &own, key).await?,
+            Some(room) if marked_in_store(&room, &own, key).await? => true,
+            _ => marked_on_server(client, &id, &own, key).await?,
         };
         if found {
             return Ok(Some(id));
