@@ -357,7 +357,29 @@ async fn measure_idle_rounds_run() {
     let binary = std::env::var("ROUNDS_IDLE_BINARY")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_rounds").to_string());
     let standin = StandIn::start(world).await;
-    let deployment = support::deployment::Deployment::new(GUILD);
+    // With ROUNDS_IDLE_POSTGRES set, on a fresh PostgreSQL database, whose transactions are
+    // counted too (every statement outside a transaction is one).
+    let postgres = match std::env::var("ROUNDS_IDLE_POSTGRES") {
+        Ok(_) => Some(support::PgDatabase::create().await),
+        Err(_) => None,
+    };
+    let deployment = match &postgres {
+        Some(db) => support::deployment::Deployment::on_database(GUILD, &db.url),
+        None => support::deployment::Deployment::new(GUILD),
+    };
+    let transactions = async || -> Option<i64> {
+        let db = postgres.as_ref()?;
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let row: (i64,) = sqlx::query_as(
+            "SELECT (xact_commit + xact_rollback)::bigint FROM pg_stat_database \
+             WHERE datname = current_database()",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+        Some(row.0)
+    };
     let command = deployment.command(std::path::Path::new(&binary), &["run"], &standin);
     let running = support::deployment::Running::spawn(command);
     standin.wait_ready().await;
@@ -388,8 +410,17 @@ async fn measure_idle_rounds_run() {
         ticks * 1000.0 / ticks_per_second
     };
     let before = cpu_ms();
+    let xacts_before = transactions().await;
     tokio::time::sleep(StdDuration::from_secs(seconds)).await;
     let used = cpu_ms() - before;
+    if let (Some(start), Some(end)) = (xacts_before, transactions().await) {
+        // Our own two look-ups count too; PostgreSQL flushes its counters about once a second.
+        println!(
+            "PostgreSQL transactions: {} over {seconds} s = {:.2} per second",
+            end - start,
+            (end - start) as f64 / seconds as f64
+        );
+    }
     println!(
         "idle CPU: {used:.0} ms over {seconds} s = {:.0} ms per idle minute ({binary})",
         used * 60.0 / seconds as f64
@@ -410,4 +441,7 @@ async fn measure_idle_rounds_run() {
         _ => println!("strace is not available; no syscall count"),
     }
     drop(running);
+    if let Some(db) = postgres {
+        db.drop().await;
+    }
 }
