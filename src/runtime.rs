@@ -22,8 +22,8 @@ pub struct Runtime {
     scheduler: Scheduler,
     owner: String,
     anonymous: AtomicU64,
-    /// Rouses `drive` as soon as an answer is queued, instead of at the next beat.
-    wake: tokio::sync::Notify,
+    /// Rouses `drive` as soon as an answer is queued; otherwise it sleeps until work is due.
+    wake: Wake,
     /// Which platforms are connected, set by the adapters and read by `/readyz`.
     readiness: Readiness,
 }
@@ -49,7 +49,7 @@ impl Runtime {
             bot,
             owner,
             anonymous: AtomicU64::new(0),
-            wake: tokio::sync::Notify::new(),
+            wake: Wake::default(),
             readiness: Readiness::new(),
         }
     }
@@ -193,10 +193,11 @@ impl Runtime {
         outbox::deliver(self.bot.store().as_ref(), adapter, &self.owner, now).await
     }
 
-    /// Runs the scheduler and the senders for every adapter until `shutdown` turns true: every
-    /// quarter second, and at once when a command has just been answered. One per process.
-    /// Jobs that fetch from other servers run in a loop of their own, so a slow feed holds back
-    /// only its own import and never a reminder or a reply.
+    /// Runs the scheduler and the senders for every adapter until `shutdown` turns true. It
+    /// sleeps until the next job or retry is due, as the store says, and wakes at once when a
+    /// command has been answered or the clock is shifted; no beat runs while nothing is due.
+    /// One per process. Jobs that fetch from other servers run in a loop of their own, so a
+    /// slow feed holds back only its own import and never a reminder or a reply.
     pub async fn drive(
         &self,
         adapters: &[std::sync::Arc<dyn Adapter>],
@@ -215,17 +216,19 @@ impl Runtime {
         clock: &crate::clock::Clock,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
-        let mut beat = quarter_second_beat();
+        let mut shifts = clock.shifts();
         // Only the wait is raced against the stop, never the work: a tick or a send that has
         // begun finishes and is recorded, and the stop is noticed between sends.
         let stopping = {
             let shutdown = shutdown.clone();
             move || *shutdown.borrow()
         };
+        let mut sleep = std::time::Duration::ZERO;
         loop {
             tokio::select! {
-                _ = beat.tick() => {}
-                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(sleep) => {}
+                _ = self.wake.main.notified() => {}
+                _ = shifts.changed() => {}
                 changed = shutdown.changed() => {
                     if changed.is_err() {
                         return;
@@ -235,28 +238,85 @@ impl Runtime {
             if stopping() {
                 return;
             }
-            let now = clock.now();
-            if let Err(error) = self.scheduler.tick_lane(now, Lane::Main).await {
-                tracing::error!(%error, "scheduler tick failed");
+            // What is queued goes first: a command's answer is not held behind the firing of
+            // jobs that fall due in the same wake-up.
+            self.deliver_all(adapters, clock, &stopping).await;
+            if stopping() {
+                return;
             }
-            for adapter in adapters {
-                if stopping() {
-                    return;
-                }
-                let store = self.bot.store().as_ref();
-                // The clock, not the tick's `now`: a batch can take longer than a lease.
-                let sent = outbox::deliver_until(
-                    store,
-                    adapter.as_ref(),
-                    &self.owner,
-                    &|| clock.now(),
-                    outbox::Leasing::default(),
-                    &stopping,
-                )
-                .await;
-                if let Err(error) = sent {
-                    tracing::error!(%error, platform = adapter.platform(), "delivery failed");
-                }
+            match self.scheduler.tick_lane(clock.now(), Lane::Main).await {
+                Ok(0) => {}
+                Ok(_) => self.deliver_all(adapters, clock, &stopping).await,
+                Err(error) => tracing::error!(%error, "scheduler tick failed"),
+            }
+            sleep = self.sleep_main(adapters, clock).await;
+        }
+    }
+
+    async fn deliver_all(
+        &self,
+        adapters: &[std::sync::Arc<dyn Adapter>],
+        clock: &crate::clock::Clock,
+        stopping: &(dyn Fn() -> bool + Sync),
+    ) {
+        for adapter in adapters {
+            if stopping() {
+                return;
+            }
+            let store = self.bot.store().as_ref();
+            // The clock, not the tick's `now`: a batch can take longer than a lease.
+            let sent = outbox::deliver_until(
+                store,
+                adapter.as_ref(),
+                &self.owner,
+                &|| clock.now(),
+                outbox::Leasing::default(),
+                stopping,
+            )
+            .await;
+            if let Err(error) = sent {
+                tracing::error!(%error, platform = adapter.platform(), "delivery failed");
+            }
+        }
+    }
+
+    /// How long the main loop may sleep: until its next job or send is due.
+    async fn sleep_main(
+        &self,
+        adapters: &[std::sync::Arc<dyn Adapter>],
+        clock: &crate::clock::Clock,
+    ) -> std::time::Duration {
+        let mut next = self.scheduler.next_due(Lane::Main).await;
+        for adapter in adapters {
+            let store = self.bot.store();
+            let send = store.next_send_at(adapter.platform()).await;
+            next = match (next, send) {
+                (Ok(a), Ok(b)) => Ok(a.into_iter().chain(b).min()),
+                (Err(error), _) | (_, Err(error)) => Err(error),
+            };
+        }
+        self.sleep_until(next, clock)
+    }
+
+    /// The sleep until `next`, capped so that work queued where this process cannot hear of
+    /// it is still found, and floored so that something due yet left unclaimed (say, by a
+    /// store that failed midway) is looked at on the old quarter-second beat, not in a spin.
+    fn sleep_until(
+        &self,
+        next: Result<Option<DateTime<Utc>>, StoreError>,
+        clock: &crate::clock::Clock,
+    ) -> std::time::Duration {
+        let cap = if self.bot.store().shared() {
+            SLEEP_SHARED
+        } else {
+            SLEEP_ALONE
+        };
+        match next {
+            Ok(Some(at)) => clock.until(at).clamp(SLEEP_FLOOR, cap),
+            Ok(None) => cap,
+            Err(error) => {
+                tracing::error!(%error, "could not read when the next work is due");
+                SLEEP_AFTER_ERROR
             }
         }
     }
@@ -269,10 +329,13 @@ impl Runtime {
         clock: &crate::clock::Clock,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
-        let mut beat = quarter_second_beat();
+        let mut shifts = clock.shifts();
+        let mut sleep = std::time::Duration::ZERO;
         loop {
             tokio::select! {
-                _ = beat.tick() => {}
+                _ = tokio::time::sleep(sleep) => {}
+                _ = self.wake.fetching.notified() => {}
+                _ = shifts.changed() => {}
                 changed = shutdown.changed() => {
                     if changed.is_err() || *shutdown.borrow() {
                         return;
@@ -285,9 +348,11 @@ impl Runtime {
             };
             match fired {
                 Ok(0) => {}
-                Ok(_) => self.wake.notify_one(),
+                Ok(_) => self.wake.main.notify_one(),
                 Err(error) => tracing::error!(%error, "fetching tick failed"),
             }
+            let next = self.scheduler.next_due(Lane::Fetching).await;
+            sleep = self.sleep_until(next, clock);
         }
     }
 
@@ -329,8 +394,28 @@ fn outbox_items(inbound: &Inbound, base: &str, actions: Vec<Action>) -> Vec<Outb
         .collect()
 }
 
-fn quarter_second_beat() -> tokio::time::Interval {
-    let mut beat = tokio::time::interval(std::time::Duration::from_millis(250));
-    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    beat
+/// The longest sleep when this process alone queues work in its store (SQLite): a safety
+/// net, since everything it queues itself wakes it.
+const SLEEP_ALONE: std::time::Duration = std::time::Duration::from_secs(30);
+/// The longest sleep when other processes share the store (PostgreSQL) and may queue jobs or
+/// answers this one must send: how late their work may be noticed. LISTEN/NOTIFY would need a
+/// PostgreSQL connection of its own beside sqlx's Any pool; a read every few seconds is cheap.
+const SLEEP_SHARED: std::time::Duration = std::time::Duration::from_secs(3);
+/// The shortest sleep, for work due now that was not taken: the old beat, never a spin.
+const SLEEP_FLOOR: std::time::Duration = std::time::Duration::from_millis(250);
+const SLEEP_AFTER_ERROR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Rouses both drive loops when work is queued: the main loop sends it, and a command may have
+/// added a job that fetches.
+#[derive(Default)]
+struct Wake {
+    main: tokio::sync::Notify,
+    fetching: tokio::sync::Notify,
+}
+
+impl Wake {
+    fn notify_one(&self) {
+        self.main.notify_one();
+        self.fetching.notify_one();
+    }
 }

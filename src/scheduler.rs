@@ -94,6 +94,15 @@ impl Scheduler {
         self.tick_kinds(now, lane.kinds(), lane.label()).await
     }
 
+    /// When the first job of `lane` this scheduler may fire becomes claimable, read without
+    /// a claim, so the drive loop sleeps until then.
+    pub async fn next_due(&self, lane: Lane) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.bot
+            .store()
+            .next_job_at(lane.kinds(), self.platforms.as_deref())
+            .await
+    }
+
     async fn tick_kinds(
         &self,
         now: DateTime<Utc>,

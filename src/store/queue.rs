@@ -86,27 +86,27 @@ impl QueueStore for SqlStore {
         kinds: KindFilter<'_>,
         platforms: Option<&[String]>,
     ) -> StoreResult<Vec<Job>> {
-        let (listed, among) = match kinds {
-            KindFilter::All => (&[][..], "NOT IN"),
-            KindFilter::Only([]) => return Ok(Vec::new()),
-            KindFilter::Only(listed) => (listed, "IN"),
-            KindFilter::Except(listed) => (listed, "NOT IN"),
-        };
-        if platforms.is_some_and(|platforms| platforms.is_empty()) {
+        let Some(filter) = JobFilter::new(kinds, platforms) else {
             return Ok(Vec::new());
-        }
-        let mut kind_clause = if listed.is_empty() {
-            String::new()
-        } else {
-            let places: Vec<String> = (0..listed.len()).map(|n| format!("${}", n + 5)).collect();
-            format!(" AND kind {among} ({})", places.join(", "))
         };
-        if let Some(platforms) = platforms {
-            let first = 5 + listed.len();
-            let places: Vec<String> = (0..platforms.len())
-                .map(|n| format!("${}", n + first))
-                .collect();
-            kind_clause.push_str(&format!(" AND platform IN ({})", places.join(", ")));
+        let mut conn = self.conn().await?;
+        // A read first: an idle tick must not take SQLite's write lock (or, on PostgreSQL, run
+        // a write statement) only to find nothing due.
+        let check = format!(
+            "SELECT 1 FROM jobs WHERE {CLAIMABLE_JOB}{} LIMIT 1",
+            filter.clause(2)
+        );
+        let mut probe = sqlx::query(sqlx::AssertSqlSafe(check)).bind(ts(now));
+        for value in filter.values() {
+            probe = probe.bind(value);
+        }
+        if probe
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?
+            .is_none()
+        {
+            return Ok(Vec::new());
         }
         let sql = self
             .claim_sql(
@@ -119,23 +119,17 @@ impl QueueStore for SqlStore {
                    ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, kind, subject, platform, society, due_at, zone, rule",
             )
-            .replace("{kinds}", &kind_clause);
+            .replace("{kinds}", &filter.clause(5));
         // Only placeholders were spliced in; the kinds and platforms themselves are bound.
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(owner)
             .bind(ts(lease_until))
             .bind(ts(now))
             .bind(limit);
-        for kind in listed {
-            query = query.bind(kind.as_str());
+        for value in filter.values() {
+            query = query.bind(value);
         }
-        for platform in platforms.unwrap_or_default() {
-            query = query.bind(platform.as_str());
-        }
-        let rows: Vec<JobRow> = query
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db)?;
+        let rows: Vec<JobRow> = query.fetch_all(&mut *conn).await.map_err(db)?;
         let mut jobs: Vec<Job> = rows.into_iter().filter_map(JobRow::into_job).collect();
         jobs.sort_by_key(|j| (j.due_at, j.id));
         Ok(jobs)
@@ -147,6 +141,10 @@ impl QueueStore for SqlStore {
         owner: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<bool>> {
+        if fired.is_empty() {
+            // Nothing to record: opening the transaction would still take SQLite's write lock.
+            return Ok(Vec::new());
+        }
         // One transaction for the whole batch: a commit per job made a 10,000-job tick take
         // seconds. Each job is still checked against its own lease.
         let mut tx = self.begin().await?;
@@ -202,6 +200,50 @@ impl QueueStore for SqlStore {
         Ok(due.map(from_ts))
     }
 
+    async fn next_job_at(
+        &self,
+        kinds: KindFilter<'_>,
+        platforms: Option<&[String]>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let Some(filter) = JobFilter::new(kinds, platforms) else {
+            return Ok(None);
+        };
+        // A lease is taken back only once `lease_until < now`: a second after it ends.
+        let sql = format!(
+            "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until >= due_at \
+             THEN lease_until + 1 ELSE due_at END) FROM jobs WHERE state = 'pending'{}",
+            filter.clause(1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for value in filter.values() {
+            query = query.bind(value);
+        }
+        let row = query
+            .fetch_one(&mut *self.conn().await?)
+            .await
+            .map_err(db)?;
+        let at: Option<i64> = row.try_get(0).map_err(db)?;
+        Ok(at.map(from_ts))
+    }
+
+    async fn next_send_at(&self, platform: &str) -> StoreResult<Option<DateTime<Utc>>> {
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until >= next_try_at \
+             THEN lease_until + 1 ELSE next_try_at END) FROM outbox \
+             WHERE platform = $1 AND state = 'pending'",
+        )
+        .bind(platform)
+        .fetch_one(&mut *self.conn().await?)
+        .await
+        .map_err(db)?;
+        let at: Option<i64> = row.try_get(0).map_err(db)?;
+        Ok(at.map(from_ts))
+    }
+
+    fn shared(&self) -> bool {
+        self.backend() == super::url::Backend::Postgres
+    }
+
     async fn enqueue(&self, items: &[OutboxItem], now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         for item in items {
@@ -229,15 +271,31 @@ impl QueueStore for SqlStore {
                AND (lease_until IS NULL OR lease_until < $4) ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) \
              RETURNING id, key, platform, society, action, attempts, tries_started, first_tried_at",
         );
-        let rows: Vec<OutboxRow> = sqlx::query_as(sql)
-            .bind(owner)
-            .bind(ts(lease_until))
+        let rows: Vec<OutboxRow> = {
+            let mut conn = self.conn().await?;
+            // A read first, as for jobs: an idle delivery takes no write lock.
+            let ready = sqlx::query(
+                "SELECT 1 FROM outbox WHERE platform = $1 AND state = 'pending' AND next_try_at <= $2 \
+                 AND (lease_until IS NULL OR lease_until < $2) LIMIT 1",
+            )
             .bind(platform)
             .bind(ts(now))
-            .bind(limit)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(db)?;
+            if ready.is_none() {
+                return Ok(Vec::new());
+            }
+            sqlx::query_as(sql)
+                .bind(owner)
+                .bind(ts(lease_until))
+                .bind(platform)
+                .bind(ts(now))
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db)?
+        };
         let mut sends = Vec::with_capacity(rows.len());
         for row in rows {
             match serde_json::from_str::<Action>(&row.action) {
@@ -433,6 +491,69 @@ impl QueueStore for SqlStore {
             sends: count(0)?,
             jobs: count(1)?,
         })
+    }
+}
+
+/// What makes a pending job claimable at `$1`, the time bound first.
+const CLAIMABLE_JOB: &str =
+    "state = 'pending' AND due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)";
+
+/// Which kinds and platforms a claim or a look-ahead covers, as SQL conditions whose values
+/// are bound, never spliced.
+struct JobFilter<'a> {
+    kinds: &'a [JobKind],
+    among: &'static str,
+    platforms: &'a [String],
+}
+
+impl<'a> JobFilter<'a> {
+    /// None when nothing can match (no kinds, or no platforms).
+    fn new(kinds: KindFilter<'a>, platforms: Option<&'a [String]>) -> Option<JobFilter<'a>> {
+        let (kinds, among) = match kinds {
+            KindFilter::All => (&[][..], "NOT IN"),
+            KindFilter::Only([]) => return None,
+            KindFilter::Only(listed) => (listed, "IN"),
+            KindFilter::Except(listed) => (listed, "NOT IN"),
+        };
+        if platforms.is_some_and(|platforms| platforms.is_empty()) {
+            return None;
+        }
+        Some(JobFilter {
+            kinds,
+            among,
+            platforms: platforms.unwrap_or_default(),
+        })
+    }
+
+    /// The conditions, each starting with ` AND`, with placeholders numbered from `$first`.
+    fn clause(&self, first: usize) -> String {
+        let places = |from: usize, n: usize| -> String {
+            (0..n)
+                .map(|i| format!("${}", from + i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut clause = String::new();
+        if !self.kinds.is_empty() {
+            let among = self.among;
+            clause.push_str(&format!(
+                " AND kind {among} ({})",
+                places(first, self.kinds.len())
+            ));
+        }
+        if !self.platforms.is_empty() {
+            clause.push_str(&format!(
+                " AND platform IN ({})",
+                places(first + self.kinds.len(), self.platforms.len())
+            ));
+        }
+        clause
+    }
+
+    /// The values of the clause's placeholders, in order.
+    fn values(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let kinds = self.kinds.iter().map(|kind| kind.as_str());
+        kinds.chain(self.platforms.iter().map(String::as_str))
     }
 }
 

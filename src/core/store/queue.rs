@@ -222,6 +222,20 @@ pub trait QueueStore: Send + Sync {
     }
     /// The earliest pending job's due time.
     async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
+    /// When the first job `claim_due_jobs_of` with these filters could take becomes claimable:
+    /// its due time, or just after its lease runs out if that is later. Reads only, so a loop
+    /// can learn how long to sleep without taking a write lock.
+    async fn next_job_at(
+        &self,
+        kinds: KindFilter<'_>,
+        platforms: Option<&[String]>,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
+    /// When the first pending send of `platform` becomes claimable: when its retry is due, or
+    /// just after its lease runs out if that is later. Reads only.
+    async fn next_send_at(&self, platform: &str) -> StoreResult<Option<DateTime<Utc>>>;
+    /// Whether other processes may queue work here without this one hearing of it (a shared
+    /// PostgreSQL database): a loop asleep until its next due time must look again now and then.
+    fn shared(&self) -> bool;
 
     /// Queues actions; an item whose key is already queued is ignored.
     async fn enqueue(&self, items: &[OutboxItem], now: DateTime<Utc>) -> StoreResult<()>;

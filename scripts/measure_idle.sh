@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Measures an idle `rounds run` connected to the Discord stand-in: CPU time per idle minute
+# (utime + stime from /proc/<pid>/stat) and system calls over 10 s (`strace -c -f -p`, if
+# installed). Usage: scripts/measure_idle.sh [path/to/rounds] [seconds]
+# Without a path it measures this checkout's debug build. With ROUNDS_IDLE_POSTGRES=1 (and
+# ROUNDS_TEST_POSTGRES pointing at a server) it runs on PostgreSQL and counts its transactions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ $# -ge 1 && -n "$1" ]]; then
+  export ROUNDS_IDLE_BINARY="$(realpath "$1")"
+fi
+export ROUNDS_IDLE_SECONDS="${2:-60}"
+exec cargo test --locked --test idle measure_idle_rounds_run -- --ignored --nocapture
