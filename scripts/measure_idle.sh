@@ -10,4 +10,4 @@ if [[ $# -ge 1 && -n "$1" ]]; then
   export ROUNDS_IDLE_BINARY="$(realpath "$1")"
 fi
 export ROUNDS_IDLE_SECONDS="${2:-60}"
-exec cargo test --locked --test idle measure_idle_rounds_run -- --ignored --nocapture
+exec cargo bench --locked --bench idle
