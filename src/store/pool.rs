@@ -326,6 +326,15 @@ impl SqlStore {
         }
     }
 
+    /// The end of a claim's subquery: PostgreSQL skips rows another process has locked (SQLite
+    /// has one writer at a time and no row locks).
+    pub(super) fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// Picks the claim query: PostgreSQL skips rows another process has locked.
     pub(super) fn claim_sql(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
         match self.backend {

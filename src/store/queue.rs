@@ -108,23 +108,19 @@ impl QueueStore for SqlStore {
         {
             return Ok(Vec::new());
         }
-        let sql = self
-            .claim_sql(
-                "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE id IN (\
-                   SELECT id FROM jobs WHERE state = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3){kinds} \
-                   ORDER BY due_at, id LIMIT $4) \
-                 RETURNING id, kind, subject, platform, society, due_at, zone, rule",
-                "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE id IN (\
-                   SELECT id FROM jobs WHERE state = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3){kinds} \
-                   ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, kind, subject, platform, society, due_at, zone, rule",
-            )
-            .replace("{kinds}", &filter.clause(5));
+        // The check's conditions, placeholders and values, then the claim's own from `$5`.
+        let sql = format!(
+            "UPDATE jobs SET lease_owner = $2, lease_until = $3 WHERE id IN (\
+               SELECT id FROM jobs WHERE {CLAIMABLE_JOB}{} ORDER BY due_at, id LIMIT $4{}) \
+             RETURNING id, kind, subject, platform, society, due_at, zone, rule",
+            filter.clause(5),
+            self.skip_locked()
+        );
         // Only placeholders were spliced in; the kinds and platforms themselves are bound.
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(ts(now))
             .bind(owner)
             .bind(ts(lease_until))
-            .bind(ts(now))
             .bind(limit);
         for value in filter.values() {
             query = query.bind(value);
@@ -261,41 +257,36 @@ impl QueueStore for SqlStore {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<PendingSend>> {
-        let sql = self.claim_sql(
-            "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN (\
-               SELECT id FROM outbox WHERE platform = $3 AND state = 'pending' AND next_try_at <= $4 \
-               AND (lease_until IS NULL OR lease_until < $4) ORDER BY id LIMIT $5) \
+        let mut conn = self.conn().await?;
+        // A read first, as for jobs: an idle delivery takes no write lock.
+        let ready = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT 1 FROM outbox WHERE {CLAIMABLE_SEND} LIMIT 1"
+        )))
+        .bind(ts(now))
+        .bind(platform)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+        if ready.is_none() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "UPDATE outbox SET lease_owner = $3, lease_until = $4 WHERE id IN (\
+               SELECT id FROM outbox WHERE {CLAIMABLE_SEND} ORDER BY id LIMIT $5{}) \
              RETURNING id, key, platform, society, action, attempts, tries_started, first_tried_at",
-            "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN (\
-               SELECT id FROM outbox WHERE platform = $3 AND state = 'pending' AND next_try_at <= $4 \
-               AND (lease_until IS NULL OR lease_until < $4) ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, key, platform, society, action, attempts, tries_started, first_tried_at",
+            self.skip_locked()
         );
-        let rows: Vec<OutboxRow> = {
-            let mut conn = self.conn().await?;
-            // A read first, as for jobs: an idle delivery takes no write lock.
-            let ready = sqlx::query(
-                "SELECT 1 FROM outbox WHERE platform = $1 AND state = 'pending' AND next_try_at <= $2 \
-                 AND (lease_until IS NULL OR lease_until < $2) LIMIT 1",
-            )
-            .bind(platform)
+        let rows: Vec<OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(ts(now))
-            .fetch_optional(&mut *conn)
+            .bind(platform)
+            .bind(owner)
+            .bind(ts(lease_until))
+            .bind(limit)
+            .fetch_all(&mut *conn)
             .await
             .map_err(db)?;
-            if ready.is_none() {
-                return Ok(Vec::new());
-            }
-            sqlx::query_as(sql)
-                .bind(owner)
-                .bind(ts(lease_until))
-                .bind(platform)
-                .bind(ts(now))
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(db)?
-        };
+        // Given back before a row that does not decode is marked, which takes a connection.
+        drop(conn);
         let mut sends = Vec::with_capacity(rows.len());
         for row in rows {
             match serde_json::from_str::<Action>(&row.action) {
@@ -429,49 +420,12 @@ impl QueueStore for SqlStore {
         // Only pending rows: a sent or failed row's lease is already cleared, and a job's state
         // and due time stay as they are, so the next claimer fires the same occurrence (and its
         // outbox keys, already queued or not, repeat nothing).
-        let mut tx = self.begin().await?;
-        let sends = sqlx::query(
-            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'pending'",
-        )
-        .bind(owner)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        let jobs = sqlx::query(
-            "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'pending'",
-        )
-        .bind(owner)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        tx.commit().await.map_err(db)?;
-        Ok(QueueTally { sends, jobs })
+        self.release_where("lease_owner = $1", owner).await
     }
 
     async fn release_others_leases(&self, owner: &str) -> StoreResult<QueueTally> {
-        let mut tx = self.begin().await?;
-        let sends = sqlx::query(
-            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL \
-             WHERE lease_owner IS NOT NULL AND lease_owner <> $1 AND state = 'pending'",
-        )
-        .bind(owner)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        let jobs = sqlx::query(
-            "UPDATE jobs SET lease_owner = NULL, lease_until = NULL \
-             WHERE lease_owner IS NOT NULL AND lease_owner <> $1 AND state = 'pending'",
-        )
-        .bind(owner)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        tx.commit().await.map_err(db)?;
-        Ok(QueueTally { sends, jobs })
+        self.release_where("lease_owner IS NOT NULL AND lease_owner <> $1", owner)
+            .await
     }
 
     async fn waiting(&self, now: DateTime<Utc>) -> StoreResult<QueueTally> {
@@ -497,6 +451,10 @@ impl QueueStore for SqlStore {
 /// What makes a pending job claimable at `$1`, the time bound first.
 const CLAIMABLE_JOB: &str =
     "state = 'pending' AND due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)";
+
+/// What makes an outbox row claimable at `$1` for the platform `$2`.
+const CLAIMABLE_SEND: &str = "platform = $2 AND state = 'pending' AND next_try_at <= $1 \
+     AND (lease_until IS NULL OR lease_until < $1)";
 
 /// Which kinds and platforms a claim or a look-ahead covers, as SQL conditions whose values
 /// are bound, never spliced.
@@ -580,4 +538,27 @@ async fn insert_outbox(
     .await
     .map_err(db)?;
     Ok(())
+}
+
+impl SqlStore {
+    /// Hands back the leases on pending sends and jobs whose owner meets `held` (about `$1`,
+    /// `owner`), in one transaction.
+    async fn release_where(&self, held: &'static str, owner: &str) -> StoreResult<QueueTally> {
+        let mut tx = self.begin().await?;
+        let mut released = [0; 2];
+        for (n, table) in ["outbox", "jobs"].into_iter().enumerate() {
+            released[n] = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET lease_owner = NULL, lease_until = NULL \
+                 WHERE {held} AND state = 'pending'"
+            )))
+            .bind(owner)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        let [sends, jobs] = released;
+        Ok(QueueTally { sends, jobs })
+    }
 }
