@@ -24,6 +24,7 @@ pub mod command;
 pub mod context;
 pub mod delivery;
 pub mod doi;
+pub mod doubt;
 pub mod error;
 pub mod events;
 pub mod ics;
