@@ -86,15 +86,26 @@ impl Bot {
     /// What answering `inbound` will need from other servers, fetched now, before a unit of
     /// work opens: a publication shout-out's DOI.
     pub async fn look_up_ahead(&self, inbound: &Inbound) -> Option<LookedUp> {
-        let lookup = self.doi_lookup()?;
-        let text = match self.parse(inbound)? {
+        let text = self.text_to_look_up(inbound)?;
+        LookedUp::ahead(&text, self.doi_lookup()?).await
+    }
+
+    /// Whether answering `inbound` waits on another server (`look_up_ahead` has something to
+    /// fetch): an adapter whose platform waits for each event's handling before it delivers
+    /// the next (Matrix's sync) handles such an event aside, so no one else waits with it.
+    pub fn looks_up(&self, inbound: &Inbound) -> bool {
+        self.text_to_look_up(inbound).is_some()
+    }
+
+    fn text_to_look_up(&self, inbound: &Inbound) -> Option<String> {
+        self.doi_lookup()?;
+        match self.parse(inbound)? {
             Parsed::Command(Command::Shoutout(ShoutoutCommand::About { kind, text, .. }))
             | Parsed::Command(Command::Milestone { kind, text }) => {
-                (kind == MilestoneKind::Publication).then_some(text)?
+                (kind == MilestoneKind::Publication).then_some(text)
             }
-            _ => return None,
-        };
-        LookedUp::ahead(&text, lookup).await
+            _ => None,
+        }
     }
 
     /// `answer`, reading and writing through `store` (a unit of work, so that the answer's

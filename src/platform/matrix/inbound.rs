@@ -70,6 +70,41 @@ pub struct Handlers {
     pub clock: Clock,
     pub own_user: OwnedUserId,
     pub late: LateKeys,
+    /// Events handled beside the sync because their answer waits on another server.
+    pub aside: Aside,
+}
+
+/// Commands whose answer waits on another server (a DOI lookup, up to its timeout), handled in
+/// tasks of their own: matrix-sdk waits for every event handler before it syncs again, so on
+/// the sync's path one slow lookup would hold back every room. A stop abandons them: such an
+/// event is marked seen only with its answer, so the next start's catch-up reads it again.
+#[derive(Clone, Default)]
+pub struct Aside(Arc<std::sync::Mutex<tokio::task::JoinSet<()>>>);
+
+impl Aside {
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        let mut tasks = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(task);
+    }
+
+    /// Cuts short what is still being handled aside, for a stop.
+    pub fn abandon(&self) {
+        let mut tasks = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !tasks.is_empty() {
+            tracing::info!(
+                events = tasks.len(),
+                "abandoning commands still waiting on another server; the next start reads them again"
+            );
+        }
+        tasks.abort_all();
+    }
 }
 
 /// Where an event reached the handlers from. Each way ends in `Handlers::on_timeline`, so a
@@ -245,6 +280,17 @@ impl Handlers {
         if via == Via::Sync {
             crash::point("matrix:received");
         }
+        if self.runtime.bot().looks_up(&inbound) {
+            let (handlers, room) = (self.clone(), room.clone());
+            self.aside.spawn(async move {
+                handlers.answer(inbound, &room).await;
+            });
+            return 0;
+        }
+        self.answer(inbound, room).await
+    }
+
+    async fn answer(&self, inbound: Inbound, room: &Room) -> usize {
         let event_id = inbound.origin().message_id.clone().unwrap_or_default();
         let direct = InRoom::new(room, &event_id);
         self.runtime

@@ -141,6 +141,7 @@ impl MatrixBot {
                 clock,
                 own_user,
                 late,
+                aside: inbound::Aside::default(),
             },
             catch_up: synced_before,
             _lock: connected.lock,
@@ -210,6 +211,7 @@ impl MatrixBot {
         if let Some(task) = late_keys {
             task.abort();
         }
+        self.handlers.aside.abandon();
         self.handlers
             .runtime
             .readiness()
