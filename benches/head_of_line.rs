@@ -56,6 +56,9 @@ async fn measure() {
         run_on("PostgreSQL", &db.url, drip).await;
         db.drop().await;
     }
+    if std::env::var_os("ROUNDS_TEST_SYNAPSE_URL").is_some() {
+        doi_through_matrix(drip).await;
+    }
 }
 
 async fn run_on(name: &str, url: &str, drip: Duration) {
@@ -359,4 +362,76 @@ async fn doi_beside_others(store: Arc<dyn Store>, drip: Duration) {
     );
     stop.send(true).unwrap();
     task.await.unwrap();
+}
+
+/// The DOI case end to end through `rounds run` on Matrix (run under the Synapse harness): the
+/// lookup is made where the Matrix adapter receives the event, so this shows whether its
+/// wait holds back another member's command in another room.
+async fn doi_through_matrix(drip: Duration) {
+    use support::matrix_member::{Member as MatrixMember, Synapse};
+    let synapse = Synapse::from_env();
+    let (bot_user, bot_pass) = synapse.register("holbot");
+    let (ana_user, ana_pass) = synapse.register("holana");
+    let (ben_user, ben_pass) = synapse.register("holben");
+    let crossref = r#"{"status":"ok","message":{"title":["Sepsis recognition in junior doctors"],"container-title":["Medical Journal of Australia"],"issued":{"date-parts":[[2026,11,1]]}}}"#;
+    let (base, mut requests) =
+        dripping_server(crossref.to_string(), "application/json", drip).await;
+    let data = tempfile::tempdir().unwrap();
+    let _bot = Running(
+        support::rounds_command()
+            .arg("run")
+            .env("ROUNDS_MATRIX_HOMESERVER", &synapse.url)
+            .env("ROUNDS_MATRIX_USER", &bot_user)
+            .env("ROUNDS_MATRIX_PASSWORD", &bot_pass)
+            .env("ROUNDS_DATA_DIR", data.path())
+            .env("ROUNDS_DOI_API_BASE", &base)
+            .env("RUST_LOG", "error")
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("start rounds run"),
+    );
+    let ana = MatrixMember::login(&synapse, &ana_user, &ana_pass).await;
+    let mut ben = MatrixMember::login(&synapse, &ben_user, &ben_pass).await;
+    let ana_room = ana.room_with(&bot_user, false).await;
+    let ben_room = ben.room_with(&bot_user, false).await;
+    // Unhindered, for comparison (the first answer also warms caches).
+    let mut quiet = Vec::new();
+    for _ in 0..5 {
+        let asked = Instant::now();
+        ben.ask(&ben_room, "!help", &bot_user).await;
+        quiet.push(asked.elapsed());
+    }
+    ana.say(
+        &ana_room,
+        "!milestone publication Our audit is out: https://doi.org/10.5694/mja2.51234",
+    )
+    .await;
+    let started = requests.recv().await.expect("the DOI is requested");
+    tokio::time::sleep_until((started + Duration::from_secs(1)).into()).await;
+    let asked = Instant::now();
+    ben.ask(&ben_room, "!help", &bot_user).await;
+    let held = asked.elapsed();
+    println!(
+        "DOI lookup through rounds run on Matrix (Synapse), answer dripped over {}:",
+        seconds(drip)
+    );
+    println!(
+        "  !help from another member in another room 1 s into the lookup: reply {} after it was sent (unhindered: {})",
+        seconds(held),
+        quiet
+            .iter()
+            .map(|d| format!("{:.0} ms", d.as_secs_f64() * 1e3))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
+/// `rounds run`, killed when dropped.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
