@@ -10,8 +10,11 @@
 //!
 //!   cargo bench --bench head_of_line
 //! On SQLite (a file, as deployed); with ROUNDS_HEAD_OF_LINE_POSTGRES set, also on a fresh
-//! PostgreSQL database (from ROUNDS_TEST_POSTGRES). `ROUNDS_HEAD_OF_LINE_DRIP_SECONDS` changes
-//! the 30 s. Under `cargo test` (no `--bench` argument) it does nothing.
+//! PostgreSQL database (from ROUNDS_TEST_POSTGRES). Under the Synapse harness
+//! (`python3 scripts/synapse/harness.py run -- cargo bench --bench head_of_line`) the DOI case
+//! also runs through `rounds run` on Matrix, whose adapter hands events over in its own way.
+//! `ROUNDS_HEAD_OF_LINE_DRIP_SECONDS` changes the 30 s. Under `cargo test` (no `--bench`
+//! argument) it does nothing.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -300,9 +303,16 @@ async fn import_beside_others(store: Arc<dyn Store>, drip: Duration) {
             t.starts_with("Imported ") || t.starts_with("Could not import")
         })
         .await;
+    let imported = adapter
+        .delivered
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|d| d.text.starts_with("Imported "));
     println!(
-        "  calendar import (feed dripped over {}): import took {} (feed requested → report sent)",
+        "  calendar import (feed dripped over {}): {} after {} (feed requested → report sent)",
         seconds(drip),
+        if imported { "imported" } else { "failed" },
         seconds(reported - started)
     );
     println!(
