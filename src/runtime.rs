@@ -8,7 +8,7 @@ use tracing::Instrument;
 
 use crate::core::error::{STORE_UNAVAILABLE, StoreError};
 use crate::core::io::{Action, Inbound};
-use crate::core::store::{OutboxItem, QueueTally};
+use crate::core::store::{ANSWER_KEY_PREFIX, OutboxItem, QueueTally};
 use crate::core::{Bot, Outcome};
 use crate::crash;
 use crate::health::Readiness;
@@ -127,10 +127,10 @@ impl Runtime {
         let seen_key = origin
             .message_id
             .as_ref()
-            .map(|id| format!("in:{}:{id}", origin.platform));
+            .map(|id| format!("{ANSWER_KEY_PREFIX}{}:{id}", origin.platform));
         let base = seen_key.clone().unwrap_or_else(|| {
             format!(
-                "in:{}:{}:{}",
+                "{ANSWER_KEY_PREFIX}{}:{}:{}",
                 origin.platform,
                 self.owner,
                 self.anonymous.fetch_add(1, Ordering::Relaxed)

@@ -6,6 +6,6 @@ ALTER TABLE outbox ADD COLUMN lane TEXT NOT NULL DEFAULT '';
 UPDATE outbox SET lane = 'key:' || key;
 -- A lane's first pending send is the only one that may be claimed.
 CREATE INDEX outbox_lanes ON outbox (platform, state, lane, id);
--- An answer someone is waiting for goes before the queued notices of other lanes: 0 for an
--- answer, 1 for the rest (`Action::awaited`).
+-- A command's answer, which a member is waiting for, goes before what jobs queued in other
+-- lanes: 0 for an answer, 1 for the rest (`OutboxItem::answers_a_command`).
 ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;

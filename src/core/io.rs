@@ -386,13 +386,6 @@ impl Action {
         }
     }
 
-    /// Whether someone is waiting for this send right now, the answer to their command: it
-    /// goes before the queued notices of other lanes, so a burst of reminders never keeps a
-    /// member waiting for a reply. Within a lane, order still rules.
-    pub fn awaited(&self) -> bool {
-        matches!(self, Action::Reply { .. })
-    }
-
     /// The member an action is about, so erasing that member also drops what is queued for them.
     pub fn concerned_member(&self) -> Option<String> {
         match self {

@@ -551,7 +551,7 @@ async fn insert_outbox(
     .bind(to_json(&item.action)?)
     .bind(ts(now))
     .bind(item.action.lane())
-    .bind(if item.action.awaited() { 0_i32 } else { 1 })
+    .bind(if item.answers_a_command() { 0_i32 } else { 1 })
     .execute(&mut *tx)
     .await
     .map_err(db)?;

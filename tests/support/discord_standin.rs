@@ -2187,6 +2187,13 @@ fn interaction_message(
         "user": user_json(&info.user, false),
         "authorizing_integration_owners": {"0": info.guild_id.map(|g| g.to_string())},
     });
+    // Discord names the message a component was on; serenity refuses a component's metadata
+    // without it, and the send that got it would be tried again.
+    if info.kind == 3
+        && let Some(on) = info.message_id
+    {
+        msg["interaction_metadata"]["interacted_message_id"] = json!(on.to_string());
+    }
     normalise_components(&mut msg);
     msg
 }

@@ -28,8 +28,8 @@ pub use memory::{
     member_of_memory_key,
 };
 pub use queue::{
-    FiredJob, Job, JobKind, JobRule, KindFilter, NewJob, OutboxItem, PendingSend, QueueStore,
-    QueueTally,
+    ANSWER_KEY_PREFIX, FiredJob, Job, JobKind, JobRule, KindFilter, NewJob, OutboxItem,
+    PendingSend, QueueStore, QueueTally,
 };
 pub use reminders::{Delivery, NewReminder, Reminder, ReminderStore};
 pub use result::StoreResult;

@@ -123,6 +123,19 @@ pub struct OutboxItem {
     pub action: Action,
 }
 
+/// How the keys of a command's answer begin (`in:<platform>:<event id>:<n>`).
+pub const ANSWER_KEY_PREFIX: &str = "in:";
+
+impl OutboxItem {
+    /// Whether a member is waiting for this send: it is part of the answer to their command.
+    /// Such sends go before what jobs queued in other lanes, so a burst of reminders never
+    /// keeps a member waiting for a reply; an answer's own actions keep their order, and so
+    /// does every lane.
+    pub fn answers_a_command(&self) -> bool {
+        self.key.starts_with(ANSWER_KEY_PREFIX)
+    }
+}
+
 /// A job that has fired: what to queue, and when it is due next (None: finished).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FiredJob {
