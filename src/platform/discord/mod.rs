@@ -3,7 +3,8 @@
 //!
 //! With `api_base` set (tests), every REST call goes to that base: serenity's proxy setting only
 //! applies with its rate limiter off, and the gateway address then comes from that base's
-//! `GET /api/v10/gateway`. In production the rate limiter is on and handles 429s itself.
+//! `GET /api/v10/gateway`. In production the rate limiter is on and handles 429s itself;
+//! Discord's global limit is kept by `pacing`, for whatever the adapter sends.
 
 pub mod commands;
 pub mod direct;
@@ -11,6 +12,7 @@ pub mod inbound;
 pub mod links;
 pub mod modal;
 pub mod outbound;
+pub mod pacing;
 pub mod permissions;
 pub mod recurrence;
 mod sending;
@@ -90,6 +92,7 @@ impl DiscordBot {
             client.http.clone(),
             runtime.bot().store().clone(),
             links,
+            Arc::new(pacing::Pace::per_second(pacing::share(shards))),
         ));
         Ok(DiscordBot {
             client,
