@@ -84,7 +84,19 @@ impl DiscordBot {
             clock,
             prefix: runtime.bot().settings().prefix.clone(),
         };
-        let client = ClientBuilder::new_with_http(http.build(), intents())
+        let pace = Arc::new(pacing::Pace::per_second(pacing::share(shards)));
+        let mut http = http.build();
+        // serenity retries a request refused by the global limit on its own: the pace counts
+        // the retry and holds the rest behind it.
+        if let Some(limiter) = http.ratelimiter.as_mut() {
+            let pace = pace.clone();
+            limiter.set_ratelimit_callback(Box::new(move |info| {
+                if info.global {
+                    pace.refused(info.timeout);
+                }
+            }));
+        }
+        let client = ClientBuilder::new_with_http(http, intents())
             .event_handler(handler)
             .await
             .map_err(|e| anyhow::anyhow!("cannot set up the Discord client: {e}"))?;
@@ -92,7 +104,7 @@ impl DiscordBot {
             client.http.clone(),
             runtime.bot().store().clone(),
             links,
-            Arc::new(pacing::Pace::per_second(pacing::share(shards))),
+            pace,
         ));
         Ok(DiscordBot {
             client,
