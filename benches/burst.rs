@@ -286,6 +286,26 @@ fn report(
         _ => println!("  no post shown"),
     }
     println!("  most posts in any one second, by their snowflakes' milliseconds: {busiest}");
+    // Posts a second in each 20 s from the due instant: a steady pace, or a slow start or end.
+    let mut slices: BTreeMap<u64, usize> = BTreeMap::new();
+    for &ms in &posted_ms {
+        *slices
+            .entry(ms.saturating_sub(due_ms) / 20_000)
+            .or_insert(0) += 1;
+    }
+    let rates: Vec<String> = slices
+        .values()
+        .map(|&n| format!("{:.1}", n as f64 / 20.0))
+        .collect();
+    println!("  posts a second in each 20 s: {}", rates.join(" "));
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let load: Vec<&str> = load.split_whitespace().take(3).collect();
+        println!(
+            "  load average at the end (1, 5, 15 min), on {} cores: {}",
+            std::thread::available_parallelism().map_or(0, usize::from),
+            load.join(" ")
+        );
+    }
     println!(
         "  message POSTs sent: {posts} (shown {}); 429s: {} global, {} in {} of {rooms} channel buckets (at most {} in one), {beyond_first} beyond the first per bucket",
         posted_ms.len(),
