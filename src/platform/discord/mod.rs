@@ -3,7 +3,8 @@
 //!
 //! With `api_base` set (tests), every REST call goes to that base: serenity's proxy setting only
 //! applies with its rate limiter off, and the gateway address then comes from that base's
-//! `GET /api/v10/gateway`. In production the rate limiter is on and handles 429s itself.
+//! `GET /api/v10/gateway`. In production the rate limiter is on and handles 429s itself;
+//! Discord's global limit is kept by `pacing`, for whatever the adapter sends.
 
 pub mod commands;
 pub mod direct;
@@ -11,6 +12,7 @@ pub mod inbound;
 pub mod links;
 pub mod modal;
 pub mod outbound;
+pub mod pacing;
 pub mod permissions;
 pub mod recurrence;
 mod sending;
@@ -82,7 +84,19 @@ impl DiscordBot {
             clock,
             prefix: runtime.bot().settings().prefix.clone(),
         };
-        let client = ClientBuilder::new_with_http(http.build(), intents())
+        let pace = Arc::new(pacing::Pace::per_second(pacing::share(shards)));
+        let mut http = http.build();
+        // serenity retries a request refused by the global limit on its own: the pace counts
+        // the retry and holds the rest behind it.
+        if let Some(limiter) = http.ratelimiter.as_mut() {
+            let pace = pace.clone();
+            limiter.set_ratelimit_callback(Box::new(move |info| {
+                if info.global {
+                    pace.refused(info.timeout);
+                }
+            }));
+        }
+        let client = ClientBuilder::new_with_http(http, intents())
             .event_handler(handler)
             .await
             .map_err(|e| anyhow::anyhow!("cannot set up the Discord client: {e}"))?;
@@ -90,6 +104,7 @@ impl DiscordBot {
             client.http.clone(),
             runtime.bot().store().clone(),
             links,
+            pace,
         ));
         Ok(DiscordBot {
             client,

@@ -13,9 +13,11 @@ use serenity::all::{
     MessageId, Nonce, ReactionType, Timestamp, UserId,
 };
 use serenity::builder::Builder;
+use serenity::http::Route;
 
 use super::inbound::BUTTON_PREFIX;
 use super::links::{Links, PLATFORM};
+use super::pacing::{self, Pace};
 use super::sending::delivery_error;
 pub use super::sending::nonce;
 use crate::core::io::{Action, Message, Stamp, UserRef};
@@ -31,6 +33,8 @@ pub struct DiscordAdapter {
     web: reqwest::Client,
     store: Arc<dyn MemoryStore>,
     links: Arc<Links>,
+    /// Every request an action makes takes its place here first (Discord's global limit).
+    pace: Arc<Pace>,
 }
 
 fn store_error(error: crate::core::error::StoreError) -> DeliveryError {
@@ -145,13 +149,27 @@ fn attachment(message: &Message) -> Option<CreateAttachment> {
 }
 
 impl DiscordAdapter {
-    pub fn new(http: Arc<Http>, store: Arc<dyn MemoryStore>, links: Arc<Links>) -> Self {
+    pub fn new(
+        http: Arc<Http>,
+        store: Arc<dyn MemoryStore>,
+        links: Arc<Links>,
+        pace: Arc<Pace>,
+    ) -> Self {
         DiscordAdapter {
             http,
             web: reqwest::Client::new(),
             store,
             links,
+            pace,
         }
+    }
+
+    /// The client for one request bound by Discord's global limit, once the pace lets it go.
+    /// Interaction answers (webhook-token routes) are not bound by it and do not wait here:
+    /// a deferred command must be answered within its 15 minutes whatever else is queued.
+    pub(super) async fn rest(&self) -> &Http {
+        self.pace.admit().await;
+        self.http.as_ref()
     }
 
     /// Members named in the message always ping; `@everyone`, `@here` and roles only in an
@@ -198,7 +216,8 @@ impl DiscordAdapter {
     /// The bot's own user id: what it made is what it owns (threads) or created (events).
     async fn me(&self) -> Result<UserId, DeliveryError> {
         Ok(self
-            .http
+            .rest()
+            .await
             .get_current_user()
             .await
             .map_err(delivery_error)?
@@ -225,9 +244,18 @@ impl DiscordAdapter {
         if let Some(file) = attachment(message) {
             create = create.add_file(file);
         }
+        // A channel's bucket spent (5 posts in 5 s) is waited out before the post takes a
+        // place in the global pace, not inside serenity after taking one.
+        pacing::route_free(
+            &self.http,
+            Route::ChannelMessages {
+                channel_id: channel,
+            },
+        )
+        .await;
         // `&Http`, not the cache: the cache's permission pre-check can refuse without asking.
         let sent = channel
-            .send_message(self.http.as_ref(), create)
+            .send_message(self.rest().await, create)
             .await
             .map_err(delivery_error)?;
         Ok(sent.id)
@@ -251,7 +279,7 @@ impl DiscordAdapter {
         let (text, users) = content(message);
         channel
             .edit_message(
-                self.http.as_ref(),
+                self.rest().await,
                 MessageId::new(id_of(id, "message")?),
                 EditMessage::new()
                     .content(text)
@@ -309,7 +337,7 @@ impl DiscordAdapter {
             return Ok(ChannelId::new(id));
         }
         let channel = UserId::new(id_of(&user.id, "user")?)
-            .create_dm_channel(self.http.as_ref())
+            .create_dm_channel(self.rest().await)
             .await
             .map_err(delivery_error)?;
         self.store
@@ -359,7 +387,8 @@ impl DiscordAdapter {
             }
         };
         if let Some(emoji) = emoji {
-            self.http
+            self.rest()
+                .await
                 .create_reaction(channel, sent, &ReactionType::Unicode(emoji.to_string()))
                 .await
                 .map_err(delivery_error)?;
@@ -381,7 +410,8 @@ impl DiscordAdapter {
         let member = UserId::new(id_of(&user.id, "user")?);
         // A PUT: granting a role the member holds already changes nothing, so a retry after a
         // crash here (before the outbox row was marked sent) grants nothing twice.
-        self.http
+        self.rest()
+            .await
             .add_member_role(
                 guild,
                 member,
@@ -513,7 +543,8 @@ impl Adapter for DiscordAdapter {
                 message_id,
                 emoji,
             } => self
-                .http
+                .rest()
+                .await
                 .create_reaction(
                     ChannelId::new(id_of(room, "channel")?),
                     MessageId::new(id_of(message_id, "message")?),

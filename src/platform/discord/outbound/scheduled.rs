@@ -94,7 +94,7 @@ impl DiscordAdapter {
         let Some(entry) = entry else {
             if let Some(id) = existing {
                 guild
-                    .delete_scheduled_event(self.http.as_ref(), id)
+                    .delete_scheduled_event(self.rest().await, id)
                     .await
                     .map_err(delivery_error)?;
             }
@@ -111,7 +111,7 @@ impl DiscordAdapter {
             Some(id) => {
                 guild
                     .edit_scheduled_event(
-                        self.http.as_ref(),
+                        self.rest().await,
                         id,
                         EditScheduledEvent::new()
                             .name(name)
@@ -136,7 +136,7 @@ impl DiscordAdapter {
                     None => {
                         let created = guild
                             .create_scheduled_event(
-                                self.http.as_ref(),
+                                self.rest().await,
                                 CreateScheduledEvent::new(
                                     ScheduledEventType::External,
                                     name,
@@ -177,7 +177,7 @@ impl DiscordAdapter {
             Some(id) => {
                 guild
                     .edit_scheduled_event(
-                        self.http.as_ref(),
+                        self.rest().await,
                         ScheduledEventId::new(id),
                         EditScheduledEvent::new()
                             .name(fields.name)
@@ -368,6 +368,7 @@ impl DiscordAdapter {
             .unwrap_or("https://discord.com")
             .trim_end_matches('/');
         let url = format!("{base}/api/v10/guilds/{guild}/scheduled-events/{event}/exceptions");
+        self.pace.admit().await;
         let response = self
             .web
             .post(url)
@@ -405,7 +406,7 @@ impl DiscordAdapter {
     ) -> Result<Option<ScheduledEventId>, DeliveryError> {
         let me = self.me().await?;
         let events = guild
-            .scheduled_events(self.http.as_ref(), false)
+            .scheduled_events(self.rest().await, false)
             .await
             .map_err(delivery_error)?;
         let found = events

@@ -57,7 +57,7 @@ impl DiscordAdapter {
                     None => {
                         let thread = parent
                             .create_thread(
-                                self.http.as_ref(),
+                                self.rest().await,
                                 CreateThread::new(name)
                                     .kind(ChannelType::PrivateThread)
                                     .invitable(false),
@@ -77,7 +77,7 @@ impl DiscordAdapter {
         };
         for member in members {
             thread
-                .add_thread_member(self.http.as_ref(), UserId::new(id_of(&member.id, "user")?))
+                .add_thread_member(self.rest().await, UserId::new(id_of(&member.id, "user")?))
                 .await
                 .map_err(delivery_error)?;
         }
@@ -95,7 +95,7 @@ impl DiscordAdapter {
         began: chrono::DateTime<Utc>,
     ) -> Result<Option<ChannelId>, DeliveryError> {
         let Channel::Guild(channel) = parent
-            .to_channel(self.http.as_ref())
+            .to_channel(self.rest().await)
             .await
             .map_err(delivery_error)?
         else {
@@ -104,7 +104,7 @@ impl DiscordAdapter {
         let me = self.me().await?;
         let active = channel
             .guild_id
-            .get_active_threads(self.http.as_ref())
+            .get_active_threads(self.rest().await)
             .await
             .map_err(delivery_error)?;
         let found = active
