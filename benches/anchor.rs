@@ -36,7 +36,7 @@ use measure::{Bot, env_number, percentile, rounds_binary};
 /// Debug only where the three lines come from; the rest stays at warn, so the log costs the
 /// measured path a few lines per command.
 const ROUNDS_LOG: &str = "warn,rounds::platform::matrix::inbound=debug,rounds::outbox=debug,\
-                          matrix_sdk::http_client=debug";
+                          matrix_sdk::http_client=debug,matrix_sdk_crypto::backups=error";
 const ANCHOR_HELP: &str = "Hello, I am a reminder bot!";
 
 #[tokio::main]
@@ -260,40 +260,38 @@ impl RoundsLog {
 
     fn report(&self, asked: &[OwnedEventId]) {
         let lines = self.0.lock().unwrap();
-        if lines.send_started.is_empty() {
-            println!(
-                "Rounds' own time: no `send started` line in its log (this build's outbox does not write one); {} commands reached the handler",
-                asked
-                    .iter()
-                    .filter(|id| lines.handled.contains_key(id.as_str()))
-                    .count()
-            );
-            return;
-        }
         let mut from_sync = Vec::new();
-        let mut from_handler = Vec::new();
         let mut sdk = Vec::new();
+        let mut from_handler = Vec::new();
+        let mut reached = 0;
         for id in asked {
-            let key = format!("in:matrix:{id}:0");
-            let (Some(&handled), Some(&started)) =
-                (lines.handled.get(id.as_str()), lines.send_started.get(&key))
-            else {
+            let Some(&handled) = lines.handled.get(id.as_str()) else {
+                continue;
+            };
+            reached += 1;
+            // The sync that brought it: the last response read before its handler ran.
+            let at = lines.syncs.partition_point(|t| *t <= handled);
+            let synced = at.checked_sub(1).map(|at| lines.syncs[at]);
+            if let Some(synced) = synced {
+                sdk.push(micros(handled - synced));
+            }
+            let Some(&started) = lines.send_started.get(&format!("in:matrix:{id}:0")) else {
                 continue;
             };
             from_handler.push(micros(started - handled));
-            // The sync that brought it: the last response read before its handler ran.
-            let at = lines.syncs.partition_point(|t| *t <= handled);
-            if at > 0 {
-                let synced = lines.syncs[at - 1];
+            if let Some(synced) = synced {
                 from_sync.push(micros(started - synced));
-                sdk.push(micros(handled - synced));
             }
         }
         println!(
-            "Rounds' own time per command, from its log ({} of {} commands paired):",
+            "Rounds' own time per command, from its log ({} of {} commands reached the handler, {} with a `send started`):",
+            reached,
+            asked.len(),
             from_handler.len(),
-            asked.len()
         );
+        if lines.send_started.is_empty() {
+            println!("  no `send started` line at all: this build's outbox does not write one");
+        }
         for (what, values) in [
             ("/sync response read -> send started", &mut from_sync),
             ("  of which /sync read -> handler", &mut sdk),
