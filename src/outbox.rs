@@ -6,11 +6,15 @@
 //! still remembers the key (`Adapter::dedup_window`): later, it is reported to the committee
 //! instead, and a send whose tries keep dying with the process is quarantined.
 //!
-//! Rows are claimed a few at a time, and each row's lease is renewed (by its owner only) just
-//! before it is sent and while it is being sent, so a slow platform never lets another process
-//! take a row this one is still sending; an outcome is written only by the lease's holder.
+//! Sends to different lanes (rooms, members) run side by side, up to the adapter's bound;
+//! sends to one lane go in order. A row is claimed only when it is about to be sent, and its
+//! lease is renewed (by its owner only) just before it is sent and while it is being sent, so
+//! a slow platform never lets another process take a row this one is still sending; an
+//! outcome is written only by the lease's holder.
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::future::OptionFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::core::delivery::{self, Undelivered};
 use crate::core::doubt::{self, Doubt};
@@ -20,12 +24,16 @@ use crate::crash;
 use crate::platform::{Adapter, DeliveryError};
 use crate::telemetry::{self, Delivery};
 
-/// How long a send's lease lasts. It is renewed just before each send, so it need only outlast
-/// one send, not a batch; after a crash the next process (on PostgreSQL) waits it out.
+/// How long a send's lease lasts. It is renewed just before the send and while it is in
+/// flight; after a crash the next process (on PostgreSQL) waits it out.
 pub const SEND_LEASE: Duration = Duration::seconds(30);
-/// Rows claimed at a time: few, so that rows a slow platform has not reached yet are not held
-/// away from another sender.
-pub const CLAIM_BATCH: i64 = 8;
+/// A claim of sends, in progress.
+type Claim<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Vec<PendingSend>, StoreError>> + Send + 'a>,
+>;
+
+/// How often a sender with free slots looks for new sends while others are in flight.
+const LOOK_AGAIN: std::time::Duration = std::time::Duration::from_millis(200);
 /// Tries before a send is given up and reported.
 pub const MAX_ATTEMPTS: i64 = 8;
 /// Tries cut off without an outcome before a send is quarantined (see `core::doubt`).
@@ -35,19 +43,15 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::seconds(1 << attempts.clamp(0, 9)).min(Duration::minutes(10))
 }
 
-/// How a sender holds its rows: the lease of each row, and how many it claims at a time.
+/// How a sender holds its rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Leasing {
     pub lease: Duration,
-    pub batch: i64,
 }
 
 impl Default for Leasing {
     fn default() -> Self {
-        Leasing {
-            lease: SEND_LEASE,
-            batch: CLAIM_BATCH,
-        }
+        Leasing { lease: SEND_LEASE }
     }
 }
 
@@ -65,10 +69,15 @@ pub async fn deliver(
 }
 
 /// `deliver`, reading the time from `clock` before each claim and each send, and asking
-/// `stopping` before each send and returning early once it says yes. The send in flight always
-/// finishes and is recorded (a send cut off halfway might be shown and then repeated). Rows of
-/// the batch left unsent keep this owner's lease until `QueueStore::release_leases` hands them
-/// back, or it runs out.
+/// `stopping` before each claim and each send, returning once it says yes and the sends in
+/// flight have finished. A send in flight always finishes and is recorded (a send cut off
+/// halfway might be shown and then repeated).
+///
+/// Up to `Adapter::parallel_sends` sends are in flight at once. The store offers only the
+/// first pending send of each lane (`Action::lane`), so those in flight are to different rooms
+/// or members, and a lane's next send is claimed only once the one before it has its outcome:
+/// one slow room holds back no other, and no room sees its messages out of order. Only what is
+/// about to be sent is claimed: a lease covers a send in flight, never one waiting its turn.
 pub async fn deliver_until(
     store: &dyn Store,
     adapter: &dyn Adapter,
@@ -77,32 +86,74 @@ pub async fn deliver_until(
     leasing: Leasing,
     stopping: &(dyn Fn() -> bool + Sync),
 ) -> Result<usize, StoreError> {
+    let width = adapter.parallel_sends().max(1);
+    let mut in_flight = FuturesUnordered::new();
+    // The claim runs beside the sends, never instead of them: a send may hold the store's only
+    // connection, or SQLite's write lock, halfway through a transaction, and must go on.
+    let mut claiming: Option<Claim<'_>> = None;
     let mut delivered = 0;
+    let mut failed = None;
+    // Whether the last claim found nothing: no point asking again until a send finishes and
+    // its lane's next send becomes the first, or a while has passed.
+    let mut drained = false;
     loop {
-        if stopping() {
-            return Ok(delivered);
-        }
-        let now = clock();
-        let batch = store
-            .claim_outbox(
+        let free = width.saturating_sub(in_flight.len());
+        if claiming.is_none() && free > 0 && !drained && failed.is_none() && !stopping() {
+            let now = clock();
+            claiming = Some(store.claim_outbox(
                 adapter.platform(),
                 now,
                 owner,
                 now + leasing.lease,
-                leasing.batch,
-            )
-            .await?;
-        if batch.is_empty() {
-            return Ok(delivered);
+                free as i64,
+            ));
         }
-        for send in batch {
-            if stopping() {
-                return Ok(delivered);
-            }
-            if send_one(store, adapter, owner, clock, leasing, &send).await? {
-                delivered += 1;
-            }
+        if claiming.is_none() && in_flight.is_empty() {
+            break;
         }
+        // While sends are in flight and slots are free, look again now and then: what is
+        // queued meanwhile (a member's answer) must not wait for the slowest send to finish.
+        let look_again =
+            claiming.is_none() && free > 0 && drained && failed.is_none() && !stopping();
+        tokio::select! {
+            Some(claimed) = OptionFuture::from(claiming.as_mut()) => {
+                claiming = None;
+                match claimed {
+                    Ok(batch) => {
+                        drained = batch.is_empty();
+                        for send in batch {
+                            in_flight.push(async move {
+                                if stopping() {
+                                    // Claimed but not begun: its lease is handed back by the
+                                    // stop (`QueueStore::release_leases`), or runs out.
+                                    return Ok(false);
+                                }
+                                send_one(store, adapter, owner, clock, leasing, &send).await
+                            });
+                        }
+                    }
+                    Err(error) => {
+                        failed = Some(error);
+                    }
+                }
+            }
+            Some(finished) = in_flight.next() => {
+                drained = false;
+                match finished {
+                    Ok(sent) => delivered += usize::from(sent),
+                    Err(error) => {
+                        tracing::error!(%error, platform = adapter.platform(), "a send's outcome could not be written");
+                        failed.get_or_insert(error);
+                    }
+                }
+            }
+            _ = tokio::time::sleep(LOOK_AGAIN), if look_again => drained = false,
+            else => break,
+        }
+    }
+    match failed {
+        Some(error) => Err(error),
+        None => Ok(delivered),
     }
 }
 
@@ -132,6 +183,7 @@ async fn send_one(
         return Ok(false);
     }
     crash::point("outbox:started");
+    tracing::debug!(key, platform, "send started");
     let result = performing(store, adapter, owner, clock, leasing, send).await;
     crash::point("outbox:performed");
     let now = clock();

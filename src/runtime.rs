@@ -193,36 +193,39 @@ impl Runtime {
         outbox::deliver(self.bot.store().as_ref(), adapter, &self.owner, now).await
     }
 
-    /// Runs the scheduler and the senders for every adapter until `shutdown` turns true. It
-    /// sleeps until the next job or retry is due, as the store says, and wakes at once when a
-    /// command has been answered or the clock is shifted; no beat runs while nothing is due.
-    /// One per process. Jobs that fetch from other servers run in a loop of their own, so a
-    /// slow feed holds back only its own import and never a reminder or a reply.
+    /// Runs the scheduler and the senders for every adapter until `shutdown` turns true. Each
+    /// runs in a loop of its own that sleeps until its next work is due, as the store says, and
+    /// wakes at once when work is queued or the clock is shifted; no beat runs while nothing is
+    /// due. One per process. So nothing waits behind anything else: a platform that is slow or
+    /// rate limited holds back only its own sends, a burst of sends holds back no job, and jobs
+    /// that fetch from other servers hold back only their own import.
     pub async fn drive(
         &self,
         adapters: &[std::sync::Arc<dyn Adapter>],
         clock: &crate::clock::Clock,
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
+        let senders = futures_util::future::join_all(
+            adapters
+                .iter()
+                .map(|adapter| self.drive_sends(adapter.as_ref(), clock, shutdown.clone())),
+        );
         tokio::join!(
-            self.drive_main(adapters, clock, shutdown.clone()),
+            self.drive_jobs(clock, shutdown.clone()),
             self.drive_fetching(clock, shutdown),
+            senders,
         );
     }
 
-    async fn drive_main(
+    /// Fires the jobs that do not fetch; what they queue is sent by the senders, roused at once.
+    async fn drive_jobs(
         &self,
-        adapters: &[std::sync::Arc<dyn Adapter>],
         clock: &crate::clock::Clock,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut shifts = clock.shifts();
-        // Only the wait is raced against the stop, never the work: a tick or a send that has
-        // begun finishes and is recorded, and the stop is noticed between sends.
-        let stopping = {
-            let shutdown = shutdown.clone();
-            move || *shutdown.borrow()
-        };
+        // Only the wait is raced against the stop, never the work: a tick that has begun
+        // finishes and is recorded.
         let mut sleep = std::time::Duration::ZERO;
         loop {
             tokio::select! {
@@ -235,67 +238,67 @@ impl Runtime {
                     }
                 }
             }
-            if stopping() {
-                return;
-            }
-            // What is queued goes first: a command's answer is not held behind the firing of
-            // jobs that fall due in the same wake-up.
-            self.deliver_all(adapters, clock, &stopping).await;
-            if stopping() {
+            if *shutdown.borrow() {
                 return;
             }
             match self.scheduler.tick_lane(clock.now(), Lane::Main).await {
                 Ok(0) => {}
-                Ok(_) => self.deliver_all(adapters, clock, &stopping).await,
+                Ok(_) => self.wake.sends(),
                 Err(error) => tracing::error!(%error, "scheduler tick failed"),
             }
-            sleep = self.sleep_main(adapters, clock).await;
+            let next = self.scheduler.next_due(Lane::Main).await;
+            sleep = self.sleep_until(next, clock);
         }
     }
 
-    async fn deliver_all(
+    /// Sends what is queued for `adapter`'s platform, as soon as it is queued or its retry is
+    /// due. A stop is noticed between sends; those in flight finish and are recorded.
+    async fn drive_sends(
         &self,
-        adapters: &[std::sync::Arc<dyn Adapter>],
+        adapter: &dyn Adapter,
         clock: &crate::clock::Clock,
-        stopping: &(dyn Fn() -> bool + Sync),
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
-        for adapter in adapters {
+        let mut shifts = clock.shifts();
+        let mut queued = self.wake.sends.subscribe();
+        let stopping = {
+            let shutdown = shutdown.clone();
+            move || *shutdown.borrow()
+        };
+        let store = self.bot.store().as_ref();
+        let mut sleep = std::time::Duration::ZERO;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(sleep) => {}
+                _ = queued.changed() => {}
+                _ = shifts.changed() => {}
+                changed = shutdown.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+            }
             if stopping() {
                 return;
             }
-            let store = self.bot.store().as_ref();
-            // The clock, not the tick's `now`: a batch can take longer than a lease.
+            // Marked seen before the work, so what is queued while it runs wakes the next turn.
+            queued.mark_unchanged();
+            // The clock, not a fixed `now`: sends can take longer than a lease.
             let sent = outbox::deliver_until(
                 store,
-                adapter.as_ref(),
+                adapter,
                 &self.owner,
                 &|| clock.now(),
                 outbox::Leasing::default(),
-                stopping,
+                &stopping,
             )
             .await;
             if let Err(error) = sent {
                 tracing::error!(%error, platform = adapter.platform(), "delivery failed");
             }
+            let next = store.next_send_at(adapter.platform()).await;
+            sleep = self.sleep_until(next, clock);
         }
-    }
-
-    /// How long the main loop may sleep: until its next job or send is due.
-    async fn sleep_main(
-        &self,
-        adapters: &[std::sync::Arc<dyn Adapter>],
-        clock: &crate::clock::Clock,
-    ) -> std::time::Duration {
-        let mut next = self.scheduler.next_due(Lane::Main).await;
-        for adapter in adapters {
-            let store = self.bot.store();
-            let send = store.next_send_at(adapter.platform()).await;
-            next = match (next, send) {
-                (Ok(a), Ok(b)) => Ok(a.into_iter().chain(b).min()),
-                (Err(error), _) | (_, Err(error)) => Err(error),
-            };
-        }
-        self.sleep_until(next, clock)
     }
 
     /// The sleep until `next`, capped so that work queued where this process cannot hear of
@@ -321,7 +324,7 @@ impl Runtime {
         }
     }
 
-    /// Fires the jobs that fetch; what they queue is sent by `drive_main`, roused at once.
+    /// Fires the jobs that fetch; what they queue is sent by the senders, roused at once.
     /// A stop cuts a fetch short: its job is only leased, and `release_leases` hands it back
     /// for the next start to fire again (a feed can take its whole timeout to answer).
     async fn drive_fetching(
@@ -348,7 +351,7 @@ impl Runtime {
             };
             match fired {
                 Ok(0) => {}
-                Ok(_) => self.wake.main.notify_one(),
+                Ok(_) => self.wake.sends(),
                 Err(error) => tracing::error!(%error, "fetching tick failed"),
             }
             let next = self.scheduler.next_due(Lane::Fetching).await;
@@ -405,17 +408,35 @@ const SLEEP_SHARED: std::time::Duration = std::time::Duration::from_secs(3);
 const SLEEP_FLOOR: std::time::Duration = std::time::Duration::from_millis(250);
 const SLEEP_AFTER_ERROR: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Rouses both drive loops when work is queued: the main loop sends it, and a command may have
-/// added a job that fetches.
-#[derive(Default)]
+/// Rouses the drive loops when work is queued: the senders send it, and a command may have
+/// added a job, which the job loops must now wait for.
 struct Wake {
     main: tokio::sync::Notify,
     fetching: tokio::sync::Notify,
+    /// A count bumped whenever sends are queued: each platform's sender sees every bump, even
+    /// one made while it was busy sending.
+    sends: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Wake {
+    fn default() -> Self {
+        Wake {
+            main: tokio::sync::Notify::new(),
+            fetching: tokio::sync::Notify::new(),
+            sends: tokio::sync::watch::Sender::new(0),
+        }
+    }
 }
 
 impl Wake {
     fn notify_one(&self) {
         self.main.notify_one();
         self.fetching.notify_one();
+        self.sends();
+    }
+
+    fn sends(&self) {
+        self.sends
+            .send_modify(|queued| *queued = queued.wrapping_add(1));
     }
 }

@@ -249,8 +249,9 @@ async fn released_leases_are_claimable_at_once(store: Arc<dyn Store>) {
             platform: "discord".into(),
             society: support::SOCIETY.into(),
             member: None,
+            // Three rooms: sends to one room are claimed one at a time, in order.
             action: Action::Post {
-                room: GENERAL.to_string(),
+                room: format!("{GENERAL}{n}"),
                 message: Message {
                     text: format!("release {n}"),
                     ..Message::default()

@@ -278,7 +278,6 @@ async fn two_senders_never_both_send_a_row(store: Arc<dyn Store>) {
     };
     let leasing = Leasing {
         lease: Duration::seconds(30),
-        batch: outbox::CLAIM_BATCH,
     };
     let (a, b) = tokio::join!(
         send_loop(store.as_ref(), &platform, "a", leasing),
@@ -340,7 +339,6 @@ async fn a_send_longer_than_its_lease_keeps_it(store: Arc<dyn Store>) {
     };
     let leasing = Leasing {
         lease: Duration::seconds(2),
-        batch: outbox::CLAIM_BATCH,
     };
     let wall = || Utc::now();
     let done = std::sync::atomic::AtomicBool::new(false);

@@ -351,6 +351,48 @@ impl Action {
         }
     }
 
+    /// Where the action lands, as a name: sends that share a lane are delivered one after
+    /// another in the order they were queued (a member must never see a room's second notice
+    /// before its first, nor an edit before its announcement); different lanes go side by side.
+    /// An announcement and its edits share the society's announcements lane, since the room is
+    /// the platform's to choose; a member's private messages and group joins share theirs.
+    pub fn lane(&self) -> String {
+        match self {
+            Action::Post { room, .. } | Action::Reply { room, .. } | Action::React { room, .. } => {
+                format!("room:{room}")
+            }
+            Action::Announce { society, .. } | Action::Edit { society, .. } => {
+                format!("announcements:{society}")
+            }
+            Action::MirrorEvent { society, .. } => format!("calendar:{society}"),
+            Action::Celebrate { society, .. } => format!("celebrations:{society}"),
+            Action::Remind { user, .. } | Action::JoinGroup { user, .. } => {
+                format!("member:{}", user.id)
+            }
+            Action::Introduce {
+                society,
+                members,
+                meeting,
+                ..
+            } => match meeting {
+                Some(meeting) => format!("meeting:{society}:{meeting}"),
+                None => {
+                    let mut ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+                    ids.sort_unstable();
+                    format!("introduction:{society}:{}", ids.join(","))
+                }
+            },
+            Action::AdminLog { society, .. } => format!("committee:{society}"),
+        }
+    }
+
+    /// Whether someone is waiting for this send right now, the answer to their command: it
+    /// goes before the queued notices of other lanes, so a burst of reminders never keeps a
+    /// member waiting for a reply. Within a lane, order still rules.
+    pub fn awaited(&self) -> bool {
+        matches!(self, Action::Reply { .. })
+    }
+
     /// The member an action is about, so erasing that member also drops what is queued for them.
     pub fn concerned_member(&self) -> Option<String> {
         match self {

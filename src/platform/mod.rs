@@ -40,6 +40,13 @@ pub trait Adapter: Send + Sync {
         PrivateFallback::MentionInRoom
     }
 
+    /// How many sends may be in flight at once, each to a different lane (room, member):
+    /// sends to one lane always go one after another. One by default, which keeps a single
+    /// output, the terminal's, in the order things were queued.
+    fn parallel_sends(&self) -> usize {
+        1
+    }
+
     /// How long after a first try the platform still drops a repeat of the same key. A send
     /// cut off mid-try (the process died) is tried again only within it: later, a repeat
     /// could show the message twice, so it is reported instead. None: the key is remembered

@@ -223,11 +223,13 @@ impl QueueStore for SqlStore {
     }
 
     async fn next_send_at(&self, platform: &str) -> StoreResult<Option<DateTime<Utc>>> {
-        let row = sqlx::query(
+        // Only a lane's first send can be claimed; a later one waits for it, not for its time.
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until >= next_try_at \
              THEN lease_until + 1 ELSE next_try_at END) FROM outbox \
-             WHERE platform = $1 AND state = 'pending'",
-        )
+             WHERE platform = $1 AND state = 'pending' AND {}",
+            lane_head("$1")
+        )))
         .bind(platform)
         .fetch_one(&mut *self.conn().await?)
         .await
@@ -260,7 +262,8 @@ impl QueueStore for SqlStore {
         let mut conn = self.conn().await?;
         // A read first, as for jobs: an idle delivery takes no write lock.
         let ready = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT 1 FROM outbox WHERE {CLAIMABLE_SEND} LIMIT 1"
+            "SELECT 1 FROM outbox WHERE {CLAIMABLE_SEND} AND {} LIMIT 1",
+            lane_head("$2")
         )))
         .bind(ts(now))
         .bind(platform)
@@ -272,8 +275,9 @@ impl QueueStore for SqlStore {
         }
         let sql = format!(
             "UPDATE outbox SET lease_owner = $3, lease_until = $4 WHERE id IN (\
-               SELECT id FROM outbox WHERE {CLAIMABLE_SEND} ORDER BY id LIMIT $5{}) \
+               SELECT id FROM outbox WHERE {CLAIMABLE_SEND} AND {} ORDER BY priority, id LIMIT $5{}) \
              RETURNING id, key, platform, society, action, attempts, tries_started, first_tried_at",
+            lane_head("$2"),
             self.skip_locked()
         );
         let rows: Vec<OutboxRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -456,6 +460,17 @@ const CLAIMABLE_JOB: &str =
 const CLAIMABLE_SEND: &str = "platform = $2 AND state = 'pending' AND next_try_at <= $1 \
      AND (lease_until IS NULL OR lease_until < $1)";
 
+/// The condition that a send is the first pending one of its lane (`Action::lane`), with the
+/// platform bound at `platform`: only it may be claimed, so a lane's sends go in order even
+/// across processes, and a lane whose first send is in flight or waiting out a retry offers
+/// nothing. The others wait in the store, unleased, not in a sender's batch.
+fn lane_head(platform: &str) -> String {
+    format!(
+        "id IN (SELECT MIN(id) FROM outbox WHERE platform = {platform} AND state = 'pending' \
+         GROUP BY lane)"
+    )
+}
+
 /// Which kinds and platforms a claim or a look-ahead covers, as SQL conditions whose values
 /// are bound, never spliced.
 struct JobFilter<'a> {
@@ -525,8 +540,9 @@ async fn insert_outbox(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO outbox (key, platform, society, member, action, next_try_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (key) DO NOTHING",
+        "INSERT INTO outbox \
+         (key, platform, society, member, action, next_try_at, created_at, lane, priority) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
     )
     .bind(&item.key)
     .bind(&item.platform)
@@ -534,6 +550,8 @@ async fn insert_outbox(
     .bind(&item.member)
     .bind(to_json(&item.action)?)
     .bind(ts(now))
+    .bind(item.action.lane())
+    .bind(if item.action.awaited() { 0_i32 } else { 1 })
     .execute(&mut *tx)
     .await
     .map_err(db)?;

@@ -407,6 +407,12 @@ impl Adapter for DiscordAdapter {
         Some(chrono::Duration::seconds(90))
     }
 
+    /// Enough sends in flight to keep to Discord's global 50 requests a second while each
+    /// channel waits out its own bucket (5 messages per 5 s): about one a second per channel.
+    fn parallel_sends(&self) -> usize {
+        64
+    }
+
     /// A private thread in the pairing channel, as for introductions.
     fn private_fallback(&self) -> PrivateFallback {
         PrivateFallback::Thread

@@ -375,6 +375,13 @@ impl Adapter for MatrixAdapter {
         PLATFORM
     }
 
+    /// A homeserver limits a bot's messages per user, not per room (Synapse's `rc_message`),
+    /// so a few rooms at once suffice for one slow room (a room being made, a key being
+    /// shared) not to hold back the rest.
+    fn parallel_sends(&self) -> usize {
+        8
+    }
+
     async fn perform(&self, key: &str, action: &Action) -> Result<(), DeliveryError> {
         match action {
             Action::Post { room, message } => {
