@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 use matrix_member::{Member, Synapse};
 use matrix_sdk::Room;
 use matrix_sdk::ruma::OwnedEventId;
-use measure::{Bot, env_number, percentile, rounds_binary};
+use measure::{Bot, env_number, percentile, rounds_binary, rss_kib};
 
 /// Debug only where the three lines come from; the rest stays at warn, so the log costs the
 /// measured path a few lines per command.
@@ -67,7 +67,7 @@ async fn main() {
         .spawn()
         .expect("start rounds run");
     let log = RoundsLog::follow(child.stderr.take().unwrap());
-    let _rounds_bot = Bot(child);
+    let rounds_bot = Bot(child);
 
     let anchor_dir = data.path().join("anchor");
     std::fs::create_dir_all(&anchor_dir).unwrap();
@@ -77,7 +77,7 @@ async fn main() {
         anchor_config(&anchor_dir, &synapse.url, &anchor_user, &anchor_pass),
     )
     .unwrap();
-    let _anchor_bot = Bot(Command::new(&anchor_launcher)
+    let anchor_bot = Bot(Command::new(&anchor_launcher)
         .arg(&config)
         .current_dir(&anchor_dir)
         .stdin(Stdio::null())
@@ -149,6 +149,11 @@ async fn main() {
         "  ratio Rounds/anchor: p50 {:.2}, p95 {:.2}",
         ms(summary[0].0) / ms(summary[1].0),
         ms(summary[0].1) / ms(summary[1].1)
+    );
+    println!(
+        "  RSS after the run: Rounds {} KiB, anchor {} KiB",
+        rss_kib(rounds_bot.0.id()).unwrap_or(0),
+        rss_kib(anchor_bot.0.id()).unwrap_or(0)
     );
 
     // The reply to the last command was seen, so its log line was written; the reader thread
