@@ -8,6 +8,8 @@ Subcommands (see README.md beside this file):
     register --dir DIR USER PASSWORD [--admin]
     stop     --dir DIR               SIGTERM, then SIGKILL after 10 s
     run      [--dir DIR] -- COMMAND...   all of the above around COMMAND
+    anchor-install                   add matrix-reminder-bot==ANCHOR_VERSION to the venv;
+                                     prints the path of its launcher (for benches/anchor.rs)
 
 Standard library only: this file runs with the machine's python3 *before* the
 venv exists, and must not depend on anything the venv provides.
@@ -35,6 +37,11 @@ from pathlib import Path
 # Pinned so every developer and CI test against the same server behaviour.
 SYNAPSE_VERSION = "1.163.2"
 SERVER_NAME = "localhost"
+
+# The bot issue 19 measures Rounds against (benches/anchor.rs). Only that benchmark installs
+# it, into the same venv; the tests never need it.
+ANCHOR_PACKAGE = "matrix-reminder-bot"
+ANCHOR_VERSION = "0.4.0"
 
 READY_TIMEOUT_S = 60.0
 STOP_GRACE_S = 10.0
@@ -145,6 +152,53 @@ def install() -> None:
 
 def venv_bin(name: str) -> Path:
     return venv_dir() / "bin" / name
+
+
+def anchor_installed_version() -> str | None:
+    """The anchor's version as its installed metadata says, if its code also imports.
+
+    Importing the callbacks pulls in matrix-nio and its crypto (vodozemac since matrix-nio
+    0.26, python-olm before), which is what a half-finished install would lack.
+    """
+    py = venv_python()
+    if not py.exists():
+        return None
+    probe = ("import importlib.metadata as m, matrix_reminder_bot.callbacks; "
+             f"print(m.version({ANCHOR_PACKAGE!r}))")
+    try:
+        out = subprocess.run([str(py), "-c", probe], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def anchor_install() -> Path:
+    """Synapse's venv plus the anchor bot; returns the anchor's launcher script."""
+    install()
+    started = time.monotonic()
+    if anchor_installed_version() != ANCHOR_VERSION:
+        with install_lock():
+            if anchor_installed_version() != ANCHOR_VERSION:
+                log(f"installing {ANCHOR_PACKAGE}=={ANCHOR_VERSION} into {venv_dir()} ...")
+                # Synapse's own pins are already there; pip adds only what the bot needs
+                # (pip check after it finds nothing broken with Synapse 1.163.2).
+                subprocess.run(
+                    [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check",
+                     "--no-input", "--quiet", f"{ANCHOR_PACKAGE}=={ANCHOR_VERSION}"],
+                    check=True, stdin=subprocess.DEVNULL,
+                )
+                got = anchor_installed_version()
+                if got != ANCHOR_VERSION:
+                    raise HarnessError(f"after install the venv reports {ANCHOR_PACKAGE} {got!r}, "
+                                       f"not {ANCHOR_VERSION}")
+                if installed_version() != SYNAPSE_VERSION:
+                    raise HarnessError(f"installing {ANCHOR_PACKAGE} broke Synapse in {venv_dir()}")
+                log(f"installed {ANCHOR_PACKAGE} {ANCHOR_VERSION} "
+                    f"in {time.monotonic() - started:.1f} s")
+    launcher = venv_bin(ANCHOR_PACKAGE)
+    if not launcher.exists():
+        raise HarnessError(f"{launcher} is missing after installing {ANCHOR_PACKAGE}")
+    return launcher
 
 
 # --------------------------------------------------------------------------
@@ -688,6 +742,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--admin", action="store_true")
     p = sub.add_parser("stop", help="stop a started server")
     p.add_argument("--dir", required=True)
+    sub.add_parser("anchor-install",
+                   help=f"add {ANCHOR_PACKAGE} {ANCHOR_VERSION} to the venv; print its launcher")
     p = sub.add_parser("run", help="install, start, register the test users, run COMMAND, stop")
     p.add_argument("--dir", help="server directory (default: a temporary one, removed after)")
     p.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
@@ -696,6 +752,8 @@ def main(argv: list[str]) -> int:
     try:
         if args.cmd == "install":
             install()
+        elif args.cmd == "anchor-install":
+            print(anchor_install(), flush=True)
         elif args.cmd == "start":
             if installed_version() != SYNAPSE_VERSION:
                 raise HarnessError(f"Synapse {SYNAPSE_VERSION} is not installed: run `install` first")

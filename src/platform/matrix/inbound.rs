@@ -302,6 +302,13 @@ impl Handlers {
     /// The one way into Rounds for a room's timeline event, however it came; returns how many
     /// actions its answer has (0 for an event that needs none or was handled before).
     pub async fn on_timeline(&self, room: Room, raw: Raw<AnySyncTimelineEvent>, via: Via) -> usize {
+        // Where Rounds' own time for a command starts (benches/anchor.rs pairs it with the
+        // outbox's `send started`); the id is read only when debug is on for this target.
+        tracing::debug!(
+            event_id = %raw.get_field::<String>("event_id").ok().flatten().unwrap_or_default(),
+            ?via,
+            "timeline event reached the handler"
+        );
         let event = match raw.deserialize() {
             Ok(event) => event,
             Err(error) => {
