@@ -21,7 +21,7 @@ COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src benches \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \
-    && for bench in rounds_bench matrix_roundtrip discord_roundtrip pairing idle; do \
+    && for bench in rounds_bench matrix_roundtrip discord_roundtrip pairing idle memory; do \
          echo 'fn main() {}' > "benches/$bench.rs"; \
        done \
     && cargo build --release --locked --bin rounds \
