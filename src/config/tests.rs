@@ -188,7 +188,10 @@ fn a_platform_left_out_of_the_build_is_named() {
          default build has both platforms), or remove the Matrix settings"
     );
     let discord = check::left_out(&both, &["matrix"]).expect("Discord is left out");
-    assert!(discord.starts_with("Discord is configured (ROUNDS_DISCORD_TOKEN)"), "{discord}");
+    assert!(
+        discord.starts_with("Discord is configured (ROUNDS_DISCORD_TOKEN)"),
+        "{discord}"
+    );
     assert!(discord.contains("(it has Matrix only)") && discord.contains("feature `discord`"));
     let neither = check::left_out(&both, &[]).expect("both are left out");
     assert!(
@@ -202,5 +205,8 @@ fn a_platform_left_out_of_the_build_is_named() {
     // What is not configured is not asked of the build.
     let discord_only = Config::load(None, &env(&[("ROUNDS_DISCORD_TOKEN", "token")])).unwrap();
     assert_eq!(check::left_out(&discord_only, &["discord"]), None);
-    assert_eq!(check::left_out(&Config::load(None, &env(&[])).unwrap(), &[]), None);
+    assert_eq!(
+        check::left_out(&Config::load(None, &env(&[])).unwrap(), &[]),
+        None
+    );
 }
