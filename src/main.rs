@@ -89,6 +89,10 @@ async fn main() -> ExitCode {
 
 /// The platforms `rounds run` connects to: the ones whose jobs and sends it takes. Called once
 /// `left_out` has found every configured platform in this build.
+#[cfg_attr(
+    not(any(feature = "matrix", feature = "discord")),
+    allow(unused_mut, unused_variables)
+)]
 fn platforms_of(config: &Config) -> Vec<&'static str> {
     let mut platforms = Vec::new();
     #[cfg(feature = "discord")]
@@ -303,6 +307,7 @@ async fn start_tasks(
             ),
         );
     }
+    #[cfg_attr(not(any(feature = "matrix", feature = "discord")), allow(unused_mut))]
     let mut adapters: Vec<Arc<dyn Adapter>> = Vec::new();
     #[cfg(feature = "matrix")]
     if let Some(matrix) = &config.matrix {
@@ -346,6 +351,7 @@ async fn start_tasks(
 }
 
 /// `work`, unless the stop starts first (None).
+#[cfg(any(feature = "matrix", feature = "discord"))]
 async fn until_stopped<T>(
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
     work: impl std::future::Future<Output = anyhow::Result<T>>,
