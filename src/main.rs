@@ -13,7 +13,9 @@ use rounds::config::{Config, commands};
 use rounds::core::when;
 use rounds::http::{CrossrefLookup, HttpFetcher};
 use rounds::platform::Adapter;
+#[cfg(feature = "discord")]
 use rounds::platform::discord::DiscordBot;
+#[cfg(feature = "matrix")]
 use rounds::platform::matrix::MatrixBot;
 use rounds::platform::shell::{self, Shell};
 use rounds::stop::{self, DRAIN_DEADLINE, StopSignals, Tasks};
@@ -85,12 +87,19 @@ async fn main() -> ExitCode {
     }
 }
 
-/// The platforms `rounds run` connects to: the ones whose jobs and sends it takes.
+/// The platforms `rounds run` connects to: the ones whose jobs and sends it takes. Called once
+/// `left_out` has found every configured platform in this build.
+#[cfg_attr(
+    not(any(feature = "matrix", feature = "discord")),
+    allow(unused_mut, unused_variables)
+)]
 fn platforms_of(config: &Config) -> Vec<&'static str> {
     let mut platforms = Vec::new();
+    #[cfg(feature = "discord")]
     if config.discord.is_some() {
         platforms.push(rounds::platform::discord::PLATFORM);
     }
+    #[cfg(feature = "matrix")]
     if config.matrix.is_some() {
         platforms.push(rounds::platform::matrix::PLATFORM);
     }
@@ -190,6 +199,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `rounds run`: every configured platform, the HTTP feeds and the one drive loop, until a
 /// signal (or an adapter ending) starts the ordered stop in `rounds::stop`.
 async fn run_bot(config: Config) -> anyhow::Result<ExitCode> {
+    if let Some(error) = rounds::config::check::left_out(&config, rounds::platform::BUILT) {
+        eprintln!("rounds: {error}");
+        return Ok(ExitCode::from(2));
+    }
     if platforms(&config).is_none() {
         eprintln!(
             "rounds: no platform is configured, so there is nothing to run.\n{}",
@@ -294,7 +307,9 @@ async fn start_tasks(
             ),
         );
     }
+    #[cfg_attr(not(any(feature = "matrix", feature = "discord")), allow(unused_mut))]
     let mut adapters: Vec<Arc<dyn Adapter>> = Vec::new();
+    #[cfg(feature = "matrix")]
     if let Some(matrix) = &config.matrix {
         let connect = MatrixBot::connect(
             matrix,
@@ -309,6 +324,7 @@ async fn start_tasks(
         adapters.push(bot.adapter.clone());
         tasks.spawn("Matrix", bot.run(shutdown.clone()));
     }
+    #[cfg(feature = "discord")]
     if let Some(discord) = &config.discord {
         let connect = DiscordBot::connect(
             discord,
@@ -335,6 +351,7 @@ async fn start_tasks(
 }
 
 /// `work`, unless the stop starts first (None).
+#[cfg(any(feature = "matrix", feature = "discord"))]
 async fn until_stopped<T>(
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
     work: impl std::future::Future<Output = anyhow::Result<T>>,

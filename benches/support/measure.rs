@@ -18,10 +18,15 @@ pub fn rounds_binary(built: &str) -> String {
 }
 
 pub fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS")
+}
+
+/// A number field of /proc/<pid>/status: `VmRSS`, `RssAnon` (in KiB), `Threads`...
+pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.split(':').next() == Some(field))?
         .split_whitespace()
         .nth(1)?
         .parse()

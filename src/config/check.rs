@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::{Config, DiscordConfig, ENV_KEYS};
-use crate::platform::discord::permissions;
+use super::{Config, ENV_KEYS};
 use crate::store::{Backend, DatabaseUrl, MigrationState, SqlStore};
 
 /// `ROUNDS_*` variables read outside `ENV_KEYS`: by the command line itself.
@@ -20,6 +19,61 @@ const TOOLING_ENV_PREFIXES: [&str; 3] = ["ROUNDS_TEST_", "ROUNDS_BENCH_", "ROUND
 pub const NO_PLATFORM_ADVICE: &str = "For Matrix set ROUNDS_MATRIX_HOMESERVER, ROUNDS_MATRIX_USER and ROUNDS_MATRIX_PASSWORD (or ROUNDS_MATRIX_ACCESS_TOKEN).\n\
      For Discord set ROUNDS_DISCORD_TOKEN.\n\
      To try Rounds without an account, run `rounds shell`.";
+
+/// The configured platforms that `built` (the build's `platform::BUILT`) lacks, as the one line
+/// `rounds run` and `check-config` give; None when the build runs all that is configured. A
+/// build made without a platform must say so, not start without it as if it were not set.
+pub fn left_out(config: &Config, built: &[&str]) -> Option<String> {
+    // (stored name and cargo feature, name shown, configured, the settings that configure it)
+    let platforms = [
+        (
+            "matrix",
+            "Matrix",
+            config.matrix.is_some(),
+            "ROUNDS_MATRIX_HOMESERVER or [matrix]",
+        ),
+        (
+            "discord",
+            "Discord",
+            config.discord.is_some(),
+            "ROUNDS_DISCORD_TOKEN",
+        ),
+    ];
+    let missing: Vec<_> = platforms
+        .iter()
+        .filter(|(name, _, set, _)| *set && !built.contains(name))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let names = missing
+        .iter()
+        .map(|p| p.1)
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let settings = missing.iter().map(|p| p.3).collect::<Vec<_>>().join("; ");
+    let features = missing
+        .iter()
+        .map(|p| format!("`{}`", p.0))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let (verb, pronoun, feature) = match missing.len() {
+        1 => ("is", "it", "feature"),
+        _ => ("are", "them", "features"),
+    };
+    let has: Vec<_> = platforms
+        .iter()
+        .filter(|(name, ..)| built.contains(name))
+        .map(|p| p.1)
+        .collect();
+    let has = match has.as_slice() {
+        [] => "the terminal shell only".to_string(),
+        some => format!("{} only", some.join(" and ")),
+    };
+    Some(format!(
+        "{names} {verb} configured ({settings}), but this build of Rounds leaves {pronoun} out (it has {has}): run a build with the cargo {feature} {features} (the default build has both platforms), or remove the {names} settings"
+    ))
+}
 
 /// The outcome of every check.
 #[derive(Debug, Default)]
@@ -263,6 +317,9 @@ fn unknown_variables(env: &HashMap<String, String>) -> Vec<String> {
 }
 
 fn platforms(config: &Config, report: &mut Report) {
+    if let Some(error) = left_out(config, crate::platform::BUILT) {
+        report.errors.push(error);
+    }
     let names = config.platforms();
     report.facts.push((
         "platforms".into(),
@@ -273,6 +330,7 @@ fn platforms(config: &Config, report: &mut Report) {
             "no platform is configured, so `rounds run` has nothing to run.\n{NO_PLATFORM_ADVICE}"
         ));
     }
+    #[cfg(feature = "discord")]
     if let Some(discord) = &config.discord {
         discord_invite(discord, report);
     }
@@ -299,7 +357,9 @@ fn platforms(config: &Config, report: &mut Report) {
 /// The URL that adds the bot to a guild with the permissions Rounds uses. The client id is read
 /// from the token without asking Discord (a bot token starts with the bot's id, which is its
 /// application id), so checking needs no network.
-fn discord_invite(discord: &DiscordConfig, report: &mut Report) {
+#[cfg(feature = "discord")]
+fn discord_invite(discord: &super::DiscordConfig, report: &mut Report) {
+    use crate::platform::discord::permissions;
     let id = permissions::client_id_from_token(&discord.token);
     let url = permissions::invite_url(id);
     let url = match id {

@@ -161,3 +161,52 @@ fn the_matrix_recovery_key_comes_from_the_environment_and_is_redacted() {
         "a known variable, not reported as a typo"
     );
 }
+
+/// A config naming a platform the build was made without (cargo features `matrix` and
+/// `discord`) is refused in one line naming the platform, its settings and the feature; every
+/// build's answer is checked here by handing `left_out` the platforms a build has.
+#[test]
+fn a_platform_left_out_of_the_build_is_named() {
+    let both = Config::load(
+        None,
+        &env(&[
+            ("ROUNDS_MATRIX_HOMESERVER", "https://matrix.example"),
+            ("ROUNDS_MATRIX_USER", "@rounds:example"),
+            ("ROUNDS_MATRIX_PASSWORD", "secret"),
+            ("ROUNDS_DISCORD_TOKEN", "token"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(check::left_out(&both, &["matrix", "discord"]), None);
+    assert_eq!(check::left_out(&both, crate::platform::BUILT), None);
+
+    let matrix = check::left_out(&both, &["discord"]).expect("Matrix is left out");
+    assert_eq!(
+        matrix,
+        "Matrix is configured (ROUNDS_MATRIX_HOMESERVER or [matrix]), but this build of Rounds \
+         leaves it out (it has Discord only): run a build with the cargo feature `matrix` (the \
+         default build has both platforms), or remove the Matrix settings"
+    );
+    let discord = check::left_out(&both, &["matrix"]).expect("Discord is left out");
+    assert!(
+        discord.starts_with("Discord is configured (ROUNDS_DISCORD_TOKEN)"),
+        "{discord}"
+    );
+    assert!(discord.contains("(it has Matrix only)") && discord.contains("feature `discord`"));
+    let neither = check::left_out(&both, &[]).expect("both are left out");
+    assert!(
+        neither.starts_with("Matrix and Discord are configured")
+            && neither.contains("leaves them out (it has the terminal shell only)")
+            && neither.contains("features `matrix` and `discord`"),
+        "{neither}"
+    );
+    assert!(!neither.contains('\n'), "one line: {neither}");
+
+    // What is not configured is not asked of the build.
+    let discord_only = Config::load(None, &env(&[("ROUNDS_DISCORD_TOKEN", "token")])).unwrap();
+    assert_eq!(check::left_out(&discord_only, &["discord"]), None);
+    assert_eq!(
+        check::left_out(&Config::load(None, &env(&[])).unwrap(), &[]),
+        None
+    );
+}

@@ -1,8 +1,19 @@
 //! Adapters: each translates its platform's events into `Inbound` and performs `Action`s.
 
+#[cfg(feature = "discord")]
 pub mod discord;
+#[cfg(feature = "matrix")]
 pub mod matrix;
 pub mod shell;
+
+/// The platforms this build can run (cargo features `matrix` and `discord`), by the names the
+/// outbox stores. `rounds run` and `check-config` refuse a config that names one left out.
+pub const BUILT: &[&str] = &[
+    #[cfg(feature = "matrix")]
+    matrix::PLATFORM,
+    #[cfg(feature = "discord")]
+    discord::PLATFORM,
+];
 
 use async_trait::async_trait;
 use chrono::Duration;
