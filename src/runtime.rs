@@ -241,10 +241,13 @@ impl Runtime {
             if *shutdown.borrow() {
                 return;
             }
-            match self.scheduler.tick_lane(clock.now(), Lane::Main).await {
-                Ok(0) => {}
-                Ok(_) => self.wake.sends(),
-                Err(error) => tracing::error!(%error, "scheduler tick failed"),
+            let queued = || self.wake.sends();
+            if let Err(error) = self
+                .scheduler
+                .tick_lane(clock.now(), Lane::Main, &queued)
+                .await
+            {
+                tracing::error!(%error, "scheduler tick failed");
             }
             let next = self.scheduler.next_due(Lane::Main).await;
             sleep = self.sleep_until(next, clock);
@@ -345,14 +348,13 @@ impl Runtime {
                     }
                 }
             }
+            let queued = || self.wake.sends();
             let fired = tokio::select! {
-                fired = self.scheduler.tick_lane(clock.now(), Lane::Fetching) => fired,
+                fired = self.scheduler.tick_lane(clock.now(), Lane::Fetching, &queued) => fired,
                 _ = shutdown.wait_for(|stop| *stop) => return,
             };
-            match fired {
-                Ok(0) => {}
-                Ok(_) => self.wake.sends(),
-                Err(error) => tracing::error!(%error, "fetching tick failed"),
+            if let Err(error) = fired {
+                tracing::error!(%error, "fetching tick failed");
             }
             let next = self.scheduler.next_due(Lane::Fetching).await;
             sleep = self.sleep_until(next, clock);

@@ -339,3 +339,96 @@ fn lanes_follow_where_a_send_lands() {
     assert_eq!(remind(&alice).lane(), join.lane());
     assert_ne!(remind(&alice).lane(), remind(&bob).lane());
 }
+
+/// Records how many due jobs were still unfired when the first send started.
+struct FirstSend {
+    store: Arc<dyn Store>,
+    unfired_then: tokio::sync::OnceCell<u64>,
+}
+
+#[async_trait]
+impl Adapter for FirstSend {
+    fn platform(&self) -> &'static str {
+        PLATFORM
+    }
+
+    fn parallel_sends(&self) -> usize {
+        8
+    }
+
+    async fn perform(&self, _key: &str, _action: &Action) -> Result<(), DeliveryError> {
+        self.unfired_then
+            .get_or_init(|| async {
+                let waiting = self.store.waiting(Utc::now()).await.unwrap();
+                waiting.jobs
+            })
+            .await;
+        Ok(())
+    }
+}
+
+/// A burst of due jobs is sent as it is fired: the first send starts while the scheduler is
+/// still firing the burst's later batches, not once the whole tick is over (10,000 reminders
+/// due at once held every post back about 6 s).
+async fn a_burst_is_sent_while_it_is_still_being_fired(store: Arc<dyn Store>) {
+    use rounds::core::store::{Delivery, NewReminder};
+    const BURST: usize = 1_500;
+    let due = Utc::now() - Duration::minutes(1);
+    for n in 0..BURST {
+        store
+            .create_reminder(&NewReminder {
+                platform: PLATFORM.into(),
+                society: SOCIETY.into(),
+                owner: user("alice"),
+                delivery: Delivery::Here,
+                room: format!("room{}", n % 50),
+                text: format!("burst #{n}"),
+                created_at: due,
+                due_at: due,
+                zone: chrono_tz::UTC,
+                rule: None,
+            })
+            .await
+            .unwrap();
+    }
+    let bot = Arc::new(rounds::core::Bot::new(
+        store.clone(),
+        settings(chrono_tz::UTC),
+    ));
+    let runtime = Arc::new(rounds::runtime::Runtime::new(bot));
+    let adapter = Arc::new(FirstSend {
+        store: store.clone(),
+        unfired_then: tokio::sync::OnceCell::new(),
+    });
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let driving = {
+        let (runtime, adapter) = (runtime.clone(), adapter.clone());
+        tokio::spawn(async move {
+            let adapters: Vec<Arc<dyn Adapter>> = vec![adapter];
+            runtime
+                .drive(&adapters, &rounds::clock::Clock::wall(), shutdown)
+                .await
+        })
+    };
+    until("the burst's first send", || {
+        adapter.unfired_then.get().is_some()
+    })
+    .await;
+    stop.send(true).unwrap();
+    driving.await.unwrap();
+    let unfired = *adapter.unfired_then.get().unwrap();
+    assert!(
+        unfired > 0,
+        "the first send waited until all {BURST} jobs had fired"
+    );
+}
+
+#[tokio::test]
+async fn a_burst_is_sent_while_it_is_still_being_fired_on_sqlite() {
+    a_burst_is_sent_while_it_is_still_being_fired(sqlite_memory().await).await;
+}
+
+#[tokio::test]
+async fn a_burst_is_sent_while_it_is_still_being_fired_on_postgres() {
+    on_postgres(a_burst_is_sent_while_it_is_still_being_fired).await;
+}
