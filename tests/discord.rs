@@ -627,6 +627,75 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
     bot.stop().await;
 }
 
+/// A bot in many guilds is sent each guild as it connects and registers its commands in each
+/// (and looks up its own member where the guild left it out), all at once: those requests take
+/// their turns in the same pace as the outbox's sends, so the stand-in, holding the bot to
+/// Discord's global limit as Discord does, refuses none of them.
+#[tokio::test]
+async fn connecting_to_many_guilds_keeps_to_the_global_limit() {
+    const GUILDS: u64 = 120;
+    let mut world = world();
+    world.guilds = (0..GUILDS)
+        .map(|n| FixtureGuild {
+            id: GUILD + 10_000 + n,
+            name: format!("Society {n}"),
+            channels: vec![(GENERAL + 10_000 + n, "general".into())],
+            roles: vec![],
+            members: vec![alice()],
+        })
+        .collect();
+    let standin = StandIn::start(world).await;
+    standin.enforce_rate_limits(RateLimits::discord(Overflow::Refuse));
+    let front = standin.serve_tls().await;
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_der(&front.certificate_der).unwrap())
+        .resolve("discord.com", front.addr)
+        .build()
+        .unwrap();
+    let http = serenity::all::HttpBuilder::new("test-token").client(client);
+    let runtime = runtime(support::settings(chrono_tz::Australia::Sydney)).await;
+    let connected = DiscordBot::with_http(
+        http,
+        Vec::new(),
+        runtime.clone(),
+        Clock::wall(),
+        ShardRange::ALL,
+    )
+    .await
+    .unwrap();
+    let bot = run(standin, connected, runtime, Clock::wall()).await;
+
+    let registered = |standin: &StandIn| {
+        standin
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.method == "PUT"
+                    && r.status < 300
+                    && r.route().contains("/guilds/")
+                    && r.route().ends_with("/commands")
+            })
+            .map(|r| r.route().to_string())
+            .collect::<std::collections::HashSet<_>>()
+            .len() as u64
+    };
+    tokio::time::timeout(Duration::from_secs(120), async {
+        while registered(&bot.standin) < GUILDS {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("commands registered in every guild");
+    let refused = bot.standin.too_many_requests();
+    assert_eq!(
+        refused.get("global"),
+        None,
+        "requests beyond Discord's global limit: {refused:?}"
+    );
+    bot.stop().await;
+}
+
 /// The stand-in's rate limiter answers as Discord does (429, `retry_after`, `X-RateLimit-*`),
 /// and serenity's own limiter, reading those headers, holds a burst to the channel's 5 per 5 s
 /// without being refused more than once per bucket; every post is shown once.

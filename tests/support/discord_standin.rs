@@ -16,8 +16,9 @@
 //! - `POST /channels/{id}/messages` honours `nonce` + `enforce_nonce` (same nonce in the same
 //!   channel within five minutes returns the first message and creates nothing; a test may make
 //!   that memory shorter with `set_nonce_memory`, and `nonce_posts` counts the POSTs per nonce);
-//! - `enforce_rate_limits` holds `POST /channels/{id}/messages` to Discord's limits (5 per 5 s
-//!   per channel, 50 per second overall), either as Discord does, with 429 and its body and
+//! - `enforce_rate_limits` holds the bot to Discord's limits: 50 requests a second across
+//!   every route but interaction and webhook-token ones, and 5 per 5 s per channel for
+//!   `POST /channels/{id}/messages`, either as Discord does, with 429 and its body and
 //!   headers (counted per bucket in `too_many_requests`), or as a rate-limiting proxy in front
 //!   of Discord does, holding a request until its bucket allows it;
 //! - messages the bot creates come back to it as `MESSAGE_CREATE` (when its intents ask for
@@ -184,13 +185,14 @@ pub struct Recorded {
     pub rate_limited: bool,
 }
 
-/// Discord's limits on `POST /channels/{id}/messages`, for `StandIn::enforce_rate_limits`.
+/// Discord's limits, for `StandIn::enforce_rate_limits`.
 #[derive(Clone, Copy, Debug)]
 pub struct RateLimits {
     /// Messages per channel per window (Discord: 5 per 5 s).
     pub per_channel: usize,
     pub window: Duration,
-    /// Requests per second across all routes this limiter watches (Discord: 50).
+    /// Requests per second across every route but interaction and webhook-token ones
+    /// (Discord: 50).
     pub global_per_second: usize,
     pub overflow: Overflow,
 }
@@ -258,7 +260,8 @@ fn unix_secs_at(at: Instant) -> f64 {
 }
 
 impl Limiter {
-    fn admit(&mut self, channel: u64) -> Admission {
+    /// Admits a request, to the global limit and, with `channel`, to that channel's bucket.
+    fn admit(&mut self, channel: Option<u64>) -> Admission {
         let now = Instant::now();
         let second = Duration::from_secs(1);
         let RateLimits {
@@ -270,6 +273,32 @@ impl Limiter {
         while self.global.front().is_some_and(|t| *t + second <= now) {
             self.global.pop_front();
         }
+        let global_free = if self.global.len() >= global_per_second {
+            self.global[self.global.len() - global_per_second] + second
+        } else {
+            now
+        };
+        if overflow == Overflow::Refuse && global_free > now {
+            let retry_after = (global_free - now).as_secs_f64();
+            *self.refused.entry("global".into()).or_insert(0) += 1;
+            return Admission::Refused(too_many(
+                retry_after,
+                true,
+                vec![
+                    ("x-ratelimit-global", "true".into()),
+                    ("x-ratelimit-scope", "global".into()),
+                ],
+            ));
+        }
+        let Some(channel) = channel else {
+            let at = global_free.max(now);
+            let position = self.global.partition_point(|t| *t <= at);
+            self.global.insert(position, at);
+            return Admission::Go {
+                at,
+                headers: Vec::new(),
+            };
+        };
         let bucket = self.channels.entry(channel).or_insert(ChannelBucket {
             start: now,
             used: 0,
@@ -280,24 +309,7 @@ impl Limiter {
                 used: 0,
             };
         }
-        let global_free = if self.global.len() >= global_per_second {
-            self.global[self.global.len() - global_per_second] + second
-        } else {
-            now
-        };
         if overflow == Overflow::Refuse {
-            if global_free > now {
-                let retry_after = (global_free - now).as_secs_f64();
-                *self.refused.entry("global".into()).or_insert(0) += 1;
-                return Admission::Refused(too_many(
-                    retry_after,
-                    true,
-                    vec![
-                        ("x-ratelimit-global", "true".into()),
-                        ("x-ratelimit-scope", "global".into()),
-                    ],
-                ));
-            }
             if bucket.used >= per_channel {
                 let reset = bucket.start + window;
                 let retry_after = (reset - now).as_secs_f64();
@@ -358,18 +370,16 @@ fn too_many(retry_after: f64, global: bool, mut headers: Vec<(&'static str, Stri
     }
 }
 
-/// The channel of a `POST /channels/{id}/messages`, the route the limiter watches.
-fn limited_channel(method: &Method, path: &str) -> Option<u64> {
+/// What a request counts against: every route Discord's global limit covers, and for
+/// `POST /channels/{id}/messages` its channel's bucket too (`Some(channel)`). Interaction
+/// and webhook-token routes count against neither, as on Discord.
+fn limited_route(method: &Method, path: &str) -> Option<Option<u64>> {
     let rest = path.strip_prefix("/api/v10")?;
-    match (
-        method.as_str(),
-        rest.trim_start_matches('/')
-            .split('/')
-            .collect::<Vec<_>>()
-            .as_slice(),
-    ) {
-        ("POST", ["channels", c, "messages"]) => c.parse().ok(),
-        _ => None,
+    let parts = rest.trim_start_matches('/').split('/').collect::<Vec<_>>();
+    match (method.as_str(), parts.as_slice()) {
+        (_, ["interactions", ..] | ["webhooks", ..]) => None,
+        ("POST", ["channels", c, "messages"]) => Some(c.parse().ok()),
+        _ => Some(None),
     }
 }
 
@@ -1091,7 +1101,7 @@ impl StandIn {
         posts
     }
 
-    /// From now on `POST /channels/{id}/messages` is held to `limits`.
+    /// From now on requests are held to `limits`.
     pub fn enforce_rate_limits(&self, limits: RateLimits) {
         self.shared.lock().limiter = Some(Limiter {
             limits,
@@ -1380,7 +1390,7 @@ async fn rest(
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
 
-    let admission = limited_channel(&method, &path).and_then(|channel| {
+    let admission = limited_route(&method, &path).and_then(|channel| {
         let mut st = shared.lock();
         st.limiter.as_mut().map(|limiter| limiter.admit(channel))
     });

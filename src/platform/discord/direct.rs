@@ -11,6 +11,7 @@ use serenity::all::{
 
 use serenity::builder::Builder;
 
+use super::pacing::Pace;
 use super::sending::{delivery_error, nonce};
 use crate::platform::{DeliveryError, DirectReply};
 
@@ -32,6 +33,9 @@ pub enum Waiting {
 
 pub struct DiscordDirect {
     pub http: Arc<Http>,
+    /// A reply in a channel counts against Discord's global limit; an interaction's answer
+    /// does not.
+    pub pace: Arc<Pace>,
     pub waiting: Waiting,
 }
 
@@ -40,17 +44,20 @@ impl DirectReply for DiscordDirect {
     async fn say(&self, text: &str) -> Result<(), DeliveryError> {
         let http = self.http.as_ref();
         match &self.waiting {
-            Waiting::Message { channel, message } => channel
-                .send_message(
-                    http,
-                    CreateMessage::new()
-                        .content(text)
-                        .reference_message((*channel, *message))
-                        .nonce(Nonce::String(nonce(&format!("direct:{message}"))))
-                        .enforce_nonce(true),
-                )
-                .await
-                .map(|_| ()),
+            Waiting::Message { channel, message } => {
+                self.pace.admit().await;
+                channel
+                    .send_message(
+                        http,
+                        CreateMessage::new()
+                            .content(text)
+                            .reference_message((*channel, *message))
+                            .nonce(Nonce::String(nonce(&format!("direct:{message}"))))
+                            .enforce_nonce(true),
+                    )
+                    .await
+                    .map(|_| ())
+            }
             Waiting::Command { token } => EditInteractionResponse::new()
                 .content(text)
                 .execute(http, token)

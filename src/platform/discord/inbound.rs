@@ -14,6 +14,7 @@ use super::commands::{self, Invocation};
 use super::direct::{DiscordDirect, Waiting};
 use super::links::{DEFAULT_SOCIETY, Links, PLATFORM};
 use super::modal;
+use super::pacing::Pace;
 use crate::clock::Clock;
 use crate::core::io::{Inbound, Origin, UserRef};
 use crate::core::store::member_memory_key;
@@ -35,6 +36,10 @@ pub struct Handler {
     pub links: Arc<Links>,
     pub clock: Clock,
     pub prefix: String,
+    /// Discord's global limit, which the requests made here (command registration, a member
+    /// looked up, an answer sent past the outbox) share with the outbox's sends: a bot joined to
+    /// many guilds registers its commands in each at once on connecting.
+    pub pace: Arc<Pace>,
 }
 
 fn when(ts: Timestamp) -> Option<DateTime<Utc>> {
@@ -184,6 +189,7 @@ impl Handler {
         };
         let direct = DiscordDirect {
             http: ctx.http.clone(),
+            pace: self.pace.clone(),
             waiting,
         };
         let kept = self
@@ -240,8 +246,15 @@ impl EventHandler for Handler {
     /// permissions the guild's features need are checked then too.
     async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {
         let bot = ctx.cache.current_user().id;
-        super::permissions::check_guild(&ctx.http, &guild, bot, self.links.of_guild(guild.id))
-            .await;
+        super::permissions::check_guild(
+            &ctx.http,
+            &self.pace,
+            &guild,
+            bot,
+            self.links.of_guild(guild.id),
+        )
+        .await;
+        self.pace.admit().await;
         if let Err(error) = guild
             .id
             .set_commands(&ctx.http, commands::definitions())
@@ -279,6 +292,7 @@ impl EventHandler for Handler {
         };
         let direct = DiscordDirect {
             http: ctx.http.clone(),
+            pace: self.pace.clone(),
             waiting: Waiting::Nobody,
         };
         self.receive(inbound, direct).await;
@@ -309,6 +323,7 @@ impl EventHandler for Handler {
         };
         let direct = DiscordDirect {
             http: ctx.http.clone(),
+            pace: self.pace.clone(),
             waiting: Waiting::Message {
                 channel: message.channel_id,
                 message: message.id,

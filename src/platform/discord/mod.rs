@@ -78,13 +78,14 @@ impl DiscordBot {
         let http = http.default_allowed_mentions(CreateAllowedMentions::new());
         runtime.readiness().expect(PLATFORM);
         let links = Arc::new(links::Links::new(links));
+        let pace = Arc::new(pacing::Pace::per_second(pacing::share(shards)));
         let handler = inbound::Handler {
             runtime: runtime.clone(),
             links: links.clone(),
             clock,
             prefix: runtime.bot().settings().prefix.clone(),
+            pace: pace.clone(),
         };
-        let pace = Arc::new(pacing::Pace::per_second(pacing::share(shards)));
         let mut http = http.build();
         // serenity retries a request refused by the global limit on its own: the pace counts
         // the retry and holds the rest behind it.

@@ -4,6 +4,7 @@
 
 use serenity::all::{ChannelId, Guild, Http, Permissions, RoleId, UserId};
 
+use super::pacing::Pace;
 use crate::config::DiscordLink;
 
 /// Discord's error code for a request the bot's permissions do not allow (with HTTP 403).
@@ -274,10 +275,21 @@ fn names(permissions: Permissions) -> Vec<&'static str> {
 
 /// Logs one warning if the bot lacks, in `guild`, a permission a feature the guild uses needs.
 /// A large guild's GUILD_CREATE may leave the bot's own member out; then it is fetched.
-pub async fn check_guild(http: &Http, guild: &Guild, bot: UserId, link: Option<&DiscordLink>) {
+pub async fn check_guild(
+    http: &Http,
+    pace: &Pace,
+    guild: &Guild,
+    bot: UserId,
+    link: Option<&DiscordLink>,
+) {
     let member = match guild.members.get(&bot) {
         Some(member) => member.clone(),
-        None => match guild.id.member(http, bot).await {
+        None => match async {
+            pace.admit().await;
+            guild.id.member(http, bot).await
+        }
+        .await
+        {
             Ok(member) => member,
             Err(error) => {
                 tracing::debug!(%error, guild = %guild.id, "cannot fetch the bot's member; permissions not checked");
