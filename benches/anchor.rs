@@ -39,11 +39,11 @@ const ROUNDS_LOG: &str = "warn,rounds::platform::matrix::inbound=debug,rounds::o
                           matrix_sdk::http_client=debug,matrix_sdk_crypto::backups=error";
 const ANCHOR_HELP: &str = "Hello, I am a reminder bot!";
 
-#[tokio::main]
-async fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
+fn main() {
+    measure::run(bench());
+}
+
+async fn bench() {
     let synapse = Synapse::from_env();
     let rounds = env_number("ROUNDS_BENCH_ANCHOR_ROUNDS", 100) as usize;
     let warmup = env_number("ROUNDS_BENCH_ANCHOR_WARMUP", 10) as usize;

@@ -13,6 +13,9 @@
 //! moved on to a few seconds before it, so no one waits for the minute to come round. Under
 //! `cargo test` (no `--bench` argument) it does nothing.
 
+#[allow(dead_code)]
+#[path = "support/measure.rs"]
+mod measure;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -44,31 +47,17 @@ const LEAD: chrono::Duration = chrono::Duration::seconds(5);
 /// What each reminder's text carries, followed by its number.
 const MARK: &str = "burst #";
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn channel(room: u64) -> u64 {
     GUILD + 1000 + room
 }
 
 fn main() {
-    if !std::env::args().any(|arg| arg == "--bench") {
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(measure());
+    measure::run(measure());
 }
 
 async fn measure() {
-    let reminders = env_number("ROUNDS_BURST_REMINDERS", 10_000);
-    let rooms = env_number("ROUNDS_BURST_ROOMS", 100).max(1);
+    let reminders = measure::env_number("ROUNDS_BURST_REMINDERS", 10_000);
+    let rooms = measure::env_number("ROUNDS_BURST_ROOMS", 100).max(1);
     let owner = FixtureUser::new(OWNER, "alice");
     let world = World {
         application_id: 1_330_000_000_000_000_001,

@@ -32,11 +32,11 @@ fn guild(n: u64) -> FixtureGuild {
     }
 }
 
-#[tokio::main]
-async fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
+fn main() {
+    measure::run(bench());
+}
+
+async fn bench() {
     let roundtrips = env_number("ROUNDS_BENCH_ROUNDTRIPS", 500) as usize;
     let idle = Duration::from_secs(env_number("ROUNDS_BENCH_IDLE_SECS", 60));
     let world = World {

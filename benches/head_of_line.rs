@@ -16,6 +16,9 @@
 //! `ROUNDS_HEAD_OF_LINE_DRIP_SECONDS` changes the 30 s. Under `cargo test` (no `--bench`
 //! argument) it does nothing.
 
+#[allow(dead_code)]
+#[path = "support/measure.rs"]
+mod measure;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -34,23 +37,11 @@ use support::{Member, PLATFORM, SOCIETY, text_of};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn main() {
-    if !std::env::args().any(|arg| arg == "--bench") {
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(measure());
+    measure::run(measure());
 }
 
 async fn measure() {
-    let drip = Duration::from_secs(
-        std::env::var("ROUNDS_HEAD_OF_LINE_DRIP_SECONDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(30),
-    );
+    let drip = Duration::from_secs(measure::env_number("ROUNDS_HEAD_OF_LINE_DRIP_SECONDS", 30));
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("rounds.db").to_string_lossy().into_owned();
     run_on("SQLite (a file)", &path, drip).await;
@@ -111,18 +102,16 @@ impl Adapter for Stamped {
 }
 
 impl Stamped {
-    /// The first delivery whose text satisfies `wanted`, waiting for it (a bound of several
+    /// When the first delivery that satisfies `wanted` came, waiting for it (a bound of several
     /// drips only turns a hang into a panic).
-    async fn first(&self, what: &str, wanted: impl Fn(&str) -> bool) -> (Instant, DateTime<Utc>) {
+    async fn first_such(
+        &self,
+        what: &str,
+        wanted: impl Fn(&Delivered) -> bool,
+    ) -> (Instant, DateTime<Utc>) {
         let give_up = Instant::now() + Duration::from_secs(300);
         loop {
-            if let Some(d) = self
-                .delivered
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|d| wanted(&d.text))
-            {
+            if let Some(d) = self.delivered.lock().unwrap().iter().find(|d| wanted(d)) {
                 return (d.at, d.wall);
             }
             assert!(Instant::now() < give_up, "never delivered: {what}");
@@ -130,24 +119,19 @@ impl Stamped {
         }
     }
 
+    /// The first delivery whose text satisfies `wanted`.
+    async fn first(&self, what: &str, wanted: impl Fn(&str) -> bool) -> (Instant, DateTime<Utc>) {
+        self.first_such(what, |d| wanted(&d.text)).await
+    }
+
     /// The delivery of the answer to `inbound` (its outbox keys start with the event's id).
     async fn answer_to(&self, inbound: &Inbound) -> Instant {
         let id = inbound.origin().message_id.clone().expect("a message id");
         let prefix = format!("in:{PLATFORM}:{id}:");
-        let give_up = Instant::now() + Duration::from_secs(300);
-        loop {
-            if let Some(d) = self
-                .delivered
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|d| d.key.starts_with(&prefix))
-            {
-                return d.at;
-            }
-            assert!(Instant::now() < give_up, "never answered: {id}");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let what = format!("the answer to {id}");
+        self.first_such(&what, |d| d.key.starts_with(&prefix))
+            .await
+            .0
     }
 }
 

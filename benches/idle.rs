@@ -1,48 +1,32 @@
 //! CPU time and system calls of an idle `rounds run` connected to the Discord stand-in (issue
 //! 19's idle figures): utime + stime from /proc over `ROUNDS_IDLE_SECONDS` (60 by default),
-//! then `strace -c -f` over 10 s if strace is installed. `ROUNDS_IDLE_BINARY` measures another
-//! build; with `ROUNDS_IDLE_POSTGRES` set it runs on a fresh PostgreSQL database (from
+//! then `strace -c -f` over 10 s if strace is installed. Under the Synapse harness
+//! (`python3 scripts/synapse/harness.py run -- cargo bench --bench idle`) Matrix is configured
+//! too. `ROUNDS_BENCH_BIN` measures another build; with `ROUNDS_IDLE_POSTGRES` set it runs on a fresh PostgreSQL database (from
 //! ROUNDS_TEST_POSTGRES) and counts its transactions.
 //!
 //!   cargo bench --bench idle        (or scripts/measure_idle.sh)
 //! Under `cargo test` (no `--bench` argument) it does nothing.
 
+#[allow(dead_code)]
+#[path = "support/measure.rs"]
+mod measure;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use sqlx::Connection;
 
 fn main() {
-    if !std::env::args().any(|arg| arg == "--bench") {
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(measure());
+    measure::run(measure());
 }
 
 async fn measure() {
-    use support::discord_standin::{FixtureGuild, FixtureUser, StandIn, World};
-    const GUILD: u64 = 1_320_000_000_000_000_100;
-    let world = World {
-        application_id: 1_320_000_000_000_000_001,
-        bot: FixtureUser::new(1_320_000_000_000_000_002, "Rounds"),
-        guilds: vec![FixtureGuild {
-            id: GUILD,
-            name: "Medical Society".into(),
-            channels: vec![(1_320_000_000_000_000_101, "general".into())],
-            roles: vec![],
-            members: vec![FixtureUser::new(1_320_000_000_000_000_201, "alice")],
-        }],
-    };
-    let seconds: u64 = std::env::var("ROUNDS_IDLE_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
-    let binary = std::env::var("ROUNDS_IDLE_BINARY")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_rounds").to_string());
+    use support::deployment::OneChannel;
+    use support::discord_standin::StandIn;
+    const IDS: OneChannel = OneChannel::at(1_320_000_000_000_000_000);
+    let world = IDS.world();
+    let seconds = measure::env_number("ROUNDS_IDLE_SECONDS", 60);
+    let binary = measure::rounds_binary(env!("CARGO_BIN_EXE_rounds"));
     let standin = StandIn::start(world).await;
     // With ROUNDS_IDLE_POSTGRES set, on a fresh PostgreSQL database, whose transactions are
     // counted too (every statement outside a transaction is one).
@@ -51,8 +35,8 @@ async fn measure() {
         Err(_) => None,
     };
     let deployment = match &postgres {
-        Some(db) => support::deployment::Deployment::on_database(GUILD, &db.url),
-        None => support::deployment::Deployment::new(GUILD),
+        Some(db) => support::deployment::Deployment::on_database(IDS.guild, &db.url),
+        None => support::deployment::Deployment::new(IDS.guild),
     };
     let transactions = async || -> Option<i64> {
         let db = postgres.as_ref()?;
@@ -67,9 +51,25 @@ async fn measure() {
         conn.close().await.unwrap();
         Some(row.0)
     };
-    let command = deployment.command(std::path::Path::new(&binary), &["run"], &standin);
-    let running = support::deployment::Running::spawn(command);
-    standin.wait_ready().await;
+    let mut command = deployment.command(std::path::Path::new(&binary), &["run"], &standin);
+    // Under the Synapse harness, Matrix is configured too, as the issue's figure asks.
+    let matrix = std::env::var("ROUNDS_TEST_SYNAPSE_URL").is_ok();
+    if matrix {
+        let synapse = support::matrix_member::Synapse::from_env();
+        let (user, password) = synapse.register("idlebot");
+        command
+            .env("ROUNDS_MATRIX_HOMESERVER", &synapse.url)
+            .env("ROUNDS_MATRIX_USER", &user)
+            .env("ROUNDS_MATRIX_PASSWORD", &password);
+    }
+    let mut running = support::deployment::Running::spawn(command);
+    // Matrix connects first (logging in, setting up cross-signing), then Discord.
+    tokio::select! {
+        _ = standin.wait_ready() => {}
+        status = running.exit_within(std::time::Duration::from_secs(120)) => {
+            panic!("rounds run ended ({status}) before Discord connected:\n{}", running.log().join("\n"))
+        }
+    }
     // Start-up work (migrations, the first tick and prune) is not idle time.
     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     let pid = running.pid();
@@ -108,8 +108,13 @@ async fn measure() {
             (end - start) as f64 / seconds as f64
         );
     }
+    let platforms = if matrix {
+        "Discord and Matrix"
+    } else {
+        "Discord only"
+    };
     println!(
-        "idle CPU: {used:.0} ms over {seconds} s = {:.0} ms per idle minute ({binary})",
+        "idle CPU ({platforms}): {used:.0} ms over {seconds} s = {:.0} ms per idle minute ({binary})",
         used * 60.0 / seconds as f64
     );
     let strace = std::process::Command::new("timeout")

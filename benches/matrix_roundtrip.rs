@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 use matrix_member::{Member, Synapse};
 use measure::{Bot, env_number, percentile, rounds_binary, rss_kib};
 
-#[tokio::main]
-async fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
+fn main() {
+    measure::run(bench());
+}
+
+async fn bench() {
     let synapse = Synapse::from_env();
     let roundtrips = env_number("ROUNDS_BENCH_ROUNDTRIPS", 200) as usize;
     let idle = Duration::from_secs(env_number("ROUNDS_BENCH_IDLE_SECS", 600));

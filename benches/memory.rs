@@ -19,17 +19,17 @@ mod support;
 use std::time::Duration;
 
 use measure::{env_number, rounds_binary, status_kib};
-use support::deployment::{Deployment, Running};
-use support::discord_standin::{FixtureGuild, FixtureUser, StandIn, World};
+use support::deployment::{Deployment, OneChannel, Running};
+use support::discord_standin::StandIn;
 use support::matrix_member::{Member, Synapse};
 
-const GUILD: u64 = 1_320_000_000_000_000_100;
+const IDS: OneChannel = OneChannel::at(1_320_000_000_000_000_000);
 
-#[tokio::main]
-async fn main() {
-    if !std::env::args().any(|arg| arg == "--bench") {
-        return;
-    }
+fn main() {
+    measure::run(bench());
+}
+
+async fn bench() {
     let idle = Duration::from_secs(env_number("ROUNDS_BENCH_IDLE_SECS", 60));
     let rooms = env_number("ROUNDS_BENCH_ROOMS", 4);
     let binary = rounds_binary(env!("CARGO_BIN_EXE_rounds"));
@@ -37,19 +37,8 @@ async fn main() {
     let synapse = Synapse::from_env();
     let (bot_user, bot_pass) = synapse.register("membot");
     let (alice_user, alice_pass) = synapse.register("memalice");
-    let standin = StandIn::start(World {
-        application_id: 1_320_000_000_000_000_001,
-        bot: FixtureUser::new(1_320_000_000_000_000_002, "Rounds"),
-        guilds: vec![FixtureGuild {
-            id: GUILD,
-            name: "Medical Society".into(),
-            channels: vec![(1_320_000_000_000_000_101, "general".into())],
-            roles: vec![],
-            members: vec![FixtureUser::new(1_320_000_000_000_000_201, "alice")],
-        }],
-    })
-    .await;
-    let deployment = Deployment::new(GUILD);
+    let standin = StandIn::start(IDS.world()).await;
+    let deployment = Deployment::new(IDS.guild);
     let mut command = deployment.command(std::path::Path::new(&binary), &["run"], &standin);
     command
         .env("ROUNDS_MATRIX_HOMESERVER", &synapse.url)

@@ -627,23 +627,10 @@ async fn with_serenitys_rate_limiter_on_a_429_is_retried_once_after_retry_after(
     bot.stop().await;
 }
 
-/// A bot in many guilds is sent each guild as it connects and registers its commands in each
-/// (and looks up its own member where the guild left it out), all at once: those requests take
-/// their turns in the same pace as the outbox's sends, so the stand-in, holding the bot to
-/// Discord's global limit as Discord does, refuses none of them.
-#[tokio::test]
-async fn connecting_to_many_guilds_keeps_to_the_global_limit() {
-    const GUILDS: u64 = 120;
-    let mut world = world();
-    world.guilds = (0..GUILDS)
-        .map(|n| FixtureGuild {
-            id: GUILD + 10_000 + n,
-            name: format!("Society {n}"),
-            channels: vec![(GENERAL + 10_000 + n, "general".into())],
-            roles: vec![],
-            members: vec![alice()],
-        })
-        .collect();
+/// Rounds on `world`, with serenity's own rate limiter on (it is off towards a proxy, so the
+/// stand-in is reached over TLS as discord.com), and the stand-in holding it to Discord's limits
+/// with 429s as Discord answers.
+async fn start_held_to_discords_limits(world: World) -> Running {
     let standin = StandIn::start(world).await;
     standin.enforce_rate_limits(RateLimits::discord(Overflow::Refuse));
     let front = standin.serve_tls().await;
@@ -664,7 +651,27 @@ async fn connecting_to_many_guilds_keeps_to_the_global_limit() {
     )
     .await
     .unwrap();
-    let bot = run(standin, connected, runtime, Clock::wall()).await;
+    run(standin, connected, runtime, Clock::wall()).await
+}
+
+/// A bot in many guilds is sent each guild as it connects and registers its commands in each
+/// (and looks up its own member where the guild left it out), all at once: those requests take
+/// their turns in the same pace as the outbox's sends, so the stand-in, holding the bot to
+/// Discord's global limit as Discord does, refuses none of them.
+#[tokio::test]
+async fn connecting_to_many_guilds_keeps_to_the_global_limit() {
+    const GUILDS: u64 = 120;
+    let mut world = world();
+    world.guilds = (0..GUILDS)
+        .map(|n| FixtureGuild {
+            id: GUILD + 10_000 + n,
+            name: format!("Society {n}"),
+            channels: vec![(GENERAL + 10_000 + n, "general".into())],
+            roles: vec![],
+            members: vec![alice()],
+        })
+        .collect();
+    let bot = start_held_to_discords_limits(world).await;
 
     let registered = |standin: &StandIn| {
         standin
@@ -701,27 +708,7 @@ async fn connecting_to_many_guilds_keeps_to_the_global_limit() {
 /// without being refused more than once per bucket; every post is shown once.
 #[tokio::test]
 async fn with_serenitys_rate_limiter_on_a_burst_keeps_to_discords_limits() {
-    let standin = StandIn::start(world()).await;
-    standin.enforce_rate_limits(RateLimits::discord(Overflow::Refuse));
-    let front = standin.serve_tls().await;
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .add_root_certificate(reqwest::Certificate::from_der(&front.certificate_der).unwrap())
-        .resolve("discord.com", front.addr)
-        .build()
-        .unwrap();
-    let http = serenity::all::HttpBuilder::new("test-token").client(client);
-    let runtime = runtime(support::settings(chrono_tz::Australia::Sydney)).await;
-    let connected = DiscordBot::with_http(
-        http,
-        Vec::new(),
-        runtime.clone(),
-        Clock::wall(),
-        ShardRange::ALL,
-    )
-    .await
-    .unwrap();
-    let bot = run(standin, connected, runtime, Clock::wall()).await;
+    let bot = start_held_to_discords_limits(world()).await;
 
     let texts: Vec<String> = (0..8).map(|n| format!("burst {n}")).collect();
     for (n, text) in texts.iter().enumerate() {

@@ -1,8 +1,23 @@
 //! What the platform benchmarks share: sizes from the environment, a child process's resident
 //! memory, percentiles, and a guard that stops the bot however the benchmark ends.
 
+use std::future::Future;
 use std::process::Child;
 use std::time::Duration;
+
+/// Runs `bench` on tokio's multi-threaded runtime when cargo runs this as a benchmark
+/// (`cargo bench`, or `cargo test --bench X -- --bench`); under a plain `cargo test` it does
+/// nothing, so the suite does not pay for a measurement.
+pub fn run(bench: impl Future<Output = ()>) {
+    if !std::env::args().any(|arg| arg == "--bench") {
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(bench);
+}
 
 pub fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)

@@ -138,16 +138,21 @@ def install() -> None:
         # venvs can't be built elsewhere and renamed (their scripts hold
         # absolute paths), so "in place, then verify" is the atomicity we get.
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check",
-             "--no-input", "--quiet", f"matrix-synapse=={SYNAPSE_VERSION}"],
-            check=True, stdin=subprocess.DEVNULL,
-        )
-        got = installed_version()
-        if got != SYNAPSE_VERSION:
-            raise HarnessError(f"after install the venv reports Synapse {got!r}, "
-                               f"not {SYNAPSE_VERSION}")
+        pip_install("matrix-synapse", SYNAPSE_VERSION, installed_version)
     log(f"installed Synapse {SYNAPSE_VERSION} in {time.monotonic() - started:.1f} s")
+
+
+def pip_install(package: str, version: str, installed) -> None:
+    """Installs `package==version` into the venv, then checks with `installed()` (which reads
+    the version back, or None) that it is there and imports."""
+    subprocess.run(
+        [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check",
+         "--no-input", "--quiet", f"{package}=={version}"],
+        check=True, stdin=subprocess.DEVNULL,
+    )
+    got = installed()
+    if got != version:
+        raise HarnessError(f"after install the venv reports {package} {got!r}, not {version}")
 
 
 def venv_bin(name: str) -> Path:
@@ -182,15 +187,7 @@ def anchor_install() -> Path:
                 log(f"installing {ANCHOR_PACKAGE}=={ANCHOR_VERSION} into {venv_dir()} ...")
                 # Synapse's own pins are already there; pip adds only what the bot needs
                 # (pip check after it finds nothing broken with Synapse 1.163.2).
-                subprocess.run(
-                    [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check",
-                     "--no-input", "--quiet", f"{ANCHOR_PACKAGE}=={ANCHOR_VERSION}"],
-                    check=True, stdin=subprocess.DEVNULL,
-                )
-                got = anchor_installed_version()
-                if got != ANCHOR_VERSION:
-                    raise HarnessError(f"after install the venv reports {ANCHOR_PACKAGE} {got!r}, "
-                                       f"not {ANCHOR_VERSION}")
+                pip_install(ANCHOR_PACKAGE, ANCHOR_VERSION, anchor_installed_version)
                 if installed_version() != SYNAPSE_VERSION:
                     raise HarnessError(f"installing {ANCHOR_PACKAGE} broke Synapse in {venv_dir()}")
                 log(f"installed {ANCHOR_PACKAGE} {ANCHOR_VERSION} "
