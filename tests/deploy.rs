@@ -320,6 +320,25 @@ fn the_image_runs_under_an_init_exposes_its_port_and_caches_dependencies() {
             "{needed}/ is copied: {copies:?}"
         );
     }
+    // Both builds have the same platforms, the image's build argument, so the dependency
+    // layer is the one the second build reuses.
+    let builds: Vec<&String> = steps
+        .iter()
+        .filter(|(w, rest)| w == "RUN" && rest.contains("cargo build"))
+        .map(|(_, rest)| rest)
+        .collect();
+    assert_eq!(builds.len(), 2, "{builds:?}");
+    for build in &builds {
+        assert!(
+            build.contains(r#"--no-default-features --features "$PLATFORMS""#),
+            "{build}"
+        );
+    }
+    assert!(
+        find("ARG").contains(&"PLATFORMS=matrix,discord"),
+        "both platforms by default: {:?}",
+        find("ARG")
+    );
     for bench in toml_benches() {
         assert!(
             steps
