@@ -466,6 +466,8 @@ struct StateInner {
     sent: Vec<(u64, Value)>,
     intents: u64,
     identified: u64,
+    /// `identified` when `wait_ready` last returned.
+    ready_seen: u64,
     resumed: u64,
     shard: [u64; 2],
     // REST data
@@ -576,6 +578,7 @@ impl StandIn {
             sent: Vec::new(),
             intents: 0,
             identified: 0,
+            ready_seen: 0,
             resumed: 0,
             shard: [0, 1],
             members,
@@ -772,17 +775,23 @@ impl StandIn {
         out
     }
 
-    /// Until a client has identified and been sent READY and a GUILD_CREATE per guild.
+    /// Until a client has identified since the last `wait_ready` returned, and been sent READY
+    /// and a GUILD_CREATE per guild. So after a restart it waits for the new process: the dead
+    /// one's connection may not be noticed closed yet, and an event dispatched to it is lost
+    /// (a replay lost that way failed `exactly_once` now and then on a busy machine).
     pub async fn wait_ready(&self) {
+        let seen = self.shared.lock().ready_seen;
         let ok = self
             .wait_until(Duration::from_secs(30), |st| {
-                st.identified > 0 && st.connected()
+                st.identified > seen && st.connected()
             })
             .await;
         assert!(
             ok,
             "no client identified with the Discord stand-in within 30 s"
         );
+        let mut st = self.shared.lock();
+        st.ready_seen = st.identified;
     }
 
     /// Send op 0 `event` with the next seq to the connected client.
