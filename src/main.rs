@@ -230,10 +230,12 @@ async fn run_bot(config: Config) -> anyhow::Result<ExitCode> {
             .with_fetcher(Arc::new(HttpFetcher::with_policy(&config.import_fetch)?))
             .with_doi_lookup(Arc::new(CrossrefLookup::new(&config.doi_api_base)?)),
     );
-    let runtime = Arc::new(rounds::runtime::Runtime::serving(
-        bot.clone(),
-        &platforms_of(&config),
-    ));
+    let mut runtime = rounds::runtime::Runtime::serving(bot.clone(), &platforms_of(&config));
+    // On PostgreSQL, other processes' work wakes this one at once (LISTEN/NOTIFY).
+    if let Some(heard) = sql.listen_for_work() {
+        runtime = runtime.hearing(heard);
+    }
+    let runtime = Arc::new(runtime);
     if lock.is_some() {
         // Alone on the file: the leases in it are a dead process's, so its work goes now.
         let released = runtime.release_dead_leases().await?;

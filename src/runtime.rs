@@ -26,6 +26,8 @@ pub struct Runtime {
     wake: Wake,
     /// Which platforms are connected, set by the adapters and read by `/readyz`.
     readiness: Readiness,
+    /// Bumped when another process sharing the store says it queued work (`hearing`).
+    heard: Option<tokio::sync::watch::Receiver<u64>>,
 }
 
 impl Runtime {
@@ -51,6 +53,26 @@ impl Runtime {
             anonymous: AtomicU64::new(0),
             wake: Wake::default(),
             readiness: Readiness::new(),
+            heard: None,
+        }
+    }
+
+    /// Wakes the loops when `heard` changes: another process sharing the store queued work
+    /// (`SqlStore::listen_for_work`). They then sleep as long as a process alone on its store,
+    /// looking now and then only in case a notice was lost.
+    pub fn hearing(mut self, heard: tokio::sync::watch::Receiver<u64>) -> Self {
+        self.heard = Some(heard);
+        self
+    }
+
+    /// Tells other processes sharing the store that work was queued; a failure only costs
+    /// them the wait until their next look, so it is logged and not passed on.
+    async fn announce_work(&self) {
+        let store = self.bot.store();
+        if store.shared()
+            && let Err(error) = store.announce_work().await
+        {
+            tracing::warn!(%error, "could not tell other processes of queued work");
         }
     }
 
@@ -177,6 +199,7 @@ impl Runtime {
         }
         if !items.is_empty() {
             self.wake.notify_one();
+            self.announce_work().await;
         }
         Ok(items.len())
     }
@@ -224,6 +247,7 @@ impl Runtime {
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut shifts = clock.shifts();
+        let mut elsewhere = self.heard.clone();
         // Only the wait is raced against the stop, never the work: a tick that has begun
         // finishes and is recorded.
         let mut sleep = std::time::Duration::ZERO;
@@ -232,6 +256,7 @@ impl Runtime {
                 _ = tokio::time::sleep(sleep) => {}
                 _ = self.wake.main.notified() => {}
                 _ = shifts.changed() => {}
+                _ = heard(&mut elsewhere) => {}
                 changed = shutdown.changed() => {
                     if changed.is_err() {
                         return;
@@ -242,12 +267,14 @@ impl Runtime {
                 return;
             }
             let queued = || self.wake.sends();
-            if let Err(error) = self
+            match self
                 .scheduler
                 .tick_lane(clock.now(), Lane::Main, &queued)
                 .await
             {
-                tracing::error!(%error, "scheduler tick failed");
+                Ok(0) => {}
+                Ok(_) => self.announce_work().await,
+                Err(error) => tracing::error!(%error, "scheduler tick failed"),
             }
             let next = self.scheduler.next_due(Lane::Main).await;
             sleep = self.sleep_until(next, clock);
@@ -263,6 +290,7 @@ impl Runtime {
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut shifts = clock.shifts();
+        let mut elsewhere = self.heard.clone();
         let mut queued = self.wake.sends.subscribe();
         let stopping = {
             let shutdown = shutdown.clone();
@@ -275,6 +303,7 @@ impl Runtime {
                 _ = tokio::time::sleep(sleep) => {}
                 _ = queued.changed() => {}
                 _ = shifts.changed() => {}
+                _ = heard(&mut elsewhere) => {}
                 changed = shutdown.changed() => {
                     if changed.is_err() {
                         return;
@@ -312,7 +341,7 @@ impl Runtime {
         next: Result<Option<DateTime<Utc>>, StoreError>,
         clock: &crate::clock::Clock,
     ) -> std::time::Duration {
-        let cap = if self.bot.store().shared() {
+        let cap = if self.bot.store().shared() && self.heard.is_none() {
             SLEEP_SHARED
         } else {
             SLEEP_ALONE
@@ -336,12 +365,14 @@ impl Runtime {
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut shifts = clock.shifts();
+        let mut elsewhere = self.heard.clone();
         let mut sleep = std::time::Duration::ZERO;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
                 _ = self.wake.fetching.notified() => {}
                 _ = shifts.changed() => {}
+                _ = heard(&mut elsewhere) => {}
                 changed = shutdown.changed() => {
                     if changed.is_err() || *shutdown.borrow() {
                         return;
@@ -353,8 +384,10 @@ impl Runtime {
                 fired = self.scheduler.tick_lane(clock.now(), Lane::Fetching, &queued) => fired,
                 _ = shutdown.wait_for(|stop| *stop) => return,
             };
-            if let Err(error) = fired {
-                tracing::error!(%error, "fetching tick failed");
+            match fired {
+                Ok(0) => {}
+                Ok(_) => self.announce_work().await,
+                Err(error) => tracing::error!(%error, "fetching tick failed"),
             }
             let next = self.scheduler.next_due(Lane::Fetching).await;
             sleep = self.sleep_until(next, clock);
@@ -399,16 +432,27 @@ fn outbox_items(inbound: &Inbound, base: &str, actions: Vec<Action>) -> Vec<Outb
         .collect()
 }
 
-/// The longest sleep when this process alone queues work in its store (SQLite): a safety
-/// net, since everything it queues itself wakes it.
+/// The longest sleep when this process alone queues work in its store (SQLite), or hears of
+/// the work other processes queue (PostgreSQL's NOTIFY): a safety net, since that work wakes it.
 const SLEEP_ALONE: std::time::Duration = std::time::Duration::from_secs(30);
 /// The longest sleep when other processes share the store (PostgreSQL) and may queue jobs or
-/// answers this one must send: how late their work may be noticed. LISTEN/NOTIFY would need a
-/// PostgreSQL connection of its own beside sqlx's Any pool; a read every few seconds is cheap.
+/// answers this one must send, and this one is not `hearing` them: how late their work may be
+/// noticed. Hearing them, it sleeps as long as a process alone.
 const SLEEP_SHARED: std::time::Duration = std::time::Duration::from_secs(3);
 /// The shortest sleep, for work due now that was not taken: the old beat, never a spin.
 const SLEEP_FLOOR: std::time::Duration = std::time::Duration::from_millis(250);
 const SLEEP_AFTER_ERROR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Until `heard` changes; forever if there is nothing to hear, or nobody left to say it.
+async fn heard(heard: &mut Option<tokio::sync::watch::Receiver<u64>>) {
+    if let Some(receiver) = heard
+        && receiver.changed().await.is_ok()
+    {
+        return;
+    }
+    *heard = None;
+    std::future::pending::<()>().await
+}
 
 /// Rouses the drive loops when work is queued: the senders send it, and a command may have
 /// added a job, which the job loops must now wait for.

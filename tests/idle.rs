@@ -330,3 +330,53 @@ async fn a_sleeping_loop_wakes_when_the_clock_is_shifted() {
     stop.send(true).unwrap();
     driving.await.unwrap();
 }
+
+/// Two processes on one PostgreSQL database: an answer queued by one is sent at once by the
+/// other, woken by the first's NOTIFY, although a process that hears the others looks on its
+/// own only every 30 s (without hearing them it looked every 3 s).
+#[tokio::test]
+async fn work_queued_by_another_process_wakes_this_one_on_postgres() {
+    use rounds::store::{DatabaseUrl, SqlStore};
+    let db = support::PgDatabase::create().await;
+    let url = DatabaseUrl::parse(&db.url).unwrap();
+    let here = Arc::new(SqlStore::open(&url).await.unwrap());
+    let elsewhere = Arc::new(SqlStore::open(&url).await.unwrap());
+    let heard = here
+        .listen_for_work()
+        .expect("PostgreSQL can be listened to");
+    let sender = Arc::new(
+        Runtime::new(Arc::new(Bot::new(here.clone(), support::settings(Tz::UTC)))).hearing(heard),
+    );
+    let other = Runtime::new(Arc::new(Bot::new(
+        elsewhere.clone(),
+        support::settings(Tz::UTC),
+    )));
+    let adapter = support::RecordingAdapter::new();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let driving = {
+        let sender = sender.clone();
+        let adapters: Vec<Arc<dyn Adapter>> = vec![adapter.clone()];
+        tokio::spawn(async move { sender.drive(&adapters, &Clock::wall(), shutdown).await })
+    };
+    // Nothing is due: the sender's loops are asleep for their 30 s.
+    tokio::time::sleep(StdDuration::from_millis(500)).await;
+    let queued = other
+        .receive(&Member::new("ana").says("!help"), Utc::now())
+        .await
+        .unwrap();
+    assert!(queued > 0);
+    // Well inside the 30 s look: only the notice can have woken it.
+    let deadline = tokio::time::Instant::now() + StdDuration::from_secs(20);
+    while adapter.attempts().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the other process's answer was not sent"
+        );
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    stop.send(true).unwrap();
+    driving.await.unwrap();
+    here.close().await;
+    elsewhere.close().await;
+    db.drop().await;
+}

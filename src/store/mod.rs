@@ -13,6 +13,7 @@ mod lock;
 mod members;
 mod memory;
 mod migrations;
+mod notices;
 mod pool;
 mod queue;
 mod reminders;

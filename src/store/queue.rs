@@ -242,6 +242,18 @@ impl QueueStore for SqlStore {
         self.backend() == super::url::Backend::Postgres
     }
 
+    async fn announce_work(&self) -> StoreResult<()> {
+        let Some(notices) = &self.notices else {
+            return Ok(());
+        };
+        // On the pool, never in a unit of work: the others are told once it has committed.
+        sqlx::raw_sql(sqlx::AssertSqlSafe(notices.statement()))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     async fn enqueue(&self, items: &[OutboxItem], now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         for item in items {
@@ -556,6 +568,14 @@ async fn insert_outbox(
     .await
     .map_err(db)?;
     Ok(())
+}
+
+impl SqlStore {
+    /// On PostgreSQL, a count bumped whenever another process sharing the database says it
+    /// queued work (`QueueStore::announce_work`), for `Runtime::hearing`. `None` on SQLite.
+    pub fn listen_for_work(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        self.notices.as_ref().map(|notices| notices.listen())
+    }
 }
 
 impl SqlStore {

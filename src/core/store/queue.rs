@@ -249,6 +249,11 @@ pub trait QueueStore: Send + Sync {
     /// Whether other processes may queue work here without this one hearing of it (a shared
     /// PostgreSQL database): a loop asleep until its next due time must look again now and then.
     fn shared(&self) -> bool;
+    /// Tells the other processes sharing this store that work was queued, so that those
+    /// asleep look now (PostgreSQL's NOTIFY). Nothing where no other process can share it.
+    async fn announce_work(&self) -> StoreResult<()> {
+        Ok(())
+    }
 
     /// Queues actions; an item whose key is already queued is ignored.
     async fn enqueue(&self, items: &[OutboxItem], now: DateTime<Utc>) -> StoreResult<()>;
