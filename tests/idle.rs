@@ -23,6 +23,15 @@ use support::{Harness, Member, PLATFORM, SOCIETY};
 /// A bounded wait for things that take no time on a quiet machine.
 const WAIT: StdDuration = StdDuration::from_secs(30);
 
+/// Polls until `seen` holds, failing after `bound`.
+async fn until(bound: StdDuration, what: &str, mut seen: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + bound;
+    while !seen() {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn an_idle_minute_of_ticks_and_deliveries_takes_no_write_lock_on_sqlite() {
     let (dir, store, _raw) = support::sqlite_file_with_raw().await;
@@ -263,14 +272,10 @@ async fn a_command_answered_as_jobs_fall_due_is_sent_before_they_fire() {
         let adapters: Vec<Arc<dyn Adapter>> = vec![observing.clone()];
         tokio::spawn(async move { runtime.drive(&adapters, &clock, shutdown).await })
     };
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while observing.seen.lock().unwrap().len() < 1 + REMINDERS as usize {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "everything was sent"
-        );
-        tokio::time::sleep(StdDuration::from_millis(20)).await;
-    }
+    until(WAIT, "everything was sent", || {
+        observing.seen.lock().unwrap().len() > REMINDERS as usize
+    })
+    .await;
     stop.send(true).unwrap();
     driving.await.unwrap();
 
@@ -366,14 +371,12 @@ async fn work_queued_by_another_process_wakes_this_one_on_postgres() {
         .unwrap();
     assert!(queued > 0);
     // Well inside the 30 s look: only the notice can have woken it.
-    let deadline = tokio::time::Instant::now() + StdDuration::from_secs(20);
-    while adapter.attempts().is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the other process's answer was not sent"
-        );
-        tokio::time::sleep(StdDuration::from_millis(20)).await;
-    }
+    until(
+        StdDuration::from_secs(20),
+        "the other process's answer was sent",
+        || !adapter.attempts().is_empty(),
+    )
+    .await;
     stop.send(true).unwrap();
     driving.await.unwrap();
     here.close().await;
