@@ -10,7 +10,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::notices::Notices;
+use super::listen::WorkChannel;
 use super::rows::db;
 use super::url::{Backend, DatabaseUrl};
 use crate::core::error::StoreError;
@@ -26,7 +26,7 @@ pub struct SqlStore {
     /// work, see [`SqlStore::unit`]).
     source: Source,
     /// On PostgreSQL, how this store tells other processes of work and hears of theirs.
-    pub(super) notices: Option<Arc<Notices>>,
+    pub(super) work_channel: Option<Arc<WorkChannel>>,
 }
 
 enum Source {
@@ -230,8 +230,8 @@ impl SqlStore {
             pool,
             backend: url.backend(),
             source: Source::Pool,
-            notices: (url.backend() == Backend::Postgres)
-                .then(|| Arc::new(Notices::new(url.as_str()))),
+            work_channel: (url.backend() == Backend::Postgres)
+                .then(|| Arc::new(WorkChannel::new(url.as_str()))),
         };
         if store.backend == Backend::Sqlite && !url.is_memory() {
             // WAL lets the scheduler read while a command writes; it persists in the file.
@@ -312,7 +312,7 @@ impl SqlStore {
             pool: self.pool.clone(),
             backend: self.backend,
             source: Source::Unit(unit),
-            notices: self.notices.clone(),
+            work_channel: self.work_channel.clone(),
         })
     }
 

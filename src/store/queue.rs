@@ -243,11 +243,11 @@ impl QueueStore for SqlStore {
     }
 
     async fn announce_work(&self) -> StoreResult<()> {
-        let Some(notices) = &self.notices else {
+        let Some(channel) = &self.work_channel else {
             return Ok(());
         };
         // On the pool, never in a unit of work: the others are told once it has committed.
-        sqlx::raw_sql(sqlx::AssertSqlSafe(notices.statement()))
+        sqlx::raw_sql(sqlx::AssertSqlSafe(channel.statement()))
             .execute(&self.pool)
             .await
             .map_err(db)?;
@@ -574,7 +574,7 @@ impl SqlStore {
     /// On PostgreSQL, a count bumped whenever another process sharing the database says it
     /// queued work (`QueueStore::announce_work`), for `Runtime::hearing`. `None` on SQLite.
     pub fn listen_for_work(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
-        self.notices.as_ref().map(|notices| notices.listen())
+        self.work_channel.as_ref().map(|channel| channel.listen())
     }
 }
 

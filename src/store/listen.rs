@@ -1,4 +1,5 @@
-//! Work queued by one process, heard at once by the others sharing its PostgreSQL database.
+//! LISTEN/NOTIFY: work queued by one process, heard at once by the others sharing its
+//! PostgreSQL database.
 //! After a command or a job queues work, the process says so on a channel (`NOTIFY`); every
 //! other process listens there, on a connection of its own (`LISTEN`), and wakes its loops
 //! instead of waiting for its next look. SQLite needs none of this: one process per file.
@@ -15,20 +16,20 @@ pub(super) const CHANNEL: &str = "rounds_work";
 const RETRY: Duration = Duration::from_secs(1);
 
 /// Where a PostgreSQL store listens, and the name it signs its notices with.
-pub(super) struct Notices {
+pub(super) struct WorkChannel {
     pub(super) url: String,
     /// This store's name on the channel (letters and digits only, as it is written into the
     /// statement): its own notices are not news to it.
     pub(super) me: String,
 }
 
-impl Notices {
-    pub(super) fn new(url: &str) -> Notices {
+impl WorkChannel {
+    pub(super) fn new(url: &str) -> WorkChannel {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        Notices {
+        WorkChannel {
             url: url.to_string(),
             me: format!("p{}n{nanos}", std::process::id()),
         }
