@@ -68,10 +68,7 @@ impl Runtime {
     /// Tells other processes sharing the store that work was queued; a failure only costs
     /// them the wait until their next look, so it is logged and not passed on.
     async fn announce_work(&self) {
-        let store = self.bot.store();
-        if store.shared()
-            && let Err(error) = store.announce_work().await
-        {
+        if let Err(error) = self.bot.store().announce_work().await {
             tracing::warn!(%error, "could not tell other processes of queued work");
         }
     }
@@ -252,18 +249,8 @@ impl Runtime {
         // finishes and is recorded.
         let mut sleep = std::time::Duration::ZERO;
         loop {
-            tokio::select! {
-                _ = tokio::time::sleep(sleep) => {}
-                _ = self.wake.main.notified() => {}
-                _ = shifts.changed() => {}
-                _ = heard(&mut elsewhere) => {}
-                changed = shutdown.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                }
-            }
-            if *shutdown.borrow() {
+            let woken = self.wake.main.notified();
+            if !next_turn(sleep, woken, &mut shifts, &mut elsewhere, &mut shutdown).await {
                 return;
             }
             let queued = || self.wake.sends();
@@ -299,18 +286,8 @@ impl Runtime {
         let store = self.bot.store().as_ref();
         let mut sleep = std::time::Duration::ZERO;
         loop {
-            tokio::select! {
-                _ = tokio::time::sleep(sleep) => {}
-                _ = queued.changed() => {}
-                _ = shifts.changed() => {}
-                _ = heard(&mut elsewhere) => {}
-                changed = shutdown.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                }
-            }
-            if stopping() {
+            let woken = queued.changed();
+            if !next_turn(sleep, woken, &mut shifts, &mut elsewhere, &mut shutdown).await {
                 return;
             }
             // Marked seen before the work, so what is queued while it runs wakes the next turn.
@@ -368,16 +345,9 @@ impl Runtime {
         let mut elsewhere = self.heard.clone();
         let mut sleep = std::time::Duration::ZERO;
         loop {
-            tokio::select! {
-                _ = tokio::time::sleep(sleep) => {}
-                _ = self.wake.fetching.notified() => {}
-                _ = shifts.changed() => {}
-                _ = heard(&mut elsewhere) => {}
-                changed = shutdown.changed() => {
-                    if changed.is_err() || *shutdown.borrow() {
-                        return;
-                    }
-                }
+            let woken = self.wake.fetching.notified();
+            if !next_turn(sleep, woken, &mut shifts, &mut elsewhere, &mut shutdown).await {
+                return;
             }
             let queued = || self.wake.sends();
             let fired = tokio::select! {
@@ -442,6 +412,30 @@ const SLEEP_SHARED: std::time::Duration = std::time::Duration::from_secs(3);
 /// The shortest sleep, for work due now that was not taken: the old beat, never a spin.
 const SLEEP_FLOOR: std::time::Duration = std::time::Duration::from_millis(250);
 const SLEEP_AFTER_ERROR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Waits for a drive loop's next turn: until `sleep` has passed, `woken` is done, the clock is
+/// shifted or another process says it queued work. Only the wait is raced against the stop,
+/// never the work. False once the stop has begun.
+async fn next_turn(
+    sleep: std::time::Duration,
+    woken: impl std::future::Future,
+    shifts: &mut tokio::sync::watch::Receiver<()>,
+    elsewhere: &mut Option<tokio::sync::watch::Receiver<u64>>,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(sleep) => {}
+        _ = woken => {}
+        _ = shifts.changed() => {}
+        _ = heard(elsewhere) => {}
+        changed = shutdown.changed() => {
+            if changed.is_err() {
+                return false;
+            }
+        }
+    }
+    !*shutdown.borrow()
+}
 
 /// Until `heard` changes; forever if there is nothing to hear, or nobody left to say it.
 async fn heard(heard: &mut Option<tokio::sync::watch::Receiver<u64>>) {
