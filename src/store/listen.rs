@@ -17,10 +17,10 @@ const RETRY: Duration = Duration::from_secs(1);
 
 /// Where a PostgreSQL store listens, and the name it signs its notices with.
 pub(super) struct WorkChannel {
-    pub(super) url: String,
+    url: String,
     /// This store's name on the channel (letters and digits only, as it is written into the
     /// statement): its own notices are not news to it.
-    pub(super) me: String,
+    me: String,
 }
 
 impl WorkChannel {
@@ -52,43 +52,34 @@ impl WorkChannel {
 
 async fn listen(url: String, me: String, heard: watch::Sender<u64>) {
     let bump = || heard.send_modify(|n| *n = n.wrapping_add(1));
-    let mut listener: Option<PgListener> = None;
     loop {
-        let mut current = match listener.take() {
-            Some(current) => current,
-            None => match connect(&url).await {
-                Ok(current) => {
-                    bump();
-                    current
+        let mut listener = match connect(&url).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for other processes' work; their work is found by the next look instead");
+                tokio::select! {
+                    _ = heard.closed() => return,
+                    _ = tokio::time::sleep(RETRY) => continue,
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot listen for other processes' work; their work is found by the next look instead");
-                    tokio::select! {
-                        _ = heard.closed() => return,
-                        _ = tokio::time::sleep(RETRY) => continue,
-                    }
-                }
-            },
+            }
         };
-        tokio::select! {
-            _ = heard.closed() => return,
-            received = current.try_recv() => match received {
-                Ok(Some(notice)) => {
-                    if notice.payload() != me {
-                        bump();
+        // Listening (again): what was said before is looked for.
+        bump();
+        loop {
+            tokio::select! {
+                _ = heard.closed() => return,
+                received = listener.try_recv() => match received {
+                    Ok(Some(notice)) if notice.payload() == me => {}
+                    Ok(Some(_)) => bump(),
+                    // The connection was lost; sqlx makes it again on the next call, and what
+                    // was said meanwhile is looked for.
+                    Ok(None) => bump(),
+                    Err(error) => {
+                        tracing::warn!(%error, "lost the connection that hears other processes' work; listening again");
+                        break;
                     }
-                    listener = Some(current);
-                }
-                // The connection was lost; sqlx makes it again on the next call, and what was
-                // said meanwhile is looked for.
-                Ok(None) => {
-                    bump();
-                    listener = Some(current);
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "lost the connection that hears other processes' work; listening again");
-                }
-            },
+                },
+            }
         }
     }
 }

@@ -576,9 +576,7 @@ impl SqlStore {
     pub fn listen_for_work(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         self.work_channel.as_ref().map(|channel| channel.listen())
     }
-}
 
-impl SqlStore {
     /// Hands back the leases on pending sends and jobs whose owner meets `held` (about `$1`,
     /// `owner`), in one transaction.
     async fn release_where(&self, held: &'static str, owner: &str) -> StoreResult<QueueTally> {

@@ -87,6 +87,15 @@ impl Pace {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Counts a request going at `at`, in time order, keeping the last `limit`.
+    fn count(&self, sent: &mut VecDeque<Instant>, at: Instant) {
+        let place = sent.partition_point(|t| *t <= at);
+        sent.insert(place, at);
+        while sent.len() > self.limit {
+            sent.pop_front();
+        }
+    }
+
     /// Waits until one more request keeps to the pace, and counts it as sent now. A request
     /// after a quiet spell goes at once.
     pub async fn admit(&self) {
@@ -108,10 +117,7 @@ impl Pace {
                     _ => {
                         // Counted at its turn, not at the wake-up (`LATE_TURN`).
                         let at = due.filter(|due| *due + LATE_TURN > now).unwrap_or(now);
-                        sent.push_back(at);
-                        while sent.len() > self.limit {
-                            sent.pop_front();
-                        }
+                        self.count(&mut sent, at);
                         return;
                     }
                 }
@@ -124,13 +130,7 @@ impl Pace {
     /// after `retry_after` without asking the pace: that retry is counted here, and nothing
     /// else goes before it.
     pub fn refused(&self, retry_after: Duration) {
-        let mut sent = self.sent();
-        let at = Instant::now() + retry_after;
-        let place = sent.partition_point(|t| *t <= at);
-        sent.insert(place, at);
-        while sent.len() > self.limit {
-            sent.pop_front();
-        }
+        self.count(&mut self.sent(), Instant::now() + retry_after);
     }
 }
 
